@@ -1,0 +1,73 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.ConnectionError;
+import io.citusmigrate.load.LoadFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The citus-migrate command. Exit codes: 0 success, 1 failure (a plan Citus would reject, a
+ * failed step), 2 bad usage or a bad command file, 3 a database that cannot be reached,
+ * 4 an internal error.
+ */
+@Command(name = "citus-migrate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Moves a multi-tenant PostgreSQL database onto a Citus cluster.",
+        subcommands = {PlanCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:failure: the plan cannot work on Citus, or a step failed",
+                "2:bad usage or a bad command file", "3:a database cannot be reached", "4:internal error"})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int BAD_INPUT = 2;
+    public static final int UNREACHABLE = 3;
+    public static final int INTERNAL = 4;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests drive it with their own writers. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::handle);
+        return cl;
+    }
+
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        boolean verbose = parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"))
+                || parsed.hasMatchedOption("--verbose");
+        if (e instanceof UserError u) {
+            err.println("error: " + u.getMessage());
+            if (verbose) e.printStackTrace(err);
+            err.flush();
+            if (u instanceof LoadFileException) return BAD_INPUT;
+            if (u instanceof ConnectionError) return UNREACHABLE;
+            return FAILED;
+        }
+        err.println("[ERROR] internal error: " + e + (verbose ? "" : " (rerun with --verbose for the stack trace)"));
+        if (verbose) e.printStackTrace(err);
+        err.flush();
+        return INTERNAL;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"citus-migrate " + (v == null ? "development build" : v)};
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Hop;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.PlanIssue;
+import io.citusmigrate.plan.TablePlan;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The plan as a user reads it, in text or JSON. Connection URLs appear without passwords. */
+record PlanReport(String source, String target, boolean ok, List<TableReport> tables, List<String> views,
+                  List<String> distributionCalls, List<String> warnings, List<String> errors) {
+
+    record TableReport(String source, String target, String kind, String distributionColumn, boolean tenantColumnAdded,
+                       String colocateWith, List<String> backfillPath, String derivation, List<String> rewrites,
+                       List<String> deferredTriggers) {}
+
+    static PlanReport of(LoadCommand cmd, Plan plan) {
+        List<TableReport> tables = plan.tables().stream().map(t -> new TableReport(
+                t.source().name().toString(), t.target().toString(), t.kind().label(), t.distributionColumn(),
+                t.tenantColumnAdded(), t.colocateWith() == null ? null : t.colocateWith().toString(),
+                t.backfillPath().stream().map(Hop::toString).toList(), t.derivation(), t.rewrites(),
+                t.deferredTriggers().stream().map(x -> x.definition()).toList())).toList();
+        return new PlanReport(cmd.source().toString(), cmd.target().toString(), plan.ok(), tables,
+                plan.views().stream().map(v -> v.name().toString()).toList(),
+                SchemaScript.distribution(plan).stream().map(Statement::sql).toList(),
+                plan.warnings().stream().map(PlanIssue::toString).toList(),
+                plan.errors().stream().map(PlanIssue::toString).toList());
+    }
+
+    void print(PrintWriter out) {
+        out.println("Plan: " + source + " -> " + target);
+        out.println();
+        int w1 = Math.max(5, tables.stream().mapToInt(t -> t.target().length()).max().orElse(5));
+        int w3 = Math.max(19, tables.stream().mapToInt(t -> col(t).length()).max().orElse(19));
+        int w4 = Math.max(14, tables.stream().mapToInt(t -> t.colocateWith() == null ? 1 : t.colocateWith().length()).max().orElse(14));
+        String fmt = "%-" + w1 + "s  %-11s  %-" + w3 + "s  %-" + w4 + "s  %s%n";
+        out.printf(fmt, "TABLE", "KIND", "DISTRIBUTION COLUMN", "COLOCATED WITH", "BACK-FILL PATH");
+        for (TableReport t : tables) {
+            String path = t.backfillPath().isEmpty()
+                    ? ("distributed".equals(t.kind()) ? "(carries the column)" : "-")
+                    : String.join(" -> ", t.backfillPath());
+            out.printf(fmt, t.target(), t.kind(), col(t), t.colocateWith() == null ? "-" : t.colocateWith(), path);
+        }
+        out.println();
+        out.println("Why:");
+        tables.forEach(t -> out.println("  " + t.target() + ": " + t.derivation()));
+        if (tables.stream().anyMatch(t -> !t.rewrites().isEmpty())) {
+            out.println();
+            out.println("Added or rewritten:");
+            for (TableReport t : tables) t.rewrites().forEach(r -> out.println("  " + t.target() + ": " + r));
+        }
+        if (tables.stream().anyMatch(t -> !t.deferredTriggers().isEmpty())) {
+            out.println();
+            out.println("Triggers to create after cutover:");
+            for (TableReport t : tables) t.deferredTriggers().forEach(d -> out.println("  " + d + ";"));
+        }
+        if (!views.isEmpty()) {
+            out.println();
+            out.println("Views: " + String.join(", ", views));
+        }
+        out.println();
+        out.println("Distribution calls:");
+        distributionCalls.forEach(c -> out.println("  " + c + ";"));
+        if (!warnings.isEmpty()) {
+            out.println();
+            out.println("Warnings:");
+            warnings.forEach(x -> out.println("  " + x));
+        }
+        out.println();
+        if (errors.isEmpty()) {
+            out.println("The plan can work on Citus.");
+        } else {
+            out.println("Errors (" + errors.size() + "): the plan cannot work on Citus.");
+            errors.forEach(x -> out.println("  " + x));
+        }
+    }
+
+    private static String col(TableReport t) {
+        if (t.distributionColumn() == null) return "-";
+        return t.distributionColumn() + (t.tenantColumnAdded() ? " (added)" : "");
+    }
+}

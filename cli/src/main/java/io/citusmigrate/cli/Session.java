@@ -1,0 +1,36 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.catalog.CatalogReader;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileParser;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.Planner;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** What every command starts with: the command file, the source catalog and the plan. */
+record Session(LoadCommand command, Catalog catalog, Plan plan) {
+
+    static LoadCommand load(Path file, PrintWriter err) {
+        LoadCommand cmd = LoadFileParser.parse(file);
+        cmd.warnings().forEach(w -> err.println(w));
+        err.flush();
+        return cmd;
+    }
+
+    static Session open(LoadCommand cmd) {
+        Catalog catalog;
+        try (Connection source = Databases.connect("source", cmd.source())) {
+            catalog = new CatalogReader(source).read();
+        } catch (SQLException e) {
+            throw new UserError("reading the source catalog of " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
+        return new Session(cmd, catalog, Planner.plan(cmd, catalog));
+    }
+}

@@ -1,0 +1,16 @@
+package io.citusmigrate.catalog;
+
+import java.util.List;
+import java.util.Optional;
+
+/** An immutable snapshot of the source schema. */
+public record Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,
+                      List<View> views, List<Extension> extensions) {
+
+    /** An installed extension that the target must have too. */
+    public record Extension(String name, String schema) {}
+
+    public Optional<Table> table(QualifiedName n) {
+        return tables.stream().filter(t -> t.name().equals(n)).findFirst();
+    }
+}

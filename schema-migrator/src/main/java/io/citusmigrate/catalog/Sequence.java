@@ -1,0 +1,8 @@
+package io.citusmigrate.catalog;
+
+/**
+ * A sequence. {@code ownedBy*} name the column that owns it; {@code identity} marks the
+ * implicit sequence of an identity column (created by the column, not on its own).
+ */
+public record Sequence(QualifiedName name, String type, long start, long increment, long min, long max,
+                       long cache, boolean cycle, QualifiedName ownedByTable, String ownedByColumn, boolean identity) {}

@@ -1,0 +1,78 @@
+package io.citusmigrate.db;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.load.ConnectionUrl;
+import io.citusmigrate.load.LoadCommand;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/** Opening connections, with one-line errors that name the database and never its password. */
+public final class Databases {
+    private Databases() {}
+
+    /** @param role "source" or "target", for the error message */
+    public static Connection connect(String role, ConnectionUrl url) {
+        Properties p = url.properties();
+        p.putIfAbsent("ApplicationName", "citus-migrate");
+        p.putIfAbsent("connectTimeout", "10");
+        try {
+            return DriverManager.getConnection(url.jdbcUrl(), p);
+        } catch (SQLException e) {
+            throw new ConnectionError("cannot connect to the " + role + " database " + url + ": " + oneLine(e, url));
+        }
+    }
+
+    /** A target connection with the command file's SET settings applied. */
+    public static Connection target(LoadCommand cmd) {
+        Connection c = connect("target", cmd.target());
+        try {
+            applySettings(c, cmd.settings());
+        } catch (SQLException e) {
+            close(c);
+            throw new UserError("cannot apply SET on the target database " + cmd.target() + ": " + oneLine(e, cmd.target()));
+        }
+        return c;
+    }
+
+    public static void applySettings(Connection c, List<LoadCommand.Setting> settings) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, false)")) {
+            for (LoadCommand.Setting s : settings) {
+                ps.setString(1, s.name());
+                ps.setString(2, s.value());
+                ps.execute();
+            }
+        }
+    }
+
+    /** The Citus version of the target, or empty when the extension is not there. */
+    public static Optional<String> citusVersion(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT extversion FROM pg_extension WHERE extname = 'citus'");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** The first line of a driver error, with the password masked should a server echo it. */
+    public static String oneLine(SQLException e, ConnectionUrl url) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl);
+        if (url != null && url.password() != null && !url.password().isEmpty()) m = m.replace(url.password(), "********");
+        return m.strip();
+    }
+
+    public static void close(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing after a failure: the first error is the one to report
+        }
+    }
+}

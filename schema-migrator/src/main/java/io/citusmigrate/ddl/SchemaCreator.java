@@ -1,0 +1,67 @@
+package io.citusmigrate.ddl;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.ddl.Statement.Step;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Runs DDL statements on the target, one at a time in autocommit (Citus prefers distribution
+ * calls and DDL on distributed tables outside big transactions). A statement that fails stops
+ * the run with an error naming what it was creating.
+ */
+public final class SchemaCreator {
+    private final Connection target;
+    private final Consumer<String> log;
+
+    public SchemaCreator(Connection target, Consumer<String> log) {
+        this.target = target;
+        this.log = log;
+    }
+
+    /**
+     * Runs the statements of the given steps. With {@code rehearsal}, distribution calls are
+     * printed instead of run (the target is plain PostgreSQL).
+     */
+    public int run(List<Statement> statements, Set<Step> steps, boolean rehearsal) {
+        int n = 0;
+        for (Statement s : statements) {
+            if (!steps.contains(s.step())) continue;
+            if (rehearsal && s.step() == Step.DISTRIBUTE) {
+                log.accept("rehearsal, not run: " + s.sql() + ";");
+                continue;
+            }
+            execute(s.what(), s.sql());
+            n++;
+        }
+        return n;
+    }
+
+    /** Runs one SQL text (a user's BEFORE/AFTER block, or a statement). */
+    public void execute(String what, String sql) {
+        try (java.sql.Statement st = target.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new UserError("creating " + what + " failed on the target: " + Databases.oneLine(e, null)
+                    + detail(e) + "\n  statement: " + firstLine(sql));
+        }
+    }
+
+    private static String detail(SQLException e) {
+        if (e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getDetail() != null) {
+            return " (" + p.getServerErrorMessage().getDetail() + ")";
+        }
+        return "";
+    }
+
+    private static String firstLine(String sql) {
+        String s = sql.strip().replaceAll("\\s+", " ");
+        return s.length() > 300 ? s.substring(0, 300) + " ..." : s;
+    }
+}

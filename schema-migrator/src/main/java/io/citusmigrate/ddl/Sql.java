@@ -1,0 +1,54 @@
+package io.citusmigrate.ddl;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Quoting the way PostgreSQL's quote_ident and quote_literal do. */
+public final class Sql {
+    private Sql() {}
+
+    private static final Pattern PLAIN = Pattern.compile("[a-z_][a-z0-9_$]*");
+
+    /** Keywords that quote_ident quotes: every category but unreserved (PostgreSQL 17). */
+    static final Set<String> KEYWORDS = Set.of(
+            // reserved
+            "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+            "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+            "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+            "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+            "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+            "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+            "session_user", "some", "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union",
+            "unique", "user", "using", "variadic", "when", "where", "window", "with",
+            // type_func_name
+            "authorization", "binary", "collation", "concurrently", "cross", "current_schema", "freeze", "full",
+            "ilike", "inner", "is", "isnull", "join", "left", "like", "natural", "notnull", "outer", "overlaps",
+            "right", "similar", "tablesample", "verbose",
+            // col_name
+            "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists",
+            "extract", "float", "greatest", "grouping", "inout", "int", "integer", "interval", "json", "json_array",
+            "json_arrayagg", "json_exists", "json_object", "json_objectagg", "json_query", "json_scalar",
+            "json_serialize", "json_table", "json_value", "least", "merge_action", "national", "nchar", "none",
+            "normalize", "nullif", "numeric", "out", "overlay", "position", "precision", "real", "row", "setof",
+            "smallint", "substring", "time", "timestamp", "treat", "trim", "values", "varchar", "xmlattributes",
+            "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+            "xmlserialize", "xmltable");
+
+    /** An identifier, quoted only where PostgreSQL would need it. */
+    public static String ident(String name) {
+        if (PLAIN.matcher(name).matches() && !KEYWORDS.contains(name)) return name;
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    public static String idents(List<String> names) {
+        return names.stream().map(Sql::ident).collect(Collectors.joining(", "));
+    }
+
+    /** A string literal (standard_conforming_strings on). */
+    public static String literal(String s) {
+        if (s.indexOf('\\') >= 0) return "E'" + s.replace("\\", "\\\\").replace("'", "''") + "'";
+        return "'" + s.replace("'", "''") + "'";
+    }
+}

@@ -1,0 +1,17 @@
+package io.citusmigrate.load;
+
+import io.citusmigrate.UserError;
+
+/** A command file that cannot be used, with the place that is wrong. */
+public class LoadFileException extends UserError {
+    private final Position position;
+
+    public LoadFileException(Position position, String message) {
+        super(position + ": " + message);
+        this.position = position;
+    }
+
+    public Position position() {
+        return position;
+    }
+}

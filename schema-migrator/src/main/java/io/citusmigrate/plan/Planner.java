@@ -1,0 +1,660 @@
+package io.citusmigrate.plan;
+
+import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.catalog.Column;
+import io.citusmigrate.catalog.Constraint;
+import io.citusmigrate.catalog.ForeignKey;
+import io.citusmigrate.catalog.Index;
+import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.catalog.Sequence;
+import io.citusmigrate.catalog.Table;
+import io.citusmigrate.catalog.TypeRef;
+import io.citusmigrate.catalog.UserType;
+import io.citusmigrate.catalog.View;
+import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.load.DistributeRule;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileException;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.load.TableRef;
+import io.citusmigrate.plan.TablePlan.Kind;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Decides how every table is distributed and rewrites the schema for Citus.
+ *
+ * <p>Explicit DISTRIBUTE rules come first. Then, level by level from the distributed tables,
+ * every table with a foreign key to a distributed table is distributed too: on its own column
+ * when the key points at the parent's distribution column, else on a new column (the tenant
+ * key) back-filled along the key. Tables that distributed tables reference but that have no
+ * path to the tenant become reference tables. Every rule of CITUS-RULES.md is then checked and
+ * either rewritten (and said so in the plan) or reported as an error.
+ */
+public final class Planner {
+    private final LoadCommand cmd;
+    private final Catalog catalog;
+    private final List<PlanIssue> issues = new ArrayList<>();
+    private final List<LoadCommand.Warning> fileWarnings = new ArrayList<>();
+
+    /** How one table is distributed, while planning. */
+    private static final class Dist {
+        final Table table;
+        String column;          // source-side name of the distribution column (new name when added)
+        boolean added;
+        Table parent;           // the table the tenant key comes from (one hop), null for a root
+        ForeignKey via;         // the key to the parent
+        List<Hop> explicitPath; // a rule's FROM chain, when given
+        String derivation;
+        Table colocateWith;     // explicit colocate with
+
+        Dist(Table table) {
+            this.table = table;
+        }
+    }
+
+    private final Map<QualifiedName, Table> included = new LinkedHashMap<>();
+    private final Map<QualifiedName, Dist> dist = new LinkedHashMap<>();
+    private final Map<QualifiedName, String> reference = new LinkedHashMap<>(); // table -> derivation
+    private Naming naming;
+    private Casts casts;
+
+    private Planner(LoadCommand cmd, Catalog catalog) {
+        this.cmd = cmd;
+        this.catalog = catalog;
+    }
+
+    public static Plan plan(LoadCommand cmd, Catalog catalog) {
+        return new Planner(cmd, catalog).run();
+    }
+
+    /** Warnings about the command file found while planning (cast rules that match nothing). */
+    private Plan run() {
+        select();
+        Set<QualifiedName> userTypes = catalog.types().stream().map(UserType::name).collect(Collectors.toSet());
+        naming = new Naming(cmd, List.copyOf(included.values()), userTypes);
+        casts = new Casts(cmd.casts());
+        applyRules();
+        derive();
+        referenceTables();
+        List<TablePlan> tables = buildTables();
+        checkColocation(tables);
+        for (LoadCommand.Warning w : casts.unused()) issues.add(new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at()));
+        issues.addAll(0, fileWarnings.stream().map(w -> new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at())).toList());
+
+        Set<String> schemas = new LinkedHashSet<>();
+        tables.forEach(t -> schemas.add(t.target().schema()));
+        List<UserType> types = catalog.types().stream()
+                .map(t -> new UserType(naming.object(t.name()), t.kind(), t.labels(), naming.expression(t.baseType()),
+                        t.domainDefault(), t.domainNotNull(), t.checks(), t.attributes().stream().map(naming::expression).toList(),
+                        t.rangeSubtype()))
+                .filter(t -> schemas.contains(t.name().schema()) || referenced(t, tables))
+                .toList();
+        types.forEach(t -> schemas.add(t.name().schema()));
+        List<Sequence> sequences = new ArrayList<>();
+        for (Sequence s : catalog.sequences()) {
+            if (s.identity()) continue;
+            if (s.ownedByTable() != null && !included.containsKey(s.ownedByTable())) continue;
+            if (s.ownedByTable() == null && !schemas.contains(naming.schema(s.name().schema()))) continue;
+            sequences.add(new Sequence(naming.object(s.name()), s.type(), s.start(), s.increment(), s.min(), s.max(), s.cache(),
+                    s.cycle(), s.ownedByTable() == null ? null : naming.table(s.ownedByTable()), s.ownedByColumn(), false));
+            schemas.add(naming.schema(s.name().schema()));
+        }
+        List<View> views = views();
+        views.forEach(v -> schemas.add(v.name().schema()));
+        return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues));
+    }
+
+    private static boolean referenced(UserType t, List<TablePlan> tables) {
+        return tables.stream().flatMap(p -> p.columns().stream()).anyMatch(c -> t.name().equals(c.type().userType()));
+    }
+
+    // ---- selection ----------------------------------------------------------------------
+
+    private void select() {
+        Map<QualifiedName, Table> all = new LinkedHashMap<>();
+        catalog.tables().forEach(t -> all.put(t.name(), t));
+        for (Table t : catalog.tables()) {
+            Table top = t;
+            while (top.partitionOf() != null && all.containsKey(top.partitionOf())) top = all.get(top.partitionOf());
+            Table topF = top;
+            boolean in = cmd.including().isEmpty() || cmd.including().stream().anyMatch(f -> f.matches(topF.name().schema(), topF.name().name()));
+            if (cmd.excluding().stream().anyMatch(f -> f.matches(topF.name().schema(), topF.name().name()))) in = false;
+            if (in) included.put(t.name(), t);
+        }
+    }
+
+    private Table resolve(TableRef ref) {
+        List<Table> found = included.values().stream()
+                .filter(t -> t.name().name().equals(ref.name()) && (ref.schema() == null || t.name().schema().equals(ref.schema())))
+                .toList();
+        if (found.size() > 1) {
+            found = found.stream().filter(t -> t.name().schema().equals("public")).toList();
+            if (found.size() != 1) {
+                throw new LoadFileException(ref.at(), "table " + ref + " is ambiguous: it exists in several schemas; qualify it");
+            }
+        }
+        if (found.isEmpty()) {
+            boolean exists = catalog.tables().stream().anyMatch(t -> t.name().name().equals(ref.name())
+                    && (ref.schema() == null || t.name().schema().equals(ref.schema())));
+            throw new LoadFileException(ref.at(), exists
+                    ? "table " + ref + " is excluded by the INCLUDING/EXCLUDING filters"
+                    : "table " + ref + " does not exist in the source database");
+        }
+        Table t = found.get(0);
+        if (t.isPartition()) throw new LoadFileException(ref.at(), "table " + ref + " is a partition: distribute its parent " + t.partitionOf());
+        return t;
+    }
+
+    // ---- explicit rules -----------------------------------------------------------------
+
+    private void applyRules() {
+        Set<QualifiedName> ruled = new HashSet<>();
+        for (DistributeRule r : cmd.distribute()) {
+            Table t = resolve(r.table());
+            if (!ruled.add(t.name())) throw new LoadFileException(r.at(), "table " + r.table() + " is distributed twice: each table takes one rule");
+            if (r.reference()) {
+                reference.put(t.name(), "rule at " + r.at());
+                continue;
+            }
+            Dist d = new Dist(t);
+            d.column = r.column();
+            d.derivation = "rule at " + r.at();
+            if (r.colocateWith() != null) d.colocateWith = resolve(r.colocateWith());
+            if (r.from().isEmpty()) {
+                if (t.column(r.column()).isEmpty()) {
+                    throw new LoadFileException(r.columnAt(), "table " + t.name() + " has no column " + Sql.ident(r.column())
+                            + "; to add it and fill it from a parent table, name the path: using " + r.column() + " from <parent>, ...");
+                }
+            } else {
+                List<Hop> path = new ArrayList<>();
+                Table child = t;
+                for (TableRef pr : r.from()) {
+                    Table parent = resolve(pr);
+                    Table from = child;
+                    ForeignKey fk = from.foreignKeys().stream().filter(k -> k.refTable().equals(parent.name())).findFirst()
+                            .orElseThrow(() -> new LoadFileException(pr.at(), "table " + from.name() + " has no foreign key to " + parent.name()));
+                    path.add(new Hop(child.name(), fk.columns(), parent.name(), fk.refColumns(), fk.name()));
+                    if (child == t) {
+                        d.parent = parent;
+                        d.via = fk;
+                    }
+                    child = parent;
+                }
+                Table last = child;
+                if (last.column(r.column()).isEmpty()) {
+                    throw new LoadFileException(r.columnAt(), "table " + last.name() + ", the end of the path, has no column " + Sql.ident(r.column()));
+                }
+                d.explicitPath = path;
+                d.added = t.column(r.column()).isEmpty();
+                // the tables on the path carry the tenant key too
+                for (int i = 0; i < path.size(); i++) {
+                    Table mid = included.get(path.get(i).parent());
+                    if (ruled.contains(mid.name()) || dist.containsKey(mid.name())) continue;
+                    Dist md = new Dist(mid);
+                    md.column = r.column();
+                    md.derivation = "on the path of rule at " + r.at();
+                    if (i + 1 < path.size()) {
+                        Hop next = path.get(i + 1);
+                        md.parent = included.get(next.parent());
+                        md.via = mid.foreignKeys().stream().filter(k -> k.name().equals(next.foreignKey())).findFirst().orElseThrow();
+                        md.explicitPath = path.subList(i + 1, path.size());
+                        md.added = mid.column(r.column()).isEmpty();
+                    }
+                    dist.put(mid.name(), md);
+                }
+            }
+            dist.put(t.name(), d);
+        }
+        // a rule on a table whose column already points at a distributed table's column joins that group
+        for (Dist d : dist.values()) {
+            if (d.parent != null || d.added) continue;
+            for (ForeignKey fk : d.table.foreignKeys()) {
+                int i = fk.columns().indexOf(d.column);
+                Dist p = dist.get(fk.refTable());
+                if (i >= 0 && p != null && p != d && fk.refColumns().get(i).equals(p.column)) {
+                    d.parent = p.table;
+                    d.via = fk;
+                    break;
+                }
+            }
+        }
+    }
+
+    // ---- derivation along foreign keys --------------------------------------------------
+
+    private void derive() {
+        while (true) {
+            Map<Table, List<ForeignKey>> frontier = new LinkedHashMap<>();
+            for (Table t : included.values()) {
+                if (t.isPartition() || dist.containsKey(t.name()) || reference.containsKey(t.name())) continue;
+                List<ForeignKey> cands = t.foreignKeys().stream()
+                        .filter(fk -> !fk.refTable().equals(t.name()) && dist.containsKey(fk.refTable())).toList();
+                if (!cands.isEmpty()) frontier.put(t, cands);
+            }
+            if (frontier.isEmpty()) break;
+            frontier.forEach(this::choose);
+        }
+        // further keys to distributed tables are further routes: an explicit rule must choose
+        for (Dist d : dist.values()) {
+            if (!d.derivation.startsWith("derived") || d.via == null || !d.added && isDirect(d.via, d)) continue;
+            List<ForeignKey> others = d.table.foreignKeys().stream()
+                    .filter(fk -> fk != d.via && !fk.refTable().equals(d.table.name()) && dist.containsKey(fk.refTable())).toList();
+            List<String> routes = new ArrayList<>();
+            for (ForeignKey fk : others) {
+                if (routePasses(dist.get(fk.refTable()), d.table.name())) {
+                    issues.add(PlanIssue.warning(d.table.name(), "foreign-key cycle through " + fk.refTable()
+                            + " (key " + fk.name() + "); the tenant key comes via " + d.parent.name()));
+                } else {
+                    routes.add(fk.refTable().name());
+                }
+            }
+            if (!routes.isEmpty()) {
+                routes.add(0, d.parent.name().name());
+                issues.add(PlanIssue.error(d.table.name(), routes.size() + " foreign-key routes to the tenant: via "
+                        + String.join(" or via ", routes) + "; choose one with: distribute " + d.table.name().name()
+                        + " using " + tenantName(dist.get(d.parent.name())) + " from <" + String.join("|", routes) + ">"));
+            }
+        }
+    }
+
+    private boolean routePasses(Dist d, QualifiedName through) {
+        Set<QualifiedName> seen = new HashSet<>();
+        while (d != null && d.parent != null && seen.add(d.table.name())) {
+            if (d.parent.name().equals(through)) return true;
+            d = dist.get(d.parent.name());
+        }
+        return false;
+    }
+
+    private boolean isDirect(ForeignKey fk, Dist child) {
+        Dist p = dist.get(fk.refTable());
+        if (p == null || p.added) return false;
+        int i = fk.refColumns().indexOf(p.column);
+        return i >= 0 && (child == null || fk.columns().get(i).equals(child.column));
+    }
+
+    private void choose(Table t, List<ForeignKey> cands) {
+        Dist d = new Dist(t);
+        List<ForeignKey> direct = cands.stream().filter(fk -> isDirect(fk, null)).toList();
+        if (!direct.isEmpty()) {
+            ForeignKey fk = direct.get(0);
+            Set<String> cols = direct.stream().map(k -> k.columns().get(k.refColumns().indexOf(dist.get(k.refTable()).column)))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            if (cols.size() > 1) {
+                issues.add(PlanIssue.error(t.name(), "several columns carry the tenant key (" + String.join(", ", cols)
+                        + "); choose one with: distribute " + t.name().name() + " using <column>"));
+            }
+            d.column = fk.columns().get(fk.refColumns().indexOf(dist.get(fk.refTable()).column));
+            d.parent = included.get(fk.refTable());
+            d.via = fk;
+            d.derivation = "derived: " + fk.name() + " references " + fk.refTable().name() + "(" + dist.get(fk.refTable()).column + ")";
+        } else {
+            ForeignKey fk = cands.get(0);
+            Dist p = dist.get(fk.refTable());
+            d.parent = p.table;
+            d.via = fk;
+            d.column = tenantName(p);
+            d.added = t.column(d.column).isEmpty();
+            if (!d.added) {
+                issues.add(PlanIssue.warning(t.name(), "uses its existing column " + d.column + " as the tenant key; the foreign key "
+                        + fk.name() + " to " + p.table.name() + " is extended with it, so the two must agree"));
+            }
+            d.derivation = "derived: " + fk.name() + " references " + p.table.name().name();
+            // several candidates at the same level are reported with the other routes below
+        }
+        dist.put(t.name(), d);
+    }
+
+    /** The name of the tenant key that a child of this table gets. */
+    private String tenantName(Dist p) {
+        return p.column;
+    }
+
+    // ---- reference tables ---------------------------------------------------------------
+
+    private void referenceTables() {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Table t : included.values()) {
+                if (t.isPartition() || !dist.containsKey(t.name()) && !reference.containsKey(t.name())) continue;
+                for (ForeignKey fk : t.foreignKeys()) {
+                    QualifiedName r = fk.refTable();
+                    if (!included.containsKey(r) || dist.containsKey(r) || reference.containsKey(r)) continue;
+                    reference.put(r, "referenced by " + (dist.containsKey(t.name()) ? "distributed" : "reference") + " table "
+                            + t.name().name() + " and has no foreign-key path to the tenant");
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    // ---- rewriting ----------------------------------------------------------------------
+
+    private Dist root(Dist d) {
+        Set<QualifiedName> seen = new HashSet<>();
+        while (d.parent != null && dist.containsKey(d.parent.name()) && seen.add(d.table.name())) d = dist.get(d.parent.name());
+        return d;
+    }
+
+    private Dist colocationRoot(Dist d) {
+        Set<QualifiedName> seen = new HashSet<>();
+        while (seen.add(d.table.name())) {
+            if (d.colocateWith != null && dist.containsKey(d.colocateWith.name())) d = dist.get(d.colocateWith.name());
+            else if (d.parent != null && dist.containsKey(d.parent.name())) d = dist.get(d.parent.name());
+            else break;
+        }
+        return d;
+    }
+
+    private List<Hop> path(Dist d) {
+        if (d.explicitPath != null) return d.explicitPath;
+        List<Hop> out = new ArrayList<>();
+        Set<QualifiedName> seen = new HashSet<>();
+        while (d != null && d.added && d.via != null && seen.add(d.table.name())) {
+            out.add(new Hop(d.table.name(), d.via.columns(), d.parent.name(), d.via.refColumns(), d.via.name()));
+            d = dist.get(d.parent.name());
+        }
+        return out;
+    }
+
+    private int depth(Dist d) {
+        int n = 0;
+        Set<QualifiedName> seen = new HashSet<>();
+        while (d.parent != null && dist.containsKey(d.parent.name()) && seen.add(d.table.name())) {
+            d = dist.get(d.parent.name());
+            n++;
+        }
+        return n;
+    }
+
+    /** The type of a distribution column after casts; an added column copies its parent's. */
+    private TypeRef distType(Dist d) {
+        Set<QualifiedName> seen = new HashSet<>();
+        while (d.added && d.parent != null && dist.containsKey(d.parent.name()) && seen.add(d.table.name())) d = dist.get(d.parent.name());
+        Dist fin = d;
+        Column c = d.table.column(d.column).orElse(null);
+        if (c == null) return TypeRef.builtin("bigint");
+        return naming.type(casts.apply(fin.table, c).column().type());
+    }
+
+    private List<TablePlan> buildTables() {
+        List<TablePlan> refs = new ArrayList<>();
+        List<TablePlan> dists = new ArrayList<>();
+        List<TablePlan> locals = new ArrayList<>();
+        List<TablePlan> partitions = new ArrayList<>();
+        for (Table t : included.values()) {
+            Table owner = t;
+            while (owner.isPartition() && included.containsKey(owner.partitionOf())) owner = included.get(owner.partitionOf());
+            Kind kind = dist.containsKey(owner.name()) ? Kind.DISTRIBUTED : reference.containsKey(owner.name()) ? Kind.REFERENCE : Kind.LOCAL;
+            TablePlan p = table(t, owner, kind);
+            if (t.isPartition()) partitions.add(p);
+            else if (kind == Kind.REFERENCE) refs.add(p);
+            else if (kind == Kind.DISTRIBUTED) dists.add(p);
+            else locals.add(p);
+        }
+        List<TablePlan> out = new ArrayList<>(sortReferences(refs));
+        dists.sort(Comparator.comparingInt(p -> depth(dist.get(p.source().name()))));
+        out.addAll(dists);
+        out.addAll(locals);
+        partitions.sort(Comparator.comparingInt(p -> partitionDepth(p.source())));
+        out.addAll(partitions);
+        return List.copyOf(out);
+    }
+
+    private int partitionDepth(Table t) {
+        int n = 0;
+        while (t.isPartition() && included.containsKey(t.partitionOf())) {
+            t = included.get(t.partitionOf());
+            n++;
+        }
+        return n;
+    }
+
+    /** Reference tables referenced by other reference tables go first. */
+    private List<TablePlan> sortReferences(List<TablePlan> refs) {
+        List<TablePlan> out = new ArrayList<>();
+        Set<QualifiedName> done = new HashSet<>();
+        List<TablePlan> left = new ArrayList<>(refs);
+        while (!left.isEmpty()) {
+            TablePlan next = left.stream().filter(p -> p.source().foreignKeys().stream()
+                            .allMatch(fk -> done.contains(fk.refTable()) || fk.refTable().equals(p.source().name())
+                                    || !reference.containsKey(fk.refTable())))
+                    .findFirst().orElse(left.get(0)); // a cycle: keys are created after distribution anyway
+            out.add(next);
+            done.add(next.source().name());
+            left.remove(next);
+        }
+        return out;
+    }
+
+    private TablePlan table(Table t, Table owner, Kind kind) {
+        QualifiedName target = naming.table(t.name());
+        List<String> rewrites = new ArrayList<>();
+        Dist d = kind == Kind.DISTRIBUTED ? dist.get(owner.name()) : null;
+        String distCol = d == null ? null : d.column;
+
+        List<Column> columns = new ArrayList<>();
+        for (Column c : t.columns()) {
+            Casts.Result r = casts.apply(t, c);
+            if (r.note() != null) rewrites.add(r.note());
+            Column col = r.column();
+            col = col.withType(naming.type(col.type())).withDefault(naming.expression(col.defaultExpr()));
+            if (col.generated() != null) {
+                col = new Column(col.num(), col.name(), col.type(), col.defaultExpr(), col.notNull(), col.identity(),
+                        naming.expression(col.generated()), col.collation(), col.comment());
+            }
+            if (d != null && !t.isPartition() && c.name().equals(distCol) && !col.notNull()) {
+                col = col.withNotNull(true);
+                rewrites.add("column " + c.name() + " set NOT NULL: Citus rejects NULL in the distribution column");
+            }
+            columns.add(col);
+        }
+        if (d != null && d.added && !t.isPartition()) {
+            TypeRef type = distType(d);
+            columns.add(0, new Column(0, distCol, type, null, true, (char) 0, null, null, null));
+            rewrites.add("added column " + distCol + " " + type.sql() + " NOT NULL as the first column, back-filled along "
+                    + path(d).stream().map(Hop::toString).collect(Collectors.joining(", ")));
+        }
+
+        List<Constraint> constraints = new ArrayList<>();
+        for (Constraint c : t.constraints()) {
+            String def = naming.expression(c.definition());
+            Constraint con = new Constraint(c.name(), c.kind(), c.columns(), def, c.deferrable(), c.initiallyDeferred());
+            if (d != null && !c.columns().contains(distCol)) {
+                switch (c.kind()) {
+                    case PRIMARY_KEY, UNIQUE -> {
+                        List<String> cols = new ArrayList<>(c.columns());
+                        cols.add(0, distCol);
+                        con = con.withColumns(List.copyOf(cols), replaceFirstGroup(def, Sql.idents(cols)));
+                        rewrites.add((c.kind() == Constraint.Kind.PRIMARY_KEY ? "primary key " : "unique constraint ") + c.name()
+                                + " (" + String.join(", ", c.columns()) + ") extended to (" + String.join(", ", cols) + ")"
+                                + (c.kind() == Constraint.Kind.UNIQUE ? ": now unique per tenant" : ""));
+                    }
+                    case EXCLUDE -> issues.add(PlanIssue.error(t.name(), "exclusion constraint " + c.name()
+                            + " does not include the distribution column " + distCol
+                            + "; Citus rejects it (Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the partition column)"));
+                    default -> { }
+                }
+            }
+            constraints.add(con);
+        }
+        if (d != null && !t.isPartition() && t.primaryKey().isEmpty()) {
+            issues.add(PlanIssue.warning(t.name(), "has no primary key: updates and deletes of its rows cannot be matched on the target"));
+        }
+
+        List<ForeignKey> fks = new ArrayList<>();
+        for (ForeignKey fk : t.foreignKeys()) {
+            ForeignKey out = foreignKey(t, kind, d, fk, rewrites);
+            if (out != null) fks.add(out);
+        }
+
+        List<Index> indexes = new ArrayList<>();
+        String uniquify = cmd.options().string(Option.INDEX_NAMES);
+        for (Index ix : t.indexes()) {
+            Index out = new Index(ix.name(), ix.unique(), ix.method(),
+                    ix.keys().stream().map(k -> new Index.Key(naming.expression(k.expression()), k.opclass(), k.ordering())).toList(),
+                    ix.keyColumns(), ix.include(), naming.expression(ix.predicate()), ix.nullsNotDistinct(), ix.definition());
+            if ("uniquify".equals(uniquify)) out = out.withName("idx_" + t.oid() + "_" + ix.name());
+            if (d != null && ix.unique() && !ix.keyColumns().contains(distCol)) {
+                List<Index.Key> keys = new ArrayList<>(out.keys());
+                keys.add(0, new Index.Key(Sql.ident(distCol), null, ""));
+                List<String> kc = new ArrayList<>(ix.keyColumns());
+                kc.add(0, distCol);
+                out = out.withKeys(List.copyOf(keys), List.copyOf(kc));
+                rewrites.add("unique index " + ix.name() + " extended with " + distCol + " as its first key: now unique per tenant");
+            }
+            indexes.add(out);
+        }
+
+        if (!t.triggers().isEmpty()) {
+            issues.add(PlanIssue.warning(t.name(), "trigger" + (t.triggers().size() > 1 ? "s " : " ")
+                    + t.triggers().stream().map(x -> x.name()).collect(Collectors.joining(", "))
+                    + " not created: triggers would fire again on replicated rows, and Citus rejects them on distributed and"
+                    + " reference tables; create them after cutover (definitions in the plan)"));
+        }
+        if (kind == Kind.REFERENCE && !t.isPartition() && reference.get(t.name()).startsWith("referenced")) {
+            rewrites.add("reference table: " + reference.get(t.name()));
+        }
+
+        String derivation = switch (kind) {
+            case DISTRIBUTED -> d.derivation;
+            case REFERENCE -> reference.get(owner.name());
+            case LOCAL -> "no distribute rule and no foreign-key path to the tenant: stays on the coordinator";
+        };
+        if (t.isPartition()) derivation = "partition of " + t.partitionOf().name();
+        QualifiedName colocate = null;
+        if (d != null) {
+            Dist r = colocationRoot(d);
+            if (r != d) colocate = naming.table(r.table.name());
+        }
+        return new TablePlan(t, target, t.isPartition() ? naming.table(t.partitionOf()) : null, kind, distCol, d != null && d.added, colocate,
+                d == null || t.isPartition() ? List.of() : path(d), derivation, List.copyOf(columns), List.copyOf(constraints),
+                List.copyOf(fks), List.copyOf(indexes), t.triggers(), naming.storageParams(t), naming.tablespace(t), List.copyOf(rewrites));
+    }
+
+    private ForeignKey foreignKey(Table t, Kind kind, Dist d, ForeignKey fk, List<String> rewrites) {
+        QualifiedName ref = fk.refTable();
+        if (!included.containsKey(ref)) {
+            issues.add(PlanIssue.warning(t.name(), "foreign key " + fk.name() + " not created: it references " + ref + ", which is not migrated"));
+            return null;
+        }
+        Dist pd = dist.get(ref);
+        QualifiedName refTarget = naming.table(ref);
+        if (kind != Kind.DISTRIBUTED && pd != null) {
+            issues.add(PlanIssue.error(t.name(), "foreign key " + fk.name() + " references distributed table " + ref.name()
+                    + " from a " + kind.label() + " table: cannot create foreign key constraint since foreign keys from reference"
+                    + " tables and local tables to distributed tables are not supported"));
+            return fk.with(fk.columns(), refTarget, fk.refColumns(), fk.onUpdate(), fk.onDelete(), fk.onDeleteSetColumns());
+        }
+        if (d == null || pd == null) {
+            return fk.with(fk.columns(), refTarget, fk.refColumns(), fk.onUpdate(), fk.onDelete(), fk.onDeleteSetColumns());
+        }
+        if (colocationRoot(d) != colocationRoot(pd)) {
+            issues.add(PlanIssue.error(t.name(), "foreign key " + fk.name() + " joins tables that are not colocated ("
+                    + t.name().name() + " and " + ref.name() + "): cannot create foreign key constraint"));
+        }
+        List<String> cols = new ArrayList<>(fk.columns());
+        List<String> refCols = new ArrayList<>(fk.refColumns());
+        int ci = cols.indexOf(d.column);
+        int pi = refCols.indexOf(pd.column);
+        if (ci < 0 && pi < 0) {
+            cols.add(0, d.column);
+            refCols.add(0, pd.column);
+            rewrites.add("foreign key " + fk.name() + " (" + String.join(", ", fk.columns()) + ") -> " + ref.name() + " ("
+                    + String.join(", ", fk.refColumns()) + ") extended to (" + String.join(", ", cols) + ") -> ("
+                    + String.join(", ", refCols) + ")");
+        } else if (ci != pi) {
+            issues.add(PlanIssue.error(t.name(), "foreign key " + fk.name() + " holds the distribution column in another position"
+                    + " than in " + ref.name() + ": cannot create foreign key constraint"));
+        }
+        char del = fk.onDelete();
+        List<String> delCols = fk.onDeleteSetColumns();
+        if (del == 'n' || del == 'd') {
+            List<String> keep = new ArrayList<>(delCols.isEmpty() ? fk.columns() : delCols);
+            keep.remove(d.column);
+            if (keep.isEmpty()) {
+                issues.add(PlanIssue.error(t.name(), "foreign key " + fk.name() + " ON DELETE " + ForeignKey.action(del)
+                        + " would change the distribution column: cannot create foreign key constraint"));
+            } else if (!keep.equals(delCols)) {
+                rewrites.add("foreign key " + fk.name() + " ON DELETE " + ForeignKey.action(del) + " limited to (" + String.join(", ", keep)
+                        + "): Citus rejects setting the distribution column");
+            }
+            delCols = List.copyOf(keep);
+        }
+        char upd = fk.onUpdate();
+        if (upd == 'c' || upd == 'n' || upd == 'd') {
+            issues.add(PlanIssue.warning(t.name(), "foreign key " + fk.name() + " ON UPDATE " + ForeignKey.action(upd)
+                    + " rewritten to NO ACTION: Citus rejects it when the key includes the distribution column"));
+            rewrites.add("foreign key " + fk.name() + " ON UPDATE " + ForeignKey.action(upd) + " rewritten to NO ACTION");
+            upd = 'a';
+        }
+        return fk.with(List.copyOf(cols), refTarget, List.copyOf(refCols), upd, del, delCols);
+    }
+
+    /** Colocated tables need the same distribution column type: Citus refuses otherwise. */
+    private void checkColocation(List<TablePlan> tables) {
+        for (TablePlan p : tables) {
+            if (p.kind() != Kind.DISTRIBUTED || p.isPartition()) continue;
+            Dist d = dist.get(p.source().name());
+            Dist r = colocationRoot(d);
+            if (r == d) continue;
+            TypeRef mine = distType(d);
+            TypeRef theirs = distType(r);
+            if (!Casts.normalize(mine.sql()).equals(Casts.normalize(theirs.sql()))) {
+                issues.add(PlanIssue.error(p.source().name(), "cannot colocate tables " + p.target().name() + " and "
+                        + naming.table(r.table.name()).name() + ": " + d.column + " is " + mine.sql() + " but " + r.column + " is "
+                        + theirs.sql() + "; make them equal, e.g. with: cast column " + p.source().name().name() + "." + d.column
+                        + " to " + theirs.sql()));
+            }
+        }
+    }
+
+    private List<View> views() {
+        List<View> out = new ArrayList<>();
+        Set<QualifiedName> available = new HashSet<>(included.keySet());
+        for (View v : catalog.views()) {
+            List<QualifiedName> missing = v.dependsOn().stream().filter(q -> !available.contains(q)).toList();
+            if (!missing.isEmpty()) {
+                issues.add(PlanIssue.warning(v.name(), "view not created: it reads " + missing.stream().map(Objects::toString)
+                        .collect(Collectors.joining(", ")) + ", which is not migrated"));
+                continue;
+            }
+            if (v.materialized()) {
+                issues.add(PlanIssue.warning(v.name(), "materialized view not created: create it after cutover"));
+                continue;
+            }
+            available.add(v.name());
+            out.add(new View(naming.object(v.name()), false, naming.expression(v.definition()),
+                    v.dependsOn().stream().map(naming::table).toList()));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Replaces the first parenthesised group of a constraint definition, respecting quotes. */
+    static String replaceFirstGroup(String def, String inner) {
+        int open = def.indexOf('(');
+        if (open < 0) return def;
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = open; i < def.length(); i++) {
+            char c = def.charAt(i);
+            if (c == '"') quoted = !quoted;
+            if (quoted) continue;
+            if (c == '(') depth++;
+            if (c == ')' && --depth == 0) return def.substring(0, open + 1) + inner + def.substring(i);
+        }
+        return def;
+    }
+}

@@ -1,0 +1,48 @@
+package io.citusmigrate.plan;
+
+import io.citusmigrate.catalog.Column;
+import io.citusmigrate.catalog.Constraint;
+import io.citusmigrate.catalog.ForeignKey;
+import io.citusmigrate.catalog.Index;
+import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.catalog.Table;
+import io.citusmigrate.catalog.Trigger;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one source table becomes a target table: its kind, distribution column, back-fill path,
+ * and the rewritten definition (target names, casts applied, keys extended).
+ */
+public record TablePlan(
+        Table source,
+        QualifiedName target,
+        QualifiedName partitionOf,   // target name of the parent, for a partition
+        Kind kind,
+        String distributionColumn,   // target column; null unless distributed
+        boolean tenantColumnAdded,
+        QualifiedName colocateWith,  // target name of the colocation root; null for a root
+        List<Hop> backfillPath,      // empty when the table carries the distribution column itself
+        String derivation,           // why it has this kind: a rule, a foreign key, a reference
+        List<Column> columns,
+        List<Constraint> constraints,
+        List<ForeignKey> foreignKeys,
+        List<Index> indexes,
+        List<Trigger> deferredTriggers,
+        Map<String, String> storageParams,
+        String tablespace,
+        List<String> rewrites) {
+
+    public enum Kind {
+        DISTRIBUTED, REFERENCE, LOCAL;
+
+        public String label() {
+            return name().toLowerCase();
+        }
+    }
+
+    public boolean isPartition() {
+        return source.isPartition();
+    }
+}
