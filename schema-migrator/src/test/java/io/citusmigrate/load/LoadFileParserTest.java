@@ -1,0 +1,302 @@
+package io.citusmigrate.load;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LoadFileParserTest {
+    private static final Map<String, String> ENV = Map.of("PGPASS", "s3cret", "SRC_DB", "hackathon");
+
+    private static LoadCommand parse(String text) {
+        return LoadFileParser.parse("test.load", text, ENV::get);
+    }
+
+    private static LoadFileException error(String text) {
+        return assertThrows(LoadFileException.class, () -> parse(text));
+    }
+
+    @Test
+    void parsesPgloadersCitusExampleUnchanged() throws Exception {
+        String text = Files.readString(Path.of("../config/hackathon.load"));
+        LoadCommand c = parse(text);
+        assertEquals("hackathon", c.source().database());
+        assertEquals("localhost", c.target().host());
+        assertEquals(9700, c.target().port());
+        assertEquals("dim", c.target().database());
+        assertTrue(c.options().flag(Option.INCLUDE_DROP));
+        assertFalse(c.options().flag(Option.RESET_SEQUENCES));
+        assertEquals(1, c.casts().size());
+        CastRule cast = c.casts().get(0);
+        assertEquals("impressions", cast.table().name());
+        assertEquals("seen_at", cast.column());
+        assertEquals("timestamp with time zone", cast.targetType());
+        assertEquals(1, c.distribute().size());
+        DistributeRule r = c.distribute().get(0);
+        assertEquals("companies", r.table().name());
+        assertEquals("id", r.column());
+        assertTrue(r.from().isEmpty());
+    }
+
+    @Test
+    void everyClause() {
+        LoadCommand c = parse("""
+                LOAD DATABASE
+                     FROM pgsql://app:{{PGPASS}}@db.example.com:5433/{{SRC_DB}}?sslmode=require
+                     INTO postgresql://citus@coord/dim
+                  WITH include no drop, truncate, disable triggers, create no tables, create no indexes,
+                       drop indexes, reindex, create schema, drop schema, no foreign keys, reset sequences,
+                       data only, workers = 8, concurrency = 2, max parallel create index = 4, batch rows = 1000,
+                       batch size = 10 MB, prefetch rows = 500, rows per range = 50000, chunk size = 1 GB,
+                       multiple readers per thread, on error resume next, uniquify index names,
+                       snapshot only, snapshot method = 'debezium', slot name = 'my_slot',
+                       publication name = 'my_pub', on orphan rows skip, reject directory = '/tmp/rejects'
+                   SET PostgreSQL PARAMETERS work_mem TO '64MB', maintenance_work_mem = '1GB'
+                   SET search_path to 'public'
+                BEFORE LOAD DO $$ create extension if not exists hstore; $$, $tag$ select 1 $tag$
+                AFTER CREATE SCHEMA DO $$ select 2 $$
+                AFTER LOAD DO $$ select 3 $$
+                  CAST type datetime when default '0000-00-00' with extra auto_increment to timestamptz drop default drop not null,
+                       type varchar(255) to text drop typemod,
+                       column "Sales"."Order Items".qty to "numeric(12,2)" keep not null set not null using zero-dates-to-null,
+                       type int to bigint keep typemod keep default
+                INCLUDING ONLY TABLE NAMES MATCHING ~/^film/, 'actor' IN SCHEMA 'public'
+                INCLUDING ONLY TABLE NAMES MATCHING ~<orders$>, ~[x], ~{y}, ~(z), ~|w|, ~"v", ~#u#
+                EXCLUDING TABLE NAMES MATCHING ~<temp>
+                ALTER SCHEMA 'public' RENAME TO 'app'
+                ALTER TABLE NAMES MATCHING 'film' IN SCHEMA 'public' SET SCHEMA 'movies'
+                ALTER TABLE NAMES MATCHING ~/old_/ RENAME TO 'new_name'
+                ALTER TABLE NAMES MATCHING 'actor' SET (fillfactor = '40', autovacuum_enabled = 'false')
+                ALTER TABLE NAMES MATCHING 'actor' SET TABLESPACE 'fast'
+                DISTRIBUTE companies USING id
+                DISTRIBUTE ads USING company_id FROM campaigns
+                DISTRIBUTE "Sales"."Order Items" USING Company_Id FROM orders, campaigns COLOCATE WITH 'companies'
+                DISTRIBUTE countries AS REFERENCE TABLE
+                ;
+                """);
+        assertEquals("app", c.source().user());
+        assertEquals("s3cret", c.source().password());
+        assertEquals("hackathon", c.source().database());
+        assertEquals(5433, c.source().port());
+        assertEquals("require", c.source().params().get("sslmode"));
+        assertEquals("citus", c.target().user());
+        assertEquals(5432, c.target().port());
+
+        Options o = c.options();
+        assertFalse(o.flag(Option.INCLUDE_DROP));
+        assertTrue(o.flag(Option.TRUNCATE));
+        assertTrue(o.flag(Option.DISABLE_TRIGGERS));
+        assertFalse(o.flag(Option.CREATE_TABLES));
+        assertFalse(o.flag(Option.CREATE_INDEXES));
+        assertTrue(o.flag(Option.DROP_INDEXES));
+        assertTrue(o.flag(Option.REINDEX));
+        assertTrue(o.flag(Option.CREATE_SCHEMA));
+        assertTrue(o.flag(Option.DROP_SCHEMA));
+        assertFalse(o.flag(Option.FOREIGN_KEYS));
+        assertTrue(o.flag(Option.RESET_SEQUENCES));
+        assertTrue(o.flag(Option.DATA_ONLY));
+        assertEquals(8, o.integer(Option.WORKERS));
+        assertEquals(2, o.integer(Option.CONCURRENCY));
+        assertEquals(4, o.integer(Option.MAX_PARALLEL_CREATE_INDEX));
+        assertEquals(1000, o.integer(Option.BATCH_ROWS));
+        assertEquals(10L << 20, o.bytes(Option.BATCH_SIZE));
+        assertEquals(500, o.integer(Option.PREFETCH_ROWS));
+        assertEquals(50000, o.integer(Option.ROWS_PER_RANGE));
+        assertEquals(1L << 30, o.bytes(Option.CHUNK_SIZE));
+        assertEquals("multiple", o.string(Option.READERS_PER_THREAD));
+        assertEquals("resume next", o.string(Option.ON_ERROR));
+        assertEquals("uniquify", o.string(Option.INDEX_NAMES));
+        assertTrue(o.flag(Option.SNAPSHOT_ONLY));
+        assertEquals("debezium", o.string(Option.SNAPSHOT_METHOD));
+        assertEquals("my_slot", o.string(Option.SLOT_NAME));
+        assertEquals("my_pub", o.string(Option.PUBLICATION_NAME));
+        assertEquals("skip", o.string(Option.ON_ORPHAN_ROWS));
+        assertEquals("/tmp/rejects", o.string(Option.REJECT_DIRECTORY));
+
+        assertEquals(List.of("work_mem", "maintenance_work_mem", "search_path"), c.settings().stream().map(LoadCommand.Setting::name).toList());
+        assertEquals("64MB", c.settings().get(0).value());
+        assertEquals(2, c.beforeLoad().size());
+        assertEquals(" create extension if not exists hstore; ", c.beforeLoad().get(0).sql());
+        assertEquals(" select 1 ", c.beforeLoad().get(1).sql());
+        assertEquals(" select 2 ", c.afterCreateSchema().get(0).sql());
+        assertEquals(" select 3 ", c.afterLoad().get(0).sql());
+
+        assertEquals(4, c.casts().size());
+        CastRule t = c.casts().get(0);
+        assertEquals("datetime", t.sourceType());
+        assertEquals("0000-00-00", t.whenDefault());
+        assertTrue(t.autoIncrement());
+        assertEquals("timestamptz", t.targetType());
+        assertEquals(Set.of(CastRule.Flag.DROP_DEFAULT, CastRule.Flag.DROP_NOT_NULL), t.flags());
+        assertEquals("varchar(255)", c.casts().get(1).sourceType());
+        assertEquals(Set.of(CastRule.Flag.DROP_TYPEMOD), c.casts().get(1).flags());
+        CastRule col = c.casts().get(2);
+        assertEquals(new TableRef("Sales", "Order Items", col.table().at()), col.table());
+        assertEquals("qty", col.column());
+        assertEquals("numeric(12,2)", col.targetType());
+        assertEquals("zero-dates-to-null", col.using());
+        assertEquals(Set.of(CastRule.Flag.KEEP_NOT_NULL, CastRule.Flag.SET_NOT_NULL), col.flags());
+        assertEquals("bigint", c.casts().get(3).targetType());
+
+        assertEquals(2, c.including().size());
+        assertTrue(c.including().get(0).matches("public", "film_actor"));
+        assertTrue(c.including().get(0).matches("public", "actor"));
+        assertFalse(c.including().get(0).matches("other", "actor"));
+        assertFalse(c.including().get(0).matches("public", "actors"));
+        assertEquals(7, c.including().get(1).patterns().size());
+        assertTrue(c.excluding().get(0).matches("x", "my_temp_table"));
+        assertEquals("public", c.schemaRenames().get(0).from());
+        assertEquals("app", c.schemaRenames().get(0).to());
+        assertEquals(4, c.alterTables().size());
+        assertEquals(LoadCommand.AlterTableRule.Action.SET_SCHEMA, c.alterTables().get(0).action());
+        assertEquals("movies", c.alterTables().get(0).value());
+        assertEquals(LoadCommand.AlterTableRule.Action.RENAME, c.alterTables().get(1).action());
+        assertEquals(Map.of("fillfactor", "40", "autovacuum_enabled", "false"), c.alterTables().get(2).storageParams());
+        assertEquals("fast", c.alterTables().get(3).value());
+
+        assertEquals(4, c.distribute().size());
+        DistributeRule ads = c.distribute().get(1);
+        assertEquals(List.of("campaigns"), ads.from().stream().map(TableRef::name).toList());
+        DistributeRule items = c.distribute().get(2);
+        assertEquals("Sales", items.table().schema());
+        assertEquals("Order Items", items.table().name());
+        assertEquals("company_id", items.column(), "unquoted names fold to lower case");
+        assertEquals(List.of("orders", "campaigns"), items.from().stream().map(TableRef::name).toList());
+        assertEquals("companies", items.colocateWith().name());
+        assertTrue(c.distribute().get(3).reference());
+    }
+
+    @Test
+    void optionsWithoutEffectYetAreWarnedAbout() {
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with workers = 4, include drop, truncate;");
+        List<String> warnings = c.warnings().stream().map(Object::toString).toList();
+        assertEquals(List.of("test.load:1:52: warning: option 'workers' has no effect yet",
+                "test.load:1:79: warning: option 'truncate' has no effect yet"), warnings);
+    }
+
+    @Test
+    void commentsAndCaseAnywhere() {
+        LoadCommand c = parse("""
+                -- a comment
+                Load /* inline */ Database
+                  From pgsql:///a   -- trailing
+                  Into pgsql:///b
+                  With Include Drop /* between */ , Reset No Sequences
+                  Distribute Companies Using ID;
+                """);
+        assertTrue(c.options().flag(Option.INCLUDE_DROP));
+        assertEquals("companies", c.distribute().get(0).table().name());
+        assertEquals("id", c.distribute().get(0).column());
+    }
+
+    @Test
+    void urlDefaultsComeFromTheEnvironment() {
+        Map<String, String> env = Map.of("PGHOST", "envhost", "PGPORT", "6000", "PGUSER", "envuser", "PGPASSWORD", "envpw", "PGDATABASE", "envdb");
+        ConnectionUrl u = ConnectionUrl.parse("pgsql://", env::get);
+        assertEquals("envhost", u.host());
+        assertEquals(6000, u.port());
+        assertEquals("envuser", u.user());
+        assertEquals("envpw", u.password());
+        assertEquals("envdb", u.database());
+        ConnectionUrl d = ConnectionUrl.parse("postgres:///only_db", k -> null);
+        assertEquals("localhost", d.host());
+        assertEquals(5432, d.port());
+        assertEquals("only_db", d.database());
+        assertNull(d.password());
+    }
+
+    @Test
+    void urlNeverShowsItsPassword() {
+        ConnectionUrl u = ConnectionUrl.parse("pgsql://me:topsecret@h:1/db", k -> null);
+        assertFalse(u.toString().contains("topsecret"));
+        assertEquals("postgresql://me@h:1/db", u.toString());
+        ConnectionUrl q = ConnectionUrl.parse("postgresql://h/db?user=u2&password=pw2&sslmode=disable", k -> null);
+        assertEquals("u2", q.user());
+        assertEquals("pw2", q.password());
+        assertEquals(Map.of("sslmode", "disable"), q.params());
+    }
+
+    // ---- errors: file:line:col: message --------------------------------------------------
+
+    @Test
+    void unknownOption() {
+        LoadFileException e = error("load database\n from pgsql:///a\n into pgsql:///b\n with include drop, fast mode;");
+        assertEquals("test.load:4:21: unknown option 'fast mode'", e.getMessage());
+    }
+
+    @Test
+    void misspeltOption() {
+        LoadFileException e = error("load database from pgsql:///a into pgsql:///b with include drops;");
+        assertEquals("test.load:1:52: unknown option 'include drops'", e.getMessage());
+    }
+
+    @Test
+    void unterminatedDollarBlock() {
+        LoadFileException e = error("load database from pgsql:///a into pgsql:///b\nbefore load do\n  $$ create table x();\n");
+        assertEquals("test.load:3:3: unterminated $$ block: no closing $$", e.getMessage());
+    }
+
+    @Test
+    void badUrl() {
+        assertEquals("test.load:1:20: bad connection URL: unsupported URL scheme 'mysql': expected pgsql, postgres or postgresql",
+                error("load database from mysql://x/y into pgsql:///b;").getMessage());
+        assertEquals("test.load:1:36: bad connection URL: bad port 'abc'",
+                error("load database from pgsql:///a into pgsql://h:abc/b;").getMessage());
+        assertEquals("test.load:2:6: bad connection URL: not a connection URL: expected pgsql://, postgres:// or postgresql://",
+                error("load database\nfrom just-a-name into pgsql:///b;").getMessage());
+    }
+
+    @Test
+    void missingEnvironmentVariable() {
+        LoadFileException e = error("load database\n  from pgsql://u:{{NOPE}}@h/db into pgsql:///b;");
+        assertEquals("test.load:2:18: environment variable NOPE is not set (used as {{NOPE}})", e.getMessage());
+    }
+
+    @Test
+    void positionsStayTrueAfterTemplating() {
+        // {{PGPASS}} expands to a different length; the error after it still points at the original place
+        LoadFileException e = error("load database from pgsql://u:{{PGPASS}}@h/db into pgsql:///b with bogus;");
+        assertEquals("test.load:1:67: unknown option 'bogus'", e.getMessage());
+    }
+
+    @Test
+    void otherSyntaxErrors() {
+        assertEquals("test.load:1:1: expected LOAD, found 'copy'", error("copy database from pgsql:///a into pgsql:///b;").getMessage());
+        assertEquals("test.load:1:47: unknown clause 'load': expected WITH, SET, BEFORE LOAD, AFTER CREATE SCHEMA, AFTER LOAD, CAST, INCLUDING, EXCLUDING, ALTER or DISTRIBUTE",
+                error("load database from pgsql:///a into pgsql:///b load;").getMessage());
+        assertEquals("test.load:1:67: expected USING, found ';'", error("load database from pgsql:///a into pgsql:///b distribute companies;").getMessage());
+        assertEquals("test.load:1:62: workers needs a whole number, found 'many'", error("load database from pgsql:///a into pgsql:///b with workers = many;").getMessage());
+        assertEquals("test.load:1:52: a cast rule starts with TYPE or COLUMN, found 'tipe'", error("load database from pgsql:///a into pgsql:///b cast tipe int to bigint;").getMessage());
+        assertEquals("test.load:1:83: bad regular expression: Unclosed group", error("load database from pgsql:///a into pgsql:///b including only table names matching ~/(/;").getMessage());
+        assertEquals("test.load:1:47: unterminated string: no closing '", error("load database from pgsql:///a into pgsql:///b 'oops;").getMessage());
+        assertEquals("test.load:1:47: unterminated /* comment", error("load database from pgsql:///a into pgsql:///b /* never closed").getMessage());
+        assertEquals("test.load:1:70: snapshot method is 'copy' or 'debezium', not 'rsync'", error("load database from pgsql:///a into pgsql:///b with snapshot method = 'rsync';").getMessage());
+        assertEquals("test.load:1:48: unexpected 'with' after the closing ';'", error("load database from pgsql:///a into pgsql:///b; with workers = 1").getMessage());
+    }
+
+    @Test
+    void readsAFileAndNamesItInErrors(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.load");
+        Files.writeString(f, "load database from pgsql:///a into pgsql:///b\n  with nonsense;");
+        LoadFileException e = assertThrows(LoadFileException.class, () -> LoadFileParser.parse(f, ENV::get));
+        assertEquals(f + ":2:8: unknown option 'nonsense'", e.getMessage());
+    }
+
+    @Test
+    void beforeLoadExecuteReadsAFile(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("pre.sql"), "create schema x;");
+        Path f = dir.resolve("a.load");
+        Files.writeString(f, "load database from pgsql:///a into pgsql:///b before load execute 'pre.sql';");
+        assertEquals("create schema x;", LoadFileParser.parse(f, ENV::get).beforeLoad().get(0).sql());
+    }
+}
