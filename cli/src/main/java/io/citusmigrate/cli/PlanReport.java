@@ -17,14 +17,14 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
 
     record TableReport(String source, String target, String kind, String distributionColumn, boolean tenantColumnAdded,
                        String colocateWith, List<String> backfillPath, String derivation, List<String> rewrites,
-                       List<String> deferredTriggers) {}
+                       List<String> deferredTriggers, @com.fasterxml.jackson.annotation.JsonIgnore String chain) {}
 
     static PlanReport of(LoadCommand cmd, Plan plan) {
         List<TableReport> tables = plan.tables().stream().map(t -> new TableReport(
                 t.source().name().toString(), t.target().toString(), t.kind().label(), t.distributionColumn(),
                 t.tenantColumnAdded(), t.colocateWith() == null ? null : t.colocateWith().toString(),
                 t.backfillPath().stream().map(Hop::toString).toList(), t.derivation(), t.rewrites(),
-                t.deferredTriggers().stream().map(x -> x.definition()).toList())).toList();
+                t.deferredTriggers().stream().map(x -> x.definition()).toList(), chain(t))).toList();
         return new PlanReport(cmd.source().toString(), cmd.target().toString(), plan.ok(), tables,
                 plan.views().stream().map(v -> v.name().toString()).toList(),
                 SchemaScript.distribution(plan).stream().map(Statement::sql).toList(),
@@ -41,9 +41,9 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         String fmt = "%-" + w1 + "s  %-11s  %-" + w3 + "s  %-" + w4 + "s  %s%n";
         out.printf(fmt, "TABLE", "KIND", "DISTRIBUTION COLUMN", "COLOCATED WITH", "BACK-FILL PATH");
         for (TableReport t : tables) {
-            String path = t.backfillPath().isEmpty()
-                    ? ("distributed".equals(t.kind()) ? "(carries the column)" : "-")
-                    : String.join(" -> ", t.backfillPath());
+            String path = !"distributed".equals(t.kind()) ? "-"
+                    : t.colocateWith() == null && t.backfillPath().isEmpty() ? "(root)"
+                    : t.backfillPath().isEmpty() ? "(carries the column)" : t.chain();
             out.printf(fmt, t.target(), t.kind(), col(t), t.colocateWith() == null ? "-" : t.colocateWith(), path);
         }
         out.println();
@@ -78,6 +78,15 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
             out.println("Errors (" + errors.size() + "): the plan cannot work on Citus.");
             errors.forEach(x -> out.println("  " + x));
         }
+    }
+
+    /** clicks(ad_id) -> ads(campaign_id) -> campaigns(company_id): the keys followed, then the column read. */
+    private static String chain(TablePlan t) {
+        if (t.backfillPath().isEmpty()) return "";
+        StringBuilder b = new StringBuilder();
+        for (Hop h : t.backfillPath()) b.append(h.child().name()).append('(').append(String.join(", ", h.childColumns())).append(") -> ");
+        Hop last = t.backfillPath().get(t.backfillPath().size() - 1);
+        return b.append(last.parent().name()).append('(').append(t.distributionColumn()).append(')').toString();
     }
 
     private static String col(TableReport t) {

@@ -1,0 +1,262 @@
+package io.citusmigrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Drives the command line as a user would and checks what it prints and leaves behind. */
+class CliTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+    static String sourceDb;
+    static String plainDb;
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    static void start() throws IOException {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+        sourceDb = pg.createDatabase("hackathon");
+        try (InputStream in = CliTest.class.getResourceAsStream("/multitenant-schema.sql")) {
+            pg.exec(sourceDb, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        plainDb = pg.createDatabase("plain");
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The example command file of pgloader's Citus documentation, with this test's URLs. */
+    String exampleFile(String target, String extra) throws IOException {
+        Path f = dir.resolve("hackathon.load");
+        Files.writeString(f, """
+                load database
+                   from %s
+                   into %s
+
+                   with include drop, reset no sequences%s
+
+                   cast column impressions.seen_at to "timestamp with time zone"
+
+                   distribute companies using id
+                   ;
+                """.formatted(pg.url(sourceDb), target, extra));
+        return f.toString();
+    }
+
+    static List<String> rows(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = citus.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void planShowsFiveColocatedTablesWithTheirBackfillPaths() throws IOException {
+        Run r = run("plan", exampleFile(citus.url(), ""));
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("public.companies    distributed  id                   -                 (root)"), out);
+        assertTrue(out.contains("public.campaigns    distributed  company_id           public.companies  (carries the column)"), out);
+        assertTrue(out.contains("public.ads          distributed  company_id (added)   public.companies  ads(campaign_id) -> campaigns(company_id)"), out);
+        assertTrue(out.contains("public.clicks       distributed  company_id (added)   public.companies  clicks(ad_id) -> ads(campaign_id) -> campaigns(company_id)"), out);
+        assertTrue(out.contains("public.impressions  distributed  company_id (added)   public.companies  impressions(ad_id) -> ads(campaign_id) -> campaigns(company_id)"), out);
+        assertTrue(out.contains("public.impressions: column seen_at: timestamp without time zone cast to timestamp with time zone"), out);
+        assertTrue(out.contains("primary key clicks_pkey (id) extended to (company_id, id)"), out);
+        assertTrue(out.contains("SELECT create_distributed_table('public.ads', 'company_id', colocate_with => 'public.companies');"), out);
+        assertTrue(out.contains("The plan can work on Citus."), out);
+    }
+
+    @Test
+    void planAsJson() throws IOException {
+        Run r = run("plan", "--json", exampleFile(citus.url(), ""));
+        assertEquals(0, r.code(), r.err());
+        JsonNode plan = new ObjectMapper().readTree(r.out());
+        assertTrue(plan.get("ok").asBoolean());
+        assertEquals(5, plan.get("tables").size());
+        for (JsonNode t : plan.get("tables")) {
+            assertEquals("distributed", t.get("kind").asText());
+            String name = t.get("source").asText();
+            assertEquals(name.equals("public.companies") ? "id" : "company_id", t.get("distributionColumn").asText(), name);
+        }
+        JsonNode clicks = plan.get("tables").get(3);
+        assertEquals("public.clicks", clicks.get("source").asText());
+        assertEquals("clicks(ad_id) -> ads(id)", clicks.get("backfillPath").get(0).asText());
+    }
+
+    @Test
+    void migrateSchemaOnlyLeavesTheRewrittenSchemaOnCitus() throws IOException, SQLException {
+        String s = citus.newSchema("hackathon");
+        Run r = run("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("Schema created on"), r.out());
+
+        assertEquals(List.of("ads|distributed|company_id", "campaigns|distributed|company_id", "clicks|distributed|company_id",
+                        "companies|distributed|id", "impressions|distributed|company_id"),
+                rows("select c.relname, t.citus_table_type, t.distribution_column from citus_tables t join pg_class c on c.oid = t.table_name"
+                        + " where c.relnamespace = '" + s + "'::regnamespace order by 1"));
+        List<String> colocation = rows("select distinct colocation_id from citus_tables t join pg_class c on c.oid = t.table_name"
+                + " where c.relnamespace = '" + s + "'::regnamespace");
+        assertEquals(1, colocation.size(), "all five are colocated");
+        // every primary key starts with company_id (companies' own key is its distribution column)
+        assertEquals(List.of("ads|PRIMARY KEY (company_id, id)", "campaigns|PRIMARY KEY (company_id, id)", "clicks|PRIMARY KEY (company_id, id)",
+                        "companies|PRIMARY KEY (id)", "impressions|PRIMARY KEY (company_id, id)"),
+                rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'p'"
+                        + " and connamespace = '" + s + "'::regnamespace order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
+        assertEquals(List.of("ads|FOREIGN KEY (company_id, campaign_id) REFERENCES " + s + ".campaigns(company_id, id)",
+                        "campaigns|FOREIGN KEY (company_id) REFERENCES " + s + ".companies(id)",
+                        "clicks|FOREIGN KEY (company_id, ad_id) REFERENCES " + s + ".ads(company_id, id)",
+                        "impressions|FOREIGN KEY (company_id, ad_id) REFERENCES " + s + ".ads(company_id, id)"),
+                rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'f'"
+                        + " and connamespace = '" + s + "'::regnamespace order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
+        // every NOT NULL column of the source is still NOT NULL (pgloader loses these)
+        List<String> sourceNotNull = new ArrayList<>();
+        try (Connection c = pg.connect(sourceDb); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select table_name || '.' || column_name from information_schema.columns"
+                     + " where table_schema = 'public' and is_nullable = 'NO' order by 1")) {
+            while (rs.next()) sourceNotNull.add(rs.getString(1));
+        }
+        List<String> targetNotNull = rows("select table_name || '.' || column_name from information_schema.columns"
+                + " where table_schema = '" + s + "' and is_nullable = 'NO' order by 1");
+        assertTrue(targetNotNull.containsAll(sourceNotNull), "missing NOT NULL: " + sourceNotNull.stream().filter(x -> !targetNotNull.contains(x)).toList());
+        assertEquals(List.of("timestamp with time zone"), rows("select data_type from information_schema.columns where table_schema = '" + s
+                + "' and table_name = 'impressions' and column_name = 'seen_at'"));
+        // the tenant column comes first in the tables that gained it
+        assertEquals(List.of("ads|company_id", "clicks|company_id", "impressions|company_id"),
+                rows("select table_name, column_name from information_schema.columns where table_schema = '" + s
+                        + "' and ordinal_position = 1 and table_name in ('ads', 'clicks', 'impressions') order by 1"));
+
+        // include drop: running again recreates the same schema
+        Run again = run("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertEquals(5, rows("select 1 from citus_tables t join pg_class c on c.oid = t.table_name where c.relnamespace = '" + s + "'::regnamespace").size());
+    }
+
+    @Test
+    void loadBlocksRunInOrder() throws IOException, SQLException {
+        String s = citus.newSchema("blocks");
+        Path f = dir.resolve("blocks.load");
+        Files.writeString(f, """
+                load database from %s into %s
+                  with schema only
+                  set work_mem to '8MB'
+                  before load do $$ create schema if not exists %s; create table %s.log (step text, at serial) $$
+                  after create schema do $$ insert into %s.log (step) select 'after schema: ' || count(*) from citus_tables
+                                            where table_name::text like '%s.%%' $$
+                  after load do $$ insert into %s.log (step) select 'after load: ' || count(*) from pg_constraint
+                                   where contype = 'f' and connamespace = '%s'::regnamespace $$
+                  alter schema 'public' rename to '%s'
+                  distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), s, s, s, s, s, s, s));
+        Run r = run("migrate", f.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        // distribution happened before AFTER CREATE SCHEMA, foreign keys before AFTER LOAD
+        assertEquals(List.of("after schema: 5", "after load: 4"), rows("select step from " + s + ".log order by at"));
+    }
+
+    @Test
+    void aTargetWithoutCitusIsAnErrorUnlessRehearsing() throws IOException, SQLException {
+        String file = exampleFile(pg.url(plainDb), ", schema only");
+        Run r = run("migrate", file);
+        assertEquals(1, r.code());
+        assertTrue(r.err().endsWith("error: the target database " + pg.url(plainDb) + " has no citus extension: run CREATE EXTENSION citus there,"
+                + " or pass --rehearsal to create the rewritten schema on plain PostgreSQL\n"), r.err());
+
+        Run rehearsal = run("migrate", "--rehearsal", file);
+        assertEquals(0, rehearsal.code(), rehearsal.out() + rehearsal.err());
+        assertTrue(rehearsal.out().contains("rehearsal, not run: SELECT create_distributed_table('public.clicks', 'company_id', colocate_with => 'public.companies');"),
+                rehearsal.out());
+        try (Connection c = pg.connect(plainDb); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select pg_get_constraintdef(oid) from pg_constraint where conname = 'clicks_pkey'")) {
+            assertTrue(rs.next());
+            assertEquals("PRIMARY KEY (company_id, id)", rs.getString(1));
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseIsOneLineNamingIt() throws IOException {
+        Path f = dir.resolve("down.load");
+        Files.writeString(f, "load database from pgsql://someone:{{CM_TEST_PASSWORD}}@127.0.0.1:1/nowhere into " + citus.url() + " with schema only;");
+        Run r = run("plan", f.toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().startsWith("error: cannot connect to the source database postgresql://someone@127.0.0.1:1/nowhere: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse((r.out() + r.err()).contains("s3cret-test"), "the password never appears");
+    }
+
+    @Test
+    void aBadCommandFileIsFileLineCol() throws IOException {
+        Path f = dir.resolve("bad.load");
+        Files.writeString(f, "load database\n  from " + pg.url(sourceDb) + "\n  into " + citus.url() + "\n  with include drop, fast please;");
+        Run r = run("plan", f.toString());
+        assertEquals(2, r.code());
+        assertEquals("error: " + f + ":4:22: unknown option 'fast please'\n", r.err());
+
+        Path g = dir.resolve("missing.load");
+        Files.writeString(g, "load database from " + pg.url(sourceDb) + " into " + citus.url() + "\n  distribute compnies using id;");
+        Run m = run("plan", g.toString());
+        assertEquals(2, m.code());
+        assertEquals("error: " + g + ":2:14: table compnies does not exist in the source database\n", m.err());
+    }
+
+    @Test
+    void aPlanCitusWouldRejectExitsNonZeroAndTouchesNothing() throws IOException, SQLException {
+        String bad = pg.createDatabase("bad");
+        pg.exec(bad, "create table a (id bigint primary key); create table b (id int primary key, a_id int not null references a);");
+        Path f = dir.resolve("reject.load");
+        String s = citus.newSchema("reject");
+        Files.writeString(f, "load database from " + pg.url(bad) + " into " + citus.url()
+                + " with schema only alter schema 'public' rename to '" + s + "' distribute a using id;");
+        Run plan = run("plan", f.toString());
+        assertEquals(1, plan.code());
+        assertTrue(plan.out().contains("error: public.b: cannot colocate tables b and a: a_id is integer but id is bigint"), plan.out());
+        Run migrate = run("migrate", f.toString());
+        assertEquals(1, migrate.code());
+        assertTrue(migrate.err().contains("nothing was changed on the target"), migrate.err());
+        assertEquals(List.of(), rows("select 1 from pg_namespace where nspname = '" + s + "'"));
+    }
+}
