@@ -1,0 +1,47 @@
+package io.citusmigrate.sink;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.sink.SinkConnector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A thin connector: validates its config and hands copies to the tasks. */
+public final class CitusSinkConnector extends SinkConnector {
+    private Map<String, String> props;
+
+    @Override
+    public void start(Map<String, String> props) {
+        new CitusSinkConfig(props); // fail fast on a bad config
+        this.props = Map.copyOf(props);
+    }
+
+    @Override
+    public Class<? extends Task> taskClass() {
+        return CitusSinkTask.class;
+    }
+
+    @Override
+    public List<Map<String, String>> taskConfigs(int maxTasks) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (int i = 0; i < maxTasks; i++) out.add(props);
+        return out;
+    }
+
+    @Override
+    public void stop() {
+        // nothing held between start and stop
+    }
+
+    @Override
+    public ConfigDef config() {
+        return CitusSinkConfig.CONFIG_DEF;
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+}
