@@ -259,4 +259,12 @@ class CliTest {
         assertTrue(migrate.err().contains("nothing was changed on the target"), migrate.err());
         assertEquals(List.of(), rows("select 1 from pg_namespace where nspname = '" + s + "'"));
     }
+
+    @Test
+    void createNoTablesNeedsTheTablesToExist() throws IOException {
+        String s = citus.newSchema("notables");
+        Run r = run("migrate", exampleFile(citus.url(), ", schema only, create no tables\n   alter schema 'public' rename to '" + s + "'"));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: `create no tables` is set but table " + s + ".companies does not exist on the target"), r.err());
+    }
 }

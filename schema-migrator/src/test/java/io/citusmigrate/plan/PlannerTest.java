@@ -244,4 +244,30 @@ class PlannerTest {
         assertTrue(table(p, "companies").columns().get(0).defaultExpr().contains("ads_app.companies_id_seq"),
                 table(p, "companies").columns().get(0).defaultExpr());
     }
+
+    @Test
+    void typeCastRulesMatchAliasesDefaultsAndSerials() {
+        SourceDb s = new SourceDb(pg, "casts").run("""
+                create table t (id serial primary key, code varchar(12) not null default 'none',
+                                n int4 default 0, at timestamp, other varchar(5));
+                """);
+        Plan p = s.plan("""
+                cast type int with extra auto_increment to bigint,
+                     type varchar when default 'none' to text drop typemod drop not null,
+                     type varchar to varchar keep typemod,
+                     type timestamp to timestamptz,
+                     type money to numeric
+                """);
+        TablePlan t = p.table(pub("t")).orElseThrow();
+        java.util.function.Function<String, io.citusmigrate.catalog.Column> col =
+                n -> t.columns().stream().filter(c -> c.name().equals(n)).findFirst().orElseThrow();
+        assertEquals("bigint", col.apply("id").type().sql(), "serial matches with extra auto_increment");
+        assertEquals("integer", col.apply("n").type().sql(), "a plain int is not auto_increment");
+        assertEquals("text", col.apply("code").type().sql());
+        assertFalse(col.apply("code").notNull());
+        assertEquals("varchar(5)", col.apply("other").type().sql(), "keep typemod carries (5) over");
+        assertEquals("timestamptz", col.apply("at").type().sql());
+        assertTrue(p.warnings().stream().anyMatch(w -> w.toString().equals("test.load:6:6: warning: cast rule for type money matches no column")),
+                p.warnings().toString());
+    }
 }
