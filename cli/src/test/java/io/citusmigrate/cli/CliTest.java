@@ -43,7 +43,7 @@ class CliTest {
         pg = EmbeddedPg.start();
         citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("hackathon");
-        try (InputStream in = CliTest.class.getResourceAsStream("/multitenant-schema.sql")) {
+        try (InputStream in = CliTest.class.getResourceAsStream("/examples/multitenant-schema.sql")) {
             pg.exec(sourceDb, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         plainDb = pg.createDatabase("plain");
@@ -83,17 +83,6 @@ class CliTest {
         return f.toString();
     }
 
-    static List<String> rows(String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = citus.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
-                out.add(b.toString());
-            }
-        }
-        return out;
-    }
 
     @Test
     void planShowsFiveColocatedTablesWithTheirBackfillPaths() throws IOException {
@@ -137,21 +126,21 @@ class CliTest {
 
         assertEquals(List.of("ads|distributed|company_id", "campaigns|distributed|company_id", "clicks|distributed|company_id",
                         "companies|distributed|id", "impressions|distributed|company_id"),
-                rows("select c.relname, t.citus_table_type, t.distribution_column from citus_tables t join pg_class c on c.oid = t.table_name"
+                citus.rows("select c.relname, t.citus_table_type, t.distribution_column from citus_tables t join pg_class c on c.oid = t.table_name"
                         + " where c.relnamespace = '" + s + "'::regnamespace order by 1"));
-        List<String> colocation = rows("select distinct colocation_id from citus_tables t join pg_class c on c.oid = t.table_name"
+        List<String> colocation = citus.rows("select distinct colocation_id from citus_tables t join pg_class c on c.oid = t.table_name"
                 + " where c.relnamespace = '" + s + "'::regnamespace");
         assertEquals(1, colocation.size(), "all five are colocated");
         // every primary key starts with company_id (companies' own key is its distribution column)
         assertEquals(List.of("ads|PRIMARY KEY (company_id, id)", "campaigns|PRIMARY KEY (company_id, id)", "clicks|PRIMARY KEY (company_id, id)",
                         "companies|PRIMARY KEY (id)", "impressions|PRIMARY KEY (company_id, id)"),
-                rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'p'"
+                citus.rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'p'"
                         + " and connamespace = '" + s + "'::regnamespace order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
         assertEquals(List.of("ads|FOREIGN KEY (company_id, campaign_id) REFERENCES " + s + ".campaigns(company_id, id)",
                         "campaigns|FOREIGN KEY (company_id) REFERENCES " + s + ".companies(id)",
                         "clicks|FOREIGN KEY (company_id, ad_id) REFERENCES " + s + ".ads(company_id, id)",
                         "impressions|FOREIGN KEY (company_id, ad_id) REFERENCES " + s + ".ads(company_id, id)"),
-                rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'f'"
+                citus.rows("select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint where contype = 'f'"
                         + " and connamespace = '" + s + "'::regnamespace order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
         // every NOT NULL column of the source is still NOT NULL (pgloader loses these)
         List<String> sourceNotNull = new ArrayList<>();
@@ -160,20 +149,20 @@ class CliTest {
                      + " where table_schema = 'public' and is_nullable = 'NO' order by 1")) {
             while (rs.next()) sourceNotNull.add(rs.getString(1));
         }
-        List<String> targetNotNull = rows("select table_name || '.' || column_name from information_schema.columns"
+        List<String> targetNotNull = citus.rows("select table_name || '.' || column_name from information_schema.columns"
                 + " where table_schema = '" + s + "' and is_nullable = 'NO' order by 1");
         assertTrue(targetNotNull.containsAll(sourceNotNull), "missing NOT NULL: " + sourceNotNull.stream().filter(x -> !targetNotNull.contains(x)).toList());
-        assertEquals(List.of("timestamp with time zone"), rows("select data_type from information_schema.columns where table_schema = '" + s
+        assertEquals(List.of("timestamp with time zone"), citus.rows("select data_type from information_schema.columns where table_schema = '" + s
                 + "' and table_name = 'impressions' and column_name = 'seen_at'"));
         // the tenant column comes first in the tables that gained it
         assertEquals(List.of("ads|company_id", "clicks|company_id", "impressions|company_id"),
-                rows("select table_name, column_name from information_schema.columns where table_schema = '" + s
+                citus.rows("select table_name, column_name from information_schema.columns where table_schema = '" + s
                         + "' and ordinal_position = 1 and table_name in ('ads', 'clicks', 'impressions') order by 1"));
 
         // include drop: running again recreates the same schema
         Run again = run("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
         assertEquals(0, again.code(), again.out() + again.err());
-        assertEquals(5, rows("select 1 from citus_tables t join pg_class c on c.oid = t.table_name where c.relnamespace = '" + s + "'::regnamespace").size());
+        assertEquals(5, citus.rows("select 1 from citus_tables t join pg_class c on c.oid = t.table_name where c.relnamespace = '" + s + "'::regnamespace").size());
     }
 
     @Test
@@ -195,7 +184,7 @@ class CliTest {
         Run r = run("migrate", f.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         // distribution happened before AFTER CREATE SCHEMA, foreign keys before AFTER LOAD
-        assertEquals(List.of("after schema: 5", "after load: 4"), rows("select step from " + s + ".log order by at"));
+        assertEquals(List.of("after schema: 5", "after load: 4"), citus.rows("select step from " + s + ".log order by at"));
     }
 
     @Test
@@ -257,7 +246,7 @@ class CliTest {
         Run migrate = run("migrate", f.toString());
         assertEquals(1, migrate.code());
         assertTrue(migrate.err().contains("nothing was changed on the target"), migrate.err());
-        assertEquals(List.of(), rows("select 1 from pg_namespace where nspname = '" + s + "'"));
+        assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + s + "'"));
     }
 
     @Test

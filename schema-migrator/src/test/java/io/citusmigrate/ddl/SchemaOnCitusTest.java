@@ -47,17 +47,6 @@ class SchemaOnCitusTest {
         }
     }
 
-    private static List<String> rows(String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = citus.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
-                out.add(b.toString());
-            }
-        }
-        return out;
-    }
 
     @Test
     void mixedCaseReservedWordsSchemasCompositeAndSelfReferencingKeys() throws SQLException {
@@ -88,7 +77,7 @@ class SchemaOnCitusTest {
         create(plan, cmd);
 
         Map<String, String> tables = new TreeMap<>();
-        for (String r : rows("select table_name::text, citus_table_type || ':' || distribution_column from citus_tables"
+        for (String r : citus.rows("select table_name::text, citus_table_type || ':' || distribution_column from citus_tables"
                 + " where table_name::text like '%" + target + "%'")) {
             String[] p = r.split("\\|");
             tables.put(p[0].substring(p[0].indexOf('.') + 1), p[1]);
@@ -97,7 +86,7 @@ class SchemaOnCitusTest {
                 "\"order\"", "distributed:Account Id", "\"Line Item\"", "distributed:Account Id", "note", "distributed:Account Id"), tables);
 
         // the composite key to "Line Item" and the self-reference both lead with the tenant key
-        List<String> fks = rows("select conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) from pg_constraint"
+        List<String> fks = citus.rows("select conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) from pg_constraint"
                 + " where contype = 'f' and connamespace = '\"" + target + "\"'::regnamespace order by 1");
         assertTrue(fks.stream().anyMatch(f -> f.endsWith("note FOREIGN KEY (\"Account Id\", order_id, n) REFERENCES \"" + target
                 + "\".\"Line Item\"(\"Account Id\", order_id, n)")), fks.toString());
@@ -105,7 +94,7 @@ class SchemaOnCitusTest {
                 + "\".\"order\"(\"Account Id\", \"Id\") ON DELETE CASCADE")), fks.toString());
         assertTrue(fks.stream().anyMatch(f -> f.contains("FOREIGN KEY (cur) REFERENCES \"" + target + "\".currency(code)")), fks.toString());
         // the added tenant column is the first column of "Line Item", NOT NULL, typed like the root's
-        assertEquals(List.of("Account Id|bigint|t"), rows("select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute"
+        assertEquals(List.of("Account Id|bigint|t"), citus.rows("select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute"
                 + " where attrelid = '\"" + target + "\".\"Line Item\"'::regclass and attnum = 1"));
         // the enum moved with the schema; the default still works through the coordinator
         try (Connection c = citus.connect(); Statement s = c.createStatement()) {
@@ -135,8 +124,8 @@ class SchemaOnCitusTest {
         create(Planner.plan(cmd, src.catalog()), cmd);
         assertEquals(List.of(target + ".event|distributed|tenant_id", target + ".event_2024|distributed|tenant_id",
                         target + ".tenant|distributed|id"),
-                rows("select table_name::text, citus_table_type, distribution_column from citus_tables"
+                citus.rows("select table_name::text, citus_table_type, distribution_column from citus_tables"
                         + " where table_name::text like '" + target + ".%' order by 1"));
-        assertEquals(List.of("recent"), rows("select viewname from pg_views where schemaname = '" + target + "'"));
+        assertEquals(List.of("recent"), citus.rows("select viewname from pg_views where schemaname = '" + target + "'"));
     }
 }

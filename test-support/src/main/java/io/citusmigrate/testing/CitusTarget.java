@@ -110,6 +110,19 @@ public final class CitusTarget implements AutoCloseable {
         return schema;
     }
 
+    /** The rows of a query on the target, each as its columns joined by '|'. */
+    public List<String> rows(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
