@@ -8,7 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import io.citusmigrate.copy.BulkLoader;
+import io.citusmigrate.copy.OrphanReport;
+import io.citusmigrate.db.Databases;
+
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -34,7 +40,13 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
         Session s = Session.open(cmd);
-        PlanReport report = PlanReport.of(cmd, s.plan());
+        List<OrphanReport> orphans = List.of();
+        if (s.plan().ok()) {
+            try (Connection source = Databases.connect("source", cmd.source())) {
+                orphans = BulkLoader.orphans(source, BulkLoader.projections(s.plan()));
+            }
+        }
+        PlanReport report = PlanReport.of(cmd, s.plan(), orphans);
         if (json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
         } else {

@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.copy.OrphanReport;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.load.LoadCommand;
@@ -13,13 +14,13 @@ import java.util.List;
 
 /** The plan as a user reads it, in text or JSON. Connection URLs appear without passwords. */
 record PlanReport(String source, String target, boolean ok, List<TableReport> tables, List<String> views,
-                  List<String> distributionCalls, List<String> warnings, List<String> errors) {
+                  List<String> distributionCalls, List<OrphanReport> orphans, List<String> warnings, List<String> errors) {
 
     record TableReport(String source, String target, String kind, String distributionColumn, boolean tenantColumnAdded,
                        String colocateWith, List<String> backfillPath, String derivation, List<String> rewrites,
                        List<String> deferredTriggers, @com.fasterxml.jackson.annotation.JsonIgnore String chain) {}
 
-    static PlanReport of(LoadCommand cmd, Plan plan) {
+    static PlanReport of(LoadCommand cmd, Plan plan, List<OrphanReport> orphans) {
         List<TableReport> tables = plan.tables().stream().map(t -> new TableReport(
                 t.source().name().toString(), t.target().toString(), t.kind().label(), t.distributionColumn(),
                 t.tenantColumnAdded(), t.colocateWith() == null ? null : t.colocateWith().toString(),
@@ -27,7 +28,7 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                 t.deferredTriggers().stream().map(x -> x.definition()).toList(), chain(t))).toList();
         return new PlanReport(cmd.source().toString(), cmd.target().toString(), plan.ok(), tables,
                 plan.views().stream().map(v -> v.name().toString()).toList(),
-                SchemaScript.distribution(plan).stream().map(Statement::sql).toList(),
+                SchemaScript.distribution(plan).stream().map(Statement::sql).toList(), orphans,
                 plan.warnings().stream().map(PlanIssue::toString).toList(),
                 plan.errors().stream().map(PlanIssue::toString).toList());
     }
@@ -66,6 +67,11 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         out.println();
         out.println("Distribution calls:");
         distributionCalls.forEach(c -> out.println("  " + c + ";"));
+        if (!orphans.isEmpty()) {
+            out.println();
+            out.println("Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):");
+            orphans.forEach(o -> out.println("  " + o));
+        }
         if (!warnings.isEmpty()) {
             out.println();
             out.println("Warnings:");

@@ -42,6 +42,49 @@ public final class SchemaCreator {
         return n;
     }
 
+    /**
+     * Runs the statements of the given steps on {@code threads} connections at once (index and
+     * key builds after the data), stopping at the first failure, which it names.
+     */
+    public static int runParallel(List<Statement> statements, Set<Step> steps, int threads,
+                                  java.util.function.Supplier<Connection> connect) {
+        List<Statement> todo = statements.stream().filter(s -> steps.contains(s.step())).toList();
+        if (todo.isEmpty()) return 0;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, todo.size())));
+        ThreadLocal<Connection> conn = new ThreadLocal<>();
+        List<Connection> opened = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try {
+            List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+            for (Statement s : todo) {
+                futures.add(pool.submit(() -> {
+                    Connection c = conn.get();
+                    if (c == null) {
+                        c = connect.get();
+                        conn.set(c);
+                        opened.add(c);
+                    }
+                    new SchemaCreator(c, x -> { }).execute(s.what(), s.sql());
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    throw new UserError(e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new UserError("interrupted");
+                }
+            }
+            return todo.size();
+        } finally {
+            pool.shutdownNow();
+            opened.forEach(Databases::close);
+        }
+    }
+
     /** Runs one SQL text (a user's BEFORE/AFTER block, or a statement). */
     public void execute(String what, String sql) {
         try (java.sql.Statement st = target.createStatement()) {

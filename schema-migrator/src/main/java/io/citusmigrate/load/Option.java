@@ -8,7 +8,7 @@ import java.util.List;
  */
 public enum Option {
     INCLUDE_DROP(Kind.FLAG, true, true),
-    TRUNCATE(Kind.FLAG, false, false),
+    TRUNCATE(Kind.FLAG, false, true),
     DISABLE_TRIGGERS(Kind.FLAG, false, false),
     CREATE_TABLES(Kind.FLAG, true, true),
     CREATE_INDEXES(Kind.FLAG, true, true),
@@ -17,27 +17,27 @@ public enum Option {
     CREATE_SCHEMA(Kind.FLAG, true, true),
     DROP_SCHEMA(Kind.FLAG, false, true),
     FOREIGN_KEYS(Kind.FLAG, true, true),
-    RESET_SEQUENCES(Kind.FLAG, true, false),
+    RESET_SEQUENCES(Kind.FLAG, true, true),
     SCHEMA_ONLY(Kind.FLAG, false, true),
     DATA_ONLY(Kind.FLAG, false, false),
-    WORKERS(Kind.INT, 4, false),
+    WORKERS(Kind.INT, 4, true),
     CONCURRENCY(Kind.INT, 1, false),
-    MAX_PARALLEL_CREATE_INDEX(Kind.INT, 2, false),
+    MAX_PARALLEL_CREATE_INDEX(Kind.INT, 2, true),
     BATCH_ROWS(Kind.INT, 25000, false),
     BATCH_SIZE(Kind.SIZE, 20L << 20, false),
     PREFETCH_ROWS(Kind.INT, 100000, false),
-    ROWS_PER_RANGE(Kind.INT, 10000, false),
-    CHUNK_SIZE(Kind.SIZE, 64L << 20, false),
+    ROWS_PER_RANGE(Kind.INT, 250_000, true),
+    CHUNK_SIZE(Kind.SIZE, 256L << 20, true),
     READERS_PER_THREAD(Kind.CHOICE, "single", false),
     ON_ERROR(Kind.CHOICE, "stop", false),
     INDEX_NAMES(Kind.CHOICE, "preserve", true),
     // citus-migrate's own
-    SNAPSHOT_ONLY(Kind.FLAG, false, false),
-    SNAPSHOT_METHOD(Kind.STRING, "copy", false),
-    SLOT_NAME(Kind.STRING, null, false),
+    SNAPSHOT_ONLY(Kind.FLAG, false, true),
+    SNAPSHOT_METHOD(Kind.STRING, "copy", true),
+    SLOT_NAME(Kind.STRING, null, true),
     PUBLICATION_NAME(Kind.STRING, null, false),
-    ON_ORPHAN_ROWS(Kind.CHOICE, "stop", false),
-    REJECT_DIRECTORY(Kind.STRING, null, false);
+    ON_ORPHAN_ROWS(Kind.CHOICE, "stop", true),
+    REJECT_DIRECTORY(Kind.STRING, null, true);
 
     public enum Kind { FLAG, INT, SIZE, STRING, CHOICE }
 

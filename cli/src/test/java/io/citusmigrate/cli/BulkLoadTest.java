@@ -1,0 +1,138 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.testing.ExampleData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The snapshot-only bulk load, end to end through the command line. */
+class BulkLoadTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+    static String sourceDb;
+    static ExampleData.Counts counts;
+    static final long ORPHAN_EVERY = 500;
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    static void start() throws SQLException {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+        sourceDb = pg.createDatabase("ads");
+        try (Connection c = pg.connect(sourceDb)) {
+            counts = ExampleData.generate(c, 0.002, ORPHAN_EVERY);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    String file(String schema, String with) throws IOException {
+        Path f = dir.resolve(schema + ".load");
+        Files.writeString(f, """
+                load database
+                   from %s
+                   into %s
+                   with include drop, snapshot only%s
+                   alter schema 'public' rename to '%s'
+                   distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), with, schema));
+        return f.toString();
+    }
+
+    long orphans() {
+        return counts.clicks() / ORPHAN_EVERY;
+    }
+
+    @Test
+    void orphansStopTheLoadBeforeAnythingIsTouched() throws IOException, SQLException {
+        String s = citus.newSchema("stop");
+        Run r = run("migrate", file(s, ""));
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("orphan rows: their path to the tenant is NULL or dangling"), r.err());
+        assertTrue(r.err().contains(s + ".clicks: " + orphans() + " orphan rows (no tenant key along clicks(ad_id) -> ads(id), ads(campaign_id) -> campaigns(id)), first keys: id=" + ORPHAN_EVERY + "; id=" + 2 * ORPHAN_EVERY),
+                r.err());
+        assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + s + "'"), "the target was not touched");
+    }
+
+    @Test
+    void planCountsOrphans() throws IOException {
+        Run r = run("plan", file(citus.newSchema("plan"), ""));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(".clicks: " + orphans() + " orphan rows"), r.out());
+    }
+
+    @Test
+    void skippedOrphansAreCountedAndWrittenOutAndTheRestVerifies() throws IOException, SQLException {
+        String s = citus.newSchema("skip");
+        Path rejects = dir.resolve("rejects");
+        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + rejects + "', rows per range = 100, workers = 3"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        String out = r.out();
+        // the summary: read = written + rejected for clicks, every table verified
+        assertTrue(out.matches("(?s).*" + s + "\\.clicks\\s+" + counts.clicks() + "\\s+" + (counts.clicks() - orphans()) + "\\s+" + orphans() + "\\s.*ok.*"), out);
+        assertTrue(out.matches("(?s).*" + s + "\\.impressions\\s+" + counts.impressions() + "\\s+" + counts.impressions() + "\\s+0\\s.*ok.*"), out);
+        for (String step : List.of("snapshot and orphan check", "schema", "data", "keys, indexes and foreign keys", "sequences", "verification")) {
+            assertTrue(out.contains("  " + step + " "), step + " in " + out);
+        }
+        List<String> lines = Files.readAllLines(rejects.resolve(s + ".clicks.reject.csv"));
+        assertEquals(orphans() + 1, lines.size(), "a header and one line per orphan");
+        assertTrue(lines.get(0).endsWith(",citus_migrate_reason"), lines.get(0));
+        assertTrue(lines.get(1).endsWith(",clicks.ad_id is NULL"), lines.get(1));
+
+        assertEquals(List.of(String.valueOf(counts.clicks() - orphans())), citus.rows("select count(*) from " + s + ".clicks"));
+        // every back-filled tenant key equals the one of its ad's campaign
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + s + ".clicks c join " + s + ".ads a on a.id = c.ad_id"
+                + " join " + s + ".campaigns p on p.id = a.campaign_id where c.company_id <> p.company_id"));
+        // sequences equal the source's, and an insert through the coordinator does not collide
+        try (Connection src = pg.connect(sourceDb); Statement st = src.createStatement();
+             ResultSet rs = st.executeQuery("select last_value from clicks_id_seq")) {
+            rs.next();
+            assertEquals(List.of(rs.getString(1)), citus.rows("select last_value from " + s + ".clicks_id_seq"));
+        }
+        citus.rows("insert into " + s + ".clicks (company_id, ad_id, clicked_at, site_url, user_ip, user_data)"
+                + " select company_id, id, now(), 'x', '1.2.3.4', '{}' from " + s + ".ads limit 1 returning id");
+
+        // the verify command agrees; a changed row is found and named
+        Path f = Path.of(file(s, ", on orphan rows skip"));
+        citus.rows("delete from " + s + ".clicks where id = (select max(id) from " + s + ".clicks) returning id");
+        Run ok = run("verify", f.toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        citus.rows("update " + s + ".impressions set site_url = 'tampered' where id = 7 returning id");
+        Run bad = run("verify", f.toString());
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(bad.err().contains("verification failed: " + s + ".impressions: contents differ (checksums), e.g. key 7 (differs)"), bad.err());
+    }
+}

@@ -1,0 +1,313 @@
+package io.citusmigrate.copy;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.plan.Hop;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.TablePlan;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Copies every table from the source snapshot into the bare target tables with COPY, rows
+ * passing through as the bytes COPY produces (never one Java object per row or field). Tables,
+ * and page ranges of large tables, are copied in parallel by {@code workers} threads.
+ *
+ * <p>Orphans are found first, in the same snapshot: with {@code on orphan rows stop} any orphan
+ * stops the load before a row is written; with {@code skip} they go to a reject file per table
+ * and are counted, so that read = written + rejected for every table.
+ */
+public final class BulkLoader {
+    private static final int BUFFER = 1 << 16;
+    private static final int MAX_RANGES = 64;
+
+    private final Plan plan;
+    private final LoadCommand cmd;
+    private final Progress progress;
+    private final Consumer<String> log;
+
+    public BulkLoader(Plan plan, LoadCommand cmd, Progress progress, Consumer<String> log) {
+        this.plan = plan;
+        this.cmd = cmd;
+        this.progress = progress;
+        this.log = log;
+    }
+
+    /** Tables whose rows are copied: partitions are read through their parent. */
+    public static List<Projection> projections(Plan plan) {
+        return plan.tables().stream().filter(t -> !t.isPartition()).map(Projection::new).toList();
+    }
+
+    /** Counts orphans per table within the snapshot (or the current state when reader is plain). */
+    public static List<OrphanReport> orphans(Connection reader, List<Projection> projections) throws SQLException {
+        List<OrphanReport> out = new ArrayList<>();
+        for (Projection p : projections) {
+            if (!p.canHaveOrphans()) continue;
+            long n;
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.countOrphans())) {
+                rs.next();
+                n = rs.getLong(1);
+            }
+            if (n == 0) continue;
+            List<String> keys = new ArrayList<>();
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
+                int cols = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<String> k = new ArrayList<>();
+                    for (int i = 1; i <= cols; i++) k.add(rs.getMetaData().getColumnName(i) + "=" + rs.getString(i));
+                    keys.add(String.join(", ", k));
+                }
+            }
+            String path = p.table().backfillPath().isEmpty() ? p.table().distributionColumn()
+                    : p.table().backfillPath().stream().map(Hop::toString).collect(Collectors.joining(", "));
+            out.add(new OrphanReport(p.table().target().toString(), n, keys, path));
+        }
+        return out;
+    }
+
+    /** What the copy needs to know before it starts; found in the snapshot. */
+    public record Prepared(SourceSnapshot snapshot, String timeZone, Map<Projection, List<String>> ranges, Map<String, Long> rejected) {}
+
+    /**
+     * Finds orphans (stopping, or writing reject files) and splits large tables into ranges.
+     * Run it before the target is touched: an orphan stop then changes nothing.
+     */
+    public Prepared prepare(SourceSnapshot snapshot) {
+        List<Projection> projections = projections(plan);
+        Map<Projection, List<String>> ranges = new LinkedHashMap<>();
+        Map<String, Long> rejected = new LinkedHashMap<>();
+        try (Connection reader = Databases.connect("source", cmd.source())) {
+            String tz = CopyWorkers.sourceTimeZone(reader);
+            snapshot.use(reader);
+            List<OrphanReport> orphans = orphans(reader, projections);
+            handleOrphans(reader, projections, orphans, rejected);
+            for (Projection p : projections) ranges.put(p, ranges(reader, p));
+            reader.commit();
+            return new Prepared(snapshot, tz, ranges, rejected);
+        } catch (SQLException e) {
+            throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
+    }
+
+    /** Sets a source and a target connection to see what the copy saw: its snapshot, its time zone. */
+    public static void sameView(Connection source, Connection target, Prepared prep) throws SQLException {
+        CopyWorkers.setTimeZone(source, prep.timeZone());
+        CopyWorkers.setTimeZone(target, prep.timeZone());
+        prep.snapshot().use(source);
+    }
+
+    public List<TableResult> load(Prepared prep) {
+        SourceSnapshot snapshot = prep.snapshot();
+        String tz = prep.timeZone();
+        Map<Projection, List<String>> ranges = prep.ranges();
+        Map<String, Long> rejected = prep.rejected();
+
+        int workers = cmd.options().integer(Option.WORKERS);
+        Map<Projection, TableState> states = new LinkedHashMap<>();
+        List<Unit> units = new ArrayList<>();
+        for (Projection p : ranges.keySet()) {
+            TableState st = new TableState(p, ranges.get(p).size(), rejected.getOrDefault(p.table().target().toString(), 0L));
+            states.put(p, st);
+            for (String r : ranges.get(p)) units.add(new Unit(p, r, st));
+        }
+        // the biggest tables first, so that the last minutes are not one table alone
+        units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
+                a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers));
+        try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Unit u : units) futures.add(pool.submit(() -> {
+                copy(conns, u);
+                return null;
+            }));
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    pool.shutdownNow();
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException r) throw r;
+                    throw new UserError(c.getMessage(), c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new UserError("interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return states.values().stream().map(TableState::result).toList();
+    }
+
+    private void handleOrphans(Connection reader, List<Projection> projections, List<OrphanReport> orphans,
+                               Map<String, Long> rejected) throws SQLException {
+        if (orphans.isEmpty()) return;
+        if (!"skip".equals(cmd.options().string(Option.ON_ORPHAN_ROWS))) {
+            throw new UserError("orphan rows: their path to the tenant is NULL or dangling, so Citus cannot place them."
+                    + " Nothing was loaded.\n  " + orphans.stream().map(OrphanReport::toString).collect(Collectors.joining("\n  "))
+                    + "\n  Fix them on the source, or set `on orphan rows skip` (and `reject directory`) to load the others"
+                    + " and write these to reject files.");
+        }
+        Path dir = Path.of(cmd.options().string(Option.REJECT_DIRECTORY) == null ? "rejects" : cmd.options().string(Option.REJECT_DIRECTORY));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError("cannot create the reject directory " + dir + ": " + e.getMessage());
+        }
+        for (OrphanReport o : orphans) {
+            Projection p = projections.stream().filter(x -> x.table().target().toString().equals(o.table())).findFirst().orElseThrow();
+            Path file = dir.resolve(p.table().target().schema() + "." + p.table().target().name() + ".reject.csv");
+            try (OutputStream out = Files.newOutputStream(file)) {
+                reader.unwrap(PGConnection.class).getCopyAPI().copyOut(p.copyOrphansOut(), out);
+            } catch (IOException e) {
+                throw new UserError("cannot write the reject file " + file + ": " + e.getMessage());
+            }
+            rejected.put(o.table(), o.count());
+            log.accept("rejected " + o.count() + " orphan rows of " + o.table() + " to " + file);
+        }
+    }
+
+    /** Page ranges for a large ordinary table; one unbounded unit otherwise. */
+    private List<String> ranges(Connection reader, Projection p) throws SQLException {
+        TablePlan t = p.table();
+        long rows = t.source().estimatedRows();
+        long perRange = cmd.options().integer(Option.ROWS_PER_RANGE);
+        long bytesPerRange = cmd.options().bytes(Option.CHUNK_SIZE);
+        long pages;
+        long bytes;
+        try (PreparedStatement ps = reader.prepareStatement(
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int, pg_relation_size(c.oid) FROM pg_class c WHERE c.oid = ?::regclass")) {
+            ps.setString(1, t.source().name().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pages = rs.getLong(1);
+                bytes = rs.getLong(2);
+            }
+        }
+        int n = (int) Math.min(MAX_RANGES, Math.max(Math.ceil((double) rows / perRange), Math.ceil((double) bytes / bytesPerRange)));
+        List<String> out = new ArrayList<>();
+        if (t.source().isPartitioned() || n <= 1 || pages < 2) {
+            out.add(null);
+            return out;
+        }
+        n = (int) Math.min(n, pages);
+        long step = (pages + n - 1) / n;
+        for (long from = 0; from < pages; from += step) {
+            out.add(Projection.ctidRange(from, from + step >= pages ? -1 : from + step));
+        }
+        return out;
+    }
+
+    private void copy(CopyWorkers conns, Unit u) throws SQLException {
+        CopyWorkers.Worker w = conns.get();
+        String table = u.p.table().target().toString();
+        u.st.startOnce(progress);
+        long t0 = System.nanoTime();
+        CopyOut out = w.source().unwrap(PGConnection.class).getCopyAPI().copyOut(u.p.copyOut(u.range, false));
+        CopyIn in = null;
+        long rows = 0;
+        long bytes = 0;
+        try {
+            in = w.target().unwrap(PGConnection.class).getCopyAPI().copyIn(u.p.copyIn(false));
+            byte[] buf = new byte[BUFFER];
+            int len = 0;
+            byte[] row;
+            long reported = 0;
+            while ((row = out.readFromCopy()) != null) {
+                rows++;
+                bytes += row.length;
+                if (len + row.length > buf.length) {
+                    in.writeToCopy(buf, 0, len);
+                    len = 0;
+                }
+                if (row.length > buf.length) {
+                    in.writeToCopy(row, 0, row.length);
+                } else {
+                    System.arraycopy(row, 0, buf, len, row.length);
+                    len += row.length;
+                }
+                if (rows - reported >= 10_000) {
+                    progress.advance(table, rows - reported, 0);
+                    reported = rows;
+                }
+            }
+            if (len > 0) in.writeToCopy(buf, 0, len);
+            in.endCopy();
+            w.target().commit();
+            progress.advance(table, rows - reported, bytes);
+        } catch (SQLException e) {
+            if (out.isActive()) try { out.cancelCopy(); } catch (SQLException ignored) { /* the first error is reported */ }
+            if (in != null && in.isActive()) try { in.cancelCopy(); } catch (SQLException ignored) { /* idem */ }
+            try { w.target().rollback(); } catch (SQLException ignored) { /* idem */ }
+            throw new UserError("copying " + table + " failed: " + Databases.oneLine(e, null));
+        }
+        u.st.done(rows, bytes, System.nanoTime() - t0, progress);
+    }
+
+    private record Unit(Projection p, String range, TableState st) {}
+
+    private static final class TableState {
+        final Projection p;
+        final int units;
+        final long rejected;
+        final AtomicInteger left;
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong firstStart = new AtomicLong();
+        final AtomicLong lastEnd = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
+        TableState(Projection p, int units, long rejected) {
+            this.p = p;
+            this.units = units;
+            this.rejected = rejected;
+            this.left = new AtomicInteger(units);
+        }
+
+        void startOnce(Progress progress) {
+            if (started.compareAndSet(false, true)) {
+                firstStart.set(System.nanoTime());
+                progress.start(p.table().target().toString(), p.table().source().estimatedRows());
+            }
+        }
+
+        void done(long r, long b, long nanos, Progress progress) {
+            rows.addAndGet(r);
+            bytes.addAndGet(b);
+            if (left.decrementAndGet() == 0) {
+                lastEnd.set(System.nanoTime());
+                progress.finish(p.table().target().toString());
+            }
+        }
+
+        TableResult result() {
+            double secs = (lastEnd.get() - firstStart.get()) / 1e9;
+            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs));
+        }
+    }
+}

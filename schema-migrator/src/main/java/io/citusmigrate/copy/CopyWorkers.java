@@ -1,0 +1,73 @@
+package io.citusmigrate.copy;
+
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.load.LoadCommand;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One source reader (inside the exported snapshot) and one target writer per worker thread,
+ * opened on first use and closed together at the end.
+ */
+final class CopyWorkers implements AutoCloseable {
+    record Worker(Connection source, Connection target) {}
+
+    private final LoadCommand cmd;
+    private final SourceSnapshot snapshot;
+    private final String timeZone;
+    private final List<Worker> all = new ArrayList<>();
+    private final ThreadLocal<Worker> mine = new ThreadLocal<>();
+
+    CopyWorkers(LoadCommand cmd, SourceSnapshot snapshot, String timeZone) {
+        this.cmd = cmd;
+        this.snapshot = snapshot;
+        this.timeZone = timeZone;
+    }
+
+    Worker get() throws SQLException {
+        Worker w = mine.get();
+        if (w != null) return w;
+        Connection s = Databases.connect("source", cmd.source());
+        Connection t = Databases.target(cmd);
+        setTimeZone(s, timeZone);
+        setTimeZone(t, timeZone);
+        snapshot.use(s);
+        t.setAutoCommit(false);
+        w = new Worker(s, t);
+        mine.set(w);
+        synchronized (all) {
+            all.add(w);
+        }
+        return w;
+    }
+
+    /** Both sides render and parse dates in the source's own time zone. */
+    static void setTimeZone(Connection c, String tz) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
+            ps.setString(1, tz);
+            ps.execute();
+        }
+    }
+
+    static String sourceTimeZone(Connection source) throws SQLException {
+        try (Statement s = source.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('TimeZone')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (all) {
+            for (Worker w : all) {
+                Databases.close(w.source());
+                Databases.close(w.target());
+            }
+            all.clear();
+        }
+    }
+}

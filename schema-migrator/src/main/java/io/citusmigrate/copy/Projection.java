@@ -1,0 +1,159 @@
+package io.citusmigrate.copy;
+
+import io.citusmigrate.catalog.Column;
+import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.plan.Hop;
+import io.citusmigrate.plan.TablePlan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The source side of one table, as the target will hold it: the SELECT that reads the source
+ * rows, back-fills the tenant key by joining along the plan's path, and applies casts. All the
+ * data SQL of the bulk load and of verification is built here.
+ *
+ * <p>An orphan is a row whose tenant key comes out NULL: a NULL or dangling foreign key on the
+ * path, or a NULL distribution column.
+ */
+public final class Projection {
+    private final TablePlan table;
+    private final List<Column> columns;      // target columns that take data (not generated)
+    private final List<String> expressions;  // the source expression of each
+    private final String from;
+    private final String tenant;             // the expression that yields the tenant key, or null
+
+    public Projection(TablePlan table) {
+        this.table = table;
+        StringBuilder f = new StringBuilder();
+        f.append(" FROM ").append(table.source().isPartitioned() ? "" : "ONLY ").append(table.source().name().sql()).append(" t");
+        List<Hop> path = table.backfillPath();
+        for (int i = 0; i < path.size(); i++) {
+            Hop h = path.get(i);
+            String child = i == 0 ? "t" : "p" + i;
+            String alias = "p" + (i + 1);
+            f.append(" LEFT JOIN ").append(h.parent().sql()).append(' ').append(alias).append(" ON ");
+            List<String> on = new ArrayList<>();
+            for (int k = 0; k < h.childColumns().size(); k++) {
+                on.add(alias + "." + Sql.ident(h.parentColumns().get(k)) + " = " + child + "." + Sql.ident(h.childColumns().get(k)));
+            }
+            f.append(String.join(" AND ", on));
+        }
+        this.from = f.toString();
+        if (table.kind() != TablePlan.Kind.DISTRIBUTED) {
+            tenant = null;
+        } else if (table.tenantColumnAdded()) {
+            tenant = "p" + path.size() + "." + Sql.ident(table.distributionColumn());
+        } else {
+            tenant = "t." + Sql.ident(table.distributionColumn());
+        }
+        List<Column> cols = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        for (Column c : table.columns()) {
+            if (c.generated() != null) continue;
+            cols.add(c);
+            if (table.tenantColumnAdded() && c.num() == 0) {
+                exprs.add(tenant);
+                continue;
+            }
+            Column src = table.source().column(c.name()).orElseThrow();
+            String e = "t." + Sql.ident(c.name());
+            // a cast rule changed the type: let the source cast it, so both sides agree on the text
+            if (c.type().userType() == null && !c.type().sql().equals(src.type().sql())) e = e + "::" + c.type().sql();
+            exprs.add(e);
+        }
+        this.columns = List.copyOf(cols);
+        this.expressions = List.copyOf(exprs);
+    }
+
+    public TablePlan table() {
+        return table;
+    }
+
+    /** The target columns COPY fills, quoted. */
+    public String targetColumnList() {
+        return columns.stream().map(c -> Sql.ident(c.name())).collect(Collectors.joining(", "));
+    }
+
+    public String selectList() {
+        return String.join(", ", expressions);
+    }
+
+    public boolean canHaveOrphans() {
+        return tenant != null && (table.tenantColumnAdded() || !table.source().column(table.distributionColumn()).orElseThrow().notNull());
+    }
+
+    private String where(String range, boolean orphans) {
+        List<String> w = new ArrayList<>();
+        if (canHaveOrphans()) w.add(tenant + (orphans ? " IS NULL" : " IS NOT NULL"));
+        if (range != null) w.add(range);
+        return w.isEmpty() ? "" : " WHERE " + String.join(" AND ", w);
+    }
+
+    /** The rows to load: every row with a tenant key, within the range if one is given. */
+    public String select(String range) {
+        return "SELECT " + selectList() + fromWhere(range);
+    }
+
+    /** FROM (with the back-fill joins) and WHERE of the rows to load. */
+    public String fromWhere(String range) {
+        return from + where(range, false);
+    }
+
+    public String copyOut(String range, boolean binary) {
+        return "COPY (" + select(range) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
+    }
+
+    public String copyIn(boolean binary) {
+        return "COPY " + table.target().sql() + " (" + targetColumnList() + ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
+    }
+
+    public String countOrphans() {
+        return "SELECT count(*)" + from + where(null, true);
+    }
+
+    /** The first orphans' keys, for the report. */
+    public String sampleOrphans(int n) {
+        return "SELECT " + keyList("t") + from + where(null, true) + " ORDER BY " + keyList("t") + " LIMIT " + n;
+    }
+
+    /** All orphans with the reason, as CSV, for the reject file. */
+    public String copyOrphansOut() {
+        StringBuilder reason = new StringBuilder("CASE");
+        List<Hop> path = table.backfillPath();
+        for (int i = 0; i < path.size(); i++) {
+            Hop h = path.get(i);
+            String child = i == 0 ? "t" : "p" + i;
+            String cols = String.join(", ", h.childColumns());
+            reason.append(" WHEN ").append(h.childColumns().stream().map(c -> child + "." + Sql.ident(c) + " IS NULL").collect(Collectors.joining(" OR ")))
+                    .append(" THEN ").append(Sql.literal(h.child().name() + "." + cols + " is NULL"))
+                    .append(" WHEN p").append(i + 1).append('.').append(Sql.ident(h.parentColumns().get(0))).append(" IS NULL THEN ")
+                    .append(Sql.literal(h.child().name() + "." + cols + " has no row in " + h.parent().name()));
+        }
+        reason.append(" ELSE ").append(Sql.literal(table.distributionColumn() + " is NULL")).append(" END");
+        return "COPY (SELECT t.*, " + reason + " AS citus_migrate_reason" + from + where(null, true)
+                + ") TO STDOUT (FORMAT csv, HEADER)";
+    }
+
+    /** The primary key columns of the source, or every column when there is none. */
+    List<String> keyColumns() {
+        return table.source().primaryKey().map(pk -> pk.columns())
+                .orElse(table.source().columns().stream().map(Column::name).toList());
+    }
+
+    private String keyList(String alias) {
+        return keyColumns().stream().map(c -> alias + "." + Sql.ident(c)).collect(Collectors.joining(", "));
+    }
+
+    /** A ctid range of pages [from, to); to &lt; 0 means open-ended. */
+    public static String ctidRange(long fromPage, long toPage) {
+        String lo = "t.ctid >= '(" + fromPage + ",0)'::tid";
+        return toPage < 0 ? lo : lo + " AND t.ctid < '(" + toPage + ",0)'::tid";
+    }
+
+    public QualifiedName source() {
+        return table.source().name();
+    }
+}
