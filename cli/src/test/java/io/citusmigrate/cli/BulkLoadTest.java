@@ -135,4 +135,32 @@ class BulkLoadTest {
         assertEquals(1, bad.code(), bad.out());
         assertTrue(bad.err().contains("verification failed: " + s + ".impressions: contents differ (checksums), e.g. key 7 (differs)"), bad.err());
     }
+
+    @Test
+    void anIndexThatCannotBeBuiltFailsTheLoadAndIsNamed() throws IOException, SQLException {
+        String db = pg.createDatabase("idx");
+        pg.exec(db, """
+                create function norm(text) returns text language sql immutable as $$ select lower($1) $$;
+                create table shops (id int primary key, name text);
+                create index shops_norm on shops (norm(name));
+                insert into shops values (1, 'A'), (2, 'B');
+                """);
+        String s = citus.newSchema("idx");
+        Path f = dir.resolve("idx.load");
+        Files.writeString(f, "load database from " + pg.url(db) + " into " + citus.url()
+                + " with snapshot only alter schema 'public' rename to '" + s + "' distribute shops using id;");
+        Run r = run("migrate", f.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("error: creating index shops_norm on " + s + ".shops failed on the target: ERROR: function " + s + ".norm(text) does not exist"),
+                r.err());
+    }
+
+    @Test
+    void progressIsPlainLinesWhenNotATerminal() throws IOException {
+        String s = citus.newSchema("lines");
+        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + dir.resolve("r") + "'"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("copying " + s + ".clicks (about " + counts.clicks() + " rows)"), r.out());
+        assertTrue(r.out().contains("copied " + s + ".clicks: " + (counts.clicks() - orphans()) + " rows in "), r.out());
+    }
 }

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 /**
@@ -40,10 +42,12 @@ public final class Verifier {
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;
             Projection p = new Projection(t);
-            long[] src = sums(source, "SELECT count(*), coalesce(sum(" + hash("ROW(" + p.selectList() + ")") + "), 0)"
-                    + p.fromWhere(null));
-            String targetCols = targetColumns(t);
-            long[] tgt = sums(target, "SELECT count(*), coalesce(sum(" + hash("ROW(" + targetCols + ")") + "), 0) FROM " + t.target().sql() + " t");
+            // the two sides are different servers: scan them at the same time
+            CompletableFuture<long[]> srcScan = CompletableFuture.supplyAsync(() -> sums(source,
+                    "SELECT count(*), coalesce(sum(" + hash("ROW(" + p.selectList() + ")") + "), 0)" + p.fromWhere(null)));
+            long[] tgt = sums(target, "SELECT count(*), coalesce(sum(" + hash("ROW(" + targetColumns(t) + ")") + "), 0) FROM "
+                    + t.target().sql() + " t");
+            long[] src = join(srcScan);
             String name = t.target().toString();
             if (src[0] != tgt[0] || src[1] != tgt[1]) {
                 String problem = src[0] != tgt[0] ? "row counts differ: source " + src[0] + ", target " + tgt[0] : "contents differ (checksums)";
@@ -66,10 +70,21 @@ public final class Verifier {
         return "('x' || substr(md5(" + row + "::text), 1, 15))::bit(60)::bigint::numeric";
     }
 
-    private static long[] sums(Connection c, String sql) throws SQLException {
+    private static long[] sums(Connection c, String sql) {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getBigDecimal(2).remainder(java.math.BigDecimal.valueOf(Long.MAX_VALUE)).longValue()};
+        } catch (SQLException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private static long[] join(CompletableFuture<long[]> f) throws SQLException {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException s) throw s;
+            throw e;
         }
     }
 

@@ -1,0 +1,178 @@
+package io.citusmigrate.bench;
+
+import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.catalog.CatalogReader;
+import io.citusmigrate.copy.BulkLoader;
+import io.citusmigrate.copy.Projection;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileParser;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.Planner;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.testing.ExampleData;
+import org.postgresql.PGConnection;
+
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Not a test. Times the whole bulk load (schema to verification) of the generated example
+ * against a hand-written {@code COPY (join) TO STDOUT | COPY ... FROM STDIN} pipe, table after
+ * table, into the same target in the same run, and the tool's peak resident memory.
+ *
+ * <pre>java -jar benchmark/target/benchmark.jar [--scale 1] [--record benchmark/RESULTS.md]</pre>
+ */
+public final class BulkLoadBenchmark {
+    public static void main(String[] args) throws Exception {
+        double scale = 1;
+        Path record = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
+            if (args[i].equals("--record")) record = Path.of(args[++i]);
+        }
+        Path jar = Path.of("cli/target/citus-migrate.jar");
+        if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
+        try (EmbeddedPg sourcePg = EmbeddedPg.start(); EmbeddedPg targetPg = EmbeddedPg.start();
+             CitusTarget citus = CitusTarget.open(targetPg)) {
+            String db = sourcePg.createDatabase("bench");
+            long tg = System.nanoTime();
+            ExampleData.Counts counts;
+            try (Connection c = sourcePg.connect(db)) {
+                counts = ExampleData.generate(c, scale, 100_000);
+            }
+            System.out.printf(Locale.ROOT, "generated %d rows at scale %s in %.1f s%n", counts.total(), scale, (System.nanoTime() - tg) / 1e9);
+
+            // the tool, as a user runs it, in its own process
+            String toolSchema = citus.newSchema("bench_tool");
+            Path dir = Files.createTempDirectory(Path.of("target"), "bench");
+            Path file = dir.resolve("bench.load");
+            Files.writeString(file, """
+                    load database from %s into %s
+                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s'
+                      cast column impressions.seen_at to "timestamp with time zone"
+                      alter schema 'public' rename to '%s'
+                      distribute companies using id;
+                    """.formatted(sourcePg.url(db), citus.url(), dir.resolve("rejects"), toolSchema));
+            ProcessBuilder pb = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("tool.log").toFile());
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            long peakKb = 0;
+            while (p.isAlive()) {
+                peakKb = Math.max(peakKb, peakRssKb(p.pid()));
+                Thread.sleep(100);
+            }
+            double toolSeconds = (System.nanoTime() - t0) / 1e9;
+            String log = Files.readString(dir.resolve("tool.log"));
+            if (p.exitValue() != 0) throw new IllegalStateException("the tool failed:\n" + log);
+            System.out.println(log);
+
+            // the reference pipe into bare distributed tables of the same shape
+            String refSchema = citus.newSchema("bench_ref");
+            LoadCommand cmd = LoadFileParser.parse("ref.load", "load database from " + sourcePg.url(db) + " into " + citus.url()
+                    + " cast column impressions.seen_at to \"timestamp with time zone\" alter schema 'public' rename to '" + refSchema
+                    + "' distribute companies using id;", System::getenv);
+            Catalog catalog;
+            try (Connection c = sourcePg.connect(db)) {
+                catalog = new CatalogReader(c).read();
+            }
+            Plan plan = Planner.plan(cmd, catalog);
+            try (Connection t = citus.connect()) {
+                new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()),
+                        EnumSet.of(Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES, Step.DISTRIBUTE), false);
+            }
+            AtomicLong refBytes = new AtomicLong();
+            long refRows = 0;
+            long t1 = System.nanoTime();
+            for (Projection proj : BulkLoader.projections(plan)) {
+                refRows += pipe(sourcePg.connect(db), citus.connect(), proj, refBytes);
+            }
+            double refSeconds = (System.nanoTime() - t1) / 1e9;
+
+            double mb = refBytes.get() / 1048576.0;
+            String machine = machine();
+            String report = String.format(Locale.ROOT, """
+                    ### %s, scale %s (%d rows, %.0f MB of COPY text)
+                    - machine: %s
+                    - target: %s
+                    - command: `mvn -B -Pbench -DskipTests package && java -jar benchmark/target/benchmark.jar --scale %s`
+                    - citus-migrate bulk load (schema, data, keys, sequences, verification): %.1f s, %.0f rows/s, %.1f MB/s, peak RSS %d MB
+                    - reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, data only): %.1f s, %.0f rows/s, %.1f MB/s
+                    - ratio tool / reference: %.2f
+                    """, LocalDate.now(), scale, refRows, mb, machine, citus.isStandIn() ? "Citus stand-in on embedded PostgreSQL 17 (second server)" : "real Citus (CITUS_URL)",
+                    scale, toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
+                    refSeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds);
+            System.out.println(report);
+            if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /** One hand-written pipe: COPY out of the source, into the target, as psql | psql would. */
+    static long pipe(Connection source, Connection target, Projection proj, AtomicLong bytes) throws Exception {
+        try (source; target) {
+            PipedInputStream in = new PipedInputStream(1 << 16);
+            PipedOutputStream out = new PipedOutputStream(in);
+            CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+                try (out) {
+                    return source.unwrap(PGConnection.class).getCopyAPI().copyOut(proj.copyOut(null, false), new java.io.FilterOutputStream(out) {
+                        @Override
+                        public void write(byte[] b, int off, int len) throws IOException {
+                            bytes.addAndGet(len);
+                            out.write(b, off, len);
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            target.unwrap(PGConnection.class).getCopyAPI().copyIn(proj.copyIn(false), in);
+            return writer.get();
+        }
+    }
+
+    static long peakRssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        } catch (IOException ignored) {
+            // the process has just ended
+        }
+        return 0;
+    }
+
+    static String machine() {
+        String cpu = "unknown cpu";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        long memGb = 0;
+        try {
+            memGb = Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\D", "")) / 1024 / 1024;
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGb + " GiB, Java " + System.getProperty("java.version");
+    }
+}

@@ -1,0 +1,112 @@
+package io.citusmigrate.copy;
+
+import io.citusmigrate.SourceDb;
+import io.citusmigrate.UserError;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.Planner;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BulkLoaderTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    private static void createBare(Plan plan, LoadCommand cmd) throws SQLException {
+        try (Connection c = citus.connect()) {
+            new SchemaCreator(c, x -> { }).run(SchemaScript.of(plan, cmd.options()),
+                    EnumSet.of(Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES, Step.DISTRIBUTE), false);
+        }
+    }
+
+    @Test
+    void everyReadSeesTheSnapshotTheSlotExported() throws SQLException {
+        SourceDb src = new SourceDb(pg, "snap").run("""
+                create table tenant (id int primary key);
+                create table item (id int primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 10);
+                insert into item select g, g % 10 + 1, 'n' || g from generate_series(1, 5000) g;
+                """);
+        String s = citus.newSchema("snap");
+        LoadCommand cmd = src.command(citus.url(), "with rows per range = 500, workers = 3 alter schema 'public' rename to '" + s
+                + "' distribute tenant using id;");
+        Plan plan = Planner.plan(cmd, src.catalog());
+        createBare(plan, cmd);
+        BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
+        try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_test_slot", true)) {
+            assertNotNull(snap.consistentPoint());
+            assertEquals(List.of("cm_test_slot|t"), pgRows(src, "select slot_name, temporary from pg_replication_slots"));
+            BulkLoader.Prepared prep = loader.prepare(snap);
+            assertTrue(prep.ranges().values().stream().anyMatch(r -> r.size() > 1), "item is split into page ranges");
+            // written after the snapshot: must not be copied
+            src.run("insert into item select g, 1, 'late' from generate_series(5001, 6000) g; delete from item where id <= 100;");
+            List<TableResult> results = loader.load(prep);
+            TableResult item = results.stream().filter(r -> r.table().endsWith(".item")).findFirst().orElseThrow();
+            assertEquals(5000, item.written());
+            assertEquals(5000, item.read());
+        }
+        assertEquals(List.of("5000|0|100"), citus.rows("select count(*), count(*) filter (where note = 'late'),"
+                + " count(*) filter (where id <= 100) from " + s + ".item"));
+        assertEquals(List.of(), pgRows(src, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
+    }
+
+    @Test
+    void orphansStopWithTableCountAndFirstKeys() {
+        SourceDb src = new SourceDb(pg, "orph").run("""
+                create table tenant (id int primary key);
+                create table parent (id int primary key, tenant_id int references tenant);
+                create table child (id int primary key, parent_id int references parent);
+                insert into tenant values (1);
+                insert into parent values (1, 1), (2, null);
+                insert into child values (1, 1), (2, 2), (3, null), (4, 1);
+                """);
+        LoadCommand cmd = src.command(citus.url(), "distribute tenant using id;");
+        Plan plan = Planner.plan(cmd, src.catalog());
+        try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_orphans", true)) {
+            UserError e = assertThrows(UserError.class, () -> new BulkLoader(plan, cmd, Progress.NONE, x -> { }).prepare(snap));
+            assertTrue(e.getMessage().contains("public.parent: 1 orphan row (no tenant key along tenant_id), first keys: id=2"), e.getMessage());
+            assertTrue(e.getMessage().contains("public.child: 2 orphan rows (no tenant key along child(parent_id) -> parent(id)), first keys: id=2; id=3"),
+                    e.getMessage());
+        }
+    }
+
+    private static List<String> pgRows(SourceDb src, String sql) throws SQLException {
+        List<String> out = new java.util.ArrayList<>();
+        try (Connection c = pg.connect(src.db); java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+}
