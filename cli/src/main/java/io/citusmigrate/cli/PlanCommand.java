@@ -44,6 +44,9 @@ final class PlanCommand implements Callable<Integer> {
         if (s.plan().ok()) {
             try (Connection source = Databases.connect("source", cmd.source())) {
                 orphans = BulkLoader.orphans(source, BulkLoader.projections(s.plan()));
+            } catch (java.sql.SQLException e) {
+                throw new io.citusmigrate.UserError("counting orphan rows on the source " + cmd.source() + " failed: "
+                        + Databases.oneLine(e, cmd.source()));
             }
         }
         PlanReport report = PlanReport.of(cmd, s.plan(), orphans);

@@ -65,9 +65,9 @@ public final class Verifier {
         return t.columns().stream().filter(c -> c.generated() == null).map(c -> "t." + Sql.ident(c.name())).collect(Collectors.joining(", "));
     }
 
-    /** 60 bits of the row's md5, summed as numeric: the order of rows does not matter. */
+    /** A 64-bit hash of the row's text, summed as numeric: the order of rows does not matter. */
     private static String hash(String row) {
-        return "('x' || substr(md5(" + row + "::text), 1, 15))::bit(60)::bigint::numeric";
+        return "hashtextextended(" + row + "::text, 0)::numeric";
     }
 
     private static long[] sums(Connection c, String sql) {
