@@ -98,7 +98,7 @@ class BulkLoadTest {
     void skippedOrphansAreCountedAndWrittenOutAndTheRestVerifies() throws IOException, SQLException {
         String s = citus.newSchema("skip");
         Path rejects = dir.resolve("rejects");
-        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + rejects + "', rows per range = 100, workers = 3"));
+        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + rejects + "', rows per range = 100, workers = 3, concurrency = 2"));
         assertEquals(0, r.code(), r.out() + r.err());
         String out = r.out();
         // the summary: read = written + rejected for clicks, every table verified

@@ -131,7 +131,8 @@ public final class BulkLoader {
         Map<Projection, TableState> states = new LinkedHashMap<>();
         List<Unit> units = new ArrayList<>();
         for (Projection p : ranges.keySet()) {
-            TableState st = new TableState(p, ranges.get(p).size(), rejected.getOrDefault(p.table().target().toString(), 0L));
+            TableState st = new TableState(p, ranges.get(p).size(), rejected.getOrDefault(p.table().target().toString(), 0L),
+                    cmd.options().integer(Option.CONCURRENCY));
             states.put(p, st);
             for (String r : ranges.get(p)) units.add(new Unit(p, r, st));
         }
@@ -228,6 +229,15 @@ public final class BulkLoader {
         CopyWorkers.Worker w = conns.get();
         String table = u.p.table().target().toString();
         u.st.startOnce(progress);
+        u.st.readers.acquireUninterruptibly(); // `concurrency`: readers of one table at a time
+        try {
+            copyRange(w, u, table);
+        } finally {
+            u.st.readers.release();
+        }
+    }
+
+    private void copyRange(CopyWorkers.Worker w, Unit u, String table) throws SQLException {
         long t0 = System.nanoTime();
         CopyOut out = w.source().unwrap(PGConnection.class).getCopyAPI().copyOut(u.p.copyOut(u.range, false));
         CopyIn in = null;
@@ -283,7 +293,10 @@ public final class BulkLoader {
         final AtomicLong lastEnd = new AtomicLong();
         final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
 
-        TableState(Projection p, int units, long rejected) {
+        final java.util.concurrent.Semaphore readers;
+
+        TableState(Projection p, int units, long rejected, int concurrency) {
+            this.readers = new java.util.concurrent.Semaphore(Math.max(1, concurrency));
             this.p = p;
             this.units = units;
             this.rejected = rejected;

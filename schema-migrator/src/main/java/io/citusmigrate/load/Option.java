@@ -21,7 +21,7 @@ public enum Option {
     SCHEMA_ONLY(Kind.FLAG, false, true),
     DATA_ONLY(Kind.FLAG, false, false),
     WORKERS(Kind.INT, 4, true),
-    CONCURRENCY(Kind.INT, 1, false),
+    CONCURRENCY(Kind.INT, 4, true),
     MAX_PARALLEL_CREATE_INDEX(Kind.INT, 2, true),
     BATCH_ROWS(Kind.INT, 25000, false),
     BATCH_SIZE(Kind.SIZE, 20L << 20, false),

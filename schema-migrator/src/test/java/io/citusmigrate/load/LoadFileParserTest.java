@@ -178,10 +178,10 @@ class LoadFileParserTest {
 
     @Test
     void optionsWithoutEffectYetAreWarnedAbout() {
-        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with concurrency = 4, include drop, disable triggers;");
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with batch rows = 4, include drop, disable triggers;");
         List<String> warnings = c.warnings().stream().map(Object::toString).toList();
-        assertEquals(List.of("test.load:1:52: warning: option 'concurrency' has no effect yet",
-                "test.load:1:83: warning: option 'disable triggers' has no effect yet"), warnings);
+        assertEquals(List.of("test.load:1:52: warning: option 'batch rows' has no effect yet",
+                "test.load:1:82: warning: option 'disable triggers' has no effect yet"), warnings);
     }
 
     @Test
