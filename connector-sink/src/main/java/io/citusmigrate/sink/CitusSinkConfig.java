@@ -4,34 +4,59 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 import java.util.Map;
 
-/** The sink's configuration: one ConfigDef shared by connector and task. */
+/** The sink's configuration: one ConfigDef shared by connector and task, validators that report. */
 public final class CitusSinkConfig extends AbstractConfig {
     public static final String CONNECTION_URL = "connection.url";
     public static final String CONNECTION_USER = "connection.user";
     public static final String CONNECTION_PASSWORD = "connection.password";
+    public static final String SOURCE_URL = "source.connection.url";
+    public static final String SOURCE_USER = "source.connection.user";
+    public static final String SOURCE_PASSWORD = "source.connection.password";
+    public static final String TABLES = "citus.tables";
+    public static final String SINK_NAME = "sink.name";
     public static final String BATCH_SIZE = "batch.size";
+    public static final String CACHE_SIZE = "lookup.cache.size";
+    public static final String RETRIES = "enrichment.max.retries";
+    public static final String RETRY_BACKOFF = "enrichment.retry.backoff.ms";
+    public static final String METRICS_INTERVAL = "metrics.log.interval.ms";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
-                    "JDBC URL of the Citus coordinator database, e.g. jdbc:postgresql://coordinator:5432/app", "Connection", 1,
-                    ConfigDef.Width.LONG, "Citus URL")
-            .define(CONNECTION_USER, Type.STRING, "postgres", Importance.HIGH, "Database user", "Connection", 2,
-                    ConfigDef.Width.SHORT, "User")
-            .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Database password (never logged)", "Connection", 3,
-                    ConfigDef.Width.SHORT, "Password")
-            .define(BATCH_SIZE, Type.INT, 5000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-                    "Rows per COPY batch", "Writes", 1, ConfigDef.Width.SHORT, "Batch size");
+                    "JDBC URL of the Citus coordinator database, e.g. jdbc:postgresql://coordinator:5432/app", "Target", 1, Width.LONG, "Citus URL")
+            .define(CONNECTION_USER, Type.STRING, "postgres", Importance.HIGH, "Target database user", "Target", 2, Width.SHORT, "User")
+            .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Target database password (never logged)", "Target", 3,
+                    Width.SHORT, "Password")
+            .define(TABLES, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new TablesJson(), Importance.HIGH,
+                    "The plan's table rules as JSON (citus-migrate writes it): target table, distribution column, whether the"
+                            + " tenant key was added, its foreign-key hop and source path", "Plan", 1, Width.LONG, "Table rules")
+            .define(SINK_NAME, Type.STRING, "citus-sink", Importance.MEDIUM,
+                    "Name under which applied positions are kept in citus_migrate.sink_offsets on the target", "Plan", 2, Width.MEDIUM, "Sink name")
+            .define(SOURCE_URL, Type.STRING, null, Importance.MEDIUM,
+                    "JDBC URL of the source, to find the tenant key of rows whose parent is not on the target yet", "Source", 1,
+                    Width.LONG, "Source URL")
+            .define(SOURCE_USER, Type.STRING, "postgres", Importance.MEDIUM, "Source database user", "Source", 2, Width.SHORT, "Source user")
+            .define(SOURCE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "Source database password (never logged)", "Source", 3,
+                    Width.SHORT, "Source password")
+            .define(BATCH_SIZE, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "Rows buffered before a write (smaller batches are written when the stream is caught up)", "Writes", 1, Width.SHORT, "Batch size")
+            .define(CACHE_SIZE, Type.INT, 200_000, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Tenant keys cached per parent table", "Writes", 2, Width.SHORT, "Lookup cache size")
+            .define(RETRIES, Type.INT, 5, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Times a batch with rows whose tenant key cannot be found is retried before those rows go to errors.tolerance / the DLQ",
+                    "Writes", 3, Width.SHORT, "Enrichment retries")
+            .define(RETRY_BACKOFF, Type.LONG, 1000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Wait before retrying such a batch", "Writes", 4, Width.SHORT, "Retry backoff")
+            .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
+                    "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 
     public CitusSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
-    }
-
-    public String url() {
-        return getString(CONNECTION_URL);
     }
 
     public Password password() {
@@ -43,13 +68,24 @@ public final class CitusSinkConfig extends AbstractConfig {
         @Override
         public void ensureValid(String name, Object value) {
             if (value == null || !value.toString().startsWith("jdbc:postgresql://")) {
-                throw new org.apache.kafka.common.config.ConfigException(name, value, "must start with jdbc:postgresql://");
+                throw new ConfigException(name, value, "must start with jdbc:postgresql://");
             }
         }
 
         @Override
         public String toString() {
             return "jdbc:postgresql://host:port/database";
+        }
+    }
+
+    static final class TablesJson implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                if (value == null || TableRule.parse(value.toString()).isEmpty()) throw new ConfigException(name, value, "names no table");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, "(json)", e.getMessage());
+            }
         }
     }
 }

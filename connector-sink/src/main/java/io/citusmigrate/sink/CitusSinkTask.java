@@ -1,17 +1,41 @@
 package io.citusmigrate.sink;
 
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The sink task. Not written yet: it refuses records rather than dropping them, so that no
- * change can be lost by running it too early.
+ * Writes Debezium change events into Citus. Exactly-once effect: the Kafka position of every
+ * write is stored in the same target transaction, replays at or below it are skipped, and
+ * {@link #preCommit} reports only positions that are durable on the target.
  */
 public final class CitusSinkTask extends SinkTask {
+    private static final Logger LOG = LoggerFactory.getLogger(CitusSinkTask.class);
+
+    private CitusSinkConfig config;
+    private Connection target;
+    private Connection source;
+    private CitusWriter writer;
+    private Map<String, TableRule> rules;
+    private final Map<TopicPartition, Long> applied = new HashMap<>();
+    private final SinkMetrics metrics = new SinkMetrics();
+    private int attempts;
+    private long lastLog = System.currentTimeMillis();
+
     @Override
     public String version() {
         return Version.get();
@@ -19,18 +43,128 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void start(Map<String, String> props) {
-        new CitusSinkConfig(props);
+        config = new CitusSinkConfig(props);
+        rules = TableRule.parse(config.getString(CitusSinkConfig.TABLES));
+        try {
+            target = connect(config.getString(CitusSinkConfig.CONNECTION_URL), config.getString(CitusSinkConfig.CONNECTION_USER),
+                    config.getPassword(CitusSinkConfig.CONNECTION_PASSWORD), "target");
+            if (config.getString(CitusSinkConfig.SOURCE_URL) != null) {
+                source = connect(config.getString(CitusSinkConfig.SOURCE_URL), config.getString(CitusSinkConfig.SOURCE_USER),
+                        config.getPassword(CitusSinkConfig.SOURCE_PASSWORD), "source");
+                source.setReadOnly(true);
+            }
+            applied.putAll(CitusWriter.applied(target, sinkName()));
+            writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics);
+        } catch (SQLException e) {
+            throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
+        }
+    }
+
+    private static Connection connect(String url, String user, org.apache.kafka.common.config.types.Password pw, String role) throws SQLException {
+        try {
+            return DriverManager.getConnection(url, user, pw == null ? null : pw.value());
+        } catch (SQLException e) {
+            throw new SQLException("cannot connect to the " + role + " database " + url + ": " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    String sinkName() {
+        return config.getString(CitusSinkConfig.SINK_NAME);
+    }
+
+    public SinkMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        // resume right after what the target already holds
+        for (TopicPartition tp : partitions) {
+            Long a = applied.get(tp);
+            if (a != null && context != null) context.offset(tp, a + 1);
+        }
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (!records.isEmpty()) {
-            throw new ConnectException("the Citus sink does not write records yet; refusing " + records.size() + " records rather than dropping them");
+        for (SinkRecord r : records) {
+            ChangeEvent e = ChangeEvent.of(r, rules);
+            if (e == null) continue;
+            Long a = applied.get(new TopicPartition(e.topic(), e.partition()));
+            if (a != null && e.offset() <= a) {
+                metrics.skippedReplays.incrementAndGet();
+                continue;
+            }
+            if (e.record().timestamp() != null) metrics.lagMs.set(System.currentTimeMillis() - e.record().timestamp());
+            writer.add(e);
+            if (writer.size() >= config.getInt(CitusSinkConfig.BATCH_SIZE)) flush();
+        }
+        // caught up: write now rather than wait for more
+        if (records.size() < config.getInt(CitusSinkConfig.BATCH_SIZE)) flush();
+        logMetrics();
+    }
+
+    private void flush() {
+        try {
+            List<CitusWriter.Unresolved> unresolved = writer.flush();
+            if (!unresolved.isEmpty()) {
+                if (++attempts <= config.getInt(CitusSinkConfig.RETRIES)) {
+                    if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
+                    throw new RetriableException(unresolved.size() + " rows cannot be placed yet (attempt " + attempts + "): "
+                            + unresolved.get(0).reason());
+                }
+                report(unresolved);
+                writer.discard(unresolved);
+                unresolved = writer.flush();
+                if (!unresolved.isEmpty()) throw new ConnectException("rows still cannot be placed: " + unresolved.get(0).reason());
+            }
+            attempts = 0;
+            writer.positionsWritten().forEach((tp, next) -> applied.merge(tp, next - 1, Math::max));
+        } catch (SQLException e) {
+            throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rows that cannot be placed go to errors.tolerance and the dead-letter queue, never silently away. */
+    private void report(List<CitusWriter.Unresolved> rows) {
+        ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
+        if (reporter == null) {
+            throw new ConnectException(rows.size() + " rows cannot be placed on a tenant after " + attempts + " attempts: "
+                    + rows.get(0).reason() + " (configure errors.tolerance and a dead-letter queue to set them aside)");
+        }
+        for (CitusWriter.Unresolved u : rows) {
+            LOG.warn("sending to the dead-letter queue: {}", u.reason());
+            reporter.report(u.event().record(), new ConnectException(u.reason()));
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        flush();
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        for (Map.Entry<TopicPartition, Long> e : writer.positionsWritten().entrySet()) {
+            if (currentOffsets.containsKey(e.getKey())) out.put(e.getKey(), new OffsetAndMetadata(e.getValue()));
+        }
+        return out;
+    }
+
+    private void logMetrics() {
+        long now = System.currentTimeMillis();
+        if (now - lastLog >= config.getLong(CitusSinkConfig.METRICS_INTERVAL)) {
+            lastLog = now;
+            LOG.info("citus sink {}: {}", sinkName(), metrics);
         }
     }
 
     @Override
     public void stop() {
-        // no resources yet
+        for (Connection c : new Connection[] {target, source}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // stopping
+            }
+        }
     }
 }

@@ -93,6 +93,18 @@ public final class CitusTarget implements AutoCloseable {
         return commandFileUrl;
     }
 
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl, user, password);
     }

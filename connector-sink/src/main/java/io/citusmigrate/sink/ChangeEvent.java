@@ -1,0 +1,59 @@
+package io.citusmigrate.sink;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Debezium change event: op c (insert), u (update), d (delete) or r (snapshot read), the
+ * row images, the source position, and the Kafka position it came from.
+ */
+public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, long lsn, Long txId,
+                          String topic, int partition, long offset, SinkRecord record) {
+
+    /** Parses a record; null for a tombstone (the delete event before it carried the change). */
+    public static ChangeEvent of(SinkRecord r, java.util.Map<String, TableRule> rules) {
+        if (r.value() == null) return null;
+        if (!(r.value() instanceof Struct v) || v.schema().field("op") == null) {
+            throw new org.apache.kafka.connect.errors.DataException("not a Debezium change event (no envelope with op) in "
+                    + r.topic() + " at offset " + r.kafkaOffset());
+        }
+        Struct source = v.getStruct("source");
+        String table = source.getString("schema") + "." + source.getString("table");
+        TableRule rule = rules.get(table);
+        if (rule == null) {
+            throw new org.apache.kafka.connect.errors.DataException("no rule for table " + table + " in citus.tables (topic "
+                    + r.topic() + "): the sink will not guess where its rows go");
+        }
+        Object lsn = source.schema().field("lsn") == null ? null : source.get("lsn");
+        Object tx = source.schema().field("txId") == null ? null : source.get("txId");
+        String topic = r.originalTopic() != null ? r.originalTopic() : r.topic();
+        int partition = r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
+        long offset = r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+        return new ChangeEvent(rule, v.getString("op").charAt(0), v.getStruct("before"), v.getStruct("after"),
+                lsn == null ? -1 : ((Number) lsn).longValue(), tx == null ? null : ((Number) tx).longValue(),
+                topic, partition, offset, r);
+    }
+
+    /** The row image that carries the key: after, or before for a delete. */
+    public Struct image() {
+        return after != null ? after : before;
+    }
+
+    public List<Object> key() {
+        Struct s = image();
+        List<Object> k = new ArrayList<>(rule.key().size());
+        for (String c : rule.key()) {
+            Object v = s.get(c);
+            k.add(v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : v);
+        }
+        return k;
+    }
+
+    public static List<String> fieldNames(Struct s) {
+        return s.schema().fields().stream().map(Field::name).toList();
+    }
+}

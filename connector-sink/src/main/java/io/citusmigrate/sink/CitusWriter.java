@@ -1,0 +1,481 @@
+package io.citusmigrate.sink;
+
+import io.citusmigrate.ddl.Sql;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Buffers change events per table, reduced per row key (the last change of a row wins), and
+ * writes them in one target transaction together with the Kafka and source positions they
+ * came from: exactly-once effect. Per table: deletes first (and rows that move tenant), then
+ * inserts by COPY and updates by batched upserts on the target primary key. Parent tables are
+ * written before their children.
+ */
+public final class CitusWriter {
+    static final String BOOKKEEPING_SCHEMA = "citus_migrate";
+    static final String BOOKKEEPING = BOOKKEEPING_SCHEMA + ".sink_offsets";
+
+    /** A row whose tenant key cannot be found (yet). */
+    public record Unresolved(ChangeEvent event, String reason) {}
+
+    private final Connection target;
+    private final Connection source;
+    private final String sinkName;
+    private final Map<String, TableRule> rules;
+    private final Map<String, TargetTable> tables = new HashMap<>();
+    private final Map<String, Map<List<Object>, Pending>> buffers = new LinkedHashMap<>();
+    private final Map<TopicPartition, ChangeEvent> positions = new HashMap<>();
+    private final TenantResolver resolver;
+    private final SinkMetrics metrics;
+    private final Lru<List<Object>, String> rowTenants;
+    private int size;
+
+    /** The final state of one row in the buffer. */
+    private static final class Pending {
+        ChangeEvent last;
+        boolean insertOnly = true;
+        Struct firstBefore;
+    }
+
+    public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics)
+            throws SQLException {
+        this.target = target;
+        this.source = source;
+        this.sinkName = sinkName;
+        this.rules = rules;
+        this.metrics = metrics;
+        this.resolver = new TenantResolver(cacheSize, metrics);
+        this.rowTenants = new Lru<>(cacheSize);
+        target.setAutoCommit(false);
+        for (TableRule r : rules.values()) {
+            tables.put(r.source(), TargetTable.read(target, r));
+            buffers.put(r.source(), new LinkedHashMap<>());
+        }
+        target.commit();
+    }
+
+    /** Creates the bookkeeping table if needed and returns the positions already applied. */
+    public static Map<TopicPartition, Long> applied(Connection target, String sinkName) throws SQLException {
+        try (Statement s = target.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + BOOKKEEPING_SCHEMA);
+            s.execute("CREATE TABLE IF NOT EXISTS " + BOOKKEEPING + " (sink text, topic text, kafka_partition int, kafka_offset bigint NOT NULL,"
+                    + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))");
+        }
+        Map<TopicPartition, Long> out = new HashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT topic, kafka_partition, kafka_offset FROM " + BOOKKEEPING + " WHERE sink = ?")) {
+            ps.setString(1, sinkName);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+            }
+        }
+        if (!target.getAutoCommit()) target.commit();
+        return out;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public void add(ChangeEvent e) {
+        Map<List<Object>, Pending> b = buffers.get(e.rule().source());
+        Pending p = b.get(e.key());
+        if (p == null) {
+            p = new Pending();
+            p.firstBefore = e.before();
+            b.put(e.key(), p);
+            size++;
+        }
+        if (e.op() != 'c' && e.op() != 'r') p.insertOnly = false;
+        p.last = e;
+        positions.put(new TopicPartition(e.topic(), e.partition()), e);
+    }
+
+    /**
+     * Writes everything buffered and the positions in one transaction. Rows that cannot be
+     * placed are returned (and not written); the caller retries or reports them.
+     */
+    public List<Unresolved> flush() throws SQLException {
+        if (size == 0) return List.of();
+        List<Unresolved> unresolved = new ArrayList<>();
+        try {
+            for (TableRule r : rules.values()) {
+                Map<List<Object>, Pending> b = buffers.get(r.source());
+                if (!b.isEmpty()) write(tables.get(r.source()), b, unresolved);
+            }
+            if (!unresolved.isEmpty()) {
+                target.rollback();
+                return unresolved;
+            }
+            savePositions();
+            target.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                target.rollback();
+            } catch (SQLException ignored) {
+                // the original error is the one to report
+            }
+            throw e;
+        }
+        metrics.batches.incrementAndGet();
+        metrics.batchRows.addAndGet(size);
+        buffers.values().forEach(Map::clear);
+        size = 0;
+        return List.of();
+    }
+
+    /** Drops buffered rows (reported elsewhere) so that the rest can be written. */
+    public void discard(List<Unresolved> rows) {
+        for (Unresolved u : rows) {
+            if (buffers.get(u.event().rule().source()).remove(u.event().key()) != null) size--;
+        }
+    }
+
+    /** The next offsets to consume of what has been written, per topic partition. */
+    public Map<TopicPartition, Long> positionsWritten() {
+        return written;
+    }
+
+    private final Map<TopicPartition, Long> written = new HashMap<>();
+
+    private void savePositions() throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + BOOKKEEPING
+                + " (sink, topic, kafka_partition, kafka_offset, lsn, tx_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())"
+                + " ON CONFLICT (sink, topic, kafka_partition) DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset,"
+                + " lsn = EXCLUDED.lsn, tx_id = EXCLUDED.tx_id, updated_at = now()")) {
+            for (Map.Entry<TopicPartition, ChangeEvent> e : positions.entrySet()) {
+                ps.setString(1, sinkName);
+                ps.setString(2, e.getKey().topic());
+                ps.setInt(3, e.getKey().partition());
+                ps.setLong(4, e.getValue().offset());
+                ps.setLong(5, e.getValue().lsn());
+                if (e.getValue().txId() == null) ps.setNull(6, java.sql.Types.BIGINT);
+                else ps.setLong(6, e.getValue().txId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        positions.forEach((tp, e) -> written.put(tp, e.offset() + 1));
+        positions.clear();
+    }
+
+    // ---- one table ----------------------------------------------------------------------
+
+    private void write(TargetTable t, Map<List<Object>, Pending> rows, List<Unresolved> unresolved) throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+        // the tenant key of each row's final state
+        Map<List<Object>, String> tenant = new HashMap<>();
+        if (dist != null) {
+            if (r.tenantAdded()) {
+                Map<List<Object>, List<String>> parentKeys = new HashMap<>();
+                for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+                    ChangeEvent ev = e.getValue().last;
+                    if (ev.after() == null) continue;
+                    List<String> pk = new ArrayList<>();
+                    boolean nul = false;
+                    for (String c : r.parent().columns()) {
+                        String v = PgText.format(ev.after().get(c), ev.after().schema().field(c).schema(), t.type(c));
+                        if (v == null) nul = true;
+                        pk.add(v);
+                    }
+                    if (nul) unresolved.add(new Unresolved(ev, r.source() + ": " + String.join(", ", r.parent().columns())
+                            + " is NULL: no path to a tenant"));
+                    else parentKeys.put(e.getKey(), pk);
+                }
+                TargetTable parentTable = tableByTarget(r.parent().parentSchema(), r.parent().parentTable());
+                Map<List<String>, String> found = resolver.resolve(r, new LinkedHashSet<>(parentKeys.values()), target, source,
+                        c -> parentTable == null ? null : parentTable.type(c));
+                for (Map.Entry<List<Object>, List<String>> e : parentKeys.entrySet()) {
+                    String ten = found.get(e.getValue());
+                    if (ten == null) {
+                        unresolved.add(new Unresolved(rows.get(e.getKey()).last, r.source() + ": no row in " + r.parent().parentTable()
+                                + " with " + String.join(", ", r.parent().parentColumns()) + " = " + String.join(", ", e.getValue())
+                                + ", on the target or the source"));
+                    } else {
+                        tenant.put(e.getKey(), ten);
+                    }
+                }
+            } else {
+                for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+                    ChangeEvent ev = e.getValue().last;
+                    if (ev.after() == null) continue;
+                    String v = PgText.format(ev.after().get(dist), ev.after().schema().field(dist).schema(), t.type(dist));
+                    if (v == null) unresolved.add(new Unresolved(ev, r.source() + ": " + dist + " is NULL"));
+                    else tenant.put(e.getKey(), v);
+                }
+            }
+        }
+        if (!unresolved.isEmpty()) return;
+
+        // where rows that may already exist live now: their current tenant key
+        Map<List<Object>, String> current = new HashMap<>();
+        if (dist != null) {
+            List<List<Object>> ask = new ArrayList<>();
+            for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+                if (e.getValue().insertOnly) continue;
+                String known = rowTenants.get(rowKey(r, e.getKey()));
+                Struct before = e.getValue().firstBefore;
+                if (known == null && before != null && before.schema().field(dist) != null && before.get(dist) != null) {
+                    known = PgText.format(before.get(dist), before.schema().field(dist).schema(), t.type(dist));
+                }
+                if (known != null) current.put(e.getKey(), known);
+                else ask.add(e.getKey());
+            }
+            if (!ask.isEmpty()) current.putAll(currentTenants(t, ask));
+        }
+
+        List<List<Object>> deletes = new ArrayList<>();
+        List<Pending> inserts = new ArrayList<>();
+        List<Pending> upserts = new ArrayList<>();
+        for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+            Pending p = e.getValue();
+            String now = current.get(e.getKey());
+            if (p.last.after() == null) {
+                if (dist == null || now != null) deletes.add(e.getKey());
+                continue;
+            }
+            String next = tenant.get(e.getKey());
+            if (dist != null && now != null && !now.equals(next)) {
+                if (r.hasChildren()) {
+                    throw new org.apache.kafka.connect.errors.ConnectException("row " + e.getKey() + " of " + r.source() + " moves from tenant "
+                            + now + " to " + next + ", and tables below it take their tenant key from it: their rows would stay with"
+                            + " the old tenant. Stopping rather than leaving them inconsistent; move the tenant's rows by hand.");
+                }
+                deletes.add(e.getKey()); // Citus cannot change the distribution column in place
+                inserts.add(p);
+            } else if (p.insertOnly) {
+                inserts.add(p);
+            } else {
+                upserts.add(p);
+            }
+        }
+        if (!deletes.isEmpty()) delete(t, deletes, current);
+        if (!inserts.isEmpty()) copyOrUpsert(t, inserts, tenant);
+        if (!upserts.isEmpty()) upsert(t, upserts, tenant);
+        SinkMetrics.add(metrics.deleted, r.source(), deletes.size());
+        SinkMetrics.add(metrics.inserted, r.source(), inserts.size());
+        SinkMetrics.add(metrics.upserted, r.source(), upserts.size());
+        // children of this table find their tenant key here; deletes need it later
+        for (Map.Entry<List<Object>, String> e : tenant.entrySet()) rowTenants.put(rowKey(r, e.getKey()), e.getValue());
+        rememberForChildren(t, rows, tenant);
+    }
+
+    private void rememberForChildren(TargetTable t, Map<List<Object>, Pending> rows, Map<List<Object>, String> tenant) {
+        TableRule r = t.rule();
+        if (r.distributionColumn() == null) return;
+        for (TableRule child : rules.values()) {
+            if (child.parent() == null || !child.parent().parentSchema().equals(r.targetSchema())
+                    || !child.parent().parentTable().equals(r.targetTable())) continue;
+            for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+                Struct a = e.getValue().last.after();
+                String ten = tenant.get(e.getKey());
+                if (a == null || ten == null) continue;
+                List<String> k = new ArrayList<>();
+                for (String c : child.parent().parentColumns()) k.add(PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                resolver.remember(r.target(), k, ten);
+            }
+        }
+    }
+
+    private static List<Object> rowKey(TableRule r, List<Object> key) {
+        List<Object> k = new ArrayList<>(key.size() + 1);
+        k.add(r.source());
+        k.addAll(key);
+        return k;
+    }
+
+    private TargetTable tableByTarget(String schema, String table) {
+        return tables.values().stream().filter(x -> x.rule().targetSchema().equals(schema) && x.rule().targetTable().equals(table))
+                .findFirst().orElse(null);
+    }
+
+    private String keyParams(TargetTable t, String alias) {
+        StringBuilder b = new StringBuilder();
+        for (String k : t.rule().key()) {
+            b.append(b.length() > 0 ? " AND " : "").append(alias).append(Sql.ident(k)).append(" = ?::").append(t.type(k));
+        }
+        return b.toString();
+    }
+
+    private void bindKey(PreparedStatement ps, int from, TargetTable t, List<Object> key, ChangeEvent ev) throws SQLException {
+        Struct img = ev.image();
+        for (int i = 0; i < t.rule().key().size(); i++) {
+            String c = t.rule().key().get(i);
+            ps.setString(from + i, PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c)));
+        }
+    }
+
+    /** One query per batch: where each row lives now (multi-shard on Citus, by key). */
+    private Map<List<Object>, String> currentTenants(TargetTable t, List<List<Object>> keys) throws SQLException {
+        TableRule r = t.rule();
+        Map<List<Object>, String> out = new HashMap<>();
+        Map<String, List<Object>> byText = new HashMap<>();
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (String k : r.key()) sql.append(Sql.ident(k)).append("::text, ");
+        sql.append(Sql.ident(r.distributionColumn())).append("::text FROM ").append(r.target()).append(" WHERE (")
+                .append(Sql.idents(r.key())).append(") IN (");
+        Map<List<Object>, Pending> rows = buffers.get(r.source());
+        List<String[]> params = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            ChangeEvent ev = rows.get(keys.get(i)).last;
+            Struct img = ev.image();
+            String[] vals = new String[r.key().size()];
+            sql.append(i > 0 ? ", " : "").append('(');
+            for (int j = 0; j < r.key().size(); j++) {
+                String c = r.key().get(j);
+                vals[j] = PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c));
+                sql.append(j > 0 ? ", " : "").append("?::").append(t.type(c));
+            }
+            sql.append(')');
+            params.add(vals);
+            byText.put(String.join("\u0001", vals), keys.get(i));
+        }
+        sql.append(')');
+        metrics.lookupQueries.incrementAndGet();
+        try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+            int n = 1;
+            for (String[] vals : params) for (String v : vals) ps.setString(n++, v);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String[] k = new String[r.key().size()];
+                    for (int i = 0; i < k.length; i++) k[i] = rs.getString(i + 1);
+                    List<Object> key = byText.get(String.join("\u0001", k));
+                    if (key != null) out.put(key, rs.getString(k.length + 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void delete(TargetTable t, List<List<Object>> keys, Map<List<Object>, String> current) throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+        String sql = "DELETE FROM " + r.target() + " WHERE " + (dist != null ? Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " : "")
+                + keyParams(t, "");
+        Map<List<Object>, Pending> rows = buffers.get(r.source());
+        try (PreparedStatement ps = target.prepareStatement(sql)) {
+            for (List<Object> k : keys) {
+                int n = 1;
+                if (dist != null) ps.setString(n++, current.get(k));
+                bindKey(ps, n, t, k, rows.get(k).last);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** The columns a row's event carries, without Debezium's unchanged-TOAST placeholders. */
+    private static List<String> columns(TargetTable t, Struct after) {
+        List<String> out = new ArrayList<>();
+        for (Field f : after.schema().fields()) {
+            if (t.type(f.name()) == null) continue; // not on the target (generated, or dropped)
+            if (PgText.isUnavailable(after.get(f))) continue;
+            out.add(f.name());
+        }
+        return out;
+    }
+
+    /** COPY; rows already there (a snapshot read again after a source restart) fall back to upserts. */
+    private void copyOrUpsert(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
+        java.sql.Savepoint sp = target.setSavepoint();
+        try {
+            copy(t, rows, tenant);
+            target.releaseSavepoint(sp);
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState())) throw e;
+            target.rollback(sp);
+            upsert(t, rows, tenant);
+        }
+    }
+
+    private void copy(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
+        TableRule r = t.rule();
+        Struct first = rows.get(0).last.after();
+        List<String> cols = columns(t, first);
+        // placeholder-free rows only: a row missing a value goes by upsert, which keeps the stored one
+        List<Pending> full = new ArrayList<>();
+        List<Pending> partial = new ArrayList<>();
+        for (Pending p : rows) (columns(t, p.last.after()).equals(cols) ? full : partial).add(p);
+        boolean addTenant = r.tenantAdded();
+        StringBuilder sql = new StringBuilder("COPY ").append(r.target()).append(" (");
+        if (addTenant) sql.append(Sql.ident(r.distributionColumn())).append(", ");
+        sql.append(Sql.idents(cols)).append(") FROM STDIN");
+        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(sql.toString());
+        try {
+            StringBuilder b = new StringBuilder(1 << 16);
+            for (Pending p : full) {
+                Struct a = p.last.after();
+                if (addTenant) {
+                    PgText.appendCopy(b, tenant.get(p.last.key()));
+                    b.append('\t');
+                }
+                for (int i = 0; i < cols.size(); i++) {
+                    if (i > 0) b.append('\t');
+                    String c = cols.get(i);
+                    PgText.appendCopy(b, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                }
+                b.append('\n');
+                if (b.length() > (1 << 16)) {
+                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(bytes, 0, bytes.length);
+                    b.setLength(0);
+                }
+            }
+            byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 0) in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) in.cancelCopy();
+        }
+        if (!partial.isEmpty()) upsert(t, partial, tenant);
+    }
+
+    private void upsert(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
+        TableRule r = t.rule();
+        // rows with the same columns share one statement
+        Map<List<String>, List<Pending>> groups = new LinkedHashMap<>();
+        for (Pending p : rows) groups.computeIfAbsent(columns(t, p.last.after()), k -> new ArrayList<>()).add(p);
+        for (Map.Entry<List<String>, List<Pending>> g : groups.entrySet()) {
+            List<String> cols = new ArrayList<>();
+            if (r.tenantAdded()) cols.add(r.distributionColumn());
+            cols.addAll(g.getKey());
+            Set<String> conflict = new LinkedHashSet<>(t.primaryKey());
+            StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") VALUES (");
+            for (int i = 0; i < cols.size(); i++) sql.append(i > 0 ? ", " : "").append("?::").append(t.type(cols.get(i)));
+            sql.append(") ON CONFLICT (").append(Sql.idents(new ArrayList<>(conflict))).append(") DO ");
+            List<String> set = cols.stream().filter(c -> !conflict.contains(c)).toList();
+            if (set.isEmpty()) sql.append("NOTHING");
+            else {
+                sql.append("UPDATE SET ");
+                for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = EXCLUDED.").append(Sql.ident(set.get(i)));
+            }
+            try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+                for (Pending p : g.getValue()) {
+                    Struct a = p.last.after();
+                    int n = 1;
+                    if (r.tenantAdded()) ps.setString(n++, tenant.get(p.last.key()));
+                    for (String c : g.getKey()) ps.setString(n++, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.citusmigrate.sink;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test helper: Debezium's embedded engine on a source database, its events turned into the
+ * SinkRecords a Connect worker would hand the task (one partition per topic, offsets counting
+ * up), with the source settings the sink needs for type fidelity.
+ */
+final class DebeziumCapture implements AutoCloseable {
+    private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final ExecutorService runner = Executors.newSingleThreadExecutor();
+    private final BlockingQueue<SourceRecord> queue = new LinkedBlockingQueue<>();
+    private final Map<String, Long> offsets = new HashMap<>();
+
+    /** The settings that give the sink full fidelity (README: "Debezium source settings"). */
+    static Properties fidelitySettings() {
+        Properties p = new Properties();
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "true");
+        return p;
+    }
+
+    DebeziumCapture(EmbeddedPg pg, String db, String slot, String tables) throws Exception {
+        Path offsetsFile = Path.of("target", "offsets-" + slot + ".dat");
+        Files.deleteIfExists(offsetsFile);
+        Properties p = fidelitySettings();
+        p.setProperty("name", slot);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        p.setProperty("offset.storage.file.filename", offsetsFile.toString());
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("database.hostname", "localhost");
+        p.setProperty("database.port", String.valueOf(pg.port()));
+        p.setProperty("database.user", "postgres");
+        p.setProperty("database.password", "postgres");
+        p.setProperty("database.dbname", db);
+        p.setProperty("topic.prefix", "src");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", slot);
+        p.setProperty("publication.name", slot + "_pub");
+        p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("table.include.list", tables);
+        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("slot.drop.on.stop", "true");
+        CountDownLatch started = new CountDownLatch(1);
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        started.countDown();
+                    }
+                })
+                .notifying(ev -> queue.add(ev.record()))
+                .build();
+        runner.execute(engine);
+        if (!started.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("Debezium did not start");
+    }
+
+    /** Waits for at least n change events (tombstones not counted) and returns all received so far. */
+    List<SinkRecord> take(int n) throws InterruptedException {
+        List<SinkRecord> out = new ArrayList<>();
+        int changes = 0;
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (changes < n) {
+            SourceRecord r = queue.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (r == null) throw new IllegalStateException("timed out: " + changes + " of " + n + " change events");
+            out.add(toSink(r));
+            if (r.value() != null) changes++;
+        }
+        SourceRecord r;
+        while ((r = queue.poll(300, TimeUnit.MILLISECONDS)) != null) out.add(toSink(r));
+        return out;
+    }
+
+    private SinkRecord toSink(SourceRecord r) {
+        long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
+        return new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME);
+    }
+
+    @Override
+    public void close() throws Exception {
+        engine.close();
+        runner.shutdown();
+        runner.awaitTermination(60, TimeUnit.SECONDS);
+    }
+}

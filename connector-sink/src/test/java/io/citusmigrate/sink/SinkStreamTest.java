@@ -1,0 +1,243 @@
+package io.citusmigrate.sink;
+
+import io.citusmigrate.catalog.CatalogReader;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileParser;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.Planner;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.verify.Verifier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real Debezium events from embedded PostgreSQL, through the task, into Citus (or the stand-in). */
+class SinkStreamTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    /** A source with the example data, its plan, and the schema created on the target (keys, no foreign keys). */
+    record Setup(String db, String schema, Plan plan, String slot) {}
+
+    static Setup setup(String name) throws SQLException {
+        String db = pg.createDatabase(name);
+        try (Connection c = pg.connect(db)) {
+            ExampleData.generate(c, 0.0005, 0);
+        }
+        String schema = citus.newSchema(name);
+        LoadCommand cmd = LoadFileParser.parse("t.load", "load database from " + pg.url(db) + " into " + citus.url()
+                + " with no foreign keys alter schema 'public' rename to '" + schema + "' distribute companies using id;", System::getenv);
+        Plan plan;
+        try (Connection c = pg.connect(db)) {
+            plan = Planner.plan(cmd, new CatalogReader(c).read());
+        }
+        try (Connection t = citus.connect()) {
+            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.allOf(Step.class), false);
+        }
+        return new Setup(db, schema, plan, name + "_slot");
+    }
+
+    static CitusSinkTask task(Setup s, int batchSize) {
+        Map<String, String> props = new HashMap<>();
+        props.put("connection.url", citus.jdbcUrl());
+        props.put("connection.user", citus.user());
+        if (citus.password() != null) props.put("connection.password", citus.password());
+        props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
+        props.put("source.connection.password", "postgres");
+        props.put("citus.tables", TableRule.toJson(TableRules.from(s.plan())));
+        props.put("sink.name", s.schema());
+        props.put("batch.size", String.valueOf(batchSize));
+        props.put("enrichment.max.retries", "0");
+        CitusSinkTask t = new CitusSinkTask();
+        t.start(props);
+        return t;
+    }
+
+    static DebeziumCapture capture(Setup s) throws Exception {
+        return new DebeziumCapture(pg, s.db(), s.slot(), "public.companies,public.campaigns,public.ads,public.clicks,public.impressions");
+    }
+
+    static void deliver(CitusSinkTask t, List<SinkRecord> records, int chunk) {
+        for (int i = 0; i < records.size(); i += chunk) t.put(records.subList(i, Math.min(records.size(), i + chunk)));
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> current = new HashMap<>();
+        for (SinkRecord r : records) current.put(new TopicPartition(r.topic(), r.kafkaPartition()), null);
+        t.preCommit(current);
+    }
+
+    static long rows(Setup s) throws SQLException {
+        try (Connection c = pg.connect(s.db()); var st = c.createStatement();
+             var rs = st.executeQuery("select (select count(*) from companies) + (select count(*) from campaigns) + (select count(*) from ads)"
+                     + " + (select count(*) from clicks) + (select count(*) from impressions)")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static void assertSame(Setup s) throws SQLException {
+        try (Connection src = pg.connect(s.db()); Connection tgt = citus.connect()) {
+            List<Verifier.TableCheck> checks = Verifier.verify(s.plan(), src, tgt);
+            for (Verifier.TableCheck c : checks) assertTrue(c.ok(), c.table() + ": " + c.problem() + " e.g. " + c.sampleKey());
+        }
+    }
+
+    static void sql(Setup s, String q) {
+        pg.exec(s.db(), q);
+    }
+
+    @Test
+    void snapshotThenStreamingLandsEveryRowOnItsTenant() throws Exception {
+        Setup s = setup("stream");
+        CitusSinkTask task = task(s, 500);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 200);
+            assertSame(s);
+
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (3, now(), 'new', '1.1.1.1', '{}')");
+            sql(s, "update ads set name = 'renamed' where id = 4");
+            sql(s, "delete from clicks where id = 5");
+            sql(s, "update impressions set site_url = 'changed' where id = 6");
+            // a click that moves to an ad of another company: deleted and re-inserted under the new tenant key
+            sql(s, "update clicks set ad_id = (select a.id from ads a join campaigns c on c.id = a.campaign_id"
+                    + " where c.company_id <> (select c2.company_id from clicks k join ads a2 on a2.id = k.ad_id"
+                    + " join campaigns c2 on c2.id = a2.campaign_id where k.id = 7) limit 1) where id = 7");
+            sql(s, "begin; insert into campaigns (company_id, name, cost_model, state, created_at, updated_at) values (2, 'fresh', 'x', 'y', now(), now());"
+                    + " insert into ads (campaign_id, name, created_at, updated_at) values (currval('campaigns_id_seq'), 'fresh ad', now(), now());"
+                    + " insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (currval('ads_id_seq'), now(), 'f', '2.2.2.2', '{}');"
+                    + " commit;");
+            deliver(task, dbz.take(8), 3);
+            assertSame(s);
+            assertEquals(List.of("1"), citus.rows("select count(*) from " + s.schema() + ".clicks c join " + s.schema() + ".ads a"
+                    + " on a.id = c.ad_id and a.company_id = c.company_id where c.id = 7"));
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void enrichmentIsOneQueryPerBatchPerParentTable() throws Exception {
+        Setup s = setup("batching");
+        CitusSinkTask task = task(s, 100_000);
+        try (DebeziumCapture dbz = capture(s)) {
+            List<SinkRecord> snapshot = dbz.take((int) rows(s));
+            // parents first, then every click and impression in one batch
+            List<SinkRecord> parents = snapshot.stream().filter(r -> !r.topic().endsWith("clicks") && !r.topic().endsWith("impressions")).toList();
+            List<SinkRecord> children = snapshot.stream().filter(r -> r.topic().endsWith("clicks") || r.topic().endsWith("impressions")).toList();
+            deliver(task, parents, parents.size());
+            // a new task: nothing cached, every parent key must be looked up
+            task.stop();
+            task = task(s, 100_000);
+            long before = task.metrics().lookupQueries();
+            deliver(task, children, children.size());
+            assertTrue(children.size() > 100, "a batch of many rows");
+            // clicks look their ads up in one query; impressions, written after them, find the same ads in the cache
+            assertEquals(1, task.metrics().lookupQueries() - before, "one lookup query per batch per parent table");
+            assertTrue(task.metrics().cacheHits() > 0, "impressions' ads came from the cache");
+            assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void parentsNotOnTheTargetYetAreFoundOnTheSource() throws Exception {
+        Setup s = setup("interleave");
+        CitusSinkTask task = task(s, 100_000);
+        try (DebeziumCapture dbz = capture(s)) {
+            List<SinkRecord> snapshot = dbz.take((int) rows(s));
+            // clicks arrive before their ads and campaigns (topics interleave)
+            List<SinkRecord> clicks = snapshot.stream().filter(r -> r.topic().endsWith("clicks")).toList();
+            List<SinkRecord> rest = snapshot.stream().filter(r -> !r.topic().endsWith("clicks")).toList();
+            deliver(task, clicks, clicks.size());
+            assertEquals(1, task.metrics().sourceLookups());
+            deliver(task, rest, rest.size());
+            assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void aCrashAndRestartLosesAndRepeatsNothing() throws Exception {
+        Setup s = setup("crash");
+        try (DebeziumCapture dbz = capture(s)) {
+            List<SinkRecord> all = dbz.take((int) rows(s));
+            sql(s, "update clicks set site_url = 'after snapshot' where id % 3 = 0");
+            sql(s, "delete from impressions where id % 4 = 0");
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select 2, now(), 'late', '3.3.3.3', '{}' from generate_series(1, 20)");
+            long changes = 0;
+            try (Connection c = pg.connect(s.db()); var st = c.createStatement();
+                 var rs = st.executeQuery("select (select count(*) from clicks where id % 3 = 0 and site_url = 'after snapshot')"
+                         + " + (select count(*) from clicks where site_url = 'late')")) {
+                rs.next();
+                changes = rs.getLong(1);
+            }
+            List<SinkRecord> stream = dbz.take((int) changes + 1);
+            List<SinkRecord> records = new java.util.ArrayList<>(all);
+            records.addAll(stream);
+
+            CitusSinkTask first = task(s, 300);
+            int half = records.size() / 2;
+            for (int i = 0; i < half; i += 100) first.put(records.subList(i, Math.min(half, i + 100)));
+            // the worker dies here: no preCommit, its consumer offsets were never committed
+            first.stop();
+
+            CitusSinkTask second = task(s, 300);
+            try {
+                // Kafka hands everything again from the last committed offset (none): the sink skips what it applied
+                deliver(second, records, 100);
+                assertTrue(second.metrics().skippedReplays() > 0, "replays were skipped");
+                assertSame(s);
+            } finally {
+                second.stop();
+            }
+        }
+    }
+
+    @Test
+    void aParentThatChangesTenantStopsTheSinkWithAClearError() throws Exception {
+        Setup s = setup("moves");
+        CitusSinkTask task = task(s, 500);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            sql(s, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
+                    + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
+            List<SinkRecord> move = dbz.take(1);
+            ConnectException e = assertThrows(ConnectException.class, () -> deliver(task, move, 10));
+            assertTrue(e.getMessage().contains("of public.ads moves from tenant") && e.getMessage().contains("would stay with the old tenant"),
+                    e.getMessage());
+        } finally {
+            task.stop();
+        }
+    }
+}
