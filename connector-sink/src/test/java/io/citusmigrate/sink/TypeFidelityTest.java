@@ -1,0 +1,148 @@
+package io.citusmigrate.sink;
+
+import io.citusmigrate.catalog.CatalogReader;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileParser;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.Planner;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Every built-in type Debezium carries lands equal to the source, compared by row::text. */
+class TypeFidelityTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+
+    static final String COLUMNS = "id, tenant_id, n, n2, m, ts, tstz, d, t, ttz, iv, u, j, jb, x, ia, ta, b, ip, cidr_, mac, bits, vbits,"
+            + " e, dom, r, tr, h, l, f8, f4, bool_, c, vc, i2, i8, txt";
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    @Test
+    void everyTypeRoundTrips() throws Exception {
+        String db = pg.createDatabase("types");
+        pg.exec(db, """
+                create extension hstore; create extension ltree;
+                create type mood as enum ('sad', 'ok', 'happy');
+                create domain posint as int check (value > 0);
+                create table tenant (id int primary key);
+                create table types (id int primary key, tenant_id int not null references tenant,
+                  n numeric, n2 numeric(12,4), m money, ts timestamp, tstz timestamptz, d date, t time, ttz timetz, iv interval,
+                  u uuid, j json, jb jsonb, x xml, ia int[], ta text[], b bytea, ip inet, cidr_ cidr, mac macaddr, bits bit(5),
+                  vbits varbit(8), e mood, dom posint, r int4range, tr tstzrange, h hstore, l ltree, f8 float8, f4 real,
+                  bool_ boolean, c char(3), vc varchar(10), i2 smallint, i8 bigint, txt text);
+                insert into tenant values (1), (2);
+                insert into types values
+                 (1, 1, 12345.6789, 12.3456, 1234.56, '2024-02-29 13:14:15.123456', '2024-02-29 13:14:15.654321+02', '2024-02-29',
+                  '13:14:15.123456', '13:14:15.5+05:30', '1 year 2 mons 3 days 04:05:06.789', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+                  '{"a": [1, 2.5, "x"]}', '{"b": {"c": null}}', '<r a="1">x &amp; y</r>', '{1,2,NULL,4}',
+                  '{"plain","with space","quote\\"d","back\\\\slash","",NULL,"comma,here","{brace}"}', '\\x00ff10', '192.168.1.5/24',
+                  '10.0.0.0/8', '08:00:2b:01:02:03', B'10110', B'0011', 'happy', 7, '[1,10)', '[2024-01-01 00:00+00,2024-06-01 00:00+00)',
+                  'a=>1, "b c"=>"d\\"e", f=>NULL', 'top.science.astronomy', 1.5e300, 3.25, true, 'ab', 'tab	and', -32768,
+                  9223372036854775807, E'line\\nbreak\\ttab \\\\ backslash ünïcödé'),
+                 (2, 2, 'NaN', -0.0001, -5.00, 'infinity', '-infinity', '0044-03-15 BC', '00:00:00', '23:59:59.999999-12',
+                  '-1 days 00:00:00.000001', '00000000-0000-0000-0000-000000000000', '[]', '[]', '<x/>', '{}', '{}', '\\x', '::1',
+                  '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', B'00000', B'1', 'sad', 1, 'empty', '(,)', '', '', 'NaN', '-Infinity', false, 'x  ',
+                  '', 0, -9223372036854775808, ''),
+                 (3, 1, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                  null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                """);
+        String schema = citus.newSchema("types");
+        LoadCommand cmd = LoadFileParser.parse("t.load", "load database from " + pg.url(db) + " into " + citus.url()
+                + " with no foreign keys alter schema 'public' rename to '" + schema + "' distribute tenant using id;", System::getenv);
+        Plan plan;
+        try (Connection c = pg.connect(db)) {
+            plan = Planner.plan(cmd, new CatalogReader(c).read());
+        }
+        try (Connection t = citus.connect()) {
+            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.allOf(Step.class), false);
+        }
+        Map<String, String> props = new HashMap<>();
+        props.put("connection.url", citus.jdbcUrl());
+        props.put("connection.user", citus.user());
+        if (citus.password() != null) props.put("connection.password", citus.password());
+        props.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+        props.put("sink.name", schema);
+        CitusSinkTask task = new CitusSinkTask();
+        task.start(props);
+        try (DebeziumCapture dbz = new DebeziumCapture(pg, db, "types_slot", "public.tenant,public.types")) {
+            List<SinkRecord> snapshot = dbz.take(5);
+            // the same rows again through streaming: inserted with other keys, then updated
+            pg.exec(db, "insert into types select id + 10, " + COLUMNS.substring(COLUMNS.indexOf(',') + 1) + " from types");
+            pg.exec(db, "update types set txt = txt || '!' where id = 12");
+            List<SinkRecord> stream = dbz.take(4);
+            List<SinkRecord> all = new ArrayList<>(snapshot);
+            all.addAll(stream);
+            task.put(all);
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> current = new HashMap<>();
+            for (SinkRecord r : all) current.put(new TopicPartition(r.topic(), 0), null);
+            task.preCommit(current);
+        } finally {
+            task.stop();
+        }
+        List<String> source = rows(pg.connect(db), "public");
+        List<String> target = rows(citus.connect(), schema);
+        assertEquals(6 * COLUMNS.split(",").length, source.size());
+        List<String> diffs = new ArrayList<>();
+        for (int i = 0; i < source.size(); i++) {
+            if (!source.get(i).equals(target.get(i))) diffs.add("source " + source.get(i) + " / target " + target.get(i));
+        }
+        // What Debezium itself does not carry (its events hold these values already changed):
+        // timetz arrives converted to UTC, a BC date arrives as AD, a bit varying value loses its
+        // leading zeros. Everything else is equal by its text.
+        assertEquals(List.of(
+                "source row 1 ttz=13:14:15.5+05:30 / target row 1 ttz=07:44:15.5+00",
+                "source row 1 vbits=0011 / target row 1 vbits=11",
+                "source row 11 ttz=13:14:15.5+05:30 / target row 11 ttz=07:44:15.5+00",
+                "source row 11 vbits=0011 / target row 11 vbits=11",
+                "source row 12 ttz=23:59:59.999999-12 / target row 12 ttz=11:59:59.999999+00",
+                "source row 2 d=0044-03-15 BC / target row 2 d=0044-03-15",
+                "source row 2 ttz=23:59:59.999999-12 / target row 2 ttz=11:59:59.999999+00"), diffs);
+    }
+
+    private static List<String> rows(Connection c, String schema) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (c; Statement s = c.createStatement()) {
+            s.execute("set timezone = 'UTC'");
+            String[] cols = COLUMNS.split(",\\s*");
+            StringBuilder q = new StringBuilder("select ");
+            for (int i = 0; i < cols.length; i++) q.append(i > 0 ? ", " : "").append(cols[i]).append("::text");
+            try (ResultSet rs = s.executeQuery(q + " from \"" + schema + "\".types order by id")) {
+                while (rs.next()) {
+                    for (int i = 0; i < cols.length; i++) out.add("row " + rs.getString(1) + " " + cols[i] + "=" + rs.getString(i + 1));
+                }
+            }
+        }
+        return out;
+    }
+}
