@@ -447,12 +447,52 @@ public final class CitusWriter {
         if (!partial.isEmpty()) upsert(t, partial, tenant);
     }
 
+    /**
+     * Rows whose event left out an unchanged TOASTed value: an UPDATE of the columns it carries,
+     * so the stored value stays. The row must be there; if it is not, its value is lost upstream.
+     */
+    private void updateKeepingToast(TargetTable t, List<String> cols, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
+        TableRule r = t.rule();
+        List<String> set = cols.stream().filter(c -> !t.primaryKey().contains(c)).toList();
+        StringBuilder sql = new StringBuilder("UPDATE ").append(r.target()).append(" SET ");
+        for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = ?::").append(t.type(set.get(i)));
+        sql.append(" WHERE ");
+        if (r.distributionColumn() != null) sql.append(Sql.ident(r.distributionColumn())).append(" = ?::").append(t.type(r.distributionColumn())).append(" AND ");
+        sql.append(keyParams(t, ""));
+        try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+            for (Pending p : rows) {
+                Struct a = p.last.after();
+                int n = 1;
+                for (String c : set) ps.setString(n++, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                if (r.distributionColumn() != null) {
+                    ps.setString(n++, r.tenantAdded() ? tenant.get(p.last.key())
+                            : PgText.format(a.get(r.distributionColumn()), a.schema().field(r.distributionColumn()).schema(), t.type(r.distributionColumn())));
+                }
+                bindKey(ps, n, t, p.last.key(), p.last);
+                ps.addBatch();
+            }
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 0) {
+                    throw new org.apache.kafka.connect.errors.ConnectException("row " + rows.get(i).last.key() + " of " + r.source()
+                            + " is not on the target, and its event leaves out an unchanged TOASTed value: it cannot be written whole");
+                }
+            }
+        }
+    }
+
     private void upsert(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
         TableRule r = t.rule();
         // rows with the same columns share one statement
         Map<List<String>, List<Pending>> groups = new LinkedHashMap<>();
         for (Pending p : rows) groups.computeIfAbsent(columns(t, p.last.after()), k -> new ArrayList<>()).add(p);
         for (Map.Entry<List<String>, List<Pending>> g : groups.entrySet()) {
+            Struct sample = g.getValue().get(0).last.after();
+            boolean partial = sample.schema().fields().stream().anyMatch(f -> t.type(f.name()) != null && PgText.isUnavailable(sample.get(f)));
+            if (partial) {
+                updateKeepingToast(t, g.getKey(), g.getValue(), tenant);
+                continue;
+            }
             List<String> cols = new ArrayList<>();
             if (r.tenantAdded()) cols.add(r.distributionColumn());
             cols.addAll(g.getKey());

@@ -240,4 +240,24 @@ class SinkStreamTest {
             task.stop();
         }
     }
+
+    @Test
+    void unchangedToastedValuesAreKept() throws Exception {
+        Setup s = setup("toast");
+        CitusSinkTask task = task(s, 500);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            sql(s, "update clicks set user_data = jsonb_build_object('blob', (select string_agg(md5(random()::text), '')"
+                    + " from generate_series(1, 2000))) where id = 9");
+            deliver(task, dbz.take(1), 10);
+            sql(s, "update clicks set site_url = 'only this changed' where id = 9");
+            List<SinkRecord> update = dbz.take(1);
+            org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after");
+            assertEquals(PgText.TOAST_PLACEHOLDER, after.get("user_data"), "Debezium sent the placeholder, not the value");
+            deliver(task, update, 10);
+            assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
 }
