@@ -81,8 +81,9 @@ public final class CitusSinkConfig extends AbstractConfig {
     static final class TablesJson implements ConfigDef.Validator {
         @Override
         public void ensureValid(String name, Object value) {
+            if (value == null) return; // reported as missing
             try {
-                if (value == null || TableRule.parse(value.toString()).isEmpty()) throw new ConfigException(name, value, "names no table");
+                if (TableRule.parse(value.toString()).isEmpty()) throw new ConfigException(name, value, "names no table");
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(name, "(json)", e.getMessage());
             }
