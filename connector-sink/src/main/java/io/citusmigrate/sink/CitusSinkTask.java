@@ -55,6 +55,7 @@ public final class CitusSinkTask extends SinkTask {
             }
             applied.putAll(CitusWriter.applied(target, sinkName()));
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics);
+            if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
         } catch (SQLException e) {
             throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
         }

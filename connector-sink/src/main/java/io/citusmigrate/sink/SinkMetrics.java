@@ -18,6 +18,30 @@ public final class SinkMetrics {
     final AtomicLong skippedReplays = new AtomicLong();
     final AtomicLong lagMs = new AtomicLong();
 
+    /** Exposes the counters through Connect's plugin metrics (and so JMX). */
+    void register(org.apache.kafka.common.metrics.PluginMetrics pm, java.util.Collection<String> tables) {
+        gauge(pm, "batches", "batches written", new java.util.LinkedHashMap<>(), batches);
+        gauge(pm, "batch-rows", "rows written in batches", new java.util.LinkedHashMap<>(), batchRows);
+        gauge(pm, "lookups", "tenant-key lookups asked for", new java.util.LinkedHashMap<>(), lookups);
+        gauge(pm, "lookup-cache-hits", "tenant-key lookups answered by the cache", new java.util.LinkedHashMap<>(), cacheHits);
+        gauge(pm, "lookup-queries", "lookup queries sent (one per batch per parent table)", new java.util.LinkedHashMap<>(), lookupQueries);
+        gauge(pm, "source-lookups", "lookup queries sent to the source", new java.util.LinkedHashMap<>(), sourceLookups);
+        gauge(pm, "skipped-replays", "events skipped because the target already holds them", new java.util.LinkedHashMap<>(), skippedReplays);
+        gauge(pm, "lag-ms", "age of the last event written", new java.util.LinkedHashMap<>(), lagMs);
+        for (String t : tables) {
+            java.util.LinkedHashMap<String, String> tag = new java.util.LinkedHashMap<>();
+            tag.put("table", t);
+            gauge(pm, "rows-inserted", "rows inserted", tag, inserted.computeIfAbsent(t, k -> new AtomicLong()));
+            gauge(pm, "rows-upserted", "rows updated", tag, upserted.computeIfAbsent(t, k -> new AtomicLong()));
+            gauge(pm, "rows-deleted", "rows deleted", tag, deleted.computeIfAbsent(t, k -> new AtomicLong()));
+        }
+    }
+
+    private static void gauge(org.apache.kafka.common.metrics.PluginMetrics pm, String name, String doc,
+                              java.util.LinkedHashMap<String, String> tags, AtomicLong v) {
+        pm.addMetric(pm.metricName(name, doc, tags), (org.apache.kafka.common.metrics.Measurable) (config, now) -> v.get());
+    }
+
     static void add(Map<String, AtomicLong> m, String table, long n) {
         if (n > 0) m.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
     }

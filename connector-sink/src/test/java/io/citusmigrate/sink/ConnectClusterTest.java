@@ -129,6 +129,12 @@ class ConnectClusterTest {
                     + "; topics: " + connect.kafka().createAdminClient().listTopics().names().get()
                     + "; source: " + connect.connectorStatus("pg-source").tasks().get(0).state() + " " + connect.connectorStatus("pg-source").tasks().get(0).trace();
             for (Verifier.TableCheck c : checks) assertTrue(c.ok(), c.table() + ": " + c.problem() + "; sink status: " + status);
+            // the counters are Connect plugin metrics, so JMX shows them
+            var jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            var names = jmx.queryNames(new javax.management.ObjectName("kafka.connect:type=plugins,connector=citus-sink,*"), null);
+            assertTrue(names.stream().anyMatch(n -> "public.clicks".equals(n.getKeyProperty("table"))), names.toString());
+            var general = names.stream().filter(n -> n.getKeyProperty("table") == null).findFirst().orElseThrow();
+            assertTrue(((Number) jmx.getAttribute(general, "batches")).doubleValue() > 0, "batches written, seen through JMX");
             connect.deleteConnector("citus-sink");
             connect.deleteConnector("pg-source");
         } finally {
