@@ -25,6 +25,7 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String RETRIES = "enrichment.max.retries";
     public static final String RETRY_BACKOFF = "enrichment.retry.backoff.ms";
     public static final String METRICS_INTERVAL = "metrics.log.interval.ms";
+    public static final String FLUSH_INTERVAL = "flush.interval.ms";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -52,6 +53,9 @@ public final class CitusSinkConfig extends AbstractConfig {
                     "Writes", 3, Width.SHORT, "Enrichment retries")
             .define(RETRY_BACKOFF, Type.LONG, 1000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "Wait before retrying such a batch", "Writes", 4, Width.SHORT, "Retry backoff")
+            .define(FLUSH_INTERVAL, Type.LONG, 1000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "Longest wait before buffered rows are written (sooner when batch.size rows are buffered, or the stream is idle)",
+                    "Writes", 6, Width.SHORT, "Flush interval")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
                     "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 

@@ -35,6 +35,7 @@ public final class CitusSinkTask extends SinkTask {
     private final SinkMetrics metrics = new SinkMetrics();
     private int attempts;
     private long lastLog = System.currentTimeMillis();
+    private long lastFlush = System.currentTimeMillis();
 
     @Override
     public String version() {
@@ -63,7 +64,12 @@ public final class CitusSinkTask extends SinkTask {
 
     private static Connection connect(String url, String user, org.apache.kafka.common.config.types.Password pw, String role) throws SQLException {
         try {
-            return DriverManager.getConnection(url, user, pw == null ? null : pw.value());
+            java.util.Properties p = new java.util.Properties();
+            if (user != null) p.setProperty("user", user);
+            if (pw != null && pw.value() != null) p.setProperty("password", pw.value());
+            p.setProperty("reWriteBatchedInserts", "true"); // batched upserts travel as multi-row INSERTs
+            p.setProperty("ApplicationName", "citus-sink");
+            return DriverManager.getConnection(url, p);
         } catch (SQLException e) {
             throw new SQLException("cannot connect to the " + role + " database " + url + ": " + e.getMessage(), e.getSQLState(), e);
         }
@@ -100,8 +106,8 @@ public final class CitusSinkTask extends SinkTask {
             writer.add(e);
             if (writer.size() >= config.getInt(CitusSinkConfig.BATCH_SIZE)) flush();
         }
-        // caught up: write now rather than wait for more
-        if (records.size() < config.getInt(CitusSinkConfig.BATCH_SIZE)) flush();
+        // big batches under load, bounded latency when the stream is quiet
+        if (records.isEmpty() || System.currentTimeMillis() - lastFlush >= config.getLong(CitusSinkConfig.FLUSH_INTERVAL)) flush();
         logMetrics();
     }
 
@@ -120,6 +126,7 @@ public final class CitusSinkTask extends SinkTask {
                 if (!unresolved.isEmpty()) throw new ConnectException("rows still cannot be placed: " + unresolved.get(0).reason());
             }
             attempts = 0;
+            lastFlush = System.currentTimeMillis();
             writer.positionsWritten().forEach((tp, next) -> applied.merge(tp, next - 1, Math::max));
         } catch (SQLException e) {
             throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);

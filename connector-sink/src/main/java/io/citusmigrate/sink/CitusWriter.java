@@ -228,8 +228,15 @@ public final class CitusWriter {
         Map<List<Object>, String> current = new HashMap<>();
         if (dist != null) {
             List<List<Object>> ask = new ArrayList<>();
+            int inKey = r.key().indexOf(dist);
             for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
                 if (e.getValue().insertOnly) continue;
+                if (inKey >= 0) {
+                    // the tenant key is part of the row key: a row cannot move without a new key
+                    Struct img = e.getValue().last.image();
+                    current.put(e.getKey(), PgText.format(img.get(dist), img.schema().field(dist).schema(), t.type(dist)));
+                    continue;
+                }
                 String known = rowTenants.get(rowKey(r, e.getKey()));
                 Struct before = e.getValue().firstBefore;
                 if (known == null && before != null && before.schema().field(dist) != null && before.get(dist) != null) {
@@ -367,6 +374,11 @@ public final class CitusWriter {
     private void delete(TargetTable t, List<List<Object>> keys, Map<List<Object>, String> current) throws SQLException {
         TableRule r = t.rule();
         String dist = r.distributionColumn();
+        List<String> rest = dist == null ? r.key() : r.key().stream().filter(k -> !k.equals(dist)).toList();
+        if (dist != null && rest.size() == 1) {
+            deleteByTenant(t, keys, current, rest.get(0));
+            return;
+        }
         String sql = "DELETE FROM " + r.target() + " WHERE " + (dist != null ? Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " : "")
                 + keyParams(t, "");
         Map<List<Object>, Pending> rows = buffers.get(r.source());
@@ -375,6 +387,29 @@ public final class CitusWriter {
                 int n = 1;
                 if (dist != null) ps.setString(n++, current.get(k));
                 bindKey(ps, n, t, k, rows.get(k).last);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** One single-shard DELETE per tenant key in the batch: WHERE tenant = ? AND id = ANY(?). */
+    private void deleteByTenant(TargetTable t, List<List<Object>> keys, Map<List<Object>, String> current, String keyColumn) throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+        Map<List<Object>, Pending> rows = buffers.get(r.source());
+        Map<String, List<String>> byTenant = new LinkedHashMap<>();
+        for (List<Object> k : keys) {
+            Struct img = rows.get(k).last.image();
+            byTenant.computeIfAbsent(current.get(k), x -> new ArrayList<>())
+                    .add(PgText.format(img.get(keyColumn), img.schema().field(keyColumn).schema(), t.type(keyColumn)));
+        }
+        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + Sql.ident(keyColumn)
+                + " = ANY (?::" + t.type(keyColumn) + "[])";
+        try (PreparedStatement ps = target.prepareStatement(sql)) {
+            for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setArray(2, target.createArrayOf("text", e.getValue().toArray()));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -481,6 +516,68 @@ public final class CitusWriter {
         }
     }
 
+    static final int STAGE_THRESHOLD = 64;
+    private final Map<String, String> stages = new HashMap<>();
+
+    /**
+     * Many upserts at once: COPY into a temporary table shaped like the target, then one
+     * INSERT ... SELECT ... ON CONFLICT DO UPDATE (Citus routes the rows from the coordinator).
+     */
+    private void upsertViaStage(TargetTable t, List<String> cols, List<String> eventCols, List<Pending> rows,
+                                Map<List<Object>, String> tenant, Set<String> conflict) throws SQLException {
+        TableRule r = t.rule();
+        String stage = stages.get(r.source());
+        try (Statement st = target.createStatement()) {
+            if (stage == null) {
+                stage = "citus_sink_stage_" + stages.size();
+                st.execute("CREATE TEMP TABLE " + stage + " (LIKE " + r.target() + ") ON COMMIT DELETE ROWS");
+                stages.put(r.source(), stage);
+            } else {
+                st.execute("TRUNCATE " + stage);
+            }
+        }
+        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + stage + " (" + Sql.idents(cols) + ") FROM STDIN");
+        try {
+            StringBuilder b = new StringBuilder(1 << 16);
+            for (Pending p : rows) {
+                Struct a = p.last.after();
+                boolean first = true;
+                if (r.tenantAdded()) {
+                    PgText.appendCopy(b, tenant.get(p.last.key()));
+                    first = false;
+                }
+                for (String c : eventCols) {
+                    if (!first) b.append('\t');
+                    first = false;
+                    PgText.appendCopy(b, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                }
+                b.append('\n');
+                if (b.length() > (1 << 16)) {
+                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(bytes, 0, bytes.length);
+                    b.setLength(0);
+                }
+            }
+            byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 0) in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) in.cancelCopy();
+        }
+        List<String> set = cols.stream().filter(c -> !conflict.contains(c)).toList();
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") SELECT ")
+                .append(Sql.idents(cols)).append(" FROM ").append(stage).append(" ON CONFLICT (").append(Sql.idents(new ArrayList<>(conflict)))
+                .append(") DO ");
+        if (set.isEmpty()) sql.append("NOTHING");
+        else {
+            sql.append("UPDATE SET ");
+            for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = EXCLUDED.").append(Sql.ident(set.get(i)));
+        }
+        try (Statement st = target.createStatement()) {
+            st.execute(sql.toString());
+        }
+    }
+
     private void upsert(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
         TableRule r = t.rule();
         // rows with the same columns share one statement
@@ -497,6 +594,10 @@ public final class CitusWriter {
             if (r.tenantAdded()) cols.add(r.distributionColumn());
             cols.addAll(g.getKey());
             Set<String> conflict = new LinkedHashSet<>(t.primaryKey());
+            if (g.getValue().size() >= STAGE_THRESHOLD) {
+                upsertViaStage(t, cols, g.getKey(), g.getValue(), tenant, conflict);
+                continue;
+            }
             StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") VALUES (");
             for (int i = 0; i < cols.size(); i++) sql.append(i > 0 ? ", " : "").append("?::").append(t.type(cols.get(i)));
             sql.append(") ON CONFLICT (").append(Sql.idents(new ArrayList<>(conflict))).append(") DO ");
