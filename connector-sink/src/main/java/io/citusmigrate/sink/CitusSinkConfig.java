@@ -44,7 +44,7 @@ public final class CitusSinkConfig extends AbstractConfig {
             .define(SOURCE_USER, Type.STRING, "postgres", Importance.MEDIUM, "Source database user", "Source", 2, Width.SHORT, "Source user")
             .define(SOURCE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "Source database password (never logged)", "Source", 3,
                     Width.SHORT, "Source password")
-            .define(BATCH_SIZE, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(BATCH_SIZE, Type.INT, 50_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "Rows buffered before a write (smaller batches are written when the stream is caught up)", "Writes", 1, Width.SHORT, "Batch size")
             .define(CACHE_SIZE, Type.INT, 200_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Tenant keys cached per parent table", "Writes", 2, Width.SHORT, "Lookup cache size")
