@@ -448,37 +448,10 @@ public final class CitusWriter {
         List<Pending> full = new ArrayList<>();
         List<Pending> partial = new ArrayList<>();
         for (Pending p : rows) (columns(t, p.last.after()).equals(cols) ? full : partial).add(p);
-        boolean addTenant = r.tenantAdded();
         StringBuilder sql = new StringBuilder("COPY ").append(r.target()).append(" (");
-        if (addTenant) sql.append(Sql.ident(r.distributionColumn())).append(", ");
+        if (r.tenantAdded()) sql.append(Sql.ident(r.distributionColumn())).append(", ");
         sql.append(Sql.idents(cols)).append(") FROM STDIN");
-        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(sql.toString());
-        try {
-            StringBuilder b = new StringBuilder(1 << 16);
-            for (Pending p : full) {
-                Struct a = p.last.after();
-                if (addTenant) {
-                    PgText.appendCopy(b, tenant.get(p.last.key()));
-                    b.append('\t');
-                }
-                for (int i = 0; i < cols.size(); i++) {
-                    if (i > 0) b.append('\t');
-                    String c = cols.get(i);
-                    PgText.appendCopy(b, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
-                }
-                b.append('\n');
-                if (b.length() > (1 << 16)) {
-                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-                    in.writeToCopy(bytes, 0, bytes.length);
-                    b.setLength(0);
-                }
-            }
-            byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-            if (bytes.length > 0) in.writeToCopy(bytes, 0, bytes.length);
-            in.endCopy();
-        } finally {
-            if (in.isActive()) in.cancelCopy();
-        }
+        copyRows(sql.toString(), t, full, cols, tenant);
         if (!partial.isEmpty()) upsert(t, partial, tenant);
     }
 
@@ -516,6 +489,40 @@ public final class CitusWriter {
         }
     }
 
+    /** Streams rows as COPY text: the tenant key first when the table gained it, then the event's columns. */
+    private void copyRows(String copySql, TargetTable t, List<Pending> rows, List<String> cols, Map<List<Object>, String> tenant)
+            throws SQLException {
+        boolean addTenant = t.rule().tenantAdded();
+        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        try {
+            StringBuilder b = new StringBuilder(1 << 16);
+            for (Pending p : rows) {
+                Struct a = p.last.after();
+                boolean first = true;
+                if (addTenant) {
+                    PgText.appendCopy(b, tenant.get(p.last.key()));
+                    first = false;
+                }
+                for (String c : cols) {
+                    if (!first) b.append('\t');
+                    first = false;
+                    PgText.appendCopy(b, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                }
+                b.append('\n');
+                if (b.length() > (1 << 16)) {
+                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(bytes, 0, bytes.length);
+                    b.setLength(0);
+                }
+            }
+            byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 0) in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) in.cancelCopy();
+        }
+    }
+
     static final int STAGE_THRESHOLD = 64;
     private final Map<String, String> stages = new HashMap<>();
 
@@ -536,34 +543,7 @@ public final class CitusWriter {
                 st.execute("TRUNCATE " + stage);
             }
         }
-        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + stage + " (" + Sql.idents(cols) + ") FROM STDIN");
-        try {
-            StringBuilder b = new StringBuilder(1 << 16);
-            for (Pending p : rows) {
-                Struct a = p.last.after();
-                boolean first = true;
-                if (r.tenantAdded()) {
-                    PgText.appendCopy(b, tenant.get(p.last.key()));
-                    first = false;
-                }
-                for (String c : eventCols) {
-                    if (!first) b.append('\t');
-                    first = false;
-                    PgText.appendCopy(b, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
-                }
-                b.append('\n');
-                if (b.length() > (1 << 16)) {
-                    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-                    in.writeToCopy(bytes, 0, bytes.length);
-                    b.setLength(0);
-                }
-            }
-            byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-            if (bytes.length > 0) in.writeToCopy(bytes, 0, bytes.length);
-            in.endCopy();
-        } finally {
-            if (in.isActive()) in.cancelCopy();
-        }
+        copyRows("COPY " + stage + " (" + Sql.idents(cols) + ") FROM STDIN", t, rows, eventCols, tenant);
         List<String> set = cols.stream().filter(c -> !conflict.contains(c)).toList();
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") SELECT ")
                 .append(Sql.idents(cols)).append(" FROM ").append(stage).append(" ON CONFLICT (").append(Sql.idents(new ArrayList<>(conflict)))

@@ -114,11 +114,16 @@ public final class BulkLoader {
         }
     }
 
-    /** Sets a source and a target connection to see what the copy saw: its snapshot, its time zone. */
-    public static void sameView(Connection source, Connection target, Prepared prep) throws SQLException {
-        CopyWorkers.setTimeZone(source, prep.timeZone());
-        CopyWorkers.setTimeZone(target, prep.timeZone());
-        prep.snapshot().use(source);
+    /** A target connection that renders values as the copy read them (for verification). */
+    public java.sql.Connection verifyingConnection(Prepared prep) {
+        Connection c = Databases.target(cmd);
+        try {
+            CopyWorkers.setTimeZone(c, prep.timeZone());
+        } catch (SQLException e) {
+            Databases.close(c);
+            throw new UserError("the target " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+        return c;
     }
 
     public List<TableResult> load(Prepared prep) {
@@ -249,9 +254,11 @@ public final class BulkLoader {
             int len = 0;
             byte[] row;
             long reported = 0;
+            long checksum = 0;
             while ((row = out.readFromCopy()) != null) {
                 rows++;
                 bytes += row.length;
+                checksum += RowHash.of(row, row.length);
                 if (len + row.length > buf.length) {
                     in.writeToCopy(buf, 0, len);
                     len = 0;
@@ -270,6 +277,7 @@ public final class BulkLoader {
             if (len > 0) in.writeToCopy(buf, 0, len);
             in.endCopy();
             w.target().commit();
+            u.st.checksum.addAndGet(checksum);
             progress.advance(table, rows - reported, bytes);
         } catch (SQLException e) {
             if (out.isActive()) try { out.cancelCopy(); } catch (SQLException ignored) { /* the first error is reported */ }
@@ -289,6 +297,7 @@ public final class BulkLoader {
         final AtomicInteger left;
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        final AtomicLong checksum = new AtomicLong();
         final AtomicLong firstStart = new AtomicLong();
         final AtomicLong lastEnd = new AtomicLong();
         final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
@@ -321,7 +330,8 @@ public final class BulkLoader {
 
         TableResult result() {
             double secs = (lastEnd.get() - firstStart.get()) / 1e9;
-            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs));
+            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs),
+                    checksum.get());
         }
     }
 }

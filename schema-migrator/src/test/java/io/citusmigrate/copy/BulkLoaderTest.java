@@ -61,6 +61,7 @@ class BulkLoaderTest {
         Plan plan = Planner.plan(cmd, src.catalog());
         createBare(plan, cmd);
         BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
+        List<TableResult> results;
         try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_test_slot", true)) {
             assertNotNull(snap.consistentPoint());
             assertEquals(List.of("cm_test_slot|t"), pgRows(src, "select slot_name, temporary from pg_replication_slots"));
@@ -68,13 +69,19 @@ class BulkLoaderTest {
             assertTrue(prep.ranges().values().stream().anyMatch(r -> r.size() > 1), "item is split into page ranges");
             // written after the snapshot: must not be copied
             src.run("insert into item select g, 1, 'late' from generate_series(5001, 6000) g; delete from item where id <= 100;");
-            List<TableResult> results = loader.load(prep);
+            results = loader.load(prep);
             TableResult item = results.stream().filter(r -> r.table().endsWith(".item")).findFirst().orElseThrow();
             assertEquals(5000, item.written());
             assertEquals(5000, item.read());
         }
         assertEquals(List.of("5000|0|100"), citus.rows("select count(*), count(*) filter (where note = 'late'),"
                 + " count(*) filter (where id <= 100) from " + s + ".item"));
+        assertTrue(io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()),
+                "what the target gives back hashes to what the copy read");
+        citus.rows("update " + s + ".item set note = 'changed' where id = 4000 returning id");
+        var checks = io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2);
+        assertEquals(List.of(s + ".item: contents differ (checksums)"),
+                checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
         assertEquals(List.of(), pgRows(src, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
     }
 
@@ -95,6 +102,14 @@ class BulkLoaderTest {
             assertTrue(e.getMessage().contains("public.parent: 1 orphan row (no tenant key along tenant_id), first keys: id=2"), e.getMessage());
             assertTrue(e.getMessage().contains("public.child: 2 orphan rows (no tenant key along child(parent_id) -> parent(id)), first keys: id=2; id=3"),
                     e.getMessage());
+        }
+    }
+
+    private static Connection target() {
+        try {
+            return citus.connect();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
