@@ -66,7 +66,7 @@ public final class BulkLoadBenchmark {
             Path file = dir.resolve("bench.load");
             Files.writeString(file, """
                     load database from %s into %s
-                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s'
+                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s', workers = 2
                       cast column impressions.seen_at to "timestamp with time zone"
                       alter schema 'public' rename to '%s'
                       distribute companies using id;
