@@ -256,4 +256,28 @@ class CliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("error: `create no tables` is set but table " + s + ".companies does not exist on the target"), r.err());
     }
+
+    @Test
+    void sinkConfigCarriesThePlanAndNoPassword() throws IOException {
+        Path f = dir.resolve("sink.load");
+        Files.writeString(f, "load database from postgresql://postgres:{{CM_TEST_PASSWORD}}@localhost:" + pg.port() + "/" + sourceDb
+                + " into postgresql://citus:{{CM_TEST_PASSWORD}}@coordinator:5432/dim distribute companies using id;");
+        Run r = run("sink-config", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().contains("s3cret-test"), "no password in a generated config");
+        JsonNode c = new ObjectMapper().readTree(r.out());
+        assertEquals("${env:CITUS_MIGRATE_TARGET_PASSWORD}", c.get("connection.password").asText());
+        assertEquals("jdbc:postgresql://coordinator:5432/dim", c.get("connection.url").asText());
+        assertEquals("src.public.companies,src.public.campaigns,src.public.ads,src.public.clicks,src.public.impressions", c.get("topics").asText());
+        JsonNode rules = new ObjectMapper().readTree(c.get("citus.tables").asText());
+        JsonNode clicks = rules.get(3);
+        assertEquals("public.clicks", clicks.get("source").asText());
+        assertTrue(clicks.get("tenantAdded").asBoolean());
+        assertEquals("ads", clicks.get("parent").get("parentTable").asText());
+        // the sink's own validator accepts it
+        var conf = new java.util.HashMap<String, String>();
+        c.fields().forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
+        assertEquals(0, new io.citusmigrate.sink.CitusSinkConnector().validate(conf).configValues().stream()
+                .mapToInt(v -> v.errorMessages().size()).sum());
+    }
 }
