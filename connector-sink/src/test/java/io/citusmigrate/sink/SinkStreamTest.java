@@ -69,6 +69,11 @@ class SinkStreamTest {
     }
 
     static CitusSinkTask task(Setup s, int batchSize) {
+        return task(s, batchSize, null);
+    }
+
+    /** A task with a worker context whose dead-letter queue is {@code dlq} (null: none configured). */
+    static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq) {
         Map<String, String> props = new HashMap<>();
         props.put("connection.url", citus.jdbcUrl());
         props.put("connection.user", citus.user());
@@ -80,6 +85,23 @@ class SinkStreamTest {
         props.put("batch.size", String.valueOf(batchSize));
         props.put("enrichment.max.retries", "0");
         CitusSinkTask t = new CitusSinkTask();
+        if (dlq != null) t.initialize(new org.apache.kafka.connect.sink.SinkTaskContext() {
+            public Map<String, String> configs() { return props; }
+            public void offset(Map<TopicPartition, Long> offsets) { }
+            public void offset(TopicPartition tp, long offset) { }
+            public void timeout(long timeoutMs) { }
+            public java.util.Set<TopicPartition> assignment() { return java.util.Set.of(); }
+            public void pause(TopicPartition... partitions) { }
+            public void resume(TopicPartition... partitions) { }
+            public void requestCommit() { }
+            public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() { return null; }
+            public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+                return (record, error) -> {
+                    dlq.add(record);
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                };
+            }
+        });
         t.start(props);
         return t;
     }
@@ -209,7 +231,13 @@ class SinkStreamTest {
             CitusSinkTask first = task(s, 300);
             int half = records.size() / 2;
             for (int i = 0; i < half; i += 100) first.put(records.subList(i, Math.min(half, i + 100)));
-            // the worker dies here: no preCommit, its consumer offsets were never committed
+            // the worker dies here: its target connection is cut in the middle of the stream,
+            // no preCommit ran, its consumer offsets were never committed
+            citus.rows("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'citus-sink'"
+                    + " and pid <> pg_backend_pid()");
+            assertThrows(ConnectException.class, () -> {
+                for (int i = half; i < records.size(); i += 100) first.put(records.subList(i, Math.min(records.size(), i + 100)));
+            });
             first.stop();
 
             CitusSinkTask second = task(s, 300);
@@ -256,6 +284,42 @@ class SinkStreamTest {
             assertEquals(PgText.TOAST_PLACEHOLDER, after.get("user_data"), "Debezium sent the placeholder, not the value");
             deliver(task, update, 10);
             assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void aRowThatCannotBePlacedStopsTheSinkNamingIt() throws Exception {
+        Setup s = setup("orphan");
+        CitusSinkTask task = task(s, 500);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}')");
+            List<SinkRecord> orphan = dbz.take(1);
+            // no dead-letter queue configured: the task stops, it neither guesses a tenant nor drops the row
+            ConnectException e = assertThrows(ConnectException.class, () -> deliver(task, orphan, 10));
+            assertTrue(e.getMessage().contains("rows cannot be placed on a tenant") && e.getMessage().contains("ad_id is NULL: no path to a tenant"),
+                    e.getMessage());
+            assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".clicks where site_url = 'orphan'"));
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void withADeadLetterQueueTheRowGoesThereAndTheRestIsWritten() throws Exception {
+        Setup s = setup("dlq");
+        List<SinkRecord> dlq = new java.util.ArrayList<>();
+        CitusSinkTask task = task(s, 500, dlq);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}'),"
+                    + " (2, now(), 'placed', '6.6.6.6', '{}')");
+            deliver(task, dbz.take(2), 10);
+            assertEquals(1, dlq.size());
+            assertEquals("orphan", ((org.apache.kafka.connect.data.Struct) dlq.get(0).value()).getStruct("after").getString("site_url"));
+            assertEquals(List.of("placed"), citus.rows("select site_url from " + s.schema() + ".clicks where site_url in ('orphan', 'placed')"));
         } finally {
             task.stop();
         }
