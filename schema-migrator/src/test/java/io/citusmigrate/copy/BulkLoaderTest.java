@@ -86,6 +86,36 @@ class BulkLoaderTest {
     }
 
     @Test
+    void partitionedTablesAreReadThroughTheirParentAndBackFilled() throws SQLException {
+        SourceDb src = new SourceDb(pg, "parts").run("""
+                create table account (id int primary key);
+                create table device (id int primary key, account_id int not null references account);
+                create table reading (device_id int not null references device, at date not null, value numeric,
+                                      primary key (device_id, at)) partition by range (at);
+                create table reading_2024 partition of reading for values from ('2024-01-01') to ('2025-01-01');
+                create table reading_2025 partition of reading for values from ('2025-01-01') to ('2026-01-01');
+                insert into account select generate_series(1, 3);
+                insert into device select g, g % 3 + 1 from generate_series(1, 9) g;
+                insert into reading select g % 9 + 1, date '2024-06-01' + g, g * 1.5 from generate_series(1, 400) g;
+                """);
+        String s = citus.newSchema("parts");
+        LoadCommand cmd = src.command(citus.url(), "alter schema 'public' rename to '" + s + "' distribute account using id;");
+        Plan plan = Planner.plan(cmd, src.catalog());
+        createBare(plan, cmd);
+        List<TableResult> results;
+        try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_parts", true)) {
+            BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
+            results = loader.load(loader.prepare(snap));
+        }
+        assertEquals(400, results.stream().filter(r -> r.table().endsWith(".reading")).findFirst().orElseThrow().written());
+        assertEquals(List.of("reading_2024|213", "reading_2025|187"), citus.rows("select tableoid::regclass::text, count(*) from " + s
+                + ".reading group by 1 order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + s + ".reading r join " + s + ".device d on d.id = r.device_id"
+                + " where r.account_id <> d.account_id"));
+        assertTrue(io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()));
+    }
+
+    @Test
     void orphansStopWithTableCountAndFirstKeys() {
         SourceDb src = new SourceDb(pg, "orph").run("""
                 create table tenant (id int primary key);
