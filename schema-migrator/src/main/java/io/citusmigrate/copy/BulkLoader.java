@@ -244,21 +244,25 @@ public final class BulkLoader {
 
     private void copyRange(CopyWorkers.Worker w, Unit u, String table) throws SQLException {
         long t0 = System.nanoTime();
-        CopyOut out = w.source().unwrap(PGConnection.class).getCopyAPI().copyOut(u.p.copyOut(u.range, false));
+        boolean binary = u.p.binary();
+        CopyOut out = w.source().unwrap(PGConnection.class).getCopyAPI().copyOut(u.p.copyOut(u.range, binary));
         CopyIn in = null;
         long rows = 0;
         long bytes = 0;
         try {
-            in = w.target().unwrap(PGConnection.class).getCopyAPI().copyIn(u.p.copyIn(false));
+            in = w.target().unwrap(PGConnection.class).getCopyAPI().copyIn(u.p.copyIn(binary));
             byte[] buf = new byte[BUFFER];
             int len = 0;
             byte[] row;
             long reported = 0;
             long checksum = 0;
             while ((row = out.readFromCopy()) != null) {
-                rows++;
+                int at = CopyRows.rowStart(row, binary);
+                if (at >= 0) {
+                    rows++;
+                    checksum += RowHash.of(row, at, row.length);
+                }
                 bytes += row.length;
-                checksum += RowHash.of(row, row.length);
                 if (len + row.length > buf.length) {
                     in.writeToCopy(buf, 0, len);
                     len = 0;

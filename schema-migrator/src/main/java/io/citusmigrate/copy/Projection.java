@@ -102,6 +102,16 @@ public final class Projection {
         return from + where(range, false);
     }
 
+    /**
+     * Binary COPY is cheaper for both servers (no text output and parsing of numerics, times,
+     * addresses) and exact when both sides have the same types. Arrays and composites carry
+     * type OIDs in binary, which differ between databases for user-defined types: those tables
+     * go as text.
+     */
+    public boolean binary() {
+        return columns.stream().allMatch(c -> c.type().userType() == null);
+    }
+
     public String copyOut(String range, boolean binary) {
         return "COPY (" + select(range) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
     }

@@ -17,14 +17,20 @@ public final class RowHash {
     private RowHash() {}
 
     public static long of(byte[] b, int len) {
+        return of(b, 0, len);
+    }
+
+    public static long of(byte[] b, int from, int to) {
+        int len = to - from;
         long h = P1 ^ len;
-        int i = 0;
-        for (; i + 8 <= len; i += 8) {
+        int i = from;
+        int end = to;
+        for (; i + 8 <= end; i += 8) {
             long k = (long) LONG.get(b, i) * P2;
             h ^= Long.rotateLeft(k, 31) * P1;
             h = Long.rotateLeft(h, 27) * 5 + 0x52DCE729L;
         }
-        for (; i < len; i++) {
+        for (; i < end; i++) {
             h ^= (b[i] & 0xffL) * P1;
             h = Long.rotateLeft(h, 11) * P2;
         }

@@ -87,12 +87,15 @@ public final class Verifier {
     private static TableCheck checkCopied(TablePlan t, io.citusmigrate.copy.TableResult r, Connection target) throws SQLException {
         long rows = 0;
         long sum = 0;
+        boolean binary = new Projection(t).binary(); // the format the copy used
         org.postgresql.copy.CopyOut out = target.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
-                .copyOut("COPY (SELECT " + targetColumns(t) + " FROM " + t.target().sql() + " t) TO STDOUT");
+                .copyOut("COPY (SELECT " + targetColumns(t) + " FROM " + t.target().sql() + " t) TO STDOUT" + (binary ? " (FORMAT binary)" : ""));
         byte[] row;
         while ((row = out.readFromCopy()) != null) {
+            int at = io.citusmigrate.copy.CopyRows.rowStart(row, binary);
+            if (at < 0) continue;
             rows++;
-            sum += io.citusmigrate.copy.RowHash.of(row, row.length);
+            sum += io.citusmigrate.copy.RowHash.of(row, at, row.length);
         }
         String name = t.target().toString();
         if (rows != r.written() || sum != r.checksum()) {
