@@ -124,6 +124,7 @@ final class MigrateCommand implements Callable<Integer> {
                 int keys = SchemaCreator.runParallel(script, EnumSet.of(Step.KEYS), parallel, () -> Databases.target(cmd));
                 int indexes = SchemaCreator.runParallel(script, EnumSet.of(Step.INDEXES), parallel, () -> Databases.target(cmd));
                 int fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+                fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
                 step(out, "keys, indexes and foreign keys", keys + indexes + fks);
                 step(out, "sequence owners, comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));

@@ -65,8 +65,17 @@ public final class SchemaScript {
         if (options.flag(Option.FOREIGN_KEYS)) {
             for (TablePlan t : plan.tables()) {
                 for (ForeignKey fk : t.foreignKeys()) {
-                    out.add(new Statement(Step.FOREIGN_KEYS, "foreign key " + Sql.ident(fk.name()) + " on " + t.target(),
-                            "ALTER TABLE " + t.target().sql() + " ADD CONSTRAINT " + Sql.ident(fk.name()) + " " + foreignKey(fk)));
+                    // added NOT VALID (a brief lock), then validated: validations of keys to the same
+                    // parent do not block each other, so they can run in parallel
+                    // (PostgreSQL has no NOT VALID foreign keys on partitioned tables)
+                    String what = "foreign key " + Sql.ident(fk.name()) + " on " + t.target();
+                    String def = foreignKey(fk);
+                    boolean later = fk.validated() && !t.source().isPartitioned();
+                    out.add(new Statement(Step.FOREIGN_KEYS, what, "ALTER TABLE " + t.target().sql() + " ADD CONSTRAINT "
+                            + Sql.ident(fk.name()) + " " + (later ? def + " NOT VALID" : def)));
+                    if (later) {
+                        out.add(new Statement(Step.VALIDATE, what, "ALTER TABLE " + t.target().sql() + " VALIDATE CONSTRAINT " + Sql.ident(fk.name())));
+                    }
                 }
             }
         }

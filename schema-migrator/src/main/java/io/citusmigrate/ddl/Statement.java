@@ -4,6 +4,6 @@ package io.citusmigrate.ddl;
 public record Statement(Step step, String what, String sql) {
     /** The steps, in the order they run. Data loads between DISTRIBUTE and KEYS. */
     public enum Step {
-        DROP, SCHEMAS, TYPES, SEQUENCES, TABLES, DISTRIBUTE, KEYS, INDEXES, FOREIGN_KEYS, POST_DATA
+        DROP, SCHEMAS, TYPES, SEQUENCES, TABLES, DISTRIBUTE, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA
     }
 }
