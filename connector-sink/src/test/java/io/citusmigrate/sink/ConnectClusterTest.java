@@ -1,14 +1,7 @@
 package io.citusmigrate.sink;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.citusmigrate.catalog.CatalogReader;
-import io.citusmigrate.ddl.SchemaCreator;
-import io.citusmigrate.ddl.SchemaScript;
-import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.load.LoadCommand;
-import io.citusmigrate.load.LoadFileParser;
 import io.citusmigrate.plan.Plan;
-import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.ExampleData;
@@ -21,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,15 +42,7 @@ class ConnectClusterTest {
                 ExampleData.generate(c, 0.0005, 0);
             }
             String schema = citus.newSchema("kafka");
-            LoadCommand cmd = LoadFileParser.parse("t.load", "load database from " + pg.url(db) + " into " + citus.url()
-                    + " with no foreign keys alter schema 'public' rename to '" + schema + "' distribute companies using id;", System::getenv);
-            Plan plan;
-            try (Connection c = pg.connect(db)) {
-                plan = Planner.plan(cmd, new CatalogReader(c).read());
-            }
-            try (Connection t = citus.connect()) {
-                new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.allOf(Step.class), false);
-            }
+            Plan plan = TargetSchema.create(pg, db, citus, schema, "distribute companies using id;");
             HttpClient http = HttpClient.newHttpClient();
             String plugins = http.send(HttpRequest.newBuilder(URI.create(connect.endpointForResource("connector-plugins"))).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();

@@ -1,13 +1,6 @@
 package io.citusmigrate.sink;
 
-import io.citusmigrate.catalog.CatalogReader;
-import io.citusmigrate.ddl.SchemaCreator;
-import io.citusmigrate.ddl.SchemaScript;
-import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.load.LoadCommand;
-import io.citusmigrate.load.LoadFileParser;
 import io.citusmigrate.plan.Plan;
-import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.ExampleData;
@@ -21,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,15 +48,7 @@ class SinkStreamTest {
             ExampleData.generate(c, 0.0005, 0);
         }
         String schema = citus.newSchema(name);
-        LoadCommand cmd = LoadFileParser.parse("t.load", "load database from " + pg.url(db) + " into " + citus.url()
-                + " with no foreign keys alter schema 'public' rename to '" + schema + "' distribute companies using id;", System::getenv);
-        Plan plan;
-        try (Connection c = pg.connect(db)) {
-            plan = Planner.plan(cmd, new CatalogReader(c).read());
-        }
-        try (Connection t = citus.connect()) {
-            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.allOf(Step.class), false);
-        }
+        Plan plan = TargetSchema.create(pg, db, citus, schema, "distribute companies using id;");
         return new Setup(db, schema, plan, name + "_slot");
     }
 
@@ -74,14 +58,9 @@ class SinkStreamTest {
 
     /** A task with a worker context whose dead-letter queue is {@code dlq} (null: none configured). */
     static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq) {
-        Map<String, String> props = new HashMap<>();
-        props.put("connection.url", citus.jdbcUrl());
-        props.put("connection.user", citus.user());
-        if (citus.password() != null) props.put("connection.password", citus.password());
+        Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
         props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
         props.put("source.connection.password", "postgres");
-        props.put("citus.tables", TableRule.toJson(TableRules.from(s.plan())));
-        props.put("sink.name", s.schema());
         props.put("batch.size", String.valueOf(batchSize));
         props.put("enrichment.max.retries", "0");
         CitusSinkTask t = new CitusSinkTask();

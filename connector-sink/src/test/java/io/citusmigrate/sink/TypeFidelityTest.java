@@ -1,13 +1,6 @@
 package io.citusmigrate.sink;
 
-import io.citusmigrate.catalog.CatalogReader;
-import io.citusmigrate.ddl.SchemaCreator;
-import io.citusmigrate.ddl.SchemaScript;
-import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.load.LoadCommand;
-import io.citusmigrate.load.LoadFileParser;
 import io.citusmigrate.plan.Plan;
-import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import org.apache.kafka.common.TopicPartition;
@@ -21,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,21 +70,8 @@ class TypeFidelityTest {
                   null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
                 """);
         String schema = citus.newSchema("types");
-        LoadCommand cmd = LoadFileParser.parse("t.load", "load database from " + pg.url(db) + " into " + citus.url()
-                + " with no foreign keys alter schema 'public' rename to '" + schema + "' distribute tenant using id;", System::getenv);
-        Plan plan;
-        try (Connection c = pg.connect(db)) {
-            plan = Planner.plan(cmd, new CatalogReader(c).read());
-        }
-        try (Connection t = citus.connect()) {
-            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.allOf(Step.class), false);
-        }
-        Map<String, String> props = new HashMap<>();
-        props.put("connection.url", citus.jdbcUrl());
-        props.put("connection.user", citus.user());
-        if (citus.password() != null) props.put("connection.password", citus.password());
-        props.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
-        props.put("sink.name", schema);
+        Plan plan = TargetSchema.create(pg, db, citus, schema, "distribute tenant using id;");
+        Map<String, String> props = TargetSchema.sinkProps(citus, plan, schema);
         CitusSinkTask task = new CitusSinkTask();
         task.start(props);
         try (DebeziumCapture dbz = new DebeziumCapture(pg, db, "types_slot", "public.tenant,public.types")) {
