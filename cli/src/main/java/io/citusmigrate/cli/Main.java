@@ -2,7 +2,6 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.ConnectionError;
-import io.citusmigrate.load.LoadFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,7 +52,7 @@ public final class Main implements Runnable {
             err.println("error: " + u.getMessage());
             if (verbose) e.printStackTrace(err);
             err.flush();
-            if (u instanceof LoadFileException) return BAD_INPUT;
+            if (u instanceof io.citusmigrate.BadInput) return BAD_INPUT;
             if (u instanceof ConnectionError) return UNREACHABLE;
             return FAILED;
         }

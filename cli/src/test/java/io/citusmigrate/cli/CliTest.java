@@ -225,6 +225,10 @@ class CliTest {
         assertEquals(2, r.code());
         assertEquals("error: " + f + ":4:22: unknown option 'fast please'\n", r.err());
 
+        Run none = run("plan", dir.resolve("no-such.load").toString());
+        assertEquals(2, none.code());
+        assertTrue(none.err().startsWith("error: cannot read command file "), none.err());
+
         Path g = dir.resolve("missing.load");
         Files.writeString(g, "load database from " + pg.url(sourceDb) + " into " + citus.url() + "\n  distribute compnies using id;");
         Run m = run("plan", g.toString());

@@ -1,9 +1,7 @@
 package io.citusmigrate.load;
 
-import io.citusmigrate.UserError;
-
 /** A command file that cannot be used, with the place that is wrong. */
-public class LoadFileException extends UserError {
+public class LoadFileException extends io.citusmigrate.BadInput {
     private final Position position;
 
     public LoadFileException(Position position, String message) {

@@ -48,7 +48,8 @@ public final class LoadFileParser {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserError("cannot read command file " + file + ": " + e.getMessage());
+            throw new io.citusmigrate.BadInput("cannot read command file " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
         }
         Path dir = file.toAbsolutePath().getParent();
         return new LoadFileParser(Source.of(file.toString(), text, env), dir, env).command(file.toString());
