@@ -11,8 +11,6 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -42,15 +40,7 @@ final class VerifyCommand implements Callable<Integer> {
         Session s = Session.open(cmd);
         List<Verifier.TableCheck> checks;
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
-            String tz;
-            try (PreparedStatement ps = source.prepareStatement("SELECT current_setting('TimeZone')"); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                tz = rs.getString(1);
-            }
-            try (PreparedStatement ps = target.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
-                ps.setString(1, tz);
-                ps.execute();
-            }
+            Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
             source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             checks = Verifier.verify(s.plan(), source, target);

@@ -11,7 +11,7 @@ import java.util.List;
  * One Debezium change event: op c (insert), u (update), d (delete) or r (snapshot read), the
  * row images, the source position, and the Kafka position it came from.
  */
-public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, long lsn, Long txId,
+public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, List<Object> key, long lsn, Long txId,
                           String topic, int partition, long offset, SinkRecord record) {
 
     /** Parses a record; null for a tombstone (the delete event before it carried the change). */
@@ -33,7 +33,9 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         String topic = r.originalTopic() != null ? r.originalTopic() : r.topic();
         int partition = r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
         long offset = r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
-        return new ChangeEvent(rule, v.getString("op").charAt(0), v.getStruct("before"), v.getStruct("after"),
+        Struct before = v.getStruct("before");
+        Struct after = v.getStruct("after");
+        return new ChangeEvent(rule, v.getString("op").charAt(0), before, after, key(rule, after != null ? after : before),
                 lsn == null ? -1 : ((Number) lsn).longValue(), tx == null ? null : ((Number) tx).longValue(),
                 topic, partition, offset, r);
     }
@@ -43,8 +45,8 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         return after != null ? after : before;
     }
 
-    public List<Object> key() {
-        Struct s = image();
+    /** The row's key, computed once: the buffers are keyed by it. */
+    private static List<Object> key(TableRule rule, Struct s) {
         List<Object> k = new ArrayList<>(rule.key().size());
         for (String c : rule.key()) {
             Object v = s.get(c);

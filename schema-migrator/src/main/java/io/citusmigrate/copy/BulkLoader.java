@@ -2,6 +2,7 @@ package io.citusmigrate.copy;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
+import io.citusmigrate.db.Parallel;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.Hop;
@@ -24,10 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -102,7 +99,7 @@ public final class BulkLoader {
         Map<Projection, List<String>> ranges = new LinkedHashMap<>();
         Map<String, Long> rejected = new LinkedHashMap<>();
         try (Connection reader = Databases.connect("source", cmd.source())) {
-            String tz = CopyWorkers.sourceTimeZone(reader);
+            String tz = Databases.timeZone(reader);
             snapshot.use(reader);
             List<OrphanReport> orphans = orphans(reader, projections);
             handleOrphans(reader, projections, orphans, rejected);
@@ -118,7 +115,7 @@ public final class BulkLoader {
     public java.sql.Connection verifyingConnection(Prepared prep) {
         Connection c = Databases.target(cmd);
         try {
-            CopyWorkers.setTimeZone(c, prep.timeZone());
+            Databases.setTimeZone(c, prep.timeZone());
         } catch (SQLException e) {
             Databases.close(c);
             throw new UserError("the target " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
@@ -144,28 +141,11 @@ public final class BulkLoader {
         // the biggest tables first, so that the last minutes are not one table alone
         units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
                 a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers));
         try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz)) {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Unit u : units) futures.add(pool.submit(() -> {
+            Parallel.map(units, workers, u -> {
                 copy(conns, u);
                 return null;
-            }));
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    pool.shutdownNow();
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException r) throw r;
-                    throw new UserError(c.getMessage(), c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new UserError("interrupted");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
+            });
         }
         return states.values().stream().map(TableState::result).toList();
     }

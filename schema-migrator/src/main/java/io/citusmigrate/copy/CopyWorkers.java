@@ -5,7 +5,6 @@ import io.citusmigrate.load.LoadCommand;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +32,9 @@ final class CopyWorkers implements AutoCloseable {
         if (w != null) return w;
         Connection s = Databases.connect("source", cmd.source());
         Connection t = Databases.target(cmd);
-        setTimeZone(s, timeZone);
-        setTimeZone(t, timeZone);
+        // both sides render and parse dates in the source's own time zone
+        Databases.setTimeZone(s, timeZone);
+        Databases.setTimeZone(t, timeZone);
         snapshot.use(s);
         t.setAutoCommit(false);
         w = new Worker(s, t);
@@ -43,21 +43,6 @@ final class CopyWorkers implements AutoCloseable {
             all.add(w);
         }
         return w;
-    }
-
-    /** Both sides render and parse dates in the source's own time zone. */
-    static void setTimeZone(Connection c, String tz) throws SQLException {
-        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
-            ps.setString(1, tz);
-            ps.execute();
-        }
-    }
-
-    static String sourceTimeZone(Connection source) throws SQLException {
-        try (Statement s = source.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('TimeZone')")) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     @Override

@@ -59,6 +59,21 @@ public final class Databases {
         }
     }
 
+    /** A session's time zone: the copy, its verification and `verify` render dates alike with it. */
+    public static String timeZone(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('TimeZone')"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    public static void setTimeZone(Connection c, String tz) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
+            ps.setString(1, tz);
+            ps.execute();
+        }
+    }
+
     /** The first line of a driver error, with the password masked should a server echo it. */
     public static String oneLine(SQLException e, ConnectionUrl url) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

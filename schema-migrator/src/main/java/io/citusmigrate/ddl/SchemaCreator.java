@@ -2,6 +2,7 @@ package io.citusmigrate.ddl;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
+import io.citusmigrate.db.Parallel;
 import io.citusmigrate.ddl.Statement.Step;
 
 import java.sql.Connection;
@@ -50,39 +51,13 @@ public final class SchemaCreator {
                                   java.util.function.Supplier<Connection> connect) {
         List<Statement> todo = statements.stream().filter(s -> steps.contains(s.step())).toList();
         if (todo.isEmpty()) return 0;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, todo.size())));
-        ThreadLocal<Connection> conn = new ThreadLocal<>();
-        List<Connection> opened = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        try {
-            List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
-            for (Statement s : todo) {
-                futures.add(pool.submit(() -> {
-                    Connection c = conn.get();
-                    if (c == null) {
-                        c = connect.get();
-                        conn.set(c);
-                        opened.add(c);
-                    }
-                    new SchemaCreator(c, x -> { }).execute(s.what(), s.sql());
-                    return null;
-                }));
-            }
-            for (java.util.concurrent.Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) throw r;
-                    throw new UserError(e.getCause().getMessage(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new UserError("interrupted");
-                }
-            }
-            return todo.size();
-        } finally {
-            pool.shutdownNow();
-            opened.forEach(Databases::close);
+        try (Parallel.Connections conns = new Parallel.Connections(connect)) {
+            Parallel.map(todo, threads, st -> {
+                new SchemaCreator(conns.get(), x -> { }).execute(st.what(), st.sql());
+                return null;
+            });
         }
+        return todo.size();
     }
 
     /** Runs one SQL text (a user's BEFORE/AFTER block, or a statement). */

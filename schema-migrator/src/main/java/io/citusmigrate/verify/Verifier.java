@@ -2,6 +2,7 @@ package io.citusmigrate.verify;
 
 import io.citusmigrate.catalog.ForeignKey;
 import io.citusmigrate.copy.Projection;
+import io.citusmigrate.db.Parallel;
 import io.citusmigrate.ddl.Sql;
 import io.citusmigrate.plan.Hop;
 import io.citusmigrate.plan.Plan;
@@ -43,44 +44,10 @@ public final class Verifier {
      */
     public static List<TableCheck> verifyCopied(Plan plan, List<io.citusmigrate.copy.TableResult> copied,
                                                 java.util.function.Supplier<Connection> target, int threads) {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
-        List<Connection> opened = java.util.Collections.synchronizedList(new ArrayList<>());
-        ThreadLocal<Connection> mine = ThreadLocal.withInitial(() -> {
-            Connection c = target.get();
-            opened.add(c);
-            return c;
-        });
-        try {
-            List<CompletableFuture<TableCheck>> checks = new ArrayList<>();
-            for (TablePlan t : plan.tables()) {
-                if (t.isPartition()) continue;
-                io.citusmigrate.copy.TableResult r = copied.stream().filter(x -> x.table().equals(t.target().toString())).findFirst().orElseThrow();
-                checks.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return checkCopied(t, r, mine.get());
-                    } catch (SQLException e) {
-                        throw new CompletionException(e);
-                    }
-                }, pool));
-            }
-            List<TableCheck> out = new ArrayList<>();
-            for (CompletableFuture<TableCheck> f : checks) {
-                try {
-                    out.add(f.join());
-                } catch (CompletionException e) {
-                    throw new io.citusmigrate.UserError("verification failed to run: " + e.getCause().getMessage(), e.getCause());
-                }
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-            opened.forEach(c -> {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // verification is over
-                }
-            });
+        List<TablePlan> tables = plan.tables().stream().filter(t -> !t.isPartition()).toList();
+        try (Parallel.Connections conns = new Parallel.Connections(target)) {
+            return Parallel.map(tables, threads, t -> checkCopied(t, copied.stream()
+                    .filter(x -> x.table().equals(t.target().toString())).findFirst().orElseThrow(), conns.get()));
         }
     }
 

@@ -64,7 +64,7 @@ class BulkLoaderTest {
         List<TableResult> results;
         try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_test_slot", true)) {
             assertNotNull(snap.consistentPoint());
-            assertEquals(List.of("cm_test_slot|t"), pgRows(src, "select slot_name, temporary from pg_replication_slots"));
+            assertEquals(List.of("cm_test_slot|t"), pg.rows(src.db, "select slot_name, temporary from pg_replication_slots"));
             BulkLoader.Prepared prep = loader.prepare(snap);
             assertTrue(prep.ranges().values().stream().anyMatch(r -> r.size() > 1), "item is split into page ranges");
             // written after the snapshot: must not be copied
@@ -82,7 +82,7 @@ class BulkLoaderTest {
         var checks = io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2);
         assertEquals(List.of(s + ".item: contents differ (checksums)"),
                 checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
-        assertEquals(List.of(), pgRows(src, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
+        assertEquals(List.of(), pg.rows(src.db, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
     }
 
     @Test
@@ -143,15 +143,4 @@ class BulkLoaderTest {
         }
     }
 
-    private static List<String> pgRows(SourceDb src, String sql) throws SQLException {
-        List<String> out = new java.util.ArrayList<>();
-        try (Connection c = pg.connect(src.db); java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
-                out.add(b.toString());
-            }
-        }
-        return out;
-    }
 }

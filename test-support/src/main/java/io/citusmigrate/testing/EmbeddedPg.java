@@ -66,6 +66,21 @@ public final class EmbeddedPg implements AutoCloseable {
         }
     }
 
+    /** The rows of a query on a database of this server, each as its columns joined by '|'. */
+    public java.util.List<String> rows(String db, String sql) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Connection c = connect(db); Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+                out.add(b.toString());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {
