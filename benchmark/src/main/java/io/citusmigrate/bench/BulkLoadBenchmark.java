@@ -44,9 +44,11 @@ public final class BulkLoadBenchmark {
     public static void main(String[] args) throws Exception {
         double scale = 1;
         Path record = null;
+        long hold = 0; // seconds to keep both servers up after the tool's run, to look around
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
             if (args[i].equals("--record")) record = Path.of(args[++i]);
+            if (args[i].equals("--hold")) hold = Long.parseLong(args[++i]);
         }
         Path jar = Path.of("cli/target/citus-migrate.jar");
         if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
@@ -84,6 +86,10 @@ public final class BulkLoadBenchmark {
             String log = Files.readString(dir.resolve("tool.log"));
             if (p.exitValue() != 0) throw new IllegalStateException("the tool failed:\n" + log);
             System.out.println(log);
+            if (hold > 0) {
+                System.out.println("holding for " + hold + " s: source " + sourcePg.url(db) + ", target " + citus.url() + ", schema " + toolSchema);
+                Thread.sleep(hold * 1000);
+            }
 
             // the reference pipe into bare distributed tables of the same shape
             String refSchema = citus.newSchema("bench_ref");

@@ -14,7 +14,11 @@ import java.util.List;
 
 /** The plan as a user reads it, in text or JSON. Connection URLs appear without passwords. */
 record PlanReport(String source, String target, boolean ok, List<TableReport> tables, List<String> views,
-                  List<String> distributionCalls, List<OrphanReport> orphans, List<String> warnings, List<String> errors) {
+                  List<String> distributionCalls, List<Orphans> orphans, List<String> warnings, List<String> errors) {
+
+    /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
+    record Orphans(String table, long count, List<String> firstKeys, String path,
+                   @com.fasterxml.jackson.annotation.JsonIgnore String text) {}
 
     record TableReport(String source, String target, String kind, String distributionColumn, boolean tenantColumnAdded,
                        String colocateWith, List<String> backfillPath, String derivation, List<String> rewrites,
@@ -28,7 +32,8 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                 t.deferredTriggers().stream().map(x -> x.definition()).toList(), chain(t))).toList();
         return new PlanReport(cmd.source().toString(), cmd.target().toString(), plan.ok(), tables,
                 plan.views().stream().map(v -> v.name().toString()).toList(),
-                SchemaScript.distribution(plan).stream().map(Statement::sql).toList(), orphans,
+                SchemaScript.distribution(plan).stream().map(Statement::sql).toList(),
+                orphans.stream().map(o -> new Orphans(o.table(), o.count(), o.firstKeys(), o.path(), o.toString())).toList(),
                 plan.warnings().stream().map(PlanIssue::toString).toList(),
                 plan.errors().stream().map(PlanIssue::toString).toList());
     }
@@ -70,7 +75,7 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         if (!orphans.isEmpty()) {
             out.println();
             out.println("Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):");
-            orphans.forEach(o -> out.println("  " + o));
+            orphans.forEach(o -> out.println("  " + o.text()));
         }
         if (!warnings.isEmpty()) {
             out.println();

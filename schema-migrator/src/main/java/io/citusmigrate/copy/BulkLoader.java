@@ -60,17 +60,19 @@ public final class BulkLoader {
         return plan.tables().stream().filter(t -> !t.isPartition()).map(Projection::new).toList();
     }
 
-    /** Counts orphans per table within the snapshot (or the current state when reader is plain). */
-    public static List<OrphanReport> orphans(Connection reader, List<Projection> projections) throws SQLException {
+    /**
+     * Counts (and hashes, see {@link Projection#checksumOfOrphans}) orphans per table within the
+     * snapshot, or the current state when the reader is plain.
+     */
+    public static List<OrphanReport> orphans(Connection reader, List<Projection> projections, boolean recordHash) throws SQLException {
         List<OrphanReport> out = new ArrayList<>();
         for (Projection p : projections) {
             if (!p.canHaveOrphans()) continue;
-            long n;
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.countOrphans())) {
-                rs.next();
-                n = rs.getLong(1);
+            Checksum n;
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.checksumOfOrphans(recordHash))) {
+                n = Checksum.read(rs);
             }
-            if (n == 0) continue;
+            if (n.rows() == 0) continue;
             List<String> keys = new ArrayList<>();
             try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
                 int cols = rs.getMetaData().getColumnCount();
@@ -87,8 +89,17 @@ public final class BulkLoader {
         return out;
     }
 
-    /** What the copy needs to know before it starts; found in the snapshot. */
-    public record Prepared(SourceSnapshot snapshot, String timeZone, Map<Projection, List<String>> ranges, Map<String, Long> rejected) {}
+    /**
+     * What the copy needs to know before it starts; found in the snapshot. {@code orphans} are
+     * those rejected (with {@code skip}); {@code recordHash} whether both servers have
+     * hash_record_extended for checksums.
+     */
+    public record Prepared(SourceSnapshot snapshot, String timeZone, Map<Projection, List<String>> ranges,
+                           Map<String, Checksum> orphans, boolean recordHash) {
+        long rejected(Projection p) {
+            return orphans.getOrDefault(p.table().target().toString(), Checksum.NONE).rows();
+        }
+    }
 
     /**
      * Finds orphans (stopping, or writing reject files) and splits large tables into ranges.
@@ -97,17 +108,59 @@ public final class BulkLoader {
     public Prepared prepare(SourceSnapshot snapshot) {
         List<Projection> projections = projections(plan);
         Map<Projection, List<String>> ranges = new LinkedHashMap<>();
-        Map<String, Long> rejected = new LinkedHashMap<>();
+        Map<String, Checksum> rejected = new LinkedHashMap<>();
+        boolean recordHash = targetHasRecordHash();
         try (Connection reader = Databases.connect("source", cmd.source())) {
             String tz = Databases.timeZone(reader);
+            recordHash &= Databases.hasRecordHash(reader);
             snapshot.use(reader);
-            List<OrphanReport> orphans = orphans(reader, projections);
+            List<OrphanReport> orphans = orphans(reader, projections, recordHash);
             handleOrphans(reader, projections, orphans, rejected);
             for (Projection p : projections) ranges.put(p, ranges(reader, p));
             reader.commit();
-            return new Prepared(snapshot, tz, ranges, rejected);
+            return new Prepared(snapshot, tz, ranges, rejected, recordHash);
         } catch (SQLException e) {
             throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
+    }
+
+    /** Only reads the server's version: the target is not touched before the orphan check. */
+    private boolean targetHasRecordHash() {
+        try (Connection t = Databases.target(cmd)) {
+            return Databases.hasRecordHash(t);
+        } catch (SQLException e) {
+            throw new UserError("the target " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+    }
+
+    /**
+     * The checksum of every table's rows as the source held them in the snapshot, orphans taken
+     * out: what the target must hold (an added tenant key aside, which its foreign key proves).
+     * Tables in parallel on {@code threads} source connections; it needs the snapshot still open.
+     */
+    public Map<String, Checksum> sourceChecksums(Prepared prep, int threads) {
+        List<Projection> projections = new ArrayList<>(prep.ranges().keySet());
+        try (Parallel.Connections conns = new Parallel.Connections(() -> {
+            Connection c = Databases.connect("source", cmd.source());
+            try {
+                Databases.setTimeZone(c, prep.timeZone());
+                prep.snapshot().use(c);
+            } catch (SQLException e) {
+                Databases.close(c);
+                throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+            }
+            return c;
+        })) {
+            List<Checksum> sums = Parallel.map(projections, threads, p -> {
+                try (Statement s = conns.get().createStatement(); ResultSet rs = s.executeQuery(p.checksumOfSourceRows(prep.recordHash()))) {
+                    return Checksum.read(rs).minus(prep.orphans().getOrDefault(p.table().target().toString(), Checksum.NONE));
+                } catch (SQLException e) {
+                    throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+                }
+            });
+            Map<String, Checksum> out = new LinkedHashMap<>();
+            for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).table().target().toString(), sums.get(i));
+            return out;
         }
     }
 
@@ -127,13 +180,12 @@ public final class BulkLoader {
         SourceSnapshot snapshot = prep.snapshot();
         String tz = prep.timeZone();
         Map<Projection, List<String>> ranges = prep.ranges();
-        Map<String, Long> rejected = prep.rejected();
 
         int workers = cmd.options().integer(Option.WORKERS);
         Map<Projection, TableState> states = new LinkedHashMap<>();
         List<Unit> units = new ArrayList<>();
         for (Projection p : ranges.keySet()) {
-            TableState st = new TableState(p, ranges.get(p).size(), rejected.getOrDefault(p.table().target().toString(), 0L),
+            TableState st = new TableState(p, ranges.get(p).size(), prep.rejected(p),
                     cmd.options().integer(Option.CONCURRENCY));
             states.put(p, st);
             for (String r : ranges.get(p)) units.add(new Unit(p, r, st));
@@ -151,7 +203,7 @@ public final class BulkLoader {
     }
 
     private void handleOrphans(Connection reader, List<Projection> projections, List<OrphanReport> orphans,
-                               Map<String, Long> rejected) throws SQLException {
+                               Map<String, Checksum> rejected) throws SQLException {
         if (orphans.isEmpty()) return;
         if (!"skip".equals(cmd.options().string(Option.ON_ORPHAN_ROWS))) {
             throw new UserError("orphan rows: their path to the tenant is NULL or dangling, so Citus cannot place them."
@@ -173,7 +225,7 @@ public final class BulkLoader {
             } catch (IOException e) {
                 throw new UserError("cannot write the reject file " + file + ": " + e.getMessage());
             }
-            rejected.put(o.table(), o.count());
+            rejected.put(o.table(), o.checksum());
             log.accept("rejected " + o.count() + " orphan rows of " + o.table() + " to " + file);
         }
     }
@@ -235,13 +287,8 @@ public final class BulkLoader {
             int len = 0;
             byte[] row;
             long reported = 0;
-            long checksum = 0;
             while ((row = out.readFromCopy()) != null) {
-                int at = CopyRows.rowStart(row, binary);
-                if (at >= 0) {
-                    rows++;
-                    checksum += RowHash.of(row, at, row.length);
-                }
+                if (CopyRows.isRow(row, binary)) rows++;
                 bytes += row.length;
                 if (len + row.length > buf.length) {
                     in.writeToCopy(buf, 0, len);
@@ -261,7 +308,6 @@ public final class BulkLoader {
             if (len > 0) in.writeToCopy(buf, 0, len);
             in.endCopy();
             w.target().commit();
-            u.st.checksum.addAndGet(checksum);
             progress.advance(table, rows - reported, bytes);
         } catch (SQLException e) {
             if (out.isActive()) try { out.cancelCopy(); } catch (SQLException ignored) { /* the first error is reported */ }
@@ -281,7 +327,6 @@ public final class BulkLoader {
         final AtomicInteger left;
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
-        final AtomicLong checksum = new AtomicLong();
         final AtomicLong firstStart = new AtomicLong();
         final AtomicLong lastEnd = new AtomicLong();
         final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
@@ -314,8 +359,7 @@ public final class BulkLoader {
 
         TableResult result() {
             double secs = (lastEnd.get() - firstStart.get()) / 1e9;
-            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs),
-                    checksum.get());
+            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs));
         }
     }
 }

@@ -10,8 +10,13 @@ public final class CopyRows {
 
     private CopyRows() {}
 
+    /** Whether the message holds a row (rows are counted as they pass). */
+    public static boolean isRow(byte[] m, boolean binary) {
+        return rowStart(m, binary) >= 0;
+    }
+
     /** Where the row starts in the message, or -1 when the message holds no row. */
-    public static int rowStart(byte[] m, boolean binary) {
+    static int rowStart(byte[] m, boolean binary) {
         if (!binary) return 0;
         int start = 0;
         if (m.length >= 19 && startsWithSignature(m)) {

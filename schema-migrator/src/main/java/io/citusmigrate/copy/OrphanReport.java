@@ -2,11 +2,15 @@ package io.citusmigrate.copy;
 
 import java.util.List;
 
-/** Rows of one table whose path to the tenant is NULL or dangling. */
-public record OrphanReport(String table, long count, List<String> firstKeys, String path) {
+/** Rows of one table whose path to the tenant is NULL or dangling; {@code checksum} as the source's rows are hashed. */
+public record OrphanReport(String table, Checksum checksum, List<String> firstKeys, String path) {
+    public long count() {
+        return checksum.rows();
+    }
+
     @Override
     public String toString() {
-        return table + ": " + count + " orphan row" + (count == 1 ? "" : "s") + " (no tenant key along " + path + "), first keys: "
+        return table + ": " + count() + " orphan row" + (count() == 1 ? "" : "s") + " (no tenant key along " + path + "), first keys: "
                 + String.join("; ", firstKeys);
     }
 }

@@ -8,6 +8,7 @@ import io.citusmigrate.plan.TablePlan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -120,8 +121,70 @@ public final class Projection {
         return "COPY " + table.target().sql() + " (" + targetColumnList() + ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
     }
 
-    public String countOrphans() {
-        return "SELECT count(*)" + from + where(null, true);
+    /*
+     * Checksums: count(*) and the sum of a per-row hash, computed by each server over its own
+     * rows. hash_record_extended hashes each value with its type's hash function (no text
+     * output, so it is cheap); types whose hash is missing, or differs between databases (enums
+     * hash their OIDs), are hashed as text. Both sides use the same target column types, so they
+     * agree value by value. Without hash_record_extended (before PostgreSQL 14) the row's text is
+     * hashed instead.
+     */
+    private static final Set<String> HASHED_BY_TYPE = Set.of("smallint", "integer", "bigint", "real", "double precision",
+            "numeric", "boolean", "text", "character varying", "character", "name", "bytea", "date", "time without time zone",
+            "time with time zone", "timestamp without time zone", "timestamp with time zone", "interval", "uuid", "jsonb", "inet",
+            "cidr", "macaddr", "macaddr8", "oid", "pg_lsn", "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange");
+
+    private static String rowHash(List<Column> cols, List<String> exprs, boolean record) {
+        if (!record) return "hashtextextended(ROW(" + String.join(", ", exprs) + ")::text, 0)";
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < cols.size(); i++) {
+            Column c = cols.get(i);
+            String base = c.type().withoutTypmod().replace("[]", "");
+            values.add(c.type().userType() == null && HASHED_BY_TYPE.contains(base) ? exprs.get(i) : "(" + exprs.get(i) + ")::text");
+        }
+        return "hash_record_extended(ROW(" + String.join(", ", values) + "), 0)";
+    }
+
+    private static String checksum(String hash) {
+        return "SELECT count(*), coalesce(sum(" + hash + "), 0)";
+    }
+
+    private boolean addedTenant(Column c) {
+        return table.tenantColumnAdded() && c.num() == 0;
+    }
+
+    /** The hash of a source row over the columns the source itself holds (not an added tenant key). */
+    private String ownHash(boolean record) {
+        List<Column> cols = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            if (addedTenant(columns.get(i))) continue;
+            cols.add(columns.get(i));
+            exprs.add(expressions.get(i));
+        }
+        return rowHash(cols, exprs, record);
+    }
+
+    /** Every row of the source table, hashed over the columns it holds itself: no join. */
+    public String checksumOfSourceRows(boolean record) {
+        return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql() + " t";
+    }
+
+    /** The orphans, counted and hashed as {@link #checksumOfSourceRows} hashes them. */
+    public String checksumOfOrphans(boolean record) {
+        return checksum(ownHash(record)) + from + where(null, true);
+    }
+
+    /** The rows to load, back-filled tenant key included (what the target must hold). */
+    public String checksumOfProjection(boolean record) {
+        return checksum(rowHash(columns, expressions, record)) + fromWhere(null);
+    }
+
+    /** The target's rows, with or without a tenant key the plan added. */
+    public String checksumOfTarget(boolean withAddedTenant, boolean record) {
+        List<Column> cols = columns.stream().filter(c -> withAddedTenant || !addedTenant(c)).toList();
+        List<String> exprs = cols.stream().map(c -> "t." + Sql.ident(c.name())).toList();
+        return checksum(rowHash(cols, exprs, record)) + " FROM " + table.target().sql() + " t";
     }
 
     /** The first orphans' keys, for the report. */

@@ -60,6 +60,11 @@ public final class Databases {
     }
 
     /** A session's time zone: the copy, its verification and `verify` render dates alike with it. */
+    /** Whether the server has hash_record_extended (PostgreSQL 14 and later), used by checksums. */
+    public static boolean hasRecordHash(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseMajorVersion() >= 14;
+    }
+
     public static String timeZone(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('TimeZone')"); ResultSet rs = ps.executeQuery()) {
             rs.next();

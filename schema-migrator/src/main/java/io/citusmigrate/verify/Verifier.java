@@ -1,7 +1,9 @@
 package io.citusmigrate.verify;
 
 import io.citusmigrate.catalog.ForeignKey;
+import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.Projection;
+import io.citusmigrate.db.Databases;
 import io.citusmigrate.db.Parallel;
 import io.citusmigrate.ddl.Sql;
 import io.citusmigrate.plan.Hop;
@@ -38,61 +40,58 @@ public final class Verifier {
     private Verifier() {}
 
     /**
-     * After a bulk load: the rows each table gives back by COPY, hashed as the copy hashed what it
-     * read from the source, tables in parallel on {@code threads} target connections; then the
-     * tenant keys of back-filled tables against their parents. The source is not read again.
+     * After a bulk load: each table's checksum on the target against the source's in the snapshot
+     * ({@link io.citusmigrate.copy.BulkLoader#sourceChecksums}), tables in parallel on
+     * {@code threads} target connections. An added tenant key is left out of the checksum: its
+     * validated foreign key to the parent proves it, and where there is none it is compared with
+     * the parent's by a join.
      */
-    public static List<TableCheck> verifyCopied(Plan plan, List<io.citusmigrate.copy.TableResult> copied,
+    public static List<TableCheck> verifyLoaded(Plan plan, Map<String, Checksum> source, boolean recordHash,
                                                 java.util.function.Supplier<Connection> target, int threads) {
         List<TablePlan> tables = plan.tables().stream().filter(t -> !t.isPartition()).toList();
         try (Parallel.Connections conns = new Parallel.Connections(target)) {
-            return Parallel.map(tables, threads, t -> checkCopied(t, copied.stream()
-                    .filter(x -> x.table().equals(t.target().toString())).findFirst().orElseThrow(), conns.get()));
+            return Parallel.map(tables, threads, t -> {
+                Connection c = conns.get();
+                Checksum src = source.get(t.target().toString());
+                Checksum tgt;
+                try (Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery(new Projection(t).checksumOfTarget(false, recordHash))) {
+                    tgt = Checksum.read(rs);
+                }
+                String name = t.target().toString();
+                if (!src.equals(tgt)) {
+                    String problem = src.rows() != tgt.rows() ? "row counts differ: source " + src.rows() + ", target " + tgt.rows()
+                            : "contents differ (checksums)";
+                    return new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem,
+                            "(run citus-migrate verify for a sample key)");
+                }
+                String mismatch = provenByForeignKey(t, c) ? null : tenantMismatch(t, c);
+                return new TableCheck(name, src.rows(), tgt.rows(), true, mismatch == null ? null : "tenant key differs from the parent's", mismatch);
+            });
         }
-    }
-
-    private static TableCheck checkCopied(TablePlan t, io.citusmigrate.copy.TableResult r, Connection target) throws SQLException {
-        long rows = 0;
-        long sum = 0;
-        boolean binary = new Projection(t).binary(); // the format the copy used
-        org.postgresql.copy.CopyOut out = target.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
-                .copyOut("COPY (SELECT " + targetColumns(t) + " FROM " + t.target().sql() + " t) TO STDOUT" + (binary ? " (FORMAT binary)" : ""));
-        byte[] row;
-        while ((row = out.readFromCopy()) != null) {
-            int at = io.citusmigrate.copy.CopyRows.rowStart(row, binary);
-            if (at < 0) continue;
-            rows++;
-            sum += io.citusmigrate.copy.RowHash.of(row, at, row.length);
-        }
-        String name = t.target().toString();
-        if (rows != r.written() || sum != r.checksum()) {
-            String problem = rows != r.written() ? "row counts differ: copied " + r.written() + ", target " + rows : "contents differ (checksums)";
-            return new TableCheck(name, r.written(), rows, sum == r.checksum(), problem, "(run citus-migrate verify for a sample key)");
-        }
-        String mismatch = tenantMismatch(t, target);
-        return new TableCheck(name, r.written(), rows, true, mismatch == null ? null : "tenant key differs from the parent's", mismatch);
     }
 
     /** Both connections must render values alike: same TimeZone (see CopyWorkers). */
     public static List<TableCheck> verify(Plan plan, Connection source, Connection target) throws SQLException {
+        boolean recordHash = Databases.hasRecordHash(source) && Databases.hasRecordHash(target);
         List<TableCheck> out = new ArrayList<>();
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;
             Projection p = new Projection(t);
             // the two sides are different servers: scan them at the same time
-            CompletableFuture<long[]> srcScan = CompletableFuture.supplyAsync(() -> sums(source,
-                    "SELECT count(*), coalesce(sum(" + hash("ROW(" + p.selectList() + ")") + "), 0)" + p.fromWhere(null)));
-            long[] tgt = sums(target, "SELECT count(*), coalesce(sum(" + hash("ROW(" + targetColumns(t) + ")") + "), 0) FROM "
-                    + t.target().sql() + " t");
-            long[] src = join(srcScan);
+            CompletableFuture<Checksum> srcScan = CompletableFuture.supplyAsync(() -> sums(source, p.checksumOfProjection(recordHash)));
+            Checksum tgt = sums(target, p.checksumOfTarget(true, recordHash));
+            Checksum src = join(srcScan);
             String name = t.target().toString();
-            if (src[0] != tgt[0] || src[1] != tgt[1]) {
-                String problem = src[0] != tgt[0] ? "row counts differ: source " + src[0] + ", target " + tgt[0] : "contents differ (checksums)";
-                out.add(new TableCheck(name, src[0], tgt[0], src[1] == tgt[1], problem, sampleDifference(p, source, target, src[0])));
+            if (!src.equals(tgt)) {
+                String problem = src.rows() != tgt.rows() ? "row counts differ: source " + src.rows() + ", target " + tgt.rows()
+                        : "contents differ (checksums)";
+                out.add(new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem,
+                        sampleDifference(p, source, target, src.rows())));
                 continue;
             }
             String mismatch = tenantMismatch(t, target);
-            out.add(new TableCheck(name, src[0], tgt[0], true,
+            out.add(new TableCheck(name, src.rows(), tgt.rows(), true,
                     mismatch == null ? null : "tenant key differs from the parent's", mismatch));
         }
         return out;
@@ -102,21 +101,15 @@ public final class Verifier {
         return t.columns().stream().filter(c -> c.generated() == null).map(c -> "t." + Sql.ident(c.name())).collect(Collectors.joining(", "));
     }
 
-    /** A 64-bit hash of the row's text, summed as numeric: the order of rows does not matter. */
-    private static String hash(String row) {
-        return "hashtextextended(" + row + "::text, 0)::numeric";
-    }
-
-    private static long[] sums(Connection c, String sql) {
+    private static Checksum sums(Connection c, String sql) {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return new long[] {rs.getLong(1), rs.getBigDecimal(2).remainder(java.math.BigDecimal.valueOf(Long.MAX_VALUE)).longValue()};
+            return Checksum.read(rs);
         } catch (SQLException e) {
             throw new CompletionException(e);
         }
     }
 
-    private static long[] join(CompletableFuture<long[]> f) throws SQLException {
+    private static Checksum join(CompletableFuture<Checksum> f) throws SQLException {
         try {
             return f.join();
         } catch (CompletionException e) {
@@ -125,12 +118,35 @@ public final class Verifier {
         }
     }
 
-    /** For a back-filled table: a child row whose (tenant key, foreign key) finds no parent. */
-    private static String tenantMismatch(TablePlan t, Connection target) throws SQLException {
+    /** The foreign key of the back-fill path's first hop, as the plan rewrote it, or null. */
+    private static ForeignKey firstHop(TablePlan t) {
         if (t.backfillPath().isEmpty()) return null;
         Hop first = t.backfillPath().get(0);
-        ForeignKey fk = t.foreignKeys().stream().filter(f -> f.name().equals(first.foreignKey())).findFirst().orElse(null);
+        return t.foreignKeys().stream().filter(f -> f.name().equals(first.foreignKey())).findFirst().orElse(null);
+    }
+
+    /**
+     * Whether the target holds that foreign key, validated: (tenant key, key) -> parent's
+     * (tenant key, id) then holds for every row, so the tenant key is the parent's.
+     */
+    private static boolean provenByForeignKey(TablePlan t, Connection target) throws SQLException {
+        ForeignKey fk = firstHop(t);
+        if (fk == null) return !t.tenantColumnAdded();
+        try (java.sql.PreparedStatement ps = target.prepareStatement(
+                "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = ?::regclass AND conname = ? AND contype = 'f' AND convalidated")) {
+            ps.setString(1, t.target().sql());
+            ps.setString(2, fk.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** For a back-filled table: a child row whose (tenant key, foreign key) finds no parent. */
+    private static String tenantMismatch(TablePlan t, Connection target) throws SQLException {
+        ForeignKey fk = firstHop(t);
         if (fk == null) return null;
+        Hop first = t.backfillPath().get(0);
         String parentDist = fk.refColumns().get(fk.columns().indexOf(t.distributionColumn()));
         List<String> on = new ArrayList<>();
         for (int i = 0; i < fk.columns().size(); i++) {

@@ -10,6 +10,7 @@ import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.verify.Verifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -62,6 +64,8 @@ class BulkLoaderTest {
         createBare(plan, cmd);
         BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
         List<TableResult> results;
+        Map<String, Checksum> sums;
+        boolean recordHash;
         try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_test_slot", true)) {
             assertNotNull(snap.consistentPoint());
             assertEquals(List.of("cm_test_slot|t"), pg.rows(src.db, "select slot_name, temporary from pg_replication_slots"));
@@ -73,14 +77,23 @@ class BulkLoaderTest {
             TableResult item = results.stream().filter(r -> r.table().endsWith(".item")).findFirst().orElseThrow();
             assertEquals(5000, item.written());
             assertEquals(5000, item.read());
+            // the checksums are taken in the snapshot too: the late rows are not in them
+            sums = loader.sourceChecksums(prep, 2);
+            recordHash = prep.recordHash();
+            assertTrue(recordHash, "PostgreSQL 17 on both sides hashes values by type");
+            assertEquals(5000, sums.get(s + ".item").rows());
         }
         assertEquals(List.of("5000|0|100"), citus.rows("select count(*), count(*) filter (where note = 'late'),"
                 + " count(*) filter (where id <= 100) from " + s + ".item"));
-        assertTrue(io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()),
-                "what the target gives back hashes to what the copy read");
+        assertTrue(Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()),
+                "the target's checksums equal the source's in the snapshot");
         citus.rows("update " + s + ".item set note = 'changed' where id = 4000 returning id");
-        var checks = io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2);
+        var checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2);
         assertEquals(List.of(s + ".item: contents differ (checksums)"),
+                checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
+        citus.rows("delete from " + s + ".item where id = 4000 returning id");
+        checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2);
+        assertEquals(List.of(s + ".item: row counts differ: source 5000, target 4999"),
                 checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
         assertEquals(List.of(), pg.rows(src.db, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
     }
@@ -103,16 +116,65 @@ class BulkLoaderTest {
         Plan plan = Planner.plan(cmd, src.catalog());
         createBare(plan, cmd);
         List<TableResult> results;
+        Map<String, Checksum> sums;
         try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_parts", true)) {
             BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
-            results = loader.load(loader.prepare(snap));
+            BulkLoader.Prepared prep = loader.prepare(snap);
+            results = loader.load(prep);
+            sums = loader.sourceChecksums(prep, 2);
         }
         assertEquals(400, results.stream().filter(r -> r.table().endsWith(".reading")).findFirst().orElseThrow().written());
         assertEquals(List.of("reading_2024|213", "reading_2025|187"), citus.rows("select tableoid::regclass::text, count(*) from " + s
                 + ".reading group by 1 order by 1").stream().map(x -> x.substring(x.indexOf('.') + 1)).toList());
         assertEquals(List.of("0"), citus.rows("select count(*) from " + s + ".reading r join " + s + ".device d on d.id = r.device_id"
                 + " where r.account_id <> d.account_id"));
-        assertTrue(io.citusmigrate.verify.Verifier.verifyCopied(plan, results, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()));
+        assertTrue(Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()));
+        // no foreign keys on these bare tables: a wrong tenant key is found by joining the parent
+        citus.rows("with gone as (delete from " + s + ".reading where device_id = 1 and at = date '2024-06-10' returning *)"
+                + " insert into " + s + ".reading select 3, device_id, at, value from gone returning device_id");
+        var checks = Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2);
+        assertEquals(List.of(s + ".reading: tenant key differs from the parent's"),
+                checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
+    }
+
+    @Test
+    void checksumsAgreeOverEveryKindOfType() throws SQLException {
+        SourceDb src = new SourceDb(pg, "kinds").run("""
+                create extension hstore;
+                create type mood as enum ('sad', 'ok', 'happy');
+                create domain posint as int check (value > 0);
+                create type pair as (a int, b text);
+                create table tenant (id int primary key);
+                create table kinds (id int primary key, tenant_id int not null references tenant, e mood, ea mood[], dom posint,
+                  p pair, j json, jb jsonb, x xml, r int4range, tr tstzrange, ts timestamptz, m money, b bit(3), vb varbit,
+                  pt point, h hstore, n numeric(10,2), ia int[], ta text[], f float8, u uuid, ttz timetz, iv interval);
+                insert into tenant values (1), (2);
+                insert into kinds select g, g % 2 + 1, 'ok', '{sad,happy}', g, row(g, 'x' || g)::pair, '{"a": 1}', '{"b": [1, 2]}', '<x/>',
+                  int4range(g, g + 5), tstzrange(now(), now() + interval '1 day'), now(), 12.5, B'101', B'0011', point(g, 2),
+                  'a=>1', 1.5 * g, array[g, null], array['a', null, 'c d'], 'NaN', gen_random_uuid(), '10:00+05:30', '1 day 2 hours'
+                  from generate_series(1, 200) g;
+                insert into kinds (id, tenant_id) values (1000, 1);
+                """);
+        String s = citus.newSchema("kinds");
+        LoadCommand cmd = src.command(citus.url(), "alter schema 'public' rename to '" + s + "' distribute tenant using id;");
+        Plan plan = Planner.plan(cmd, src.catalog());
+        createBare(plan, cmd);
+        Map<String, Checksum> sums;
+        try (SourceSnapshot snap = SourceSnapshot.open(cmd.source(), "cm_kinds", true)) {
+            BulkLoader loader = new BulkLoader(plan, cmd, Progress.NONE, x -> { });
+            BulkLoader.Prepared prep = loader.prepare(snap);
+            loader.load(prep);
+            sums = loader.sourceChecksums(prep, 2);
+        }
+        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().filter(c -> !c.ok()).toList());
+        // a change in a value hashed as text (an enum), and one hashed by its type (jsonb), are both seen
+        for (List<String> change : List.of(List.of("e = 'happy'", "e = 'ok'"), List.of("jb = '{\"b\": [1, 3]}'", "jb = '{\"b\": [1, 2]}'"))) {
+            citus.rows("update " + s + ".kinds set " + change.get(0) + " where id = 7 returning id");
+            assertEquals(List.of(s + ".kinds: contents differ (checksums)"), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2)
+                    .stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList(), change.get(0));
+            citus.rows("update " + s + ".kinds set " + change.get(1) + " where id = 7 returning id");
+        }
+        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().filter(c -> !c.ok()).toList());
     }
 
     @Test
