@@ -43,7 +43,7 @@ final class PlanCommand implements Callable<Integer> {
         List<OrphanReport> orphans = List.of();
         if (s.plan().ok()) {
             try (Connection source = Databases.connect("source", cmd.source())) {
-                orphans = BulkLoader.orphans(source, BulkLoader.projections(s.plan()), Databases.hasRecordHash(source));
+                orphans = BulkLoader.orphans(source, BulkLoader.projections(s.plan()), Databases.hasRecordHash(source), true);
             } catch (java.sql.SQLException e) {
                 throw new io.citusmigrate.UserError("counting orphan rows on the source " + cmd.source() + " failed: "
                         + Databases.oneLine(e, cmd.source()));

@@ -62,9 +62,11 @@ public final class BulkLoader {
 
     /**
      * Counts (and hashes, see {@link Projection#checksumOfOrphans}) orphans per table within the
-     * snapshot, or the current state when the reader is plain.
+     * snapshot, or the current state when the reader is plain; with {@code firstKeys}, the first
+     * keys of each for the report (one more scan).
      */
-    public static List<OrphanReport> orphans(Connection reader, List<Projection> projections, boolean recordHash) throws SQLException {
+    public static List<OrphanReport> orphans(Connection reader, List<Projection> projections, boolean recordHash,
+                                             boolean firstKeys) throws SQLException {
         List<OrphanReport> out = new ArrayList<>();
         for (Projection p : projections) {
             if (!p.canHaveOrphans()) continue;
@@ -74,12 +76,14 @@ public final class BulkLoader {
             }
             if (n.rows() == 0) continue;
             List<String> keys = new ArrayList<>();
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
-                int cols = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    List<String> k = new ArrayList<>();
-                    for (int i = 1; i <= cols; i++) k.add(rs.getMetaData().getColumnName(i) + "=" + rs.getString(i));
-                    keys.add(String.join(", ", k));
+            if (firstKeys) {
+                try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
+                    int cols = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        List<String> k = new ArrayList<>();
+                        for (int i = 1; i <= cols; i++) k.add(rs.getMetaData().getColumnName(i) + "=" + rs.getString(i));
+                        keys.add(String.join(", ", k));
+                    }
                 }
             }
             String path = p.table().backfillPath().isEmpty() ? p.table().distributionColumn()
@@ -114,7 +118,8 @@ public final class BulkLoader {
             String tz = Databases.timeZone(reader);
             recordHash &= Databases.hasRecordHash(reader);
             snapshot.use(reader);
-            List<OrphanReport> orphans = orphans(reader, projections, recordHash);
+            // with `skip` the reject files name every orphan: no first keys needed
+            List<OrphanReport> orphans = orphans(reader, projections, recordHash, !skipOrphans());
             handleOrphans(reader, projections, orphans, rejected);
             for (Projection p : projections) ranges.put(p, ranges(reader, p));
             reader.commit();
@@ -205,7 +210,7 @@ public final class BulkLoader {
     private void handleOrphans(Connection reader, List<Projection> projections, List<OrphanReport> orphans,
                                Map<String, Checksum> rejected) throws SQLException {
         if (orphans.isEmpty()) return;
-        if (!"skip".equals(cmd.options().string(Option.ON_ORPHAN_ROWS))) {
+        if (!skipOrphans()) {
             throw new UserError("orphan rows: their path to the tenant is NULL or dangling, so Citus cannot place them."
                     + " Nothing was loaded.\n  " + orphans.stream().map(OrphanReport::toString).collect(Collectors.joining("\n  "))
                     + "\n  Fix them on the source, or set `on orphan rows skip` (and `reject directory`) to load the others"
@@ -228,6 +233,10 @@ public final class BulkLoader {
             rejected.put(o.table(), o.checksum());
             log.accept("rejected " + o.count() + " orphan rows of " + o.table() + " to " + file);
         }
+    }
+
+    private boolean skipOrphans() {
+        return "skip".equals(cmd.options().string(Option.ON_ORPHAN_ROWS));
     }
 
     /** Page ranges for a large ordinary table; one unbounded unit otherwise. */

@@ -10,7 +10,7 @@ public record OrphanReport(String table, Checksum checksum, List<String> firstKe
 
     @Override
     public String toString() {
-        return table + ": " + count() + " orphan row" + (count() == 1 ? "" : "s") + " (no tenant key along " + path + "), first keys: "
-                + String.join("; ", firstKeys);
+        return table + ": " + count() + " orphan row" + (count() == 1 ? "" : "s") + " (no tenant key along " + path + ")"
+                + (firstKeys.isEmpty() ? "" : ", first keys: " + String.join("; ", firstKeys));
     }
 }
