@@ -23,7 +23,8 @@ import java.util.Map;
  * <p>Fidelity needs these Debezium PostgreSQL source settings (see the README):
  * {@code decimal.handling.mode=string}, {@code time.precision.mode=adaptive_time_microseconds},
  * {@code interval.handling.mode=string}, {@code binary.handling.mode=bytes},
- * {@code hstore.handling.mode=map}.
+ * {@code hstore.handling.mode=map}, and the converter {@code io.citusmigrate.debezium.FidelityConverter}
+ * (module debezium-fidelity) for bit varying and BC dates.
  */
 public final class PgText {
     private PgText() {}

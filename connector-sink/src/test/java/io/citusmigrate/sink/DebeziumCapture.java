@@ -42,6 +42,9 @@ final class DebeziumCapture implements AutoCloseable {
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("hstore.handling.mode", "map");
         p.setProperty("include.unknown.datatypes", "true");
+        // bit varying's leading zeros and BC dates read by the snapshot (debezium-fidelity)
+        p.setProperty("converters", "citus");
+        p.setProperty("citus.type", "io.citusmigrate.debezium.FidelityConverter");
         return p;
     }
 

@@ -96,16 +96,13 @@ class TypeFidelityTest {
         for (int i = 0; i < source.size(); i++) {
             if (!source.get(i).equals(target.get(i))) diffs.add("source " + source.get(i) + " / target " + target.get(i));
         }
-        // What Debezium itself does not carry (its events hold these values already changed):
-        // timetz arrives converted to UTC, a BC date arrives as AD, a bit varying value loses its
-        // leading zeros. Everything else is equal by its text.
+        // With the source settings and FidelityConverter (bit varying, BC dates in the snapshot),
+        // everything is equal by its text but timetz: Debezium parses pgoutput's text into a UTC
+        // time before any converter sees it, so the same instant arrives with offset +00.
         assertEquals(List.of(
                 "source row 1 ttz=13:14:15.5+05:30 / target row 1 ttz=07:44:15.5+00",
-                "source row 1 vbits=0011 / target row 1 vbits=11",
                 "source row 11 ttz=13:14:15.5+05:30 / target row 11 ttz=07:44:15.5+00",
-                "source row 11 vbits=0011 / target row 11 vbits=11",
                 "source row 12 ttz=23:59:59.999999-12 / target row 12 ttz=11:59:59.999999+00",
-                "source row 2 d=0044-03-15 BC / target row 2 d=0044-03-15",
                 "source row 2 ttz=23:59:59.999999-12 / target row 2 ttz=11:59:59.999999+00"), diffs);
     }
 

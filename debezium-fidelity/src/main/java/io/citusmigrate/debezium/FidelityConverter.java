@@ -1,0 +1,78 @@
+package io.citusmigrate.debezium;
+
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.time.LocalDate;
+import java.util.Calendar;
+import java.util.GregorianCalendar;
+import java.util.Properties;
+
+/**
+ * A Debezium custom converter for the PostgreSQL source connector, for two values its standard
+ * conversion changes before any sink sees them:
+ * <ul>
+ *   <li>{@code bit varying}: Debezium sends the bits as bytes, so {@code B'0011'} arrives as
+ *       {@code 11}. Here the column goes as the bit string's text, exactly.</li>
+ *   <li>{@code date} read by the snapshot: JDBC hands Debezium a {@code java.sql.Date} and a BC
+ *       date comes out AD. Here the days are counted from the date's own fields, so
+ *       {@code 0044-03-15 BC} stays BC. The schema stays {@code io.debezium.time.Date} (days since
+ *       1970-01-01), so other consumers read the column as before.</li>
+ * </ul>
+ * Set it on the source connector: {@code converters=citus}, {@code citus.type=} this class; its
+ * jar goes into the Debezium connector's plugin directory (or the embedded engine's classpath).
+ */
+public final class FidelityConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
+    static final String DATE = "io.debezium.time.Date";
+
+    @Override
+    public void configure(Properties props) {
+        // nothing to configure
+    }
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        String type = column.typeName() == null ? "" : column.typeName().toLowerCase(java.util.Locale.ROOT);
+        switch (type) {
+            case "varbit", "bit varying" -> registration.register(optional(SchemaBuilder.string(), column), FidelityConverter::bitString);
+            case "date" -> registration.register(optional(SchemaBuilder.int32().name(DATE).version(1), column), FidelityConverter::epochDay);
+            default -> { /* Debezium's own conversion */ }
+        }
+    }
+
+    private static SchemaBuilder optional(SchemaBuilder b, RelationalColumn column) {
+        return column.isOptional() ? b.optional() : b;
+    }
+
+    /** A bit string as PostgreSQL writes it: only '0' and '1'. */
+    static Object bitString(Object raw) {
+        if (raw == null) return null;
+        String s = raw instanceof org.postgresql.util.PGobject o ? o.getValue() : raw.toString();
+        if (s == null) return null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '0' && c != '1') throw new IllegalArgumentException("not a bit string: a value of " + raw.getClass().getName());
+        }
+        return s;
+    }
+
+    /**
+     * Days since 1970-01-01 of the date's own era, year, month and day, as pgjdbc set them in a
+     * calendar of the default time zone (java.sql.Date's toLocalDate drops the era), counted in
+     * the proleptic calendar PostgreSQL uses.
+     */
+    static Object epochDay(Object raw) {
+        if (raw == null) return null;
+        if (raw instanceof java.sql.Date d) {
+            GregorianCalendar cal = new GregorianCalendar();
+            cal.setTime(d);
+            int year = cal.get(Calendar.ERA) == GregorianCalendar.BC ? 1 - cal.get(Calendar.YEAR) : cal.get(Calendar.YEAR);
+            return Math.toIntExact(LocalDate.of(year, cal.get(Calendar.MONTH) + 1, cal.get(Calendar.DAY_OF_MONTH)).toEpochDay());
+        }
+        if (raw instanceof LocalDate d) return Math.toIntExact(d.toEpochDay());
+        if (raw instanceof Number n) return n.intValue(); // already days
+        if (raw instanceof String s) return Math.toIntExact(LocalDate.parse(s).toEpochDay());
+        throw new IllegalArgumentException("not a date: a value of " + raw.getClass().getName());
+    }
+}
