@@ -13,6 +13,9 @@ import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
 import picocli.CommandLine;
@@ -35,10 +38,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code citus-migrate migrate FILE}: the schema, and with {@code snapshot only} the data, in
- * these steps: schema, data, keys and indexes and foreign keys, sequences, verification.
+ * these steps: schema, data, keys and indexes and foreign keys, sequences, verification. Without
+ * either, a live migration: the same bulk load from a persistent slot's snapshot, then the
+ * changes streamed from that slot until the cutover.
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Runs the migration the command file describes: `schema only`, or a `snapshot only` bulk load.")
+        description = "Runs the migration the command file describes: `schema only`, a `snapshot only` bulk load, or (with neither) a live migration that streams changes until `citus-migrate cutover`.")
 final class MigrateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the pgloader-style LOAD DATABASE command file")
     Path file;
@@ -49,6 +54,10 @@ final class MigrateCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--snapshot-only", description = "copy the data once and stop (the same as WITH snapshot only)")
     boolean snapshotOnly;
+
+    @CommandLine.Option(names = "--resume",
+            description = "live migration: stream again from the slot of an interrupted run (no schema, no bulk load)")
+    boolean resume;
 
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -64,16 +73,17 @@ final class MigrateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
         boolean schemaOnly = cmd.options().flag(Option.SCHEMA_ONLY);
-        boolean bulk = !schemaOnly && (snapshotOnly || cmd.options().flag(Option.SNAPSHOT_ONLY));
-        if (!schemaOnly && !bulk) {
-            throw new UserError("a live migration (streaming until cutover) is not available yet: add `with snapshot only`"
-                    + " (or pass --snapshot-only) for a one-shot bulk load, or `with schema only`");
-        }
+        boolean live = !schemaOnly && !snapshotOnly && !cmd.options().flag(Option.SNAPSHOT_ONLY);
+        boolean bulk = !schemaOnly; // a live migration starts with the bulk load
+        if (live && rehearsal) throw new UserError("--rehearsal is for `schema only` and `snapshot only` runs, not a live migration");
+        if (resume && !live) throw new UserError("--resume is for a live migration (no `schema only`, no `snapshot only`)");
         if (bulk && "debezium".equals(cmd.options().string(Option.SNAPSHOT_METHOD))) {
             throw new UserError("snapshot method 'debezium' is not available yet: use snapshot method = 'copy'");
         }
         long t0 = System.nanoTime();
         Session s = Session.open(cmd);
+        String slot = slotName(cmd);
+        String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         if (!s.plan().ok()) {
             err.println("The plan cannot work on Citus; nothing was changed on the target:");
             s.plan().errors().forEach(e -> err.println("  " + e));
@@ -82,6 +92,23 @@ final class MigrateCommand implements Callable<Integer> {
         }
         s.plan().warnings().forEach(w -> err.println(w));
         err.flush();
+        if (live) {
+            try (Connection source = Databases.connect("source", cmd.source())) {
+                boolean exists = LiveSource.slotExists(source, slot);
+                if (resume) {
+                    if (!exists) throw new UserError("--resume: the source has no slot " + slot + " to stream from");
+                    return stream(cmd, s, slot, publication, out);
+                }
+                if (exists) {
+                    throw new UserError("the source already has the replication slot " + slot + ": a live migration is under way or"
+                            + " was interrupted. Stream from it again with `citus-migrate migrate " + file + " --resume`, or drop it"
+                            + " (SELECT pg_drop_replication_slot('" + slot + "')) to start over");
+                }
+                LiveSource.createPublication(source, publication, s.plan());
+            } catch (SQLException e) {
+                throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+            }
+        }
 
         BulkLoader loader = new BulkLoader(s.plan(), cmd, ProgressReporter.forConsole(out), line -> {
             out.println(line);
@@ -94,9 +121,10 @@ final class MigrateCommand implements Callable<Integer> {
             BulkLoader.Prepared prep = null;
             if (bulk) {
                 long t = System.nanoTime();
-                snapshot = SourceSnapshot.open(cmd.source(), slotName(cmd), true);
+                // live: the slot stays, and streaming starts exactly where this snapshot ends
+                snapshot = SourceSnapshot.open(cmd.source(), slot, !live);
                 out.println("source snapshot " + snapshot.name() + (snapshot.slot() != null
-                        ? " exported by temporary slot " + snapshot.slot() + " at " + snapshot.consistentPoint() : ""));
+                        ? " exported by " + (live ? "" : "temporary ") + "slot " + snapshot.slot() + " at " + snapshot.consistentPoint() : ""));
                 prep = loader.prepare(snapshot); // orphans stop the run here, before the target is touched
                 stepSeconds.put("snapshot and orphan check", secs(t));
             }
@@ -129,8 +157,11 @@ final class MigrateCommand implements Callable<Integer> {
                 int parallel = cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX);
                 int keys = SchemaCreator.runParallel(script, EnumSet.of(Step.KEYS), parallel, () -> Databases.target(cmd));
                 int indexes = SchemaCreator.runParallel(script, EnumSet.of(Step.INDEXES), parallel, () -> Databases.target(cmd));
-                int fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
-                fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
+                int fks = 0;
+                if (!live) { // a live migration adds them at the cutover (see stream)
+                    fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+                    fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
+                }
                 step(out, "keys, indexes and foreign keys", keys + indexes + fks);
                 step(out, "sequence owners, comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));
@@ -176,7 +207,54 @@ final class MigrateCommand implements Callable<Integer> {
             err.flush();
             return Main.FAILED;
         }
-        return Main.OK;
+        return live ? stream(cmd, s, slot, publication, out) : Main.OK;
+    }
+
+    /**
+     * Streams the source's changes from the slot until the cutover marker has been applied, then
+     * sets the sequences, answers `cutover`, and drops the slot and the publication.
+     */
+    private int stream(LoadCommand cmd, Session s, String slot, String publication, PrintWriter out) {
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication)) {
+            stream.start();
+            out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
+                    + " `citus-migrate cutover " + file + "`");
+            out.flush();
+            long lastReport = System.currentTimeMillis();
+            while (!stream.awaitCutover(1000)) {
+                if (System.currentTimeMillis() - lastReport >= 10_000) {
+                    lastReport = System.currentTimeMillis();
+                    out.println("streaming: " + stream.applied() + " row changes applied");
+                    out.flush();
+                }
+            }
+            try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+                int n = cmd.options().flag(Option.RESET_SEQUENCES) ? SequenceReset.run(s.catalog(), s.plan(), source, target).size() : 0;
+                // Foreign keys: a batch of the stream may hold a child's change before its parent's,
+                // so they come now. NOT VALID is instant and checks every new write; validating
+                // the rows already there does not block writes and runs after the cutover.
+                List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
+                int fks = new SchemaCreator(target, line -> { }).run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+                CutoverTable.done(target, slot, stream.applied());
+                stream.close(); // releases the slot before it is dropped
+                LiveSource.drop(source, slot, publication);
+                out.println("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks
+                        + " foreign keys added; slot " + slot + " and publication " + publication + " dropped. The target is ready:"
+                        + " point the application at it.");
+                out.flush();
+                long t = System.nanoTime();
+                int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX),
+                        () -> Databases.target(cmd));
+                out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, secs(t));
+                out.flush();
+            } catch (SQLException e) {
+                throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+            }
+            return Main.OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on");
+        }
     }
 
     private static <T> T join(CompletableFuture<T> f) {

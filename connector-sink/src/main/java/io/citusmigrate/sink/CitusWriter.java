@@ -51,7 +51,6 @@ public final class CitusWriter {
     private static final class Pending {
         ChangeEvent last;
         boolean insertOnly = true;
-        Struct firstBefore;
     }
 
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics)
@@ -98,7 +97,6 @@ public final class CitusWriter {
         Pending p = b.get(e.key());
         if (p == null) {
             p = new Pending();
-            p.firstBefore = e.before();
             b.put(e.key(), p);
             size++;
         }
@@ -237,11 +235,9 @@ public final class CitusWriter {
                     current.put(e.getKey(), PgText.format(img.get(dist), img.schema().field(dist).schema(), t.type(dist)));
                     continue;
                 }
+                // Not from the before image: under the default replica identity it carries the key
+                // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
                 String known = rowTenants.get(rowKey(r, e.getKey()));
-                Struct before = e.getValue().firstBefore;
-                if (known == null && before != null && before.schema().field(dist) != null && before.get(dist) != null) {
-                    known = PgText.format(before.get(dist), before.schema().field(dist).schema(), t.type(dist));
-                }
                 if (known != null) current.put(e.getKey(), known);
                 else ask.add(e.getKey());
             }

@@ -35,7 +35,7 @@ public enum Option {
     SNAPSHOT_ONLY(Kind.FLAG, false, true),
     SNAPSHOT_METHOD(Kind.STRING, "copy", true),
     SLOT_NAME(Kind.STRING, null, true),
-    PUBLICATION_NAME(Kind.STRING, null, false),
+    PUBLICATION_NAME(Kind.STRING, null, true),
     ON_ORPHAN_ROWS(Kind.CHOICE, "stop", true),
     REJECT_DIRECTORY(Kind.STRING, null, true);
 

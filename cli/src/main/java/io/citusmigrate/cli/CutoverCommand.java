@@ -1,0 +1,72 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.load.LoadCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code citus-migrate cutover FILE}: ends a live migration. Run it once writes to the source
+ * have stopped: it writes a marker into the source's WAL and waits until the running
+ * {@code migrate} has applied everything up to it and set the sequences.
+ */
+@Command(name = "cutover", mixinStandardHelpOptions = true,
+        description = "Ends a live migration: once writes to the source have stopped, waits until the running `migrate` has applied every change and set the sequences.")
+final class CutoverCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "the command file the live migration runs with")
+    Path file;
+
+    @CommandLine.Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for the migration to catch up (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LoadCommand cmd = Session.load(file, err);
+        String slot = MigrateCommand.slotName(cmd);
+        long t0 = System.nanoTime();
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            if (!LiveSource.slotExists(source, slot)) {
+                throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
+            }
+            CutoverTable.request(target, slot);
+            String lsn = LiveSource.emitMarker(source, slot);
+            out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
+            out.flush();
+            long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+            while (System.currentTimeMillis() < deadline) {
+                Long changes = CutoverTable.doneChanges(target, slot);
+                if (changes != null) {
+                    out.printf("cutover done in %.1f s: every change before the marker is on the target (%d row changes streamed"
+                            + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, changes);
+                    out.flush();
+                    return Main.OK;
+                }
+                Thread.sleep(200);
+            }
+        } catch (SQLException e) {
+            throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+        }
+        err.println("the migration did not reach the cutover marker within " + timeoutSeconds
+                + " s: is `citus-migrate migrate` still running? (it says how far it is)");
+        err.flush();
+        return Main.FAILED;
+    }
+}

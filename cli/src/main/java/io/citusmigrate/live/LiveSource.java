@@ -1,0 +1,71 @@
+package io.citusmigrate.live;
+
+import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.plan.Plan;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.stream.Collectors;
+
+/** The source side of a live migration: its publication, its slot, and the cutover marker. */
+public final class LiveSource {
+    private LiveSource() {}
+
+    /** The default publication name: the slot's. */
+    public static String publicationName(String given, String slot) {
+        return given != null ? given : slot;
+    }
+
+    public static boolean slotExists(Connection c, String slot) throws SQLException {
+        return exists(c, "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?", slot);
+    }
+
+    /**
+     * The publication must exist before the slot: pgoutput reads it as of each change, so changes
+     * made before it was created would not be sent. Partitions are published through their root.
+     */
+    public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
+        if (exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name)) return;
+        String tables = LiveStream.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
+        }
+    }
+
+    /** After the cutover: the slot would otherwise keep WAL on the source forever. */
+    public static void drop(Connection c, String slot, String publication) throws SQLException {
+        if (slotExists(c, slot)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_drop_replication_slot(?)")) {
+                ps.setString(1, slot);
+                ps.execute();
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
+        }
+    }
+
+    /** Writes the cutover marker into the source's WAL, after everything committed before it. */
+    public static String emitMarker(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_logical_emit_message(true, ?, ?)::text")) {
+            ps.setString(1, LiveStream.MARKER_PREFIX);
+            ps.setString(2, LiveStream.marker(slot));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}

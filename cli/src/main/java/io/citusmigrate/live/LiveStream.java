@@ -1,0 +1,229 @@
+package io.citusmigrate.live;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.sink.CitusSinkTask;
+import io.citusmigrate.sink.TableRule;
+import io.citusmigrate.sink.TableRules;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * The streaming half of a live migration, in this process and without a broker: Debezium's
+ * embedded engine reads the replication slot the bulk load's snapshot came from (so streaming
+ * starts exactly where the snapshot ends) and hands each batch to the Citus sink task. A batch
+ * is marked processed only after the task has written it, so the slot's confirmed position
+ * never passes what is on the target; after a restart the events after it are applied again,
+ * which changes nothing (every write sets a row to its image or deletes it).
+ *
+ * <p>The cutover marker is a transactional logical decoding message with prefix
+ * {@link #MARKER_PREFIX} written on the source by {@code citus-migrate cutover}: once it has come
+ * through, everything committed on the source before it is on the target.
+ */
+public final class LiveStream implements AutoCloseable {
+    public static final String MARKER_PREFIX = "citus_migrate";
+    static final String TOPIC_PREFIX = "citus_migrate";
+
+    private final CitusSinkTask task = new CitusSinkTask();
+    private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "citus-migrate-stream");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch cutover = new CountDownLatch(1);
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong lastEventMillis = new AtomicLong();
+    private final Map<String, Long> offsets = new HashMap<>();
+    private final String marker;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    public LiveStream(LoadCommand cmd, Plan plan, String slot, String publication) {
+        this.marker = marker(slot);
+        Map<String, String> sink = new HashMap<>();
+        sink.put("connection.url", cmd.target().jdbcUrl());
+        sink.put("connection.user", cmd.target().user());
+        if (cmd.target().password() != null) sink.put("connection.password", cmd.target().password());
+        sink.put("source.connection.url", cmd.source().jdbcUrl());
+        sink.put("source.connection.user", cmd.source().user());
+        if (cmd.source().password() != null) sink.put("source.connection.password", cmd.source().password());
+        sink.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+        // positions are this run's own: a restarted run starts over from the slot, not from them
+        sink.put("sink.name", "live-" + slot + "-" + System.currentTimeMillis());
+        task.start(sink);
+
+        Properties p = new Properties();
+        p.setProperty("name", "citus-migrate-" + slot);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("database.hostname", cmd.source().host());
+        p.setProperty("database.port", String.valueOf(cmd.source().port()));
+        p.setProperty("database.user", cmd.source().user());
+        if (cmd.source().password() != null) p.setProperty("database.password", cmd.source().password());
+        p.setProperty("database.dbname", cmd.source().database());
+        p.setProperty("topic.prefix", TOPIC_PREFIX);
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", slot);
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("publication.name", publication);
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("snapshot.mode", "no_data"); // the bulk load took the snapshot from this slot
+        p.setProperty("table.include.list", plan.tables().stream().filter(t -> !t.isPartition())
+                .map(t -> java.util.regex.Pattern.quote(t.source().name().schema() + "." + t.source().name().name()))
+                .collect(Collectors.joining(",")));
+        p.setProperty("message.prefix.include.list", MARKER_PREFIX);
+        // the settings the sink needs for type fidelity (README: Debezium source settings)
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("converters", "citus");
+        p.setProperty("citus.type", "io.citusmigrate.debezium.FidelityConverter");
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        started.countDown();
+                    }
+                })
+                .using((success, message, error) -> {
+                    if (!success) failure.compareAndSet(null, message + (error == null ? "" : ": " + rootMessage(error)));
+                    started.countDown();
+                    ended.countDown();
+                })
+                .notifying(this::handle)
+                .build();
+    }
+
+    /** The marker's content for a slot: a cutover of another migration on the same source is not ours. */
+    public static String marker(String slot) {
+        return "cutover " + slot;
+    }
+
+    /** Starts streaming; returns once Debezium's task runs (or fails). */
+    public void start() throws InterruptedException {
+        runner.execute(engine);
+        if (!started.await(120, TimeUnit.SECONDS)) throw new UserError("the change stream did not start within 120 s");
+        throwIfFailed();
+    }
+
+    private void handle(List<RecordChangeEvent<SourceRecord>> records,
+                        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        List<SinkRecord> batch = new ArrayList<>();
+        boolean sawMarker = false;
+        for (RecordChangeEvent<SourceRecord> e : records) {
+            SourceRecord r = e.record();
+            if (r.topic().equals(TOPIC_PREFIX + ".message")) {
+                sawMarker |= isMarker(r);
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
+                long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
+                batch.add(new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
+                        TimestampType.CREATE_TIME));
+            }
+        }
+        task.put(batch);
+        Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
+        offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
+        task.preCommit(all); // written and committed on the target: now Debezium may confirm them to the slot
+        for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
+        committer.markBatchFinished();
+        applied.addAndGet(batch.size());
+        if (!batch.isEmpty()) lastEventMillis.set(System.currentTimeMillis());
+        if (sawMarker) cutover.countDown();
+    }
+
+    private boolean isMarker(SourceRecord r) {
+        if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return false;
+        Struct m = v.getStruct("message");
+        if (m == null || !MARKER_PREFIX.equals(m.getString("prefix"))) return false;
+        Object content = m.get("content");
+        String text = content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
+                : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content);
+        return marker.equals(text);
+    }
+
+    /** Waits until the cutover marker has been applied; false on timeout. A failed stream throws. */
+    public boolean awaitCutover(long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            throwIfFailed();
+            if (cutover.await(Math.min(500, Math.max(1, deadline - System.currentTimeMillis())), TimeUnit.MILLISECONDS)) return true;
+        }
+        throwIfFailed();
+        return false;
+    }
+
+    /** Row changes applied to the target so far. */
+    public long applied() {
+        return applied.get();
+    }
+
+    /** When the last row change was applied (0: none yet). */
+    public long lastEventMillis() {
+        return lastEventMillis.get();
+    }
+
+    private void throwIfFailed() {
+        String f = failure.get();
+        if (f == null && ended.getCount() == 0 && cutover.getCount() > 0) f = "the change stream stopped";
+        if (f != null) throw new UserError("streaming changes failed: " + f);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        try {
+            engine.close();
+        } catch (Exception e) {
+            // closing after a failure: the failure is what is reported
+        }
+        runner.shutdown();
+        try {
+            runner.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        task.stop();
+    }
+
+    /** Tables whose source rows stream: partitions come through their root (publish_via_partition_root). */
+    static List<TablePlan> streamed(Plan plan) {
+        return plan.tables().stream().filter(t -> !t.isPartition()).toList();
+    }
+}

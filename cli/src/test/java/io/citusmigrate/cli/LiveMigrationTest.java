@@ -1,0 +1,187 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A live migration through the command line: the bulk load from a persistent slot's snapshot,
+ * changes made during the load and while streaming, the cutover, then `verify`.
+ */
+class LiveMigrationTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(StringWriter out, String... args) {
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void changesDuringTheLoadAndAfterItAllArriveAndTheCutoverEndsIt() throws Exception {
+        String db = pg.createDatabase("live");
+        pg.exec(db, """
+                create table companies (id bigserial primary key, name text not null);
+                create table campaigns (id bigserial primary key, company_id bigint not null references companies, name text);
+                create table ads (id bigserial primary key, campaign_id bigint not null references campaigns, body text, bits varbit(8), day date);
+                insert into companies (name) select 'c' || g from generate_series(1, 20) g;
+                insert into campaigns (company_id, name) select g % 20 + 1, 'k' || g from generate_series(1, 200) g;
+                insert into ads (campaign_id, body, bits, day) select g % 200 + 1, 'ad ' || g, B'0011', date '2024-01-01' + g
+                  from generate_series(1, 20000) g;
+                """);
+        String schema = citus.newSchema("live");
+        Path file = dir.resolve("live.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, slot name = 'cm_live_test'
+                  alter schema 'public' rename to '%s'
+                  distribute companies using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+
+        StringWriter migrateOut = new StringWriter();
+        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> run(migrateOut, "migrate", file.toString()));
+        // as soon as the slot exists, while the bulk load runs: these rows are not in its snapshot
+        waitFor(() -> !pg.rows(db, "select 1 from pg_replication_slots where slot_name = 'cm_live_test'").isEmpty(), migrate);
+        pg.exec(db, """
+                insert into companies (name) values ('during');
+                insert into campaigns (company_id, name) select id, 'during' from companies where name = 'during';
+                insert into ads (campaign_id, body, bits, day) select id, 'during', B'0001', '0044-03-15 BC' from campaigns where name = 'during';
+                update ads set body = 'changed during the load' where id = 7;
+                delete from ads where id = 8;
+                """);
+        waitFor(() -> migrateOut.toString().contains("streaming changes from slot cm_live_test"), migrate);
+        pg.exec(db, """
+                insert into ads (campaign_id, body) select campaign_id, 'streamed' from ads where id between 100 and 199;
+                update ads set body = body || ' (edited)', bits = B'00000001' where id between 200 and 299;
+                delete from ads where id between 300 and 349;
+                update campaigns set name = 'renamed' where id = 5;
+                """);
+        // one transaction: children go before their parent (and some move to another parent)
+        pg.exec(db, """
+                update ads set campaign_id = 26 where campaign_id = 6 and id % 2 = 0;
+                delete from ads where campaign_id = 6;
+                delete from campaigns where id = 6;
+                """);
+
+        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + migrateOut);
+        assertTrue(cutover.out().contains("cutover done in "), cutover.out());
+        Run m = migrate.get(120, TimeUnit.SECONDS);
+        assertEquals(0, m.code(), m.out() + m.err());
+        assertTrue(m.out().contains("cutover: "), m.out());
+
+        // the target equals the source, back-filled tenant keys included
+        Run verify = run(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(pg.rows(db, "select count(*), count(*) filter (where body like '%(edited)'), count(*) filter (where day < '0001-01-01')"
+                + " from ads"), citus.rows("select count(*), count(*) filter (where body like '%(edited)'),"
+                + " count(*) filter (where day < '0001-01-01') from " + schema + ".ads"));
+        assertEquals(List.of("changed during the load|0"), citus.rows("select (select body from " + schema + ".ads where id = 7),"
+                + " (select count(*) from " + schema + ".ads where id = 8)"));
+        // sequences were set at the cutover: the next id on the target is past the source's rows
+        assertEquals(pg.rows(db, "select last_value from ads_id_seq"), citus.rows("select last_value from " + schema + ".ads_id_seq"));
+        assertEquals(List.of("2"), citus.rows("select count(*) from pg_constraint where contype = 'f' and convalidated"
+                + " and connamespace = '" + schema + "'::regnamespace"), "the foreign keys are there, validated");
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "the slot is dropped");
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"), "the publication is dropped");
+    }
+
+    @Test
+    void anInterruptedMigrationResumesFromItsSlotWithoutLossOrDoubles() throws Exception {
+        String db = pg.createDatabase("resume");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, n int not null);
+                insert into tenant select generate_series(1, 5);
+                insert into item (tenant_id, n) select g % 5 + 1, 0 from generate_series(1, 1000) g;
+                """);
+        String schema = citus.newSchema("resume");
+        Path file = dir.resolve("resume.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_resume_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        StringWriter first = new StringWriter();
+        Run[] result = new Run[1];
+        Thread t = new Thread(() -> result[0] = run(first, "migrate", file.toString()));
+        t.start();
+        waitFor(() -> first.toString().contains("streaming changes from slot"), t);
+        pg.exec(db, "update item set n = n + 1 where id <= 500; insert into item (tenant_id, n) select 1, 7 from generate_series(1, 100)");
+        Thread.sleep(1500); // some of it applied and confirmed, maybe not all
+        t.interrupt();
+        t.join(60_000);
+        assertEquals(1, result[0].code(), result[0].err());
+        assertTrue(result[0].err().contains("--resume"), result[0].err());
+
+        // written while nothing streams: the slot keeps it
+        pg.exec(db, "update item set n = n + 10 where id > 900; delete from item where id between 10 and 19");
+        StringWriter second = new StringWriter();
+        Thread r = new Thread(() -> result[0] = run(second, "migrate", file.toString(), "--resume"));
+        r.start();
+        waitFor(() -> second.toString().contains("streaming changes from slot"), r);
+        pg.exec(db, "update item set n = n * 2 where tenant_id = 3");
+        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
+        r.join(60_000);
+        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        Run verify = run(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
+    }
+
+    private static void waitFor(Check c, Thread t) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!c.ok()) {
+            if (!t.isAlive()) throw new AssertionError("migrate ended");
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
+            Thread.sleep(50);
+        }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(Check c, CompletableFuture<Run> migrate) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!c.ok()) {
+            if (migrate.isDone()) throw new AssertionError("migrate ended: " + migrate.get());
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
+            Thread.sleep(50);
+        }
+    }
+}
