@@ -221,6 +221,7 @@ public final class CitusWriter {
             }
         }
         if (!unresolved.isEmpty()) return;
+        restoreTimeZones(t, rows);
 
         // where rows that may already exist live now: their current tenant key
         Map<List<Object>, String> current = new HashMap<>();
@@ -327,13 +328,22 @@ public final class CitusWriter {
 
     /** One query per batch: where each row lives now (multi-shard on Citus, by key). */
     private Map<List<Object>, String> currentTenants(TargetTable t, List<List<Object>> keys) throws SQLException {
-        TableRule r = t.rule();
+        metrics.lookupQueries.incrementAndGet();
         Map<List<Object>, String> out = new HashMap<>();
+        byKey(target, t.rule().target(), t, keys, List.of(t.rule().distributionColumn())).forEach((k, v) -> out.put(k, v[0]));
+        return out;
+    }
+
+    /** One query: the given columns, as text, of the rows with these keys in {@code table} of {@code conn}. */
+    private Map<List<Object>, String[]> byKey(Connection conn, String table, TargetTable t, List<List<Object>> keys, List<String> cols)
+            throws SQLException {
+        TableRule r = t.rule();
+        Map<List<Object>, String[]> out = new HashMap<>();
         Map<String, List<Object>> byText = new HashMap<>();
         StringBuilder sql = new StringBuilder("SELECT ");
         for (String k : r.key()) sql.append(Sql.ident(k)).append("::text, ");
-        sql.append(Sql.ident(r.distributionColumn())).append("::text FROM ").append(r.target()).append(" WHERE (")
-                .append(Sql.idents(r.key())).append(") IN (");
+        sql.append(cols.stream().map(c -> Sql.ident(c) + "::text").collect(java.util.stream.Collectors.joining(", ")))
+                .append(" FROM ").append(table).append(" WHERE (").append(Sql.idents(r.key())).append(") IN (");
         Map<List<Object>, Pending> rows = buffers.get(r.source());
         List<String[]> params = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
@@ -351,8 +361,7 @@ public final class CitusWriter {
             byText.put(String.join("\u0001", vals), keys.get(i));
         }
         sql.append(')');
-        metrics.lookupQueries.incrementAndGet();
-        try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
             int n = 1;
             for (String[] vals : params) for (String v : vals) ps.setString(n++, v);
             try (ResultSet rs = ps.executeQuery()) {
@@ -360,11 +369,43 @@ public final class CitusWriter {
                     String[] k = new String[r.key().size()];
                     for (int i = 0; i < k.length; i++) k[i] = rs.getString(i + 1);
                     List<Object> key = byText.get(String.join("\u0001", k));
-                    if (key != null) out.put(key, rs.getString(k.length + 1));
+                    String[] v = new String[cols.size()];
+                    for (int i = 0; i < v.length; i++) v[i] = rs.getString(k.length + 1 + i);
+                    if (key != null) out.put(key, v);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * Debezium parses a timetz into UTC before any converter sees it: its offset is lost. With
+     * the source at hand, the offset comes back from the row as the source holds it now, one
+     * query per batch per table that has such columns. A row changed again since gets the later
+     * value, which its own event writes again: the end state is the source's. A row gone since
+     * keeps Debezium's value (the same instant) until its delete arrives.
+     */
+    private void restoreTimeZones(TargetTable t, Map<List<Object>, Pending> rows) throws SQLException {
+        List<String> cols = t.timetzColumns();
+        if (source == null || cols.isEmpty()) return;
+        List<List<Object>> keys = rows.entrySet().stream().filter(e -> e.getValue().last.after() != null).map(Map.Entry::getKey).toList();
+        if (keys.isEmpty()) return;
+        String src = t.rule().source();
+        int dot = src.indexOf('.');
+        metrics.sourceLookups.incrementAndGet();
+        Map<List<Object>, String[]> now = byKey(source, Sql.ident(src.substring(0, dot)) + "." + Sql.ident(src.substring(dot + 1)), t, keys, cols);
+        if (!source.getAutoCommit()) source.commit();
+        for (List<Object> k : keys) {
+            String[] v = now.get(k);
+            if (v == null) continue;
+            Struct a = rows.get(k).last.after();
+            for (int i = 0; i < cols.size(); i++) {
+                org.apache.kafka.connect.data.Field f = a.schema().field(cols.get(i));
+                if (f == null || f.schema().type() != org.apache.kafka.connect.data.Schema.Type.STRING || v[i] == null) continue;
+                if (a.get(f) == null || PgText.isUnavailable(a.get(f))) continue;
+                a.put(f, v[i]);
+            }
+        }
     }
 
     private void delete(TargetTable t, List<List<Object>> keys, Map<List<Object>, String> current) throws SQLException {

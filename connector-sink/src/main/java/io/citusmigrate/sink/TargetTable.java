@@ -38,4 +38,10 @@ record TargetTable(TableRule rule, Map<String, String> types, java.util.List<Str
     String type(String column) {
         return types.get(column);
     }
+
+    /** Columns of type time with time zone (any precision): Debezium loses their offset. */
+    java.util.List<String> timetzColumns() {
+        return types.entrySet().stream().filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone"))
+                .map(java.util.Map.Entry::getKey).sorted().toList();
+    }
 }

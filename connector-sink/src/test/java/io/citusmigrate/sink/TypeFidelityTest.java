@@ -72,6 +72,8 @@ class TypeFidelityTest {
         String schema = citus.newSchema("types");
         Plan plan = TargetSchema.create(pg, db, citus, schema, "distribute tenant using id;");
         Map<String, String> props = TargetSchema.sinkProps(citus, plan, schema);
+        props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + db);
+        props.put("source.connection.password", "postgres");
         CitusSinkTask task = new CitusSinkTask();
         task.start(props);
         try (DebeziumCapture dbz = new DebeziumCapture(pg, db, "types_slot", "public.tenant,public.types")) {
@@ -96,14 +98,9 @@ class TypeFidelityTest {
         for (int i = 0; i < source.size(); i++) {
             if (!source.get(i).equals(target.get(i))) diffs.add("source " + source.get(i) + " / target " + target.get(i));
         }
-        // With the source settings and FidelityConverter (bit varying, BC dates in the snapshot),
-        // everything is equal by its text but timetz: Debezium parses pgoutput's text into a UTC
-        // time before any converter sees it, so the same instant arrives with offset +00.
-        assertEquals(List.of(
-                "source row 1 ttz=13:14:15.5+05:30 / target row 1 ttz=07:44:15.5+00",
-                "source row 11 ttz=13:14:15.5+05:30 / target row 11 ttz=07:44:15.5+00",
-                "source row 12 ttz=23:59:59.999999-12 / target row 12 ttz=11:59:59.999999+00",
-                "source row 2 ttz=23:59:59.999999-12 / target row 2 ttz=11:59:59.999999+00"), diffs);
+        // With the source settings, FidelityConverter (bit varying, BC dates in the snapshot) and the
+        // source at hand (timetz's offset, which Debezium drops, read back), every value is equal by its text.
+        assertEquals(List.of(), diffs);
     }
 
     private static List<String> rows(Connection c, String schema) throws SQLException {
