@@ -246,6 +246,7 @@ public final class CitusWriter {
         }
 
         List<List<Object>> deletes = new ArrayList<>();
+        List<List<Object>> moves = new ArrayList<>();
         List<Pending> inserts = new ArrayList<>();
         List<Pending> upserts = new ArrayList<>();
         for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
@@ -258,9 +259,8 @@ public final class CitusWriter {
             String next = tenant.get(e.getKey());
             if (dist != null && now != null && !now.equals(next)) {
                 if (r.hasChildren()) {
-                    throw new org.apache.kafka.connect.errors.ConnectException("row " + e.getKey() + " of " + r.source() + " moves from tenant "
-                            + now + " to " + next + ", and tables below it take their tenant key from it: their rows would stay with"
-                            + " the old tenant. Stopping rather than leaving them inconsistent; move the tenant's rows by hand.");
+                    moves.add(e.getKey()); // its descendants move with it, below
+                    continue;
                 }
                 deletes.add(e.getKey()); // Citus cannot change the distribution column in place
                 inserts.add(p);
@@ -273,6 +273,9 @@ public final class CitusWriter {
         if (!deletes.isEmpty()) delete(t, deletes, current);
         if (!inserts.isEmpty()) copyOrUpsert(t, inserts, tenant);
         if (!upserts.isEmpty()) upsert(t, upserts, tenant);
+        for (List<Object> k : moves) moveWithDescendants(t, rows.get(k), k, current.get(k), tenant.get(k), tenant, current);
+        SinkMetrics.add(metrics.deleted, r.source(), moves.size());
+        SinkMetrics.add(metrics.inserted, r.source(), moves.size());
         SinkMetrics.add(metrics.deleted, r.source(), deletes.size());
         SinkMetrics.add(metrics.inserted, r.source(), inserts.size());
         SinkMetrics.add(metrics.upserted, r.source(), upserts.size());
@@ -295,6 +298,86 @@ public final class CitusWriter {
                 for (String c : child.parent().parentColumns()) k.add(PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
                 resolver.remember(r.target(), k, ten);
             }
+        }
+    }
+
+    /**
+     * A row that tables below take their tenant key from moves to another tenant: Citus cannot
+     * change a distribution column in place, so the row is written under the new tenant, then
+     * its descendants, level by level, then the old rows are deleted, deepest first. Foreign keys
+     * (tenant key, key) -> (tenant key, id) hold at every step.
+     */
+    private void moveWithDescendants(TargetTable t, Pending p, List<Object> key, String from, String to,
+                                     Map<List<Object>, String> tenant, Map<List<Object>, String> current) throws SQLException {
+        copyOrUpsert(t, List.of(p), tenant);
+        Struct a = p.last.after();
+        Map<String, String> row = new HashMap<>();
+        for (String c : t.types().keySet()) {
+            if (a.schema().field(c) != null) row.put(c, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+        }
+        moveChildren(t, List.of(row), from, to);
+        delete(t, List.of(key), current);
+        rowTenants.clear(); // rows below it live under another tenant now
+    }
+
+    private void moveChildren(TargetTable parent, List<Map<String, String>> parents, String from, String to) throws SQLException {
+        TableRule pr = parent.rule();
+        for (TableRule child : rules.values()) {
+            TableRule.Hop hop = child.parent();
+            if (hop == null || !hop.parentSchema().equals(pr.targetSchema()) || !hop.parentTable().equals(pr.targetTable())) continue;
+            TargetTable ct = tables.get(child.source());
+            String dist = child.distributionColumn();
+            List<String> cols = new ArrayList<>(ct.types().keySet());
+            // the child's rows under the old tenant whose foreign key points at a moved parent
+            StringBuilder where = new StringBuilder(" WHERE " + Sql.ident(dist) + " = ?::" + ct.type(dist) + " AND ("
+                    + Sql.idents(hop.columns()) + ") IN (");
+            List<String> params = new ArrayList<>();
+            params.add(from);
+            for (int i = 0; i < parents.size(); i++) {
+                where.append(i > 0 ? ", " : "").append('(');
+                for (int j = 0; j < hop.columns().size(); j++) {
+                    where.append(j > 0 ? ", " : "").append("?::").append(ct.type(hop.columns().get(j)));
+                    params.add(parents.get(i).get(hop.parentColumns().get(j)));
+                }
+                where.append(')');
+            }
+            where.append(')');
+            List<Map<String, String>> moved = new ArrayList<>();
+            try (PreparedStatement ps = target.prepareStatement("SELECT " + cols.stream().map(c -> Sql.ident(c) + "::text")
+                    .collect(java.util.stream.Collectors.joining(", ")) + " FROM " + child.target() + where)) {
+                for (int i = 0; i < params.size(); i++) ps.setString(i + 1, params.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, String> r = new HashMap<>();
+                        for (int i = 0; i < cols.size(); i++) r.put(cols.get(i), rs.getString(i + 1));
+                        moved.add(r);
+                    }
+                }
+            }
+            if (moved.isEmpty()) continue;
+            String insert = "INSERT INTO " + child.target() + " (" + Sql.idents(cols) + ") VALUES ("
+                    + cols.stream().map(c -> "?::" + ct.type(c)).collect(java.util.stream.Collectors.joining(", ")) + ")";
+            try (PreparedStatement ps = target.prepareStatement(insert)) {
+                for (Map<String, String> r : moved) {
+                    for (int i = 0; i < cols.size(); i++) ps.setString(i + 1, cols.get(i).equals(dist) ? to : r.get(cols.get(i)));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            for (Map<String, String> r : moved) r.put(dist, to);
+            // lookups through these rows must find the new tenant
+            for (TableRule grandchild : rules.values()) {
+                TableRule.Hop g = grandchild.parent();
+                if (g == null || !g.parentSchema().equals(child.targetSchema()) || !g.parentTable().equals(child.targetTable())) continue;
+                for (Map<String, String> r : moved) resolver.remember(child.target(), g.parentColumns().stream().map(r::get).toList(), to);
+            }
+            moveChildren(ct, moved, from, to);
+            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + child.target() + where)) {
+                for (int i = 0; i < params.size(); i++) ps.setString(i + 1, params.get(i));
+                ps.executeUpdate();
+            }
+            SinkMetrics.add(metrics.inserted, child.source(), moved.size());
+            SinkMetrics.add(metrics.deleted, child.source(), moved.size());
         }
     }
 
