@@ -29,7 +29,7 @@ public final class LiveSource {
      */
     public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
         if (exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name)) return;
-        String tables = LiveStream.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
+        String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
         try (Statement s = c.createStatement()) {
             s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
         }

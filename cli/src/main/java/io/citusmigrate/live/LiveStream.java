@@ -3,10 +3,7 @@ package io.citusmigrate.live;
 import io.citusmigrate.UserError;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;
-import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.sink.CitusSinkTask;
-import io.citusmigrate.sink.TableRule;
-import io.citusmigrate.sink.TableRules;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -30,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 /**
  * The streaming half of a live migration, in this process and without a broker: Debezium's
@@ -67,48 +63,20 @@ public final class LiveStream implements AutoCloseable {
 
     public LiveStream(LoadCommand cmd, Plan plan, String slot, String publication) {
         this.marker = marker(slot);
-        Map<String, String> sink = new HashMap<>();
-        sink.put("connection.url", cmd.target().jdbcUrl());
-        sink.put("connection.user", cmd.target().user());
-        if (cmd.target().password() != null) sink.put("connection.password", cmd.target().password());
-        sink.put("source.connection.url", cmd.source().jdbcUrl());
-        sink.put("source.connection.user", cmd.source().user());
-        if (cmd.source().password() != null) sink.put("source.connection.password", cmd.source().password());
-        sink.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
         // positions are this run's own: a restarted run starts over from the slot, not from them
-        sink.put("sink.name", "live-" + slot + "-" + System.currentTimeMillis());
+        Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, "live-" + slot + "-" + System.currentTimeMillis(),
+                ConnectorConfigs.Passwords.INLINE);
         task.start(sink);
 
         Properties p = new Properties();
+        p.putAll(ConnectorConfigs.source(cmd, plan, TOPIC_PREFIX, slot, publication, "no_data", ConnectorConfigs.Passwords.INLINE));
         p.setProperty("name", "citus-migrate-" + slot);
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.setProperty("offset.flush.interval.ms", "1000");
-        p.setProperty("database.hostname", cmd.source().host());
-        p.setProperty("database.port", String.valueOf(cmd.source().port()));
-        p.setProperty("database.user", cmd.source().user());
-        if (cmd.source().password() != null) p.setProperty("database.password", cmd.source().password());
-        p.setProperty("database.dbname", cmd.source().database());
-        p.setProperty("topic.prefix", TOPIC_PREFIX);
-        p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", slot);
         p.setProperty("slot.drop.on.stop", "false");
-        p.setProperty("publication.name", publication);
+        // this process created the publication before the slot (see LiveSource); the bulk load took the snapshot
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("snapshot.mode", "no_data"); // the bulk load took the snapshot from this slot
-        p.setProperty("table.include.list", plan.tables().stream().filter(t -> !t.isPartition())
-                .map(t -> java.util.regex.Pattern.quote(t.source().name().schema() + "." + t.source().name().name()))
-                .collect(Collectors.joining(",")));
         p.setProperty("message.prefix.include.list", MARKER_PREFIX);
-        // the settings the sink needs for type fidelity (README: Debezium source settings)
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
-        p.setProperty("interval.handling.mode", "string");
-        p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("hstore.handling.mode", "map");
-        p.setProperty("include.unknown.datatypes", "true");
-        p.setProperty("converters", "citus");
-        p.setProperty("citus.type", "io.citusmigrate.debezium.FidelityConverter");
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -222,8 +190,4 @@ public final class LiveStream implements AutoCloseable {
         task.stop();
     }
 
-    /** Tables whose source rows stream: partitions come through their root (publish_via_partition_root). */
-    static List<TablePlan> streamed(Plan plan) {
-        return plan.tables().stream().filter(t -> !t.isPartition()).toList();
-    }
 }

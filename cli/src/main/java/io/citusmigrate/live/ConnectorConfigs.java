@@ -1,0 +1,102 @@
+package io.citusmigrate.live;
+
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.sink.TableRule;
+import io.citusmigrate.sink.TableRules;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The connector configs of a migration, in one place: Debezium's PostgreSQL source with the
+ * settings the sink needs for type fidelity, and the Citus sink. Used by the in-process live
+ * migration, `sink-config` and `deploy`.
+ */
+public final class ConnectorConfigs {
+    /** How passwords go into a config: as references the worker resolves, or as they are. */
+    public enum Passwords { ENV, INLINE }
+
+    public static final String SOURCE_PASSWORD_ENV = "CITUS_MIGRATE_SOURCE_PASSWORD";
+    public static final String TARGET_PASSWORD_ENV = "CITUS_MIGRATE_TARGET_PASSWORD";
+
+    private ConnectorConfigs() {}
+
+    /** Debezium source settings for fidelity (README: Debezium source settings). */
+    public static Map<String, String> fidelity() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("decimal.handling.mode", "string");
+        p.put("time.precision.mode", "adaptive_time_microseconds");
+        p.put("interval.handling.mode", "string");
+        p.put("binary.handling.mode", "bytes");
+        p.put("hstore.handling.mode", "map");
+        p.put("include.unknown.datatypes", "true");
+        p.put("converters", "citus");
+        p.put("citus.type", "io.citusmigrate.debezium.FidelityConverter");
+        return p;
+    }
+
+    /** Debezium's PostgreSQL connector on the plan's tables, streaming from {@code slot} through {@code publication}. */
+    public static Map<String, String> source(LoadCommand cmd, Plan plan, String topicPrefix, String slot, String publication,
+                                             String snapshotMode, Passwords passwords) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.put("tasks.max", "1");
+        p.put("database.hostname", cmd.source().host());
+        p.put("database.port", String.valueOf(cmd.source().port()));
+        p.put("database.user", cmd.source().user());
+        password(p, "database.password", cmd.source().password(), SOURCE_PASSWORD_ENV, passwords);
+        p.put("database.dbname", cmd.source().database());
+        p.put("topic.prefix", topicPrefix);
+        p.put("plugin.name", "pgoutput");
+        p.put("slot.name", slot);
+        p.put("publication.name", publication);
+        p.put("publication.autocreate.mode", "filtered");
+        p.put("snapshot.mode", snapshotMode);
+        p.put("table.include.list", streamed(plan).stream()
+                .map(t -> Pattern.quote(t.source().name().schema() + "." + t.source().name().name())).collect(Collectors.joining(",")));
+        p.putAll(fidelity());
+        return p;
+    }
+
+    /** The Citus sink for the plan's topics under {@code topicPrefix}. */
+    public static Map<String, String> sink(LoadCommand cmd, Plan plan, String topicPrefix, String sinkName, Passwords passwords) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", "io.citusmigrate.sink.CitusSinkConnector");
+        c.put("tasks.max", "1");
+        c.put("topics", streamed(plan).stream().map(t -> topicPrefix + "." + t.source().name().schema() + "." + t.source().name().name())
+                .collect(Collectors.joining(",")));
+        c.put("connection.url", cmd.target().jdbcUrl());
+        c.put("connection.user", cmd.target().user());
+        password(c, "connection.password", cmd.target().password(), TARGET_PASSWORD_ENV, passwords);
+        c.put("source.connection.url", cmd.source().jdbcUrl());
+        c.put("source.connection.user", cmd.source().user());
+        password(c, "source.connection.password", cmd.source().password(), SOURCE_PASSWORD_ENV, passwords);
+        c.put("sink.name", sinkName);
+        c.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+        return c;
+    }
+
+    /** Events travel through Kafka as JSON with their schemas, so the sink gets Debezium's logical types. */
+    public static Map<String, String> jsonWithSchemas() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        c.put("key.converter.schemas.enable", "true");
+        c.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        c.put("value.converter.schemas.enable", "true");
+        return c;
+    }
+
+    private static void password(Map<String, String> c, String key, String value, String env, Passwords passwords) {
+        if (passwords == Passwords.ENV) c.put(key, "${env:" + env + "}");
+        else if (value != null) c.put(key, value);
+    }
+
+    /** Tables whose rows stream: partitions come through their root (publish_via_partition_root). */
+    static java.util.List<TablePlan> streamed(Plan plan) {
+        return plan.tables().stream().filter(t -> !t.isPartition()).toList();
+    }
+}
