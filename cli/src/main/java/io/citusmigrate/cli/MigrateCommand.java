@@ -77,9 +77,10 @@ final class MigrateCommand implements Callable<Integer> {
         boolean bulk = !schemaOnly; // a live migration starts with the bulk load
         if (live && rehearsal) throw new UserError("--rehearsal is for `schema only` and `snapshot only` runs, not a live migration");
         if (resume && !live) throw new UserError("--resume is for a live migration (no `schema only`, no `snapshot only`)");
-        if (bulk && "debezium".equals(cmd.options().string(Option.SNAPSHOT_METHOD))) {
-            throw new UserError("snapshot method 'debezium' is not available yet: use snapshot method = 'copy'");
-        }
+        // the data: COPY from an exported snapshot, or Debezium's own snapshot through the sink
+        boolean viaDebezium = bulk && "debezium".equals(cmd.options().string(Option.SNAPSHOT_METHOD));
+        boolean copy = bulk && !viaDebezium;
+        if (viaDebezium && rehearsal) throw new UserError("--rehearsal copies with snapshot method 'copy' only");
         long t0 = System.nanoTime();
         Session s = Session.open(cmd);
         String slot = slotName(cmd);
@@ -92,12 +93,13 @@ final class MigrateCommand implements Callable<Integer> {
         }
         s.plan().warnings().forEach(w -> err.println(w));
         err.flush();
-        if (live) {
+        if (live || viaDebezium) {
             try (Connection source = Databases.connect("source", cmd.source())) {
                 boolean exists = LiveSource.slotExists(source, slot);
                 if (resume) {
                     if (!exists) throw new UserError("--resume: the source has no slot " + slot + " to stream from");
-                    return stream(cmd, s, slot, publication, out);
+                    // Debezium's snapshot starts over (an interrupted one is not resumed): writes are idempotent
+                    return stream(cmd, s, slot, publication, out, viaDebezium ? "initial" : "no_data");
                 }
                 if (exists) {
                     throw new UserError("the source already has the replication slot " + slot + ": a live migration is under way or"
@@ -119,7 +121,7 @@ final class MigrateCommand implements Callable<Integer> {
         List<Verifier.TableCheck> checks = List.of();
         try {
             BulkLoader.Prepared prep = null;
-            if (bulk) {
+            if (copy) {
                 long t = System.nanoTime();
                 // live: the slot stays, and streaming starts exactly where this snapshot ends
                 snapshot = SourceSnapshot.open(cmd.source(), slot, !live);
@@ -144,7 +146,7 @@ final class MigrateCommand implements Callable<Integer> {
                 for (LoadCommand.SqlBlock b : cmd.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
 
                 CompletableFuture<Map<String, Checksum>> sourceSums = null;
-                if (bulk) {
+                if (copy) {
                     t = System.nanoTime();
                     if (cmd.options().flag(Option.TRUNCATE)) truncate(s, creator);
                     results = loader.load(prep);
@@ -158,7 +160,7 @@ final class MigrateCommand implements Callable<Integer> {
                 int keys = SchemaCreator.runParallel(script, EnumSet.of(Step.KEYS), parallel, () -> Databases.target(cmd));
                 int indexes = SchemaCreator.runParallel(script, EnumSet.of(Step.INDEXES), parallel, () -> Databases.target(cmd));
                 int fks = 0;
-                if (!live) { // a live migration adds them at the cutover (see stream)
+                if (!live && !viaDebezium) { // a stream adds them after its snapshot or at the cutover (see stream)
                     fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
                     fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
                 }
@@ -166,7 +168,7 @@ final class MigrateCommand implements Callable<Integer> {
                 step(out, "sequence owners, comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));
 
-                if (bulk) {
+                if (copy) {
                     t = System.nanoTime();
                     try (Connection source = Databases.connect("source", cmd.source())) {
                         if (cmd.options().flag(Option.RESET_SEQUENCES)) {
@@ -190,7 +192,8 @@ final class MigrateCommand implements Callable<Integer> {
             if (snapshot != null) snapshot.close();
         }
 
-        if (bulk) {
+        if (viaDebezium && !live) return snapshotThroughDebezium(cmd, s, slot, publication, out, err, t0);
+        if (copy) {
             Summary.print(out, results, checks);
             stepSeconds.forEach((k, v) -> out.printf("  %-32s %8.1f s%n", k, v));
         }
@@ -198,7 +201,7 @@ final class MigrateCommand implements Callable<Integer> {
         long ref = s.plan().tables().stream().filter(t -> !t.isPartition() && t.kind() == TablePlan.Kind.REFERENCE).count();
         long local = s.plan().tables().stream().filter(t -> !t.isPartition() && t.kind() == TablePlan.Kind.LOCAL).count();
         out.printf("%s on %s: %d distributed, %d reference, %d local tables in %.1f s%n",
-                bulk ? "Bulk load " + (rehearsal ? "rehearsed" : "done") : "Schema " + (rehearsal ? "rehearsed" : "created"),
+                copy ? "Bulk load " + (rehearsal ? "rehearsed" : "done") : "Schema " + (rehearsal ? "rehearsed" : "created"),
                 cmd.target(), dist, ref, local, (System.nanoTime() - t0) / 1e9);
         out.flush();
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
@@ -207,15 +210,67 @@ final class MigrateCommand implements Callable<Integer> {
             err.flush();
             return Main.FAILED;
         }
-        return live ? stream(cmd, s, slot, publication, out) : Main.OK;
+        return live ? stream(cmd, s, slot, publication, out, viaDebezium ? "initial" : "no_data") : Main.OK;
+    }
+
+    /**
+     * `snapshot only` with `snapshot method = 'debezium'`: Debezium's snapshot of the plan's tables
+     * through the sink, then foreign keys, sequences and `verify`'s comparison (the source should
+     * be quiet: there is no exported snapshot to compare with).
+     */
+    private int snapshotThroughDebezium(LoadCommand cmd, Session s, String slot, String publication, PrintWriter out, PrintWriter err,
+                                        long t0) {
+        long rows;
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, "initial")) {
+            stream.start();
+            out.println("snapshot through Debezium (slot " + slot + ")");
+            out.flush();
+            // a marker right after the slot's start comes through once the whole snapshot has
+            try (Connection source = Databases.connect("source", cmd.source())) {
+                while (!LiveSource.slotExists(source, slot)) Thread.sleep(100);
+                LiveSource.emitMarker(source, slot);
+            } catch (SQLException e) {
+                throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+            }
+            long reported = System.currentTimeMillis();
+            while (!stream.awaitCutover(1000)) {
+                if (System.currentTimeMillis() - reported >= 10_000) {
+                    reported = System.currentTimeMillis();
+                    out.println("snapshot: " + stream.applied() + " rows written");
+                    out.flush();
+                }
+            }
+            rows = stream.applied();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted during Debezium's snapshot");
+        }
+        List<Verifier.TableCheck> checks;
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            LiveSource.drop(source, slot, publication);
+            List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
+            SchemaCreator creator = new SchemaCreator(target, x -> { });
+            int fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+            fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX),
+                    () -> Databases.target(cmd));
+            step(out, "foreign keys", fks);
+            if (cmd.options().flag(Option.RESET_SEQUENCES)) step(out, "sequences set to the source's values",
+                    SequenceReset.run(s.catalog(), s.plan(), source, target).size());
+            for (LoadCommand.SqlBlock b : cmd.afterLoad()) creator.execute("AFTER LOAD DO block at " + b.at(), b.sql());
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+        checks = VerifyCommand.compare(cmd, s);
+        out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%n", cmd.target(), rows, (System.nanoTime() - t0) / 1e9);
+        return VerifyCommand.report(out, err, checks);
     }
 
     /**
      * Streams the source's changes from the slot until the cutover marker has been applied, then
      * sets the sequences, answers `cutover`, and drops the slot and the publication.
      */
-    private int stream(LoadCommand cmd, Session s, String slot, String publication, PrintWriter out) {
-        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication)) {
+    private int stream(LoadCommand cmd, Session s, String slot, String publication, PrintWriter out, String snapshotMode) {
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, snapshotMode)) {
             stream.start();
             out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + file + "`");

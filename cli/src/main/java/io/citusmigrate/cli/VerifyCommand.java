@@ -38,16 +38,25 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
         Session s = Session.open(cmd);
-        List<Verifier.TableCheck> checks;
+        return report(out, err, compare(cmd, s));
+    }
+
+    /** Each table of the source, projected through the plan, against the target (one snapshot of the source). */
+    static List<Verifier.TableCheck> compare(LoadCommand cmd, Session s) {
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
             source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            checks = Verifier.verify(s.plan(), source, target);
+            List<Verifier.TableCheck> checks = Verifier.verify(s.plan(), source, target);
             source.commit();
+            return checks;
         } catch (SQLException e) {
             throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
         }
+    }
+
+    /** The table of results; every difference on stderr. Exit code: 0 when all agree. */
+    static int report(PrintWriter out, PrintWriter err, List<Verifier.TableCheck> checks) {
         int w = Math.max(5, checks.stream().mapToInt(c -> c.table().length()).max().orElse(5));
         String fmt = "%-" + w + "s  %12s  %12s  %s%n";
         out.printf(fmt, "TABLE", "SOURCE ROWS", "TARGET ROWS", "RESULT");

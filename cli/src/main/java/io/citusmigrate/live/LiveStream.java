@@ -61,7 +61,11 @@ public final class LiveStream implements AutoCloseable {
     private final String marker;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public LiveStream(LoadCommand cmd, Plan plan, String slot, String publication) {
+    /**
+     * {@code snapshotMode}: {@code no_data} when the bulk load took the snapshot from this slot,
+     * {@code initial} for Debezium's own snapshot, then streaming.
+     */
+    public LiveStream(LoadCommand cmd, Plan plan, String slot, String publication, String snapshotMode) {
         this.marker = marker(slot);
         // positions are this run's own: a restarted run starts over from the slot, not from them
         Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, "live-" + slot + "-" + System.currentTimeMillis(),
@@ -69,12 +73,12 @@ public final class LiveStream implements AutoCloseable {
         task.start(sink);
 
         Properties p = new Properties();
-        p.putAll(ConnectorConfigs.source(cmd, plan, TOPIC_PREFIX, slot, publication, "no_data", ConnectorConfigs.Passwords.INLINE));
+        p.putAll(ConnectorConfigs.source(cmd, plan, TOPIC_PREFIX, slot, publication, snapshotMode, ConnectorConfigs.Passwords.INLINE));
         p.setProperty("name", "citus-migrate-" + slot);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.setProperty("offset.flush.interval.ms", "1000");
         p.setProperty("slot.drop.on.stop", "false");
-        // this process created the publication before the slot (see LiveSource); the bulk load took the snapshot
+        // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("message.prefix.include.list", MARKER_PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)

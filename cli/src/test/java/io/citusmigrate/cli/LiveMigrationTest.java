@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A live migration through the command line: the bulk load from a persistent slot's snapshot,
  * changes made during the load and while streaming, the cutover, then `verify`.
  */
+@org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
 class LiveMigrationTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -161,6 +162,60 @@ class LiveMigrationTest {
         Run verify = run(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
+    }
+
+    @Test
+    void debeziumsOwnSnapshotThenStreamingThenCutover() throws Exception {
+        String db = pg.createDatabase("dbzsnap");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text, at timetz, day date);
+                insert into tenant select generate_series(1, 4);
+                insert into item (tenant_id, note, at, day) select g % 4 + 1, 'n' || g, '10:00+05:30', '0100-01-01 BC' from generate_series(1, 500) g;
+                """);
+        String schema = citus.newSchema("dbzsnap");
+        Path file = dir.resolve("dbzsnap.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, snapshot method = 'debezium', slot name = 'cm_dbz_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        StringWriter out = new StringWriter();
+        Run[] result = new Run[1];
+        Thread t = new Thread(() -> result[0] = run(out, "migrate", file.toString()));
+        t.start();
+        waitFor(() -> out.toString().contains("streaming changes from slot"), t);
+        pg.exec(db, "update item set note = 'later' where id <= 50; delete from item where id > 490");
+        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
+        t.join(60_000);
+        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        Run verify = run(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(List.of("490|50"), citus.rows("select count(*), count(*) filter (where note = 'later') from " + schema + ".item"));
+    }
+
+    @Test
+    void aSnapshotOnlyLoadThroughDebezium() throws Exception {
+        String db = pg.createDatabase("dbzonly");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 300) g;
+                """);
+        String schema = citus.newSchema("dbzonly");
+        Path file = dir.resolve("dbzonly.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzonly'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        Run r = run(new StringWriter(), "migrate", file.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("Bulk load through Debezium's snapshot done on ") && r.out().contains(": 303 rows in "), r.out());
+        assertEquals(List.of("300"), citus.rows("select count(*) from " + schema + ".item"));
+        assertEquals(List.of("1"), citus.rows("select count(*) from pg_constraint where contype = 'f' and convalidated"
+                + " and connamespace = '" + schema + "'::regnamespace"), "the foreign key, after the data");
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot left behind");
     }
 
     private static void waitFor(Check c, Thread t) throws Exception {
