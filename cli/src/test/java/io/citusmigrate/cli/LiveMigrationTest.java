@@ -165,6 +165,27 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aLiveMigrationThatStopsBeforeStreamingLeavesNoSlotBehind() throws Exception {
+        String db = pg.createDatabase("orphans");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id int primary key, tenant_id int references tenant);
+                insert into tenant values (1);
+                insert into item values (1, 1), (2, null);
+                """);
+        Path file = dir.resolve("orphans.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_orphan_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), citus.newSchema("orphans")));
+        Run r = run(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("orphan rows"), r.err());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "the slot is dropped");
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"), "the publication is dropped");
+    }
+
+    @Test
     void debeziumsOwnSnapshotThenStreamingThenCutover() throws Exception {
         String db = pg.createDatabase("dbzsnap");
         pg.exec(db, """

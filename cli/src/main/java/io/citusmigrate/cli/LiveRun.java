@@ -1,0 +1,141 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.verify.Verifier;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumSet;
+import java.util.List;
+
+/** The streaming steps of `migrate`: until the cutover, or through Debezium's snapshot alone. */
+final class LiveRun {
+    private final LoadCommand cmd;
+    private final Session s;
+    private final String slot;
+    private final String publication;
+    private final Path file;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    LiveRun(LoadCommand cmd, Session s, String slot, String publication, Path file, PrintWriter out, PrintWriter err) {
+        this.cmd = cmd;
+        this.s = s;
+        this.slot = slot;
+        this.publication = publication;
+        this.file = file;
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * `snapshot only` with `snapshot method = 'debezium'`: Debezium's snapshot of the plan's tables
+     * through the sink, then foreign keys, sequences and `verify`'s comparison (the source should
+     * be quiet: there is no exported snapshot to compare with).
+     */
+    int snapshotThroughDebezium(long t0) {
+        long rows;
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, "initial")) {
+            stream.start();
+            out.println("snapshot through Debezium (slot " + slot + ")");
+            out.flush();
+            // a marker right after the slot's start comes through once the whole snapshot has
+            try (Connection source = Databases.connect("source", cmd.source())) {
+                while (!LiveSource.slotExists(source, slot)) Thread.sleep(100);
+                LiveSource.emitMarker(source, slot);
+            } catch (SQLException e) {
+                throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+            }
+            long reported = System.currentTimeMillis();
+            while (!stream.awaitCutover(1000)) {
+                if (System.currentTimeMillis() - reported >= 10_000) {
+                    reported = System.currentTimeMillis();
+                    out.println("snapshot: " + stream.applied() + " rows written");
+                    out.flush();
+                }
+            }
+            rows = stream.applied();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted during Debezium's snapshot");
+        }
+        List<Verifier.TableCheck> checks;
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            LiveSource.drop(source, slot, publication);
+            List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
+            SchemaCreator creator = new SchemaCreator(target, x -> { });
+            int fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+            fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX),
+                    () -> Databases.target(cmd));
+            MigrateCommand.step(out, "foreign keys", fks);
+            if (cmd.options().flag(Option.RESET_SEQUENCES)) MigrateCommand.step(out, "sequences set to the source's values",
+                    SequenceReset.run(s.catalog(), s.plan(), source, target).size());
+            for (LoadCommand.SqlBlock b : cmd.afterLoad()) creator.execute("AFTER LOAD DO block at " + b.at(), b.sql());
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+        checks = VerifyCommand.compare(cmd, s);
+        out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%n", cmd.target(), rows, (System.nanoTime() - t0) / 1e9);
+        return VerifyCommand.report(out, err, checks);
+    }
+
+    /**
+     * Streams the source's changes from the slot until the cutover marker has been applied, then
+     * sets the sequences, answers `cutover`, and drops the slot and the publication.
+     */
+    int streamUntilCutover(String snapshotMode) {
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, snapshotMode)) {
+            stream.start();
+            out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
+                    + " `citus-migrate cutover " + file + "`");
+            out.flush();
+            long lastReport = System.currentTimeMillis();
+            while (!stream.awaitCutover(1000)) {
+                if (System.currentTimeMillis() - lastReport >= 10_000) {
+                    lastReport = System.currentTimeMillis();
+                    out.println("streaming: " + stream.applied() + " row changes applied");
+                    out.flush();
+                }
+            }
+            try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+                int n = cmd.options().flag(Option.RESET_SEQUENCES) ? SequenceReset.run(s.catalog(), s.plan(), source, target).size() : 0;
+                // Foreign keys: a batch of the stream may hold a child's change before its parent's,
+                // so they come now. NOT VALID is instant and checks every new write; validating
+                // the rows already there does not block writes and runs after the cutover.
+                List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
+                int fks = new SchemaCreator(target, line -> { }).run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
+                CutoverTable.done(target, slot, stream.applied());
+                stream.close(); // releases the slot before it is dropped
+                LiveSource.drop(source, slot, publication);
+                out.println("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks
+                        + " foreign keys added; slot " + slot + " and publication " + publication + " dropped. The target is ready:"
+                        + " point the application at it.");
+                out.flush();
+                long t = System.nanoTime();
+                int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX),
+                        () -> Databases.target(cmd));
+                out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, MigrateCommand.secs(t));
+                out.flush();
+            } catch (SQLException e) {
+                throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+            }
+            return Main.OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on");
+        }
+    }
+}
