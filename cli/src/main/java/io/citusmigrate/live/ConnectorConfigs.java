@@ -3,6 +3,7 @@ package io.citusmigrate.live;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.sink.SourceSettings;
 import io.citusmigrate.sink.TableRule;
 import io.citusmigrate.sink.TableRules;
 
@@ -25,20 +26,6 @@ public final class ConnectorConfigs {
 
     private ConnectorConfigs() {}
 
-    /** Debezium source settings for fidelity (README: Debezium source settings). */
-    public static Map<String, String> fidelity() {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("decimal.handling.mode", "string");
-        p.put("time.precision.mode", "adaptive_time_microseconds");
-        p.put("interval.handling.mode", "string");
-        p.put("binary.handling.mode", "bytes");
-        p.put("hstore.handling.mode", "map");
-        p.put("include.unknown.datatypes", "true");
-        p.put("converters", "citus");
-        p.put("citus.type", "io.citusmigrate.debezium.FidelityConverter");
-        return p;
-    }
-
     /** Debezium's PostgreSQL connector on the plan's tables, streaming from {@code slot} through {@code publication}. */
     public static Map<String, String> source(LoadCommand cmd, Plan plan, String topicPrefix, String slot, String publication,
                                              String snapshotMode, Passwords passwords) {
@@ -58,7 +45,7 @@ public final class ConnectorConfigs {
         p.put("snapshot.mode", snapshotMode);
         p.put("table.include.list", streamed(plan).stream()
                 .map(t -> Pattern.quote(t.source().name().schema() + "." + t.source().name().name())).collect(Collectors.joining(",")));
-        p.putAll(fidelity());
+        p.putAll(SourceSettings.forFidelity());
         return p;
     }
 

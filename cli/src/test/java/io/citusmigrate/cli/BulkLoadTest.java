@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,7 +30,6 @@ class BulkLoadTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
 
     @BeforeAll
     static void start() throws SQLException {
@@ -50,14 +47,6 @@ class BulkLoadTest {
         pg.close();
     }
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     String file(String schema, String with) throws IOException {
         Path f = dir.resolve(schema + ".load");
@@ -79,7 +68,7 @@ class BulkLoadTest {
     @Test
     void orphansStopTheLoadBeforeAnythingIsTouched() throws IOException, SQLException {
         String s = citus.newSchema("stop");
-        Run r = run("migrate", file(s, ""));
+        Run r = Run.of("migrate", file(s, ""));
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("orphan rows: their path to the tenant is NULL or dangling"), r.err());
         assertTrue(r.err().contains(s + ".clicks: " + orphans() + " orphan rows (no tenant key along clicks(ad_id) -> ads(id), ads(campaign_id) -> campaigns(id)), first keys: id=" + ORPHAN_EVERY + "; id=" + 2 * ORPHAN_EVERY),
@@ -89,7 +78,7 @@ class BulkLoadTest {
 
     @Test
     void planCountsOrphans() throws IOException {
-        Run r = run("plan", file(citus.newSchema("plan"), ""));
+        Run r = Run.of("plan", file(citus.newSchema("plan"), ""));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(".clicks: " + orphans() + " orphan rows"), r.out());
     }
@@ -98,7 +87,7 @@ class BulkLoadTest {
     void skippedOrphansAreCountedAndWrittenOutAndTheRestVerifies() throws IOException, SQLException {
         String s = citus.newSchema("skip");
         Path rejects = dir.resolve("rejects");
-        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + rejects + "', rows per range = 100, workers = 3, concurrency = 2"));
+        Run r = Run.of("migrate", file(s, ", on orphan rows skip, reject directory = '" + rejects + "', rows per range = 100, workers = 3, concurrency = 2"));
         assertEquals(0, r.code(), r.out() + r.err());
         String out = r.out();
         // the summary: read = written + rejected for clicks, every table verified
@@ -128,10 +117,10 @@ class BulkLoadTest {
         // the verify command agrees; a changed row is found and named
         Path f = Path.of(file(s, ", on orphan rows skip"));
         citus.rows("delete from " + s + ".clicks where id = (select max(id) from " + s + ".clicks) returning id");
-        Run ok = run("verify", f.toString());
+        Run ok = Run.of("verify", f.toString());
         assertEquals(0, ok.code(), ok.out() + ok.err());
         citus.rows("update " + s + ".impressions set site_url = 'tampered' where id = 7 returning id");
-        Run bad = run("verify", f.toString());
+        Run bad = Run.of("verify", f.toString());
         assertEquals(1, bad.code(), bad.out());
         assertTrue(bad.err().contains("verification failed: " + s + ".impressions: contents differ (checksums), e.g. key 7 (differs)"), bad.err());
     }
@@ -149,7 +138,7 @@ class BulkLoadTest {
         Path f = dir.resolve("idx.load");
         Files.writeString(f, "load database from " + pg.url(db) + " into " + citus.url()
                 + " with snapshot only alter schema 'public' rename to '" + s + "' distribute shops using id;");
-        Run r = run("migrate", f.toString());
+        Run r = Run.of("migrate", f.toString());
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("error: creating index shops_norm on " + s + ".shops failed on the target: ERROR: function " + s + ".norm(text) does not exist"),
                 r.err());
@@ -158,7 +147,7 @@ class BulkLoadTest {
     @Test
     void progressIsPlainLinesWhenNotATerminal() throws IOException {
         String s = citus.newSchema("lines");
-        Run r = run("migrate", file(s, ", on orphan rows skip, reject directory = '" + dir.resolve("r") + "'"));
+        Run r = Run.of("migrate", file(s, ", on orphan rows skip, reject directory = '" + dir.resolve("r") + "'"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("copying " + s + ".clicks (about " + counts.clicks() + " rows)"), r.out());
         assertTrue(r.out().contains("copied " + s + ".clicks: " + (counts.clicks() - orphans()) + " rows in "), r.out());

@@ -11,8 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +34,6 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
 
     @BeforeAll
     static void start() throws IOException {
@@ -55,15 +52,6 @@ class CliTest {
         pg.close();
     }
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** The example command file of pgloader's Citus documentation, with this test's URLs. */
     String exampleFile(String target, String extra) throws IOException {
@@ -86,7 +74,7 @@ class CliTest {
 
     @Test
     void planShowsFiveColocatedTablesWithTheirBackfillPaths() throws IOException {
-        Run r = run("plan", exampleFile(citus.url(), ""));
+        Run r = Run.of("plan", exampleFile(citus.url(), ""));
         assertEquals(0, r.code(), r.err());
         String out = r.out();
         assertTrue(out.contains("public.companies    distributed  id                   -                 (root)"), out);
@@ -102,7 +90,7 @@ class CliTest {
 
     @Test
     void planAsJson() throws IOException {
-        Run r = run("plan", "--json", exampleFile(citus.url(), ""));
+        Run r = Run.of("plan", "--json", exampleFile(citus.url(), ""));
         assertEquals(0, r.code(), r.err());
         JsonNode plan = new ObjectMapper().readTree(r.out());
         assertTrue(plan.get("ok").asBoolean());
@@ -120,7 +108,7 @@ class CliTest {
     @Test
     void migrateSchemaOnlyLeavesTheRewrittenSchemaOnCitus() throws IOException, SQLException {
         String s = citus.newSchema("hackathon");
-        Run r = run("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
+        Run r = Run.of("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("Schema created on"), r.out());
 
@@ -160,7 +148,7 @@ class CliTest {
                         + "' and ordinal_position = 1 and table_name in ('ads', 'clicks', 'impressions') order by 1"));
 
         // include drop: running again recreates the same schema
-        Run again = run("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
+        Run again = Run.of("migrate", exampleFile(citus.url(), ", schema only\n   alter schema 'public' rename to '" + s + "'"));
         assertEquals(0, again.code(), again.out() + again.err());
         assertEquals(5, citus.rows("select 1 from citus_tables t join pg_class c on c.oid = t.table_name where c.relnamespace = '" + s + "'::regnamespace").size());
     }
@@ -181,7 +169,7 @@ class CliTest {
                   alter schema 'public' rename to '%s'
                   distribute companies using id;
                 """.formatted(pg.url(sourceDb), citus.url(), s, s, s, s, s, s, s));
-        Run r = run("migrate", f.toString());
+        Run r = Run.of("migrate", f.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         // distribution happened before AFTER CREATE SCHEMA, foreign keys before AFTER LOAD
         assertEquals(List.of("after schema: 5", "after load: 4"), citus.rows("select step from " + s + ".log order by at"));
@@ -190,12 +178,12 @@ class CliTest {
     @Test
     void aTargetWithoutCitusIsAnErrorUnlessRehearsing() throws IOException, SQLException {
         String file = exampleFile(pg.url(plainDb), ", schema only");
-        Run r = run("migrate", file);
+        Run r = Run.of("migrate", file);
         assertEquals(1, r.code());
         assertTrue(r.err().endsWith("error: the target database " + pg.url(plainDb) + " has no citus extension: run CREATE EXTENSION citus there,"
                 + " or pass --rehearsal to create the rewritten schema on plain PostgreSQL\n"), r.err());
 
-        Run rehearsal = run("migrate", "--rehearsal", file);
+        Run rehearsal = Run.of("migrate", "--rehearsal", file);
         assertEquals(0, rehearsal.code(), rehearsal.out() + rehearsal.err());
         assertTrue(rehearsal.out().contains("rehearsal, not run: SELECT create_distributed_table('public.clicks', 'company_id', colocate_with => 'public.companies');"),
                 rehearsal.out());
@@ -210,7 +198,7 @@ class CliTest {
     void anUnreachableDatabaseIsOneLineNamingIt() throws IOException {
         Path f = dir.resolve("down.load");
         Files.writeString(f, "load database from pgsql://someone:{{CM_TEST_PASSWORD}}@127.0.0.1:1/nowhere into " + citus.url() + " with schema only;");
-        Run r = run("plan", f.toString());
+        Run r = Run.of("plan", f.toString());
         assertEquals(3, r.code());
         assertTrue(r.err().startsWith("error: cannot connect to the source database postgresql://someone@127.0.0.1:1/nowhere: "), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -221,17 +209,17 @@ class CliTest {
     void aBadCommandFileIsFileLineCol() throws IOException {
         Path f = dir.resolve("bad.load");
         Files.writeString(f, "load database\n  from " + pg.url(sourceDb) + "\n  into " + citus.url() + "\n  with include drop, fast please;");
-        Run r = run("plan", f.toString());
+        Run r = Run.of("plan", f.toString());
         assertEquals(2, r.code());
         assertEquals("error: " + f + ":4:22: unknown option 'fast please'\n", r.err());
 
-        Run none = run("plan", dir.resolve("no-such.load").toString());
+        Run none = Run.of("plan", dir.resolve("no-such.load").toString());
         assertEquals(2, none.code());
         assertTrue(none.err().startsWith("error: cannot read command file "), none.err());
 
         Path g = dir.resolve("missing.load");
         Files.writeString(g, "load database from " + pg.url(sourceDb) + " into " + citus.url() + "\n  distribute compnies using id;");
-        Run m = run("plan", g.toString());
+        Run m = Run.of("plan", g.toString());
         assertEquals(2, m.code());
         assertEquals("error: " + g + ":2:14: table compnies does not exist in the source database\n", m.err());
     }
@@ -244,10 +232,10 @@ class CliTest {
         String s = citus.newSchema("reject");
         Files.writeString(f, "load database from " + pg.url(bad) + " into " + citus.url()
                 + " with schema only alter schema 'public' rename to '" + s + "' distribute a using id;");
-        Run plan = run("plan", f.toString());
+        Run plan = Run.of("plan", f.toString());
         assertEquals(1, plan.code());
         assertTrue(plan.out().contains("error: public.b: cannot colocate tables b and a: a_id is integer but id is bigint"), plan.out());
-        Run migrate = run("migrate", f.toString());
+        Run migrate = Run.of("migrate", f.toString());
         assertEquals(1, migrate.code());
         assertTrue(migrate.err().contains("nothing was changed on the target"), migrate.err());
         assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + s + "'"));
@@ -256,7 +244,7 @@ class CliTest {
     @Test
     void createNoTablesNeedsTheTablesToExist() throws IOException {
         String s = citus.newSchema("notables");
-        Run r = run("migrate", exampleFile(citus.url(), ", schema only, create no tables\n   alter schema 'public' rename to '" + s + "'"));
+        Run r = Run.of("migrate", exampleFile(citus.url(), ", schema only, create no tables\n   alter schema 'public' rename to '" + s + "'"));
         assertEquals(1, r.code());
         assertTrue(r.err().contains("error: `create no tables` is set but table " + s + ".companies does not exist on the target"), r.err());
     }
@@ -266,7 +254,7 @@ class CliTest {
         Path f = dir.resolve("sink.load");
         Files.writeString(f, "load database from postgresql://postgres:{{CM_TEST_PASSWORD}}@localhost:" + pg.port() + "/" + sourceDb
                 + " into postgresql://citus:{{CM_TEST_PASSWORD}}@coordinator:5432/dim distribute companies using id;");
-        Run r = run("sink-config", f.toString());
+        Run r = Run.of("sink-config", f.toString());
         assertEquals(0, r.code(), r.err());
         assertFalse(r.out().contains("s3cret-test"), "no password in a generated config");
         JsonNode c = new ObjectMapper().readTree(r.out());

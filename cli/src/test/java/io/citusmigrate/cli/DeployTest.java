@@ -6,8 +6,6 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,16 +21,7 @@ class DeployTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void theConnectorsRunOnAConnectClusterAndTheTargetFollowsTheSource() throws Exception {
@@ -55,11 +44,11 @@ class DeployTest {
                       alter schema 'public' rename to '%s'
                       distribute tenant using id;
                     """.formatted(pg.url(db), citus.url(), schema));
-            Run created = run("migrate", file.toString());
+            Run created = Run.of("migrate", file.toString());
             assertEquals(0, created.code(), created.out() + created.err());
 
             String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
-            Run deployed = run("deploy", file.toString(), "--connect", url, "--passwords", "inline");
+            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());
             assertTrue(deployed.out().contains("citus-migrate-source: RUNNING, citus-migrate-sink: RUNNING"), deployed.out());
             String config = connect.connectorInfo("citus-migrate-sink").config().toString();
@@ -71,7 +60,7 @@ class DeployTest {
             Run verify = null;
             long deadline = System.currentTimeMillis() + 120_000;
             while (System.currentTimeMillis() < deadline) {
-                verify = run("verify", file.toString());
+                verify = Run.of("verify", file.toString());
                 if (verify.code() == 0) break;
                 Thread.sleep(1000);
             }
@@ -79,7 +68,7 @@ class DeployTest {
             assertEquals(List.of("291|10|10:00:00+05:30"), citus.rows("select count(*), count(*) filter (where note = 'changed'),"
                     + " min(at::text) from " + schema + ".item"));
 
-            Run deleted = run("deploy", file.toString(), "--connect", url, "--delete");
+            Run deleted = Run.of("deploy", file.toString(), "--connect", url, "--delete");
             assertEquals(0, deleted.code(), deleted.out() + deleted.err());
             assertTrue(deleted.out().contains("citus-migrate-sink: deleted"), deleted.out());
             pg.exec(db, "select pg_drop_replication_slot('cm_deploy_test')");

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,15 +41,7 @@ class LiveMigrationTest {
         pg.close();
     }
 
-    record Run(int code, String out, String err) {}
 
-    static Run run(StringWriter out, String... args) {
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void changesDuringTheLoadAndAfterItAllArriveAndTheCutoverEndsIt() throws Exception {
@@ -74,7 +65,7 @@ class LiveMigrationTest {
                 """.formatted(pg.url(db), citus.url(), schema));
 
         StringWriter migrateOut = new StringWriter();
-        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> run(migrateOut, "migrate", file.toString()));
+        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(migrateOut, "migrate", file.toString()));
         // as soon as the slot exists, while the bulk load runs: these rows are not in its snapshot
         waitFor(() -> !pg.rows(db, "select 1 from pg_replication_slots where slot_name = 'cm_live_test'").isEmpty(), migrate);
         pg.exec(db, """
@@ -98,7 +89,7 @@ class LiveMigrationTest {
                 delete from campaigns where id = 6;
                 """);
 
-        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + migrateOut);
         assertTrue(cutover.out().contains("cutover done in "), cutover.out());
         Run m = migrate.get(120, TimeUnit.SECONDS);
@@ -106,7 +97,7 @@ class LiveMigrationTest {
         assertTrue(m.out().contains("cutover: "), m.out());
 
         // the target equals the source, back-filled tenant keys included
-        Run verify = run(new StringWriter(), "verify", file.toString());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(pg.rows(db, "select count(*), count(*) filter (where body like '%(edited)'), count(*) filter (where day < '0001-01-01')"
                 + " from ads"), citus.rows("select count(*), count(*) filter (where body like '%(edited)'),"
@@ -138,7 +129,7 @@ class LiveMigrationTest {
                 """.formatted(pg.url(db), citus.url(), schema));
         StringWriter first = new StringWriter();
         Run[] result = new Run[1];
-        Thread t = new Thread(() -> result[0] = run(first, "migrate", file.toString()));
+        Thread t = new Thread(() -> result[0] = Run.of(first, "migrate", file.toString()));
         t.start();
         waitFor(() -> first.toString().contains("streaming changes from slot"), t);
         pg.exec(db, "update item set n = n + 1 where id <= 500; insert into item (tenant_id, n) select 1, 7 from generate_series(1, 100)");
@@ -151,15 +142,15 @@ class LiveMigrationTest {
         // written while nothing streams: the slot keeps it
         pg.exec(db, "update item set n = n + 10 where id > 900; delete from item where id between 10 and 19");
         StringWriter second = new StringWriter();
-        Thread r = new Thread(() -> result[0] = run(second, "migrate", file.toString(), "--resume"));
+        Thread r = new Thread(() -> result[0] = Run.of(second, "migrate", file.toString(), "--resume"));
         r.start();
         waitFor(() -> second.toString().contains("streaming changes from slot"), r);
         pg.exec(db, "update item set n = n * 2 where tenant_id = 3");
-        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
         r.join(60_000);
         assertEquals(0, result[0].code(), result[0].out() + result[0].err());
-        Run verify = run(new StringWriter(), "verify", file.toString());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
     }
@@ -178,7 +169,7 @@ class LiveMigrationTest {
                 load database from %s into %s with include drop, slot name = 'cm_orphan_test'
                   alter schema 'public' rename to '%s' distribute tenant using id;
                 """.formatted(pg.url(db), citus.url(), citus.newSchema("orphans")));
-        Run r = run(new StringWriter(), "migrate", file.toString());
+        Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("orphan rows"), r.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "the slot is dropped");
@@ -202,15 +193,15 @@ class LiveMigrationTest {
                 """.formatted(pg.url(db), citus.url(), schema));
         StringWriter out = new StringWriter();
         Run[] result = new Run[1];
-        Thread t = new Thread(() -> result[0] = run(out, "migrate", file.toString()));
+        Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
         t.start();
         waitFor(() -> out.toString().contains("streaming changes from slot"), t);
         pg.exec(db, "update item set note = 'later' where id <= 50; delete from item where id > 490");
-        Run cutover = run(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
         t.join(60_000);
         assertEquals(0, result[0].code(), result[0].out() + result[0].err());
-        Run verify = run(new StringWriter(), "verify", file.toString());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(List.of("490|50"), citus.rows("select count(*), count(*) filter (where note = 'later') from " + schema + ".item"));
     }
@@ -230,7 +221,7 @@ class LiveMigrationTest {
                 load database from %s into %s with include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzonly'
                   alter schema 'public' rename to '%s' distribute tenant using id;
                 """.formatted(pg.url(db), citus.url(), schema));
-        Run r = run(new StringWriter(), "migrate", file.toString());
+        Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("Bulk load through Debezium's snapshot done on ") && r.out().contains(": 303 rows in "), r.out());
         assertEquals(List.of("300"), citus.rows("select count(*) from " + schema + ".item"));

@@ -36,15 +36,7 @@ final class DebeziumCapture implements AutoCloseable {
     /** The settings that give the sink full fidelity (README: "Debezium source settings"). */
     static Properties fidelitySettings() {
         Properties p = new Properties();
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
-        p.setProperty("interval.handling.mode", "string");
-        p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("hstore.handling.mode", "map");
-        p.setProperty("include.unknown.datatypes", "true");
-        // bit varying's leading zeros and BC dates read by the snapshot (debezium-fidelity)
-        p.setProperty("converters", "citus");
-        p.setProperty("citus.type", "io.citusmigrate.debezium.FidelityConverter");
+        p.putAll(SourceSettings.forFidelity());
         return p;
     }
 
