@@ -29,6 +29,11 @@ final class CutoverCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for the migration to catch up (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @CommandLine.Option(names = "--stop-writes",
+            description = "make the source database read-only for new sessions and end the open ones before the marker"
+                    + " (needs the database's owner; undo with ALTER DATABASE ... RESET default_transaction_read_only)")
+    boolean stopWrites;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -47,6 +52,11 @@ final class CutoverCommand implements Callable<Integer> {
                 throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
             }
             CutoverTable.request(target, slot);
+            if (stopWrites) {
+                int ended = LiveSource.stopWrites(source);
+                out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
+                        + (ended == 1 ? "" : "s") + " ended");
+            }
             String lsn = LiveSource.emitMarker(source, slot);
             out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
             out.flush();

@@ -37,6 +37,7 @@ public final class LiveSource {
 
     /** After the cutover: the slot would otherwise keep WAL on the source forever. */
     public static void drop(Connection c, String slot, String publication) throws SQLException {
+        writable(c);
         if (slotExists(c, slot)) {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_drop_replication_slot(?)")) {
                 ps.setString(1, slot);
@@ -48,8 +49,33 @@ public final class LiveSource {
         }
     }
 
+    /**
+     * Stops the application's writes: new sessions of the source database start read-only, and
+     * the sessions open now are ended (their open transactions roll back, as in any failover),
+     * except the migration's own. Returns how many sessions were ended.
+     */
+    public static int stopWrites(Connection c) throws SQLException {
+        String db;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
+            rs.next();
+            db = rs.getString(1);
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE " + Sql.ident(db) + " SET default_transaction_read_only = on");
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid))"
+                + " FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_catalog.pg_backend_pid()"
+                + " AND backend_type = 'client backend'"
+                // the migration's own sessions: this tool, the sink's lookups, Debezium's
+                + " AND application_name NOT IN ('citus-migrate', 'citus-sink') AND application_name NOT LIKE 'Debezium%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** Writes the cutover marker into the source's WAL, after everything committed before it. */
     public static String emitMarker(Connection c, String slot) throws SQLException {
+        writable(c);
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_logical_emit_message(true, ?, ?)::text")) {
             ps.setString(1, LiveStream.MARKER_PREFIX);
             ps.setString(2, LiveStream.marker(slot));
@@ -57,6 +83,13 @@ public final class LiveSource {
                 rs.next();
                 return rs.getString(1);
             }
+        }
+    }
+
+    /** The migration's own session writes even once `cutover --stop-writes` made the database read-only. */
+    private static void writable(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET default_transaction_read_only = off");
         }
     }
 

@@ -10,12 +10,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,9 +91,18 @@ class LiveMigrationTest {
                 delete from campaigns where id = 6;
                 """);
 
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        // an application session still open: --stop-writes ends it, and new sessions cannot write
+        Connection app = pg.connect(db);
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120", "--stop-writes");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + migrateOut);
         assertTrue(cutover.out().contains("cutover done in "), cutover.out());
+        assertTrue(cutover.out().contains("writes stopped: the source database is read-only for new sessions, 1 open session ended"),
+                cutover.out());
+        assertThrows(SQLException.class, () -> app.createStatement().execute("select 1"), "the open session was ended");
+        try (Connection late = pg.connect(db)) {
+            SQLException e = assertThrows(SQLException.class, () -> late.createStatement().execute("insert into companies (name) values ('late')"));
+            assertTrue(e.getMessage().contains("read-only transaction"), e.getMessage());
+        }
         Run m = migrate.get(120, TimeUnit.SECONDS);
         assertEquals(0, m.code(), m.out() + m.err());
         assertTrue(m.out().contains("cutover: "), m.out());
