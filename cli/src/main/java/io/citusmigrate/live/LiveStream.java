@@ -123,7 +123,7 @@ public final class LiveStream implements AutoCloseable {
                         TimestampType.CREATE_TIME));
             }
         }
-        task.put(batch);
+        put(batch);
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
         task.preCommit(all); // written and committed on the target: now Debezium may confirm them to the slot
@@ -132,6 +132,26 @@ public final class LiveStream implements AutoCloseable {
         applied.addAndGet(batch.size());
         if (!batch.isEmpty()) lastEventMillis.set(System.currentTimeMillis());
         if (sawMarker) cutover.countDown();
+    }
+
+    /**
+     * As a Connect worker would: rows that cannot be placed yet are retried (the task counts the
+     * attempts and then stops, naming the row); nothing is skipped.
+     */
+    private void put(List<SinkRecord> batch) throws InterruptedException {
+        try {
+            task.put(batch);
+        } catch (org.apache.kafka.connect.errors.RetriableException e) {
+            while (true) {
+                Thread.sleep(1000);
+                try {
+                    task.put(List.of()); // writes what is buffered again
+                    return;
+                } catch (org.apache.kafka.connect.errors.RetriableException again) {
+                    // the task gives up by itself after its retries
+                }
+            }
+        }
     }
 
     private boolean isMarker(SourceRecord r) {

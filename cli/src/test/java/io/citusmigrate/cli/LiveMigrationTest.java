@@ -188,6 +188,40 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aStreamedRowWithNoPathToItsTenantStopsTheMigrationNamingIt() throws Exception {
+        String db = pg.createDatabase("unplaced");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table parent (id int primary key, tenant_id int not null references tenant);
+                create table child (id int primary key, parent_id int references parent);
+                insert into tenant values (1);
+                insert into parent values (1, 1);
+                insert into child values (1, 1);
+                """);
+        Path file = dir.resolve("unplaced.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_unplaced'
+                  alter schema 'public' rename to '%s'
+                  distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), citus.newSchema("unplaced")));
+        StringWriter out = new StringWriter();
+        Run[] result = new Run[1];
+        Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
+        t.start();
+        try {
+            waitFor(() -> out.toString().contains("streaming changes from slot"), t);
+        } catch (AssertionError e) {
+            throw new AssertionError(out + "\n" + result[0], e);
+        }
+        pg.exec(db, "insert into child values (2, null)"); // an orphan written while streaming: no path to a tenant
+        t.join(120_000);
+        assertEquals(1, result[0].code(), result[0].out() + result[0].err());
+        assertTrue(result[0].err().contains("streaming changes failed") && result[0].err().contains("cannot be placed"), result[0].err());
+        assertTrue(result[0].err().contains("parent_id is NULL: no path to a tenant"), result[0].err());
+        pg.exec(db, "select pg_drop_replication_slot('cm_unplaced')");
+    }
+
+    @Test
     void debeziumsOwnSnapshotThenStreamingThenCutover() throws Exception {
         String db = pg.createDatabase("dbzsnap");
         pg.exec(db, """
@@ -244,7 +278,7 @@ class LiveMigrationTest {
     private static void waitFor(Check c, Thread t) throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!c.ok()) {
-            if (!t.isAlive()) throw new AssertionError("migrate ended");
+            if (!t.isAlive()) throw new AssertionError("migrate ended early");
             if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
             Thread.sleep(50);
         }

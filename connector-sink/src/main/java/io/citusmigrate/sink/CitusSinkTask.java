@@ -138,7 +138,8 @@ public final class CitusSinkTask extends SinkTask {
         ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
         if (reporter == null) {
             throw new ConnectException(rows.size() + " rows cannot be placed on a tenant after " + attempts + " attempts: "
-                    + rows.get(0).reason() + " (configure errors.tolerance and a dead-letter queue to set them aside)");
+                    + rows.get(0).reason() + (context == null ? " (fix the row on the source, then resume)"
+                    : " (configure errors.tolerance and a dead-letter queue to set them aside)"));
         }
         for (CitusWriter.Unresolved u : rows) {
             LOG.warn("sending to the dead-letter queue: {}", u.reason());
