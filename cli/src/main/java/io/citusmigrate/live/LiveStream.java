@@ -123,10 +123,15 @@ public final class LiveStream implements AutoCloseable {
                         TimestampType.CREATE_TIME));
             }
         }
-        put(batch);
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
-        task.preCommit(all); // written and committed on the target: now Debezium may confirm them to the slot
+        try {
+            write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
+        } catch (RuntimeException e) {
+            // the run stops on it, whatever the engine then does with the batch
+            failure.compareAndSet(null, rootMessage(e));
+            throw e;
+        }
         for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
         committer.markBatchFinished();
         applied.addAndGet(batch.size());
@@ -135,21 +140,21 @@ public final class LiveStream implements AutoCloseable {
     }
 
     /**
-     * As a Connect worker would: rows that cannot be placed yet are retried (the task counts the
-     * attempts and then stops, naming the row); nothing is skipped.
+     * Puts the batch and flushes it. Rows that cannot be placed yet are retried as a Connect
+     * worker would; the task counts the attempts and then stops, naming the row. A batch is never
+     * given up: Debezium must not go on past it.
      */
-    private void put(List<SinkRecord> batch) throws InterruptedException {
-        try {
-            task.put(batch);
-        } catch (org.apache.kafka.connect.errors.RetriableException e) {
-            while (true) {
+    private void write(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> all) throws InterruptedException {
+        boolean put = false;
+        while (true) {
+            try {
+                if (!put) task.put(batch);
+                put = true;
+                task.preCommit(all);
+                return;
+            } catch (org.apache.kafka.connect.errors.RetriableException e) {
+                put = true; // the rows are buffered in the task: flush them again
                 Thread.sleep(1000);
-                try {
-                    task.put(List.of()); // writes what is buffered again
-                    return;
-                } catch (org.apache.kafka.connect.errors.RetriableException again) {
-                    // the task gives up by itself after its retries
-                }
             }
         }
     }
