@@ -59,14 +59,7 @@ final class LiveRun {
             } catch (SQLException e) {
                 throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
             }
-            long reported = System.currentTimeMillis();
-            while (!stream.awaitCutover(1000)) {
-                if (System.currentTimeMillis() - reported >= 10_000) {
-                    reported = System.currentTimeMillis();
-                    out.println("snapshot: " + stream.applied() + " rows written");
-                    out.flush();
-                }
-            }
+            awaitMarker(stream, "snapshot: %d rows written");
             rows = stream.applied();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -102,14 +95,7 @@ final class LiveRun {
             out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + file + "`");
             out.flush();
-            long lastReport = System.currentTimeMillis();
-            while (!stream.awaitCutover(1000)) {
-                if (System.currentTimeMillis() - lastReport >= 10_000) {
-                    lastReport = System.currentTimeMillis();
-                    out.println("streaming: " + stream.applied() + " row changes applied");
-                    out.flush();
-                }
-            }
+            awaitMarker(stream, "streaming: %d row changes applied");
             try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
                 int n = cmd.options().flag(Option.RESET_SEQUENCES) ? SequenceReset.run(s.catalog(), s.plan(), source, target).size() : 0;
                 // Foreign keys: a batch of the stream may hold a child's change before its parent's,
@@ -136,6 +122,18 @@ final class LiveRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on");
+        }
+    }
+
+    /** Waits for the marker to be applied, saying how far the stream is every 10 seconds. */
+    private void awaitMarker(LiveStream stream, String progress) throws InterruptedException {
+        long reported = System.currentTimeMillis();
+        while (!stream.awaitCutover(1000)) {
+            if (System.currentTimeMillis() - reported >= 10_000) {
+                reported = System.currentTimeMillis();
+                out.println(String.format(progress, stream.applied()));
+                out.flush();
+            }
         }
     }
 }

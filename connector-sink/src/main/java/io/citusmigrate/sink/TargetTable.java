@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A target table's columns and their types, read once from the target catalog. */
-record TargetTable(TableRule rule, Map<String, String> types, java.util.List<String> primaryKey) {
+record TargetTable(TableRule rule, Map<String, String> types, java.util.List<String> primaryKey, java.util.List<String> timetzColumns) {
     static TargetTable read(Connection c, TableRule rule) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
@@ -32,16 +32,13 @@ record TargetTable(TableRule rule, Map<String, String> types, java.util.List<Str
         if (pk.isEmpty()) {
             throw new SQLException("target table " + rule.target() + " has no primary key: updates and deletes cannot be applied");
         }
-        return new TargetTable(rule, types, java.util.List.copyOf(pk));
+        // time with time zone (any precision): Debezium loses their offset (see CitusWriter)
+        java.util.List<String> timetz = types.entrySet().stream().filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone"))
+                .map(Map.Entry::getKey).sorted().toList();
+        return new TargetTable(rule, types, java.util.List.copyOf(pk), timetz);
     }
 
     String type(String column) {
         return types.get(column);
-    }
-
-    /** Columns of type time with time zone (any precision): Debezium loses their offset. */
-    java.util.List<String> timetzColumns() {
-        return types.entrySet().stream().filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone"))
-                .map(java.util.Map.Entry::getKey).sorted().toList();
     }
 }

@@ -60,9 +60,7 @@ public final class Verifier {
                 }
                 String name = t.target().toString();
                 if (!src.equals(tgt)) {
-                    String problem = src.rows() != tgt.rows() ? "row counts differ: source " + src.rows() + ", target " + tgt.rows()
-                            : "contents differ (checksums)";
-                    return new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem,
+                    return new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem(src, tgt),
                             "(run citus-migrate verify for a sample key)");
                 }
                 String mismatch = provenByForeignKey(t, c) ? null : tenantMismatch(t, c);
@@ -84,9 +82,7 @@ public final class Verifier {
             Checksum src = join(srcScan);
             String name = t.target().toString();
             if (!src.equals(tgt)) {
-                String problem = src.rows() != tgt.rows() ? "row counts differ: source " + src.rows() + ", target " + tgt.rows()
-                        : "contents differ (checksums)";
-                out.add(new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem,
+                out.add(new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem(src, tgt),
                         sampleDifference(p, source, target, src.rows())));
                 continue;
             }
@@ -99,6 +95,10 @@ public final class Verifier {
 
     private static String targetColumns(TablePlan t) {
         return t.columns().stream().filter(c -> c.generated() == null).map(c -> "t." + Sql.ident(c.name())).collect(Collectors.joining(", "));
+    }
+
+    private static String problem(Checksum src, Checksum tgt) {
+        return src.rows() != tgt.rows() ? "row counts differ: source " + src.rows() + ", target " + tgt.rows() : "contents differ (checksums)";
     }
 
     private static Checksum sums(Connection c, String sql) {
