@@ -69,6 +69,11 @@ BEGIN
         SELECT * INTO me FROM citus.dist_standin WHERE logicalrelid = r.conrelid;
         SELECT * INTO other FROM citus.dist_standin WHERE logicalrelid = r.confrelid;
         IF other.partmethod = 'h' THEN
+            -- seen on Citus 13.2.2: a plain local table may hold a key to a distributed one
+            -- (inline or by ALTER TABLE); a reference table may not
+            IF me.partmethod IS NULL THEN
+                CONTINUE;
+            END IF;
             IF me.partmethod IS DISTINCT FROM 'h' THEN
                 RAISE EXCEPTION 'cannot create foreign key constraint since foreign keys from reference tables and local tables to distributed tables are not supported';
             END IF;
@@ -82,8 +87,8 @@ BEGIN
                 RAISE EXCEPTION 'cannot create foreign key constraint'
                     USING DETAIL = 'Foreign keys are supported in two cases, either in between two colocated tables including partition column in the same ordinal in the both tables or from distributed to reference tables';
             END IF;
-            IF r.confdeltype IN ('n', 'd')
-               AND (r.confdelsetcols IS NULL OR cardinality(r.confdelsetcols) = 0 OR me.partattnum = ANY (r.confdelsetcols)) THEN
+            -- the column-list form ON DELETE SET NULL (cols) is rejected as well
+            IF r.confdeltype IN ('n', 'd') THEN
                 RAISE EXCEPTION 'cannot create foreign key constraint'
                     USING DETAIL = 'SET NULL or SET DEFAULT is not supported in ON DELETE operation when distribution key is included in the foreign key constraint';
             END IF;
@@ -214,6 +219,16 @@ BEGIN
                AND coalesce(current_setting('citus.enable_unsafe_triggers', true), 'off') <> 'on' THEN
                 RAISE EXCEPTION 'triggers are not supported on distributed tables';
             END IF;
+        ELSIF cmd.classid = 'pg_class'::regclass AND cmd.command_tag = 'ALTER SEQUENCE' THEN
+            -- a sequence a distributed table uses (default or owner) is a distributed sequence
+            IF EXISTS (SELECT 1 FROM pg_depend dep
+                         LEFT JOIN pg_attrdef ad ON dep.classid = 'pg_attrdef'::regclass AND ad.oid = dep.objid
+                         JOIN citus.dist_standin d ON d.logicalrelid = coalesce(ad.adrelid, dep.refobjid)
+                        WHERE (dep.classid = 'pg_attrdef'::regclass AND dep.refobjid = cmd.objid)
+                           OR (dep.classid = 'pg_class'::regclass AND dep.objid = cmd.objid AND dep.deptype IN ('a', 'i')
+                               AND dep.refclassid = 'pg_class'::regclass)) THEN
+                RAISE EXCEPTION 'Altering a distributed sequence is currently not supported.';
+            END IF;
         ELSIF cmd.classid = 'pg_class'::regclass THEN
             SELECT CASE WHEN c.relkind IN ('i', 'I') THEN (SELECT indrelid FROM pg_index WHERE indexrelid = c.oid) ELSE c.oid END
               INTO rel FROM pg_class c WHERE c.oid = cmd.objid;
@@ -225,7 +240,7 @@ BEGIN
 END $$;
 
 CREATE EVENT TRIGGER citus_standin_ddl ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'CREATE INDEX', 'CREATE TABLE', 'CREATE TRIGGER')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER SEQUENCE', 'CREATE INDEX', 'CREATE TABLE', 'CREATE TRIGGER')
     EXECUTE FUNCTION citus.standin_ddl();
 
 CREATE FUNCTION citus.standin_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$

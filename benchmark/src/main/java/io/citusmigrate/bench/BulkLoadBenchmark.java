@@ -129,7 +129,7 @@ public final class BulkLoadBenchmark {
                     - citus-migrate bulk load (schema, data, keys, sequences, verification): %.1f s, %.0f rows/s, %.1f MB/s, peak RSS %d MB
                     - reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, data only): %.1f s, %.0f rows/s, %.1f MB/s
                     - ratio tool / reference: %.2f
-                    """, LocalDate.now(), scale, refRows, mb, machine, citus.isStandIn() ? "Citus stand-in on embedded PostgreSQL 17 (second server)" : "real Citus (CITUS_URL)",
+                    """, LocalDate.now(), scale, refRows, mb, machine, citus.description(),
                     scale, toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
                     refSeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds);
             System.out.println(report);

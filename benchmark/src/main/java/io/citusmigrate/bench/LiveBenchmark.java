@@ -133,7 +133,7 @@ public final class LiveBenchmark {
                     - write downtime (writes stopped -> `cutover` done: stream caught up, sequences set, foreign keys added): %.1f s
                     - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB
                     """, LocalDate.now(), scale, counts.total(), rate, BulkLoadBenchmark.machine(),
-                    citus.isStandIn() ? "Citus stand-in on embedded PostgreSQL 17 (second server)" : "real Citus (CITUS_URL)",
+                    citus.description(),
                     scale, rate, streamSeconds, bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024);
             System.out.println(report);

@@ -163,7 +163,7 @@ final class MigrateCommand implements Callable<Integer> {
                     fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
                 }
                 step(out, "keys, indexes and foreign keys", keys + indexes + fks);
-                step(out, "sequence owners, comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
+                step(out, "comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));
 
                 if (copy) {

@@ -45,6 +45,14 @@ public final class SchemaScript {
             plan.types().forEach(t -> out.add(new Statement(Step.TYPES, "type " + t.name(), type(t))));
             plan.sequences().forEach(s -> out.add(new Statement(Step.SEQUENCES, "sequence " + s.name(), sequence(s))));
             plan.tables().forEach(t -> out.add(new Statement(Step.TABLES, "table " + t.target(), createTable(t))));
+            // before the distribution calls: Citus then treats these as distributed sequences,
+            // which cannot be altered (OWNED BY, RESTART); setval() still works on them
+            for (Sequence s : plan.sequences()) {
+                if (s.ownedByTable() != null && plan.tableByTarget(s.ownedByTable()).isPresent()) {
+                    out.add(new Statement(Step.TABLES, "sequence owner " + s.name(), "ALTER SEQUENCE " + s.name().sql()
+                            + " OWNED BY " + s.ownedByTable().sql() + "." + Sql.ident(s.ownedByColumn())));
+                }
+            }
             out.addAll(distribution(plan));
         }
         for (TablePlan t : plan.tables()) {
@@ -80,12 +88,6 @@ public final class SchemaScript {
             }
         }
         if (createTables) {
-            for (Sequence s : plan.sequences()) {
-                if (s.ownedByTable() != null && plan.tableByTarget(s.ownedByTable()).isPresent()) {
-                    out.add(new Statement(Step.POST_DATA, "sequence owner " + s.name(), "ALTER SEQUENCE " + s.name().sql()
-                            + " OWNED BY " + s.ownedByTable().sql() + "." + Sql.ident(s.ownedByColumn())));
-                }
-            }
             for (TablePlan t : plan.tables()) comments(t, out);
             for (View v : plan.views()) {
                 out.add(new Statement(Step.POST_DATA, "view " + v.name(), "CREATE VIEW " + v.name().sql() + " AS " + stripSemicolon(v.definition())));

@@ -582,16 +582,19 @@ public final class Planner {
         char del = fk.onDelete();
         List<String> delCols = fk.onDeleteSetColumns();
         if (del == 'n' || del == 'd') {
-            List<String> keep = new ArrayList<>(delCols.isEmpty() ? fk.columns() : delCols);
-            keep.remove(d.column);
-            if (keep.isEmpty()) {
-                issues.add(PlanIssue.error(t.name(), "foreign key " + fk.name() + " ON DELETE " + ForeignKey.action(del)
-                        + " would change the distribution column: cannot create foreign key constraint"));
-            } else if (!keep.equals(delCols)) {
-                rewrites.add("foreign key " + fk.name() + " ON DELETE " + ForeignKey.action(del) + " limited to (" + String.join(", ", keep)
-                        + "): Citus rejects setting the distribution column");
-            }
-            delCols = List.copyOf(keep);
+            // Citus rejects SET NULL / SET DEFAULT on a key that holds the distribution column, in
+            // the column-list form too: the closest it accepts is NO ACTION, which the user must know
+            String action = ForeignKey.action(del);
+            String set = (delCols.isEmpty() ? fk.columns() : delCols).stream().filter(c -> !c.equals(d.column))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            issues.add(PlanIssue.warning(t.name(), "foreign key " + fk.name() + " ON DELETE " + action + " becomes NO ACTION on Citus"
+                    + " (Citus rejects SET NULL and SET DEFAULT when the key includes the distribution column): deleting a row of "
+                    + ref.name() + " that rows of " + t.name().name() + " still reference fails with a foreign-key violation instead of"
+                    + " setting " + (set.isEmpty() ? "the key" : set) + " to " + (del == 'n' ? "NULL" : "its default")
+                    + "; the application must do that before the delete"));
+            rewrites.add("foreign key " + fk.name() + " ON DELETE " + action + " rewritten to NO ACTION");
+            del = 'a';
+            delCols = List.of();
         }
         char upd = fk.onUpdate();
         if (upd == 'c' || upd == 'n' || upd == 'd') {

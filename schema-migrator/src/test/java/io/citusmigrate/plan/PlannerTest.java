@@ -199,11 +199,14 @@ class PlannerTest {
         List<String> rw = item.rewrites();
         assertTrue(rw.stream().anyMatch(r -> r.startsWith("unique constraint item_sku_key (sku) extended to (shop_id, sku)")), rw.toString());
         assertTrue(rw.stream().anyMatch(r -> r.startsWith("unique index item_lower_sku extended with shop_id")), rw.toString());
-        assertTrue(rw.stream().anyMatch(r -> r.contains("ON DELETE SET NULL limited to (parent)")), rw.toString());
+        assertTrue(rw.stream().anyMatch(r -> r.contains("ON DELETE SET NULL rewritten to NO ACTION")), rw.toString());
+        assertTrue(p.warnings().stream().anyMatch(w -> w.message().startsWith("foreign key item_parent_fkey ON DELETE SET NULL becomes NO ACTION")
+                && w.message().contains("instead of setting parent to NULL")), p.warnings().toString());
         assertTrue(rw.stream().anyMatch(r -> r.contains("ON UPDATE CASCADE rewritten to NO ACTION")), rw.toString());
         ForeignKey self = item.foreignKeys().stream().filter(f -> f.name().equals("item_parent_fkey")).findFirst().orElseThrow();
         assertEquals('a', self.onUpdate());
-        assertEquals(List.of("parent"), self.onDeleteSetColumns());
+        assertEquals('a', self.onDelete());
+        assertEquals(List.of(), self.onDeleteSetColumns());
         assertEquals(List.of("item_touch"), item.deferredTriggers().stream().map(t -> t.name()).toList());
         assertTrue(p.warnings().stream().anyMatch(w -> w.message().startsWith("trigger item_touch not created")), p.warnings().toString());
         // an exclusion constraint without the distribution column cannot be rewritten: an error

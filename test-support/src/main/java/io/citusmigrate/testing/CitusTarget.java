@@ -15,10 +15,17 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The Citus database a test writes to. With CITUS_URL set (a JDBC URL of a coordinator with the
- * extension and nodes registered) it is that database, and each test works in schemas of its
- * own that {@link #close()} drops. Otherwise it is a database on the test's embedded PostgreSQL
- * with the TEST-ONLY Citus stand-in installed, and the test output says so.
+ * The Citus database a test writes to: the best Citus there is, in this order, and the test
+ * output says which one it got:
+ * <ol>
+ * <li>{@code CITUS_URL}, a JDBC URL of a coordinator with the extension and nodes registered;</li>
+ * <li>a {@code citusdata/citus} container through Testcontainers, when a Docker engine answers;</li>
+ * <li>a coordinator and two workers the test JVM starts itself from a Citus extension installed
+ * on the machine ({@link LocalCitusCluster});</li>
+ * <li>the TEST-ONLY stand-in on the test's embedded PostgreSQL, otherwise.</li>
+ * </ol>
+ * {@code CITUS_TARGET=url|docker|local|standin} asks for one of them (a missing one is an error).
+ * On a real Citus each test works in schemas of its own that {@link #close()} drops.
  */
 public final class CitusTarget implements AutoCloseable {
     private final String jdbcUrl;
@@ -26,26 +33,57 @@ public final class CitusTarget implements AutoCloseable {
     private final String user;
     private final String password;
     private final boolean standIn;
+    private final String description;
     private final List<String> schemas = new ArrayList<>();
+    private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private CitusTarget(String jdbcUrl, String commandFileUrl, String user, String password, boolean standIn) {
+    private CitusTarget(String jdbcUrl, String commandFileUrl, String user, String password, boolean standIn, String description) {
         this.jdbcUrl = jdbcUrl;
         this.commandFileUrl = commandFileUrl;
         this.user = user;
         this.password = password;
         this.standIn = standIn;
+        this.description = description;
     }
 
     public static CitusTarget open(EmbeddedPg pg) {
+        String want = System.getenv().getOrDefault("CITUS_TARGET", "auto").strip().toLowerCase(java.util.Locale.ROOT);
         String citusUrl = System.getenv("CITUS_URL");
-        if (citusUrl != null && !citusUrl.isBlank()) return real(citusUrl);
+        if (citusUrl != null && !citusUrl.isBlank() && (want.equals("auto") || want.equals("url"))) {
+            return real(citusUrl, "CITUS_URL");
+        }
+        if (want.equals("url")) throw new IllegalStateException("CITUS_TARGET=url but CITUS_URL is not set");
+        if (want.equals("auto") || want.equals("docker")) {
+            java.util.Optional<String> url = DockerCitus.coordinatorUrl();
+            if (url.isPresent()) return real(url.get(), "a citusdata/citus container (Testcontainers)");
+            if (want.equals("docker")) throw new IllegalStateException("CITUS_TARGET=docker but no Docker engine answers");
+        }
+        if (want.equals("auto") || want.equals("local")) {
+            java.util.Optional<String> url = LocalCitusCluster.coordinatorUrl();
+            if (url.isPresent()) {
+                return real(url.get(), "a coordinator and two workers started by the tests from the installed extension ("
+                        + LocalCitusCluster.installedBin().orElseThrow().getParent() + ")");
+            }
+            if (want.equals("local")) throw new IllegalStateException("CITUS_TARGET=local but no installed Citus extension could start");
+        }
         String db = pg.createDatabase("citus");
         installStandIn(pg, db);
-        System.out.println("[citus-target] no CITUS_URL: using the TEST-ONLY Citus stand-in on embedded PostgreSQL (database " + db + ")");
-        return new CitusTarget("jdbc:postgresql://localhost:" + pg.port() + "/" + db, pg.url(db), "postgres", "postgres", true);
+        announce((want.equals("standin") ? "CITUS_TARGET=standin" : "no real Citus (no CITUS_URL, no Docker engine, no installed extension)")
+                + ": using the TEST-ONLY Citus stand-in on embedded PostgreSQL");
+        return new CitusTarget("jdbc:postgresql://localhost:" + pg.port() + "/" + db, pg.url(db), "postgres", "postgres", true,
+                "the TEST-ONLY Citus stand-in on embedded PostgreSQL");
     }
 
-    private static CitusTarget real(String jdbcUrl) {
+    private static void announce(String line) {
+        if (ANNOUNCED.add(line)) System.out.println("[citus-target] " + line);
+    }
+
+    /** What this target is, for test and benchmark output: real Citus (and how it was found) or the stand-in. */
+    public String description() {
+        return description;
+    }
+
+    private static CitusTarget real(String jdbcUrl, String source) {
         URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
         String user = null;
         String password = null;
@@ -64,8 +102,17 @@ public final class CitusTarget implements AutoCloseable {
         String plain = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath();
         String fileUrl = "postgresql://" + (user != null ? user : "postgres") + (password != null ? ":" + password : "")
                 + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath();
-        System.out.println("[citus-target] CITUS_URL set: using the real Citus coordinator at " + u.getHost() + ":" + u.getPort() + u.getPath());
-        return new CitusTarget(plain, fileUrl, user, password, false);
+        String version;
+        try (Connection c = DriverManager.getConnection(plain, user, password); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT citus_version(), (SELECT count(*) FROM pg_dist_node)")) {
+            rs.next();
+            version = rs.getString(1).replaceFirst(" on .*", "") + ", " + rs.getInt(2) + " nodes";
+        } catch (SQLException e) {
+            throw new IllegalStateException("the Citus coordinator from " + source + " does not answer: " + e.getMessage(), e);
+        }
+        String description = "real " + version + " at " + u.getHost() + ":" + u.getPort() + u.getPath() + ", from " + source;
+        announce("using " + description);
+        return new CitusTarget(plain, fileUrl, user, password, false, description);
     }
 
     private static void installStandIn(EmbeddedPg pg, String db) {
