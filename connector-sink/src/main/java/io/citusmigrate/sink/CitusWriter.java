@@ -221,7 +221,7 @@ public final class CitusWriter {
             }
         }
         if (!unresolved.isEmpty()) return;
-        restoreTimeZones(t, rows);
+        rereadFromSource(t, rows);
 
         // where rows that may already exist live now: their current tenant key
         Map<List<Object>, String> current = new HashMap<>();
@@ -244,6 +244,7 @@ public final class CitusWriter {
             }
             if (!ask.isEmpty()) current.putAll(currentTenants(t, ask));
         }
+        fillUnavailable(t, rows, current, tenant);
 
         List<List<Object>> deletes = new ArrayList<>();
         List<List<Object>> moves = new ArrayList<>();
@@ -425,7 +426,7 @@ public final class CitusWriter {
         Map<String, List<Object>> byText = new HashMap<>();
         StringBuilder sql = new StringBuilder("SELECT ");
         for (String k : r.key()) sql.append(Sql.ident(k)).append("::text, ");
-        sql.append(cols.stream().map(c -> Sql.ident(c) + "::text").collect(java.util.stream.Collectors.joining(", ")))
+        sql.append(cols.stream().map(t::asText).collect(java.util.stream.Collectors.joining(", ")))
                 .append(" FROM ").append(table).append(" WHERE (").append(Sql.idents(r.key())).append(") IN (");
         Map<List<Object>, Pending> rows = buffers.get(r.source());
         List<String[]> params = new ArrayList<>();
@@ -462,14 +463,15 @@ public final class CitusWriter {
     }
 
     /**
-     * Debezium parses a timetz into UTC before any converter sees it: its offset is lost. With
-     * the source at hand, the offset comes back from the row as the source holds it now, one
-     * query per batch per table that has such columns. A row changed again since gets the later
-     * value, which its own event writes again: the end state is the source's. A row gone since
-     * keeps Debezium's value (the same instant) until its delete arrives.
+     * Values Debezium changes before any converter sees them: a timetz is parsed into UTC (its
+     * offset lost), money becomes a double (inexact past 2^53 cents). With the source at hand,
+     * they come back from the row as the source holds it now, one query per batch per table that
+     * has such columns. A row changed again since gets the later value, which its own event
+     * writes again: the end state is the source's. A row gone since keeps Debezium's value until
+     * its delete arrives.
      */
-    private void restoreTimeZones(TargetTable t, Map<List<Object>, Pending> rows) throws SQLException {
-        List<String> cols = t.timetzColumns();
+    private void rereadFromSource(TargetTable t, Map<List<Object>, Pending> rows) throws SQLException {
+        List<String> cols = t.rereadColumns();
         if (source == null || cols.isEmpty()) return;
         List<List<Object>> keys = rows.entrySet().stream().filter(e -> e.getValue().last.after() != null).map(Map.Entry::getKey).toList();
         if (keys.isEmpty()) return;
@@ -487,6 +489,55 @@ public final class CitusWriter {
                 if (f == null || f.schema().type() != org.apache.kafka.connect.data.Schema.Type.STRING || v[i] == null) continue;
                 if (a.get(f) == null || PgText.isUnavailable(a.get(f))) continue;
                 a.put(f, v[i]);
+            }
+        }
+    }
+
+    /**
+     * An unchanged TOASTed value that an event leaves out, where an UPDATE in place cannot keep
+     * it: a row moving to another tenant is written anew, so it takes the value from its old row
+     * on the target; a row the target does not have yet takes it from the source row. One query
+     * per batch for each. Neither the placeholder nor a NULL in its place is ever written: a row
+     * found in neither place stops the task (updateKeepingToast), naming it.
+     */
+    private void fillUnavailable(TargetTable t, Map<List<Object>, Pending> rows, Map<List<Object>, String> current,
+                                 Map<List<Object>, String> tenant) throws SQLException {
+        if (t.rule().distributionColumn() == null) return;
+        List<List<Object>> moving = new ArrayList<>();
+        List<List<Object>> absent = new ArrayList<>();
+        Set<String> missing = new java.util.TreeSet<>();
+        for (Map.Entry<List<Object>, Pending> e : rows.entrySet()) {
+            Struct a = e.getValue().last.after();
+            if (a == null) continue;
+            List<String> cols = a.schema().fields().stream().filter(f -> t.type(f.name()) != null && PgText.isUnavailable(a.get(f)))
+                    .map(Field::name).toList();
+            if (cols.isEmpty()) continue;
+            missing.addAll(cols);
+            String now = current.get(e.getKey());
+            if (now == null) absent.add(e.getKey());
+            else if (!now.equals(tenant.get(e.getKey()))) moving.add(e.getKey());
+        }
+        List<String> cols = List.copyOf(missing);
+        if (!moving.isEmpty()) {
+            metrics.lookupQueries.incrementAndGet();
+            fill(rows, cols, byKey(target, t.rule().target(), t, moving, cols));
+        }
+        if (!absent.isEmpty() && source != null) {
+            String src = t.rule().source();
+            int dot = src.indexOf('.');
+            metrics.sourceLookups.incrementAndGet();
+            fill(rows, cols, byKey(source, Sql.ident(src.substring(0, dot)) + "." + Sql.ident(src.substring(dot + 1)), t, absent, cols));
+            if (!source.getAutoCommit()) source.commit();
+        }
+    }
+
+    private static void fill(Map<List<Object>, Pending> rows, List<String> cols, Map<List<Object>, String[]> found) {
+        for (Map.Entry<List<Object>, String[]> e : found.entrySet()) {
+            Struct a = rows.get(e.getKey()).last.after();
+            for (int i = 0; i < cols.size(); i++) {
+                Field f = a.schema().field(cols.get(i));
+                if (f == null || !PgText.isUnavailable(a.get(f))) continue;
+                a.put(f, PgText.asFieldValue(e.getValue()[i], f));
             }
         }
     }

@@ -40,6 +40,21 @@ public final class PgText {
         return false;
     }
 
+    /**
+     * PostgreSQL's text of a value, read back from a database, as the value of an event's field:
+     * the field's own text, or bytea's bytes. A field of any other shape cannot take it, and
+     * that stops the task rather than write something else.
+     */
+    static Object asFieldValue(String text, org.apache.kafka.connect.data.Field f) {
+        if (text == null) return null;
+        return switch (f.schema().type()) {
+            case STRING -> text;
+            case BYTES -> HexFormat.of().parseHex(text.startsWith("\\x") ? text.substring(2) : text);
+            default -> throw new org.apache.kafka.connect.errors.ConnectException("column " + f.name() + " (" + f.schema().type()
+                    + " in the event): its unchanged TOASTed value cannot be carried over exactly");
+        };
+    }
+
     /** The text of a value (null for SQL NULL). {@code targetType} is format_type of the column. */
     public static String format(Object v, Schema schema, String targetType) {
         if (v == null) return null;

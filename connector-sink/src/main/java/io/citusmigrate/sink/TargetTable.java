@@ -1,5 +1,7 @@
 package io.citusmigrate.sink;
 
+import io.citusmigrate.ddl.Sql;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A target table's columns and their types, read once from the target catalog. */
-record TargetTable(TableRule rule, Map<String, String> types, java.util.List<String> primaryKey, java.util.List<String> timetzColumns) {
+record TargetTable(TableRule rule, Map<String, String> types, java.util.List<String> primaryKey, java.util.List<String> rereadColumns) {
     static TargetTable read(Connection c, TableRule rule) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
@@ -32,13 +34,20 @@ record TargetTable(TableRule rule, Map<String, String> types, java.util.List<Str
         if (pk.isEmpty()) {
             throw new SQLException("target table " + rule.target() + " has no primary key: updates and deletes cannot be applied");
         }
-        // time with time zone (any precision): Debezium loses their offset (see CitusWriter)
-        java.util.List<String> timetz = types.entrySet().stream().filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone"))
+        // time with time zone (any precision): Debezium loses their offset; money: Debezium carries
+        // it as a double, inexact past 2^53 cents (see CitusWriter.rereadFromSource)
+        java.util.List<String> reread = types.entrySet().stream()
+                .filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone") || e.getValue().equals("money"))
                 .map(Map.Entry::getKey).sorted().toList();
-        return new TargetTable(rule, types, java.util.List.copyOf(pk), timetz);
+        return new TargetTable(rule, types, java.util.List.copyOf(pk), reread);
     }
 
     String type(String column) {
         return types.get(column);
+    }
+
+    /** A column as text in a query: money by its number, which reads the same whatever lc_monetary says. */
+    String asText(String column) {
+        return Sql.ident(column) + ("money".equals(types.get(column)) ? "::numeric::text" : "::text");
     }
 }

@@ -292,6 +292,48 @@ class SinkStreamTest {
         }
     }
 
+    /** Large, barely compressible text: stored out of line (TOASTed). */
+    static final String BIG = "(select string_agg(md5(random()::text), '') from generate_series(1, 2000))";
+
+    @Test
+    void unchangedToastedValuesSurviveTenantMovesAndRowsTheTargetLacks() throws Exception {
+        Setup s = setup("toastmove");
+        CitusSinkTask task = task(s, 500);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            sql(s, "update ads set target_url = " + BIG + " where id in (1, 2)");
+            deliver(task, dbz.take(2), 10);
+            // ad 1 moves to a campaign of another company; its event leaves target_url out
+            sql(s, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
+                    + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
+            List<SinkRecord> move = dbz.take(1);
+            org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) move.get(0).value()).getStruct("after");
+            assertEquals(PgText.TOAST_PLACEHOLDER, after.get("target_url"), "Debezium sent the placeholder, not the value");
+            deliver(task, move, 10);
+            assertSame(s);
+            // ad 2 is carried along by its campaign's move to another company
+            sql(s, "update campaigns set company_id = (select id from companies where id <> (select c.company_id from campaigns c"
+                    + " join ads a on a.campaign_id = c.id where a.id = 2) limit 1) where id = (select campaign_id from ads where id = 2)");
+            deliver(task, dbz.take(1), 10);
+            assertSame(s);
+            // a row the target does not have yet (its insert not delivered): the value comes from the source
+            sql(s, "insert into ads (campaign_id, name, target_url, created_at, updated_at) select campaign_id, 'new', " + BIG
+                    + ", now(), now() from ads where id = 3");
+            List<SinkRecord> insert = dbz.take(1);
+            sql(s, "update ads set name = 'renamed' where name = 'new'");
+            List<SinkRecord> update = dbz.take(1);
+            assertEquals(PgText.TOAST_PLACEHOLDER, ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after")
+                    .get("target_url"));
+            assertEquals(1, insert.size());
+            deliver(task, update, 10);
+            assertSame(s);
+            assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".ads where target_url is null and id in (1, 2)"
+                    + " or target_url = '" + PgText.TOAST_PLACEHOLDER + "'"));
+        } finally {
+            task.stop();
+        }
+    }
+
     @Test
     void aRowThatCannotBePlacedStopsTheSinkNamingIt() throws Exception {
         Setup s = setup("orphan");

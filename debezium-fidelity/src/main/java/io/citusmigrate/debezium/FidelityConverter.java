@@ -10,7 +10,7 @@ import java.util.GregorianCalendar;
 import java.util.Properties;
 
 /**
- * A Debezium custom converter for the PostgreSQL source connector, for two values its standard
+ * A Debezium custom converter for the PostgreSQL source connector, for the values its standard
  * conversion changes before any sink sees them:
  * <ul>
  *   <li>{@code bit varying}: Debezium sends the bits as bytes, so {@code B'0011'} arrives as
@@ -22,9 +22,14 @@ import java.util.Properties;
  * </ul>
  * Set it on the source connector: {@code converters=citus}, {@code citus.type=} this class; its
  * jar goes into the Debezium connector's plugin directory (or the embedded engine's classpath).
+ *
+ * <p>And geometric types, arrays (any dimension, any element type), multiranges and the text-search
+ * types go as PostgreSQL's own text ({@link #AS_TEXT}).
  */
 public final class FidelityConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
     static final String DATE = "io.debezium.time.Date";
+    /** Debezium's unavailable.value.placeholder default, which the sink recognises. */
+    static final String TOAST_PLACEHOLDER = "__debezium_unavailable_value";
 
     @Override
     public void configure(Properties props) {
@@ -37,8 +42,45 @@ public final class FidelityConverter implements CustomConverter<SchemaBuilder, R
         switch (type) {
             case "varbit", "bit varying" -> registration.register(optional(SchemaBuilder.string(), column), FidelityConverter::bitString);
             case "date" -> registration.register(optional(SchemaBuilder.int32().name(DATE).version(1), column), FidelityConverter::epochDay);
-            default -> { /* Debezium's own conversion */ }
+            default -> {
+                if (AS_TEXT.contains(type) || type.startsWith("_")) {
+                    registration.register(optional(SchemaBuilder.string(), column), FidelityConverter::postgresText);
+                }
+                // otherwise Debezium's own conversion, which is exact for the type
+            }
         }
+    }
+
+    /**
+     * Types whose value goes as PostgreSQL's own text: Debezium's mapping of them is not exact
+     * (geometric types arrive as structs or hex bytes, multiranges and text-search types as
+     * bytes), and text is what the sink writes anyway. Arrays (type names starting with '_') go
+     * the same way: Debezium flattens a multi-dimensional array into NULLs.
+     */
+    static final java.util.Set<String> AS_TEXT = java.util.Set.of("point", "line", "lseg", "box", "path", "polygon", "circle",
+            "int4multirange", "int8multirange", "nummultirange", "datemultirange", "tsmultirange", "tstzmultirange",
+            "tsvector", "tsquery", "pg_lsn", "txid_snapshot", "pg_snapshot");
+
+    /**
+     * A value as PostgreSQL wrote it. Debezium hands over what pgjdbc built from that text: a
+     * PGobject (geometric types, the snapshot's unknown types) whose value is PostgreSQL's text
+     * again (floats printed exactly), a PgArray whose text is the array literal as received, or
+     * the text itself (streaming's unknown types, as a String or its UTF-8 bytes).
+     */
+    static Object postgresText(Object raw) {
+        if (raw == null) return null;
+        // Debezium's markers for an unchanged TOASTed value are bare Objects: pass its placeholder on
+        if (raw.getClass() == Object.class) return TOAST_PLACEHOLDER;
+        if (raw instanceof String s) return s;
+        if (raw instanceof org.postgresql.util.PGobject o) return o.getValue();
+        if (raw instanceof java.sql.Array a) return a.toString();
+        if (raw instanceof byte[] b) return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        if (raw instanceof java.nio.ByteBuffer b) {
+            byte[] out = new byte[b.remaining()];
+            b.duplicate().get(out);
+            return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        throw new IllegalArgumentException("cannot carry a value of " + raw.getClass().getName() + " exactly as PostgreSQL's text");
     }
 
     private static SchemaBuilder optional(SchemaBuilder b, RelationalColumn column) {
