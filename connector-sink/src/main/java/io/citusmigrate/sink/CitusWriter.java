@@ -605,10 +605,19 @@ public final class CitusWriter {
             copy(t, rows, tenant);
             target.releaseSavepoint(sp);
         } catch (SQLException e) {
-            if (!"23505".equals(e.getSQLState())) throw e;
+            if (!isUniqueViolation(e)) throw e;
             target.rollback(sp);
             upsert(t, rows, tenant);
         }
+    }
+
+    /**
+     * A duplicate key. Seen on Citus 13.2.2: a COPY into a distributed table reports it from the
+     * worker as SQLSTATE XX000, not 23505, with PostgreSQL's message.
+     */
+    static boolean isUniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState())
+                || "XX000".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().contains("duplicate key value violates unique constraint");
     }
 
     private void copy(TargetTable t, List<Pending> rows, Map<List<Object>, String> tenant) throws SQLException {
