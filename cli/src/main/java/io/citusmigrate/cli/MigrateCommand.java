@@ -13,6 +13,7 @@ import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
+import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
@@ -96,6 +97,7 @@ final class MigrateCommand implements Callable<Integer> {
                 boolean exists = LiveSource.slotExists(source, slot);
                 if (resume) {
                     if (!exists) throw new UserError("--resume: the source has no slot " + slot + " to stream from");
+                    if (copy) requireFinishedLoad(cmd, slot, publication);
                     // Debezium's snapshot starts over (an interrupted one is not resumed): writes are idempotent
                     return new LiveRun(cmd, s, slot, publication, file, out, err).streamUntilCutover(viaDebezium ? "initial" : "no_data");
                 }
@@ -115,6 +117,7 @@ final class MigrateCommand implements Callable<Integer> {
             out.flush();
         });
         SourceSnapshot snapshot = null;
+        String consistentPoint = null;
         List<TableResult> results = List.of();
         List<Verifier.TableCheck> checks = List.of();
         try {
@@ -123,6 +126,7 @@ final class MigrateCommand implements Callable<Integer> {
                 long t = System.nanoTime();
                 // live: the slot stays, and streaming starts exactly where this snapshot ends
                 snapshot = SourceSnapshot.open(cmd.source(), slot, !live);
+                consistentPoint = String.valueOf(snapshot.consistentPoint());
                 out.println("source snapshot " + snapshot.name() + (snapshot.slot() != null
                         ? " exported by " + (live ? "" : "temporary ") + "slot " + snapshot.slot() + " at " + snapshot.consistentPoint() : ""));
                 prep = loader.prepare(snapshot); // orphans stop the run here, before the target is touched
@@ -130,6 +134,7 @@ final class MigrateCommand implements Callable<Integer> {
             }
             try (Connection target = Databases.target(cmd)) {
                 checkCitus(cmd, target, out);
+                if (live && copy) BulkLoadRecord.forget(target, slot);
                 List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
                 SchemaCreator creator = new SchemaCreator(target, line -> {
                     out.println(line);
@@ -216,7 +221,29 @@ final class MigrateCommand implements Callable<Integer> {
             err.flush();
             return Main.FAILED;
         }
+        if (live && copy) {
+            try (Connection target = Databases.target(cmd)) {
+                BulkLoadRecord.finished(target, slot, consistentPoint);
+            } catch (SQLException e) {
+                throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+            }
+        }
         return live ? new LiveRun(cmd, s, slot, publication, file, out, err).streamUntilCutover(viaDebezium ? "initial" : "no_data") : Main.OK;
+    }
+
+    /** Streaming onto a partial copy would leave the target short for good: refuse, saying how to start over. */
+    private void requireFinishedLoad(LoadCommand cmd, String slot, String publication) {
+        try (Connection target = Databases.target(cmd)) {
+            if (BulkLoadRecord.isFinished(target, slot)) return;
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+        throw new UserError("--resume: the bulk load of this migration did not finish (the run stopped during it), and the snapshot"
+                + " it read died with that run: the tables not copied yet cannot be read from it, so streaming now would leave the"
+                + " target short. Start over: on the source, SELECT pg_drop_replication_slot('" + slot + "'); DROP PUBLICATION "
+                + io.citusmigrate.ddl.Sql.ident(publication) + "; then run `citus-migrate migrate " + file + "` again"
+                + (cmd.options().flag(Option.INCLUDE_DROP) ? " (`include drop` recreates the target tables)"
+                : " after dropping the partial target tables (or add `include drop`)"));
     }
 
     private static <T> T join(CompletableFuture<T> f) {
