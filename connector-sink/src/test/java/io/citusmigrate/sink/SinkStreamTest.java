@@ -58,7 +58,13 @@ class SinkStreamTest {
 
     /** A task with a worker context whose dead-letter queue is {@code dlq} (null: none configured). */
     static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq) {
+        return task(s, batchSize, dlq, null);
+    }
+
+    /** {@code sinkName}: the positions it keeps on the target (null: the default). */
+    static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq, String sinkName) {
         Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
+        if (sinkName != null) props.put("sink.name", sinkName);
         props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
         props.put("source.connection.password", "postgres");
         props.put("batch.size", String.valueOf(batchSize));
@@ -209,13 +215,7 @@ class SinkStreamTest {
         try (DebeziumCapture dbz = capture(s)) {
             List<SinkRecord> all = dbz.take((int) rows(s));
             for (String name : List.of("again-1", "again-2")) {
-                Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
-                props.put("sink.name", name);
-                props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
-                props.put("source.connection.password", "postgres");
-                props.put("batch.size", "300");
-                CitusSinkTask t = new CitusSinkTask();
-                t.start(props);
+                CitusSinkTask t = task(s, 300, null, name);
                 try {
                     deliver(t, all, 100);
                 } finally {
