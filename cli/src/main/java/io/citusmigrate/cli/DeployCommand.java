@@ -44,7 +44,7 @@ final class DeployCommand implements Callable<Integer> {
     String topicPrefix;
 
     @CommandLine.Option(names = "--passwords", defaultValue = "env",
-            description = "env: the configs refer to ${env:CITUS_MIGRATE_SOURCE_PASSWORD} and ${env:CITUS_MIGRATE_TARGET_PASSWORD}, which the"
+            description = "env: the configs refer to $${env:CITUS_MIGRATE_SOURCE_PASSWORD} and $${env:CITUS_MIGRATE_TARGET_PASSWORD}, which the"
                     + " workers resolve (config.providers=env); inline: the passwords of the command file go to the cluster, which keeps"
                     + " them as PASSWORD values (default: ${DEFAULT-VALUE})")
     String passwords;

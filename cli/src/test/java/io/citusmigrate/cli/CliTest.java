@@ -73,6 +73,15 @@ class CliTest {
 
 
     @Test
+    void helpTextsPrintAsWritten() {
+        Run r = Run.of("help", "deploy");
+        assertEquals(0, r.code(), r.err());
+        // (the help wraps lines where it likes)
+        assertTrue(r.out().replaceAll("\\s+", "").contains("${env:CITUS_MIGRATE_SOURCE_PASSWORD}and${env:CITUS_MIGRATE_TARGET_PASSWORD}"), r.out());
+        assertFalse(r.out().contains("null"), r.out());
+    }
+
+    @Test
     void planShowsFiveColocatedTablesWithTheirBackfillPaths() throws IOException {
         Run r = Run.of("plan", exampleFile(citus.url(), ""));
         assertEquals(0, r.code(), r.err());
