@@ -104,7 +104,20 @@ BEGIN
 END $$;
 
 CREATE FUNCTION citus.standin_check_distributable(rel oid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    rng oid;
 BEGIN
+    -- seen on Citus 13.2.2: user-defined range types are objects it cannot propagate
+    SELECT t.oid INTO rng FROM pg_attribute a
+      JOIN pg_type t ON t.oid = CASE WHEN (SELECT typelem FROM pg_type WHERE oid = a.atttypid) <> 0
+                                     AND (SELECT typlen FROM pg_type WHERE oid = a.atttypid) = -1
+                                     THEN (SELECT typelem FROM pg_type WHERE oid = a.atttypid) ELSE a.atttypid END
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+       AND t.typtype = 'r' AND t.typnamespace <> 'pg_catalog'::regnamespace
+     LIMIT 1;
+    IF rng IS NOT NULL THEN
+        RAISE EXCEPTION '"table %" has dependency on unsupported object "type %"', rel::regclass, rng::regtype;
+    END IF;
     IF EXISTS (SELECT 1 FROM citus.dist_standin WHERE logicalrelid = rel) THEN
         RAISE EXCEPTION 'table "%" is already distributed', (SELECT relname FROM pg_class WHERE oid = rel);
     END IF;

@@ -91,9 +91,17 @@ final class DeployCommand implements Callable<Integer> {
             err.flush();
             return Main.FAILED;
         }
+        // Debezium takes the snapshot on a Connect cluster
+        java.util.List<String> uncarried = io.citusmigrate.live.StreamedTypes.uncarried(s.plan(), s.catalog(), true);
+        if (!uncarried.isEmpty()) {
+            err.println("These columns cannot be streamed exactly through Debezium; nothing was deployed:");
+            uncarried.forEach(u -> err.println("  " + u));
+            err.flush();
+            return Main.FAILED;
+        }
         String slot = MigrateCommand.slotName(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
-        Map<String, String> src = ConnectorConfigs.source(cmd, s.plan(), topicPrefix, slot, publication, "initial", pw);
+        Map<String, String> src = ConnectorConfigs.source(cmd, s.plan(), s.catalog(), topicPrefix, slot, publication, "initial", pw);
         src.putAll(ConnectorConfigs.jsonWithSchemas());
         src.put("topic.creation.default.replication.factor", "-1");
         src.put("topic.creation.default.partitions", "1"); // one partition per table keeps its changes in order

@@ -48,7 +48,7 @@ final class LiveRun {
      */
     int snapshotThroughDebezium(long t0) {
         long rows;
-        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, "initial")) {
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), s.catalog(), slot, publication, "initial")) {
             stream.start();
             out.println("snapshot through Debezium (slot " + slot + ")");
             out.flush();
@@ -90,7 +90,7 @@ final class LiveRun {
      * sets the sequences, answers `cutover`, and drops the slot and the publication.
      */
     int streamUntilCutover(String snapshotMode) {
-        try (LiveStream stream = new LiveStream(cmd, s.plan(), slot, publication, snapshotMode)) {
+        try (LiveStream stream = new LiveStream(cmd, s.plan(), s.catalog(), slot, publication, snapshotMode)) {
             stream.start();
             out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + file + "`");

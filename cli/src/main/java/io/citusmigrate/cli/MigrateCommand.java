@@ -15,6 +15,7 @@ import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.StreamedTypes;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
 import picocli.CommandLine;
@@ -92,6 +93,15 @@ final class MigrateCommand implements Callable<Integer> {
         }
         s.plan().warnings().forEach(w -> err.println(w));
         err.flush();
+        if (live || viaDebezium) {
+            List<String> uncarried = StreamedTypes.uncarried(s.plan(), s.catalog(), viaDebezium);
+            if (!uncarried.isEmpty()) {
+                err.println("These columns cannot be streamed exactly through Debezium; nothing was changed on the target:");
+                uncarried.forEach(u -> err.println("  " + u));
+                err.flush();
+                return Main.FAILED;
+            }
+        }
         if (live || viaDebezium) {
             try (Connection source = Databases.connect("source", cmd.source())) {
                 boolean exists = LiveSource.slotExists(source, slot);

@@ -27,8 +27,8 @@ public final class ConnectorConfigs {
     private ConnectorConfigs() {}
 
     /** Debezium's PostgreSQL connector on the plan's tables, streaming from {@code slot} through {@code publication}. */
-    public static Map<String, String> source(LoadCommand cmd, Plan plan, String topicPrefix, String slot, String publication,
-                                             String snapshotMode, Passwords passwords) {
+    public static Map<String, String> source(LoadCommand cmd, Plan plan, io.citusmigrate.catalog.Catalog catalog, String topicPrefix,
+                                             String slot, String publication, String snapshotMode, Passwords passwords) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.put("tasks.max", "1");
@@ -45,7 +45,7 @@ public final class ConnectorConfigs {
         p.put("snapshot.mode", snapshotMode);
         p.put("table.include.list", streamed(plan).stream()
                 .map(t -> Pattern.quote(t.source().name().schema() + "." + t.source().name().name())).collect(Collectors.joining(",")));
-        p.putAll(SourceSettings.forFidelity());
+        p.putAll(SourceSettings.forFidelity(StreamedTypes.textTypes(plan, catalog)));
         return p;
     }
 

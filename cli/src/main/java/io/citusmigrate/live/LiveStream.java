@@ -65,7 +65,8 @@ public final class LiveStream implements AutoCloseable {
      * {@code snapshotMode}: {@code no_data} when the bulk load took the snapshot from this slot,
      * {@code initial} for Debezium's own snapshot, then streaming.
      */
-    public LiveStream(LoadCommand cmd, Plan plan, String slot, String publication, String snapshotMode) {
+    public LiveStream(LoadCommand cmd, Plan plan, io.citusmigrate.catalog.Catalog catalog, String slot, String publication,
+                      String snapshotMode) {
         this.marker = marker(slot);
         // positions are this run's own: a restarted run starts over from the slot, not from them
         Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, "live-" + slot + "-" + System.currentTimeMillis(),
@@ -73,7 +74,7 @@ public final class LiveStream implements AutoCloseable {
         task.start(sink);
 
         Properties p = new Properties();
-        p.putAll(ConnectorConfigs.source(cmd, plan, TOPIC_PREFIX, slot, publication, snapshotMode, ConnectorConfigs.Passwords.INLINE));
+        p.putAll(ConnectorConfigs.source(cmd, plan, catalog, TOPIC_PREFIX, slot, publication, snapshotMode, ConnectorConfigs.Passwords.INLINE));
         p.setProperty("name", "citus-migrate-" + slot);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.setProperty("offset.flush.interval.ms", "1000");

@@ -209,6 +209,31 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aColumnDebeziumCannotCarryExactlyStopsTheLiveMigrationBeforeAnythingIsWritten() throws Exception {
+        String db = pg.createDatabase("uncarried");
+        pg.exec(db, """
+                create domain day as date;
+                create domain payday as day;
+                create table tenant (id int primary key);
+                create table item (id int primary key, tenant_id int not null references tenant, due day, paid payday);
+                insert into tenant values (1);
+                insert into item values (1, 1, '0044-03-15 BC', '2024-01-01');
+                """);
+        String schema = citus.newSchema("uncarried");
+        Path file = dir.resolve("uncarried.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_uncarried_test', snapshot method = 'debezium'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        Run r = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("public.item.paid (public.payday, a domain over public.day): a domain over a domain"), r.err());
+        assertTrue(r.err().contains("public.item.due (public.day, a domain over date): Debezium's snapshot turns a BC date"), r.err());
+        assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + schema + "'"), "the target was not touched");
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot was made");
+    }
+
+    @Test
     void aLiveMigrationThatStopsBeforeStreamingLeavesNoSlotBehind() throws Exception {
         String db = pg.createDatabase("orphans");
         pg.exec(db, """

@@ -10,6 +10,13 @@ import java.util.Map;
 public final class SourceSettings {
     private SourceSettings() {}
 
+    /** With {@code textTypes}: user-defined types the converter sends as PostgreSQL's text (see FidelityConverter). */
+    public static Map<String, String> forFidelity(java.util.Collection<String> textTypes) {
+        Map<String, String> p = forFidelity();
+        if (!textTypes.isEmpty()) p.put("citus.text.types", String.join(",", textTypes));
+        return p;
+    }
+
     public static Map<String, String> forFidelity() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("decimal.handling.mode", "string");                   // numeric NaN, any precision

@@ -10,14 +10,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A target table's columns and their types, read once from the target catalog. */
-record TargetTable(TableRule rule, Map<String, String> types, java.util.List<String> primaryKey, java.util.List<String> rereadColumns) {
+record TargetTable(TableRule rule, Map<String, String> types, Map<String, String> baseTypes, java.util.List<String> primaryKey,
+                   java.util.List<String> rereadColumns) {
     static TargetTable read(Connection c, TableRule rule) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                + " WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+        // a domain's base type decides how its values travel (Debezium converts them as the base type)
+        Map<String, String> base = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod),"
+                + " coalesce(format_type(nullif(t.typbasetype, 0), t.typtypmod), format_type(a.atttypid, a.atttypmod))"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum")) {
             ps.setString(1, rule.target());
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) types.put(rs.getString(1), rs.getString(2));
+                while (rs.next()) {
+                    types.put(rs.getString(1), rs.getString(2));
+                    base.put(rs.getString(1), rs.getString(3));
+                }
             }
         }
         if (types.isEmpty()) throw new SQLException("target table " + rule.target() + " does not exist");
@@ -36,10 +44,10 @@ record TargetTable(TableRule rule, Map<String, String> types, java.util.List<Str
         }
         // time with time zone (any precision): Debezium loses their offset; money: Debezium carries
         // it as a double, inexact past 2^53 cents (see CitusWriter.rereadFromSource)
-        java.util.List<String> reread = types.entrySet().stream()
+        java.util.List<String> reread = base.entrySet().stream()
                 .filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone") || e.getValue().equals("money"))
                 .map(Map.Entry::getKey).sorted().toList();
-        return new TargetTable(rule, types, java.util.List.copyOf(pk), reread);
+        return new TargetTable(rule, types, base, java.util.List.copyOf(pk), reread);
     }
 
     String type(String column) {
@@ -48,6 +56,6 @@ record TargetTable(TableRule rule, Map<String, String> types, java.util.List<Str
 
     /** A column as text in a query: money by its number, which reads the same whatever lc_monetary says. */
     String asText(String column) {
-        return Sql.ident(column) + ("money".equals(types.get(column)) ? "::numeric::text" : "::text");
+        return Sql.ident(column) + ("money".equals(baseTypes.get(column)) ? "::numeric::text" : "::text");
     }
 }

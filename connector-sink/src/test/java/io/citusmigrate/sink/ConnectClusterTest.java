@@ -63,7 +63,7 @@ class ConnectClusterTest {
             source.put("table.include.list", "public.companies,public.campaigns,public.ads,public.clicks,public.impressions");
             source.put("topic.creation.default.replication.factor", "1");
             source.put("topic.creation.default.partitions", "1");
-            DebeziumCapture.fidelitySettings().forEach((k, v) -> source.put((String) k, (String) v));
+            DebeziumCapture.fidelitySettings(List.of()).forEach((k, v) -> source.put((String) k, (String) v));
             source.putAll(jsonWithSchemas());
             put(http, connect, "pg-source", source);
 

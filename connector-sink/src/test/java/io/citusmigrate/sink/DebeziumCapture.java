@@ -34,16 +34,21 @@ final class DebeziumCapture implements AutoCloseable {
     private final Map<String, Long> offsets = new HashMap<>();
 
     /** The settings that give the sink full fidelity (README: "Debezium source settings"). */
-    static Properties fidelitySettings() {
+    static Properties fidelitySettings(java.util.Collection<String> textTypes) {
         Properties p = new Properties();
-        p.putAll(SourceSettings.forFidelity());
+        p.putAll(SourceSettings.forFidelity(textTypes));
         return p;
     }
 
     DebeziumCapture(EmbeddedPg pg, String db, String slot, String tables) throws Exception {
+        this(pg, db, slot, tables, java.util.List.of());
+    }
+
+    /** {@code textTypes}: user-defined types the converter sends as text (what the CLI derives from the plan). */
+    DebeziumCapture(EmbeddedPg pg, String db, String slot, String tables, java.util.Collection<String> textTypes) throws Exception {
         Path offsetsFile = Path.of("target", "offsets-" + slot + ".dat");
         Files.deleteIfExists(offsetsFile);
-        Properties p = fidelitySettings();
+        Properties p = fidelitySettings(textTypes);
         p.setProperty("name", slot);
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");

@@ -26,7 +26,7 @@ class TypeFidelityTest {
     static CitusTarget citus;
 
     static final String COLUMNS = "id, tenant_id, n, n2, m, ts, tstz, d, t, ttz, iv, u, j, jb, x, ia, ta, b, ip, cidr_, mac, bits, vbits,"
-            + " e, dom, r, tr, h, l, f8, f4, bool_, c, vc, i2, i8, txt, ia2, ea, pt, ln, ls, bx, pa, po, ci, mr, tsv, tsq, lsn, ci_, iv2";
+            + " e, dom, r, tr, h, l, f8, f4, bool_, c, vc, i2, i8, txt, ia2, ea, pt, ln, ls, bx, pa, po, ci, mr, tsv, tsq, lsn, ci_, iv2, cp, dm";
 
     @BeforeAll
     static void start() {
@@ -47,6 +47,7 @@ class TypeFidelityTest {
                 create extension hstore; create extension ltree; create extension citext;
                 create type mood as enum ('sad', 'ok', 'happy');
                 create domain posint as int check (value > 0);
+                create type pair as (a int, b text); create domain cash as money;
                 create table tenant (id int primary key);
                 create table types (id int primary key, tenant_id int not null references tenant,
                   n numeric, n2 numeric(12,4), m money, ts timestamp, tstz timestamptz, d date, t time, ttz timetz, iv interval,
@@ -54,7 +55,7 @@ class TypeFidelityTest {
                   vbits varbit(8), e mood, dom posint, r int4range, tr tstzrange, h hstore, l ltree, f8 float8, f4 real,
                   bool_ boolean, c char(3), vc varchar(10), i2 smallint, i8 bigint, txt text, ia2 int[][], ea mood[], pt point,
                   ln line, ls lseg, bx box, pa path, po polygon, ci circle, mr int4multirange, tsv tsvector, tsq tsquery, lsn pg_lsn,
-                  ci_ citext, iv2 interval);
+                  ci_ citext, iv2 interval, cp pair, dm cash);
                 insert into tenant values (1), (2);
                 insert into types values
                  (1, 1, 12345.6789, 12.3456, 1234.56, '2024-02-29 13:14:15.123456', '2024-02-29 13:14:15.654321+02', '2024-02-29',
@@ -65,15 +66,15 @@ class TypeFidelityTest {
                   'a=>1, "b c"=>"d\\"e", f=>NULL', 'top.science.astronomy', 1.5e300, 3.25, true, 'ab', 'tab	and', -32768,
                   9223372036854775807, E'line\\nbreak\\ttab \\\\ backslash ünïcödé', '{{1,2},{3,NULL}}', '{happy,sad}', '(1.5,-2)',
                   '{1,-1,0.5}', '[(0,0),(1e300,-1e-300)]', '(1,1),(0,0)', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(2,0))', '<(1,2),0.1>',
-                  '{[1,3), [5,9)}', 'a fat cat:1A sat', 'fat & (rat | cat)', '16/B374D848', 'MiXeD Case', '-178000000 years'),
+                  '{[1,3), [5,9)}', 'a fat cat:1A sat', 'fat & (rat | cat)', '16/B374D848', 'MiXeD Case', '-178000000 years', '(1,"x y")', '92233720368547758.07'),
                  (2, 2, 'NaN', -0.0001, -5.00, 'infinity', '-infinity', '0044-03-15 BC', '00:00:00', '23:59:59.999999-12',
                   '-1 days 00:00:00.000001', '00000000-0000-0000-0000-000000000000', '[]', '[]', '<x/>', '{}', '{}', '\\x', '::1',
                   '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', B'00000', B'1', 'sad', 1, 'empty', '(,)', '', '', 'NaN', '-Infinity', false, 'x  ',
                   '', 0, -9223372036854775808, '', '{{{1},{2}},{{3},{4}}}', '{}', '(0,0)', '{0,1,0}', '[(0,0),(0,0)]',
-                  '(0,0),(0,0)', '((0,0))', '((1,1))', '<(0,0),0>', '{}', '', '1', '0/0', '', '1 year -2 days 03:00:00.000001'),
+                  '(0,0),(0,0)', '((0,0))', '((1,1))', '<(0,0),0>', '{}', '', '1', '0/0', '', '1 year -2 days 03:00:00.000001', '(,)', '-1'),
                  (3, 1, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                   null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                  null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                  null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
                 update types set m = '92233720368547758.07' where id = 1;
                 update types set m = '-92233720368547758.08' where id = 2;
                 """);
@@ -84,7 +85,7 @@ class TypeFidelityTest {
         props.put("source.connection.password", "postgres");
         CitusSinkTask task = new CitusSinkTask();
         task.start(props);
-        try (DebeziumCapture dbz = new DebeziumCapture(pg, db, "types_slot", "public.tenant,public.types")) {
+        try (DebeziumCapture dbz = new DebeziumCapture(pg, db, "types_slot", "public.tenant,public.types", List.of("pair"))) {
             List<SinkRecord> snapshot = dbz.take(5);
             // the same rows again through streaming: inserted with other keys, then updated
             pg.exec(db, "insert into types select id + 10, " + COLUMNS.substring(COLUMNS.indexOf(',') + 1) + " from types");

@@ -33,7 +33,27 @@ public final class FidelityConverter implements CustomConverter<SchemaBuilder, R
 
     @Override
     public void configure(Properties props) {
-        // nothing to configure
+        String list = props.getProperty(TEXT_TYPES, "");
+        for (String t : list.split(",")) {
+            if (!t.isBlank()) textTypes.add(normalize(t));
+        }
+    }
+
+    /**
+     * {@code text.types} (set as {@code citus.text.types} on the connector): more type names to
+     * send as PostgreSQL's text, the user-defined ones the plan found (composite types, types
+     * of extensions Debezium does not know), which Debezium would send as bytes or structs.
+     */
+    public static final String TEXT_TYPES = "text.types";
+    private final java.util.Set<String> textTypes = new java.util.HashSet<>();
+
+    /** A type name without schema or quotes, lower case: how it is matched against the column's. */
+    static String normalize(String typeName) {
+        String t = typeName.strip();
+        int dot = t.lastIndexOf('.');
+        if (dot >= 0 && !t.endsWith("\"")) t = t.substring(dot + 1);
+        else if (dot >= 0) t = t.substring(t.lastIndexOf('"', t.length() - 2) + 1);
+        return t.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
@@ -43,7 +63,7 @@ public final class FidelityConverter implements CustomConverter<SchemaBuilder, R
             case "varbit", "bit varying" -> registration.register(optional(SchemaBuilder.string(), column), FidelityConverter::bitString);
             case "date" -> registration.register(optional(SchemaBuilder.int32().name(DATE).version(1), column), FidelityConverter::epochDay);
             default -> {
-                if (AS_TEXT.contains(type) || type.startsWith("_")) {
+                if (AS_TEXT.contains(type) || type.startsWith("_") || textTypes.contains(normalize(type))) {
                     registration.register(optional(SchemaBuilder.string(), column), FidelityConverter::postgresText);
                 }
                 // otherwise Debezium's own conversion, which is exact for the type
@@ -57,7 +77,7 @@ public final class FidelityConverter implements CustomConverter<SchemaBuilder, R
      * bytes), and text is what the sink writes anyway. Arrays (type names starting with '_') go
      * the same way: Debezium flattens a multi-dimensional array into NULLs.
      */
-    static final java.util.Set<String> AS_TEXT = java.util.Set.of("point", "line", "lseg", "box", "path", "polygon", "circle",
+    public static final java.util.Set<String> AS_TEXT = java.util.Set.of("point", "line", "lseg", "box", "path", "polygon", "circle",
             "int4multirange", "int8multirange", "nummultirange", "datemultirange", "tsmultirange", "tstzmultirange",
             "tsvector", "tsquery", "pg_lsn", "txid_snapshot", "pg_snapshot");
 

@@ -89,6 +89,7 @@ public final class Planner {
         referenceTables();
         List<TablePlan> tables = buildTables();
         checkColocation(tables);
+        checkRangeTypes(tables);
         for (LoadCommand.Warning w : casts.unused()) issues.add(new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at()));
         issues.addAll(0, fileWarnings.stream().map(w -> new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at())).toList());
 
@@ -604,6 +605,24 @@ public final class Planner {
             upd = 'a';
         }
         return fk.with(List.copyOf(cols), refTarget, List.copyOf(refCols), upd, del, delCols);
+    }
+
+    /**
+     * Seen on Citus 13.2.2: a table that uses a user-defined range type can be neither
+     * distributed nor a reference table ("has dependency on unsupported object").
+     */
+    private void checkRangeTypes(List<TablePlan> tables) {
+        for (TablePlan p : tables) {
+            if (p.isPartition() || p.kind() == Kind.LOCAL) continue;
+            for (io.citusmigrate.catalog.Column c : p.columns()) {
+                TypeRef type = c.type();
+                if (type.userType() == null || type.typtype() != 'r') continue;
+                issues.add(PlanIssue.error(p.source().name(), "column " + c.name() + " has the user-defined range type "
+                        + type.userType() + ": Citus cannot make " + p.target().name() + " a " + p.kind().label()
+                        + " table (\"has dependency on unsupported object\"); give the column another type, e.g. cast column "
+                        + p.source().name().name() + "." + c.name() + " to text"));
+            }
+        }
     }
 
     /** Colocated tables need the same distribution column type: Citus refuses otherwise. */

@@ -119,6 +119,15 @@ class CitusRulesTest {
     }
 
     @Test
+    void userDefinedRangeTypesCannotBeDistributed() throws SQLException {
+        exec("create type floatrange as range (subtype = float8)", "create table t (k int, r floatrange)",
+                "create table u (k int, r floatrange)", "create table v (k int, r int4range)");
+        rejected("has dependency on unsupported object", "select create_distributed_table('%s.t', 'k')");
+        rejected("has dependency on unsupported object", "select create_reference_table('%s.u')");
+        assertDoesNotThrow(() -> exec("select create_distributed_table('%s.v', 'k')"));
+    }
+
+    @Test
     void sequencesCannotBeAlteredOnceATableIsDistributed() throws SQLException {
         exec("create sequence t_id_seq", "create table t (k int, id bigint default nextval('t_id_seq'))",
                 "create sequence u_id_seq", "create table u (k int, id bigint default nextval('u_id_seq'))",

@@ -273,4 +273,19 @@ class PlannerTest {
         assertTrue(p.warnings().stream().anyMatch(w -> w.toString().equals("test.load:6:6: warning: cast rule for type money matches no column")),
                 p.warnings().toString());
     }
+
+    @Test
+    void aUserDefinedRangeTypeIsAPlanErrorWithTheCastThatFixesIt() {
+        SourceDb s = new SourceDb(pg, "ranges").run("""
+                create type floatrange as range (subtype = float8);
+                create table account (id int primary key);
+                create table slot (id int primary key, account_id int not null references account, span floatrange);
+                """);
+        Plan p = s.plan("distribute account using id");
+        assertFalse(p.ok());
+        assertTrue(p.errors().stream().anyMatch(e -> e.message().startsWith("column span has the user-defined range type public.floatrange")
+                && e.message().contains("cast column slot.span to text")), p.errors().toString());
+        Plan fixed = s.plan("cast column slot.span to text\ndistribute account using id");
+        assertTrue(fixed.ok(), fixed.errors().toString());
+    }
 }
