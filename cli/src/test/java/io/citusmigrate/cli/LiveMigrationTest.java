@@ -2,6 +2,7 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.testing.EveryType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -231,6 +232,29 @@ class LiveMigrationTest {
         assertTrue(r.err().contains("public.item.due (public.day, a domain over date): Debezium's snapshot turns a BC date"), r.err());
         assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + schema + "'"), "the target was not touched");
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot was made");
+    }
+
+    @Test
+    void everyTypeArrivesExactlyThroughALiveMigrationWithWritesWhileItStreams() throws Exception {
+        String db = pg.createDatabase("everytype");
+        pg.exec(db, EveryType.SCHEMA);
+        String schema = citus.newSchema("everytype");
+        Path file = dir.resolve("everytype.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_everytype_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        StringWriter out = new StringWriter();
+        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
+        waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
+        EveryType.CHANGES.forEach(q -> pg.exec(db, q));
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
+        Run done = migrate.get(60, TimeUnit.SECONDS);
+        assertEquals(0, done.code(), done.out() + done.err());
+        List<String> source = EveryType.rows(pg.connect(db), "public");
+        assertEquals(6 * EveryType.COLUMNS.split(",").length, source.size());
+        assertEquals(List.of(), EveryType.differences(source, EveryType.rows(citus.connect(), schema)));
     }
 
     @Test
