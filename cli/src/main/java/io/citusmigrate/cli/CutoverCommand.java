@@ -3,6 +3,7 @@ package io.citusmigrate.cli;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.load.LoadCommand;
 import picocli.CommandLine;
@@ -34,6 +35,11 @@ final class CutoverCommand implements Callable<Integer> {
                     + " (needs the database's owner; undo with ALTER DATABASE ... RESET default_transaction_read_only)")
     boolean stopWrites;
 
+    @CommandLine.Option(names = "--max-lag", defaultValue = "10",
+            description = "refuse, before stopping anything, when catching up would take longer than this many seconds at the"
+                    + " stream's recent pace (default: ${DEFAULT-VALUE})")
+    double maxLagSeconds;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -50,6 +56,25 @@ final class CutoverCommand implements Callable<Integer> {
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, slot)) {
                 throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
+            }
+            LiveProgress.Status st = LiveProgress.read(target, slot);
+            if (st == null || st.ageSeconds() > StatusCommand.STALE_SECONDS) {
+                err.println("warning: the running migrate has not reported how far behind it is" + (st == null ? ""
+                        : String.format(java.util.Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");
+                err.flush();
+            } else {
+                double catchUp = st.catchUpSeconds();
+                String estimate = Double.isInfinite(catchUp) ? "cannot be estimated (nothing applied lately)"
+                        : String.format(java.util.Locale.ROOT, "should take about %.1f s", catchUp);
+                out.printf(java.util.Locale.ROOT, "the stream is %.1f s (%s) behind the source; catching up %s%n", st.lagSeconds(),
+                        StatusCommand.bytes(st.lagBytes()), estimate);
+                out.flush();
+                if (catchUp > maxLagSeconds) {
+                    err.printf(java.util.Locale.ROOT, "cutover refused: catching up %s, over --max-lag %.0f s; nothing was stopped."
+                            + " Wait for the stream (`citus-migrate status %s`) or raise --max-lag%n", estimate, maxLagSeconds, file);
+                    err.flush();
+                    return Main.FAILED;
+                }
             }
             CutoverTable.request(target, slot);
             if (stopWrites) {

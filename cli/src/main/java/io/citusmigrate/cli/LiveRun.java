@@ -8,6 +8,7 @@ import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.load.LoadCommand;
@@ -59,7 +60,7 @@ final class LiveRun {
             } catch (SQLException e) {
                 throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
             }
-            awaitMarker(stream, "snapshot: %d rows written");
+            awaitMarker(stream, "snapshot", "snapshot: %d rows written");
             rows = stream.applied();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -95,7 +96,7 @@ final class LiveRun {
             out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + file + "`");
             out.flush();
-            awaitMarker(stream, "streaming: %d row changes applied");
+            awaitMarker(stream, "streaming", "streaming: %d row changes applied");
             try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
                 int n = cmd.options().flag(Option.RESET_SEQUENCES) ? SequenceReset.run(s.catalog(), s.plan(), source, target).size() : 0;
                 // Foreign keys: a batch of the stream may hold a child's change before its parent's,
@@ -125,15 +126,56 @@ final class LiveRun {
         }
     }
 
-    /** Waits for the marker to be applied, saying how far the stream is every 10 seconds. */
-    private void awaitMarker(LiveStream stream, String progress) throws InterruptedException {
+    /**
+     * Waits for the marker to be applied. Every second a heartbeat goes into the source's WAL and
+     * the status (rate, lag) onto the target for `status` and `cutover`; every 10 seconds a line
+     * says how far the stream is.
+     */
+    private void awaitMarker(LiveStream stream, String phase, String progress) throws InterruptedException {
         long reported = System.currentTimeMillis();
-        while (!stream.awaitCutover(1000)) {
-            if (System.currentTimeMillis() - reported >= 10_000) {
-                reported = System.currentTimeMillis();
-                out.println(String.format(progress, stream.applied()));
-                out.flush();
+        Connection source = null;
+        Connection target = null;
+        boolean warned = false;
+        try {
+            while (!stream.awaitCutover(1000)) {
+                LiveProgress.Status st = null;
+                try {
+                    if (source == null) {
+                        source = Databases.connect("source", cmd.source());
+                        LiveSource.writable(source);
+                        target = Databases.target(cmd);
+                    }
+                    stream.progress().emit(source);
+                    st = stream.progress().measure(slot, phase, stream.applied(), stream.rowsPerTable(), source);
+                    LiveProgress.save(target, st);
+                } catch (SQLException | RuntimeException e) {
+                    if (!warned) err.println("warning: the lag cannot be measured ("
+                            + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage()) + "); streaming goes on");
+                    warned = true;
+                    close(source);
+                    close(target);
+                    source = null;
+                    target = null;
+                }
+                if (System.currentTimeMillis() - reported >= 10_000) {
+                    reported = System.currentTimeMillis();
+                    out.println(String.format(progress, stream.applied()) + (st == null ? ""
+                            : String.format(java.util.Locale.ROOT, ", %.0f/s; behind the source by %.1f s (%s)", st.rate(), st.lagSeconds(),
+                            StatusCommand.bytes(st.lagBytes()))));
+                    out.flush();
+                }
             }
+        } finally {
+            close(source);
+            close(target);
+        }
+    }
+
+    private static void close(Connection c) {
+        try {
+            if (c != null) c.close();
+        } catch (SQLException e) {
+            // closing: nothing to report
         }
     }
 }

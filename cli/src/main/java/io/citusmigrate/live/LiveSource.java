@@ -87,7 +87,7 @@ public final class LiveSource {
     }
 
     /** The migration's own session writes even once `cutover --stop-writes` made the database read-only. */
-    private static void writable(Connection c) throws SQLException {
+    public static void writable(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET default_transaction_read_only = off");
         }

@@ -59,6 +59,7 @@ public final class LiveStream implements AutoCloseable {
     private final AtomicLong lastEventMillis = new AtomicLong();
     private final Map<String, Long> offsets = new HashMap<>();
     private final String marker;
+    private final LiveProgress progress = new LiveProgress();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -114,10 +115,13 @@ public final class LiveStream implements AutoCloseable {
                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         List<SinkRecord> batch = new ArrayList<>();
         boolean sawMarker = false;
+        long heartbeat = -1;
         for (RecordChangeEvent<SourceRecord> e : records) {
             SourceRecord r = e.record();
             if (r.topic().equals(TOPIC_PREFIX + ".message")) {
-                sawMarker |= isMarker(r);
+                String content = messageContent(r);
+                sawMarker |= marker.equals(content);
+                if (content != null) heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(content));
             } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
                 batch.add(new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
@@ -136,6 +140,7 @@ public final class LiveStream implements AutoCloseable {
         for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
         committer.markBatchFinished();
         applied.addAndGet(batch.size());
+        if (heartbeat >= 0) progress.applied(heartbeat); // everything before it is on the target now
         if (!batch.isEmpty()) lastEventMillis.set(System.currentTimeMillis());
         if (sawMarker) cutover.countDown();
     }
@@ -160,14 +165,24 @@ public final class LiveStream implements AutoCloseable {
         }
     }
 
-    private boolean isMarker(SourceRecord r) {
-        if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return false;
+    /** The content of one of our messages (the cutover marker, a heartbeat); null for any other record. */
+    private static String messageContent(SourceRecord r) {
+        if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return null;
         Struct m = v.getStruct("message");
-        if (m == null || !MARKER_PREFIX.equals(m.getString("prefix"))) return false;
+        if (m == null || !MARKER_PREFIX.equals(m.getString("prefix"))) return null;
         Object content = m.get("content");
-        String text = content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
+        return content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
                 : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content);
-        return marker.equals(text);
+    }
+
+    /** Heartbeats and how far behind the stream is (see LiveProgress). */
+    public LiveProgress progress() {
+        return progress;
+    }
+
+    /** Rows written per source table so far. */
+    public java.util.Map<String, Long> rowsPerTable() {
+        return task.metrics().rowsPerTable();
     }
 
     /** Waits until the cutover marker has been applied; false on timeout. A failed stream throws. */

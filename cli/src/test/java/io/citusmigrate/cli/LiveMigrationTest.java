@@ -92,11 +92,24 @@ class LiveMigrationTest {
                 delete from campaigns where id = 6;
                 """);
 
+        // another terminal sees how far it is, once migrate has reported the changes above
+        waitFor(() -> Run.of("status", file.toString(), "--json").out().contains("\"public.ads\""), migrate);
+        Run status = Run.of("status", file.toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains("(slot cm_live_test): streaming"), status.out());
+        assertTrue(status.out().matches("(?s).*row changes applied: \\d+ \\(\\d+/s.*"), status.out());
+        assertTrue(status.out().contains("behind the source: "), status.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Run.of("status", file.toString(), "--json").out());
+        assertEquals("streaming", json.get("state").asText());
+        assertTrue(json.get("row_changes_applied").asLong() > 0, json.toString());
+        assertTrue(json.get("rows_written_per_table").get("public.ads").asLong() > 0, json.toString());
+
         // an application session still open: --stop-writes ends it, and new sessions cannot write
         Connection app = pg.connect(db);
         Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120", "--stop-writes");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + migrateOut);
         assertTrue(cutover.out().contains("cutover done in "), cutover.out());
+        assertTrue(cutover.out().contains("behind the source; catching up should take about"), cutover.out());
         assertTrue(cutover.out().contains("writes stopped: the source database is read-only for new sessions, 1 open session ended"),
                 cutover.out());
         assertThrows(SQLException.class, () -> app.createStatement().execute("select 1"), "the open session was ended");
@@ -255,6 +268,34 @@ class LiveMigrationTest {
         List<String> source = EveryType.rows(pg.connect(db), "public");
         assertEquals(6 * EveryType.COLUMNS.split(",").length, source.size());
         assertEquals(List.of(), EveryType.differences(source, EveryType.rows(citus.connect(), schema)));
+    }
+
+    @Test
+    void aCutoverThatWouldWaitLongerThanMaxLagIsRefusedBeforeAnythingStops() throws Exception {
+        String db = pg.createDatabase("maxlag");
+        pg.exec(db, "create table tenant (id int primary key); insert into tenant values (1)");
+        Path file = dir.resolve("maxlag.load");
+        Files.writeString(file, """
+                load database from %s into %s with slot name = 'cm_maxlag_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), citus.newSchema("maxlag")));
+        pg.exec(db, "select pg_create_logical_replication_slot('cm_maxlag_test', 'pgoutput')");
+        try (Connection target = citus.connect()) {
+            // what a migrate 40 s and 80 MB behind, applying 2 MB/s, reports
+            io.citusmigrate.live.LiveProgress.save(target, new io.citusmigrate.live.LiveProgress.Status("cm_maxlag_test", "streaming",
+                    1000, 500, 80_000_000, 40, 2_000_000, java.util.Map.of(), 0));
+        }
+        Run r = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("the stream is 40.0 s (80.0 MB) behind the source; catching up should take about 40.0 s"), r.out());
+        assertTrue(r.err().contains("cutover refused: catching up should take about 40.0 s, over --max-lag 10 s; nothing was stopped"), r.err());
+        pg.exec(db, "insert into tenant values (2)"); // writes were not stopped
+        if (!citus.rows("select to_regclass('citus_migrate.cutover')").equals(java.util.Collections.singletonList(null))) {
+            assertEquals(List.of(), citus.rows("select slot from citus_migrate.cutover where slot = 'cm_maxlag_test'"), "no cutover asked");
+        }
+        Run r2 = Run.of(new StringWriter(), "status", file.toString());
+        assertTrue(r2.out().contains("behind the source: 40.0 s, 80.0 MB; catch-up at the recent pace: about 40.0 s"), r2.out());
+        pg.exec(db, "select pg_drop_replication_slot('cm_maxlag_test')");
     }
 
     @Test

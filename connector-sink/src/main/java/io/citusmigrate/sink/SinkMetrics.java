@@ -46,6 +46,15 @@ public final class SinkMetrics {
         if (n > 0) m.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
     }
 
+    /** Rows written per source table (inserted, updated and deleted), for progress reports. */
+    public Map<String, Long> rowsPerTable() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Map<String, AtomicLong> m : java.util.List.of(inserted, upserted, deleted)) {
+            m.forEach((t, n) -> out.merge(t, n.get(), Long::sum));
+        }
+        return out;
+    }
+
     public long lookupQueries() {
         return lookupQueries.get();
     }

@@ -1,0 +1,113 @@
+package io.citusmigrate.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.load.LoadCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code citus-migrate status FILE}: where the live migration of a command file stands, from
+ * another terminal: its phase, the row changes applied (per table) and their rate, and how far
+ * behind the source the target is, as the running {@code migrate} last reported it on the target.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows where the live migration of a command file stands: phase, row changes applied per table, rate, lag.")
+final class StatusCommand implements Callable<Integer> {
+    /** A status older than this means `migrate` is not reporting (it reports every second). */
+    static final double STALE_SECONDS = 10;
+
+    @Parameters(paramLabel = "FILE", description = "the command file the live migration runs with")
+    Path file;
+
+    @CommandLine.Option(names = "--json", description = "print the status as JSON")
+    boolean json;
+
+    @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LoadCommand cmd = Session.load(file, err);
+        String slot = MigrateCommand.slotName(cmd);
+        boolean slotExists;
+        try (Connection source = Databases.connect("source", cmd.source())) {
+            slotExists = LiveSource.slotExists(source, slot);
+        } catch (SQLException e) {
+            throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
+        LiveProgress.Status st;
+        try (Connection target = Databases.target(cmd)) {
+            st = LiveProgress.read(target, slot);
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+        String state = !slotExists ? (st == null ? "none" : "ended") : st == null ? "starting"
+                : st.ageSeconds() > STALE_SECONDS ? "not reporting" : st.phase();
+        if (json) {
+            ObjectNode n = new ObjectMapper().createObjectNode();
+            n.put("slot", slot);
+            n.put("slot_exists", slotExists);
+            n.put("state", state);
+            if (st != null) {
+                n.put("phase", st.phase());
+                n.put("status_age_seconds", round(st.ageSeconds()));
+                n.put("row_changes_applied", st.applied());
+                n.put("row_changes_per_second", round(st.rate()));
+                n.put("lag_seconds", round(st.lagSeconds()));
+                n.put("lag_bytes", st.lagBytes());
+                n.put("catch_up_seconds", Double.isInfinite(st.catchUpSeconds()) ? null : round(st.catchUpSeconds()));
+                ObjectNode tables = n.putObject("rows_written_per_table");
+                st.tables().forEach(tables::put);
+            }
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            out.flush();
+            return Main.OK;
+        }
+        out.println("live migration of " + file + " (slot " + slot + "): " + state);
+        if (st == null) {
+            out.println(slotExists ? "  the slot exists but `migrate` has not reported yet (bulk load under way, or it stopped: see its output)"
+                    : "  no live migration of this command file is under way");
+        } else {
+            out.printf(Locale.ROOT, "  last report %.1f s ago%s%n", st.ageSeconds(),
+                    st.ageSeconds() > STALE_SECONDS ? ": is `citus-migrate migrate` still running?" : "");
+            out.printf(Locale.ROOT, "  row changes applied: %d (%.0f/s over the last seconds)%n", st.applied(), st.rate());
+            out.printf(Locale.ROOT, "  behind the source: %.1f s, %s; catch-up at the recent pace: %s%n", st.lagSeconds(), bytes(st.lagBytes()),
+                    Double.isInfinite(st.catchUpSeconds()) ? "unknown (nothing applied lately)" : String.format(Locale.ROOT, "about %.1f s", st.catchUpSeconds()));
+            if (!st.tables().isEmpty()) {
+                out.println("  rows written per table:");
+                st.tables().forEach((t, n) -> out.printf("    %-40s %d%n", t, n));
+            }
+        }
+        out.flush();
+        return Main.OK;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    /** Bytes as B, kB or MB. */
+    static String bytes(long n) {
+        if (n < 10_000) return n + " B";
+        if (n < 10_000_000) return String.format(Locale.ROOT, "%.1f kB", n / 1000.0);
+        return String.format(Locale.ROOT, "%.1f MB", n / 1_000_000.0);
+    }
+}

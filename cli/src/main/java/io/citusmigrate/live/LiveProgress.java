@@ -1,0 +1,166 @@
+package io.citusmigrate.live;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How far behind the source a live migration is, measured with heartbeats: `migrate` writes a
+ * small message into the source's WAL every second ({@link #emit}); the stream notes the newest
+ * one it has applied ({@link #applied}). The oldest heartbeat not applied yet says how many
+ * seconds and WAL bytes the target is behind; the heartbeats applied in the last ten seconds say
+ * how fast the stream catches up. Kept on the target (citus_migrate.live_status) for `status`
+ * and `cutover` in other terminals.
+ */
+public final class LiveProgress {
+    static final String HEARTBEAT = "heartbeat ";
+    private static final String TABLE = "citus_migrate.live_status";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Emitted heartbeats not known to be applied: {emit millis, WAL position}. */
+    private final Deque<long[]> pending = new ArrayDeque<>();
+    /** Applied heartbeats of the last seconds, for rates: {millis seen, WAL position, row changes applied}. */
+    private final Deque<long[]> recent = new ArrayDeque<>();
+    private volatile long appliedEmitMillis;
+
+    /** What `status` shows and `cutover` weighs. Rates are per second over about the last ten seconds. */
+    public record Status(String slot, String phase, long applied, double rate, long lagBytes, double lagSeconds,
+                         double bytesPerSecond, Map<String, Long> tables, double ageSeconds) {
+        /** Seconds until the stream has applied what the source has written so far, at its recent pace. */
+        public double catchUpSeconds() {
+            if (lagBytes <= 0 || lagSeconds <= 0) return 0;
+            if (bytesPerSecond <= 0) return Double.POSITIVE_INFINITY;
+            return lagBytes / bytesPerSecond;
+        }
+    }
+
+    /** Writes a heartbeat into the source's WAL (not transactional: it does not wait for open transactions). */
+    public synchronized void emit(Connection source) throws SQLException {
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = source.prepareStatement(
+                "SELECT pg_catalog.pg_logical_emit_message(false, ?, ?) - '0/0'::pg_lsn")) {
+            ps.setString(1, LiveStream.MARKER_PREFIX);
+            ps.setString(2, HEARTBEAT + now);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pending.addLast(new long[] {now, rs.getLong(1)});
+            }
+        }
+        while (pending.size() > 3600) pending.removeFirst(); // an hour behind: the oldest ones say enough
+    }
+
+    /** The stream applied everything up to the heartbeat emitted at {@code emitMillis}. */
+    void applied(long emitMillis) {
+        appliedEmitMillis = Math.max(appliedEmitMillis, emitMillis);
+    }
+
+    /** A measurement now, with {@code applied} row changes so far and per table. */
+    public synchronized Status measure(String slot, String phase, long applied, Map<String, Long> tables, Connection source)
+            throws SQLException {
+        long now = System.currentTimeMillis();
+        long done = appliedEmitMillis;
+        long doneLsn = -1;
+        while (!pending.isEmpty() && pending.peekFirst()[0] <= done) doneLsn = pending.removeFirst()[1];
+        if (doneLsn >= 0) recent.addLast(new long[] {now, doneLsn, applied});
+        while (recent.size() > 1 && now - recent.peekFirst()[0] > 10_000) recent.removeFirst();
+        long lagBytes = 0;
+        double lagSeconds = 0;
+        // one heartbeat may be in flight without the stream being behind
+        if (pending.size() > 1 || !pending.isEmpty() && now - pending.peekFirst()[0] > 2000) {
+            long[] oldest = pending.peekFirst();
+            lagSeconds = (now - oldest[0]) / 1000.0;
+            try (Statement s = source.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn")) {
+                rs.next();
+                lagBytes = Math.max(0, rs.getLong(1) - oldest[1]);
+            }
+        }
+        double rate = 0;
+        double bytesRate = 0;
+        if (recent.size() > 1) {
+            long[] a = recent.peekFirst();
+            long[] b = recent.peekLast();
+            double secs = (b[0] - a[0]) / 1000.0;
+            if (secs > 0) {
+                rate = (b[2] - a[2]) / secs;
+                bytesRate = (b[1] - a[1]) / secs;
+            }
+        }
+        return new Status(slot, phase, applied, rate, lagBytes, lagSeconds, bytesRate, tables, 0);
+    }
+
+    /** The heartbeat's emit time in a message's content, or -1 when it is not a heartbeat. */
+    static long heartbeatMillis(String content) {
+        if (!content.startsWith(HEARTBEAT)) return -1;
+        try {
+            return Long.parseLong(content.substring(HEARTBEAT.length()).strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void create(Connection target) throws SQLException {
+        try (Statement s = target.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
+            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, phase text NOT NULL, applied bigint NOT NULL,"
+                    + " rate double precision NOT NULL, lag_bytes bigint NOT NULL, lag_seconds double precision NOT NULL,"
+                    + " bytes_per_second double precision NOT NULL, tables text NOT NULL, updated_at timestamptz NOT NULL)");
+        }
+    }
+
+    public static void save(Connection target, Status s) throws SQLException {
+        create(target);
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())"
+                + " ON CONFLICT (slot) DO UPDATE SET phase = EXCLUDED.phase, applied = EXCLUDED.applied, rate = EXCLUDED.rate,"
+                + " lag_bytes = EXCLUDED.lag_bytes, lag_seconds = EXCLUDED.lag_seconds, bytes_per_second = EXCLUDED.bytes_per_second,"
+                + " tables = EXCLUDED.tables, updated_at = now()")) {
+            ps.setString(1, s.slot());
+            ps.setString(2, s.phase());
+            ps.setLong(3, s.applied());
+            ps.setDouble(4, s.rate());
+            ps.setLong(5, s.lagBytes());
+            ps.setDouble(6, s.lagSeconds());
+            ps.setDouble(7, s.bytesPerSecond());
+            try {
+                ps.setString(8, JSON.writeValueAsString(s.tables()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    /** The last status `migrate` saved for the slot, with its age; null when there is none. */
+    public static Status read(Connection target, String slot) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, TABLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) return null;
+            }
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT phase, applied, rate, lag_bytes, lag_seconds, bytes_per_second, tables,"
+                + " extract(epoch FROM now() - updated_at) FROM " + TABLE + " WHERE slot = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                Map<String, Long> tables = new LinkedHashMap<>();
+                try {
+                    JSON.readTree(rs.getString(7)).fields().forEachRemaining(e -> tables.put(e.getKey(), e.getValue().asLong()));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new SQLException("unreadable status of slot " + slot, e);
+                }
+                return new Status(slot, rs.getString(1), rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5), rs.getDouble(6),
+                        tables, rs.getDouble(8));
+            }
+        }
+    }
+}
