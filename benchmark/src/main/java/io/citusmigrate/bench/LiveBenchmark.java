@@ -17,11 +17,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Not a test. A live migration of the generated example while an application writes to the
- * source at a steady rate: the bulk load, streaming, then the cutover. It reports how long the
- * cutover takes once writes stop (the write downtime), how many changes streamed, and whether
+ * source at a steady rate: the bulk load, streaming, then `cutover --stop-writes`. It reports the
+ * stream's apply rate and lag (p50/p99 of what `migrate` measures with its heartbeats, sampled
+ * every second from the target), how long the cutover takes (the write downtime), and whether
  * `verify` agrees afterwards.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--record benchmark/RESULTS.md]</pre>
+ * <p>The application's transactions: a click inserted, an impression updated, a click deleted;
+ * with {@code --moves}, also 1% of transactions move a campaign to another company and 4% move an
+ * ad to another campaign (tenant moves, descendants along). With {@code --toast P}, P% of the ads
+ * get a large target_url (stored out of line) before the run.
+ *
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -29,7 +35,11 @@ public final class LiveBenchmark {
         int rate = 200; // transactions per second, 3 row changes each
         int streamSeconds = 20;
         Path record = null;
+        boolean moves = false;
+        int toastPercent = 0;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--moves")) moves = true;
+            if (args[i].equals("--toast")) toastPercent = Integer.parseInt(args[++i]);
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
             if (args[i].equals("--rate")) rate = Integer.parseInt(args[++i]);
             if (args[i].equals("--stream-seconds")) streamSeconds = Integer.parseInt(args[++i]);
@@ -43,6 +53,11 @@ public final class LiveBenchmark {
                 counts = ExampleData.generate(c, scale, 0);
                 c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
+                    if (toastPercent > 0) {
+                        // barely compressible text: stored out of line
+                        s.execute("UPDATE ads SET target_url = id || ':' || (SELECT string_agg(md5(random()::text || g), '') FROM generate_series(1, 200) g)"
+                                + " WHERE id % " + Math.max(1, 100 / toastPercent) + " = 0");
+                    }
                     s.execute("VACUUM (ANALYZE)");
                 }
             }
@@ -62,6 +77,10 @@ public final class LiveBenchmark {
             AtomicLong txs = new AtomicLong();
             int perSecond = rate;
             long ads = counts.ads();
+            long campaigns = counts.campaigns();
+            long companies = counts.companies();
+            boolean withMoves = moves;
+            AtomicLong moved = new AtomicLong();
             Thread app = new Thread(() -> {
                 try (Connection c = sourcePg.connect(db)) {
                     c.setAutoCommit(false);
@@ -69,6 +88,9 @@ public final class LiveBenchmark {
                             + " VALUES (?, now(), 'https://live.example.com', '10.1.2.3', '{\"live\": true}')");
                     PreparedStatement upd = c.prepareStatement("UPDATE impressions SET site_url = site_url || '!' WHERE id = ?");
                     PreparedStatement del = c.prepareStatement("DELETE FROM clicks WHERE id = ?");
+                    PreparedStatement moveCampaign = c.prepareStatement("UPDATE campaigns SET company_id = ? WHERE id = ?");
+                    PreparedStatement moveAd = c.prepareStatement("UPDATE ads SET campaign_id = ? WHERE id = ?");
+                    java.util.Random random = new java.util.Random(42);
                     long n = 0;
                     long start = System.nanoTime();
                     while (writing.get()) {
@@ -79,6 +101,20 @@ public final class LiveBenchmark {
                         upd.executeUpdate();
                         del.setLong(1, n * 13 + 1);
                         del.executeUpdate();
+                        if (withMoves) {
+                            int dice = random.nextInt(100);
+                            if (dice == 0) {
+                                moveCampaign.setLong(1, random.nextLong(companies) + 1);
+                                moveCampaign.setLong(2, random.nextLong(campaigns) + 1);
+                                moveCampaign.executeUpdate();
+                                moved.incrementAndGet();
+                            } else if (dice <= 4) {
+                                moveAd.setLong(1, random.nextLong(campaigns) + 1);
+                                moveAd.setLong(2, random.nextLong(ads) + 1);
+                                moveAd.executeUpdate();
+                                moved.incrementAndGet();
+                            }
+                        }
                         c.commit();
                         txs.incrementAndGet();
                         long due = start + n * 1_000_000_000L / perSecond;
@@ -86,7 +122,8 @@ public final class LiveBenchmark {
                         if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    // `cutover --stop-writes` ends this session: the application stops here
+                    if (writing.get()) System.out.println("application stopped: " + e.getMessage());
                 }
             });
             app.start();
@@ -102,19 +139,46 @@ public final class LiveBenchmark {
             }
             double bulkSeconds = (System.nanoTime() - t0) / 1e9;
             long deadline = System.nanoTime() + streamSeconds * 1_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                peakKb = Math.max(peakKb, BulkLoadBenchmark.peakRssKb(migrate.pid()));
-                Thread.sleep(100);
+            java.util.List<Double> lags = new java.util.ArrayList<>();
+            java.util.List<Double> rates = new java.util.ArrayList<>();
+            long appliedAtStart = -1;
+            long appliedAtEnd = 0;
+            long tStreamStart = System.nanoTime();
+            long nextSample = System.nanoTime() + 1_000_000_000L;
+            try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement(
+                    "SELECT lag_seconds, rate, applied FROM citus_migrate.live_status WHERE slot = 'bench_live' AND updated_at > now() - interval '3 s'")) {
+                while (System.nanoTime() < deadline) {
+                    peakKb = Math.max(peakKb, BulkLoadBenchmark.peakRssKb(migrate.pid()));
+                    if (System.nanoTime() >= nextSample) {
+                        nextSample += 1_000_000_000L;
+                        try (java.sql.ResultSet rs = st.executeQuery()) {
+                            if (rs.next()) {
+                                lags.add(rs.getDouble(1));
+                                rates.add(rs.getDouble(2));
+                                if (appliedAtStart < 0) appliedAtStart = rs.getLong(3);
+                                appliedAtEnd = rs.getLong(3);
+                            }
+                        } catch (java.sql.SQLException e) {
+                            // the status table appears with the first report
+                        }
+                    }
+                    Thread.sleep(100);
+                }
             }
+            double streamedSeconds = (System.nanoTime() - tStreamStart) / 1e9;
 
-            // writes stop: from here to the cutover's end is the application's write downtime
-            writing.set(false);
-            app.join();
+            // `cutover --stop-writes` stops the application's writes: from its start to its end is the write downtime
             long tStop = System.nanoTime();
-            Process cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("cutover.log").toFile()).start();
+            Process cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString(), "--stop-writes", "--max-lag", "100000")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("cutover.log").toFile()).start();
             int cutoverCode = cutover.waitFor();
             double downtime = (System.nanoTime() - tStop) / 1e9;
+            writing.set(false);
+            app.join();
+            try (Connection c = sourcePg.connect(db); Statement s = c.createStatement()) {
+                s.execute("SET default_transaction_read_only = off");
+                s.execute("ALTER DATABASE " + db + " RESET default_transaction_read_only");
+            }
             int migrateCode = migrate.waitFor();
             Process verify = new ProcessBuilder("./citus-migrate", "verify", file.toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("verify.log").toFile()).start();
@@ -124,20 +188,33 @@ public final class LiveBenchmark {
             System.out.println(Files.readString(dir.resolve("verify.log")));
 
             String report = String.format(Locale.ROOT, """
-                    ### %s, live migration, scale %s (%d rows), %d transactions/s of 3 row changes each
+                    ### %s, live migration, scale %s (%d rows), %d transactions/s of 3 row changes each%s
                     - machine: %s
                     - target: %s
-                    - command: `mvn -B -Pbench -DskipTests package && java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark --scale %s --rate %d --stream-seconds %d`
+                    - command: `mvn -B -Pbench -DskipTests package && java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark --scale %s --rate %d --stream-seconds %d%s`
                     - bulk load until streaming: %.1f s, with the application writing; then %d s of streaming
-                    - application transactions during the run: %d (%.0f/s)
-                    - write downtime (writes stopped -> `cutover` done: stream caught up, sequences set, foreign keys added): %.1f s
+                    - application transactions during the run: %d (%.0f/s)%s
+                    - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
+                    - write downtime (`cutover --stop-writes`: writes stopped, stream caught up, sequences set, foreign keys added; its JVM start included): %.1f s
                     - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB
-                    """, LocalDate.now(), scale, counts.total(), rate, BulkLoadBenchmark.machine(),
+                    """, LocalDate.now(), scale, counts.total(), rate,
+                    (moves ? ", with tenant moves" : "") + (toastPercent > 0 ? ", " + toastPercent + "% of ads with TOASTed target_url" : ""),
+                    BulkLoadBenchmark.machine(),
                     citus.description(),
-                    scale, rate, streamSeconds, bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                    scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                    withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
+                    Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
+                    percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
                     downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024);
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
+    }
+
+    static double percentile(java.util.List<Double> values, int p) {
+        if (values.isEmpty()) return Double.NaN;
+        java.util.List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1 < 0 ? 0
+                : (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 }

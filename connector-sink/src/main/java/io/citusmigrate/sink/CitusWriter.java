@@ -311,74 +311,61 @@ public final class CitusWriter {
     private void moveWithDescendants(TargetTable t, Pending p, List<Object> key, String from, String to,
                                      Map<List<Object>, String> tenant, Map<List<Object>, String> current) throws SQLException {
         copyOrUpsert(t, List.of(p), tenant);
-        Struct a = p.last.after();
-        Map<String, String> row = new HashMap<>();
-        for (String c : t.types().keySet()) {
-            if (a.schema().field(c) != null) row.put(c, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
-        }
-        moveChildren(t, List.of(row), from, to);
+        TableRule r = t.rule();
+        List<String> params = new ArrayList<>();
+        params.add(from);
+        Struct img = p.last.image();
+        for (String k : r.key()) params.add(PgText.format(img.get(k), img.schema().field(k).schema(), t.type(k)));
+        String dist = r.distributionColumn();
+        moveDescendants(t, new Pick(Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + keyParams(t, ""), params), from, to);
         delete(t, List.of(key), current);
         rowTenants.clear(); // rows below it live under another tenant now
     }
 
-    private void moveChildren(TargetTable parent, List<Map<String, String>> parents, String from, String to) throws SQLException {
+    /** Rows of a table picked by a WHERE clause and its parameters (as text, in order). */
+    private record Pick(String where, List<String> params) {}
+
+    /**
+     * The descendants of moved rows, set-based: per table below, one INSERT ... SELECT writes its
+     * rows under the new tenant (parents first), and one DELETE removes the old ones (deepest
+     * first). Each level is picked by a subquery on the level above under the old tenant: one
+     * tenant, one shard group, so Citus routes every read to a single shard, and no row passes
+     * through the sink (TOASTed values included).
+     */
+    private void moveDescendants(TargetTable parent, Pick moved, String from, String to) throws SQLException {
         TableRule pr = parent.rule();
         for (TableRule child : rules.values()) {
             TableRule.Hop hop = child.parent();
             if (hop == null || !hop.parentSchema().equals(pr.targetSchema()) || !hop.parentTable().equals(pr.targetTable())) continue;
             TargetTable ct = tables.get(child.source());
             String dist = child.distributionColumn();
-            List<String> cols = new ArrayList<>(ct.types().keySet());
-            // the child's rows under the old tenant whose foreign key points at a moved parent
-            StringBuilder where = new StringBuilder(" WHERE " + Sql.ident(dist) + " = ?::" + ct.type(dist) + " AND ("
-                    + Sql.idents(hop.columns()) + ") IN (");
             List<String> params = new ArrayList<>();
             params.add(from);
-            for (int i = 0; i < parents.size(); i++) {
-                where.append(i > 0 ? ", " : "").append('(');
-                for (int j = 0; j < hop.columns().size(); j++) {
-                    where.append(j > 0 ? ", " : "").append("?::").append(ct.type(hop.columns().get(j)));
-                    params.add(parents.get(i).get(hop.parentColumns().get(j)));
-                }
-                where.append(')');
-            }
-            where.append(')');
-            List<Map<String, String>> moved = new ArrayList<>();
-            try (PreparedStatement ps = target.prepareStatement("SELECT " + cols.stream().map(c -> Sql.ident(c) + "::text")
-                    .collect(java.util.stream.Collectors.joining(", ")) + " FROM " + child.target() + where)) {
-                for (int i = 0; i < params.size(); i++) ps.setString(i + 1, params.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Map<String, String> r = new HashMap<>();
-                        for (int i = 0; i < cols.size(); i++) r.put(cols.get(i), rs.getString(i + 1));
-                        moved.add(r);
-                    }
-                }
-            }
-            if (moved.isEmpty()) continue;
-            String insert = "INSERT INTO " + child.target() + " (" + Sql.idents(cols) + ") VALUES ("
-                    + cols.stream().map(c -> "?::" + ct.type(c)).collect(java.util.stream.Collectors.joining(", ")) + ")";
+            params.addAll(moved.params());
+            Pick mine = new Pick(Sql.ident(dist) + " = ?::" + ct.type(dist) + " AND (" + Sql.idents(hop.columns()) + ") IN (SELECT "
+                    + Sql.idents(hop.parentColumns()) + " FROM " + pr.target() + " WHERE " + moved.where() + ")", params);
+            List<String> cols = new ArrayList<>(ct.types().keySet());
+            String insert = "INSERT INTO " + child.target() + " (" + Sql.idents(cols) + ") SELECT "
+                    + cols.stream().map(c -> c.equals(dist) ? "?::" + ct.type(dist) : Sql.ident(c)).collect(java.util.stream.Collectors.joining(", "))
+                    + " FROM " + child.target() + " WHERE " + mine.where();
+            int n;
             try (PreparedStatement ps = target.prepareStatement(insert)) {
-                for (Map<String, String> r : moved) {
-                    for (int i = 0; i < cols.size(); i++) ps.setString(i + 1, cols.get(i).equals(dist) ? to : r.get(cols.get(i)));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+                ps.setString(1, to);
+                for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 2, mine.params().get(i));
+                n = ps.executeUpdate();
             }
-            for (Map<String, String> r : moved) r.put(dist, to);
-            // lookups through these rows must find the new tenant
-            for (TableRule grandchild : rules.values()) {
-                TableRule.Hop g = grandchild.parent();
-                if (g == null || !g.parentSchema().equals(child.targetSchema()) || !g.parentTable().equals(child.targetTable())) continue;
-                for (Map<String, String> r : moved) resolver.remember(child.target(), g.parentColumns().stream().map(r::get).toList(), to);
-            }
-            moveChildren(ct, moved, from, to);
-            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + child.target() + where)) {
-                for (int i = 0; i < params.size(); i++) ps.setString(i + 1, params.get(i));
+            metrics.moveStatements.incrementAndGet();
+            if (n == 0) continue; // nothing below it either
+            moveDescendants(ct, mine, from, to);
+            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + child.target() + " WHERE " + mine.where())) {
+                for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 1, mine.params().get(i));
                 ps.executeUpdate();
             }
-            SinkMetrics.add(metrics.inserted, child.source(), moved.size());
-            SinkMetrics.add(metrics.deleted, child.source(), moved.size());
+            metrics.moveStatements.incrementAndGet();
+            // lookups through its rows must find the new tenant, not a cached old one
+            resolver.forget(child.target());
+            SinkMetrics.add(metrics.inserted, child.source(), n);
+            SinkMetrics.add(metrics.deleted, child.source(), n);
         }
     }
 

@@ -17,6 +17,8 @@ public final class SinkMetrics {
     final AtomicLong sourceLookups = new AtomicLong();
     final AtomicLong skippedReplays = new AtomicLong();
     final AtomicLong lagMs = new AtomicLong();
+    /** Statements that moved descendants of rows changing tenant (two per table below, per move). */
+    final AtomicLong moveStatements = new AtomicLong();
 
     /** Exposes the counters through Connect's plugin metrics (and so JMX). */
     void register(org.apache.kafka.common.metrics.PluginMetrics pm, java.util.Collection<String> tables) {
@@ -28,6 +30,7 @@ public final class SinkMetrics {
         gauge(pm, "source-lookups", "lookup queries sent to the source", new java.util.LinkedHashMap<>(), sourceLookups);
         gauge(pm, "skipped-replays", "events skipped because the target already holds them", new java.util.LinkedHashMap<>(), skippedReplays);
         gauge(pm, "lag-ms", "age of the last event written", new java.util.LinkedHashMap<>(), lagMs);
+        gauge(pm, "move-statements", "statements that moved descendants of rows changing tenant", new java.util.LinkedHashMap<>(), moveStatements);
         for (String t : tables) {
             java.util.LinkedHashMap<String, String> tag = new java.util.LinkedHashMap<>();
             tag.put("table", t);
@@ -53,6 +56,10 @@ public final class SinkMetrics {
             m.forEach((t, n) -> out.merge(t, n.get(), Long::sum));
         }
         return out;
+    }
+
+    public long moveStatements() {
+        return moveStatements.get();
     }
 
     public long lookupQueries() {
@@ -84,6 +91,6 @@ public final class SinkMetrics {
         return "batches=" + batches + " rows=" + batchRows + " avgBatch=" + (batches.get() == 0 ? 0 : batchRows.get() / batches.get())
                 + " inserted=" + inserted + " upserted=" + upserted + " deleted=" + deleted + " lookups=" + lookups
                 + " cacheHits=" + cacheHits + " lookupQueries=" + lookupQueries + " sourceLookups=" + sourceLookups
-                + " skippedReplays=" + skippedReplays + " lagMs=" + lagMs;
+                + " skippedReplays=" + skippedReplays + " moveStatements=" + moveStatements + " lagMs=" + lagMs;
     }
 }

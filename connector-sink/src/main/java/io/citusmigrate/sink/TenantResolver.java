@@ -35,6 +35,11 @@ final class TenantResolver {
         return cache.computeIfAbsent(parent, k -> new Lru<>(cacheSize));
     }
 
+    /** The rows of a table moved to other tenants: what is cached of them is stale. */
+    void forget(String table) {
+        cache.remove(table);
+    }
+
     /** A row just written: its children may ask for its tenant key. */
     void remember(String table, List<String> key, String tenant) {
         cacheOf(table).put(key, tenant);

@@ -283,8 +283,11 @@ class SinkStreamTest {
             // a campaign moves to another company: its ads, and their clicks and impressions, two levels down
             sql(s, "update campaigns set company_id = (select id from companies where id <> (select company_id from campaigns"
                     + " where id = 2) limit 1) where id = 2");
+            long before = task.metrics().moveStatements();
             deliver(task, dbz.take(1), 10);
             assertSame(s);
+            // set-based: an INSERT ... SELECT and a DELETE per table below (ads, clicks, impressions), whatever their row counts
+            assertEquals(6, task.metrics().moveStatements() - before);
             assertTrue(Long.parseLong(citus.rows("select count(*) from " + s.schema() + ".clicks c join " + s.schema() + ".ads a"
                     + " on a.company_id = c.company_id and a.id = c.ad_id where a.campaign_id = 2").get(0)) > 0,
                     "the moved campaign's clicks are with its ads under the new tenant");
