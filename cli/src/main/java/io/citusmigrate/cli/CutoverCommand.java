@@ -37,8 +37,8 @@ final class CutoverCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--max-lag", defaultValue = "10",
             description = "refuse, before stopping anything, when catching up would take longer than this many seconds at the"
-                    + " stream's recent pace (default: ${DEFAULT-VALUE})")
-    double maxLagSeconds;
+                    + " stream's recent pace; `off`: cut over whatever the lag (default: ${DEFAULT-VALUE})")
+    String maxLag;
 
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -51,6 +51,12 @@ final class CutoverCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
+        double maxLagSeconds;
+        try {
+            maxLagSeconds = maxLag.equals("off") ? Double.POSITIVE_INFINITY : Double.parseDouble(maxLag);
+        } catch (NumberFormatException e) {
+            throw new io.citusmigrate.BadInput("--max-lag must be a number of seconds or off, not " + maxLag);
+        }
         String slot = MigrateCommand.slotName(cmd);
         long t0 = System.nanoTime();
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {

@@ -45,8 +45,8 @@ final class DeployCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--passwords", defaultValue = "env",
             description = "env: the configs refer to $${env:CITUS_MIGRATE_SOURCE_PASSWORD} and $${env:CITUS_MIGRATE_TARGET_PASSWORD}, which the"
-                    + " workers resolve (config.providers=env); inline: the passwords of the command file go to the cluster, which keeps"
-                    + " them as PASSWORD values (default: ${DEFAULT-VALUE})")
+                    + " workers resolve (config.providers=env); inline: the passwords of the command file go to the cluster, whose"
+                    + " REST API then shows them in plain text (a warning says so) (default: ${DEFAULT-VALUE})")
     String passwords;
 
     @CommandLine.Option(names = "--delete", description = "delete both connectors instead (the slot stays on the source: drop it when done)")
@@ -85,6 +85,11 @@ final class DeployCommand implements Callable<Integer> {
             case "inline" -> ConnectorConfigs.Passwords.INLINE;
             default -> throw new io.citusmigrate.BadInput("--passwords must be env or inline, not " + passwords);
         };
+        if (pw == ConnectorConfigs.Passwords.INLINE) {
+            err.println("warning: --passwords inline: the Connect cluster's REST API shows them in plain text to anyone who can read"
+                    + " GET /connectors/NAME/config; prefer --passwords env");
+            err.flush();
+        }
         Session s = Session.open(cmd);
         if (!s.plan().ok()) {
             s.plan().errors().forEach(e -> err.println(e));

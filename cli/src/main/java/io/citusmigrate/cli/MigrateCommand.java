@@ -113,8 +113,8 @@ final class MigrateCommand implements Callable<Integer> {
                 }
                 if (exists) {
                     throw new UserError("the source already has the replication slot " + slot + ": a live migration is under way or"
-                            + " was interrupted. Stream from it again with `citus-migrate migrate " + file + " --resume`, or drop it"
-                            + " (SELECT pg_drop_replication_slot('" + slot + "')) to start over");
+                            + " was interrupted. Stream from it again with `citus-migrate migrate " + file + " --resume`, or remove it"
+                            + " with `citus-migrate cleanup " + file + "` to start over");
                 }
                 LiveSource.createPublication(source, publication, s.plan());
             } catch (SQLException e) {
@@ -250,8 +250,8 @@ final class MigrateCommand implements Callable<Integer> {
         }
         throw new UserError("--resume: the bulk load of this migration did not finish (the run stopped during it), and the snapshot"
                 + " it read died with that run: the tables not copied yet cannot be read from it, so streaming now would leave the"
-                + " target short. Start over: on the source, SELECT pg_drop_replication_slot('" + slot + "'); DROP PUBLICATION "
-                + io.citusmigrate.ddl.Sql.ident(publication) + "; then run `citus-migrate migrate " + file + "` again"
+                + " target short. Start over: `citus-migrate cleanup " + file + "` (drops the slot " + slot + " and the publication "
+                + publication + " on the source), then `citus-migrate migrate " + file + "` again"
                 + (cmd.options().flag(Option.INCLUDE_DROP) ? " (`include drop` recreates the target tables)"
                 : " after dropping the partial target tables (or add `include drop`)"));
     }

@@ -16,8 +16,8 @@ import java.util.Map;
  * How far behind the source a live migration is, measured with heartbeats: `migrate` writes a
  * small message into the source's WAL every second ({@link #emit}); the stream notes the newest
  * one it has applied ({@link #applied}). The oldest heartbeat not applied yet says how many
- * seconds and WAL bytes the target is behind; the heartbeats applied in the last ten seconds say
- * how fast the stream catches up. Kept on the target (citus_migrate.live_status) for `status`
+ * seconds and WAL bytes the target is behind; the heartbeats applied in the last half minute say
+ * how fast the stream goes through the WAL, and so how long catching up should take. Kept on the target (citus_migrate.live_status) for `status`
  * and `cutover` in other terminals.
  */
 public final class LiveProgress {
@@ -27,11 +27,13 @@ public final class LiveProgress {
 
     /** Emitted heartbeats not known to be applied: {emit millis, WAL position}. */
     private final Deque<long[]> pending = new ArrayDeque<>();
-    /** Applied heartbeats of the last seconds, for rates: {millis seen, WAL position, row changes applied}. */
+    /** Applied heartbeats of the last half minute, for the WAL rate: {millis seen, WAL position}. */
     private final Deque<long[]> recent = new ArrayDeque<>();
+    /** Row changes applied, one sample a measure, for the last ten seconds: {millis, applied}. */
+    private final Deque<long[]> counts = new ArrayDeque<>();
     private volatile long appliedEmitMillis;
 
-    /** What `status` shows and `cutover` weighs. Rates are per second over about the last ten seconds. */
+    /** What `status` shows and `cutover` weighs: row changes per second over the last ten seconds, WAL bytes per second over the last half minute. */
     public record Status(String slot, String phase, long applied, double rate, long lagBytes, double lagSeconds,
                          double bytesPerSecond, Map<String, Long> tables, double ageSeconds) {
         /** Seconds until the stream has applied what the source has written so far, at its recent pace. */
@@ -69,8 +71,10 @@ public final class LiveProgress {
         long done = appliedEmitMillis;
         long doneLsn = -1;
         while (!pending.isEmpty() && pending.peekFirst()[0] <= done) doneLsn = pending.removeFirst()[1];
-        if (doneLsn >= 0) recent.addLast(new long[] {now, doneLsn, applied});
-        while (recent.size() > 1 && now - recent.peekFirst()[0] > 10_000) recent.removeFirst();
+        if (doneLsn >= 0) recent.addLast(new long[] {now, doneLsn});
+        while (recent.size() > 1 && now - recent.peekFirst()[0] > 30_000) recent.removeFirst();
+        counts.addLast(new long[] {now, applied});
+        while (counts.size() > 1 && now - counts.peekFirst()[0] > 10_000) counts.removeFirst();
         long lagBytes = 0;
         double lagSeconds = 0;
         // one heartbeat may be in flight without the stream being behind
@@ -85,14 +89,13 @@ public final class LiveProgress {
         }
         double rate = 0;
         double bytesRate = 0;
+        if (counts.size() > 1) {
+            double secs = (counts.peekLast()[0] - counts.peekFirst()[0]) / 1000.0;
+            if (secs > 0) rate = (counts.peekLast()[1] - counts.peekFirst()[1]) / secs;
+        }
         if (recent.size() > 1) {
-            long[] a = recent.peekFirst();
-            long[] b = recent.peekLast();
-            double secs = (b[0] - a[0]) / 1000.0;
-            if (secs > 0) {
-                rate = (b[2] - a[2]) / secs;
-                bytesRate = (b[1] - a[1]) / secs;
-            }
+            double secs = (recent.peekLast()[0] - recent.peekFirst()[0]) / 1000.0;
+            if (secs > 0) bytesRate = (recent.peekLast()[1] - recent.peekFirst()[1]) / secs;
         }
         return new Status(slot, phase, applied, rate, lagBytes, lagSeconds, bytesRate, tables, 0);
     }

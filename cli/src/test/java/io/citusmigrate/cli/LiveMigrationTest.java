@@ -205,12 +205,22 @@ class LiveMigrationTest {
         Run resume = Run.of(new StringWriter(), "migrate", file.toString(), "--resume");
         assertTrue(resume.code() != 0, resume.out());
         assertTrue(resume.err().contains("the bulk load of this migration did not finish"), resume.err());
-        assertTrue(resume.err().contains("SELECT pg_drop_replication_slot('cm_partial_test'); DROP PUBLICATION cm_partial_test;"), resume.err());
+        assertTrue(resume.err().contains("Start over: `citus-migrate cleanup " + file + "` (drops the slot cm_partial_test and the"
+                + " publication cm_partial_test on the source), then `citus-migrate migrate " + file + "` again"), resume.err());
         assertTrue(!resume.out().contains("streaming changes"), resume.out());
 
-        // the advice, followed: drop both, run again, cut over
-        pg.exec(db, "select pg_drop_replication_slot('cm_partial_test')");
-        pg.exec(db, "drop publication cm_partial_test");
+        // the advice, followed: cleanup says what it removes, then removes it; run again, cut over
+        Run dry = Run.of("cleanup", file.toString(), "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().contains("would remove:\n  replication slot cm_partial_test on the source"), dry.out());
+        assertTrue(dry.out().contains("  publication cm_partial_test on the source"), dry.out());
+        assertEquals(1, pg.rows(db, "select slot_name from pg_replication_slots").size(), "a dry run removes nothing");
+        Run cleanup = Run.of("cleanup", file.toString());
+        assertEquals(0, cleanup.code(), cleanup.err());
+        assertTrue(cleanup.out().contains("removing:\n  replication slot cm_partial_test"), cleanup.out());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"));
+        assertTrue(Run.of("cleanup", file.toString()).out().startsWith("nothing to clean up"));
         StringWriter out = new StringWriter();
         CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
         waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);

@@ -46,6 +46,8 @@ public final class CitusWriter {
     private final SinkMetrics metrics;
     private final Lru<List<Object>, String> rowTenants;
     private int size;
+    /** Row counts of the transaction under way: they reach the metrics only once it commits, so a retried batch counts once. */
+    private final List<Runnable> countsOnCommit = new ArrayList<>();
 
     /** The final state of one row in the buffer. */
     private static final class Pending {
@@ -119,11 +121,15 @@ public final class CitusWriter {
             }
             if (!unresolved.isEmpty()) {
                 target.rollback();
+                countsOnCommit.clear();
                 return unresolved;
             }
             savePositions();
             target.commit();
+            countsOnCommit.forEach(Runnable::run);
+            countsOnCommit.clear();
         } catch (SQLException | RuntimeException e) {
+            countsOnCommit.clear();
             try {
                 target.rollback();
             } catch (SQLException ignored) {
@@ -136,6 +142,10 @@ public final class CitusWriter {
         buffers.values().forEach(Map::clear);
         size = 0;
         return List.of();
+    }
+
+    private void counted(Map<String, java.util.concurrent.atomic.AtomicLong> counter, String table, long n) {
+        countsOnCommit.add(() -> SinkMetrics.add(counter, table, n));
     }
 
     /** Drops buffered rows (reported elsewhere) so that the rest can be written. */
@@ -275,11 +285,11 @@ public final class CitusWriter {
         if (!inserts.isEmpty()) copyOrUpsert(t, inserts, tenant);
         if (!upserts.isEmpty()) upsert(t, upserts, tenant);
         for (List<Object> k : moves) moveWithDescendants(t, rows.get(k), k, current.get(k), tenant.get(k), tenant, current);
-        SinkMetrics.add(metrics.deleted, r.source(), moves.size());
-        SinkMetrics.add(metrics.inserted, r.source(), moves.size());
-        SinkMetrics.add(metrics.deleted, r.source(), deletes.size());
-        SinkMetrics.add(metrics.inserted, r.source(), inserts.size());
-        SinkMetrics.add(metrics.upserted, r.source(), upserts.size());
+        counted(metrics.deleted, r.source(), moves.size());
+        counted(metrics.inserted, r.source(), moves.size());
+        counted(metrics.deleted, r.source(), deletes.size());
+        counted(metrics.inserted, r.source(), inserts.size());
+        counted(metrics.upserted, r.source(), upserts.size());
         // children of this table find their tenant key here; deletes need it later
         for (Map.Entry<List<Object>, String> e : tenant.entrySet()) rowTenants.put(rowKey(r, e.getKey()), e.getValue());
         rememberForChildren(t, rows, tenant);
@@ -364,8 +374,8 @@ public final class CitusWriter {
             metrics.moveStatements.incrementAndGet();
             // lookups through its rows must find the new tenant, not a cached old one
             resolver.forget(child.target());
-            SinkMetrics.add(metrics.inserted, child.source(), n);
-            SinkMetrics.add(metrics.deleted, child.source(), n);
+            counted(metrics.inserted, child.source(), n);
+            counted(metrics.deleted, child.source(), n);
         }
     }
 

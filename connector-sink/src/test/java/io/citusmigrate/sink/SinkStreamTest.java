@@ -394,6 +394,13 @@ class SinkStreamTest {
             assertEquals(1, dlq.size());
             assertEquals("orphan", ((org.apache.kafka.connect.data.Struct) dlq.get(0).value()).getStruct("after").getString("site_url"));
             assertEquals(List.of("placed"), citus.rows("select site_url from " + s.schema() + ".clicks where site_url in ('orphan', 'placed')"));
+            // a batch written again after an orphan was set aside counts its rows once
+            long ads = task.metrics().rowsPerTable().getOrDefault("public.ads", 0L);
+            sql(s, "insert into ads (campaign_id, name, created_at, updated_at) values (1, 'counted once', now(), now())");
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan 2', '5.5.5.5', '{}')");
+            deliver(task, dbz.take(2), 10);
+            assertEquals(2, dlq.size());
+            assertEquals(ads + 1, task.metrics().rowsPerTable().get("public.ads"));
         } finally {
             task.stop();
         }

@@ -1,0 +1,165 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code citus-migrate cleanup FILE}: what an abandoned live migration of a command file leaves
+ * behind, said first, then removed: the replication slot (which keeps WAL on the source for as
+ * long as it exists) and the publication on the source, and the migration's rows in the target's
+ * citus_migrate schema (the schema too once nothing else is in it). The target's tables stay.
+ */
+@Command(name = "cleanup", mixinStandardHelpOptions = true,
+        description = "Removes what an abandoned live migration left: the slot and publication on the source, its progress rows on the target.")
+final class CleanupCommand implements Callable<Integer> {
+    /** The progress catalog's tables, each with the column that names the migration's slot. */
+    private static final List<String[]> CATALOG = List.of(new String[] {"bulk_loads", "slot = ?"},
+            new String[] {"live_status", "slot = ?"}, new String[] {"cutover", "slot = ?"},
+            // the live run's sink names its positions after the slot
+            new String[] {"sink_offsets", "sink LIKE ?"});
+
+    @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
+    Path file;
+
+    @CommandLine.Option(names = "--dry-run", description = "say what would be removed, remove nothing")
+    boolean dryRun;
+
+    @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LoadCommand cmd = Session.load(file, err);
+        String slot = MigrateCommand.slotName(cmd);
+        String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
+        List<String> found = new ArrayList<>();
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            boolean slotThere = LiveSource.slotExists(source, slot);
+            Integer activePid = activePid(source, slot);
+            if (activePid != null) {
+                throw new UserError("the slot " + slot + " is in use (walsender pid " + activePid + "): a migrate of this command file is"
+                        + " still streaming; stop it first");
+            }
+            boolean publicationThere = exists(source, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", publication);
+            if (slotThere) found.add("replication slot " + slot + " on the source " + cmd.source());
+            if (publicationThere) found.add("publication " + publication + " on the source " + cmd.source());
+            List<String[]> rows = new ArrayList<>();
+            for (String[] t : CATALOG) {
+                long n = count(target, t, slot);
+                if (n > 0) {
+                    rows.add(t);
+                    found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t[0] + " on the target " + cmd.target());
+                }
+            }
+            if (found.isEmpty()) {
+                out.println("nothing to clean up: no slot " + slot + ", no publication " + publication + ", no progress rows on the target");
+                out.flush();
+                return Main.OK;
+            }
+            out.println((dryRun ? "would remove" : "removing") + ":");
+            found.forEach(f -> out.println("  " + f));
+            out.flush();
+            if (dryRun) return Main.OK;
+            LiveSource.drop(source, slot, publication);
+            for (String[] t : rows) {
+                try (PreparedStatement ps = target.prepareStatement("DELETE FROM citus_migrate." + t[0] + " WHERE " + t[1])) {
+                    ps.setString(1, pattern(t, slot));
+                    ps.executeUpdate();
+                }
+            }
+            if (catalogEmpty(target)) {
+                try (Statement s = target.createStatement()) {
+                    s.execute("DROP SCHEMA IF EXISTS citus_migrate CASCADE");
+                }
+                out.println("  (the citus_migrate schema held nothing else: dropped)");
+            }
+            out.println("done");
+            out.flush();
+            return Main.OK;
+        } catch (SQLException e) {
+            throw new UserError("cleanup failed: " + Databases.oneLine(e, null));
+        }
+    }
+
+    private static String pattern(String[] table, String slot) {
+        return table[1].contains("LIKE") ? "live-" + slot.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%" : slot;
+    }
+
+    private static long count(Connection target, String[] table, String slot) throws SQLException {
+        if (!tableExists(target, table[0])) return 0;
+        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM citus_migrate." + table[0] + " WHERE " + table[1])) {
+            ps.setString(1, pattern(table, slot));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static boolean catalogEmpty(Connection target) throws SQLException {
+        for (String[] t : CATALOG) {
+            if (!tableExists(target, t[0])) continue;
+            try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM citus_migrate." + t[0] + ")")) {
+                rs.next();
+                if (rs.getBoolean(1)) return false;
+            }
+        }
+        return allOurs(target);
+    }
+
+    private static boolean allOurs(Connection target) throws SQLException {
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT c.relname FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'citus_migrate' AND c.relkind IN ('r', 'p')")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (CATALOG.stream().noneMatch(t -> t[0].equals(name))) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean tableExists(Connection target, String table) throws SQLException {
+        return exists(target, "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = 'citus_migrate' AND c.relname = ?", table);
+    }
+
+    private static Integer activePid(Connection source, String slot) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}
