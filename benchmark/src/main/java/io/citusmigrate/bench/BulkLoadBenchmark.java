@@ -13,7 +13,7 @@ import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.example.ExampleData;
 import org.postgresql.PGConnection;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.citusmigrate.bench;
 
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.example.ExampleData;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ad to another campaign (tenant moves, descendants along). With {@code --toast P}, P% of the ads
  * get a large target_url (stored out of line) before the run.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -37,7 +37,9 @@ public final class LiveBenchmark {
         Path record = null;
         boolean moves = false;
         int toastPercent = 0;
+        int catchUpWait = 120;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--catch-up-wait")) catchUpWait = Integer.parseInt(args[++i]);
             if (args[i].equals("--moves")) moves = true;
             if (args[i].equals("--toast")) toastPercent = Integer.parseInt(args[++i]);
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
@@ -167,13 +169,13 @@ public final class LiveBenchmark {
             }
             double streamedSeconds = (System.nanoTime() - tStreamStart) / 1e9;
 
-            // as a user would: cut over once `status` says catching up takes at most 10 s (up to 10 minutes, then regardless)
+            // as a user would: cut over once `status` says catching up takes at most 10 s (up to --catch-up-wait, then regardless)
             long waitStart = System.nanoTime();
             boolean caughtUp = false;
             // (the estimate `status` and `cutover` make: WAL bytes behind over WAL bytes applied per second)
             try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement("SELECT lag_seconds = 0 OR lag_bytes = 0"
                     + " OR (bytes_per_second > 0 AND lag_bytes / bytes_per_second <= 10) FROM citus_migrate.live_status WHERE slot = 'bench_live'")) {
-                while (System.nanoTime() - waitStart < 600_000_000_000L) {
+                while (System.nanoTime() - waitStart < catchUpWait * 1_000_000_000L) {
                     try (java.sql.ResultSet rs = st.executeQuery()) {
                         if (rs.next() && rs.getBoolean(1)) {
                             caughtUp = true;
@@ -209,7 +211,7 @@ public final class LiveBenchmark {
                     ### %s, live migration, scale %s (%d rows), %d transactions/s of 3 row changes each%s
                     - machine: %s
                     - target: %s
-                    - command: `mvn -B -Pbench -DskipTests package && java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark --scale %s --rate %d --stream-seconds %d%s`
+                    - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark --scale %s --rate %d --stream-seconds %d%s`
                     - bulk load until streaming: %.1f s, with the application writing; then %d s of streaming
                     - application transactions during the run: %d (%.0f/s)%s
                     - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
@@ -220,7 +222,8 @@ public final class LiveBenchmark {
                     (moves ? ", with tenant moves" : "") + (toastPercent > 0 ? ", " + toastPercent + "% of ads with TOASTed target_url" : ""),
                     BulkLoadBenchmark.machine(),
                     citus.description(),
-                    scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                    scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : "")
+                            + " --catch-up-wait " + catchUpWait, bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "citus-migrate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Moves a multi-tenant PostgreSQL database onto a Citus cluster.",
-        subcommands = {PlanCommand.class, MigrateCommand.class, CutoverCommand.class, StatusCommand.class, CleanupCommand.class, VerifyCommand.class, SinkConfigCommand.class, DeployCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PlanCommand.class, MigrateCommand.class, CutoverCommand.class, StatusCommand.class, CleanupCommand.class, DemoCommand.class, VerifyCommand.class, SinkConfigCommand.class, DeployCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure: the plan cannot work on Citus, or a step failed",
                 "2:bad usage or a bad command file", "3:a database cannot be reached", "4:internal error"})

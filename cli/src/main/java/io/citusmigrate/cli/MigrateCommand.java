@@ -75,7 +75,6 @@ final class MigrateCommand implements Callable<Integer> {
         boolean schemaOnly = cmd.options().flag(Option.SCHEMA_ONLY);
         boolean live = !schemaOnly && !snapshotOnly && !cmd.options().flag(Option.SNAPSHOT_ONLY);
         boolean bulk = !schemaOnly; // a live migration starts with the bulk load
-        if (live && rehearsal) throw new UserError("--rehearsal is for `schema only` and `snapshot only` runs, not a live migration");
         if (resume && !live) throw new UserError("--resume is for a live migration (no `schema only`, no `snapshot only`)");
         // the data: COPY from an exported snapshot, or Debezium's own snapshot through the sink
         boolean viaDebezium = bulk && "debezium".equals(cmd.options().string(Option.SNAPSHOT_METHOD));

@@ -2,7 +2,7 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.example.ExampleData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.example.ExampleData;
 import io.citusmigrate.verify.Verifier;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.junit.jupiter.api.Test;

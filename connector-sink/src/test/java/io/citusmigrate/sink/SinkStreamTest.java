@@ -3,7 +3,7 @@ package io.citusmigrate.sink;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import io.citusmigrate.testing.ExampleData;
+import io.citusmigrate.example.ExampleData;
 import io.citusmigrate.verify.Verifier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -1,4 +1,4 @@
-package io.citusmigrate.testing;
+package io.citusmigrate.example;
 
 import java.io.IOException;
 import java.io.InputStream;
