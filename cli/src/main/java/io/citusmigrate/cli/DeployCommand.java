@@ -1,8 +1,6 @@
 package io.citusmigrate.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.citusmigrate.UserError;
+import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.ConnectorConfigs;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.load.LoadCommand;
@@ -11,22 +9,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
  * {@code citus-migrate deploy FILE --connect URL}: puts Debezium's PostgreSQL source and the
- * Citus sink for the plan on an existing Kafka Connect cluster through its REST API, and waits
- * until both run. The target schema must exist (`migrate` with `schema only`).
+ * Citus sink for the plan on an existing Kafka Connect cluster through its REST API, once the
+ * cluster's plugins have validated both configs, and waits until their tasks run. The target
+ * schema must exist (`migrate` with `schema only`). A redeploy keeps settings added on the
+ * cluster since, and refuses (unless --force) to overwrite settings changed there.
  */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = "Deploys Debezium's PostgreSQL source and the Citus sink for the plan to a Kafka Connect cluster through its REST API.")
@@ -49,8 +45,20 @@ final class DeployCommand implements Callable<Integer> {
                     + " REST API then shows them in plain text (a warning says so) (default: ${DEFAULT-VALUE})")
     String passwords;
 
-    @CommandLine.Option(names = "--delete", description = "delete both connectors instead (the slot stays on the source: drop it when done)")
+    @CommandLine.Option(names = "--delete", description = "delete both connectors instead (the slot and the publication stay on the source:"
+            + " `cleanup FILE` removes them)")
     boolean delete;
+
+    @CommandLine.Option(names = "--dry-run", description = "validate both configs on the cluster and print them (passwords hidden), register nothing")
+    boolean dryRun;
+
+    @CommandLine.Option(names = "--force", description = "on a redeploy, overwrite settings changed on the cluster since (they are named)")
+    boolean force;
+
+    @CommandLine.Option(names = "--dlq-replication-factor", defaultValue = "3",
+            description = "replication factor of the dead-letter topic NAME-dlq that `on orphan rows skip` sends unplaceable rows to"
+                    + " (default: ${DEFAULT-VALUE})")
+    int dlqReplicationFactor;
 
     @CommandLine.Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the connectors to run (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
@@ -61,22 +69,20 @@ final class DeployCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final ObjectMapper json = new ObjectMapper();
-
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
+        ConnectCluster cluster = new ConnectCluster(connect);
         String source = name + "-source";
         String sink = name + "-sink";
+        String slot = MigrateCommand.slotName(cmd);
+        String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         if (delete) {
-            for (String c : List.of(source, sink)) {
-                int code = send("DELETE", "connectors/" + c, null).statusCode();
-                out.println(c + (code == 404 ? ": not there" : ": deleted"));
-            }
-            out.println("the replication slot " + MigrateCommand.slotName(cmd) + " stays on the source until you drop it");
+            for (String c : List.of(source, sink)) out.println(c + (cluster.delete(c) ? ": deleted" : ": not there"));
+            out.println("the replication slot " + slot + " and the publication " + publication + " stay on the source:"
+                    + " `citus-migrate cleanup " + file + "` removes them");
             out.flush();
             return Main.OK;
         }
@@ -97,15 +103,13 @@ final class DeployCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         // Debezium takes the snapshot on a Connect cluster
-        java.util.List<String> uncarried = io.citusmigrate.live.StreamedTypes.uncarried(s.plan(), s.catalog(), true);
+        List<String> uncarried = io.citusmigrate.live.StreamedTypes.uncarried(s.plan(), s.catalog(), true);
         if (!uncarried.isEmpty()) {
             err.println("These columns cannot be streamed exactly through Debezium; nothing was deployed:");
             uncarried.forEach(u -> err.println("  " + u));
             err.flush();
             return Main.FAILED;
         }
-        String slot = MigrateCommand.slotName(cmd);
-        String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         Map<String, String> src = ConnectorConfigs.source(cmd, s.plan(), s.catalog(), topicPrefix, slot, publication, "initial", pw);
         src.putAll(ConnectorConfigs.jsonWithSchemas());
         src.put("topic.creation.default.replication.factor", "-1");
@@ -113,14 +117,50 @@ final class DeployCommand implements Callable<Integer> {
         Map<String, String> snk = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, sink, pw);
         snk.putAll(ConnectorConfigs.jsonWithSchemas());
         snk.put("consumer.override.auto.offset.reset", "earliest");
-        put(sink, snk);
-        put(source, src);
-        out.println("deployed " + source + " (Debezium, slot " + slot + ", snapshot then streaming) and " + sink + " to " + connect);
+        snk.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", dlqReplicationFactor));
+
+        // every invalid setting, by name, before anything is registered
+        List<String> invalid = new ArrayList<>();
+        cluster.invalid(src).forEach(i -> invalid.add(source + ": " + i));
+        cluster.invalid(snk).forEach(i -> invalid.add(sink + ": " + i));
+        if (!invalid.isEmpty()) {
+            err.println("the Connect cluster " + connect + " finds these settings invalid; nothing was deployed:");
+            invalid.forEach(i -> err.println("  " + i));
+            err.flush();
+            return Main.FAILED;
+        }
+        if (dryRun) {
+            for (Map.Entry<String, Map<String, String>> c : Map.of(source, src, sink, snk).entrySet()) {
+                out.println(c.getKey() + " (validated by the cluster, not registered):");
+                new TreeMap<>(c.getValue()).forEach((k, v) -> out.println("  " + k + " = " + (k.endsWith("password") && pw == ConnectorConfigs.Passwords.INLINE
+                        ? "(hidden)" : v)));
+            }
+            out.flush();
+            return Main.OK;
+        }
+        // a redeploy: settings added on the cluster stay, settings changed there are not overwritten silently
+        List<String> changed = new ArrayList<>();
+        merge(cluster, sink, snk, out, changed);
+        merge(cluster, source, src, out, changed);
+        if (!changed.isEmpty() && !force) {
+            err.println("these settings were changed on the cluster since they were deployed; nothing was redeployed (--force"
+                    + " overwrites them):");
+            changed.forEach(c -> err.println("  " + c));
+            err.flush();
+            return Main.FAILED;
+        }
+        changed.forEach(c -> out.println("overwritten (--force): " + c));
+        cluster.put(sink, snk);
+        cluster.put(source, src);
+        out.println("deployed " + source + " (Debezium, slot " + slot + ", snapshot then streaming) and " + sink + " to " + connect
+                + "; orphan rows: " + cmd.options().string(Option.ON_ORPHAN_ROWS) + (cmd.options().string(Option.ON_ORPHAN_ROWS).equals("skip")
+                ? " (to the dead-letter topic " + name + "-dlq)" : " (the sink's task stops naming the row)"));
+        out.println("waiting for both connectors' tasks to run ...");
         out.flush();
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
         while (true) {
-            String a = state(source);
-            String b = state(sink);
+            String a = cluster.state(source);
+            String b = cluster.state(sink);
             if (a.equals("RUNNING") && b.equals("RUNNING")) {
                 out.println(source + ": RUNNING, " + sink + ": RUNNING");
                 out.flush();
@@ -135,56 +175,23 @@ final class DeployCommand implements Callable<Integer> {
         }
     }
 
-    private void put(String connector, Map<String, String> config) {
-        HttpResponse<String> r;
-        try {
-            r = send("PUT", "connectors/" + connector + "/config", json.writeValueAsString(config));
-        } catch (IOException e) {
-            throw new UserError("cannot write the config of " + connector + ": " + e.getMessage());
-        }
-        if (r.statusCode() != 200 && r.statusCode() != 201) {
-            throw new UserError("the Connect cluster " + connect + " refused " + connector + ": HTTP " + r.statusCode() + " " + message(r.body()));
-        }
-    }
-
-    /** The connector's and its task's state, e.g. RUNNING, or FAILED with the first line of the trace. */
-    private String state(String connector) {
-        HttpResponse<String> r = send("GET", "connectors/" + connector + "/status", null);
-        if (r.statusCode() != 200) return "not there yet";
-        try {
-            JsonNode n = json.readTree(r.body());
-            String c = n.path("connector").path("state").asText();
-            JsonNode tasks = n.path("tasks");
-            if (!c.equals("RUNNING")) return c;
-            if (tasks.isEmpty()) return "no task yet";
-            JsonNode t = tasks.get(0);
-            String st = t.path("state").asText();
-            return st.equals("FAILED") ? "FAILED: " + t.path("trace").asText().lines().findFirst().orElse("") : st;
-        } catch (IOException e) {
-            return "unreadable status";
-        }
-    }
-
-    private HttpResponse<String> send(String method, String path, String body) {
-        String base = connect.endsWith("/") ? connect : connect + "/";
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new io.citusmigrate.db.ConnectionError("cannot reach the Connect cluster " + connect + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UserError("interrupted");
-        }
-    }
-
-    private String message(String body) {
-        try {
-            return json.readTree(body).path("message").asText(body);
-        } catch (IOException e) {
-            return body;
+    /**
+     * Settings the cluster holds for an existing connector: those we do not set are kept (and
+     * said); those we set differently are listed in {@code changed}. Passwords, which the cluster
+     * may hold resolved or hidden, are not compared.
+     */
+    private static void merge(ConnectCluster cluster, String connector, Map<String, String> ours, PrintWriter out, List<String> changed) {
+        Map<String, String> theirs = cluster.config(connector);
+        if (theirs == null) return;
+        for (Map.Entry<String, String> e : theirs.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("name") || k.endsWith("password")) continue;
+            if (!ours.containsKey(k)) {
+                ours.put(k, e.getValue());
+                out.println("kept from the cluster: " + connector + " " + k + " = " + e.getValue());
+            } else if (!ours.get(k).equals(e.getValue())) {
+                changed.add(connector + " " + k + ": the cluster has " + e.getValue() + ", the plan gives " + ours.get(k));
+            }
         }
     }
 }

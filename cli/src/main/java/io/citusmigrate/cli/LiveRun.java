@@ -69,6 +69,7 @@ final class LiveRun {
         List<Verifier.TableCheck> checks;
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             LiveSource.drop(source, slot, publication);
+            io.citusmigrate.live.LookupIndexes.drop(target, s.plan());
             List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
             SchemaCreator creator = new SchemaCreator(target, x -> { });
             int fks = creator.run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
@@ -105,6 +106,8 @@ final class LiveRun {
                 List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
                 int fks = new SchemaCreator(target, line -> { }).run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
                 CutoverTable.done(target, slot, stream.applied());
+                // after the answer: the application does not wait for these
+                io.citusmigrate.live.LookupIndexes.drop(target, s.plan());
                 stream.close(); // releases the slot before it is dropped
                 LiveSource.drop(source, slot, publication);
                 out.println("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks

@@ -15,6 +15,7 @@ import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.LookupIndexes;
 import io.citusmigrate.live.StreamedTypes;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
@@ -177,6 +178,7 @@ final class MigrateCommand implements Callable<Integer> {
                     fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
                 }
                 step(out, "keys, indexes and foreign keys", keys + indexes + fks);
+                if (live || viaDebezium) step(out, "lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, s.plan()));
                 step(out, "comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));
 

@@ -67,6 +67,25 @@ public final class ConnectorConfigs {
         return c;
     }
 
+    /**
+     * The command file's orphan policy on a Connect cluster: with `on orphan rows skip`, a row the
+     * sink cannot place goes to the dead-letter topic (with headers saying why) and Connect counts
+     * it; with `stop`, the sink's task fails naming the row.
+     */
+    public static Map<String, String> orphans(LoadCommand cmd, String deadLetterTopic, int replicationFactor) {
+        Map<String, String> c = new LinkedHashMap<>();
+        if ("skip".equals(cmd.options().string(io.citusmigrate.load.Option.ON_ORPHAN_ROWS))) {
+            c.put("errors.tolerance", "all");
+            c.put("errors.deadletterqueue.topic.name", deadLetterTopic);
+            c.put("errors.deadletterqueue.topic.replication.factor", String.valueOf(replicationFactor));
+            c.put("errors.deadletterqueue.context.headers.enable", "true");
+            c.put("errors.log.enable", "true");
+        } else {
+            c.put("errors.tolerance", "none");
+        }
+        return c;
+    }
+
     /** Events travel through Kafka as JSON with their schemas, so the sink gets Debezium's logical types. */
     public static Map<String, String> jsonWithSchemas() {
         Map<String, String> c = new LinkedHashMap<>();

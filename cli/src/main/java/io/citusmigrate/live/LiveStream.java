@@ -79,6 +79,8 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("name", "citus-migrate-" + slot);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.setProperty("offset.flush.interval.ms", "1000");
+        // an idle stream looks for new changes this often: the cutover marker waits no longer
+        p.setProperty("poll.interval.ms", "100");
         p.setProperty("slot.drop.on.stop", "false");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");

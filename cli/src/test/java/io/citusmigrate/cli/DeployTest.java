@@ -35,12 +35,15 @@ class DeployTest {
                     create table item (id serial primary key, tenant_id int not null references tenant, note text, at timetz);
                     insert into tenant select g, 't' || g from generate_series(1, 5) g;
                     insert into item (tenant_id, note, at) select g % 5 + 1, 'n' || g, '10:00+05:30' from generate_series(1, 300) g;
+                    create table reading (id serial primary key, item_id int references item, v int);
+                    insert into reading (item_id, v) select g % 300 + 1, g from generate_series(1, 50) g;
+                    insert into reading (item_id, v) values (null, -1); -- an orphan: no path to a tenant
                     """);
             String schema = citus.newSchema("deploy");
             Path file = dir.resolve("deploy.load");
             Files.writeString(file, """
                     load database from %s into %s
-                      with include drop, schema only, no foreign keys, slot name = 'cm_deploy_test'
+                      with include drop, schema only, no foreign keys, slot name = 'cm_deploy_test', on orphan rows skip
                       alter schema 'public' rename to '%s'
                       distribute tenant using id;
                     """.formatted(pg.url(db), citus.url(), schema));
@@ -48,8 +51,24 @@ class DeployTest {
             assertEquals(0, created.code(), created.out() + created.err());
 
             String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
-            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline");
+            // an invalid setting is reported by name, and nothing is registered
+            Run invalid = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
+                    "--topic-prefix", "");
+            assertEquals(1, invalid.code(), invalid.out() + invalid.err());
+            assertTrue(invalid.err().contains("citus-migrate-source: topic.prefix: "), invalid.err());
+            assertEquals(List.of(), connect.connectors().stream().toList(), "nothing registered");
+            // --dry-run: validated, printed, not registered; passwords hidden
+            Run dry = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--dry-run");
+            assertEquals(0, dry.code(), dry.out() + dry.err());
+            assertTrue(dry.out().contains("citus-migrate-sink (validated by the cluster, not registered):"), dry.out());
+            assertTrue(dry.out().contains("  connection.password = (hidden)"), dry.out());
+            assertTrue(dry.out().contains("  errors.deadletterqueue.topic.name = citus-migrate-dlq"), dry.out());
+            assertEquals(List.of(), connect.connectors().stream().toList(), "nothing registered");
+
+            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());
+            assertTrue(deployed.err().contains("warning: --passwords inline"), deployed.err());
+            assertTrue(deployed.out().contains("orphan rows: skip (to the dead-letter topic citus-migrate-dlq)"), deployed.out());
             assertTrue(deployed.out().contains("citus-migrate-source: RUNNING, citus-migrate-sink: RUNNING"), deployed.out());
             String config = connect.connectorInfo("citus-migrate-sink").config().toString();
             assertFalse(deployed.out().contains("password=") || deployed.err().contains("postgres@"), "no password printed");
@@ -67,10 +86,32 @@ class DeployTest {
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of("291|10|10:00:00+05:30"), citus.rows("select count(*), count(*) filter (where note = 'changed'),"
                     + " min(at::text) from " + schema + ".item"));
+            // the orphan went to the dead-letter topic; the task kept running
+            assertEquals(List.of("50"), citus.rows("select count(*) from " + schema + ".reading"));
+            assertEquals(1, connect.kafka().consume(1, 60_000, "citus-migrate-dlq").count());
+            assertTrue(connect.connectorStatus("citus-migrate-sink").tasks().get(0).state().equals("RUNNING"));
+
+            // a redeploy keeps a setting added on the cluster, and refuses to overwrite one changed there
+            Map<String, String> live = new java.util.HashMap<>(connect.connectorInfo("citus-migrate-sink").config());
+            live.put("consumer.override.max.poll.records", "250");
+            live.put("consumer.override.auto.offset.reset", "latest");
+            connect.configureConnector("citus-migrate-sink", live);
+            Run again = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            assertEquals(1, again.code(), again.out() + again.err());
+            assertTrue(again.err().contains("citus-migrate-sink consumer.override.auto.offset.reset: the cluster has latest, the plan gives earliest"),
+                    again.err());
+            live.put("consumer.override.auto.offset.reset", "earliest");
+            connect.configureConnector("citus-migrate-sink", live);
+            Run kept = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            assertEquals(0, kept.code(), kept.out() + kept.err());
+            assertTrue(kept.out().contains("kept from the cluster: citus-migrate-sink consumer.override.max.poll.records = 250"), kept.out());
+            assertEquals("250", connect.connectorInfo("citus-migrate-sink").config().get("consumer.override.max.poll.records"));
 
             Run deleted = Run.of("deploy", file.toString(), "--connect", url, "--delete");
             assertEquals(0, deleted.code(), deleted.out() + deleted.err());
             assertTrue(deleted.out().contains("citus-migrate-sink: deleted"), deleted.out());
+            assertTrue(deleted.out().contains("the replication slot cm_deploy_test and the publication cm_deploy_test stay on the source"),
+                    deleted.out());
             pg.exec(db, "select pg_drop_replication_slot('cm_deploy_test')");
         } finally {
             connect.stop();
