@@ -119,6 +119,8 @@ final class DeployCommand implements Callable<Integer> {
         snk.put("consumer.override.auto.offset.reset", "earliest");
         snk.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", dlqReplicationFactor));
 
+        src.put("name", source);
+        snk.put("name", sink);
         // every invalid setting, by name, before anything is registered
         List<String> invalid = new ArrayList<>();
         cluster.invalid(src).forEach(i -> invalid.add(source + ": " + i));
