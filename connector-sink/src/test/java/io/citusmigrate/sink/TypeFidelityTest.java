@@ -53,7 +53,7 @@ class TypeFidelityTest {
             List<SinkRecord> snapshot = dbz.take(5);
             // the same rows again through streaming: inserted with other keys, then updated
             EveryType.CHANGES.forEach(q -> pg.exec(db, q));
-            List<SinkRecord> stream = dbz.take(5);
+            List<SinkRecord> stream = dbz.take(7);
             List<SinkRecord> all = new ArrayList<>(snapshot);
             all.addAll(stream);
             task.put(all);

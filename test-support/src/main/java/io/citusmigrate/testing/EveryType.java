@@ -55,12 +55,14 @@ public final class EveryType {
                 update types set m = '-92233720368547758.08' where id = 2;
                 """;
 
-    /** Changes to make while streaming: every row again under other keys, then updates of the hardest columns. */
+    /** Changes to make while streaming: every row again under other keys, updates of the hardest columns, two rows moving tenant. */
     public static final List<String> CHANGES = List.of(
             "insert into types select id + 10, " + COLUMNS.substring(COLUMNS.indexOf(',') + 1) + " from types",
             "update types set txt = txt || '!' where id = 12",
             "update types set ia2 = '{{5,6},{7,8}}', pt = '(3,4.25)', bx = '(2,2),(1,1)', mr = '{[2,4)}', m = '92233720368547758.06',"
-                    + " ttz = '01:02:03+04:30', cp = '(2,\"z\")' where id = 11");
+                    + " ttz = '01:02:03+04:30', cp = '(2,\"z\")' where id = 11",
+            // rows that move to the other tenant: written anew under it, every value carried
+            "update types set tenant_id = 3 - tenant_id where id in (11, 12)");
 
     /** Each value of each row, as "row ID column=TEXT", in UTC, ordered by id. */
     public static List<String> rows(Connection c, String schema) throws SQLException {
