@@ -41,6 +41,13 @@ final class CleanupCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--dry-run", description = "say what would be removed, remove nothing")
     boolean dryRun;
 
+    @CommandLine.Option(names = "--connect", paramLabel = "URL",
+            description = "a Kafka Connect cluster the migration was deployed to: its connectors NAME-source and NAME-sink go first")
+    String connect;
+
+    @CommandLine.Option(names = "--name", defaultValue = "citus-migrate", description = "the connectors' name prefix given to deploy (default: ${DEFAULT-VALUE})")
+    String name;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -55,10 +62,29 @@ final class CleanupCommand implements Callable<Integer> {
         String slot = MigrateCommand.slotName(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         List<String> found = new ArrayList<>();
+        io.citusmigrate.live.ConnectCluster cluster = connect == null ? null : new io.citusmigrate.live.ConnectCluster(connect);
+        List<String> connectors = new ArrayList<>();
+        if (cluster != null) {
+            for (String c : List.of(name + "-source", name + "-sink")) {
+                if (cluster.config(c) != null) {
+                    connectors.add(c);
+                    found.add("connector " + c + " on the Connect cluster " + connect);
+                }
+            }
+        }
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             boolean slotThere = LiveSource.slotExists(source, slot);
+            if (!dryRun && !connectors.isEmpty()) {
+                // the source connector holds the slot: the connectors go first, then the slot is free
+                out.println("removing the connectors: " + String.join(", ", connectors));
+                out.flush();
+                connectors.forEach(cluster::delete);
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (activePid(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
+            }
             Integer activePid = activePid(source, slot);
-            if (activePid != null) {
+            // in a dry run the connectors found would be removed first and free the slot
+            if (activePid != null && !(dryRun && !connectors.isEmpty())) {
                 throw new UserError("the slot " + slot + " is in use (walsender pid " + activePid + "): a migrate of this command file is"
                         + " still streaming; stop it first");
             }
@@ -100,6 +126,9 @@ final class CleanupCommand implements Callable<Integer> {
             return Main.OK;
         } catch (SQLException e) {
             throw new UserError("cleanup failed: " + Databases.oneLine(e, null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
         }
     }
 

@@ -107,12 +107,20 @@ class DeployTest {
             assertTrue(kept.out().contains("kept from the cluster: citus-migrate-sink consumer.override.max.poll.records = 250"), kept.out());
             assertEquals("250", connect.connectorInfo("citus-migrate-sink").config().get("consumer.override.max.poll.records"));
 
+            Run dryCleanup = Run.of("cleanup", file.toString(), "--connect", url, "--dry-run");
+            assertTrue(dryCleanup.out().contains("would remove:\n  connector citus-migrate-source on the Connect cluster " + url), dryCleanup.out());
+            assertTrue(dryCleanup.out().contains("  connector citus-migrate-sink on the Connect cluster "), dryCleanup.out());
             Run deleted = Run.of("deploy", file.toString(), "--connect", url, "--delete");
             assertEquals(0, deleted.code(), deleted.out() + deleted.err());
             assertTrue(deleted.out().contains("citus-migrate-sink: deleted"), deleted.out());
             assertTrue(deleted.out().contains("the replication slot cm_deploy_test and the publication cm_deploy_test stay on the source"),
                     deleted.out());
-            pg.exec(db, "select pg_drop_replication_slot('cm_deploy_test')");
+            // cleanup removes what is left: the slot and the publication (and connectors still there)
+            Run cleanup = Run.of("cleanup", file.toString(), "--connect", url);
+            assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+            assertTrue(cleanup.out().contains("replication slot cm_deploy_test on the source"), cleanup.out());
+            assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
+            assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"));
         } finally {
             connect.stop();
         }
