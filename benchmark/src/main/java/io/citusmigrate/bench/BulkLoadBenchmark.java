@@ -45,7 +45,9 @@ public final class BulkLoadBenchmark {
         double scale = 1;
         Path record = null;
         long hold = 0; // seconds to keep both servers up after the tool's run, to look around
+        int workers = 2;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--workers")) workers = Integer.parseInt(args[++i]);
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
             if (args[i].equals("--record")) record = Path.of(args[++i]);
             if (args[i].equals("--hold")) hold = Long.parseLong(args[++i]);
@@ -74,11 +76,11 @@ public final class BulkLoadBenchmark {
             Path file = dir.resolve("bench.load");
             Files.writeString(file, """
                     load database from %s into %s
-                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s', workers = 2
+                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s', workers = %d
                       cast column impressions.seen_at to "timestamp with time zone"
                       alter schema 'public' rename to '%s'
                       distribute companies using id;
-                    """.formatted(sourcePg.url(db), citus.url(), dir.resolve("rejects"), toolSchema));
+                    """.formatted(sourcePg.url(db), citus.url(), dir.resolve("rejects"), workers, toolSchema));
             ProcessBuilder pb = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("tool.log").toFile());
             long t0 = System.nanoTime();
@@ -132,12 +134,12 @@ public final class BulkLoadBenchmark {
                     ### %s, scale %s (%d rows, %.0f MB of COPY text)
                     - machine: %s
                     - target: %s
-                    - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -jar benchmark/target/benchmark.jar --scale %s`
+                    - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -jar benchmark/target/benchmark.jar --scale %s --workers %d`
                     - citus-migrate bulk load (schema, data, keys, sequences, verification): %.1f s, %.0f rows/s, %.1f MB/s, peak RSS %d MB
                     - reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, then primary and foreign keys): %.1f s (data %.1f s, keys %.1f s), %.0f rows/s, %.1f MB/s
                     - ratio tool / reference: %.2f
                     """, LocalDate.now(), scale, refRows, mb, machine, citus.description(),
-                    scale, toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
+                    scale, workers, toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
                     refSeconds, refDataSeconds, refKeySeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds);
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -66,6 +66,11 @@ final class LocalCitusCluster {
             if (bin.isEmpty()) return Optional.empty();
             String user = isRoot() ? "postgres" : null;
             Path root = Path.of("target", "citus-cluster-" + ProcessHandle.current().pid()).toAbsolutePath();
+            if (user != null && !reachable(root.getParent(), user)) {
+                // a checkout under a directory the postgres user cannot enter (/root, say)
+                root = Path.of(System.getProperty("java.io.tmpdir").startsWith("/") ? "/tmp" : System.getProperty("java.io.tmpdir"),
+                        "citus-cluster-" + ProcessHandle.current().pid());
+            }
             LocalCitusCluster c = new LocalCitusCluster(bin.get(), root, user);
             try {
                 stopLeftovers(root.getParent(), bin.get(), user);
@@ -145,6 +150,17 @@ final class LocalCitusCluster {
             }
         } catch (NumberFormatException e) {
             // not one of ours
+        }
+    }
+
+    /** Whether {@code user} can reach (enter every directory up to) {@code dir}. */
+    private static boolean reachable(Path dir, String user) {
+        try {
+            Files.createDirectories(dir);
+            exec(List.of("runuser", "-u", user, "--", "test", "-x", dir.toString()));
+            return true;
+        } catch (IOException | InterruptedException e) {
+            return false;
         }
     }
 
