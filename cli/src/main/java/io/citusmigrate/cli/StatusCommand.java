@@ -35,6 +35,13 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--json", description = "print the status as JSON")
     boolean json;
 
+    @CommandLine.Option(names = "--connect", paramLabel = "URL",
+            description = "a Kafka Connect cluster the migration was deployed to: its connectors' states and the slot's lag")
+    String connect;
+
+    @CommandLine.Option(names = "--name", defaultValue = "citus-migrate", description = "the connectors' name prefix given to deploy (default: ${DEFAULT-VALUE})")
+    String name;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -48,8 +55,10 @@ final class StatusCommand implements Callable<Integer> {
         LoadCommand cmd = Session.load(file, err);
         String slot = MigrateCommand.slotName(cmd);
         boolean slotExists;
+        Long slotLagBytes = null;
         try (Connection source = Databases.connect("source", cmd.source())) {
             slotExists = LiveSource.slotExists(source, slot);
+            if (slotExists) slotLagBytes = slotLag(source, slot);
         } catch (SQLException e) {
             throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
@@ -61,11 +70,22 @@ final class StatusCommand implements Callable<Integer> {
         }
         String state = !slotExists ? (st == null ? "none" : "ended") : st == null ? "starting"
                 : st.ageSeconds() > STALE_SECONDS ? "not reporting" : st.phase();
+        java.util.Map<String, String> connectors = new java.util.LinkedHashMap<>();
+        if (connect != null) {
+            io.citusmigrate.live.ConnectCluster cluster = new io.citusmigrate.live.ConnectCluster(connect);
+            for (String c : java.util.List.of(name + "-source", name + "-sink")) connectors.put(c, cluster.state(c));
+            if (slotExists) state = connectors.values().stream().allMatch("RUNNING"::equals) ? "streaming (Connect)" : "Connect: not all running";
+        }
         if (json) {
             ObjectNode n = new ObjectMapper().createObjectNode();
             n.put("slot", slot);
             n.put("slot_exists", slotExists);
             n.put("state", state);
+            if (slotLagBytes != null) n.put("slot_lag_bytes", slotLagBytes);
+            if (!connectors.isEmpty()) {
+                ObjectNode cs = n.putObject("connectors");
+                connectors.forEach(cs::put);
+            }
             if (st != null) {
                 n.put("phase", st.phase());
                 n.put("status_age_seconds", round(st.ageSeconds()));
@@ -82,9 +102,15 @@ final class StatusCommand implements Callable<Integer> {
             return Main.OK;
         }
         out.println("live migration of " + file + " (slot " + slot + "): " + state);
+        connectors.forEach((c, s) -> out.println("  connector " + c + ": " + s));
+        if (slotLagBytes != null) {
+            out.println("  the slot has confirmed all but " + bytes(slotLagBytes) + " of the source's WAL");
+        }
         if (st == null) {
-            out.println(slotExists ? "  the slot exists but `migrate` has not reported yet (bulk load under way, or it stopped: see its output)"
-                    : "  no live migration of this command file is under way");
+            if (connect == null) {
+                out.println(slotExists ? "  the slot exists but `migrate` has not reported yet (bulk load under way, or it stopped: see its output)"
+                        : "  no live migration of this command file is under way");
+            }
         } else {
             out.printf(Locale.ROOT, "  last report %.1f s ago%s%n", st.ageSeconds(),
                     st.ageSeconds() > STALE_SECONDS ? ": is `citus-migrate migrate` still running?" : "");
@@ -98,6 +124,17 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** WAL the slot has not confirmed yet: what a Connect deployment's lag is measured by. */
+    private static Long slotLag(Connection source, String slot) throws SQLException {
+        try (java.sql.PreparedStatement ps = source.prepareStatement("SELECT pg_catalog.pg_current_wal_lsn() - confirmed_flush_lsn"
+                + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : null;
+            }
+        }
     }
 
     private static double round(double v) {

@@ -86,6 +86,15 @@ class DeployTest {
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of("291|10|10:00:00+05:30"), citus.rows("select count(*), count(*) filter (where note = 'changed'),"
                     + " min(at::text) from " + schema + ".item"));
+            // status of a Connect deployment: its connectors and the slot's lag
+            Run status = Run.of("status", file.toString(), "--connect", url);
+            assertEquals(0, status.code(), status.err());
+            assertTrue(status.out().contains("(slot cm_deploy_test): streaming (Connect)"), status.out());
+            assertTrue(status.out().contains("  connector citus-migrate-sink: RUNNING"), status.out());
+            assertTrue(status.out().contains("  the slot has confirmed all but "), status.out());
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Run.of("status", file.toString(), "--connect", url, "--json").out());
+            assertEquals("RUNNING", json.get("connectors").get("citus-migrate-source").asText());
+            assertTrue(json.get("slot_lag_bytes").asLong() >= 0, json.toString());
             // the orphan went to the dead-letter topic; the task kept running
             assertEquals(List.of("50"), citus.rows("select count(*) from " + schema + ".reading"));
             assertEquals(1, connect.kafka().consume(1, 60_000, "citus-migrate-dlq").count());
