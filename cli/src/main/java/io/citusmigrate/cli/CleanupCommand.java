@@ -41,12 +41,9 @@ final class CleanupCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--dry-run", description = "say what would be removed, remove nothing")
     boolean dryRun;
 
-    @CommandLine.Option(names = "--connect", paramLabel = "URL",
-            description = "a Kafka Connect cluster the migration was deployed to: its connectors NAME-source and NAME-sink go first")
-    String connect;
-
-    @CommandLine.Option(names = "--name", defaultValue = "citus-migrate", description = "the connectors' name prefix given to deploy (default: ${DEFAULT-VALUE})")
-    String name;
+    /** A Connect deployment: its connectors NAME-source and NAME-sink go first. */
+    @CommandLine.Mixin
+    ConnectDeployment deployment;
 
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -62,13 +59,13 @@ final class CleanupCommand implements Callable<Integer> {
         String slot = MigrateCommand.slotName(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         List<String> found = new ArrayList<>();
-        io.citusmigrate.live.ConnectCluster cluster = connect == null ? null : new io.citusmigrate.live.ConnectCluster(connect);
+        io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         List<String> connectors = new ArrayList<>();
         if (cluster != null) {
-            for (String c : List.of(name + "-source", name + "-sink")) {
+            for (String c : deployment.connectors()) {
                 if (cluster.config(c) != null) {
                     connectors.add(c);
-                    found.add("connector " + c + " on the Connect cluster " + connect);
+                    found.add("connector " + c + " on the Connect cluster " + deployment.connect);
                 }
             }
         }

@@ -64,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (scale <= 0 || rate <= 0 || streamSeconds < 0) throw new io.citusmigrate.BadInput("--scale and --rate must be positive");
+        if (scale <= 0 || rate <= 0 || streamSeconds < 0) throw new io.citusmigrate.BadInput("--scale and --rate must be positive, --stream-seconds not negative");
         Path work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "citus-migrate-demo-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         boolean ok = false;

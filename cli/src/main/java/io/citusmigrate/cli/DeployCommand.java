@@ -75,8 +75,8 @@ final class DeployCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
         ConnectCluster cluster = new ConnectCluster(connect);
-        String source = name + "-source";
-        String sink = name + "-sink";
+        String source = ConnectDeployment.names(name).get(0);
+        String sink = ConnectDeployment.names(name).get(1);
         String slot = MigrateCommand.slotName(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         if (delete) {
@@ -103,13 +103,7 @@ final class DeployCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         // Debezium takes the snapshot on a Connect cluster
-        List<String> uncarried = io.citusmigrate.live.StreamedTypes.uncarried(s.plan(), s.catalog(), true);
-        if (!uncarried.isEmpty()) {
-            err.println("These columns cannot be streamed exactly through Debezium; nothing was deployed:");
-            uncarried.forEach(u -> err.println("  " + u));
-            err.flush();
-            return Main.FAILED;
-        }
+        if (io.citusmigrate.live.StreamedTypes.refuse(s.plan(), s.catalog(), true, err, "nothing was deployed")) return Main.FAILED;
         Map<String, String> src = ConnectorConfigs.source(cmd, s.plan(), s.catalog(), topicPrefix, slot, publication, "initial", pw);
         src.putAll(ConnectorConfigs.jsonWithSchemas());
         src.put("topic.creation.default.replication.factor", "-1");
@@ -132,7 +126,7 @@ final class DeployCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         if (dryRun) {
-            for (Map.Entry<String, Map<String, String>> c : Map.of(source, src, sink, snk).entrySet()) {
+            for (Map.Entry<String, Map<String, String>> c : List.of(Map.entry(source, src), Map.entry(sink, snk))) {
                 out.println(c.getKey() + " (validated by the cluster, not registered):");
                 new TreeMap<>(c.getValue()).forEach((k, v) -> out.println("  " + k + " = " + (k.endsWith("password") && pw == ConnectorConfigs.Passwords.INLINE
                         ? "(hidden)" : v)));

@@ -175,10 +175,6 @@ final class LiveRun {
     }
 
     private static void close(Connection c) {
-        try {
-            if (c != null) c.close();
-        } catch (SQLException e) {
-            // closing: nothing to report
-        }
+        if (c != null) Databases.close(c);
     }
 }

@@ -94,15 +94,7 @@ final class MigrateCommand implements Callable<Integer> {
         s.plan().warnings().forEach(w -> err.println(w));
         err.flush();
         if (live || viaDebezium) {
-            List<String> uncarried = StreamedTypes.uncarried(s.plan(), s.catalog(), viaDebezium);
-            if (!uncarried.isEmpty()) {
-                err.println("These columns cannot be streamed exactly through Debezium; nothing was changed on the target:");
-                uncarried.forEach(u -> err.println("  " + u));
-                err.flush();
-                return Main.FAILED;
-            }
-        }
-        if (live || viaDebezium) {
+            if (StreamedTypes.refuse(s.plan(), s.catalog(), viaDebezium, err, "nothing was changed on the target")) return Main.FAILED;
             try (Connection source = Databases.connect("source", cmd.source())) {
                 boolean exists = LiveSource.slotExists(source, slot);
                 if (resume) {

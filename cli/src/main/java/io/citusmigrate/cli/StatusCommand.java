@@ -35,12 +35,9 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--json", description = "print the status as JSON")
     boolean json;
 
-    @CommandLine.Option(names = "--connect", paramLabel = "URL",
-            description = "a Kafka Connect cluster the migration was deployed to: its connectors' states and the slot's lag")
-    String connect;
-
-    @CommandLine.Option(names = "--name", defaultValue = "citus-migrate", description = "the connectors' name prefix given to deploy (default: ${DEFAULT-VALUE})")
-    String name;
+    /** A Connect deployment: its connectors' states and the slot's lag. */
+    @CommandLine.Mixin
+    ConnectDeployment deployment;
 
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -71,9 +68,9 @@ final class StatusCommand implements Callable<Integer> {
         String state = !slotExists ? (st == null ? "none" : "ended") : st == null ? "starting"
                 : st.ageSeconds() > STALE_SECONDS ? "not reporting" : st.phase();
         java.util.Map<String, String> connectors = new java.util.LinkedHashMap<>();
-        if (connect != null) {
-            io.citusmigrate.live.ConnectCluster cluster = new io.citusmigrate.live.ConnectCluster(connect);
-            for (String c : java.util.List.of(name + "-source", name + "-sink")) connectors.put(c, cluster.state(c));
+        io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
+        if (cluster != null) {
+            for (String c : deployment.connectors()) connectors.put(c, cluster.state(c));
             if (slotExists) state = connectors.values().stream().allMatch("RUNNING"::equals) ? "streaming (Connect)" : "Connect: not all running";
         }
         if (json) {
@@ -107,7 +104,7 @@ final class StatusCommand implements Callable<Integer> {
             out.println("  the slot has confirmed all but " + bytes(slotLagBytes) + " of the source's WAL");
         }
         if (st == null) {
-            if (connect == null) {
+            if (cluster == null) {
                 out.println(slotExists ? "  the slot exists but `migrate` has not reported yet (bulk load under way, or it stopped: see its output)"
                         : "  no live migration of this command file is under way");
             }

@@ -119,8 +119,19 @@ public final class LiveProgress {
         }
     }
 
+    /** Saved every second: the table is created only when the first save finds it missing, not each time. */
     public static void save(Connection target, Status s) throws SQLException {
-        create(target);
+        try {
+            upsert(target, s);
+        } catch (SQLException e) {
+            // undefined table or schema (autocommit: nothing else was rolled back)
+            if (!"42P01".equals(e.getSQLState()) && !"3F000".equals(e.getSQLState())) throw e;
+            create(target);
+            upsert(target, s);
+        }
+    }
+
+    private static void upsert(Connection target, Status s) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())"
                 + " ON CONFLICT (slot) DO UPDATE SET phase = EXCLUDED.phase, applied = EXCLUDED.applied, rate = EXCLUDED.rate,"
                 + " lag_bytes = EXCLUDED.lag_bytes, lag_seconds = EXCLUDED.lag_seconds, bytes_per_second = EXCLUDED.bytes_per_second,"

@@ -82,6 +82,19 @@ public final class StreamedTypes {
         return out;
     }
 
+    /**
+     * Says which columns cannot be streamed exactly and returns true when there are any:
+     * the caller stops before changing anything ({@code nothingDone} says what was not done).
+     */
+    public static boolean refuse(Plan plan, Catalog catalog, boolean debeziumSnapshot, java.io.PrintWriter err, String nothingDone) {
+        List<String> uncarried = uncarried(plan, catalog, debeziumSnapshot);
+        if (uncarried.isEmpty()) return false;
+        err.println("These columns cannot be streamed exactly through Debezium; " + nothingDone + ":");
+        uncarried.forEach(u -> err.println("  " + u));
+        err.flush();
+        return true;
+    }
+
     private static List<Column> columns(Plan plan) {
         return ConnectorConfigs.streamed(plan).stream().flatMap(t -> t.columns().stream()).toList();
     }

@@ -284,6 +284,13 @@ public final class CitusWriter {
         if (!deletes.isEmpty()) delete(t, deletes, current);
         if (!inserts.isEmpty()) copyOrUpsert(t, inserts, tenant);
         if (!upserts.isEmpty()) upsert(t, upserts, tenant);
+        if (!moves.isEmpty()) {
+            try (Statement s = target.createStatement()) {
+                // once per batch that moves rows: each subtree goes to one shard, and through the coordinator is about
+                // twice as fast as Citus's repartitioned INSERT ... SELECT, which touches every shard (seen on Citus 13.2.2)
+                s.execute("SET LOCAL citus.enable_repartitioned_insert_select = off");
+            }
+        }
         for (List<Object> k : moves) moveWithDescendants(t, rows.get(k), k, current.get(k), tenant.get(k), tenant, current);
         counted(metrics.deleted, r.source(), moves.size());
         counted(metrics.inserted, r.source(), moves.size());
@@ -327,11 +334,6 @@ public final class CitusWriter {
         Struct img = p.last.image();
         for (String k : r.key()) params.add(PgText.format(img.get(k), img.schema().field(k).schema(), t.type(k)));
         String dist = r.distributionColumn();
-        try (Statement s = target.createStatement()) {
-            // the rows go to one shard: through the coordinator is about twice as fast as Citus's
-            // repartitioned INSERT ... SELECT, which touches every shard (seen on Citus 13.2.2)
-            s.execute("SET LOCAL citus.enable_repartitioned_insert_select = off");
-        }
         moveDescendants(t, new Pick(Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + keyParams(t, ""), params), from, to);
         delete(t, List.of(key), current);
         rowTenants.clear(); // rows below it live under another tenant now
