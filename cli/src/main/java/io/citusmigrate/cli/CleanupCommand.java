@@ -32,8 +32,8 @@ final class CleanupCommand implements Callable<Integer> {
     /** The progress catalog's tables, each with the column that names the migration's slot. */
     private static final List<String[]> CATALOG = List.of(new String[] {"bulk_loads", "slot = ?"},
             new String[] {"live_status", "slot = ?"}, new String[] {"cutover", "slot = ?"},
-            // the live run's sink names its positions after the slot
-            new String[] {"sink_offsets", "sink LIKE ?"});
+            // the live run's sink keeps its positions under a name made from the slot
+            new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"});
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;
@@ -77,9 +77,9 @@ final class CleanupCommand implements Callable<Integer> {
                 out.flush();
                 connectors.forEach(cluster::delete);
                 long deadline = System.currentTimeMillis() + 60_000;
-                while (activePid(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
+                while (LiveSource.slotReader(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
             }
-            Integer activePid = activePid(source, slot);
+            Integer activePid = LiveSource.slotReader(source, slot);
             // in a dry run the connectors found would be removed first and free the slot
             if (activePid != null && !(dryRun && !connectors.isEmpty())) {
                 throw new UserError("the slot " + slot + " is in use (walsender pid " + activePid + "): a migrate of this command file is"
@@ -130,7 +130,7 @@ final class CleanupCommand implements Callable<Integer> {
     }
 
     private static String pattern(String[] table, String slot) {
-        return table[1].contains("LIKE") ? "live-" + slot.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%" : slot;
+        return table[1].startsWith("sink") ? io.citusmigrate.live.LiveStream.sinkName(slot) : slot;
     }
 
     private static long count(Connection target, String[] table, String slot) throws SQLException {
@@ -169,15 +169,6 @@ final class CleanupCommand implements Callable<Integer> {
     private static boolean tableExists(Connection target, String table) throws SQLException {
         return exists(target, "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE n.nspname = 'citus_migrate' AND c.relname = ?", table);
-    }
-
-    private static Integer activePid(Connection source, String slot) throws SQLException {
-        try (PreparedStatement ps = source.prepareStatement("SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND active")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
     }
 
     private static boolean exists(Connection c, String sql, String name) throws SQLException {

@@ -40,6 +40,9 @@ final class CutoverCommand implements Callable<Integer> {
                     + " stream's recent pace; `off`: cut over whatever the lag (default: ${DEFAULT-VALUE})")
     String maxLag;
 
+    /** How long the slot may go unread before the cutover concludes no migrate is running (Debezium reconnects in less). */
+    static final long READERLESS_MILLIS = 10_000;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -82,31 +85,43 @@ final class CutoverCommand implements Callable<Integer> {
                     return Main.FAILED;
                 }
             }
-            CutoverTable.request(target, slot);
+            String request = CutoverTable.request(target, slot);
             if (stopWrites) {
                 int ended = LiveSource.stopWrites(source);
                 out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
                         + (ended == 1 ? "" : "s") + " ended");
             }
-            String lsn = LiveSource.emitMarker(source, slot);
+            String lsn = LiveSource.emitMarker(source, slot, request);
             out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
             out.flush();
             long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+            long unread = 0; // since when no migrate has read the slot
             while (System.currentTimeMillis() < deadline) {
-                Long changes = CutoverTable.doneChanges(target, slot);
+                Long changes = CutoverTable.doneChanges(target, slot, request);
                 if (changes != null) {
                     out.printf("cutover done in %.1f s: every change before the marker is on the target (%d row changes streamed"
                             + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, changes);
                     out.flush();
                     return Main.OK;
                 }
+                if (LiveSource.slotReader(source, slot) != null) unread = 0;
+                else if (unread == 0) unread = System.currentTimeMillis();
+                else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
+                    CutoverTable.withdraw(target, slot, request);
+                    err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
+                            + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + file + " --resume`, then this"
+                            + " cutover again" + (stopWrites ? "; the source stays read-only meanwhile" : ""));
+                    err.flush();
+                    return Main.FAILED;
+                }
                 Thread.sleep(200);
             }
+            CutoverTable.withdraw(target, slot, request);
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }
         err.println("the migration did not reach the cutover marker within " + timeoutSeconds
-                + " s: is `citus-migrate migrate` still running? (it says how far it is)");
+                + " s: is `citus-migrate migrate` still running? (it says how far it is)" + (stopWrites ? " The source stays read-only." : ""));
         err.flush();
         return Main.FAILED;
     }

@@ -1,6 +1,7 @@
 package io.citusmigrate.cli;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.ddl.SchemaCreator;
@@ -50,13 +51,15 @@ final class LiveRun {
     int snapshotThroughDebezium(long t0) {
         long rows;
         try (LiveStream stream = new LiveStream(cmd, s.plan(), s.catalog(), slot, publication, "initial")) {
+            String request = java.util.UUID.randomUUID().toString();
+            stream.answering(request::equals);
             stream.start();
             out.println("snapshot through Debezium (slot " + slot + ")");
             out.flush();
             // a marker right after the slot's start comes through once the whole snapshot has
             try (Connection source = Databases.connect("source", cmd.source())) {
                 while (!LiveSource.slotExists(source, slot)) Thread.sleep(100);
-                LiveSource.emitMarker(source, slot);
+                LiveSource.emitMarker(source, slot, request);
             } catch (SQLException e) {
                 throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
             }
@@ -93,39 +96,70 @@ final class LiveRun {
      */
     int streamUntilCutover(String snapshotMode) {
         try (LiveStream stream = new LiveStream(cmd, s.plan(), s.catalog(), slot, publication, snapshotMode)) {
+            stream.answering(this::waitedOn);
             stream.start();
             out.println("streaming changes from slot " + slot + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + file + "`");
             out.flush();
             awaitMarker(stream, "streaming", "streaming: %d row changes applied");
+            CrashPoints.reach("cutover.after-marker");
             try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
                 int n = cmd.options().flag(Option.RESET_SEQUENCES) ? SequenceReset.run(s.catalog(), s.plan(), source, target).size() : 0;
+                CrashPoints.reach("cutover.after-sequences");
                 // Foreign keys: a batch of the stream may hold a child's change before its parent's,
                 // so they come now. NOT VALID is instant and checks every new write; validating
-                // the rows already there does not block writes and runs after the cutover.
+                // the rows already there does not block writes and runs after the cutover. Those an
+                // interrupted cutover made already are kept.
                 List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
-                int fks = new SchemaCreator(target, line -> { }).run(script, EnumSet.of(Step.FOREIGN_KEYS), false);
-                CutoverTable.done(target, slot, stream.applied());
-                // after the answer: the application does not wait for these
-                io.citusmigrate.live.LookupIndexes.drop(target, s.plan());
+                int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+                CrashPoints.reach("cutover.after-foreign-keys");
+                if (!CutoverTable.done(target, slot, stream.cutoverRequest(), stream.applied())) {
+                    throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + file
+                            + " --resume`, then `citus-migrate cutover " + file + "` again");
+                }
+                CrashPoints.reach("cutover.after-answer");
                 stream.close(); // releases the slot before it is dropped
-                LiveSource.drop(source, slot, publication);
                 out.println("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks
-                        + " foreign keys added; slot " + slot + " and publication " + publication + " dropped. The target is ready:"
-                        + " point the application at it.");
-                out.flush();
-                long t = System.nanoTime();
-                int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX),
-                        () -> Databases.target(cmd));
-                out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, MigrateCommand.secs(t));
+                        + " foreign keys added. The target is ready: point the application at it.");
                 out.flush();
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
             }
-            return Main.OK;
+            return afterCutover();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on");
+        }
+    }
+
+    /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up). */
+    private boolean waitedOn(String request) {
+        try (Connection target = Databases.target(cmd)) {
+            return request.equals(CutoverTable.pending(target, slot));
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+    }
+
+    /**
+     * After the cutover's answer (the application does not wait for these): the lookup indexes,
+     * the slot and the publication go, and the foreign keys are validated. A rerun after a crash
+     * here does only this.
+     */
+    int afterCutover() {
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            io.citusmigrate.live.LookupIndexes.drop(target, s.plan());
+            LiveSource.drop(source, slot, publication);
+            out.println("slot " + slot + " and publication " + publication + " dropped");
+            out.flush();
+            long t = System.nanoTime();
+            int validated = SchemaCreator.runParallel(SchemaScript.of(s.plan(), cmd.options()), EnumSet.of(Step.VALIDATE),
+                    cmd.options().integer(Option.MAX_PARALLEL_CREATE_INDEX), () -> Databases.target(cmd));
+            out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, MigrateCommand.secs(t));
+            out.flush();
+            return Main.OK;
+        } catch (SQLException e) {
+            throw new UserError("after the cutover: " + Databases.oneLine(e, null));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.citusmigrate.cli;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.SequenceReset;
@@ -16,6 +17,7 @@ import io.citusmigrate.load.Option;
 import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.live.PlanFingerprint;
 import io.citusmigrate.live.StreamedTypes;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
@@ -85,6 +87,7 @@ final class MigrateCommand implements Callable<Integer> {
         Session s = Session.open(cmd);
         String slot = slotName(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
+        BulkLoadRecord.State startOver = null;
         if (!s.plan().ok()) {
             err.println("The plan cannot work on Citus; nothing was changed on the target:");
             s.plan().errors().forEach(e -> err.println("  " + e));
@@ -99,9 +102,20 @@ final class MigrateCommand implements Callable<Integer> {
                 boolean exists = LiveSource.slotExists(source, slot);
                 if (resume) {
                     if (!exists) throw new UserError("--resume: the source has no slot " + slot + " to stream from");
-                    if (copy) requireFinishedLoad(cmd, slot, publication);
-                    // Debezium's snapshot starts over (an interrupted one is not resumed): writes are idempotent
-                    return new LiveRun(cmd, s, slot, publication, file, out, err).streamUntilCutover(viaDebezium ? "initial" : "no_data");
+                    if (cutoverDone(cmd, slot)) {
+                        out.println("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
+                        out.flush();
+                        return new LiveRun(cmd, s, slot, publication, file, out, err).afterCutover();
+                    }
+                    refuseChangedPlan(cmd, s, slot);
+                    startOver = copy ? loadState(cmd, slot) : BulkLoadRecord.State.FINISHED;
+                    if (startOver == BulkLoadRecord.State.FINISHED) {
+                        // Debezium's snapshot starts over (an interrupted one is not resumed): writes are idempotent
+                        return new LiveRun(cmd, s, slot, publication, file, out, err).streamUntilCutover(viaDebezium ? "initial" : "no_data");
+                    }
+                    sayStartOver(out, cmd, slot, publication, startOver);
+                    LiveSource.drop(source, slot, publication);
+                    exists = false;
                 }
                 if (exists) {
                     throw new UserError("the source already has the replication slot " + slot + ": a live migration is under way or"
@@ -131,23 +145,28 @@ final class MigrateCommand implements Callable<Integer> {
                 consistentPoint = String.valueOf(snapshot.consistentPoint());
                 out.println("source snapshot " + snapshot.name() + (snapshot.slot() != null
                         ? " exported by " + (live ? "" : "temporary ") + "slot " + snapshot.slot() + " at " + snapshot.consistentPoint() : ""));
+                CrashPoints.reach("bulk.after-snapshot");
                 prep = loader.prepare(snapshot); // orphans stop the run here, before the target is touched
                 stepSeconds.put("snapshot and orphan check", secs(t));
             }
             try (Connection target = Databases.target(cmd)) {
                 checkCitus(cmd, target, out);
-                if (live && copy) BulkLoadRecord.forget(target, slot);
                 List<Statement> script = SchemaScript.of(s.plan(), cmd.options());
                 SchemaCreator creator = new SchemaCreator(target, line -> {
                     out.println(line);
                     out.flush();
                 });
+                if (startOver == BulkLoadRecord.State.STARTED) dropPartialCopy(s, cmd, creator, out);
+                // from here on the plan's tables on the target are this migration's: a rerun may drop them
+                if (live) BulkLoadRecord.started(target, slot, PlanFingerprint.of(s.plan()));
+                if (live) io.citusmigrate.live.CutoverTable.forget(target, slot);
                 if (!cmd.options().flag(Option.CREATE_TABLES)) requireTables(cmd, s, target);
                 for (LoadCommand.SqlBlock b : cmd.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
                 long t = System.nanoTime();
                 step(out, "schema", creator.run(script, EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
                 step(out, "distribution", creator.run(script, EnumSet.of(Step.DISTRIBUTE), rehearsal));
                 stepSeconds.put("schema", secs(t));
+                CrashPoints.reach("bulk.after-schema");
                 for (LoadCommand.SqlBlock b : cmd.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
 
                 CompletableFuture<Map<String, Checksum>> sourceSums = null;
@@ -170,6 +189,7 @@ final class MigrateCommand implements Callable<Integer> {
                     fks += SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), parallel, () -> Databases.target(cmd));
                 }
                 step(out, "keys, indexes and foreign keys", keys + indexes + fks);
+                CrashPoints.reach("bulk.after-keys");
                 if (live || viaDebezium) step(out, "lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, s.plan()));
                 step(out, "comments and views", creator.run(script, EnumSet.of(Step.POST_DATA), false));
                 stepSeconds.put("keys, indexes and foreign keys", secs(t));
@@ -225,6 +245,7 @@ final class MigrateCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         if (live && copy) {
+            CrashPoints.reach("bulk.before-record"); // loaded and verified, not recorded yet
             try (Connection target = Databases.target(cmd)) {
                 BulkLoadRecord.finished(target, slot, consistentPoint);
             } catch (SQLException e) {
@@ -234,19 +255,65 @@ final class MigrateCommand implements Callable<Integer> {
         return live ? new LiveRun(cmd, s, slot, publication, file, out, err).streamUntilCutover(viaDebezium ? "initial" : "no_data") : Main.OK;
     }
 
-    /** Streaming onto a partial copy would leave the target short for good: refuse, saying how to start over. */
-    private void requireFinishedLoad(LoadCommand cmd, String slot, String publication) {
+    /** A rerun must plan what the interrupted run planned: its tables on the target are shaped for that plan. */
+    private void refuseChangedPlan(LoadCommand cmd, Session s, String slot) {
+        String was;
         try (Connection target = Databases.target(cmd)) {
-            if (BulkLoadRecord.isFinished(target, slot)) return;
+            was = BulkLoadRecord.plan(target, slot);
         } catch (SQLException e) {
             throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
         }
-        throw new UserError("--resume: the bulk load of this migration did not finish (the run stopped during it), and the snapshot"
-                + " it read died with that run: the tables not copied yet cannot be read from it, so streaming now would leave the"
-                + " target short. Start over: `citus-migrate cleanup " + file + "` (drops the slot " + slot + " and the publication "
-                + publication + " on the source), then `citus-migrate migrate " + file + "` again"
-                + (cmd.options().flag(Option.INCLUDE_DROP) ? " (`include drop` recreates the target tables)"
-                : " after dropping the partial target tables (or add `include drop`)"));
+        if (was == null) return;
+        List<String> changes = PlanFingerprint.changes(was, PlanFingerprint.of(s.plan()));
+        if (changes.isEmpty()) return;
+        throw new UserError("--resume refused: the plan of " + file + " is not the one the interrupted run started with:\n  "
+                + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
+                + file + "`, then `citus-migrate migrate " + file + "`");
+    }
+
+    private static boolean cutoverDone(LoadCommand cmd, String slot) {
+        try (Connection target = Databases.target(cmd)) {
+            return io.citusmigrate.live.CutoverTable.isDone(target, slot);
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+    }
+
+    private static BulkLoadRecord.State loadState(LoadCommand cmd, String slot) {
+        try (Connection target = Databases.target(cmd)) {
+            return BulkLoadRecord.state(target, slot);
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+        }
+    }
+
+    /**
+     * Streaming onto a partial copy would leave the target short for good, and the snapshot the
+     * copy read died with the run that opened it: the tables not copied yet cannot be read from
+     * it any more. So the rerun starts over, and says so first.
+     */
+    private static void sayStartOver(PrintWriter out, LoadCommand cmd, String slot, String publication, BulkLoadRecord.State state) {
+        out.println("--resume: the bulk load of the interrupted run did not finish, and the snapshot it read died with that run."
+                + " Starting over: the slot " + slot + " and the publication " + publication + " are dropped and made again"
+                + (state == BulkLoadRecord.State.STARTED ? "; the plan's tables on the target, which that run created and partly loaded,"
+                + " are " + (create(cmd) ? "dropped and created again" : "emptied") : "")
+                + "; then the bulk load runs from a new snapshot, and streaming follows from the new slot.");
+        out.flush();
+    }
+
+    private static boolean create(LoadCommand cmd) {
+        return cmd.options().flag(Option.CREATE_TABLES);
+    }
+
+    /** What an interrupted bulk load left on the target goes before its new start. */
+    private static void dropPartialCopy(Session s, LoadCommand cmd, SchemaCreator creator, PrintWriter out) {
+        if (create(cmd)) {
+            int n = creator.run(SchemaScript.of(s.plan(), cmd.options().with(Option.INCLUDE_DROP, true)), EnumSet.of(Step.DROP), false);
+            step(out, "the interrupted run's tables dropped", n);
+        } else {
+            truncate(s, creator); // `create no tables`: the tables are the user's, their rows the interrupted run's
+            step(out, "the interrupted run's rows removed", (int) s.plan().tables().stream().filter(t -> !t.isPartition()).count());
+        }
     }
 
     private static <T> T join(CompletableFuture<T> f) {

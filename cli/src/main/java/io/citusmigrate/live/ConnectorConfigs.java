@@ -5,7 +5,6 @@ import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.sink.SourceSettings;
 import io.citusmigrate.sink.TableRule;
-import io.citusmigrate.sink.TableRules;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -5,10 +5,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.UUID;
 
 /**
  * citus_migrate.cutover on the target: how `cutover` and the running `migrate` talk. `cutover`
- * asks (a row with no done_at), `migrate` answers once the marker is applied and sequences are set.
+ * asks (a row with a new request id and no done_at) and writes a marker carrying that id into the
+ * source's WAL; `migrate` answers once that marker is applied and the sequences and foreign keys
+ * are set. A marker read again after a crash answers only a request still waiting: one given up
+ * (withdrawn) says nothing about the writes made after it.
  */
 public final class CutoverTable {
     static final String TABLE = "citus_migrate.cutover";
@@ -18,36 +22,95 @@ public final class CutoverTable {
     private static void create(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, requested_at timestamptz NOT NULL,"
-                    + " done_at timestamptz, row_changes bigint)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, request_id text NOT NULL,"
+                    + " requested_at timestamptz NOT NULL, done_at timestamptz, row_changes bigint)");
+            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS request_id text"); // earlier versions had none
         }
     }
 
-    public static void request(Connection target, String slot) throws SQLException {
+    /** A new request; returns its id, which the marker carries. */
+    public static String request(Connection target, String slot) throws SQLException {
         create(target);
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, requested_at) VALUES (?, now())"
-                + " ON CONFLICT (slot) DO UPDATE SET requested_at = now(), done_at = NULL, row_changes = NULL")) {
+        String id = UUID.randomUUID().toString();
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, request_id, requested_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (slot) DO UPDATE SET request_id = EXCLUDED.request_id, requested_at = now(), done_at = NULL, row_changes = NULL")) {
             ps.setString(1, slot);
+            ps.setString(2, id);
             ps.execute();
         }
+        return id;
     }
 
-    public static void done(Connection target, String slot, long rowChanges) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, requested_at, done_at, row_changes)"
-                + " VALUES (?, now(), now(), ?) ON CONFLICT (slot) DO UPDATE SET done_at = now(), row_changes = EXCLUDED.row_changes")) {
-            ps.setString(1, slot);
-            ps.setLong(2, rowChanges);
-            ps.execute();
-        }
-    }
-
-    /** The row changes streamed, once the cutover is done; null before. */
-    public static Long doneChanges(Connection target, String slot) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT row_changes FROM " + TABLE + " WHERE slot = ? AND done_at IS NOT NULL")) {
+    /** The request a cutover is waiting on now; null when none is. */
+    public static String pending(Connection target, String slot) throws SQLException {
+        if (!exists(target)) return null;
+        try (PreparedStatement ps = target.prepareStatement("SELECT request_id FROM " + TABLE + " WHERE slot = ? AND done_at IS NULL")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** A cutover that stops waiting takes its request back: its marker, read later, answers nothing. */
+    public static void withdraw(Connection target, String slot, String id) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL")) {
+            ps.setString(1, slot);
+            ps.setString(2, id);
+            ps.execute();
+        }
+    }
+
+    /** A new migration on this slot: an earlier one's cutover no longer counts. */
+    public static void forget(Connection target, String slot) throws SQLException {
+        if (!exists(target)) return;
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
+    /** The answer to request {@code id}. The request must be there: a withdrawn one is not answered. */
+    public static boolean done(Connection target, String slot, String id, long rowChanges) throws SQLException {
+        create(target);
+        try (PreparedStatement ps = target.prepareStatement("UPDATE " + TABLE + " SET done_at = now(), row_changes = ?"
+                + " WHERE slot = ? AND request_id = ?")) {
+            ps.setLong(1, rowChanges);
+            ps.setString(2, slot);
+            ps.setString(3, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Whether a cutover of this slot's migration was answered. */
+    public static boolean isDone(Connection target, String slot) throws SQLException {
+        if (!exists(target)) return false;
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM " + TABLE + " WHERE slot = ? AND done_at IS NOT NULL")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The row changes streamed, once request {@code id} is answered; null before. */
+    public static Long doneChanges(Connection target, String slot, String id) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT row_changes FROM " + TABLE
+                + " WHERE slot = ? AND request_id = ? AND done_at IS NOT NULL")) {
+            ps.setString(1, slot);
+            ps.setString(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
+    private static boolean exists(Connection target) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, TABLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
             }
         }
     }

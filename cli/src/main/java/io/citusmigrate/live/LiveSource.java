@@ -1,6 +1,6 @@
 package io.citusmigrate.live;
 
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Plan;
 
 import java.sql.Connection;
@@ -73,12 +73,22 @@ public final class LiveSource {
         }
     }
 
+    /** The walsender reading the slot now (a running migrate, or a source connector); null when none is. */
+    public static Integer slotReader(Connection source, String slot) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
     /** Writes the cutover marker into the source's WAL, after everything committed before it. */
-    public static String emitMarker(Connection c, String slot) throws SQLException {
+    public static String emitMarker(Connection c, String slot, String requestId) throws SQLException {
         writable(c);
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_logical_emit_message(true, ?, ?)::text")) {
             ps.setString(1, LiveStream.MARKER_PREFIX);
-            ps.setString(2, LiveStream.marker(slot));
+            ps.setString(2, LiveStream.marker(slot, requestId));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);

@@ -3,7 +3,9 @@ package io.citusmigrate.live;
 import io.citusmigrate.UserError;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;
+import io.citusmigrate.sink.ChangeEvent;
 import io.citusmigrate.sink.CitusSinkTask;
+import io.citusmigrate.sink.SinkPositions;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -33,8 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * embedded engine reads the replication slot the bulk load's snapshot came from (so streaming
  * starts exactly where the snapshot ends) and hands each batch to the Citus sink task. A batch
  * is marked processed only after the task has written it, so the slot's confirmed position
- * never passes what is on the target; after a restart the events after it are applied again,
- * which changes nothing (every write sets a row to its image or deletes it).
+ * never passes what is on the target. Exactly once across crashes: Debezium's offset of the last
+ * change written is kept on the target in the same transaction as the rows, and a rerun's engine
+ * starts from it (see {@link SeededOffsetStore}), so what is on the target is not read again.
  *
  * <p>The cutover marker is a transactional logical decoding message with prefix
  * {@link #MARKER_PREFIX} written on the source by {@code citus-migrate cutover}: once it has come
@@ -58,7 +61,10 @@ public final class LiveStream implements AutoCloseable {
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong lastEventMillis = new AtomicLong();
     private final Map<String, Long> offsets = new HashMap<>();
-    private final String marker;
+    private final String markerPrefix;
+    /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
+    private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
+    private volatile String cutoverRequest;
     private final LiveProgress progress = new LiveProgress();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -68,16 +74,20 @@ public final class LiveStream implements AutoCloseable {
      */
     public LiveStream(LoadCommand cmd, Plan plan, io.citusmigrate.catalog.Catalog catalog, String slot, String publication,
                       String snapshotMode) {
-        this.marker = marker(slot);
-        // positions are this run's own: a restarted run starts over from the slot, not from them
-        Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, "live-" + slot + "-" + System.currentTimeMillis(),
-                ConnectorConfigs.Passwords.INLINE);
+        this.markerPrefix = marker(slot, "");
+        Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE);
         task.start(sink);
+        // this run's Kafka-like positions go on from the last ones on the target, which the task skips up to
+        task.appliedAtStart().forEach((tp, last) -> offsets.put(tp.topic(), last + 1));
+        String engineName = "citus-migrate-" + slot;
+        var kept = task.keptSourceOffset();
 
         Properties p = new Properties();
         p.putAll(ConnectorConfigs.source(cmd, plan, catalog, TOPIC_PREFIX, slot, publication, snapshotMode, ConnectorConfigs.Passwords.INLINE));
-        p.setProperty("name", "citus-migrate-" + slot);
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        p.setProperty("name", engineName);
+        // Debezium resumes right after the last change on the target: it is kept there with the rows (exactly once)
+        p.setProperty("offset.storage", SeededOffsetStore.class.getName());
+        kept.ifPresent(o -> p.setProperty(SeededOffsetStore.TOKEN_PROPERTY, SeededOffsetStore.seed(engineName, o)));
         p.setProperty("offset.flush.interval.ms", "1000");
         // an idle stream looks for new changes this often: the cutover marker waits no longer
         p.setProperty("poll.interval.ms", "100");
@@ -101,9 +111,27 @@ public final class LiveStream implements AutoCloseable {
                 .build();
     }
 
-    /** The marker's content for a slot: a cutover of another migration on the same source is not ours. */
-    public static String marker(String slot) {
-        return "cutover " + slot;
+    /** The name the embedded run's sink keeps its positions under on the target: one per slot, so a rerun finds them. */
+    public static String sinkName(String slot) {
+        return "live-" + slot;
+    }
+
+    /**
+     * The marker's content for a slot and a cutover request: a cutover of another migration on the
+     * same source is not ours, and a marker read again after a crash is known by its request.
+     */
+    public static String marker(String slot, String requestId) {
+        return "cutover " + slot + " " + requestId;
+    }
+
+    /** Which cutover requests the stream answers: those a cutover waits on when their marker comes through. */
+    public void answering(java.util.function.Predicate<String> pending) {
+        this.pendingRequest = pending;
+    }
+
+    /** The request of the marker that ended the stream; null before. */
+    public String cutoverRequest() {
+        return cutoverRequest;
     }
 
     /** Starts streaming; returns once Debezium's task runs (or fails). */
@@ -116,18 +144,22 @@ public final class LiveStream implements AutoCloseable {
     private void handle(List<RecordChangeEvent<SourceRecord>> records,
                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         List<SinkRecord> batch = new ArrayList<>();
-        boolean sawMarker = false;
+        String sawMarker = null;
         long heartbeat = -1;
         for (RecordChangeEvent<SourceRecord> e : records) {
             SourceRecord r = e.record();
             if (r.topic().equals(TOPIC_PREFIX + ".message")) {
                 String content = messageContent(r);
-                sawMarker |= marker.equals(content);
+                if (content != null && content.startsWith(markerPrefix)) sawMarker = content.substring(markerPrefix.length());
                 if (content != null) heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(content));
             } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
-                batch.add(new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
-                        TimestampType.CREATE_TIME));
+                SinkRecord s = new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
+                        TimestampType.CREATE_TIME);
+                // kept on the target with the rows: where Debezium resumes after a crash
+                s.headers().add(ChangeEvent.SOURCE_OFFSET_HEADER,
+                        new SinkPositions.SourceOffset(new HashMap<String, Object>(r.sourcePartition()), new HashMap<String, Object>(r.sourceOffset())), null);
+                batch.add(s);
             }
         }
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
@@ -139,12 +171,17 @@ public final class LiveStream implements AutoCloseable {
             failure.compareAndSet(null, rootMessage(e));
             throw e;
         }
+        if (!batch.isEmpty()) io.citusmigrate.crash.CrashPoints.reach("stream.after-commit"); // on the target, not confirmed to the slot
         for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
         committer.markBatchFinished();
         applied.addAndGet(batch.size());
         if (heartbeat >= 0) progress.applied(heartbeat); // everything before it is on the target now
         if (!batch.isEmpty()) lastEventMillis.set(System.currentTimeMillis());
-        if (sawMarker) cutover.countDown();
+        // a marker whose cutover gave up says nothing about the writes since: it is passed over
+        if (sawMarker != null && cutover.getCount() > 0 && pendingRequest.test(sawMarker)) {
+            cutoverRequest = sawMarker;
+            cutover.countDown();
+        }
     }
 
     /**

@@ -1,9 +1,8 @@
 package io.citusmigrate.live;
 
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.TableRule;
-import io.citusmigrate.sink.TableRules;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -181,58 +181,6 @@ class LiveMigrationTest {
     }
 
     @Test
-    void aResumeAfterTheBulkLoadDiedRefusesToStreamOntoAPartialCopyAndTheAdvisedRerunWorks() throws Exception {
-        String db = pg.createDatabase("partial");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, n int not null);
-                insert into tenant select generate_series(1, 5);
-                insert into item (tenant_id, n) select g % 5 + 1, 0 from generate_series(1, 300) g;
-                """);
-        String schema = citus.newSchema("partial");
-        Path file = dir.resolve("partial.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_partial_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
-        // what a run killed during its bulk load leaves: the publication, the slot, part of the target
-        pg.exec(db, "create publication cm_partial_test for table tenant, item");
-        pg.exec(db, "select pg_create_logical_replication_slot('cm_partial_test', 'pgoutput')");
-        try (Connection c = citus.connect(); var st = c.createStatement()) {
-            st.execute("create schema " + schema + "; create table " + schema + ".tenant (id int primary key)");
-        }
-
-        Run resume = Run.of(new StringWriter(), "migrate", file.toString(), "--resume");
-        assertTrue(resume.code() != 0, resume.out());
-        assertTrue(resume.err().contains("the bulk load of this migration did not finish"), resume.err());
-        assertTrue(resume.err().contains("Start over: `citus-migrate cleanup " + file + "` (drops the slot cm_partial_test and the"
-                + " publication cm_partial_test on the source), then `citus-migrate migrate " + file + "` again"), resume.err());
-        assertTrue(!resume.out().contains("streaming changes"), resume.out());
-
-        // the advice, followed: cleanup says what it removes, then removes it; run again, cut over
-        Run dry = Run.of("cleanup", file.toString(), "--dry-run");
-        assertEquals(0, dry.code(), dry.err());
-        assertTrue(dry.out().contains("would remove:\n  replication slot cm_partial_test on the source"), dry.out());
-        assertTrue(dry.out().contains("  publication cm_partial_test on the source"), dry.out());
-        assertEquals(1, pg.rows(db, "select slot_name from pg_replication_slots").size(), "a dry run removes nothing");
-        Run cleanup = Run.of("cleanup", file.toString());
-        assertEquals(0, cleanup.code(), cleanup.err());
-        assertTrue(cleanup.out().contains("removing:\n  replication slot cm_partial_test"), cleanup.out());
-        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
-        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"));
-        assertTrue(Run.of("cleanup", file.toString()).out().startsWith("nothing to clean up"));
-        StringWriter out = new StringWriter();
-        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
-        waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
-        pg.exec(db, "update item set n = n + 1 where id % 2 = 0");
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
-        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
-        assertEquals(0, migrate.get(60, java.util.concurrent.TimeUnit.SECONDS).code(), out.toString());
-        assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
-        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot is left");
-    }
-
-    @Test
     void aColumnDebeziumCannotCarryExactlyStopsTheLiveMigrationBeforeAnythingIsWritten() throws Exception {
         String db = pg.createDatabase("uncarried");
         pg.exec(db, """

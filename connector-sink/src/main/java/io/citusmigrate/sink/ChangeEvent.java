@@ -40,6 +40,18 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
                 topic, partition, offset, r);
     }
 
+    /**
+     * The header under which the embedded run hands the sink Debezium's source offset of a
+     * change (a {@link SinkPositions.SourceOffset}), to be kept with the rows it wrote.
+     */
+    public static final String SOURCE_OFFSET_HEADER = "citus_migrate.source_offset";
+
+    /** Debezium's offset of this change when the embedded run handed it over; null on Connect. */
+    public SinkPositions.SourceOffset sourceOffset() {
+        org.apache.kafka.connect.header.Header h = record.headers().lastWithName(SOURCE_OFFSET_HEADER);
+        return h != null && h.value() instanceof SinkPositions.SourceOffset o ? o : null;
+    }
+
     /** The row image that carries the key: after, or before for a delete. */
     public Struct image() {
         return after != null ? after : before;

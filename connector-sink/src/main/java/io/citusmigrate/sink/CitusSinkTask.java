@@ -32,6 +32,7 @@ public final class CitusSinkTask extends SinkTask {
     private CitusWriter writer;
     private Map<String, TableRule> rules;
     private final Map<TopicPartition, Long> applied = new HashMap<>();
+    private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
     private final SinkMetrics metrics = new SinkMetrics();
     private int attempts;
     private long lastLog = System.currentTimeMillis();
@@ -54,7 +55,8 @@ public final class CitusSinkTask extends SinkTask {
                         config.getPassword(CitusSinkConfig.SOURCE_PASSWORD), "source");
                 source.setReadOnly(true);
             }
-            applied.putAll(CitusWriter.applied(target, sinkName()));
+            applied.putAll(SinkPositions.kafka(target, sinkName()));
+            appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics);
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
         } catch (SQLException e) {
@@ -77,6 +79,20 @@ public final class CitusSinkTask extends SinkTask {
 
     String sinkName() {
         return config.getString(CitusSinkConfig.SINK_NAME);
+    }
+
+    /** The last Kafka offset on the target per topic partition, as read at start. */
+    public Map<TopicPartition, Long> appliedAtStart() {
+        return Map.copyOf(appliedAtStart);
+    }
+
+    /** Debezium's offset of the last change on the target, kept by the embedded run (see SinkPositions). */
+    public java.util.Optional<SinkPositions.SourceOffset> keptSourceOffset() {
+        try {
+            return SinkPositions.source(target, sinkName());
+        } catch (SQLException e) {
+            throw new ConnectException("cannot read the sink's positions on the target: " + e.getMessage(), e);
+        }
     }
 
     public SinkMetrics metrics() {

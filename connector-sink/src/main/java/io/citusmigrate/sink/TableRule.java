@@ -49,6 +49,6 @@ public record TableRule(String source, String targetSchema, String targetTable, 
     }
 
     public String target() {
-        return io.citusmigrate.ddl.Sql.ident(targetSchema) + "." + io.citusmigrate.ddl.Sql.ident(targetTable);
+        return io.citusmigrate.sql.Sql.ident(targetSchema) + "." + io.citusmigrate.sql.Sql.ident(targetTable);
     }
 }

@@ -1,6 +1,6 @@
 package io.citusmigrate.sink;
 
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

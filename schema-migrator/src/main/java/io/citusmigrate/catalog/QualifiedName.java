@@ -1,6 +1,6 @@
 package io.citusmigrate.catalog;
 
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 
 /** A schema-qualified object name, exactly as PostgreSQL stores it (not quoted, case kept). */
 public record QualifiedName(String schema, String name) implements Comparable<QualifiedName> {

@@ -201,6 +201,7 @@ public final class BulkLoader {
         try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz)) {
             Parallel.map(units, workers, u -> {
                 copy(conns, u);
+                io.citusmigrate.crash.CrashPoints.reach("bulk.after-range"); // some ranges and tables copied, others not
                 return null;
             });
         }

@@ -2,7 +2,7 @@ package io.citusmigrate.copy;
 
 import io.citusmigrate.catalog.Column;
 import io.citusmigrate.catalog.QualifiedName;
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Hop;
 import io.citusmigrate.plan.TablePlan;
 

@@ -2,7 +2,7 @@ package io.citusmigrate.copy;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.load.ConnectionUrl;
 
 import java.sql.Connection;

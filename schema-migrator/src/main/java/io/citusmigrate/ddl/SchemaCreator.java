@@ -44,6 +44,26 @@ public final class SchemaCreator {
     }
 
     /**
+     * Runs the statements of the given steps, keeping what is there already (SQLSTATE 42710:
+     * a constraint an interrupted run made before it died). Returns how many it made.
+     */
+    public int runKeepingExisting(List<Statement> statements, Set<Step> steps) {
+        int n = 0;
+        for (Statement s : statements) {
+            if (!steps.contains(s.step())) continue;
+            try (java.sql.Statement st = target.createStatement()) {
+                st.execute(s.sql());
+                n++;
+            } catch (SQLException e) {
+                if ("42710".equals(e.getSQLState())) continue;
+                throw new UserError("creating " + s.what() + " failed on the target: " + Databases.oneLine(e, null)
+                        + detail(e) + "\n  statement: " + firstLine(s.sql()));
+            }
+        }
+        return n;
+    }
+
+    /**
      * Runs the statements of the given steps on {@code threads} connections at once (index and
      * key builds after the data), stopping at the first failure, which it names.
      */

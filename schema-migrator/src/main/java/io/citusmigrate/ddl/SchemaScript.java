@@ -1,5 +1,6 @@
 package io.citusmigrate.ddl;
 
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.catalog.Catalog.Extension;
 import io.citusmigrate.catalog.Column;
 import io.citusmigrate.catalog.Constraint;

@@ -3,7 +3,7 @@ package io.citusmigrate.plan;
 import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.catalog.Table;
 import io.citusmigrate.catalog.TypeRef;
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.LoadCommand.AlterTableRule;
 

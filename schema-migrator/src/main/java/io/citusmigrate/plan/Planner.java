@@ -11,7 +11,7 @@ import io.citusmigrate.catalog.Table;
 import io.citusmigrate.catalog.TypeRef;
 import io.citusmigrate.catalog.UserType;
 import io.citusmigrate.catalog.View;
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.load.DistributeRule;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.LoadFileException;

@@ -5,7 +5,7 @@ import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.db.Parallel;
-import io.citusmigrate.ddl.Sql;
+import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Hop;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;

@@ -1,5 +1,6 @@
 package io.citusmigrate.sink;
 
+import io.citusmigrate.live.TableRules;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.testing.CitusTarget;

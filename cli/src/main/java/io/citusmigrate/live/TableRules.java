@@ -1,4 +1,6 @@
-package io.citusmigrate.sink;
+package io.citusmigrate.live;
+
+import io.citusmigrate.sink.TableRule;
 
 import io.citusmigrate.plan.Hop;
 import io.citusmigrate.plan.Plan;
@@ -7,7 +9,7 @@ import io.citusmigrate.plan.TablePlan;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The sink's table rules, from a plan (parents first, as the plan orders tables). */
+/** The sink's table rules, from a plan (parents first, as the plan orders tables): built here, so the sink needs no planner. */
 public final class TableRules {
     private TableRules() {}
 

@@ -1,5 +1,6 @@
 package io.citusmigrate.sink;
 
+import io.citusmigrate.live.TableRules;
 import io.citusmigrate.catalog.CatalogReader;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;

@@ -1,4 +1,4 @@
-package io.citusmigrate.ddl;
+package io.citusmigrate.sql;
 
 import java.util.List;
 import java.util.Set;

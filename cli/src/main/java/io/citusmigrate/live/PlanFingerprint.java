@@ -1,0 +1,58 @@
+package io.citusmigrate.live;
+
+import io.citusmigrate.catalog.Column;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.TablePlan;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What of a plan a rerun must find as it was, one line per table: its target, kind,
+ * distribution column, and columns with their types. A resumed migration whose command file now
+ * plans otherwise would stream changes into tables shaped for another plan.
+ */
+public final class PlanFingerprint {
+    private PlanFingerprint() {}
+
+    public static String of(Plan plan) {
+        List<String> lines = new ArrayList<>();
+        for (TablePlan t : plan.tables()) {
+            lines.add(t.target() + ": " + t.kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + (t.distributionColumn() == null ? "" : " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added)" : ""))
+                    + "; " + t.columns().stream().map(PlanFingerprint::column).collect(Collectors.joining(", ")));
+        }
+        lines.sort(null);
+        return String.join("\n", lines);
+    }
+
+    private static String column(Column c) {
+        return c.name() + " " + c.type().sql();
+    }
+
+    /** What changed between two fingerprints, one line each; empty when nothing did. */
+    public static List<String> changes(String was, String now) {
+        Map<String, String> before = byTable(was);
+        Map<String, String> after = byTable(now);
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : before.entrySet()) {
+            String n = after.get(e.getKey());
+            if (n == null) out.add("table " + e.getKey() + " is no longer in the plan");
+            else if (!n.equals(e.getValue())) out.add("table " + e.getKey() + " was " + e.getValue() + ", is now " + n);
+        }
+        for (String t : after.keySet()) if (!before.containsKey(t)) out.add("table " + t + " is new in the plan");
+        return out;
+    }
+
+    private static Map<String, String> byTable(String fingerprint) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : fingerprint.split("\n")) {
+            int colon = line.indexOf(": ");
+            if (colon > 0) m.put(line.substring(0, colon), line.substring(colon + 2));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,70 @@
+package io.citusmigrate.sink;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Change events buffered per table until the next flush, reduced per row key (the last change of
+ * a row wins), with the positions they came from.
+ */
+final class RowBuffer {
+    private final Map<String, Map<List<Object>, PendingRow>> byTable = new LinkedHashMap<>();
+    private final Map<TopicPartition, ChangeEvent> positions = new HashMap<>();
+    /** Debezium's offset of the last change buffered, when the embedded run hands it over (see SinkPositions). */
+    private SinkPositions.SourceOffset sourceOffset;
+    private int size;
+
+    RowBuffer(Collection<TableRule> rules) {
+        for (TableRule r : rules) byTable.put(r.source(), new LinkedHashMap<>());
+    }
+
+    void add(ChangeEvent e) {
+        Map<List<Object>, PendingRow> b = byTable.get(e.rule().source());
+        PendingRow p = b.get(e.key());
+        if (p == null) {
+            p = new PendingRow();
+            b.put(e.key(), p);
+            size++;
+        }
+        if (e.op() != 'c' && e.op() != 'r') p.insertOnly = false;
+        p.last = e;
+        positions.put(new TopicPartition(e.topic(), e.partition()), e);
+        if (e.sourceOffset() != null) sourceOffset = e.sourceOffset();
+    }
+
+    /** The rows of one source table, by row key. */
+    Map<List<Object>, PendingRow> rows(String sourceTable) {
+        return byTable.get(sourceTable);
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Drops a row (reported elsewhere) so that the rest can be written. */
+    void discard(ChangeEvent e) {
+        if (byTable.get(e.rule().source()).remove(e.key()) != null) size--;
+    }
+
+    /** The last change per topic partition, and Debezium's offset of the last one, to be kept with the rows. */
+    Map<TopicPartition, ChangeEvent> positions() {
+        return positions;
+    }
+
+    SinkPositions.SourceOffset sourceOffset() {
+        return sourceOffset;
+    }
+
+    /** After the commit: the rows and their positions are on the target. */
+    void clear() {
+        byTable.values().forEach(Map::clear);
+        positions.clear();
+        sourceOffset = null;
+        size = 0;
+    }
+}

@@ -1,0 +1,118 @@
+package io.citusmigrate.sink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.TopicPartition;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where the sink is, kept on the target in the same transaction as the rows it wrote: the Kafka
+ * position per topic partition (a Connect deployment resumes after it), and, for the embedded
+ * run, Debezium's own source offset of the last change written (the engine resumes from it, so a
+ * change already on the target is not read again). All of the sink's bookkeeping SQL is here.
+ */
+public final class SinkPositions {
+    static final String SCHEMA = "citus_migrate";
+    static final String KAFKA = SCHEMA + ".sink_offsets";
+    static final String SOURCE = SCHEMA + ".source_offsets";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Debezium's source partition and offset of a change, as its connector hands them to Connect. */
+    public record SourceOffset(Map<String, Object> partition, Map<String, Object> offset) {}
+
+    private SinkPositions() {}
+
+    /** Creates the bookkeeping tables if needed (on the coordinator: local tables). */
+    static void create(Connection target) throws SQLException {
+        try (Statement s = target.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
+            s.execute("CREATE TABLE IF NOT EXISTS " + KAFKA + " (sink text, topic text, kafka_partition int, kafka_offset bigint NOT NULL,"
+                    + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
+                    + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())");
+        }
+        if (!target.getAutoCommit()) target.commit();
+    }
+
+    /** The last Kafka offset written per topic partition. */
+    static Map<TopicPartition, Long> kafka(Connection target, String sink) throws SQLException {
+        create(target);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT topic, kafka_partition, kafka_offset FROM " + KAFKA + " WHERE sink = ?")) {
+            ps.setString(1, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+            }
+        }
+        if (!target.getAutoCommit()) target.commit();
+        return out;
+    }
+
+    /** Debezium's offset of the last change the sink of this name wrote, if it kept one. */
+    public static Optional<SourceOffset> source(Connection target, String sink) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT source_partition, source_offset FROM " + SOURCE + " WHERE sink = ?"
+                + " AND pg_catalog.to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, sink);
+            ps.setString(2, SOURCE);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new SourceOffset(map(rs.getString(1)), map(rs.getString(2))));
+            }
+        } catch (SQLException e) {
+            if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) return Optional.empty(); // no bookkeeping yet
+            throw e;
+        } finally {
+            if (!target.getAutoCommit()) target.rollback();
+        }
+    }
+
+    static void saveKafka(Connection target, String sink, Map<TopicPartition, ChangeEvent> last) throws SQLException {
+        if (last.isEmpty()) return;
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + KAFKA
+                + " (sink, topic, kafka_partition, kafka_offset, lsn, tx_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())"
+                + " ON CONFLICT (sink, topic, kafka_partition) DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset,"
+                + " lsn = EXCLUDED.lsn, tx_id = EXCLUDED.tx_id, updated_at = now()")) {
+            for (Map.Entry<TopicPartition, ChangeEvent> e : last.entrySet()) {
+                ps.setString(1, sink);
+                ps.setString(2, e.getKey().topic());
+                ps.setInt(3, e.getKey().partition());
+                ps.setLong(4, e.getValue().offset());
+                ps.setLong(5, e.getValue().lsn());
+                if (e.getValue().txId() == null) ps.setNull(6, java.sql.Types.BIGINT);
+                else ps.setLong(6, e.getValue().txId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static void saveSource(Connection target, String sink, SourceOffset o) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + SOURCE + " (sink, source_partition, source_offset, updated_at)"
+                + " VALUES (?, ?, ?, now()) ON CONFLICT (sink) DO UPDATE SET source_partition = EXCLUDED.source_partition,"
+                + " source_offset = EXCLUDED.source_offset, updated_at = now()")) {
+            ps.setString(1, sink);
+            ps.setString(2, JSON.writeValueAsString(o.partition()));
+            ps.setString(3, JSON.writeValueAsString(o.offset()));
+            ps.executeUpdate();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Debezium's source offset cannot be written as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, Object> map(String json) throws SQLException {
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            throw new SQLException("the source offset kept on the target is not JSON: " + e.getOriginalMessage());
+        }
+    }
+}

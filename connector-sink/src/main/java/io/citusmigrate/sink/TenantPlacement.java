@@ -1,0 +1,169 @@
+package io.citusmigrate.sink;
+
+import org.apache.kafka.connect.data.Struct;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where each row of a batch goes and where it lives now: its new tenant key (its own
+ * distribution column, or its parent's, found through cached foreign-key lookups on the target
+ * or the source), and the tenant key it has on the target now (a row that changes it moves).
+ */
+final class TenantPlacement {
+    private final Connection target;
+    private final Connection source;
+    private final Map<String, TableRule> rules;
+    private final Map<String, TargetTable> tables;
+    private final TenantResolver resolver;
+    private final SinkMetrics metrics;
+    /** The tenant key each row was last written under, by table and row key. */
+    private final Lru<List<Object>, String> rowTenants;
+
+    TenantPlacement(Connection target, Connection source, Map<String, TableRule> rules, Map<String, TargetTable> tables, int cacheSize,
+                    SinkMetrics metrics) {
+        this.target = target;
+        this.source = source;
+        this.rules = rules;
+        this.tables = tables;
+        this.metrics = metrics;
+        this.resolver = new TenantResolver(cacheSize, metrics);
+        this.rowTenants = new Lru<>(cacheSize);
+    }
+
+    /** The tenant key of each row's final state; rows that have none (yet) go to {@code unresolved}. */
+    Map<List<Object>, String> newTenants(TargetTable t, Map<List<Object>, PendingRow> rows, List<CitusWriter.Unresolved> unresolved)
+            throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+        Map<List<Object>, String> tenant = new HashMap<>();
+        if (dist != null) {
+            if (r.tenantAdded()) {
+                Map<List<Object>, List<String>> parentKeys = new HashMap<>();
+                for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
+                    ChangeEvent ev = e.getValue().last;
+                    if (ev.after() == null) continue;
+                    List<String> pk = new ArrayList<>();
+                    boolean nul = false;
+                    for (String c : r.parent().columns()) {
+                        String v = PgText.format(ev.after().get(c), ev.after().schema().field(c).schema(), t.type(c));
+                        if (v == null) nul = true;
+                        pk.add(v);
+                    }
+                    if (nul) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + String.join(", ", r.parent().columns())
+                            + " is NULL: no path to a tenant"));
+                    else parentKeys.put(e.getKey(), pk);
+                }
+                TargetTable parentTable = tableByTarget(r.parent().parentSchema(), r.parent().parentTable());
+                Map<List<String>, String> found = resolver.resolve(r, new LinkedHashSet<>(parentKeys.values()), target, source,
+                        c -> parentTable == null ? null : parentTable.type(c));
+                for (Map.Entry<List<Object>, List<String>> e : parentKeys.entrySet()) {
+                    String ten = found.get(e.getValue());
+                    if (ten == null) {
+                        unresolved.add(new CitusWriter.Unresolved(rows.get(e.getKey()).last, r.source() + ": no row in " + r.parent().parentTable()
+                                + " with " + String.join(", ", r.parent().parentColumns()) + " = " + String.join(", ", e.getValue())
+                                + ", on the target or the source"));
+                    } else {
+                        tenant.put(e.getKey(), ten);
+                    }
+                }
+            } else {
+                for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
+                    ChangeEvent ev = e.getValue().last;
+                    if (ev.after() == null) continue;
+                    String v = PgText.format(ev.after().get(dist), ev.after().schema().field(dist).schema(), t.type(dist));
+                    if (v == null) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + dist + " is NULL"));
+                    else tenant.put(e.getKey(), v);
+                }
+            }
+        }
+        return tenant;
+    }
+
+    /** The tenant key rows that may be on the target already live under now. */
+    Map<List<Object>, String> currentTenants(TargetTable t, Map<List<Object>, PendingRow> rows) throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+
+        // where rows that may already exist live now: their current tenant key
+        Map<List<Object>, String> current = new HashMap<>();
+        if (dist != null) {
+            List<List<Object>> ask = new ArrayList<>();
+            int inKey = r.key().indexOf(dist);
+            for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
+                if (e.getValue().insertOnly) continue;
+                if (inKey >= 0) {
+                    // the tenant key is part of the row key: a row cannot move without a new key
+                    Struct img = e.getValue().last.image();
+                    current.put(e.getKey(), PgText.format(img.get(dist), img.schema().field(dist).schema(), t.type(dist)));
+                    continue;
+                }
+                // Not from the before image: under the default replica identity it carries the key
+                // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
+                String known = rowTenants.get(rowKey(r, e.getKey()));
+                if (known != null) current.put(e.getKey(), known);
+                else ask.add(e.getKey());
+            }
+            if (!ask.isEmpty()) current.putAll(currentTenants(t, rows, ask));
+        }
+        return current;
+    }
+
+    /** After a batch's writes: the rows' tenant keys, for their own next changes and for their children. */
+    void remember(TargetTable t, Map<List<Object>, PendingRow> rows, Map<List<Object>, String> tenant) {
+        for (Map.Entry<List<Object>, String> e : tenant.entrySet()) rowTenants.put(rowKey(t.rule(), e.getKey()), e.getValue());
+        rememberForChildren(t, rows, tenant);
+    }
+
+    /** Rows below a moved row live under another tenant now. */
+    void forgetRows() {
+        rowTenants.clear();
+    }
+
+    /** Lookups through a table whose rows moved must find the new tenant, not a cached old one. */
+    void forgetTable(String targetTable) {
+        resolver.forget(targetTable);
+    }
+
+    private void rememberForChildren(TargetTable t, Map<List<Object>, PendingRow> rows, Map<List<Object>, String> tenant) {
+        TableRule r = t.rule();
+        if (r.distributionColumn() == null) return;
+        for (TableRule child : rules.values()) {
+            if (child.parent() == null || !child.parent().parentSchema().equals(r.targetSchema())
+                    || !child.parent().parentTable().equals(r.targetTable())) continue;
+            for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
+                Struct a = e.getValue().last.after();
+                String ten = tenant.get(e.getKey());
+                if (a == null || ten == null) continue;
+                List<String> k = new ArrayList<>();
+                for (String c : child.parent().parentColumns()) k.add(PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
+                resolver.remember(r.target(), k, ten);
+            }
+        }
+    }
+
+    /** One query per batch: where each row lives now (multi-shard on Citus, by key). */
+    private Map<List<Object>, String> currentTenants(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys) throws SQLException {
+        metrics.lookupQueries.incrementAndGet();
+        Map<List<Object>, String> out = new HashMap<>();
+        RowQueries.byKey(target, t.rule().target(), t, rows, keys, List.of(t.rule().distributionColumn())).forEach((k, v) -> out.put(k, v[0]));
+        return out;
+    }
+
+    private static List<Object> rowKey(TableRule r, List<Object> key) {
+        List<Object> k = new ArrayList<>(key.size() + 1);
+        k.add(r.source());
+        k.addAll(key);
+        return k;
+    }
+
+    private TargetTable tableByTarget(String schema, String table) {
+        return tables.values().stream().filter(x -> x.rule().targetSchema().equals(schema) && x.rule().targetTable().equals(table))
+                .findFirst().orElse(null);
+    }
+}
