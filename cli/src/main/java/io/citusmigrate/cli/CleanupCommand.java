@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.LiveSource;
@@ -56,7 +57,7 @@ final class CleanupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
-        String slot = MigrateCommand.slotName(cmd);
+        String slot = MigrationSettings.slot(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         List<String> found = new ArrayList<>();
         io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();

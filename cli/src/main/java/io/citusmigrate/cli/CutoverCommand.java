@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.CutoverTable;
@@ -60,14 +61,14 @@ final class CutoverCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new io.citusmigrate.BadInput("--max-lag must be a number of seconds or off, not " + maxLag);
         }
-        String slot = MigrateCommand.slotName(cmd);
+        String slot = MigrationSettings.slot(cmd);
         long t0 = System.nanoTime();
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, slot)) {
                 throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
             }
             LiveProgress.Status st = LiveProgress.read(target, slot);
-            if (st == null || st.ageSeconds() > StatusCommand.STALE_SECONDS) {
+            if (st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS) {
                 err.println("warning: the running migrate has not reported how far behind it is" + (st == null ? ""
                         : String.format(java.util.Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");
                 err.flush();
@@ -76,7 +77,7 @@ final class CutoverCommand implements Callable<Integer> {
                 String estimate = Double.isInfinite(catchUp) ? "cannot be estimated (nothing applied lately)"
                         : String.format(java.util.Locale.ROOT, "should take about %.1f s", catchUp);
                 out.printf(java.util.Locale.ROOT, "the stream is %.1f s (%s) behind the source; catching up %s%n", st.lagSeconds(),
-                        StatusCommand.bytes(st.lagBytes()), estimate);
+                        LiveProgress.bytes(st.lagBytes()), estimate);
                 out.flush();
                 if (catchUp > maxLagSeconds) {
                     err.printf(java.util.Locale.ROOT, "cutover refused: catching up %s, over --max-lag %.0f s; nothing was stopped."

@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.ConnectorConfigs;
 import io.citusmigrate.live.LiveSource;
@@ -77,7 +78,7 @@ final class DeployCommand implements Callable<Integer> {
         ConnectCluster cluster = new ConnectCluster(connect);
         String source = ConnectDeployment.names(name).get(0);
         String sink = ConnectDeployment.names(name).get(1);
-        String slot = MigrateCommand.slotName(cmd);
+        String slot = MigrationSettings.slot(cmd);
         String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
         if (delete) {
             for (String c : List.of(source, sink)) out.println(c + (cluster.delete(c) ? ": deleted" : ": not there"));

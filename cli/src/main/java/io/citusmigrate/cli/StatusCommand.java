@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.MigrationSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.citusmigrate.UserError;
@@ -26,9 +27,6 @@ import java.util.concurrent.Callable;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Shows where the live migration of a command file stands: phase, row changes applied per table, rate, lag.")
 final class StatusCommand implements Callable<Integer> {
-    /** A status older than this means `migrate` is not reporting (it reports every second). */
-    static final double STALE_SECONDS = 10;
-
     @Parameters(paramLabel = "FILE", description = "the command file the live migration runs with")
     Path file;
 
@@ -50,7 +48,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LoadCommand cmd = Session.load(file, err);
-        String slot = MigrateCommand.slotName(cmd);
+        String slot = MigrationSettings.slot(cmd);
         boolean slotExists;
         Long slotLagBytes = null;
         try (Connection source = Databases.connect("source", cmd.source())) {
@@ -66,7 +64,7 @@ final class StatusCommand implements Callable<Integer> {
             throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
         }
         String state = !slotExists ? (st == null ? "none" : "ended") : st == null ? "starting"
-                : st.ageSeconds() > STALE_SECONDS ? "not reporting" : st.phase();
+                : st.ageSeconds() > LiveProgress.STALE_SECONDS ? "not reporting" : st.phase();
         java.util.Map<String, String> connectors = new java.util.LinkedHashMap<>();
         io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         if (cluster != null) {
@@ -101,7 +99,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println("live migration of " + file + " (slot " + slot + "): " + state);
         connectors.forEach((c, s) -> out.println("  connector " + c + ": " + s));
         if (slotLagBytes != null) {
-            out.println("  the slot has confirmed all but " + bytes(slotLagBytes) + " of the source's WAL");
+            out.println("  the slot has confirmed all but " + LiveProgress.bytes(slotLagBytes) + " of the source's WAL");
         }
         if (st == null) {
             if (cluster == null) {
@@ -110,9 +108,9 @@ final class StatusCommand implements Callable<Integer> {
             }
         } else {
             out.printf(Locale.ROOT, "  last report %.1f s ago%s%n", st.ageSeconds(),
-                    st.ageSeconds() > STALE_SECONDS ? ": is `citus-migrate migrate` still running?" : "");
+                    st.ageSeconds() > LiveProgress.STALE_SECONDS ? ": is `citus-migrate migrate` still running?" : "");
             out.printf(Locale.ROOT, "  row changes applied: %d (%.0f/s over the last seconds)%n", st.applied(), st.rate());
-            out.printf(Locale.ROOT, "  behind the source: %.1f s, %s; catch-up at the recent pace: %s%n", st.lagSeconds(), bytes(st.lagBytes()),
+            out.printf(Locale.ROOT, "  behind the source: %.1f s, %s; catch-up at the recent pace: %s%n", st.lagSeconds(), LiveProgress.bytes(st.lagBytes()),
                     Double.isInfinite(st.catchUpSeconds()) ? "unknown (nothing applied lately)" : String.format(Locale.ROOT, "about %.1f s", st.catchUpSeconds()));
             if (!st.tables().isEmpty()) {
                 out.println("  rows written per table:");
@@ -136,12 +134,5 @@ final class StatusCommand implements Callable<Integer> {
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
-    }
-
-    /** Bytes as B, kB or MB. */
-    static String bytes(long n) {
-        if (n < 10_000) return n + " B";
-        if (n < 10_000_000) return String.format(Locale.ROOT, "%.1f kB", n / 1000.0);
-        return String.format(Locale.ROOT, "%.1f MB", n / 1_000_000.0);
     }
 }

@@ -21,6 +21,16 @@ import java.util.Map;
  * and `cutover` in other terminals.
  */
 public final class LiveProgress {
+    /** A status older than this means `migrate` is not reporting (it reports every second). */
+    public static final double STALE_SECONDS = 10;
+
+    /** Bytes as B, kB or MB. */
+    public static String bytes(long n) {
+        if (n < 10_000) return n + " B";
+        if (n < 10_000_000) return String.format(java.util.Locale.ROOT, "%.1f kB", n / 1000.0);
+        return String.format(java.util.Locale.ROOT, "%.1f MB", n / 1_000_000.0);
+    }
+
     static final String HEARTBEAT = "heartbeat ";
     private static final String TABLE = "citus_migrate.live_status";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,4 +1,4 @@
-package io.citusmigrate.cli;
+package io.citusmigrate.steps;
 
 import io.citusmigrate.copy.TableResult;
 import io.citusmigrate.verify.Verifier;
@@ -7,8 +7,8 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /** The bulk load's summary table: one row per table, then the totals. */
-final class Summary {
-    private Summary() {}
+final class LoadSummary {
+    private LoadSummary() {}
 
     static void print(PrintWriter out, List<TableResult> results, List<Verifier.TableCheck> checks) {
         int w = Math.max(5, results.stream().mapToInt(r -> r.table().length()).max().orElse(5));

@@ -1,4 +1,4 @@
-package io.citusmigrate.cli;
+package io.citusmigrate.steps;
 
 import io.citusmigrate.copy.Progress;
 import me.tongfei.progressbar.ProgressBar;

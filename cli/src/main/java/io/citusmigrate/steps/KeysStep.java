@@ -1,0 +1,43 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.crash.CrashPoints;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.LookupIndexes;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumSet;
+
+/**
+ * Keys and indexes, built after the data and in parallel; foreign keys too, except for a stream,
+ * which adds them at its cutover (a batch may hold a child's change before its parent's) and
+ * meanwhile has indexes for its lookups; then comments and views.
+ */
+final class KeysStep implements io.citusmigrate.steps.Step {
+    @Override
+    public String name() {
+        return "keys, indexes and foreign keys";
+    }
+
+    @Override
+    public boolean run(Migration m) throws SQLException {
+        MigrationSettings s = m.settings;
+        try (Connection target = m.target()) {
+            int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target);
+            int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target);
+            int fks = 0;
+            if (!s.streams()) {
+                fks = new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
+                fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
+            }
+            m.said("keys, indexes and foreign keys", keys + indexes + fks);
+            if (s.streams()) m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
+            m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+        CrashPoints.reach("bulk.after-keys");
+        return true;
+    }
+}

@@ -1,0 +1,42 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.verify.Verifier;
+
+import java.util.List;
+
+/** What the steps so far did: the copy's table (rows, bytes, verification), the time per step, the tables made. A failed verification stops the run. */
+final class LoadReportStep implements Step {
+    @Override
+    public String name() {
+        return "report";
+    }
+
+    @Override
+    public boolean run(Migration m) {
+        boolean copy = m.settings.copies();
+        if (copy) {
+            LoadSummary.print(m.out, m.results, m.checks);
+            m.seconds.forEach((k, v) -> {
+                if (!k.equals("plan") && !k.equals("publication")) m.out.printf("  %-32s %8.1f s%n", k, v);
+            });
+        }
+        long dist = count(m, TablePlan.Kind.DISTRIBUTED);
+        long ref = count(m, TablePlan.Kind.REFERENCE);
+        long local = count(m, TablePlan.Kind.LOCAL);
+        String rehearsal = m.settings.rehearsal() ? "rehearsed" : null;
+        m.out.printf("%s on %s: %d distributed, %d reference, %d local tables in %.1f s%n",
+                copy ? "Bulk load " + (rehearsal != null ? rehearsal : "done") : "Schema " + (rehearsal != null ? rehearsal : "created"),
+                m.settings.target(), dist, ref, local, Migration.secs(m.started));
+        m.out.flush();
+        List<Verifier.TableCheck> bad = m.checks.stream().filter(c -> !c.ok()).toList();
+        if (bad.isEmpty()) return true;
+        bad.forEach(c -> m.err.println("verification failed: " + c.table() + ": " + c.problem() + ", e.g. key " + c.sampleKey()));
+        m.err.flush();
+        return false;
+    }
+
+    private static long count(Migration m, TablePlan.Kind kind) {
+        return m.plan.tables().stream().filter(t -> !t.isPartition() && t.kind() == kind).count();
+    }
+}

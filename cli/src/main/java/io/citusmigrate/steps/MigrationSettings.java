@@ -1,0 +1,77 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.load.ConnectionUrl;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.load.Options;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything the steps of a migration go by, read once from the command file and the command
+ * line, with every default resolved here: no step reads the command file itself.
+ *
+ * @param file        the command file (named in advice to the user)
+ * @param command     the parsed command file, for the library calls that take it whole
+ *                    (schema script, bulk loader, connector configs)
+ * @param mode        schema only, a bulk load only, or a live migration
+ * @param viaDebezium the snapshot is Debezium's own, through the sink, not the bulk COPY
+ * @param slot        the replication slot (default {@code citus_migrate_<target database>})
+ * @param publication the publication (default: the slot's name)
+ * @param workers     parallel COPY and verification workers
+ * @param indexBuilds parallel key and index builds
+ * @param rejectDirectory where orphan rows go with {@code on orphan rows skip}
+ */
+public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl source, ConnectionUrl target, Mode mode,
+                                boolean viaDebezium, boolean rehearsal, boolean resume, String slot, String publication,
+                                int workers, int indexBuilds, boolean skipOrphans, Path rejectDirectory, boolean createTables,
+                                boolean truncate, boolean resetSequences, List<LoadCommand.SqlBlock> beforeLoad,
+                                List<LoadCommand.SqlBlock> afterCreateSchema, List<LoadCommand.SqlBlock> afterLoad) {
+
+    public enum Mode {
+        /** {@code schema only}: tables, distribution, keys; no data. */
+        SCHEMA_ONLY,
+        /** {@code snapshot only}: the data once, then stop. */
+        BULK_LOAD,
+        /** Neither: the bulk load, then the changes streamed until the cutover. */
+        LIVE
+    }
+
+    public static MigrationSettings of(Path file, LoadCommand cmd, boolean rehearsal, boolean snapshotOnly, boolean resume) {
+        Options o = cmd.options();
+        Mode mode = o.flag(Option.SCHEMA_ONLY) ? Mode.SCHEMA_ONLY
+                : snapshotOnly || o.flag(Option.SNAPSHOT_ONLY) ? Mode.BULK_LOAD : Mode.LIVE;
+        boolean viaDebezium = mode != Mode.SCHEMA_ONLY && "debezium".equals(o.string(Option.SNAPSHOT_METHOD));
+        String slot = slot(cmd);
+        return new MigrationSettings(file, cmd, cmd.source(), cmd.target(), mode, viaDebezium, rehearsal, resume, slot,
+                LiveSource.publicationName(o.string(Option.PUBLICATION_NAME), slot), o.integer(Option.WORKERS),
+                o.integer(Option.MAX_PARALLEL_CREATE_INDEX), "skip".equals(o.string(Option.ON_ORPHAN_ROWS)),
+                Path.of(o.string(Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(Option.REJECT_DIRECTORY)),
+                o.flag(Option.CREATE_TABLES), o.flag(Option.TRUNCATE), o.flag(Option.RESET_SEQUENCES), cmd.beforeLoad(),
+                cmd.afterCreateSchema(), cmd.afterLoad());
+    }
+
+    /** The replication slot of the command file's migration: `slot name`, else one per target database. */
+    public static String slot(LoadCommand cmd) {
+        String given = cmd.options().string(Option.SLOT_NAME);
+        if (given != null) return given;
+        String s = ("citus_migrate_" + cmd.target().database()).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        return s.length() > 63 ? s.substring(0, 63) : s;
+    }
+
+    /** The rows are copied by the bulk COPY (not through Debezium's snapshot). */
+    public boolean copies() {
+        return mode != Mode.SCHEMA_ONLY && !viaDebezium;
+    }
+
+    /** A slot and a publication carry changes: a live migration, or Debezium's snapshot. */
+    public boolean streams() {
+        return mode == Mode.LIVE || viaDebezium;
+    }
+
+    public boolean live() {
+        return mode == Mode.LIVE;
+    }
+}

@@ -1,0 +1,25 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.live.StreamedTypes;
+
+/** The plan: refused when Citus would reject it, or when a stream could not carry one of its columns exactly. */
+final class PlanStep implements Step {
+    @Override
+    public String name() {
+        return "plan";
+    }
+
+    @Override
+    public boolean run(Migration m) {
+        if (!m.plan.ok()) {
+            m.err.println("The plan cannot work on Citus; nothing was changed on the target:");
+            m.plan.errors().forEach(e -> m.err.println("  " + e));
+            m.err.flush();
+            return false;
+        }
+        m.plan.warnings().forEach(m.err::println);
+        m.err.flush();
+        return !(m.settings.streams() && StreamedTypes.refuse(m.plan, m.catalog, m.settings.viaDebezium(), m.err,
+                "nothing was changed on the target"));
+    }
+}

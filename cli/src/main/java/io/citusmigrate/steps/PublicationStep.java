@@ -1,0 +1,36 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.live.LiveSource;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The publication of the plan's tables, made before the slot (pgoutput reads it as of each
+ * change). A slot of the same name already there belongs to a migration under way or
+ * interrupted: refused, saying how to resume it or remove it.
+ */
+final class PublicationStep implements Step {
+    @Override
+    public String name() {
+        return "publication";
+    }
+
+    @Override
+    public boolean run(Migration m) throws SQLException {
+        MigrationSettings s = m.settings;
+        try (Connection source = m.source()) {
+            if (LiveSource.slotExists(source, s.slot())) {
+                throw new UserError("the source already has the replication slot " + s.slot() + ": a live migration is under way or"
+                        + " was interrupted. Stream from it again with `citus-migrate migrate " + s.file() + " --resume`, or remove it"
+                        + " with `citus-migrate cleanup " + s.file() + "` to start over");
+            }
+            LiveSource.createPublication(source, s.publication(), m.plan);
+            m.ownsSlot = true;
+        } catch (SQLException e) {
+            throw m.sourceFailed(e);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.PlanFingerprint;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Where `--resume` picks up, from what the interrupted run recorded on the target: after the
+ * cutover's answer, only what follows it; after a finished bulk load, the stream from the slot;
+ * during the bulk load, a start over, said first (its snapshot died with it). A command file
+ * whose plan changed since is refused, naming what changed.
+ */
+final class ResumePoint {
+    private ResumePoint() {}
+
+    enum Where { AFTER_CUTOVER, STREAM, START_OVER }
+
+    static Where find(Migration m) {
+        MigrationSettings s = m.settings;
+        try (Connection source = m.source(); Connection target = m.target()) {
+            if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
+            if (CutoverTable.isDone(target, s.slot())) {
+                m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
+                return Where.AFTER_CUTOVER;
+            }
+            String was = BulkLoadRecord.plan(target, s.slot());
+            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan));
+            if (!changes.isEmpty()) {
+                throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
+                        + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
+                        + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
+            }
+            if (!s.copies()) return Where.STREAM; // Debezium's snapshot starts over by itself; its writes are idempotent
+            BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
+            if (state == BulkLoadRecord.State.FINISHED) return Where.STREAM;
+            m.say("--resume: the bulk load of the interrupted run did not finish, and the snapshot it read died with that run."
+                    + " Starting over: the slot " + s.slot() + " and the publication " + s.publication() + " are dropped and made again"
+                    + (state == BulkLoadRecord.State.STARTED ? "; the plan's tables on the target, which that run created and partly loaded,"
+                    + " are " + (s.createTables() ? "dropped and created again" : "emptied") : "")
+                    + "; then the bulk load runs from a new snapshot, and streaming follows from the new slot.");
+            LiveSource.drop(source, s.slot(), s.publication());
+            m.startOver = state;
+            return Where.START_OVER;
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+    }
+}

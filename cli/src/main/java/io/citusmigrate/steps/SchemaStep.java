@@ -1,0 +1,92 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.crash.CrashPoints;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.PlanFingerprint;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.plan.TablePlan;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.EnumSet;
+
+/**
+ * The target's schema: the Citus check, the user's BEFORE LOAD blocks, what an interrupted run
+ * left (when a rerun starts over), the migration's record, the tables and the distribution calls
+ * in an order Citus accepts, then the AFTER CREATE SCHEMA blocks.
+ */
+final class SchemaStep implements io.citusmigrate.steps.Step {
+    @Override
+    public String name() {
+        return "schema";
+    }
+
+    @Override
+    public boolean run(Migration m) throws SQLException {
+        MigrationSettings s = m.settings;
+        try (Connection target = m.target()) {
+            checkCitus(m, target);
+            SchemaCreator creator = new SchemaCreator(target, m::say);
+            if (!s.createTables()) requireTables(m, target);
+            for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
+            if (m.startOver == BulkLoadRecord.State.STARTED) dropPartialCopy(m, creator);
+            if (s.streams()) {
+                // from here on the plan's tables on the target are this migration's: a rerun may drop them
+                BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan));
+                CutoverTable.forget(target, s.slot());
+            }
+            m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
+            m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));
+            for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+        CrashPoints.reach("bulk.after-schema");
+        return true;
+    }
+
+    private static void checkCitus(Migration m, Connection target) throws SQLException {
+        var version = Databases.citusVersion(target);
+        if (version.isEmpty() && !m.settings.rehearsal()) {
+            throw new UserError("the target database " + m.settings.target() + " has no citus extension: run CREATE EXTENSION citus there,"
+                    + " or pass --rehearsal to create the rewritten schema on plain PostgreSQL");
+        }
+        if (version.isPresent()) m.say("target " + m.settings.target() + ": Citus " + version.get() + (m.settings.rehearsal() ? " (rehearsal)" : ""));
+        else m.say("target " + m.settings.target() + ": plain PostgreSQL (rehearsal: distribution calls are printed, not run)");
+    }
+
+    /** With `create no tables` the tables must already be there. */
+    private static void requireTables(Migration m, Connection target) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            for (TablePlan t : m.plan.tables()) {
+                ps.setString(1, t.target().sql());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new UserError("`create no tables` is set but table " + t.target() + " does not exist on the target " + m.settings.target());
+                    }
+                }
+            }
+        }
+    }
+
+    /** What an interrupted bulk load left on the target goes before its new start. */
+    private static void dropPartialCopy(Migration m, SchemaCreator creator) {
+        if (m.settings.createTables()) {
+            int n = creator.run(SchemaScript.of(m.plan, m.settings.command().options().with(Option.INCLUDE_DROP, true)), EnumSet.of(Step.DROP), false);
+            m.said("the interrupted run's tables dropped", n);
+        } else {
+            CopyStep.truncate(m, creator); // `create no tables`: the tables are the user's, their rows the interrupted run's
+            m.said("the interrupted run's rows removed", (int) m.plan.tables().stream().filter(t -> !t.isPartition()).count());
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.citusmigrate.steps;
+
+import java.sql.SQLException;
+
+/** One named step of a migration, with one job. */
+interface Step {
+    /** The step's name, as the timings and the README say it. */
+    String name();
+
+    /** Runs the step; false when the run must stop here with exit status 1 (it has said why). */
+    boolean run(Migration m) throws SQLException, InterruptedException;
+}

@@ -1,0 +1,101 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.live.LiveSource;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The steps of `migrate`, chosen by mode (and, for `--resume`, by where the interrupted run got to), and their run. */
+public final class Steps {
+    private Steps() {}
+
+    static List<Step> choose(Migration m) {
+        MigrationSettings s = m.settings;
+        List<Step> steps = new ArrayList<>();
+        if (s.resume()) {
+            switch (ResumePoint.find(m)) {
+                case AFTER_CUTOVER -> {
+                    steps.add(new AfterCutoverStep());
+                    return steps;
+                }
+                case STREAM -> {
+                    steps.add(new StreamStep(s.copies() ? "no_data" : "initial"));
+                    steps.add(new AfterCutoverStep());
+                    return steps;
+                }
+                case START_OVER -> { } // as a first run, below
+            }
+        }
+        if (s.streams()) steps.add(new PublicationStep());
+        if (s.copies()) steps.add(new SnapshotStep());
+        steps.add(new SchemaStep());
+        if (s.copies()) steps.add(new CopyStep());
+        steps.add(new KeysStep());
+        if (s.copies()) {
+            steps.add(new SequencesStep());
+            steps.add(new VerifyStep());
+        }
+        if (s.viaDebezium() && !s.live()) {
+            steps.add(new DebeziumSnapshotStep());
+            steps.add(new AfterLoadStep());
+            return steps;
+        }
+        steps.add(new AfterLoadStep());
+        steps.add(new LoadReportStep());
+        if (s.live()) {
+            if (s.copies()) steps.add(new LoadRecordStep());
+            steps.add(new StreamStep(s.copies() ? "no_data" : "initial"));
+            steps.add(new AfterCutoverStep());
+        }
+        return steps;
+    }
+
+    /**
+     * Runs the migration's steps in order; returns the exit status. A step that fails before the
+     * stream began removes the slot and publication this run made (they would only hold WAL).
+     */
+    public static boolean run(Migration m) {
+        try {
+            if (!timed(m, new PlanStep())) return false;
+            for (Step step : choose(m)) {
+                if (!timed(m, step)) {
+                    dropOwnSlot(m);
+                    return false;
+                }
+            }
+            return true;
+        } catch (RuntimeException e) {
+            dropOwnSlot(m);
+            throw e;
+        } catch (SQLException e) {
+            dropOwnSlot(m);
+            throw m.targetFailed(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dropOwnSlot(m);
+            throw new io.citusmigrate.UserError("interrupted");
+        } finally {
+            if (m.snapshot != null) m.snapshot.close();
+        }
+    }
+
+    private static boolean timed(Migration m, Step step) throws SQLException, InterruptedException {
+        long t = System.nanoTime();
+        boolean go = step.run(m);
+        m.seconds.put(step.name(), Migration.secs(t));
+        return go;
+    }
+
+    private static void dropOwnSlot(Migration m) {
+        if (m.snapshot != null) m.snapshot.close(); // its session holds the slot's snapshot
+        m.snapshot = null;
+        if (!m.ownsSlot) return;
+        try (Connection source = m.source()) {
+            LiveSource.drop(source, m.settings.slot(), m.settings.publication());
+        } catch (SQLException | RuntimeException e) {
+            // the run's own error is the one to report
+        }
+    }
+}

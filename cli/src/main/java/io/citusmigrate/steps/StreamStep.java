@@ -1,0 +1,79 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.crash.CrashPoints;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveStream;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumSet;
+
+/**
+ * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
+ * until the marker of a cutover still waited on is applied; then the cutover: sequences, foreign
+ * keys, the answer.
+ */
+final class StreamStep implements io.citusmigrate.steps.Step {
+    /** {@code no_data} after the bulk load took the snapshot from this slot; {@code initial} for Debezium's own snapshot. */
+    private final String snapshotMode;
+
+    StreamStep(String snapshotMode) {
+        this.snapshotMode = snapshotMode;
+    }
+
+    @Override
+    public String name() {
+        return "streaming and cutover";
+    }
+
+    @Override
+    public boolean run(Migration m) throws SQLException, InterruptedException {
+        MigrationSettings s = m.settings;
+        m.ownsSlot = false; // from here on the slot holds changes not on the target yet
+        try (LiveStream stream = new LiveStream(s.command(), m.plan, m.catalog, s.slot(), s.publication(), snapshotMode)) {
+            stream.answering(request -> waitedOn(m, request));
+            stream.start();
+            m.say("streaming changes from slot " + s.slot() + ". To cut over: stop writes to the source, then run"
+                    + " `citus-migrate cutover " + s.file() + "`");
+            StreamWatch.untilMarker(m, stream, "streaming", "streaming: %d row changes applied");
+            CrashPoints.reach("cutover.after-marker");
+            try (Connection source = m.source(); Connection target = m.target()) {
+                int n = s.resetSequences() ? SequenceReset.run(m.catalog, m.plan, source, target).size() : 0;
+                CrashPoints.reach("cutover.after-sequences");
+                // Foreign keys: a batch of the stream may hold a child's change before its parent's,
+                // so they come now. NOT VALID is instant and checks every new write; validating
+                // the rows already there does not block writes and runs after the cutover. Those an
+                // interrupted cutover made already are kept.
+                int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.FOREIGN_KEYS));
+                CrashPoints.reach("cutover.after-foreign-keys");
+                if (!CutoverTable.done(target, s.slot(), stream.cutoverRequest(), stream.applied())) {
+                    throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + s.file()
+                            + " --resume`, then `citus-migrate cutover " + s.file() + "` again");
+                }
+                CrashPoints.reach("cutover.after-answer");
+                stream.close(); // releases the slot before it is dropped
+                m.say("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks
+                        + " foreign keys added. The target is ready: point the application at it.");
+            } catch (SQLException e) {
+                throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted while streaming: run `citus-migrate migrate " + s.file() + " --resume` to go on");
+        }
+        return true;
+    }
+
+    /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up). */
+    private static boolean waitedOn(Migration m, String request) {
+        try (Connection target = m.target()) {
+            return request.equals(CutoverTable.pending(target, m.settings.slot()));
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+    }
+}

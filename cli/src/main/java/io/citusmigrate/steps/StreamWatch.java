@@ -1,0 +1,61 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.LiveStream;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Watches a stream until its cutover marker is applied. Every second a heartbeat goes into the
+ * source's WAL and the status (rate, lag) onto the target for `status` and `cutover`; every 10
+ * seconds a line says how far the stream is.
+ */
+final class StreamWatch {
+    private StreamWatch() {}
+
+    static void untilMarker(Migration m, LiveStream stream, String phase, String progress) throws InterruptedException {
+        long reported = System.currentTimeMillis();
+        Connection source = null;
+        Connection target = null;
+        boolean warned = false;
+        try {
+            while (!stream.awaitCutover(1000)) {
+                LiveProgress.Status st = null;
+                try {
+                    if (source == null) {
+                        source = m.source();
+                        LiveSource.writable(source);
+                        target = m.target();
+                    }
+                    stream.progress().emit(source);
+                    st = stream.progress().measure(m.settings.slot(), phase, stream.applied(), stream.rowsPerTable(), source);
+                    LiveProgress.save(target, st);
+                } catch (SQLException | RuntimeException e) {
+                    if (!warned) m.err.println("warning: the lag cannot be measured ("
+                            + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage()) + "); streaming goes on");
+                    warned = true;
+                    close(source);
+                    close(target);
+                    source = null;
+                    target = null;
+                }
+                if (System.currentTimeMillis() - reported >= 10_000) {
+                    reported = System.currentTimeMillis();
+                    m.say(String.format(progress, stream.applied()) + (st == null ? ""
+                            : String.format(java.util.Locale.ROOT, ", %.0f/s; behind the source by %.1f s (%s)", st.rate(), st.lagSeconds(),
+                            LiveProgress.bytes(st.lagBytes()))));
+                }
+            }
+        } finally {
+            close(source);
+            close(target);
+        }
+    }
+
+    private static void close(Connection c) {
+        if (c != null) Databases.close(c);
+    }
+}

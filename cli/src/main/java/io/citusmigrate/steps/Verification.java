@@ -1,0 +1,47 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.verify.Verifier;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/** `verify`'s comparison of the source as it is now with the target, and its report: for the command and for the steps that end with it. */
+public final class Verification {
+    private Verification() {}
+
+    /** Each table of the source, projected through the plan, against the target (one snapshot of the source). */
+    public static List<Verifier.TableCheck> compare(LoadCommand cmd, Plan plan) {
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            Databases.setTimeZone(target, Databases.timeZone(source));
+            source.setAutoCommit(false);
+            source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            List<Verifier.TableCheck> checks = Verifier.verify(plan, source, target);
+            source.commit();
+            return checks;
+        } catch (SQLException e) {
+            throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
+        }
+    }
+
+    /** The table of results; every difference on stderr. Exit code: 0 when all agree. */
+    /** Prints the comparison; false when a table differs. */
+    public static boolean report(PrintWriter out, PrintWriter err, List<Verifier.TableCheck> checks) {
+        int w = Math.max(5, checks.stream().mapToInt(c -> c.table().length()).max().orElse(5));
+        String fmt = "%-" + w + "s  %12s  %12s  %s%n";
+        out.printf(fmt, "TABLE", "SOURCE ROWS", "TARGET ROWS", "RESULT");
+        for (Verifier.TableCheck c : checks) {
+            out.printf(fmt, c.table(), c.sourceRows(), c.targetRows(), c.ok() ? "ok" : "DIFFERS: " + c.problem() + ", e.g. key " + c.sampleKey());
+        }
+        out.flush();
+        List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
+        bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + ", e.g. key " + c.sampleKey()));
+        err.flush();
+        return bad.isEmpty();
+    }
+}
