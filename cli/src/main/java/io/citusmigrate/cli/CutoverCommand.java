@@ -1,5 +1,6 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.ConnectCutover;
 import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
@@ -44,6 +45,10 @@ final class CutoverCommand implements Callable<Integer> {
     /** How long the slot may go unread before the cutover concludes no migrate is running (Debezium reconnects in less). */
     static final long READERLESS_MILLIS = 10_000;
 
+    /** A Connect deployment: its connectors NAME-source and NAME-sink. */
+    @CommandLine.Mixin
+    ConnectDeployment deployment;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -66,6 +71,12 @@ final class CutoverCommand implements Callable<Integer> {
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, slot)) {
                 throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
+            }
+            if (deployment.cluster() != null) {
+                Session s = Session.open(cmd);
+                new ConnectCutover(MigrationSettings.of(file, cmd, false, false, false), s.catalog(), s.plan(), deployment.cluster(),
+                        deployment.connectors(), out).run(stopWrites, timeoutSeconds);
+                return Main.OK;
             }
             LiveProgress.Status st = LiveProgress.read(target, slot);
             if (st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS) {

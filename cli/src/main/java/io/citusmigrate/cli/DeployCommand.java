@@ -1,6 +1,9 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.UserError;
+import io.citusmigrate.steps.Migration;
 import io.citusmigrate.steps.MigrationSettings;
+import io.citusmigrate.steps.Steps;
 import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.ConnectorConfigs;
 import io.citusmigrate.live.LiveSource;
@@ -64,6 +67,10 @@ final class DeployCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the connectors to run (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @CommandLine.Option(names = "--no-schema",
+            description = "the target's schema is there already (made by `migrate` with `schema only`): do not create it")
+    boolean noSchema;
+
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -109,6 +116,12 @@ final class DeployCommand implements Callable<Integer> {
         src.putAll(ConnectorConfigs.jsonWithSchemas());
         src.put("topic.creation.default.replication.factor", "-1");
         src.put("topic.creation.default.partitions", "1"); // one partition per table keeps its changes in order
+        // the cutover's marker becomes a record (topic PREFIX.message, which the sink does not read); the slot's
+        // confirmed position passing it is how the cutover knows that everything before it reached Kafka
+        src.put("message.prefix.include.list", io.citusmigrate.live.LiveStream.MARKER_PREFIX);
+        // Debezium confirms the commit of the last transaction whose end an offset it produced carries: a
+        // heartbeat every second carries the marker's, and keeps the slot from holding WAL while tables are idle
+        src.put("heartbeat.interval.ms", "1000");
         Map<String, String> snk = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, sink, pw);
         snk.putAll(ConnectorConfigs.jsonWithSchemas());
         snk.put("consumer.override.auto.offset.reset", "earliest");
@@ -147,6 +160,17 @@ final class DeployCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         changed.forEach(c -> out.println("overwritten (--force): " + c));
+        boolean first = cluster.config(source) == null && cluster.config(sink) == null;
+        if (first && !noSchema) {
+            out.println("creating the schema on " + cmd.target() + " (foreign keys come at the cutover)");
+            out.flush();
+            MigrationSettings settings = MigrationSettings.of(file, cmd, false, false, false).onConnect();
+            if (slotExists(cmd, slot)) {
+                throw new UserError("the source already has the replication slot " + slot + ": a migration is under way or was interrupted."
+                        + " Deploy again without creating the schema (--no-schema), or remove it with `citus-migrate cleanup " + file + "`");
+            }
+            Steps.schemaForStreaming(new Migration(settings, s.catalog(), s.plan(), out, err));
+        }
         cluster.put(sink, snk);
         cluster.put(source, src);
         out.println("deployed " + source + " (Debezium, slot " + slot + ", snapshot then streaming) and " + sink + " to " + connect
@@ -155,13 +179,23 @@ final class DeployCommand implements Callable<Integer> {
         out.println("waiting for both connectors' tasks to run ...");
         out.flush();
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+        boolean said = false;
         while (true) {
             String a = cluster.state(source);
             String b = cluster.state(sink);
             if (a.equals("RUNNING") && b.equals("RUNNING")) {
-                out.println(source + ": RUNNING, " + sink + ": RUNNING");
-                out.flush();
-                return Main.OK;
+                if (!said) {
+                    out.println(source + ": RUNNING, " + sink + ": RUNNING; waiting for the snapshot's first rows on the target ...");
+                    out.flush();
+                    said = true;
+                }
+                if (sinkStarted(cmd, sink)) {
+                    out.println("the snapshot is under way: the sink writes into " + cmd.target() + ". `citus-migrate status " + file
+                            + " --connect " + connect + "` follows it; `citus-migrate cutover " + file + " --connect " + connect
+                            + (name.equals("citus-migrate") ? "" : " --name " + name) + "` ends it");
+                    out.flush();
+                    return Main.OK;
+                }
             }
             if (a.startsWith("FAILED") || b.startsWith("FAILED") || System.currentTimeMillis() > deadline) {
                 err.println(source + ": " + a + "\n" + sink + ": " + b);
@@ -169,6 +203,23 @@ final class DeployCommand implements Callable<Integer> {
                 return Main.FAILED;
             }
             Thread.sleep(500);
+        }
+    }
+
+    /** The sink task wrote its first batch, or found nothing to write (an empty source). */
+    private static boolean sinkStarted(LoadCommand cmd, String sink) {
+        try (java.sql.Connection c = io.citusmigrate.db.Databases.target(cmd)) {
+            return io.citusmigrate.sink.SinkPositions.started(c, sink);
+        } catch (java.sql.SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
+        }
+    }
+
+    private static boolean slotExists(LoadCommand cmd, String slot) {
+        try (java.sql.Connection c = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+            return LiveSource.slotExists(c, slot);
+        } catch (java.sql.SQLException e) {
+            throw new UserError("the source " + cmd.source() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.source()));
         }
     }
 

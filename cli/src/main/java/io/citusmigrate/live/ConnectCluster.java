@@ -78,6 +78,12 @@ public final class ConnectCluster {
         send("PUT", "connectors/" + connector + "/pause", null);
     }
 
+    /** How many tasks the connector runs now. */
+    public int taskCount(String connector) {
+        HttpResponse<String> r = send("GET", "connectors/" + connector + "/status", null);
+        return r.statusCode() != 200 ? 0 : read(r.body()).path("tasks").size();
+    }
+
     /** The connector's and its tasks' state: RUNNING when all run, FAILED with the first line of a task's trace, or another state. */
     public String state(String connector) {
         HttpResponse<String> r = send("GET", "connectors/" + connector + "/status", null);

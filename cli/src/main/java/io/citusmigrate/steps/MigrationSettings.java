@@ -61,6 +61,12 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
         return s.length() > 63 ? s.substring(0, 63) : s;
     }
 
+    /** The same for a deployment to Kafka Connect: a live migration whose snapshot is Debezium's. */
+    public MigrationSettings onConnect() {
+        return new MigrationSettings(file, command, source, target, Mode.LIVE, true, false, false, slot, publication, workers, indexBuilds,
+                skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad);
+    }
+
     /** The rows are copied by the bulk COPY (not through Debezium's snapshot). */
     public boolean copies() {
         return mode != Mode.SCHEMA_ONLY && !viaDebezium;

@@ -52,6 +52,18 @@ public final class Steps {
         return steps;
     }
 
+    /** The schema a stream writes into (a Connect deployment): tables, distribution, keys and lookup indexes; foreign keys come at the cutover. */
+    public static void schemaForStreaming(Migration m) {
+        try {
+            for (Step step : List.of(new SchemaStep(), new KeysStep())) step.run(m);
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.citusmigrate.UserError("interrupted");
+        }
+    }
+
     /**
      * Runs the migration's steps in order; returns the exit status. A step that fails before the
      * stream began removes the slot and publication this run made (they would only hold WAL).

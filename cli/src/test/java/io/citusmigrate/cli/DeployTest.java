@@ -43,13 +43,10 @@ class DeployTest {
             Path file = dir.resolve("deploy.load");
             Files.writeString(file, """
                     load database from %s into %s
-                      with include drop, schema only, no foreign keys, slot name = 'cm_deploy_test', on orphan rows skip
+                      with include drop, slot name = 'cm_deploy_test', on orphan rows skip
                       alter schema 'public' rename to '%s'
                       distribute tenant using id;
                     """.formatted(pg.url(db), citus.url(), schema));
-            Run created = Run.of("migrate", file.toString());
-            assertEquals(0, created.code(), created.out() + created.err());
-
             String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
             // an invalid setting is reported by name, and nothing is registered
             Run invalid = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
@@ -69,7 +66,10 @@ class DeployTest {
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());
             assertTrue(deployed.err().contains("warning: --passwords inline"), deployed.err());
             assertTrue(deployed.out().contains("orphan rows: skip (to the dead-letter topic citus-migrate-dlq)"), deployed.out());
-            assertTrue(deployed.out().contains("citus-migrate-source: RUNNING, citus-migrate-sink: RUNNING"), deployed.out());
+            assertTrue(deployed.out().contains("creating the schema on "), deployed.out());
+            assertTrue(deployed.out().contains("citus-migrate-source: RUNNING, citus-migrate-sink: RUNNING; waiting for the snapshot's first rows"),
+                    deployed.out());
+            assertTrue(deployed.out().contains("the snapshot is under way: the sink writes into "), deployed.out());
             String config = connect.connectorInfo("citus-migrate-sink").config().toString();
             assertFalse(deployed.out().contains("password=") || deployed.err().contains("postgres@"), "no password printed");
             assertTrue(config.contains("citus.tables"), config);
@@ -124,12 +124,31 @@ class DeployTest {
             assertTrue(deleted.out().contains("citus-migrate-sink: deleted"), deleted.out());
             assertTrue(deleted.out().contains("the replication slot cm_deploy_test and the publication cm_deploy_test stay on the source"),
                     deleted.out());
-            // cleanup removes what is left: the slot and the publication (and connectors still there)
-            Run cleanup = Run.of("cleanup", file.toString(), "--connect", url);
-            assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
-            assertTrue(cleanup.out().contains("replication slot cm_deploy_test on the source"), cleanup.out());
-            assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
+            pg.exec(db, "update item set note = 'while away' where id between 30 and 39");
+            // deployed again: the slot is there, so the schema must not be made again
+            Run refused = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            assertEquals(1, refused.code(), refused.out() + refused.err());
+            assertTrue(refused.err().contains("(--no-schema)"), refused.err());
+            Run back = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--no-schema");
+            assertEquals(0, back.code(), back.out() + back.err());
+            pg.exec(db, "insert into item (tenant_id, note, at) values (3, 'after the redeploy', '01:00+01'); update tenant set name = 'renamed' where id = 4");
+
+            // the cutover of a Connect deployment: writes stopped, everything before the marker applied, foreign keys, connectors and slot gone
+            Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
+            assertEquals(0, cutover.code(), cutover.out() + cutover.err());
+            assertTrue(cutover.out().contains("waiting for the sink's 1 task to drain their partitions"), cutover.out());
+            assertTrue(cutover.out().contains("cutover done in "), cutover.out());
+            assertTrue(cutover.out().contains("connectors citus-migrate-source and citus-migrate-sink removed; slot cm_deploy_test"), cutover.out());
+            assertEquals(List.of(), connect.connectors().stream().toList());
+            assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
             assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"));
+            assertEquals(List.of("2"), citus.rows("select count(*) from pg_constraint where contype = 'f' and convalidated"
+                    + " and connamespace = '" + schema + "'::regnamespace"), "the foreign keys, added and validated at the cutover");
+            Run equal = Run.of("verify", file.toString());
+            assertEquals(0, equal.code(), equal.out() + equal.err());
+            assertEquals(List.of("10"), citus.rows("select count(*) from " + schema + ".item where note = 'while away'"));
+            Run left = Run.of("cleanup", file.toString(), "--connect", url, "--dry-run");
+            assertFalse(left.out().contains("connector ") || left.out().contains("replication slot"), left.out());
         } finally {
             connect.stop();
         }

@@ -26,7 +26,11 @@ public final class CitusSinkConnector extends SinkConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         List<Map<String, String>> out = new ArrayList<>();
-        for (int i = 0; i < maxTasks; i++) out.add(props);
+        for (int i = 0; i < maxTasks; i++) {
+            Map<String, String> p = new java.util.HashMap<>(props);
+            p.put(CitusSinkTask.TASK_INDEX, String.valueOf(i)); // each task reports its own idle moments (see SinkPositions)
+            out.add(p);
+        }
         return out;
     }
 

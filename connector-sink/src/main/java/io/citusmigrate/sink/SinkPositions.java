@@ -24,6 +24,7 @@ public final class SinkPositions {
     static final String SCHEMA = "citus_migrate";
     static final String KAFKA = SCHEMA + ".sink_offsets";
     static final String SOURCE = SCHEMA + ".source_offsets";
+    static final String IDLE = SCHEMA + ".sink_idle";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Debezium's source partition and offset of a change, as its connector hands them to Connect. */
@@ -39,6 +40,7 @@ public final class SinkPositions {
                     + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))");
             s.execute("CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
                     + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())");
+            s.execute("CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))");
         }
         if (!target.getAutoCommit()) target.commit();
     }
@@ -57,6 +59,27 @@ public final class SinkPositions {
         return out;
     }
 
+    /** Whether the sink of this name has written a batch, or drained its partitions, yet. */
+    public static boolean started(Connection target, String sink) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL AND pg_catalog.to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, KAFKA);
+            ps.setString(2, IDLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) return false;
+            }
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + KAFKA + " WHERE sink = ?)"
+                + " OR EXISTS (SELECT 1 FROM " + IDLE + " WHERE sink = ?)")) {
+            ps.setString(1, sink);
+            ps.setString(2, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     /** Debezium's offset of the last change the sink of this name wrote, if it kept one. */
     public static Optional<SourceOffset> source(Connection target, String sink) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT source_partition, source_offset FROM " + SOURCE + " WHERE sink = ?"
@@ -70,6 +93,34 @@ public final class SinkPositions {
         } catch (SQLException e) {
             if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) return Optional.empty(); // no bookkeeping yet
             throw e;
+        } finally {
+            if (!target.getAutoCommit()) target.rollback();
+        }
+    }
+
+    /** A task drained its partitions and wrote all it had, now (the target's clock). */
+    static void idle(Connection target, String sink, int task) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + IDLE + " (sink, task, idle_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (sink, task) DO UPDATE SET idle_at = now()")) {
+            ps.setString(1, sink);
+            ps.setInt(2, task);
+            ps.executeUpdate();
+        }
+        if (!target.getAutoCommit()) target.commit();
+    }
+
+    /**
+     * How many of the sink's tasks have drained their partitions since {@code since} (the
+     * target's clock): once all have, every change Kafka held then is on the target.
+     */
+    public static int idleSince(Connection target, String sink, java.sql.Timestamp since) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM " + IDLE + " WHERE sink = ? AND idle_at > ?")) {
+            ps.setString(1, sink);
+            ps.setTimestamp(2, since);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         } finally {
             if (!target.getAutoCommit()) target.rollback();
         }

@@ -1,0 +1,137 @@
+package io.citusmigrate.steps;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.ddl.SchemaScript;
+import io.citusmigrate.ddl.Statement;
+import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.sink.SinkPositions;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * The cutover of a migration deployed to a Kafka Connect cluster. Its changes travel through
+ * topics, one per table, that the sink's tasks read independently, so no single marker can come
+ * through after all of them. Instead: once writes have stopped, a marker goes into the source's
+ * WAL; when the slot's confirmed position passes it, Debezium has handed every change before it
+ * to Kafka; when every sink task has then drained its partitions and flushed (it notes that
+ * moment on the target), all of them are on the target. Then sequences and foreign keys, and
+ * the connectors, the slot and the publication go.
+ */
+public final class ConnectCutover {
+    private final MigrationSettings s;
+    private final Catalog catalog;
+    private final Plan plan;
+    private final ConnectCluster cluster;
+    private final List<String> connectors;
+    private final PrintWriter out;
+
+    public ConnectCutover(MigrationSettings s, Catalog catalog, Plan plan, ConnectCluster cluster, List<String> connectors, PrintWriter out) {
+        this.s = s;
+        this.catalog = catalog;
+        this.plan = plan;
+        this.cluster = cluster;
+        this.connectors = connectors;
+        this.out = out;
+    }
+
+    public void run(boolean stopWrites, int timeoutSeconds) throws InterruptedException {
+        String sinkConnector = connectors.get(1);
+        java.util.Map<String, String> sinkConfig = cluster.config(sinkConnector);
+        if (sinkConfig == null) throw new UserError("the Connect cluster " + cluster + " has no connector " + sinkConnector + ": nothing to cut over");
+        String sinkName = sinkConfig.getOrDefault("sink.name", sinkConnector);
+        long t0 = System.nanoTime();
+        long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+        try (Connection source = Databases.connect("source", s.source()); Connection target = Databases.target(s.command())) {
+            if (stopWrites) {
+                int ended = LiveSource.stopWrites(source);
+                say("writes stopped: the source database is read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
+            }
+            String lsn = LiveSource.emitMarker(source, s.slot(), "connect");
+            say("cutover marker written to the source's WAL at " + lsn + "; waiting for Debezium to hand every change before it to Kafka"
+                    + " (the slot's confirmed position passes it when the worker next commits offsets: offset.flush.interval.ms)");
+            while (!confirmedPast(source, lsn)) {
+                check(deadline, "the slot's confirmed position did not pass the marker");
+                Thread.sleep(200);
+            }
+            Timestamp handed = now(target);
+            int tasks = cluster.taskCount(sinkConnector);
+            say("waiting for the sink's " + tasks + " task" + (tasks == 1 ? "" : "s") + " to drain their partitions and write what they hold");
+            while (SinkPositions.idleSince(target, sinkName, handed) < tasks) {
+                String state = cluster.state(sinkConnector);
+                if (state.startsWith("FAILED")) throw new UserError("the sink " + sinkConnector + " failed: " + state);
+                check(deadline, "the sink's tasks did not catch up");
+                Thread.sleep(200);
+            }
+            int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
+            List<Statement> script = SchemaScript.of(plan, s.command().options());
+            int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+            out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
+                    + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
+            out.flush();
+            for (String c : connectors) cluster.pause(c);
+            for (String c : connectors) cluster.delete(c);
+            waitForSlotRelease(source, deadline);
+            LookupIndexes.drop(target, plan);
+            LiveSource.drop(source, s.slot(), s.publication());
+            say("connectors " + String.join(" and ", connectors) + " removed; slot " + s.slot() + " and publication " + s.publication() + " dropped");
+            long t = System.nanoTime();
+            int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));
+            out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
+            out.flush();
+        } catch (SQLException e) {
+            throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+        }
+    }
+
+    private void say(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    private static void check(long deadline, String what) {
+        if (System.currentTimeMillis() > deadline) {
+            throw new UserError("cutover timed out: " + what + " (`citus-migrate status FILE --connect URL` says how far it is); the source"
+                    + " stays as it is (read-only after --stop-writes)");
+        }
+    }
+
+    private boolean confirmedPast(Connection source, String lsn) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_catalog.pg_replication_slots"
+                + " WHERE slot_name = ?")) {
+            ps.setString(1, lsn);
+            ps.setString(2, s.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw new UserError("the source has no slot " + s.slot() + " any more");
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static Timestamp now(Connection target) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT clock_timestamp()"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getTimestamp(1);
+        }
+    }
+
+    /** The deleted source connector's task lets go of the slot shortly after. */
+    private void waitForSlotRelease(Connection source, long deadline) throws SQLException, InterruptedException {
+        while (LiveSource.slotReader(source, s.slot()) != null && System.currentTimeMillis() < deadline + 60_000) Thread.sleep(200);
+    }
+}
