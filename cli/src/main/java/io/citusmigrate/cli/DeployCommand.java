@@ -67,6 +67,11 @@ final class DeployCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the connectors to run (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @CommandLine.Option(names = "--sink-tasks", defaultValue = "1",
+            description = "tasks of the sink (tasks.max): the tables' topics are split between them; tenant moves stay consistent"
+                    + " across tasks (default: ${DEFAULT-VALUE})")
+    int sinkTasks;
+
     @CommandLine.Option(names = "--no-schema",
             description = "the target's schema is there already (made by `migrate` with `schema only`): do not create it")
     boolean noSchema;
@@ -125,6 +130,7 @@ final class DeployCommand implements Callable<Integer> {
         Map<String, String> snk = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, sink, pw);
         snk.putAll(ConnectorConfigs.jsonWithSchemas());
         snk.put("consumer.override.auto.offset.reset", "earliest");
+        snk.put("tasks.max", String.valueOf(sinkTasks));
         snk.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", dlqReplicationFactor));
 
         src.put("name", source);

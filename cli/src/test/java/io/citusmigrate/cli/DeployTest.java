@@ -62,7 +62,8 @@ class DeployTest {
             assertTrue(dry.out().contains("  errors.deadletterqueue.topic.name = citus-migrate-dlq"), dry.out());
             assertEquals(List.of(), connect.connectors().stream().toList(), "nothing registered");
 
-            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
+                    "--sink-tasks", "2");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());
             assertTrue(deployed.err().contains("warning: --passwords inline"), deployed.err());
             assertTrue(deployed.out().contains("orphan rows: skip (to the dead-letter topic citus-migrate-dlq)"), deployed.out());
@@ -105,13 +106,13 @@ class DeployTest {
             live.put("consumer.override.max.poll.records", "250");
             live.put("consumer.override.auto.offset.reset", "latest");
             connect.configureConnector("citus-migrate-sink", live);
-            Run again = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            Run again = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--sink-tasks", "2");
             assertEquals(1, again.code(), again.out() + again.err());
             assertTrue(again.err().contains("citus-migrate-sink consumer.override.auto.offset.reset: the cluster has latest, the plan gives earliest"),
                     again.err());
             live.put("consumer.override.auto.offset.reset", "earliest");
             connect.configureConnector("citus-migrate-sink", live);
-            Run kept = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            Run kept = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--sink-tasks", "2");
             assertEquals(0, kept.code(), kept.out() + kept.err());
             assertTrue(kept.out().contains("kept from the cluster: citus-migrate-sink consumer.override.max.poll.records = 250"), kept.out());
             assertEquals("250", connect.connectorInfo("citus-migrate-sink").config().get("consumer.override.max.poll.records"));
@@ -126,17 +127,25 @@ class DeployTest {
                     deleted.out());
             pg.exec(db, "update item set note = 'while away' where id between 30 and 39");
             // deployed again: the slot is there, so the schema must not be made again
-            Run refused = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
+            Run refused = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--sink-tasks", "2");
             assertEquals(1, refused.code(), refused.out() + refused.err());
             assertTrue(refused.err().contains("(--no-schema)"), refused.err());
-            Run back = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--no-schema");
+            Run back = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1", "--no-schema",
+                    "--sink-tasks", "2");
             assertEquals(0, back.code(), back.out() + back.err());
+            assertEquals(2, connect.connectorStatus("citus-migrate-sink").tasks().size(), "two sink tasks split the tables");
+            // items move to other tenants (with their readings, which the other task writes) while readings come for them
+            for (int i = 0; i < 5; i++) {
+                pg.exec(db, "update item set tenant_id = tenant_id % 5 + 1 where id between 100 + " + i * 10 + " and 104 + " + i * 10
+                        + "; insert into reading (item_id, v) select g, " + i + " from generate_series(100 + " + i * 10 + ", 109 + " + i * 10
+                        + ") g; update reading set v = v + 100 where item_id between 100 + " + i * 10 + " and 109 + " + i * 10);
+            }
             pg.exec(db, "insert into item (tenant_id, note, at) values (3, 'after the redeploy', '01:00+01'); update tenant set name = 'renamed' where id = 4");
 
             // the cutover of a Connect deployment: writes stopped, everything before the marker applied, foreign keys, connectors and slot gone
             Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err());
-            assertTrue(cutover.out().contains("waiting for the sink's 1 task to drain their partitions"), cutover.out());
+            assertTrue(cutover.out().contains("waiting for the sink's 2 tasks to drain their partitions"), cutover.out());
             assertTrue(cutover.out().contains("cutover done in "), cutover.out());
             assertTrue(cutover.out().contains("connectors citus-migrate-source and citus-migrate-sink removed; slot cm_deploy_test"), cutover.out());
             assertEquals(List.of(), connect.connectors().stream().toList());

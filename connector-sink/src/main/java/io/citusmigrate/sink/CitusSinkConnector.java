@@ -29,6 +29,7 @@ public final class CitusSinkConnector extends SinkConnector {
         for (int i = 0; i < maxTasks; i++) {
             Map<String, String> p = new java.util.HashMap<>(props);
             p.put(CitusSinkTask.TASK_INDEX, String.valueOf(i)); // each task reports its own idle moments (see SinkPositions)
+            p.put(CitusSinkTask.TASK_COUNT, String.valueOf(maxTasks)); // tasks that split the tables coordinate their moves
             out.add(p);
         }
         return out;

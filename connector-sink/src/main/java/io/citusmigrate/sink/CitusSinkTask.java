@@ -28,6 +28,7 @@ public final class CitusSinkTask extends SinkTask {
 
     /** The task's number among the connector's tasks, set by the connector. */
     static final String TASK_INDEX = "citus.task.index";
+    static final String TASK_COUNT = "citus.task.count";
 
     private CitusSinkConfig config;
     private int taskIndex;
@@ -62,7 +63,8 @@ public final class CitusSinkTask extends SinkTask {
             }
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
-            writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics);
+            writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
+                    Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1);
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
         } catch (SQLException e) {
             throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
@@ -153,6 +155,12 @@ public final class CitusSinkTask extends SinkTask {
             lastFlush = System.currentTimeMillis();
             writer.positionsWritten().forEach((tp, next) -> applied.merge(tp, next - 1, Math::max));
         } catch (SQLException e) {
+            if ("40P01".equals(e.getSQLState())) {
+                // two tasks moving tenants at once: PostgreSQL ended this batch's transaction; it is written again
+                LOG.info("citus sink {}: a batch met another task's tenant move (deadlock, rolled back); writing it again", sinkName());
+                if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
+                throw new RetriableException("a batch met another task's tenant move: " + e.getMessage(), e);
+            }
             throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
         }
     }

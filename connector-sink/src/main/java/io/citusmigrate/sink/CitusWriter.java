@@ -34,9 +34,16 @@ public final class CitusWriter {
     private final SinkMetrics metrics;
     private final CommitCounts counts = new CommitCounts();
     private final Map<TopicPartition, Long> written = new HashMap<>();
+    /** With more than one task: the lock and move epoch they share (null with one). */
+    private final TaskCoordination coordination;
 
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics)
             throws SQLException {
+        this(target, source, sinkName, rules, cacheSize, metrics, false);
+    }
+
+    public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
+                       boolean sharedWithOtherTasks) throws SQLException {
         this.target = target;
         this.sinkName = sinkName;
         this.rules = rules;
@@ -49,6 +56,7 @@ public final class CitusWriter {
         this.repair = new TypeRepair(target, source, metrics);
         this.writes = new RowWrites(target);
         this.moves = new TenantMoves(target, rules, tables, writes, placement, metrics, counts);
+        this.coordination = sharedWithOtherTasks ? new TaskCoordination(target, sinkName) : null;
     }
 
     public int size() {
@@ -67,6 +75,7 @@ public final class CitusWriter {
         if (buffer.size() == 0) return List.of();
         List<Unresolved> unresolved = new ArrayList<>();
         try {
+            if (coordination != null && coordination.begin()) placement.forgetAll();
             for (TableRule r : rules.values()) {
                 Map<List<Object>, PendingRow> rows = buffer.rows(r.source());
                 if (!rows.isEmpty()) write(tables.get(r.source()), rows, unresolved);
@@ -145,6 +154,7 @@ public final class CitusWriter {
         if (!inserts.isEmpty()) writes.copyOrUpsert(t, inserts, tenant);
         if (!upserts.isEmpty()) writes.upsert(t, upserts, tenant);
         if (!moving.isEmpty()) {
+            if (coordination != null) coordination.beforeMoves();
             try (Statement s = target.createStatement()) {
                 // once per batch that moves rows: each subtree goes to one shard, and through the coordinator is about
                 // twice as fast as Citus's repartitioned INSERT ... SELECT, which touches every shard (seen on Citus 13.2.2)

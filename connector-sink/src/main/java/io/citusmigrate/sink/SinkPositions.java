@@ -34,15 +34,31 @@ public final class SinkPositions {
 
     /** Creates the bookkeeping tables if needed (on the coordinator: local tables). */
     static void create(Connection target) throws SQLException {
+        createSerialized(target, "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
+                "CREATE TABLE IF NOT EXISTS " + KAFKA + " (sink text, topic text, kafka_partition int, kafka_offset bigint NOT NULL,"
+                        + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))",
+                "CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
+                        + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
+                "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))");
+    }
+
+    /**
+     * DDL of the bookkeeping, one session at a time: tasks starting together would otherwise
+     * race on IF NOT EXISTS (a duplicate key in pg_type).
+     */
+    static void createSerialized(Connection target, String... ddl) throws SQLException {
+        boolean auto = target.getAutoCommit();
+        target.setAutoCommit(false);
         try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
-            s.execute("CREATE TABLE IF NOT EXISTS " + KAFKA + " (sink text, topic text, kafka_partition int, kafka_offset bigint NOT NULL,"
-                    + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
-                    + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())");
-            s.execute("CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))");
+            s.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('citus_migrate bookkeeping'))");
+            for (String d : ddl) s.execute(d);
+            target.commit();
+        } catch (SQLException e) {
+            target.rollback();
+            throw e;
+        } finally {
+            target.setAutoCommit(auto);
         }
-        if (!target.getAutoCommit()) target.commit();
     }
 
     /** The last Kafka offset written per topic partition. */

@@ -125,6 +125,12 @@ final class TenantPlacement {
         rowTenants.clear();
     }
 
+    /** Another task moved rows: nothing cached of tenant keys holds any more. */
+    void forgetAll() {
+        rowTenants.clear();
+        resolver.forgetAll();
+    }
+
     /** Lookups through a table whose rows moved must find the new tenant, not a cached old one. */
     void forgetTable(String targetTable) {
         resolver.forget(targetTable);

@@ -40,6 +40,10 @@ final class TenantResolver {
         cache.remove(table);
     }
 
+    void forgetAll() {
+        cache.clear();
+    }
+
     /** A row just written: its children may ask for its tenant key. */
     void remember(String table, List<String> key, String tenant) {
         cacheOf(table).put(key, tenant);
