@@ -58,15 +58,20 @@ final class StatusCommand implements Callable<Integer> {
             throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
         LiveProgress.Status st;
+        Long rejected = null;
+        io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         try (Connection target = Databases.target(cmd)) {
             st = LiveProgress.read(target, slot);
+            if (cluster != null) {
+                var sinkConfig = cluster.config(deployment.connectors().get(1));
+                if (sinkConfig != null) rejected = io.citusmigrate.sink.SinkPositions.rejected(target, sinkConfig.getOrDefault("sink.name", ""));
+            }
         } catch (SQLException e) {
             throw new UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
         }
         String state = !slotExists ? (st == null ? "none" : "ended") : st == null ? "starting"
                 : st.ageSeconds() > LiveProgress.STALE_SECONDS ? "not reporting" : st.phase();
         java.util.Map<String, String> connectors = new java.util.LinkedHashMap<>();
-        io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         if (cluster != null) {
             for (String c : deployment.connectors()) connectors.put(c, cluster.state(c));
             if (slotExists) state = connectors.values().stream().allMatch("RUNNING"::equals) ? "streaming (Connect)" : "Connect: not all running";
@@ -77,6 +82,7 @@ final class StatusCommand implements Callable<Integer> {
             n.put("slot_exists", slotExists);
             n.put("state", state);
             if (slotLagBytes != null) n.put("slot_lag_bytes", slotLagBytes);
+            if (rejected != null) n.put("rows_to_dead_letter_topic", rejected);
             if (!connectors.isEmpty()) {
                 ObjectNode cs = n.putObject("connectors");
                 connectors.forEach(cs::put);
@@ -98,6 +104,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.println("live migration of " + file + " (slot " + slot + "): " + state);
         connectors.forEach((c, s) -> out.println("  connector " + c + ": " + s));
+        if (rejected != null) out.println("  rows the sink could not place, sent to the dead-letter topic: " + rejected);
         if (slotLagBytes != null) {
             out.println("  the slot has confirmed all but " + LiveProgress.bytes(slotLagBytes) + " of the source's WAL");
         }

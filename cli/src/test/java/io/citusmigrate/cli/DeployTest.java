@@ -96,6 +96,8 @@ class DeployTest {
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Run.of("status", file.toString(), "--connect", url, "--json").out());
             assertEquals("RUNNING", json.get("connectors").get("citus-migrate-source").asText());
             assertTrue(json.get("slot_lag_bytes").asLong() >= 0, json.toString());
+            assertEquals(1, json.get("rows_to_dead_letter_topic").asLong(), json.toString());
+            assertTrue(status.out().contains("  rows the sink could not place, sent to the dead-letter topic: 1"), status.out());
             // the orphan went to the dead-letter topic; the task kept running
             assertEquals(List.of("50"), citus.rows("select count(*) from " + schema + ".reading"));
             assertEquals(1, connect.kafka().consume(1, 60_000, "citus-migrate-dlq").count());

@@ -189,7 +189,16 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        flush();
+        try {
+            flush();
+        } catch (RetriableException e) {
+            // the embedded run writes each batch through here and retries it itself
+            if (context == null) throw e;
+            // On a worker, a commit that throws is logged as "Commit of offsets threw an unexpected
+            // exception ... null": say it once, plainly, and commit what is on the target; the rows
+            // stay buffered and the next put writes them.
+            LOG.info("citus sink {}: not committing the rows still buffered, retried with the next batch: {}", sinkName(), e.getMessage());
+        }
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : writer.positionsWritten().entrySet()) {
             if (currentOffsets.containsKey(e.getKey())) out.put(e.getKey(), new OffsetAndMetadata(e.getValue()));

@@ -87,6 +87,7 @@ public final class CitusWriter {
             }
             SinkPositions.saveKafka(target, sinkName, buffer.positions());
             if (buffer.sourceOffset() != null) SinkPositions.saveSource(target, sinkName, buffer.sourceOffset());
+            if (buffer.rejected() > 0) SinkPositions.addRejected(target, sinkName, buffer.rejected());
             CrashPoints.reach("sink.before-commit");
             target.commit();
             counts.committed();

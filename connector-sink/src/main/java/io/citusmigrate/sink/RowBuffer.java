@@ -18,6 +18,8 @@ final class RowBuffer {
     /** Debezium's offset of the last change buffered, when the embedded run hands it over (see SinkPositions). */
     private SinkPositions.SourceOffset sourceOffset;
     private int size;
+    /** Rows set aside (to the dead-letter queue) since the last commit. */
+    private int rejected;
 
     RowBuffer(Collection<TableRule> rules) {
         for (TableRule r : rules) byTable.put(r.source(), new LinkedHashMap<>());
@@ -49,6 +51,11 @@ final class RowBuffer {
     /** Drops a row (reported elsewhere) so that the rest can be written. */
     void discard(ChangeEvent e) {
         if (byTable.get(e.rule().source()).remove(e.key()) != null) size--;
+        rejected++;
+    }
+
+    int rejected() {
+        return rejected;
     }
 
     /** The last change per topic partition, and Debezium's offset of the last one, to be kept with the rows. */
@@ -66,5 +73,6 @@ final class RowBuffer {
         positions.clear();
         sourceOffset = null;
         size = 0;
+        rejected = 0;
     }
 }

@@ -25,6 +25,7 @@ public final class SinkPositions {
     static final String KAFKA = SCHEMA + ".sink_offsets";
     static final String SOURCE = SCHEMA + ".source_offsets";
     static final String IDLE = SCHEMA + ".sink_idle";
+    static final String REJECTS = SCHEMA + ".sink_rejects";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Debezium's source partition and offset of a change, as its connector hands them to Connect. */
@@ -39,7 +40,8 @@ public final class SinkPositions {
                         + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))",
                 "CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
                         + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
-                "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))");
+                "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))",
+                "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)");
     }
 
     /**
@@ -139,6 +141,29 @@ public final class SinkPositions {
             }
         } finally {
             if (!target.getAutoCommit()) target.rollback();
+        }
+    }
+
+    /** Rows the sink set aside (the dead-letter queue), counted in the transaction of the rows written around them. */
+    static void addRejected(Connection target, String sink, int rows) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + REJECTS + " (sink, rows) VALUES (?, ?)"
+                + " ON CONFLICT (sink) DO UPDATE SET rows = " + REJECTS + ".rows + EXCLUDED.rows")) {
+            ps.setString(1, sink);
+            ps.setInt(2, rows);
+            ps.executeUpdate();
+        }
+    }
+
+    /** How many rows the sink of this name has set aside so far (0 when none, or no bookkeeping yet). */
+    public static long rejected(Connection target, String sink) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT CASE WHEN pg_catalog.to_regclass(?) IS NULL THEN 0"
+                + " ELSE (SELECT coalesce(max(rows), 0) FROM " + REJECTS + " WHERE sink = ?) END")) {
+            ps.setString(1, REJECTS);
+            ps.setString(2, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
