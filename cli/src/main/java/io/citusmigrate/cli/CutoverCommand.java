@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * {@code migrate} has applied everything up to it and set the sequences.
  */
 @Command(name = "cutover", mixinStandardHelpOptions = true,
-        description = "Ends a live migration: once writes to the source have stopped, waits until the running `migrate` has applied every change and set the sequences.")
+        description = "Ends a live migration: once writes to the source have stopped, waits until the running `migrate` (or, with --connect, the Connect deployment) has applied every change, then sets the sequences and adds the foreign keys.")
 final class CutoverCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the command file the live migration runs with")
     Path file;
