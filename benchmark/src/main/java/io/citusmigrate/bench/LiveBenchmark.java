@@ -27,7 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ad to another campaign (tenant moves, descendants along). With {@code --toast P}, P% of the ads
  * get a large target_url (stored out of line) before the run.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--record benchmark/RESULTS.md]</pre>
+ * <p>With {@code --kill bulk}, {@code migrate} is killed with SIGKILL once the bulk load has copied
+ * its first table; with {@code --kill stream}, halfway through the streaming time. Then
+ * {@code migrate FILE} is run again as a user would, and the {@code migrate FILE --resume} it
+ * advises, and the run goes on.
+ *
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--kill bulk|stream] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -38,6 +43,7 @@ public final class LiveBenchmark {
         boolean moves = false;
         int toastPercent = 0;
         int catchUpWait = 120;
+        String kill = null; // bulk | stream: kill -9 migrate then, and run what it advises
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--catch-up-wait")) catchUpWait = Integer.parseInt(args[++i]);
             if (args[i].equals("--moves")) moves = true;
@@ -46,6 +52,7 @@ public final class LiveBenchmark {
             if (args[i].equals("--rate")) rate = Integer.parseInt(args[++i]);
             if (args[i].equals("--stream-seconds")) streamSeconds = Integer.parseInt(args[++i]);
             if (args[i].equals("--record")) record = Path.of(args[++i]);
+            if (args[i].equals("--kill")) kill = args[++i];
         }
         if (!Files.exists(Path.of("cli/target/citus-migrate.jar"))) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
         try (EmbeddedPg sourcePg = EmbeddedPg.start(); EmbeddedPg targetPg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(targetPg)) {
@@ -131,12 +138,18 @@ public final class LiveBenchmark {
             app.start();
 
             long t0 = System.nanoTime();
+            Path log = dir.resolve("migrate.log");
             Process migrate = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("migrate.log").toFile()).start();
+                    .redirectOutput(log.toFile()).start();
             long peakKb = 0;
-            while (!Files.readString(dir.resolve("migrate.log")).contains("streaming changes from slot")) {
-                if (!migrate.isAlive()) throw new IllegalStateException("migrate ended:\n" + Files.readString(dir.resolve("migrate.log")));
+            StringBuilder killed = new StringBuilder();
+            while (!Files.readString(log).contains("streaming changes from slot")) {
+                if (!migrate.isAlive()) throw new IllegalStateException("migrate ended:\n" + Files.readString(log));
                 peakKb = Math.max(peakKb, BulkLoadBenchmark.peakRssKb(migrate.pid()));
+                if ("bulk".equals(kill) && killed.length() == 0 && Files.readString(log).contains("copied ")) {
+                    migrate = killAndResume(migrate, file, dir, killed, "during the bulk load (after its first table was copied)");
+                    log = dir.resolve("migrate-resumed.log");
+                }
                 Thread.sleep(100);
             }
             double bulkSeconds = (System.nanoTime() - t0) / 1e9;
@@ -150,6 +163,15 @@ public final class LiveBenchmark {
             try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement(
                     "SELECT lag_seconds, rate, applied FROM citus_migrate.live_status WHERE slot = 'bench_live' AND updated_at > now() - interval '3 s'")) {
                 while (System.nanoTime() < deadline) {
+                    if ("stream".equals(kill) && killed.length() == 0 && System.nanoTime() > deadline - streamSeconds * 500_000_000L) {
+                        migrate = killAndResume(migrate, file, dir, killed, "while streaming, " + streamSeconds / 2 + " s in");
+                        while (!Files.readString(dir.resolve("migrate-resumed.log")).contains("streaming changes from slot")) {
+                            if (!migrate.isAlive()) throw new IllegalStateException("the resumed migrate ended:\n" + Files.readString(dir.resolve("migrate-resumed.log")));
+                            Thread.sleep(100);
+                        }
+                        killed.append("; streaming again ").append(String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - resumedAt) / 1e9))
+                                .append(" after the kill");
+                    }
                     peakKb = Math.max(peakKb, BulkLoadBenchmark.peakRssKb(migrate.pid()));
                     if (System.nanoTime() >= nextSample) {
                         nextSample += 1_000_000_000L;
@@ -200,10 +222,17 @@ public final class LiveBenchmark {
                 s.execute("ALTER DATABASE " + db + " RESET default_transaction_read_only");
             }
             int migrateCode = migrate.waitFor();
+            String slotsLeft;
+            try (Connection c = sourcePg.connect(db); Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
+                rs.next();
+                slotsLeft = rs.getLong(1) + " replication slots left on the source";
+            }
             Process verify = new ProcessBuilder("./citus-migrate", "verify", file.toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("verify.log").toFile()).start();
             int verifyCode = verify.waitFor();
             System.out.println(Files.readString(dir.resolve("migrate.log")));
+            if (killed.length() > 0) System.out.println(Files.readString(dir.resolve("migrate-resumed.log")));
             System.out.println(Files.readString(dir.resolve("cutover.log")));
             System.out.println(Files.readString(dir.resolve("verify.log")));
 
@@ -217,21 +246,40 @@ public final class LiveBenchmark {
                     - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
                     - waited %.0f s after that for `status` to estimate a catch-up of at most 10 s%s, the application still writing
                     - write downtime (`cutover --stop-writes`: writes stopped, stream caught up, sequences set, foreign keys added; its JVM start included): %.1f s
-                    - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB
+                    - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB; %s%s
                     """, LocalDate.now(), scale, counts.total(), rate,
                     (moves ? ", with tenant moves" : "") + (toastPercent > 0 ? ", " + toastPercent + "% of ads with TOASTed target_url" : ""),
                     BulkLoadBenchmark.machine(),
                     citus.description(),
                     scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : "")
-                            + " --catch-up-wait " + catchUpWait, bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                            + " --catch-up-wait " + catchUpWait + (kill != null ? " --kill " + kill : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
                     waitedSeconds, caughtUp ? "" : " (never reached: cut over with --max-lag off)",
-                    downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024);
+                    downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
+                    killed.length() == 0 ? "" : "\n- migrate killed with SIGKILL " + killed);
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
+    }
+
+    private static long resumedAt;
+
+    /** SIGKILL, then what a user does: run migrate again, read its advice, run the --resume it names. */
+    private static Process killAndResume(Process migrate, Path file, Path dir, StringBuilder killed, String when) throws Exception {
+        migrate.destroyForcibly();
+        migrate.waitFor();
+        resumedAt = System.nanoTime();
+        Process again = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("migrate-again.log").toFile()).start();
+        int code = again.waitFor();
+        String advice = Files.readString(dir.resolve("migrate-again.log")).strip();
+        if (code == 0 || !advice.contains("--resume")) throw new IllegalStateException("migrate run again did not advise --resume:\n" + advice);
+        killed.append(when).append("; `migrate FILE` run again said: \"").append(advice.lines().reduce((a, b) -> b).orElse(""))
+                .append("\"; then `migrate FILE --resume`");
+        return new ProcessBuilder("./citus-migrate", "migrate", file.toString(), "--resume").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("migrate-resumed.log").toFile()).start();
     }
 
     static double percentile(java.util.List<Double> values, int p) {

@@ -176,6 +176,12 @@ final class DeployCommand implements Callable<Integer> {
                         + " Deploy again without creating the schema (--no-schema), or remove it with `citus-migrate cleanup " + file + "`");
             }
             Steps.schemaForStreaming(new Migration(settings, s.catalog(), s.plan(), out, err));
+            // a new migration under this sink name: positions an earlier one kept must not skip a change of this one
+            try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+                io.citusmigrate.sink.SinkPositions.forget(target, sink);
+            } catch (java.sql.SQLException e) {
+                throw new UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
+            }
         }
         cluster.put(sink, snk);
         cluster.put(source, src);

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -58,10 +59,12 @@ final class StatusCommand implements Callable<Integer> {
             throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
         LiveProgress.Status st;
+        List<io.citusmigrate.live.StepRecord.Entry> steps;
         Long rejected = null;
         io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         try (Connection target = Databases.target(cmd)) {
             st = LiveProgress.read(target, slot);
+            steps = io.citusmigrate.live.StepRecord.read(target, slot);
             if (cluster != null) {
                 var sinkConfig = cluster.config(deployment.connectors().get(1));
                 if (sinkConfig != null) rejected = io.citusmigrate.sink.SinkPositions.rejected(target, sinkConfig.getOrDefault("sink.name", ""));
@@ -83,6 +86,15 @@ final class StatusCommand implements Callable<Integer> {
             n.put("state", state);
             if (slotLagBytes != null) n.put("slot_lag_bytes", slotLagBytes);
             if (rejected != null) n.put("rows_to_dead_letter_topic", rejected);
+            if (!steps.isEmpty()) {
+                var arr = n.putArray("steps");
+                for (var e : steps) {
+                    ObjectNode o = arr.addObject();
+                    o.put("step", e.step());
+                    o.put("started_at", e.started().toInstant().toString());
+                    if (e.finished() != null) o.put("finished_at", e.finished().toInstant().toString());
+                }
+            }
             if (!connectors.isEmpty()) {
                 ObjectNode cs = n.putObject("connectors");
                 connectors.forEach(cs::put);
@@ -104,6 +116,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.println("live migration of " + file + " (slot " + slot + "): " + state);
         connectors.forEach((c, s) -> out.println("  connector " + c + ": " + s));
+        for (var e : steps) {
+            out.println("  step " + e.step() + ": " + (e.finished() != null
+                    ? String.format(Locale.ROOT, "done in %.1f s", (e.finished().getTime() - e.started().getTime()) / 1000.0)
+                    : "begun " + e.started().toInstant() + (slotExists ? ", not finished" : "")));
+        }
         if (rejected != null) out.println("  rows the sink could not place, sent to the dead-letter topic: " + rejected);
         if (slotLagBytes != null) {
             out.println("  the slot has confirmed all but " + LiveProgress.bytes(slotLagBytes) + " of the source's WAL");

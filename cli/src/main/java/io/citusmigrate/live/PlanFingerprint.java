@@ -18,6 +18,13 @@ import java.util.stream.Collectors;
 public final class PlanFingerprint {
     private PlanFingerprint() {}
 
+    /** The plan's tables, and the settings a rerun must share with the run it goes on from. */
+    public static String of(Plan plan, String settings) {
+        return of(plan) + "\n" + SETTINGS + settings;
+    }
+
+    private static final String SETTINGS = "(settings): ";
+
     public static String of(Plan plan) {
         List<String> lines = new ArrayList<>();
         for (TablePlan t : plan.tables()) {
@@ -40,8 +47,9 @@ public final class PlanFingerprint {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, String> e : before.entrySet()) {
             String n = after.get(e.getKey());
-            if (n == null) out.add("table " + e.getKey() + " is no longer in the plan");
-            else if (!n.equals(e.getValue())) out.add("table " + e.getKey() + " was " + e.getValue() + ", is now " + n);
+            boolean settings = e.getKey().equals("(settings)");
+            if (n == null) out.add(settings ? "the settings were " + e.getValue() : "table " + e.getKey() + " is no longer in the plan");
+            else if (!n.equals(e.getValue())) out.add((settings ? "the settings were " : "table " + e.getKey() + " was ") + e.getValue() + ", " + (settings ? "are" : "is") + " now " + n);
         }
         for (String t : after.keySet()) if (!before.containsKey(t)) out.add("table " + t + " is new in the plan");
         return out;

@@ -67,6 +67,12 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad);
     }
 
+    /** What of these settings a rerun must share with the run it goes on from (see PlanFingerprint). */
+    public String fingerprint() {
+        return "snapshot method " + (viaDebezium ? "debezium" : "copy") + ", publication " + publication + ", reset sequences "
+                + (resetSequences ? "on" : "off");
+    }
+
     /** The rows are copied by the bulk COPY (not through Debezium's snapshot). */
     public boolean copies() {
         return mode != Mode.SCHEMA_ONLY && !viaDebezium;

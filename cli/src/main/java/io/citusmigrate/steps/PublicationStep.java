@@ -2,6 +2,7 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -27,6 +28,9 @@ final class PublicationStep implements Step {
                         + " with `citus-migrate cleanup " + s.file() + "` to start over");
             }
             LiveSource.createPublication(source, s.publication(), m.plan);
+            try (Connection target = m.target()) {
+                StepRecord.forget(target, s.slot()); // a new run: an earlier one's steps no longer count
+            }
             m.ownsSlot = true;
         } catch (SQLException e) {
             throw m.sourceFailed(e);

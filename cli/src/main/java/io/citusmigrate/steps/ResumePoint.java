@@ -5,6 +5,7 @@ import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.PlanFingerprint;
+import io.citusmigrate.live.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,12 +26,14 @@ final class ResumePoint {
         MigrationSettings s = m.settings;
         try (Connection source = m.source(); Connection target = m.target()) {
             if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
+            StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
+                    m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
             if (CutoverTable.isDone(target, s.slot())) {
                 m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
                 return Where.AFTER_CUTOVER;
             }
             String was = BulkLoadRecord.plan(target, s.slot());
-            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan));
+            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan, s.fingerprint()));
             if (!changes.isEmpty()) {
                 throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
                         + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "

@@ -8,7 +8,9 @@ import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.PlanFingerprint;
+import io.citusmigrate.sink.SinkPositions;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.TablePlan;
@@ -41,8 +43,9 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
             if (m.startOver == BulkLoadRecord.State.STARTED) dropPartialCopy(m, creator);
             if (s.streams()) {
                 // from here on the plan's tables on the target are this migration's: a rerun may drop them
-                BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan));
+                BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
                 CutoverTable.forget(target, s.slot());
+                SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
             }
             m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
             m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));

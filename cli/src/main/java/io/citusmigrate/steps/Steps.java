@@ -1,6 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -70,9 +71,10 @@ public final class Steps {
      */
     public static boolean run(Migration m) {
         try {
-            if (!timed(m, new PlanStep())) return false;
+            if (!timed(m, new PlanStep(), 0)) return false;
+            int position = 0;
             for (Step step : choose(m)) {
-                if (!timed(m, step)) {
+                if (!timed(m, step, ++position)) {
                     dropOwnSlot(m);
                     return false;
                 }
@@ -93,11 +95,24 @@ public final class Steps {
         }
     }
 
-    private static boolean timed(Migration m, Step step) throws SQLException, InterruptedException {
+    private static boolean timed(Migration m, Step step, int position) throws SQLException, InterruptedException {
+        boolean record = position > 0 && m.settings.streams() && !(step instanceof PublicationStep);
+        if (record) record(m, step, position, true);
         long t = System.nanoTime();
         boolean go = step.run(m);
         m.seconds.put(step.name(), Migration.secs(t));
+        if (record && go) record(m, step, position, false);
         return go;
+    }
+
+    /** A live migration's steps, kept on the target: `status` shows them, a rerun says where its predecessor died. */
+    private static void record(Migration m, Step step, int position, boolean start) {
+        try (Connection target = m.target()) {
+            if (start) StepRecord.started(target, m.settings.slot(), step.name(), position);
+            else StepRecord.finished(target, m.settings.slot(), step.name());
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
     }
 
     private static void dropOwnSlot(Migration m) {

@@ -86,6 +86,11 @@ class CrashRecoveryTest {
         return c;
     }
 
+    /** The step each bulk-load crash point is in. */
+    private static final java.util.Map<String, String> BULK_STEPS = java.util.Map.of("bulk.after-snapshot", "snapshot and orphan check",
+            "bulk.after-schema", "schema", "bulk.after-range:2", "data", "bulk.after-keys", "keys, indexes and foreign keys",
+            "bulk.before-record", "bulk-load record");
+
     /** A source database with companies, campaigns and ads, and the command file of its migration. */
     private record Migration(String db, String schema, String slot, Path file) {}
 
@@ -181,7 +186,9 @@ class CrashRecoveryTest {
             writes(c, 1); // while nothing runs: the new snapshot has these
             Child resume = run(null, "migrate", m.file().toString(), "--resume");
             awaitOutput(resume, "streaming changes from slot");
-            assertTrue(resume.output().startsWith("--resume: the bulk load of the interrupted run did not finish, and the snapshot it read"
+            assertTrue(resume.output().contains("--resume: the interrupted run stopped in its step \"" + BULK_STEPS.get(point) + "\""),
+                    resume.output());
+            assertTrue(resume.output().contains("--resume: the bulk load of the interrupted run did not finish, and the snapshot it read"
                     + " died with that run. Starting over: the slot " + m.slot() + " and the publication " + m.slot()
                     + " are dropped and made again"), resume.output());
             for (int round = 2; round <= 3; round++) events += writes(c, round);

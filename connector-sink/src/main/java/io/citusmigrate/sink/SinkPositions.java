@@ -63,6 +63,27 @@ public final class SinkPositions {
         }
     }
 
+    /**
+     * A new migration under this sink name: what an earlier one kept (positions in topics of
+     * another Kafka cluster, a source offset of another slot) must not make this one skip a change.
+     */
+    public static void forget(Connection target, String sink) throws SQLException {
+        create(target);
+        boolean auto = target.getAutoCommit();
+        target.setAutoCommit(false);
+        try {
+            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS}) {
+                try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + table + " WHERE sink = ?")) {
+                    ps.setString(1, sink);
+                    ps.executeUpdate();
+                }
+            }
+            target.commit();
+        } finally {
+            target.setAutoCommit(auto);
+        }
+    }
+
     /** The last Kafka offset written per topic partition. */
     static Map<TopicPartition, Long> kafka(Connection target, String sink) throws SQLException {
         create(target);
