@@ -156,6 +156,17 @@ public final class CitusTarget implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl, user, password);
     }
 
+    /**
+     * A plain PostgreSQL source database beside this target (on the coordinator of the cluster
+     * the tests started, with logical decoding): for sources needing the machine's extensions
+     * (PostGIS), which zonky's embedded PostgreSQL lacks. Its JDBC URL; empty with any other
+     * target.
+     */
+    public java.util.Optional<String> plainSourceBeside(String prefix) {
+        if (!description.contains("started by the tests")) return java.util.Optional.empty();
+        return LocalCitusCluster.plainDatabase(prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8));
+    }
+
     /** A fresh schema name for this test, dropped (with everything in it) on close. */
     public String newSchema(String prefix) {
         String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);

@@ -86,6 +86,21 @@ final class LocalCitusCluster {
                 : Optional.of("jdbc:postgresql://127.0.0.1:" + started.ports[0] + "/" + DATABASE + "?user=postgres");
     }
 
+    /**
+     * A new plain database (no citus) on the started cluster's coordinator, as a JDBC URL: a source
+     * with the machine's PostgreSQL extensions (PostGIS, say) and logical decoding. Empty when the
+     * tests did not start the cluster.
+     */
+    static synchronized Optional<String> plainDatabase(String name) {
+        if (started == null) return Optional.empty();
+        try (Connection c = connect(started.ports[0], "postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the database " + name + " on the local cluster: " + e.getMessage(), e);
+        }
+        return Optional.of("jdbc:postgresql://127.0.0.1:" + started.ports[0] + "/" + name + "?user=postgres");
+    }
+
     private void start() throws IOException, InterruptedException, SQLException {
         Files.createDirectories(root);
         own(root);
@@ -99,6 +114,8 @@ final class LocalCitusCluster {
                     "listen_addresses = '127.0.0.1'",
                     "unix_socket_directories = ''",
                     "shared_preload_libraries = 'citus'",
+                    // a plain database on the coordinator can be a logical-decoding source (extensions zonky's PostgreSQL lacks)
+                    "wal_level = logical",
                     "max_connections = 300",
                     "max_worker_processes = 32",
                     "shared_buffers = 128MB",
