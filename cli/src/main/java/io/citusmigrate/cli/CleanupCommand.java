@@ -32,9 +32,11 @@ import java.util.concurrent.Callable;
 final class CleanupCommand implements Callable<Integer> {
     /** The progress catalog's tables, each with the column that names the migration's slot. */
     private static final List<String[]> CATALOG = List.of(new String[] {"bulk_loads", "slot = ?"},
-            new String[] {"live_status", "slot = ?"}, new String[] {"cutover", "slot = ?"},
+            new String[] {"live_status", "slot = ?"}, new String[] {"cutover", "slot = ?"}, new String[] {"steps", "slot = ?"},
+            new String[] {"copied_ranges", "slot = ?"},
             // the live run's sink keeps its positions under a name made from the slot
-            new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"});
+            new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"},
+            new String[] {"sink_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"});
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;

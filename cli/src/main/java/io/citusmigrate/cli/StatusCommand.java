@@ -60,11 +60,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         LiveProgress.Status st;
         List<io.citusmigrate.live.StepRecord.Entry> steps;
+        java.util.Map<String, long[]> copied;
         Long rejected = null;
         io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         try (Connection target = Databases.target(cmd)) {
             st = LiveProgress.read(target, slot);
             steps = io.citusmigrate.live.StepRecord.read(target, slot);
+            copied = io.citusmigrate.live.CopyRecord.copied(target, slot);
             if (cluster != null) {
                 var sinkConfig = cluster.config(deployment.connectors().get(1));
                 if (sinkConfig != null) rejected = io.citusmigrate.sink.SinkPositions.rejected(target, sinkConfig.getOrDefault("sink.name", ""));
@@ -86,6 +88,10 @@ final class StatusCommand implements Callable<Integer> {
             n.put("state", state);
             if (slotLagBytes != null) n.put("slot_lag_bytes", slotLagBytes);
             if (rejected != null) n.put("rows_to_dead_letter_topic", rejected);
+            if (!copied.isEmpty()) {
+                ObjectNode c = n.putObject("bulk_load_copied");
+                copied.forEach((t, v) -> c.putObject(t).put("rows", v[0]).put("ranges", v[1]));
+            }
             if (!steps.isEmpty()) {
                 var arr = n.putArray("steps");
                 for (var e : steps) {
@@ -116,6 +122,10 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.println("live migration of " + file + " (slot " + slot + "): " + state);
         connectors.forEach((c, s) -> out.println("  connector " + c + ": " + s));
+        if (!copied.isEmpty() && st == null) {
+            out.println("  bulk load, copied so far:");
+            copied.forEach((t, v) -> out.printf("    %-40s %d rows in %d ranges%n", t, v[0], v[1]));
+        }
         for (var e : steps) {
             out.println("  step " + e.step() + ": " + (e.finished() != null
                     ? String.format(Locale.ROOT, "done in %.1f s", (e.finished().getTime() - e.started().getTime()) / 1000.0)

@@ -1,6 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.live.CopyRecord;
 import io.citusmigrate.plan.TablePlan;
 
 import java.sql.Connection;
@@ -26,6 +27,7 @@ final class CopyStep implements Step {
                 throw m.targetFailed(e);
             }
         }
+        if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
         m.results = m.loader.load(m.prepared);
         var prepared = m.prepared;
         m.sourceSums = CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()));

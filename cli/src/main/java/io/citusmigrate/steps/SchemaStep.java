@@ -7,6 +7,7 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.live.CopyRecord;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.PlanFingerprint;
@@ -46,6 +47,7 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
                 BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
                 CutoverTable.forget(target, s.slot());
                 SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
+                CopyRecord.forget(target, s.slot());
             }
             m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
             m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));

@@ -254,6 +254,21 @@ class CrashRecoveryTest {
         Child first = run("bulk.after-range:2", "migrate", m.file().toString());
         assertEquals(CrashPoints.EXIT, first.exitCode(120), first.output());
 
+        // what the progress catalog says of the interrupted run: its steps, and the ranges copied, each noted
+        // in the transaction of its rows (so exactly the rows on the target)
+        Run status = Run.of("status", m.file().toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains("  step data: begun "), status.out());
+        assertTrue(status.out().contains("  step schema: done in "), status.out());
+        assertTrue(status.out().contains("  bulk load, copied so far:"), status.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Run.of("status", m.file().toString(), "--json").out());
+        var copied = json.get("bulk_load_copied");
+        assertTrue(copied != null && copied.size() > 0, json.toString());
+        for (var it = copied.fields(); it.hasNext(); ) {
+            var e = it.next();
+            assertEquals(List.of(e.getValue().get("rows").asText()), citus.rows("select count(*) from " + e.getKey()), e.getKey());
+        }
+
         Run dry = Run.of("cleanup", m.file().toString(), "--dry-run");
         assertEquals(0, dry.code(), dry.err());
         assertTrue(dry.out().contains("would remove:\n  replication slot " + m.slot() + " on the source"), dry.out());

@@ -40,6 +40,8 @@ public final class CitusSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
     private final SinkMetrics metrics = new SinkMetrics();
     private int attempts;
+    /** On a worker: not before this moment is a batch with rows waiting for their tenant written again. */
+    private long nextAttempt;
     private long lastLog = System.currentTimeMillis();
     private long lastFlush = System.currentTimeMillis();
 
@@ -139,12 +141,22 @@ public final class CitusSinkTask extends SinkTask {
 
     private void flush() {
         try {
+            // on a worker, rows waiting for their tenant stay buffered until the backoff has passed
+            if (context != null && attempts > 0 && System.currentTimeMillis() < nextAttempt) return;
             List<CitusWriter.Unresolved> unresolved = writer.flush();
             if (!unresolved.isEmpty()) {
                 if (++attempts <= config.getInt(CitusSinkConfig.RETRIES)) {
-                    if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
-                    throw new RetriableException(unresolved.size() + " rows cannot be placed yet (attempt " + attempts + "): "
-                            + unresolved.get(0).reason());
+                    long backoff = config.getLong(CitusSinkConfig.RETRY_BACKOFF);
+                    String why = unresolved.size() + " rows cannot be placed yet (attempt " + attempts + " of "
+                            + (config.getInt(CitusSinkConfig.RETRIES) + 1) + "): " + unresolved.get(0).reason();
+                    // the embedded run retries the batch itself
+                    if (context == null) throw new RetriableException(why);
+                    // On a worker, a RetriableException from put is logged as an error with its stack trace
+                    // each time: one line instead, and the batch (not committed) is written again after the backoff.
+                    LOG.info("citus sink {}: {}; the batch is written again in {} ms", sinkName(), why, backoff);
+                    nextAttempt = System.currentTimeMillis() + backoff;
+                    context.timeout(backoff);
+                    return;
                 }
                 report(unresolved);
                 writer.discard(unresolved);

@@ -46,6 +46,7 @@ public final class BulkLoader {
     private final Plan plan;
     private final LoadCommand cmd;
     private final Progress progress;
+    private RangeRecorder recorder;
     private final Consumer<String> log;
 
     public BulkLoader(Plan plan, LoadCommand cmd, Progress progress, Consumer<String> log) {
@@ -179,6 +180,11 @@ public final class BulkLoader {
             throw new UserError("the target " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
         }
         return c;
+    }
+
+    /** Each copied range is noted on the target in the transaction of its rows (a live migration's progress). */
+    public void recordRanges(RangeRecorder recorder) {
+        this.recorder = recorder;
     }
 
     public List<TableResult> load(Prepared prep) {
@@ -317,6 +323,7 @@ public final class BulkLoader {
             }
             if (len > 0) in.writeToCopy(buf, 0, len);
             in.endCopy();
+            if (recorder != null) recorder.copied(w.target(), table, u.range, rows);
             w.target().commit();
             progress.advance(table, rows - reported, bytes);
         } catch (SQLException e) {
