@@ -109,6 +109,8 @@ final class CleanupCommand implements Callable<Integer> {
             out.flush();
             if (dryRun) return Main.OK;
             LiveSource.drop(source, slot, publication);
+            // a Connect deployment's sink keeps its positions under its connector's name
+            if (cluster != null) io.citusmigrate.sink.SinkPositions.forget(target, deployment.connectors().get(1));
             for (String[] t : rows) {
                 try (PreparedStatement ps = target.prepareStatement("DELETE FROM citus_migrate." + t[0] + " WHERE " + t[1])) {
                     ps.setString(1, pattern(t, slot));

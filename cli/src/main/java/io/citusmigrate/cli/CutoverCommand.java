@@ -119,7 +119,7 @@ final class CutoverCommand implements Callable<Integer> {
                 if (LiveSource.slotReader(source, slot) != null) unread = 0;
                 else if (unread == 0) unread = System.currentTimeMillis();
                 else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
-                    CutoverTable.withdraw(target, slot, request);
+                    CutoverTable.withdraw(target, slot, request, true);
                     err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
                             + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + file + " --resume`, then this"
                             + " cutover again" + (stopWrites ? "; the source stays read-only meanwhile" : ""));
@@ -128,7 +128,17 @@ final class CutoverCommand implements Callable<Integer> {
                 }
                 Thread.sleep(200);
             }
-            CutoverTable.withdraw(target, slot, request);
+            if (!CutoverTable.withdraw(target, slot, request)) {
+                // migrate took this cutover on: it is setting sequences and foreign keys; its answer comes
+                while (CutoverTable.doneChanges(target, slot, request) == null && LiveSource.slotReader(source, slot) != null) Thread.sleep(200);
+                Long changes = CutoverTable.doneChanges(target, slot, request);
+                if (changes != null) {
+                    out.printf("cutover done in %.1f s (after its --timeout): every change before the marker is on the target (%d row changes"
+                            + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, changes);
+                    out.flush();
+                    return Main.OK;
+                }
+            }
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }

@@ -131,6 +131,8 @@ final class DeployCommand implements Callable<Integer> {
         snk.putAll(ConnectorConfigs.jsonWithSchemas());
         snk.put("consumer.override.auto.offset.reset", "earliest");
         snk.put("tasks.max", String.valueOf(sinkTasks));
+        // each table has one partition: the default range assignor would give every topic to the first task
+        snk.put("consumer.override.partition.assignment.strategy", "org.apache.kafka.clients.consumer.RoundRobinAssignor");
         snk.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", dlqReplicationFactor));
 
         src.put("name", source);

@@ -41,6 +41,15 @@ public final class BulkLoadRecord {
     }
 
     /** A new live migration on this slot begins the target's schema: an earlier one's record no longer counts. */
+    /** A new migration on this slot: an earlier one's record no longer counts. */
+    public static void forget(Connection target, String slot) throws SQLException {
+        ensure(target);
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
+            ps.setString(1, slot);
+            ps.executeUpdate();
+        }
+    }
+
     public static void started(Connection target, String slot, String plan) throws SQLException {
         ensure(target);
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, plan) VALUES (?, ?)"

@@ -24,7 +24,8 @@ public final class CutoverTable {
             s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, request_id text NOT NULL,"
                     + " requested_at timestamptz NOT NULL, done_at timestamptz, row_changes bigint)");
-            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS request_id text"); // earlier versions had none
+            // earlier versions had neither
+            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS request_id text, ADD COLUMN IF NOT EXISTS claimed_at timestamptz");
         }
     }
 
@@ -33,7 +34,8 @@ public final class CutoverTable {
         create(target);
         String id = UUID.randomUUID().toString();
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, request_id, requested_at) VALUES (?, ?, now())"
-                + " ON CONFLICT (slot) DO UPDATE SET request_id = EXCLUDED.request_id, requested_at = now(), done_at = NULL, row_changes = NULL")) {
+                + " ON CONFLICT (slot) DO UPDATE SET request_id = EXCLUDED.request_id, requested_at = now(), claimed_at = NULL, done_at = NULL,"
+                + " row_changes = NULL")) {
             ps.setString(1, slot);
             ps.setString(2, id);
             ps.execute();
@@ -52,12 +54,38 @@ public final class CutoverTable {
         }
     }
 
-    /** A cutover that stops waiting takes its request back: its marker, read later, answers nothing. */
-    public static void withdraw(Connection target, String slot, String id) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL")) {
+    /**
+     * A cutover that stops waiting takes its request back, so that its marker, read later,
+     * answers nothing; false when `migrate` has claimed it already (it goes on with this cutover).
+     */
+    public static boolean withdraw(Connection target, String slot, String id) throws SQLException {
+        return withdraw(target, slot, id, false);
+    }
+
+    /**
+     * With {@code evenClaimed}: no `migrate` reads the slot any more, so none is finishing this
+     * cutover: a rerun must not take it on from a marker read again, as nobody waits for it.
+     */
+    public static boolean withdraw(Connection target, String slot, String id, boolean evenClaimed) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL"
+                + (evenClaimed ? "" : " AND claimed_at IS NULL"))) {
             ps.setString(1, slot);
             ps.setString(2, id);
-            ps.execute();
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * `migrate` takes on request {@code id} when its marker has come through: from then on the
+     * cutover cannot take it back. True when the request is there, not answered yet.
+     */
+    public static boolean claim(Connection target, String slot, String id) throws SQLException {
+        if (!exists(target)) return false;
+        try (PreparedStatement ps = target.prepareStatement("UPDATE " + TABLE + " SET claimed_at = now() WHERE slot = ? AND request_id = ?"
+                + " AND done_at IS NULL")) {
+            ps.setString(1, slot);
+            ps.setString(2, id);
+            return ps.executeUpdate() == 1;
         }
     }
 

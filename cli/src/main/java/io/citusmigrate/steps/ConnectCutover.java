@@ -69,8 +69,10 @@ public final class ConnectCutover {
                 check(deadline, "the slot's confirmed position did not pass the marker");
                 Thread.sleep(200);
             }
-            Timestamp handed = now(target);
-            int tasks = cluster.taskCount(sinkConnector);
+            // An empty poll right after the hand-over may only mean a fetch was still under way: an idle
+            // moment counts from two seconds on (four fetch waits of the consumer's default 500 ms).
+            Timestamp handed = new Timestamp(now(target).getTime() + 2000);
+            int tasks = Math.max(cluster.taskCount(sinkConnector), Integer.parseInt(sinkConfig.getOrDefault("tasks.max", "1")));
             say("waiting for the sink's " + tasks + " task" + (tasks == 1 ? "" : "s") + " to drain their partitions and write what they hold");
             while (SinkPositions.idleSince(target, sinkName, handed) < tasks) {
                 String state = cluster.state(sinkConnector);
@@ -89,6 +91,8 @@ public final class ConnectCutover {
             waitForSlotRelease(source, deadline);
             LookupIndexes.drop(target, plan);
             LiveSource.drop(source, s.slot(), s.publication());
+            // the next deployment under this name starts from its own topics, not from this one's positions
+            SinkPositions.forget(target, sinkName);
             say("connectors " + String.join(" and ", connectors) + " removed; slot " + s.slot() + " and publication " + s.publication() + " dropped");
             long t = System.nanoTime();
             int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));

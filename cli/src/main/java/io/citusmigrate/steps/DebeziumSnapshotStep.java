@@ -56,6 +56,7 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }
+        new AfterLoadStep().run(m); // the user's AFTER LOAD blocks come before the comparison, as after a bulk load
         var checks = Verification.compare(s.command(), m.plan);
         m.out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%n", s.target(), rows, Migration.secs(m.started));
         return Verification.report(m.out, m.err, checks);

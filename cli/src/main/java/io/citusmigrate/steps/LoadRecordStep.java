@@ -18,6 +18,7 @@ final class LoadRecordStep implements Step {
         CrashPoints.reach("bulk.before-record"); // loaded and verified, not recorded yet
         try (Connection target = m.target()) {
             BulkLoadRecord.finished(target, m.settings.slot(), m.consistentPoint);
+            m.ownsSlot = false; // a failure from here on leaves the slot: --resume streams from it
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

@@ -2,7 +2,12 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.live.CopyRecord;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.sink.SinkPositions;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,8 +33,13 @@ final class PublicationStep implements Step {
                         + " with `citus-migrate cleanup " + s.file() + "` to start over");
             }
             LiveSource.createPublication(source, s.publication(), m.plan);
+            // a new run, before its slot exists: nothing an earlier migration on this slot recorded may steer a rerun of this one
             try (Connection target = m.target()) {
-                StepRecord.forget(target, s.slot()); // a new run: an earlier one's steps no longer count
+                StepRecord.forget(target, s.slot());
+                CutoverTable.forget(target, s.slot());
+                BulkLoadRecord.forget(target, s.slot());
+                CopyRecord.forget(target, s.slot());
+                SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
             }
             m.ownsSlot = true;
         } catch (SQLException e) {

@@ -42,6 +42,11 @@ final class ResumePoint {
             if (!s.copies()) return Where.STREAM; // Debezium's snapshot starts over by itself; its writes are idempotent
             BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
             if (state == BulkLoadRecord.State.FINISHED) return Where.STREAM;
+            if (state == BulkLoadRecord.State.STARTED && !s.createTables() && !s.truncate()) {
+                throw new UserError("--resume: the bulk load of the interrupted run did not finish, and its snapshot died with it, so it"
+                        + " must start over; but the tables are yours (`create no tables`) and hold its partial copy: empty them (or add"
+                        + " `truncate` to the command file), then run `citus-migrate migrate " + s.file() + " --resume` again");
+            }
             m.say("--resume: the bulk load of the interrupted run did not finish, and the snapshot it read died with that run."
                     + " Starting over: the slot " + s.slot() + " and the publication " + s.publication() + " are dropped and made again"
                     + (state == BulkLoadRecord.State.STARTED ? "; the plan's tables on the target, which that run created and partly loaded,"

@@ -7,11 +7,7 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.BulkLoadRecord;
-import io.citusmigrate.live.CopyRecord;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.PlanFingerprint;
-import io.citusmigrate.sink.SinkPositions;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.TablePlan;
@@ -40,15 +36,10 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
             checkCitus(m, target);
             SchemaCreator creator = new SchemaCreator(target, m::say);
             if (!s.createTables()) requireTables(m, target);
-            for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
             if (m.startOver == BulkLoadRecord.State.STARTED) dropPartialCopy(m, creator);
-            if (s.streams()) {
-                // from here on the plan's tables on the target are this migration's: a rerun may drop them
-                BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
-                CutoverTable.forget(target, s.slot());
-                SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
-                CopyRecord.forget(target, s.slot());
-            }
+            for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
+            // from here on the plan's tables on the target are this migration's: a rerun may drop them
+            if (s.streams()) BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
             m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
             m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));
             for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
@@ -90,7 +81,7 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
             int n = creator.run(SchemaScript.of(m.plan, m.settings.command().options().with(Option.INCLUDE_DROP, true)), EnumSet.of(Step.DROP), false);
             m.said("the interrupted run's tables dropped", n);
         } else {
-            CopyStep.truncate(m, creator); // `create no tables`: the tables are the user's, their rows the interrupted run's
+            CopyStep.truncate(m, creator); // `create no tables` with `truncate`: the tables are the user's, emptied as a first run would
             m.said("the interrupted run's rows removed", (int) m.plan.tables().stream().filter(t -> !t.isPartition()).count());
         }
     }

@@ -40,7 +40,6 @@ public final class Steps {
         }
         if (s.viaDebezium() && !s.live()) {
             steps.add(new DebeziumSnapshotStep());
-            steps.add(new AfterLoadStep());
             return steps;
         }
         steps.add(new AfterLoadStep());

@@ -68,10 +68,10 @@ final class StreamStep implements io.citusmigrate.steps.Step {
         return true;
     }
 
-    /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up). */
+    /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up); if so, it is claimed. */
     private static boolean waitedOn(Migration m, String request) {
         try (Connection target = m.target()) {
-            return request.equals(CutoverTable.pending(target, m.settings.slot()));
+            return CutoverTable.claim(target, m.settings.slot(), request);
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

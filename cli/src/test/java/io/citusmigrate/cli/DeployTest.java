@@ -144,6 +144,8 @@ class DeployTest {
             }
             pg.exec(db, "insert into item (tenant_id, note, at) values (3, 'after the redeploy', '01:00+01'); update tenant set name = 'renamed' where id = 4");
 
+            assertEquals(List.of("2"), citus.rows("select count(distinct task) from citus_migrate.sink_offsets where sink = 'citus-migrate-sink'"),
+                    "both tasks wrote their tables' changes");
             // the cutover of a Connect deployment: writes stopped, everything before the marker applied, foreign keys, connectors and slot gone
             Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err());

@@ -66,7 +66,7 @@ public final class CitusSinkTask extends SinkTask {
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
-                    Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1);
+                    Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex);
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
         } catch (SQLException e) {
             throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
@@ -110,11 +110,23 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
-        // resume right after what the target already holds
-        for (TopicPartition tp : partitions) {
-            Long a = applied.get(tp);
-            if (a != null && context != null) context.offset(tp, a + 1);
+        // resume right after what the target holds now: another task may have written these partitions since this one started
+        try {
+            Map<TopicPartition, Long> now = SinkPositions.kafka(target, sinkName());
+            for (TopicPartition tp : partitions) {
+                Long a = now.get(tp);
+                if (a != null) applied.merge(tp, a, Math::max);
+                if (a != null && context != null) context.offset(tp, a + 1);
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("cannot read the sink's positions on the target: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        // partitions given to another task: their buffered rows are that task's to write now, from the target's positions
+        if (writer != null) writer.drop(partitions);
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class CitusWriter {
     private final Map<TopicPartition, Long> written = new HashMap<>();
     /** With more than one task: the lock and move epoch they share (null with one). */
     private final TaskCoordination coordination;
+    private final int taskIndex;
 
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics)
             throws SQLException {
@@ -44,6 +45,12 @@ public final class CitusWriter {
 
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
                        boolean sharedWithOtherTasks) throws SQLException {
+        this(target, source, sinkName, rules, cacheSize, metrics, sharedWithOtherTasks, 0);
+    }
+
+    public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
+                       boolean sharedWithOtherTasks, int taskIndex) throws SQLException {
+        this.taskIndex = taskIndex;
         this.target = target;
         this.sinkName = sinkName;
         this.rules = rules;
@@ -82,22 +89,22 @@ public final class CitusWriter {
             }
             if (!unresolved.isEmpty()) {
                 target.rollback();
-                counts.rolledBack();
+                rolledBack();
                 return unresolved;
             }
-            SinkPositions.saveKafka(target, sinkName, buffer.positions());
+            SinkPositions.saveKafka(target, sinkName, buffer.positions(), taskIndex);
             if (buffer.sourceOffset() != null) SinkPositions.saveSource(target, sinkName, buffer.sourceOffset());
             if (buffer.rejected() > 0) SinkPositions.addRejected(target, sinkName, buffer.rejected());
             CrashPoints.reach("sink.before-commit");
             target.commit();
             counts.committed();
         } catch (SQLException | RuntimeException e) {
-            counts.rolledBack();
             try {
                 target.rollback();
             } catch (SQLException ignored) {
                 // the original error is the one to report
             }
+            rolledBack();
             throw e;
         }
         metrics.batches.incrementAndGet();
@@ -105,6 +112,19 @@ public final class CitusWriter {
         buffer.positions().forEach((tp, e) -> written.put(tp, e.offset() + 1));
         buffer.clear();
         return List.of();
+    }
+
+    /** What the rolled-back transaction taught the caches, and the staging tables it made, are gone with it. */
+    private void rolledBack() {
+        counts.rolledBack();
+        placement.forgetAll();
+        writes.rolledBack();
+        if (coordination != null) coordination.rolledBack();
+    }
+
+    /** Forgets the buffered rows of partitions this task no longer holds (a rebalance). */
+    public void drop(java.util.Collection<TopicPartition> partitions) {
+        buffer.drop(new java.util.HashSet<>(partitions));
     }
 
     /** Drops buffered rows (reported elsewhere) so that the rest can be written. */

@@ -39,6 +39,15 @@ final class RowBuffer {
         if (e.sourceOffset() != null) sourceOffset = e.sourceOffset();
     }
 
+    /** Forgets the rows and positions of these partitions. */
+    void drop(java.util.Set<TopicPartition> partitions) {
+        for (Map<List<Object>, PendingRow> rows : byTable.values()) {
+            rows.values().removeIf(p -> partitions.contains(new TopicPartition(p.last.topic(), p.last.partition())));
+        }
+        positions.keySet().removeAll(partitions);
+        size = byTable.values().stream().mapToInt(Map::size).sum();
+    }
+
     /** The rows of one source table, by row key. */
     Map<List<Object>, PendingRow> rows(String sourceTable) {
         return byTable.get(sourceTable);

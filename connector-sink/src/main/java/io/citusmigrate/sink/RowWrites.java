@@ -35,6 +35,11 @@ final class RowWrites {
         this.target = target;
     }
 
+    /** Temporary staging tables made in a rolled-back transaction are gone. */
+    void rolledBack() {
+        stages.clear();
+    }
+
     void delete(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> current) throws SQLException {
         TableRule r = t.rule();
         String dist = r.distributionColumn();

@@ -38,6 +38,7 @@ public final class SinkPositions {
         createSerialized(target, "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
                 "CREATE TABLE IF NOT EXISTS " + KAFKA + " (sink text, topic text, kafka_partition int, kafka_offset bigint NOT NULL,"
                         + " lsn bigint, tx_id bigint, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sink, topic, kafka_partition))",
+                "ALTER TABLE " + KAFKA + " ADD COLUMN IF NOT EXISTS task int", // which task wrote it last (earlier versions had none)
                 "CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
                         + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
                 "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))",
@@ -188,12 +189,12 @@ public final class SinkPositions {
         }
     }
 
-    static void saveKafka(Connection target, String sink, Map<TopicPartition, ChangeEvent> last) throws SQLException {
+    static void saveKafka(Connection target, String sink, Map<TopicPartition, ChangeEvent> last, int task) throws SQLException {
         if (last.isEmpty()) return;
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + KAFKA
-                + " (sink, topic, kafka_partition, kafka_offset, lsn, tx_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())"
+                + " (sink, topic, kafka_partition, kafka_offset, lsn, tx_id, updated_at, task) VALUES (?, ?, ?, ?, ?, ?, now(), ?)"
                 + " ON CONFLICT (sink, topic, kafka_partition) DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset,"
-                + " lsn = EXCLUDED.lsn, tx_id = EXCLUDED.tx_id, updated_at = now()")) {
+                + " lsn = EXCLUDED.lsn, tx_id = EXCLUDED.tx_id, updated_at = now(), task = EXCLUDED.task")) {
             for (Map.Entry<TopicPartition, ChangeEvent> e : last.entrySet()) {
                 ps.setString(1, sink);
                 ps.setString(2, e.getKey().topic());
@@ -202,6 +203,7 @@ public final class SinkPositions {
                 ps.setLong(5, e.getValue().lsn());
                 if (e.getValue().txId() == null) ps.setNull(6, java.sql.Types.BIGINT);
                 else ps.setLong(6, e.getValue().txId());
+                ps.setInt(7, task);
                 ps.addBatch();
             }
             ps.executeBatch();

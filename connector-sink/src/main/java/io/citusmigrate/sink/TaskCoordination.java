@@ -39,9 +39,14 @@ final class TaskCoordination {
                 now = rs.getLong(1);
             }
         }
-        boolean moved = epoch >= 0 && now != epoch;
+        boolean moved = epoch == -2 || epoch >= 0 && now != epoch;
         epoch = now;
         return moved;
+    }
+
+    /** The epoch read or bumped in a rolled-back transaction is not known any more: the next batch drops the caches. */
+    void rolledBack() {
+        epoch = -2;
     }
 
     /** Before a batch's moves: alone, and the others told. */
