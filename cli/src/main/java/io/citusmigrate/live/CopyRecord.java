@@ -37,7 +37,7 @@ public final class CopyRecord {
             try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, table_name, range, rows) VALUES (?, ?, ?, ?)")) {
                 ps.setString(1, slot);
                 ps.setString(2, table);
-                ps.setString(3, range);
+                ps.setString(3, range == null ? "(whole table)" : range); // a table copied in one piece has no range
                 ps.setLong(4, rows);
                 ps.executeUpdate();
             }

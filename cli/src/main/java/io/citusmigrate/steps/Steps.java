@@ -1,5 +1,6 @@
 package io.citusmigrate.steps;
 
+import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.StepRecord;
 
@@ -97,10 +98,12 @@ public final class Steps {
     private static boolean timed(Migration m, Step step, int position) throws SQLException, InterruptedException {
         boolean record = position > 0 && m.settings.streams() && !(step instanceof PublicationStep);
         if (record) record(m, step, position, true);
+        CrashPoints.reach("start " + step.name());
         long t = System.nanoTime();
         boolean go = step.run(m);
         m.seconds.put(step.name(), Migration.secs(t));
         if (record && go) record(m, step, position, false);
+        CrashPoints.reach("end " + step.name());
         return go;
     }
 

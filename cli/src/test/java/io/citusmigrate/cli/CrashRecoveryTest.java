@@ -198,6 +198,73 @@ class CrashRecoveryTest {
         assertMigrated(m, events);
     }
 
+    /** What a crash at the start or the end of a step leaves, and so what is run again. */
+    enum After {
+        /** no slot yet: `migrate FILE` again, as a first run */
+        NO_SLOT,
+        /** the slot, the bulk load not recorded as finished: `--resume` starts over */
+        PARTIAL_LOAD,
+        /** the load recorded, nothing streamed yet: `--resume` streams */
+        LOADED,
+        /** the cutover answered: `--resume` finishes what follows it */
+        ANSWERED,
+        /** everything done: nothing to run */
+        DONE
+    }
+
+    /** Every step's start and end (the runner's crash points), with what each leaves. */
+    static List<org.junit.jupiter.params.provider.Arguments> stepEdges() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+        Object[][] edges = {
+                {"start plan", After.NO_SLOT}, {"end plan", After.NO_SLOT}, {"start publication", After.NO_SLOT}, {"end publication", After.NO_SLOT},
+                {"start snapshot and orphan check", After.NO_SLOT}, {"end snapshot and orphan check", After.PARTIAL_LOAD},
+                {"start schema", After.PARTIAL_LOAD}, {"end schema", After.PARTIAL_LOAD}, {"start data", After.PARTIAL_LOAD},
+                {"end data", After.PARTIAL_LOAD}, {"start keys, indexes and foreign keys", After.PARTIAL_LOAD},
+                {"end keys, indexes and foreign keys", After.PARTIAL_LOAD}, {"start sequences", After.PARTIAL_LOAD},
+                {"end sequences", After.PARTIAL_LOAD}, {"start verification", After.PARTIAL_LOAD}, {"end verification", After.PARTIAL_LOAD},
+                {"start after load", After.PARTIAL_LOAD}, {"end after load", After.PARTIAL_LOAD}, {"start report", After.PARTIAL_LOAD},
+                {"end report", After.PARTIAL_LOAD}, {"start bulk-load record", After.PARTIAL_LOAD}, {"end bulk-load record", After.LOADED},
+                {"start streaming and cutover", After.LOADED}, {"end streaming and cutover", After.ANSWERED},
+                {"start after the cutover", After.ANSWERED}, {"end after the cutover", After.DONE}};
+        String only = System.getProperty("crash.points");
+        for (Object[] e : edges) {
+            if (only == null || List.of(only.split(",")).contains((String) e[0])) out.add(org.junit.jupiter.params.provider.Arguments.of(e));
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stepEdges")
+    void aCrashAtTheStartOrTheEndOfAnyStepThenWhatTheToolAdvisesLosesAndRepeatsNothing(String point, After after) throws Exception {
+        Migration m = migration();
+        Child first = run(point, "migrate", m.file().toString());
+        long events = 0;
+        try (Connection c = pg.connect(m.db())) {
+            if (after == After.ANSWERED || after == After.DONE) {
+                awaitOutput(first, "streaming changes from slot");
+                for (int round = 1; round <= 2; round++) events += writes(c, round);
+                cutOver(m, first);
+            }
+            assertEquals(CrashPoints.EXIT, first.exitCode(120), first.output());
+            assertTrue(first.output().contains("crash point " + point + " reached"), first.output());
+            if (after == After.DONE) {
+                assertMigrated(m, events);
+                return;
+            }
+            if (after == After.LOADED) events += writes(c, 3); // streamed from the recorded slot when it resumes
+            if (after == After.NO_SLOT || after == After.PARTIAL_LOAD) writes(c, 3); // in the snapshot the rerun takes
+            Child second = run(null, "migrate", m.file().toString(), after == After.NO_SLOT ? "--verbose" : "--resume");
+            if (after != After.ANSWERED) {
+                awaitOutput(second, "streaming changes from slot");
+                if (after == After.PARTIAL_LOAD) assertTrue(second.output().contains("Starting over"), second.output());
+                for (int round = 4; round <= 5; round++) events += writes(c, round);
+                cutOver(m, second);
+            }
+            assertEquals(0, second.exitCode(120), second.output());
+        }
+        assertMigrated(m, events);
+    }
+
     @Test
     void killMinus9AtARandomMomentWhileTheApplicationWritesThenResumeAndCutOver() throws Exception {
         Migration m = migration();
