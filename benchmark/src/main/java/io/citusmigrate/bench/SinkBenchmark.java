@@ -65,18 +65,26 @@ public final class SinkBenchmark {
                 - command: `mvn -B -Pbench -DskipTests package && java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.SinkBenchmark --events %d`
                 - events: captured once by Debezium 3.6.3's embedded engine (pgoutput) from embedded PostgreSQL 17, replayed into each task in puts of %d, no broker
                 - reference: Debezium JDBC sink 3.6.0.Final (insert.mode=upsert, delete.enabled=true, primary.key.mode=record_key, use.reduction.buffer=true)
-                - targets: two databases with the TEST-ONLY Citus stand-in on a second embedded PostgreSQL 17, table distributed on tenant_id
-                """, LocalDate.now(), events, BulkLoadBenchmark.machine(), events, CHUNK));
+                - target: %s; a schema per sink, the table distributed on tenant_id
+                """, LocalDate.now(), events, BulkLoadBenchmark.machine(), events, CHUNK, "%s"));
         try (EmbeddedPg sourcePg = EmbeddedPg.start(); EmbeddedPg targetPg = EmbeddedPg.start();
              CitusTarget citusA = CitusTarget.open(targetPg); CitusTarget citusB = CitusTarget.open(targetPg)) {
+            String described = report.toString().replace("target: %s", "target: " + citusA.description());
+            report.setLength(0);
+            report.append(described);
             String db = sourcePg.createDatabase("sinkbench");
             String ddl = "create table items (tenant_id bigint not null, id bigint not null, name text not null, qty int not null,"
                     + " price numeric(12,2), updated_at timestamptz not null, primary key (tenant_id, id))";
             sourcePg.exec(db, ddl);
-            for (CitusTarget t : List.of(citusA, citusB)) {
-                try (Connection c = t.connect(); Statement s = c.createStatement()) {
+            // a schema per sink: with CITUS_URL both targets are the one database
+            String schemaA = citusA.newSchema("sink_a");
+            String schemaB = citusB.newSchema("sink_b");
+            for (Map.Entry<CitusTarget, String> t : Map.of(citusA, schemaA, citusB, schemaB).entrySet()) {
+                try (Connection c = t.getKey().connect(); Statement s = c.createStatement()) {
+                    s.execute("create schema " + t.getValue());
+                    s.execute("set search_path to " + t.getValue());
                     s.execute(ddl);
-                    s.execute("select create_distributed_table('items', 'tenant_id')");
+                    s.execute("select create_distributed_table('" + t.getValue() + ".items', 'tenant_id')");
                 }
             }
             Map<String, String> workloads = new java.util.LinkedHashMap<>();
@@ -95,15 +103,15 @@ public final class SinkBenchmark {
             for (Map.Entry<String, String> w : workloads.entrySet()) {
                 sourcePg.exec(db, "truncate items");
                 List<SinkRecord> records = capture(sourcePg, db, w.getValue());
-                for (CitusTarget t : List.of(citusA, citusB)) {
-                    try (Connection c = t.connect(); Statement s = c.createStatement()) {
-                        s.execute("truncate items");
+                for (Map.Entry<CitusTarget, String> t : Map.of(citusA, schemaA, citusB, schemaB).entrySet()) {
+                    try (Connection c = t.getKey().connect(); Statement s = c.createStatement()) {
+                        s.execute("truncate " + t.getValue() + ".items");
                     }
                 }
-                double ours = run(citusSink(citusA), records);
-                double theirs = run(jdbcSink(jdbcLoader, citusB), records);
-                String sameA = contents(citusA);
-                String sameB = contents(citusB);
+                double ours = run(citusSink(citusA, schemaA), records);
+                double theirs = run(jdbcSink(jdbcLoader, citusB, schemaB), records);
+                String sameA = contents(citusA, schemaA);
+                String sameB = contents(citusB, schemaB);
                 String src = contents(sourcePg, db);
                 String line = String.format(Locale.ROOT, "- %s (%d events): Citus sink %.1f s, %.0f events/s; Debezium JDBC sink %.1f s, %.0f events/s;"
                                 + " ratio %.1fx; target equals source: citus sink %s, jdbc sink %s%n", w.getKey(), records.size(), ours,
@@ -116,8 +124,9 @@ public final class SinkBenchmark {
         if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
-    static String contents(CitusTarget t) throws Exception {
-        try (Connection c = t.connect()) {
+    static String contents(CitusTarget t, String schema) throws Exception {
+        try (Connection c = t.connect(); Statement s = c.createStatement()) {
+            s.execute("set search_path to " + schema);
             return contents(c);
         }
     }
@@ -203,12 +212,12 @@ public final class SinkBenchmark {
         }
     }
 
-    static SinkTask citusSink(CitusTarget t) {
+    static SinkTask citusSink(CitusTarget t, String schema) {
         Map<String, String> props = new HashMap<>();
         props.put("connection.url", t.jdbcUrl());
         props.put("connection.user", t.user());
         if (t.password() != null) props.put("connection.password", t.password());
-        props.put("citus.tables", TableRule.toJson(List.of(new TableRule("public.items", "public", "items", "tenant_id", false,
+        props.put("citus.tables", TableRule.toJson(List.of(new TableRule("public.items", schema, "items", "tenant_id", false,
                 List.of("tenant_id", "id"), null, List.of(), false))));
         props.put("sink.name", "bench-" + System.nanoTime());
         CitusSinkTask task = new CitusSinkTask();
@@ -217,16 +226,16 @@ public final class SinkBenchmark {
         return task;
     }
 
-    static SinkTask jdbcSink(ClassLoader loader, CitusTarget t) throws Exception {
+    static SinkTask jdbcSink(ClassLoader loader, CitusTarget t, String schema) throws Exception {
         Map<String, String> props = new HashMap<>();
-        props.put("connection.url", t.jdbcUrl());
+        props.put("connection.url", t.jdbcUrl() + (t.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + schema);
         props.put("connection.username", t.user());
         props.put("connection.password", t.password() == null ? "" : t.password());
         props.put("insert.mode", "upsert");
         props.put("delete.enabled", "true");
         props.put("primary.key.mode", "record_key");
         props.put("schema.evolution", "none");
-        props.put("collection.name.format", "${source.table}");
+        props.put("collection.name.format", schema + ".${source.table}");
         props.put("use.reduction.buffer", "true");
         props.put("batch.size", String.valueOf(CHUNK));
         ClassLoader before = Thread.currentThread().getContextClassLoader();

@@ -240,6 +240,7 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void stop() {
+        metrics.unregister();
         for (Connection c : new Connection[] {target, source}) {
             if (c == null) continue;
             try {

@@ -40,9 +40,34 @@ public final class SinkMetrics {
         }
     }
 
-    private static void gauge(org.apache.kafka.common.metrics.PluginMetrics pm, String name, String doc,
-                              java.util.LinkedHashMap<String, String> tags, AtomicLong v) {
-        pm.addMetric(pm.metricName(name, doc, tags), (org.apache.kafka.common.metrics.Measurable) (config, now) -> v.get());
+    private final java.util.List<org.apache.kafka.common.MetricName> registered = new java.util.ArrayList<>();
+    private org.apache.kafka.common.metrics.PluginMetrics pluginMetrics;
+
+    private void gauge(org.apache.kafka.common.metrics.PluginMetrics pm, String name, String doc,
+                       java.util.LinkedHashMap<String, String> tags, AtomicLong v) {
+        pluginMetrics = pm;
+        org.apache.kafka.common.MetricName n = pm.metricName(name, doc, tags);
+        try {
+            pm.addMetric(n, (org.apache.kafka.common.metrics.Measurable) (config, now) -> v.get());
+            registered.add(n);
+        } catch (IllegalArgumentException e) {
+            // a task restarted (a redeploy) while its predecessor's metrics were still registered: the metric is
+            // missing from JMX this time, the rows are written all the same
+            org.slf4j.LoggerFactory.getLogger(SinkMetrics.class).info("metric {} is registered already; not registering it again", n.name());
+        }
+    }
+
+    /** When the task stops: its metrics go with it, so that the next task of the same id can register them. */
+    void unregister() {
+        if (pluginMetrics == null) return;
+        for (org.apache.kafka.common.MetricName n : registered) {
+            try {
+                pluginMetrics.removeMetric(n);
+            } catch (RuntimeException e) {
+                // the worker closes them too
+            }
+        }
+        registered.clear();
     }
 
     static void add(Map<String, AtomicLong> m, String table, long n) {
