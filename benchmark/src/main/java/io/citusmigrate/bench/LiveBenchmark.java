@@ -44,6 +44,7 @@ public final class LiveBenchmark {
         int toastPercent = 0;
         int catchUpWait = 120;
         String kill = null; // bulk | stream: kill -9 migrate then, and run what it advises
+        int cutoverTimeout = 300;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--catch-up-wait")) catchUpWait = Integer.parseInt(args[++i]);
             if (args[i].equals("--moves")) moves = true;
@@ -53,6 +54,7 @@ public final class LiveBenchmark {
             if (args[i].equals("--stream-seconds")) streamSeconds = Integer.parseInt(args[++i]);
             if (args[i].equals("--record")) record = Path.of(args[++i]);
             if (args[i].equals("--kill")) kill = args[++i];
+            if (args[i].equals("--cutover-timeout")) cutoverTimeout = Integer.parseInt(args[++i]);
         }
         if (!Files.exists(Path.of("cli/target/citus-migrate.jar"))) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
         try (EmbeddedPg sourcePg = EmbeddedPg.start(); EmbeddedPg targetPg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(targetPg)) {
@@ -211,7 +213,8 @@ public final class LiveBenchmark {
 
             // `cutover --stop-writes` stops the application's writes: from its start to its end is the write downtime
             long tStop = System.nanoTime();
-            Process cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString(), "--stop-writes", "--max-lag", caughtUp ? "10" : "off")
+            Process cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString(), "--stop-writes", "--max-lag", caughtUp ? "10" : "off",
+                    "--timeout", String.valueOf(cutoverTimeout))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("cutover.log").toFile()).start();
             int cutoverCode = cutover.waitFor();
             double downtime = (System.nanoTime() - tStop) / 1e9;
@@ -220,6 +223,13 @@ public final class LiveBenchmark {
             try (Connection c = sourcePg.connect(db); Statement s = c.createStatement()) {
                 s.execute("SET default_transaction_read_only = off");
                 s.execute("ALTER DATABASE " + db + " RESET default_transaction_read_only");
+            }
+            if (cutoverCode != 0) {
+                // the stream did not catch up within --cutover-timeout: stop it, and leave nothing on the source
+                migrate.destroyForcibly();
+                migrate.waitFor();
+                new ProcessBuilder("./citus-migrate", "cleanup", file.toString()).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("cleanup.log").toFile()).start().waitFor();
             }
             int migrateCode = migrate.waitFor();
             String slotsLeft;

@@ -127,6 +127,11 @@ class BulkLoadTest {
         Run bad = Run.of("verify", f.toString());
         assertEquals(1, bad.code(), bad.out());
         assertTrue(bad.err().contains("verification failed: " + s + ".impressions: contents differ (checksums), e.g. key 7 (differs)"), bad.err());
+        // a missing row and a row only on the target are named too (both sides merged in key order, as text: 10 before 9)
+        citus.rows("delete from " + s + ".impressions where id in (7, 10) returning id");
+        Run missing = Run.of("verify", f.toString());
+        assertTrue(missing.err().contains(".impressions: row counts differ") && missing.err().contains("e.g. key 10 (missing on the target)"),
+                missing.err());
     }
 
     @Test

@@ -162,27 +162,49 @@ public final class Verifier {
         }
     }
 
-    /** The first key whose row differs or is missing on one side (only looked for on failure). */
+    /**
+     * The first key whose row differs or is missing on one side (only looked for on failure).
+     * Both sides are read in key order (as text, byte order) through cursors and merged, so
+     * memory stays flat whatever the table's size.
+     */
     private static String sampleDifference(Projection p, Connection source, Connection target, long rows) throws SQLException {
         if (rows > SAMPLE_LIMIT) return "(table too large to look for a sample)";
         TablePlan t = p.table();
         List<String> keys = t.source().primaryKey().map(pk -> pk.columns()).orElse(null);
         if (keys == null) return "(no primary key to name a row)";
         String keyExpr = keys.stream().map(k -> "t." + Sql.ident(k) + "::text").collect(Collectors.joining(" || ',' || "));
-        Map<String, String> src = new HashMap<>();
-        try (Statement s = source.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + keyExpr + ", md5(ROW(" + p.selectList() + ")::text)"
-                     + p.fromWhere(null))) {
-            while (rs.next()) src.put(rs.getString(1), rs.getString(2));
-        }
-        try (Statement s = target.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + keyExpr + ", md5(ROW(" + targetColumns(t) + ")::text) FROM " + t.target().sql() + " t")) {
-            while (rs.next()) {
-                String want = src.remove(rs.getString(1));
-                if (want == null) return rs.getString(1) + " (on the target only)";
-                if (!want.equals(rs.getString(2))) return rs.getString(1) + " (differs)";
+        String fromSource = "SELECT k, h FROM (SELECT " + keyExpr + " AS k, md5(ROW(" + p.selectList() + ")::text) AS h" + p.fromWhere(null)
+                + ") x ORDER BY k COLLATE \"C\"";
+        String fromTarget = "SELECT k, h FROM (SELECT " + keyExpr + " AS k, md5(ROW(" + targetColumns(t) + ")::text) AS h FROM "
+                + t.target().sql() + " t) x ORDER BY k COLLATE \"C\"";
+        boolean sourceAuto = source.getAutoCommit();
+        boolean targetAuto = target.getAutoCommit();
+        source.setAutoCommit(false); // cursors: a fetch size is honoured inside a transaction only
+        target.setAutoCommit(false);
+        try (Statement a = source.createStatement(); Statement b = target.createStatement()) {
+            a.setFetchSize(10_000);
+            b.setFetchSize(10_000);
+            try (ResultSet ra = a.executeQuery(fromSource); ResultSet rb = b.executeQuery(fromTarget)) {
+                boolean hasA = ra.next();
+                boolean hasB = rb.next();
+                while (hasA && hasB) {
+                    int c = java.util.Arrays.compareUnsigned(ra.getString(1).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            rb.getString(1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    if (c < 0) return ra.getString(1) + " (missing on the target)";
+                    if (c > 0) return rb.getString(1) + " (on the target only)";
+                    if (!ra.getString(2).equals(rb.getString(2))) return ra.getString(1) + " (differs)";
+                    hasA = ra.next();
+                    hasB = rb.next();
+                }
+                if (hasA) return ra.getString(1) + " (missing on the target)";
+                if (hasB) return rb.getString(1) + " (on the target only)";
+                return "(none found)";
             }
+        } finally {
+            if (sourceAuto) source.commit(); // a caller's own transaction (a snapshot) goes on
+            source.setAutoCommit(sourceAuto);
+            if (targetAuto) target.commit();
+            target.setAutoCommit(targetAuto);
         }
-        return src.isEmpty() ? "(none found)" : src.keySet().iterator().next() + " (missing on the target)";
     }
 }
