@@ -36,7 +36,7 @@ final class CleanupCommand implements Callable<Integer> {
             new String[] {"copied_ranges", "slot = ?"},
             // the live run's sink keeps its positions under a name made from the slot
             new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"},
-            new String[] {"sink_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"});
+            new String[] {"sink_partition_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"});
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;

@@ -78,6 +78,14 @@ public final class ConnectCluster {
         send("PUT", "connectors/" + connector + "/pause", null);
     }
 
+    /** The topics a connector has used (KIP-558): for a source, those it has written records to. */
+    public java.util.Set<String> activeTopics(String connector) {
+        HttpResponse<String> r = send("GET", "connectors/" + connector + "/topics", null);
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (r.statusCode() == 200) read(r.body()).path(connector).path("topics").forEach(t -> out.add(t.asText()));
+        return out;
+    }
+
     /** How many tasks the connector runs now. */
     public int taskCount(String connector) {
         HttpResponse<String> r = send("GET", "connectors/" + connector + "/status", null);

@@ -72,9 +72,14 @@ public final class ConnectCutover {
             // An empty poll right after the hand-over may only mean a fetch was still under way: an idle
             // moment counts from two seconds on (four fetch waits of the consumer's default 500 ms).
             Timestamp handed = new Timestamp(now(target).getTime() + 2000);
+            // the sink's topics that hold records: those Debezium has written to (a table with no change has none yet)
+            java.util.Set<String> written = cluster.activeTopics(connectors.get(0));
+            List<String> topics = java.util.Arrays.stream(sinkConfig.getOrDefault("topics", "").split("\\s*,\\s*"))
+                    .filter(written::contains).toList();
             int tasks = Math.max(cluster.taskCount(sinkConnector), Integer.parseInt(sinkConfig.getOrDefault("tasks.max", "1")));
-            say("waiting for the sink's " + tasks + " task" + (tasks == 1 ? "" : "s") + " to drain their partitions and write what they hold");
-            while (SinkPositions.idleSince(target, sinkName, handed) < tasks) {
+            say("waiting until each partition of the sink's " + topics.size() + " topics is drained by the task holding it (of "
+                    + tasks + " task" + (tasks == 1 ? "" : "s") + "), which then writes what it holds");
+            while (!SinkPositions.notIdleSince(target, sinkName, topics, handed).isEmpty()) {
                 String state = cluster.state(sinkConnector);
                 if (state.startsWith("FAILED")) throw new UserError("the sink " + sinkConnector + " failed: " + state);
                 check(deadline, "the sink's tasks did not catch up");

@@ -104,7 +104,7 @@ class PluginPathTest {
                     + " insert into item (tenant_id, note, spot) values (2, 'new', point(1.5, 2.5))");
             Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "180");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
-            assertTrue(cutover.out().contains("waiting for the sink's 2 tasks"), cutover.out());
+            assertTrue(cutover.out().contains("is drained by the task holding it (of 2 tasks)"), cutover.out());
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of("111"), citus.rows("select count(*) from " + schema + ".reading"),

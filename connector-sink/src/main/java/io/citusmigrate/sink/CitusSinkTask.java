@@ -191,7 +191,7 @@ public final class CitusSinkTask extends SinkTask {
 
     private void idle() {
         try {
-            SinkPositions.idle(target, sinkName(), taskIndex);
+            SinkPositions.idle(target, sinkName(), taskIndex, context.assignment());
         } catch (SQLException e) {
             throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
         }

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,7 +25,8 @@ public final class SinkPositions {
     static final String SCHEMA = "citus_migrate";
     static final String KAFKA = SCHEMA + ".sink_offsets";
     static final String SOURCE = SCHEMA + ".source_offsets";
-    static final String IDLE = SCHEMA + ".sink_idle";
+    /** Per partition: when the task holding it last drained it and wrote all it held. */
+    static final String IDLE = SCHEMA + ".sink_partition_idle";
     static final String REJECTS = SCHEMA + ".sink_rejects";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,7 +43,8 @@ public final class SinkPositions {
                 "ALTER TABLE " + KAFKA + " ADD COLUMN IF NOT EXISTS task int", // which task wrote it last (earlier versions had none)
                 "CREATE TABLE IF NOT EXISTS " + SOURCE + " (sink text PRIMARY KEY, source_partition text NOT NULL,"
                         + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
-                "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, task int, idle_at timestamptz NOT NULL, PRIMARY KEY (sink, task))",
+                "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, topic text, kafka_partition int, task int, idle_at timestamptz NOT NULL,"
+                        + " PRIMARY KEY (sink, topic, kafka_partition))",
                 "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)");
     }
 
@@ -139,28 +142,47 @@ public final class SinkPositions {
     }
 
     /** A task drained its partitions and wrote all it had, now (the target's clock). */
-    static void idle(Connection target, String sink, int task) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + IDLE + " (sink, task, idle_at) VALUES (?, ?, now())"
-                + " ON CONFLICT (sink, task) DO UPDATE SET idle_at = now()")) {
-            ps.setString(1, sink);
-            ps.setInt(2, task);
-            ps.executeUpdate();
+    /**
+     * A task drained the partitions it holds now and wrote all it had, now (the target's clock).
+     * Noted per partition, not per task: a task still stopping (a redeploy) holds none.
+     */
+    static void idle(Connection target, String sink, int task, java.util.Collection<TopicPartition> assigned) throws SQLException {
+        if (assigned.isEmpty()) return;
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + IDLE + " (sink, topic, kafka_partition, task, idle_at)"
+                + " VALUES (?, ?, ?, ?, now()) ON CONFLICT (sink, topic, kafka_partition) DO UPDATE SET task = EXCLUDED.task, idle_at = now()")) {
+            for (TopicPartition tp : assigned) {
+                ps.setString(1, sink);
+                ps.setString(2, tp.topic());
+                ps.setInt(3, tp.partition());
+                ps.setInt(4, task);
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
         if (!target.getAutoCommit()) target.commit();
     }
 
     /**
-     * How many of the sink's tasks have drained their partitions since {@code since} (the
-     * target's clock): once all have, every change Kafka held then is on the target.
+     * The partitions of the sink's topics not drained (by the task holding them, which then wrote
+     * all it had) since {@code since}, the target's clock: once none is left, every change Kafka
+     * held then is on the target.
      */
-    public static int idleSince(Connection target, String sink, java.sql.Timestamp since) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM " + IDLE + " WHERE sink = ? AND idle_at > ?")) {
+    public static List<String> notIdleSince(Connection target, String sink, List<String> topics, java.sql.Timestamp since) throws SQLException {
+        // every partition of the sink's topics: those it has written or drained, and partition 0 of each topic given
+        try (PreparedStatement ps = target.prepareStatement("SELECT t.topic || '-' || t.kafka_partition FROM (SELECT topic, kafka_partition FROM "
+                + KAFKA + " WHERE sink = ? UNION SELECT topic, kafka_partition FROM " + IDLE + " WHERE sink = ? UNION SELECT unnest(?::text[]), 0) t"
+                + " WHERE NOT EXISTS (SELECT 1 FROM " + IDLE
+                + " i WHERE i.sink = ? AND i.topic = t.topic AND i.kafka_partition = t.kafka_partition AND i.idle_at > ?) ORDER BY 1")) {
             ps.setString(1, sink);
-            ps.setTimestamp(2, since);
+            ps.setString(2, sink);
+            ps.setArray(3, target.createArrayOf("text", topics.toArray()));
+            ps.setString(4, sink);
+            ps.setTimestamp(5, since);
+            List<String> out = new java.util.ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
+                while (rs.next()) out.add(rs.getString(1));
             }
+            return out;
         } finally {
             if (!target.getAutoCommit()) target.rollback();
         }
