@@ -90,8 +90,9 @@ final class DeployCommand implements Callable<Integer> {
         ConnectCluster cluster = new ConnectCluster(connect);
         String source = ConnectDeployment.names(name).get(0);
         String sink = ConnectDeployment.names(name).get(1);
-        String slot = MigrationSettings.slot(cmd);
-        String publication = LiveSource.publicationName(cmd.options().string(Option.PUBLICATION_NAME), slot);
+        MigrationSettings settings = MigrationSettings.of(file, cmd, false, false, false).onConnect();
+        String slot = settings.slot();
+        String publication = settings.publication();
         if (delete) {
             for (String c : List.of(source, sink)) out.println(c + (cluster.delete(c) ? ": deleted" : ": not there"));
             out.println("the replication slot " + slot + " and the publication " + publication + " stay on the source:"
@@ -172,7 +173,6 @@ final class DeployCommand implements Callable<Integer> {
         if (first && !noSchema) {
             out.println("creating the schema on " + cmd.target() + " (foreign keys come at the cutover)");
             out.flush();
-            MigrationSettings settings = MigrationSettings.of(file, cmd, false, false, false).onConnect();
             if (slotExists(cmd, slot)) {
                 throw new UserError("the source already has the replication slot " + slot + ": a migration is under way or was interrupted."
                         + " Deploy again without creating the schema (--no-schema), or remove it with `citus-migrate cleanup " + file + "`");

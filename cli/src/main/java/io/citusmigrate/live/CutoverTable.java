@@ -43,17 +43,6 @@ public final class CutoverTable {
         return id;
     }
 
-    /** The request a cutover is waiting on now; null when none is. */
-    public static String pending(Connection target, String slot) throws SQLException {
-        if (!exists(target)) return null;
-        try (PreparedStatement ps = target.prepareStatement("SELECT request_id FROM " + TABLE + " WHERE slot = ? AND done_at IS NULL")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
-
     /**
      * A cutover that stops waiting takes its request back, so that its marker, read later,
      * answers nothing; false when `migrate` has claimed it already (it goes on with this cutover).

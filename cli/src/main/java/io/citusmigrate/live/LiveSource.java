@@ -14,11 +14,6 @@ import java.util.stream.Collectors;
 public final class LiveSource {
     private LiveSource() {}
 
-    /** The default publication name: the slot's. */
-    public static String publicationName(String given, String slot) {
-        return given != null ? given : slot;
-    }
-
     public static boolean slotExists(Connection c, String slot) throws SQLException {
         return exists(c, "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?", slot);
     }

@@ -1,6 +1,5 @@
 package io.citusmigrate.steps;
 
-import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.load.ConnectionUrl;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
@@ -46,7 +45,7 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
         boolean viaDebezium = mode != Mode.SCHEMA_ONLY && "debezium".equals(o.string(Option.SNAPSHOT_METHOD));
         String slot = slot(cmd);
         return new MigrationSettings(file, cmd, cmd.source(), cmd.target(), mode, viaDebezium, rehearsal, resume, slot,
-                LiveSource.publicationName(o.string(Option.PUBLICATION_NAME), slot), o.integer(Option.WORKERS),
+                o.string(Option.PUBLICATION_NAME) != null ? o.string(Option.PUBLICATION_NAME) : slot, o.integer(Option.WORKERS),
                 o.integer(Option.MAX_PARALLEL_CREATE_INDEX), "skip".equals(o.string(Option.ON_ORPHAN_ROWS)),
                 Path.of(o.string(Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(Option.REJECT_DIRECTORY)),
                 o.flag(Option.CREATE_TABLES), o.flag(Option.TRUNCATE), o.flag(Option.RESET_SEQUENCES), cmd.beforeLoad(),

@@ -38,16 +38,6 @@ public final class CitusWriter {
     private final TaskCoordination coordination;
     private final int taskIndex;
 
-    public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics)
-            throws SQLException {
-        this(target, source, sinkName, rules, cacheSize, metrics, false);
-    }
-
-    public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
-                       boolean sharedWithOtherTasks) throws SQLException {
-        this(target, source, sinkName, rules, cacheSize, metrics, sharedWithOtherTasks, 0);
-    }
-
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
                        boolean sharedWithOtherTasks, int taskIndex) throws SQLException {
         this.taskIndex = taskIndex;
