@@ -12,10 +12,11 @@ import java.util.List;
 
 /**
  * While changes stream: an index on the source key of each distributed table whose key lacks
- * the distribution column. An update or delete names its row by that key alone, so the sink asks
- * every shard where the row lives now; with this index each shard answers with an index probe
- * instead of a scan. Created before streaming, dropped at the cutover (the application's own
- * indexes are the plan's).
+ * the distribution column (an update or delete names its row by that key alone, so the sink asks
+ * every shard where the row lives now: each shard answers with an index probe instead of a
+ * scan), and one on (tenant key, parent key) of each table that takes its tenant key from a
+ * parent (a tenant move picks a parent's children by them). Created before streaming, dropped
+ * at the cutover (the application's own indexes are the plan's).
  */
 public final class LookupIndexes {
     private LookupIndexes() {}
@@ -24,15 +25,24 @@ public final class LookupIndexes {
     static List<String[]> statements(Plan plan) {
         List<String[]> out = new ArrayList<>();
         for (TableRule r : TableRules.from(plan)) {
-            if (r.distributionColumn() == null || r.key().isEmpty() || r.key().contains(r.distributionColumn())) continue;
-            String name = "citus_migrate_key_" + r.targetTable();
-            if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
-                name = "citus_migrate_key_" + Integer.toHexString(r.targetTable().hashCode());
+            if (r.distributionColumn() == null) continue;
+            if (!r.key().isEmpty() && !r.key().contains(r.distributionColumn())) out.add(index(r, "citus_migrate_key_", r.key()));
+            if (r.tenantAdded() && r.parent() != null) {
+                // a parent moving tenant takes its children along: they are picked by tenant key and parent key
+                List<String> cols = new ArrayList<>();
+                cols.add(r.distributionColumn());
+                cols.addAll(r.parent().columns());
+                out.add(index(r, "citus_migrate_hop_", cols));
             }
-            out.add(new String[] {"CREATE INDEX IF NOT EXISTS " + Sql.ident(name) + " ON " + r.target() + " (" + Sql.idents(r.key()) + ")",
-                    "DROP INDEX IF EXISTS " + Sql.ident(r.targetSchema()) + "." + Sql.ident(name)});
         }
         return out;
+    }
+
+    private static String[] index(TableRule r, String prefix, List<String> cols) {
+        String name = prefix + r.targetTable();
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) name = prefix + Integer.toHexString(r.targetTable().hashCode());
+        return new String[] {"CREATE INDEX IF NOT EXISTS " + Sql.ident(name) + " ON " + r.target() + " (" + Sql.idents(cols) + ")",
+                "DROP INDEX IF EXISTS " + Sql.ident(r.targetSchema()) + "." + Sql.ident(name)};
     }
 
     public static int create(Connection target, Plan plan) throws SQLException {

@@ -82,12 +82,15 @@ public final class CitusWriter {
                 rolledBack();
                 return unresolved;
             }
+            long tc = System.nanoTime();
             SinkPositions.saveKafka(target, sinkName, buffer.positions(), taskIndex);
             if (buffer.sourceOffset() != null) SinkPositions.saveSource(target, sinkName, buffer.sourceOffset());
             if (buffer.rejected() > 0) SinkPositions.addRejected(target, sinkName, buffer.rejected());
             CrashPoints.reach("sink.before-commit");
             target.commit();
             counts.committed();
+            placement.batchEnded();
+            metrics.commitNanos.addAndGet(System.nanoTime() - tc);
         } catch (SQLException | RuntimeException e) {
             try {
                 target.rollback();
@@ -108,7 +111,6 @@ public final class CitusWriter {
     private void rolledBack() {
         counts.rolledBack();
         placement.forgetAll();
-        writes.rolledBack();
         if (coordination != null) coordination.rolledBack();
     }
 
@@ -130,11 +132,18 @@ public final class CitusWriter {
     private void write(TargetTable t, Map<List<Object>, PendingRow> rows, List<Unresolved> unresolved) throws SQLException {
         TableRule r = t.rule();
         String dist = r.distributionColumn();
+        long t0 = System.nanoTime();
         Map<List<Object>, String> tenant = placement.newTenants(t, rows, unresolved);
         if (!unresolved.isEmpty()) return;
+        long t1 = System.nanoTime();
         repair.rereadFromSource(t, rows);
+        long t2 = System.nanoTime();
         Map<List<Object>, String> current = placement.currentTenants(t, rows);
+        long t3 = System.nanoTime();
         repair.fillUnavailable(t, rows, current, tenant);
+        long t4 = System.nanoTime();
+        metrics.placeNanos.addAndGet((t1 - t0) + (t3 - t2));
+        metrics.repairNanos.addAndGet((t2 - t1) + (t4 - t3));
 
         List<List<Object>> deletes = new ArrayList<>();
         List<List<Object>> moving = new ArrayList<>();
@@ -161,9 +170,24 @@ public final class CitusWriter {
                 upserts.add(p);
             }
         }
-        if (!deletes.isEmpty()) writes.delete(t, rows, deletes, current);
-        if (!inserts.isEmpty()) writes.copyOrUpsert(t, inserts, tenant);
-        if (!upserts.isEmpty()) writes.upsert(t, upserts, tenant);
+        long t5 = System.nanoTime();
+        long ts = System.nanoTime();
+        if (!deletes.isEmpty()) {
+            writes.delete(t, rows, deletes, current);
+            metrics.timed("delete", ts);
+        }
+        ts = System.nanoTime();
+        if (!inserts.isEmpty()) {
+            writes.copyOrUpsert(t, inserts, tenant);
+            metrics.timed("copy", ts);
+        }
+        ts = System.nanoTime();
+        if (!upserts.isEmpty()) {
+            writes.upsert(t, upserts, tenant);
+            metrics.timed("upsert", ts);
+        }
+        long t6 = System.nanoTime();
+        metrics.writeNanos.addAndGet(t6 - t5);
         if (!moving.isEmpty()) {
             if (coordination != null) coordination.beforeMoves();
             try (Statement s = target.createStatement()) {
@@ -172,7 +196,8 @@ public final class CitusWriter {
                 s.execute("SET LOCAL citus.enable_repartitioned_insert_select = off");
             }
         }
-        for (List<Object> k : moving) moves.moveWithDescendants(t, rows.get(k), k, current.get(k), tenant.get(k), tenant, current);
+        if (!moving.isEmpty()) moves.moveWithDescendants(t, rows, moving, tenant, current);
+        metrics.moveNanos.addAndGet(System.nanoTime() - t6);
         counts.add(metrics.deleted, r.source(), moving.size());
         counts.add(metrics.inserted, r.source(), moving.size());
         counts.add(metrics.deleted, r.source(), deletes.size());

@@ -19,6 +19,22 @@ public final class SinkMetrics {
     final AtomicLong lagMs = new AtomicLong();
     /** Statements that moved descendants of rows changing tenant (two per table below, per move). */
     final AtomicLong moveStatements = new AtomicLong();
+    /** Where a batch's time goes (nanoseconds): finding tenants, repairing values, writing rows, moving subtrees, committing. */
+    final AtomicLong placeNanos = new AtomicLong();
+    final AtomicLong repairNanos = new AtomicLong();
+    final AtomicLong writeNanos = new AtomicLong();
+    final AtomicLong moveNanos = new AtomicLong();
+    final AtomicLong commitNanos = new AtomicLong();
+    /** Statements by kind: how many, and their nanoseconds (round trips per batch). */
+    final Map<String, long[]> statements = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    void timed(String kind, long startNanos) {
+        long[] v = statements.computeIfAbsent(kind, k -> new long[2]);
+        synchronized (v) {
+            v[0]++;
+            v[1] += System.nanoTime() - startNanos;
+        }
+    }
 
     /** Exposes the counters through Connect's plugin metrics (and so JMX). */
     void register(org.apache.kafka.common.metrics.PluginMetrics pm, java.util.Collection<String> tables) {
@@ -116,6 +132,15 @@ public final class SinkMetrics {
         return "batches=" + batches + " rows=" + batchRows + " avgBatch=" + (batches.get() == 0 ? 0 : batchRows.get() / batches.get())
                 + " inserted=" + inserted + " upserted=" + upserted + " deleted=" + deleted + " lookups=" + lookups
                 + " cacheHits=" + cacheHits + " lookupQueries=" + lookupQueries + " sourceLookups=" + sourceLookups
-                + " skippedReplays=" + skippedReplays + " moveStatements=" + moveStatements + " lagMs=" + lagMs;
+                + " skippedReplays=" + skippedReplays + " moveStatements=" + moveStatements + " lagMs=" + lagMs
+                + " ms(place=" + placeNanos.get() / 1_000_000 + " repair=" + repairNanos.get() / 1_000_000 + " write=" + writeNanos.get() / 1_000_000
+                + " move=" + moveNanos.get() / 1_000_000 + " commit=" + commitNanos.get() / 1_000_000 + ")"
+                + " statements(count/ms)=" + statementsText();
+    }
+
+    private String statementsText() {
+        StringBuilder b = new StringBuilder("{");
+        statements.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(k).append('=').append(v[0]).append('/').append(v[1] / 1_000_000));
+        return b.append('}').toString();
     }
 }

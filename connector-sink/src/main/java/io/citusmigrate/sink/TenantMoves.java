@@ -46,24 +46,34 @@ final class TenantMoves {
     }
 
     /**
-     * A row that tables below take their tenant key from moves to another tenant: Citus cannot
-     * change a distribution column in place, so the row is written under the new tenant, then
-     * its descendants, level by level, then the old rows are deleted, deepest first. Foreign keys
-     * (tenant key, key) -> (tenant key, id) hold at every step.
+     * Rows that tables below take their tenant key from move to other tenants: Citus cannot
+     * change a distribution column in place, so the rows are written under their new tenants (one
+     * COPY), then their descendants, level by level, then the old rows are deleted (one statement
+     * per old tenant). Foreign keys (tenant key, key) -> (tenant key, id) would hold at every step.
      */
-    void moveWithDescendants(TargetTable t, PendingRow p, List<Object> key, String from, String to,
-                                     Map<List<Object>, String> tenant, Map<List<Object>, String> current) throws SQLException {
-        writes.copyOrUpsert(t, List.of(p), tenant);
+    void moveWithDescendants(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys,
+                             Map<List<Object>, String> tenant, Map<List<Object>, String> current) throws SQLException {
+        List<PendingRow> moving = new ArrayList<>(keys.size());
+        for (List<Object> k : keys) moving.add(rows.get(k));
+        long ts = System.nanoTime();
+        writes.copyOrUpsert(t, moving, tenant);
+        metrics.timed("move-row", ts);
         TableRule r = t.rule();
-        List<String> params = new ArrayList<>();
-        params.add(from);
-        Struct img = p.last.image();
-        for (String k : r.key()) params.add(PgText.format(img.get(k), img.schema().field(k).schema(), t.type(k)));
         String dist = r.distributionColumn();
-        moveDescendants(t, new Pick(Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + RowQueries.keyParams(t, ""), params), from, to);
-        CrashPoints.reach("sink.mid-move"); // the subtree written under the new tenant, the old one not deleted yet
-        writes.delete(t, Map.of(key, p), List.of(key), current);
-        placement.forgetRows(); // rows below it live under another tenant now
+        for (List<Object> k : keys) {
+            String from = current.get(k);
+            List<String> params = new ArrayList<>();
+            params.add(from);
+            Struct img = rows.get(k).last.image();
+            for (String c : r.key()) params.add(PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c)));
+            moveDescendants(t, new Pick(Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + RowQueries.keyParams(t, ""), params), from,
+                    tenant.get(k));
+        }
+        CrashPoints.reach("sink.mid-move"); // the subtrees written under the new tenants, the old rows not deleted yet
+        ts = System.nanoTime();
+        writes.deleteUnderEach(t, rows, keys, current);
+        metrics.timed("move-row-delete", ts);
+        for (List<Object> k : keys) placement.movedAwayFrom(current.get(k)); // rows below them live under other tenants now
     }
 
     /** Rows of a table picked by a WHERE clause and its parameters (as text, in order). */
@@ -95,21 +105,23 @@ final class TenantMoves {
                     + cols.stream().map(c -> c.equals(dist) ? "?::" + ct.type(dist) : Sql.ident(c)).collect(java.util.stream.Collectors.joining(", "))
                     + " FROM " + child.target() + " WHERE " + mine.where();
             int n;
+            long ts = System.nanoTime();
             try (PreparedStatement ps = target.prepareStatement(insert)) {
                 ps.setString(1, to);
                 for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 2, mine.params().get(i));
                 n = ps.executeUpdate();
             }
             metrics.moveStatements.incrementAndGet();
+            metrics.timed("move-insert", ts);
             if (n == 0) continue; // nothing below it either
             moveDescendants(ct, mine, from, to);
+            ts = System.nanoTime();
             try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + child.target() + " WHERE " + mine.where())) {
                 for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 1, mine.params().get(i));
                 ps.executeUpdate();
             }
             metrics.moveStatements.incrementAndGet();
-            // lookups through its rows must find the new tenant, not a cached old one
-            placement.forgetTable(child.target());
+            metrics.timed("move-delete", ts);
             counts.add(metrics.inserted, child.source(), n);
             counts.add(metrics.deleted, child.source(), n);
         }

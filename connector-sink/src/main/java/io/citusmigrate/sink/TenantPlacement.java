@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,11 @@ final class TenantPlacement {
     private final SinkMetrics metrics;
     /** The tenant key each row was last written under, by table and row key. */
     private final Lru<List<Object>, String> rowTenants;
+    /**
+     * Tenant keys that rows moved away from in this batch (a parent changed tenant, its subtree
+     * with it): cached answers naming them are asked again, and forgotten when the batch ends.
+     */
+    private final Set<String> movedFrom = new HashSet<>();
 
     TenantPlacement(Connection target, Connection source, Map<String, TableRule> rules, Map<String, TargetTable> tables, int cacheSize,
                     SinkMetrics metrics) {
@@ -32,7 +39,7 @@ final class TenantPlacement {
         this.rules = rules;
         this.tables = tables;
         this.metrics = metrics;
-        this.resolver = new TenantResolver(cacheSize, metrics);
+        this.resolver = new TenantResolver(cacheSize, metrics, movedFrom);
         this.rowTenants = new Lru<>(cacheSize);
     }
 
@@ -60,8 +67,10 @@ final class TenantPlacement {
                     else parentKeys.put(e.getKey(), pk);
                 }
                 TargetTable parentTable = tableByTarget(r.parent().parentSchema(), r.parent().parentTable());
+                long ts = System.nanoTime();
                 Map<List<String>, String> found = resolver.resolve(r, new LinkedHashSet<>(parentKeys.values()), target, source,
                         c -> parentTable == null ? null : parentTable.type(c));
+                metrics.timed("resolve", ts);
                 for (Map.Entry<List<Object>, List<String>> e : parentKeys.entrySet()) {
                     String ten = found.get(e.getValue());
                     if (ten == null) {
@@ -106,10 +115,14 @@ final class TenantPlacement {
                 // Not from the before image: under the default replica identity it carries the key
                 // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
                 String known = rowTenants.get(rowKey(r, e.getKey()));
-                if (known != null) current.put(e.getKey(), known);
+                if (known != null && !movedFrom.contains(known)) current.put(e.getKey(), known);
                 else ask.add(e.getKey());
             }
-            if (!ask.isEmpty()) current.putAll(currentTenants(t, rows, ask));
+            if (!ask.isEmpty()) {
+                long ts = System.nanoTime();
+                current.putAll(currentTenants(t, rows, ask));
+                metrics.timed("current", ts);
+            }
         }
         return current;
     }
@@ -120,20 +133,24 @@ final class TenantPlacement {
         rememberForChildren(t, rows, tenant);
     }
 
-    /** Rows below a moved row live under another tenant now. */
-    void forgetRows() {
-        rowTenants.clear();
+    /** Rows below a moved row live under another tenant now: what is cached under the old one is not trusted. */
+    void movedAwayFrom(String tenant) {
+        movedFrom.add(tenant);
     }
 
-    /** Another task moved rows: nothing cached of tenant keys holds any more. */
+    /** The batch ends: cached entries under tenant keys rows moved away from go (one pass per batch that moved rows). */
+    void batchEnded() {
+        if (movedFrom.isEmpty()) return;
+        rowTenants.values().removeIf(movedFrom::contains);
+        resolver.forgetTenants(movedFrom);
+        movedFrom.clear();
+    }
+
+    /** Another task moved rows, or a batch rolled back: nothing cached of tenant keys holds any more. */
     void forgetAll() {
         rowTenants.clear();
         resolver.forgetAll();
-    }
-
-    /** Lookups through a table whose rows moved must find the new tenant, not a cached old one. */
-    void forgetTable(String targetTable) {
-        resolver.forget(targetTable);
+        movedFrom.clear();
     }
 
     private void rememberForChildren(TargetTable t, Map<List<Object>, PendingRow> rows, Map<List<Object>, String> tenant) {

@@ -25,19 +25,22 @@ final class TenantResolver {
     private final Map<String, Lru<List<String>, String>> cache = new HashMap<>();
     private final int cacheSize;
     private final SinkMetrics metrics;
+    /** Tenant keys rows moved away from in this batch: a cached answer naming one is asked again. */
+    private final Set<String> movedFrom;
 
-    TenantResolver(int cacheSize, SinkMetrics metrics) {
+    TenantResolver(int cacheSize, SinkMetrics metrics, Set<String> movedFrom) {
         this.cacheSize = cacheSize;
         this.metrics = metrics;
+        this.movedFrom = movedFrom;
     }
 
     private Lru<List<String>, String> cacheOf(String parent) {
         return cache.computeIfAbsent(parent, k -> new Lru<>(cacheSize));
     }
 
-    /** The rows of a table moved to other tenants: what is cached of them is stale. */
-    void forget(String table) {
-        cache.remove(table);
+    /** Rows moved away from these tenant keys: what is cached under them may be stale. */
+    void forgetTenants(Set<String> tenants) {
+        for (Lru<List<String>, String> c : cache.values()) c.values().removeIf(tenants::contains);
     }
 
     void forgetAll() {
@@ -63,7 +66,7 @@ final class TenantResolver {
         for (List<String> k : keys) {
             metrics.lookups.incrementAndGet();
             String t = c.get(k);
-            if (t != null) {
+            if (t != null && !movedFrom.contains(t)) {
                 out.put(k, t);
                 metrics.cacheHits.incrementAndGet();
             } else {
