@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * against a hand-written {@code COPY (join) TO STDOUT | COPY ... FROM STDIN} pipe, table after
  * table, into the same target in the same run, and the tool's peak resident memory.
  *
- * <pre>java -jar benchmark/target/benchmark.jar [--scale 1] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -jar benchmark/target/benchmark.jar [--scale 1] [--workers 2] [--reference-first] [--record benchmark/RESULTS.md]</pre>
+ *
+ * The tool runs first unless {@code --reference-first}; a checkpoint on every node separates the two runs.
  */
 public final class BulkLoadBenchmark {
     public static void main(String[] args) throws Exception {
@@ -46,11 +48,15 @@ public final class BulkLoadBenchmark {
         Path record = null;
         long hold = 0; // seconds to keep both servers up after the tool's run, to look around
         int workers = 2;
+        String extraOptions = ""; // more WITH options for the tool's command file
+        boolean referenceFirst = false; // which runs first: the second finds the cluster's WAL and caches warm
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--workers")) workers = Integer.parseInt(args[++i]);
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
             if (args[i].equals("--record")) record = Path.of(args[++i]);
             if (args[i].equals("--hold")) hold = Long.parseLong(args[++i]);
+            if (args[i].equals("--reference-first")) referenceFirst = true;
+            if (args[i].equals("--with")) extraOptions = ", " + args[++i];
         }
         Path jar = Path.of("cli/target/citus-migrate.jar");
         if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
@@ -70,80 +76,120 @@ public final class BulkLoadBenchmark {
             }
             System.out.printf(Locale.ROOT, "generated %d rows at scale %s in %.1f s%n", counts.total(), scale, (System.nanoTime() - tg) / 1e9);
 
-            // the tool, as a user runs it, in its own process
-            String toolSchema = citus.newSchema("bench_tool");
-            Path dir = Files.createTempDirectory(Path.of("target"), "bench");
-            Path file = dir.resolve("bench.load");
-            Files.writeString(file, """
-                    load database from %s into %s
-                      with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s', workers = %d
-                      cast column impressions.seen_at to "timestamp with time zone"
-                      alter schema 'public' rename to '%s'
-                      distribute companies using id;
-                    """.formatted(sourcePg.url(db), citus.url(), dir.resolve("rejects"), workers, toolSchema));
-            ProcessBuilder pb = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("tool.log").toFile());
-            long t0 = System.nanoTime();
-            Process p = pb.start();
-            long peakKb = 0;
-            while (p.isAlive()) {
-                peakKb = Math.max(peakKb, peakRssKb(p.pid()));
-                Thread.sleep(100);
+            Tool tool = null;
+            Reference ref = null;
+            if (referenceFirst) {
+                ref = reference(sourcePg, db, citus);
+                settle(citus);
+                tool = tool(sourcePg, db, citus, workers, hold, extraOptions);
+            } else {
+                tool = tool(sourcePg, db, citus, workers, hold, extraOptions);
+                settle(citus);
+                ref = reference(sourcePg, db, citus);
             }
-            double toolSeconds = (System.nanoTime() - t0) / 1e9;
-            String log = Files.readString(dir.resolve("tool.log"));
-            if (p.exitValue() != 0) throw new IllegalStateException("the tool failed:\n" + log);
-            System.out.println(log);
-            if (hold > 0) {
-                System.out.println("holding for " + hold + " s: source " + sourcePg.url(db) + ", target " + citus.url() + ", schema " + toolSchema);
-                Thread.sleep(hold * 1000);
-            }
-
-            // the reference pipe into bare distributed tables of the same shape
-            String refSchema = citus.newSchema("bench_ref");
-            LoadCommand cmd = LoadFileParser.parse("ref.load", "load database from " + sourcePg.url(db) + " into " + citus.url()
-                    + " cast column impressions.seen_at to \"timestamp with time zone\" alter schema 'public' rename to '" + refSchema
-                    + "' distribute companies using id;", System::getenv);
-            Catalog catalog;
-            try (Connection c = sourcePg.connect(db)) {
-                catalog = new CatalogReader(c).read();
-            }
-            Plan plan = Planner.plan(cmd, catalog);
-            try (Connection t = citus.connect()) {
-                new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()),
-                        EnumSet.of(Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES, Step.DISTRIBUTE), false);
-            }
-            AtomicLong refBytes = new AtomicLong();
-            long refRows = 0;
-            long t1 = System.nanoTime();
-            for (Projection proj : BulkLoader.projections(plan)) {
-                refRows += pipe(sourcePg.connect(db), citus.connect(), proj, refBytes);
-            }
-            double refDataSeconds = (System.nanoTime() - t1) / 1e9;
-            // then the primary keys and the foreign keys, as a hand-written migration adds them after the data
-            long tk = System.nanoTime();
-            try (Connection t = citus.connect()) {
-                new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.of(Step.KEYS, Step.FOREIGN_KEYS, Step.VALIDATE), false);
-            }
-            double refKeySeconds = (System.nanoTime() - tk) / 1e9;
-            double refSeconds = (System.nanoTime() - t1) / 1e9;
-
+            double toolSeconds = tool.seconds();
+            long peakKb = tool.peakKb();
+            double refSeconds = ref.seconds();
+            double refDataSeconds = ref.dataSeconds();
+            double refKeySeconds = ref.keySeconds();
+            long refRows = ref.rows();
+            AtomicLong refBytes = new AtomicLong(ref.bytes());
             double mb = refBytes.get() / 1048576.0;
             String machine = machine();
             String report = String.format(Locale.ROOT, """
                     ### %s, scale %s (%d rows, %.0f MB of COPY text)
                     - machine: %s
                     - target: %s
-                    - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -jar benchmark/target/benchmark.jar --scale %s --workers %d`
+                    - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -jar benchmark/target/benchmark.jar --scale %s --workers %d%s%s`
                     - citus-migrate bulk load (schema, data, keys, sequences, verification): %.1f s, %.0f rows/s, %.1f MB/s, peak RSS %d MB
                     - reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, then primary and foreign keys): %.1f s (data %.1f s, keys %.1f s), %.0f rows/s, %.1f MB/s
                     - ratio tool / reference: %.2f
                     """, LocalDate.now(), scale, refRows, mb, machine, citus.description(),
-                    scale, workers, toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
+                    scale, workers, referenceFirst ? " --reference-first" : "", extraOptions.isEmpty() ? "" : " --with '" + extraOptions.substring(2) + "'", toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
                     refSeconds, refDataSeconds, refKeySeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds);
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
+    }
+
+    private record Tool(double seconds, long peakKb) {}
+
+    private record Reference(double seconds, double dataSeconds, double keySeconds, long rows, long bytes) {}
+
+    /** Between the two runs: a checkpoint on every node, so that neither pays for the other's dirty pages. */
+    private static void settle(CitusTarget citus) throws Exception {
+        try (Connection t = citus.connect(); Statement s = t.createStatement()) {
+            s.execute("CHECKPOINT");
+            try {
+                s.execute("SELECT run_command_on_workers('CHECKPOINT')");
+            } catch (java.sql.SQLException e) {
+                // not Citus (the stand-in): one server
+            }
+        }
+    }
+
+    /** The tool, as a user runs it, in its own process. */
+    private static Tool tool(EmbeddedPg sourcePg, String db, CitusTarget citus, int workers, long hold, String extraOptions) throws Exception {
+        String toolSchema = citus.newSchema("bench_tool");
+        Path dir = Files.createTempDirectory(Path.of("target"), "bench");
+        Path file = dir.resolve("bench.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, snapshot only, reset sequences, on orphan rows skip, reject directory = '%s', workers = %d%s
+                  cast column impressions.seen_at to "timestamp with time zone"
+                  alter schema 'public' rename to '%s'
+                  distribute companies using id;
+                """.formatted(sourcePg.url(db), citus.url(), dir.resolve("rejects"), workers, extraOptions, toolSchema));
+        ProcessBuilder pb = new ProcessBuilder("./citus-migrate", "migrate", file.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tool.log").toFile());
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        long peakKb = 0;
+        while (p.isAlive()) {
+            peakKb = Math.max(peakKb, peakRssKb(p.pid()));
+            Thread.sleep(100);
+        }
+        double toolSeconds = (System.nanoTime() - t0) / 1e9;
+        String log = Files.readString(dir.resolve("tool.log"));
+        if (p.exitValue() != 0) throw new IllegalStateException("the tool failed:\n" + log);
+        System.out.println(log);
+        if (hold > 0) {
+            System.out.println("holding for " + hold + " s: source " + sourcePg.url(db) + ", target " + citus.url() + ", schema " + toolSchema);
+            Thread.sleep(hold * 1000);
+        }
+        return new Tool(toolSeconds, peakKb);
+    }
+
+    /** The reference pipe into bare distributed tables of the same shape, then its keys. */
+    private static Reference reference(EmbeddedPg sourcePg, String db, CitusTarget citus) throws Exception {
+        String refSchema = citus.newSchema("bench_ref");
+        LoadCommand cmd = LoadFileParser.parse("ref.load", "load database from " + sourcePg.url(db) + " into " + citus.url()
+                + " cast column impressions.seen_at to \"timestamp with time zone\" alter schema 'public' rename to '" + refSchema
+                + "' distribute companies using id;", System::getenv);
+        Catalog catalog;
+        try (Connection c = sourcePg.connect(db)) {
+            catalog = new CatalogReader(c).read();
+        }
+        Plan plan = Planner.plan(cmd, catalog);
+        try (Connection t = citus.connect()) {
+            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()),
+                    EnumSet.of(Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES, Step.DISTRIBUTE), false);
+        }
+        AtomicLong refBytes = new AtomicLong();
+        long refRows = 0;
+        long t1 = System.nanoTime();
+        for (Projection proj : BulkLoader.projections(plan)) {
+            refRows += pipe(sourcePg.connect(db), citus.connect(), proj, refBytes);
+        }
+        double refDataSeconds = (System.nanoTime() - t1) / 1e9;
+        // then the primary keys and the foreign keys, as a hand-written migration adds them after the data
+        long tk = System.nanoTime();
+        try (Connection t = citus.connect()) {
+            new SchemaCreator(t, x -> { }).run(SchemaScript.of(plan, cmd.options()), EnumSet.of(Step.KEYS, Step.FOREIGN_KEYS, Step.VALIDATE), false);
+        }
+        double refKeySeconds = (System.nanoTime() - tk) / 1e9;
+        double refSeconds = (System.nanoTime() - t1) / 1e9;
+        return new Reference(refSeconds, refDataSeconds, refKeySeconds, refRows, refBytes.get());
     }
 
     /** One hand-written pipe: COPY out of the source, into the target, as psql | psql would. */

@@ -91,6 +91,9 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "1000");
         // an idle stream looks for new changes this often: the cutover marker waits no longer
         p.setProperty("poll.interval.ms", "100");
+        // a stream behind the source writes bigger batches: the per-batch lookups and statements weigh less per change
+        p.setProperty("max.batch.size", "4096");
+        p.setProperty("max.queue.size", "16384");
         p.setProperty("slot.drop.on.stop", "false");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");

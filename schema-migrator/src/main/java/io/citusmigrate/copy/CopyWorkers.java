@@ -36,6 +36,7 @@ final class CopyWorkers implements AutoCloseable {
         Databases.setTimeZone(s, timeZone);
         Databases.setTimeZone(t, timeZone);
         snapshot.use(s);
+        keepShardConnections(t);
         t.setAutoCommit(false);
         w = new Worker(s, t);
         mine.set(w);
@@ -43,6 +44,17 @@ final class CopyWorkers implements AutoCloseable {
             all.add(w);
         }
         return w;
+    }
+
+    /**
+     * A COPY into a distributed table writes its shards over many connections to the workers;
+     * by default Citus keeps one per worker after the transaction, and each range's COPY opened
+     * the rest again. On a server without Citus the setting is an inert placeholder.
+     */
+    private static void keepShardConnections(Connection t) throws SQLException {
+        try (java.sql.Statement st = t.createStatement()) {
+            st.execute("SET citus.max_cached_conns_per_worker = 32");
+        }
     }
 
     @Override
