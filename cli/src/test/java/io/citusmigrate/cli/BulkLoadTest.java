@@ -134,6 +134,38 @@ class BulkLoadTest {
                 missing.err());
     }
 
+    /**
+     * A cast rule to a shorter type: a value that does not fit stops the load, naming the table
+     * and the value's type; it is not truncated (as an explicit cast would do), and the copy's
+     * reader thread does not keep the run waiting.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aValueThatDoesNotFitACastStopsTheLoadInsteadOfBeingTruncated() throws IOException, SQLException {
+        String db = pg.createDatabase("narrow");
+        pg.exec(db, """
+                create table shops (id int primary key, code text, grade text);
+                insert into shops select g, 'c' || g, 'ab' from generate_series(1, 5000) g;
+                insert into shops values (6000, 'much too long', 'ab');
+                """);
+        String s = citus.newSchema("narrow");
+        Path f = dir.resolve("narrow.load");
+        Files.writeString(f, "load database from " + pg.url(db) + " into " + citus.url()
+                + " with include drop, snapshot only cast column shops.code to \"varchar(5)\", column shops.grade to \"char(3)\""
+                + " alter schema 'public' rename to '" + s + "' distribute shops using id;");
+        Run r = Run.of("migrate", f.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("copying " + s + ".shops failed"), r.err());
+        assertTrue(r.err().contains("value too long for type character varying(5)"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+
+        // once it fits, the values arrive whole: char(3) pads, nothing is cut
+        pg.exec(db, "update shops set code = 'long' where id = 6000");
+        Run ok = Run.of("migrate", f.toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertEquals(List.of("long|ab "), citus.rows("select code, grade from " + s + ".shops where id = 6000"));
+    }
+
     @Test
     void anIndexThatCannotBeBuiltFailsTheLoadAndIsNamed() throws IOException, SQLException {
         String db = pg.createDatabase("idx");

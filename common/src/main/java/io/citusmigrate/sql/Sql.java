@@ -46,6 +46,27 @@ public final class Sql {
         return names.stream().map(Sql::ident).collect(Collectors.joining(", "));
     }
 
+    private static final Pattern CHAR_OR_BIT_LENGTH = Pattern.compile(
+            "^(character varying|varchar|character|char|bpchar|bit varying|varbit|bit)\\s*\\(\\s*\\d+\\s*\\)", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * The type to cast a value to on its way into a column of {@code type} (format_type's
+     * spelling). An explicit cast to a character or bit type of some length truncates a longer
+     * value silently, where storing it into the column rejects it: the length is left to the
+     * column. ({@code character} and {@code bit} without a length mean a length of 1, hence
+     * bpchar and bit varying.)
+     */
+    public static String castType(String type) {
+        java.util.regex.Matcher m = CHAR_OR_BIT_LENGTH.matcher(type);
+        if (!m.find()) return type;
+        String base = switch (m.group(1).toLowerCase(java.util.Locale.ROOT)) {
+            case "character", "char", "bpchar" -> "bpchar";
+            case "bit", "bit varying", "varbit" -> "bit varying";
+            default -> "character varying";
+        };
+        return base + type.substring(m.end());
+    }
+
     /** A string literal (standard_conforming_strings on). */
     public static String literal(String s) {
         if (s.indexOf('\\') >= 0) return "E'" + s.replace("\\", "\\\\").replace("'", "''") + "'";

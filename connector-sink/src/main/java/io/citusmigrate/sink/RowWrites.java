@@ -146,7 +146,7 @@ final class RowWrites {
         TableRule r = t.rule();
         List<String> set = cols.stream().filter(c -> !t.primaryKey().contains(c)).toList();
         StringBuilder sql = new StringBuilder("UPDATE ").append(r.target()).append(" SET ");
-        for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = ?::").append(t.type(set.get(i)));
+        for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = ?::").append(Sql.castType(t.type(set.get(i))));
         sql.append(" WHERE ");
         if (r.distributionColumn() != null) sql.append(Sql.ident(r.distributionColumn())).append(" = ?::").append(t.type(r.distributionColumn())).append(" AND ");
         sql.append(RowQueries.keyParams(t, ""));
@@ -249,7 +249,7 @@ final class RowWrites {
 
     private static String upsertSql(TargetTable t, List<String> cols, int rows) {
         StringBuilder row = new StringBuilder("(");
-        for (int i = 0; i < cols.size(); i++) row.append(i > 0 ? ", " : "").append("?::").append(t.type(cols.get(i)));
+        for (int i = 0; i < cols.size(); i++) row.append(i > 0 ? ", " : "").append("?::").append(Sql.castType(t.type(cols.get(i))));
         row.append(')');
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(t.rule().target()).append(" (").append(Sql.idents(cols)).append(") VALUES ");
         for (int i = 0; i < rows; i++) sql.append(i > 0 ? ", " : "").append(row);

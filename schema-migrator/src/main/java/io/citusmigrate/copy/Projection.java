@@ -62,7 +62,8 @@ public final class Projection {
             Column src = table.source().column(c.name()).orElseThrow();
             String e = "t." + Sql.ident(c.name());
             // a cast rule changed the type: let the source cast it, so both sides agree on the text
-            if (c.type().userType() == null && !c.type().sql().equals(src.type().sql())) e = e + "::" + c.type().sql();
+            // (a value too long for the new length is left for the target to reject, not truncated)
+            if (c.type().userType() == null && !c.type().sql().equals(src.type().sql())) e = e + "::" + Sql.castType(c.type().sql());
             exprs.add(e);
         }
         this.columns = List.copyOf(cols);
