@@ -7,6 +7,7 @@ import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.live.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -34,6 +35,13 @@ final class StreamStep implements io.citusmigrate.steps.Step {
     public boolean run(Migration m) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
         m.ownsSlot = false; // from here on the slot holds changes not on the target yet
+        if (s.copies()) {
+            try (Connection target = m.target()) {
+                m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
+            } catch (SQLException e) {
+                throw m.targetFailed(e);
+            }
+        }
         try (LiveStream stream = new LiveStream(s.command(), m.plan, m.catalog, s.slot(), s.publication(), snapshotMode)) {
             stream.answering(request -> waitedOn(m, request));
             stream.start();

@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * The statements that write a batch's rows into a target table, all in the writer's open
- * transaction: deletes (one statement per batch where it can), inserts by COPY (upserts for rows
+ * transaction: deletes (one single-shard statement per tenant key, sent together), inserts by COPY (upserts for rows
  * already there), upserts (multi-row, batched), and updates that keep a TOASTed value an event
  * left out.
  */
@@ -55,38 +55,28 @@ final class RowWrites {
     }
 
     /**
-     * Rows that were copied under new tenant keys: deleted under their old ones, exactly (one
-     * statement per old tenant key; the new copies, under other tenant keys, stay).
-     */
-    void deleteUnderEach(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> current)
-            throws SQLException {
-        Map<String, List<List<Object>>> byTenant = new LinkedHashMap<>();
-        for (List<Object> k : keys) byTenant.computeIfAbsent(current.get(k), x -> new ArrayList<>()).add(k);
-        for (List<List<Object>> same : byTenant.values()) delete(t, rows, same, current);
-    }
-
-    /**
-     * One DELETE for the batch: WHERE tenant = ANY(tenants) AND key = ANY(keys). The tenant keys
-     * prune it to their shards, which Citus runs in parallel. Exact while each key lives under one
-     * tenant key (true between the sink's statements, except for rows being moved: see
-     * {@link #deleteUnderEach}).
+     * One single-shard DELETE per tenant key in the batch, sent together: WHERE tenant = ? AND
+     * id = ANY(?). (One statement for the batch, tenant = ANY(...) AND id = ANY(...), made every
+     * shard probe every key: 116 ms against 45 for 1,300 keys of 100 tenants on Citus 13.2.2.)
      */
     private void deleteByTenant(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> current, String keyColumn) throws SQLException {
         TableRule r = t.rule();
         String dist = r.distributionColumn();
-        Set<String> tenants = new LinkedHashSet<>();
-        List<String> ids = new ArrayList<>();
+        Map<String, List<String>> byTenant = new LinkedHashMap<>();
         for (List<Object> k : keys) {
             Struct img = rows.get(k).last.image();
-            tenants.add(current.get(k));
-            ids.add(PgText.format(img.get(keyColumn), img.schema().field(keyColumn).schema(), t.type(keyColumn)));
+            byTenant.computeIfAbsent(current.get(k), x -> new ArrayList<>())
+                    .add(PgText.format(img.get(keyColumn), img.schema().field(keyColumn).schema(), t.type(keyColumn)));
         }
-        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " = ANY (?::" + t.type(dist) + "[]) AND " + Sql.ident(keyColumn)
+        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + Sql.ident(keyColumn)
                 + " = ANY (?::" + t.type(keyColumn) + "[])";
         try (PreparedStatement ps = target.prepareStatement(sql)) {
-            ps.setArray(1, target.createArrayOf("text", tenants.toArray()));
-            ps.setArray(2, target.createArrayOf("text", ids.toArray()));
-            ps.executeUpdate();
+            for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setArray(2, target.createArrayOf("text", e.getValue().toArray()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 

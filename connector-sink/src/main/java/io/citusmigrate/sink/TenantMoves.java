@@ -2,24 +2,14 @@ package io.citusmigrate.sink;
 
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.sql.Sql;
-import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A row that tables below take their tenant key from, moving to another tenant: set-based, one
@@ -48,8 +38,10 @@ final class TenantMoves {
     /**
      * Rows that tables below take their tenant key from move to other tenants: Citus cannot
      * change a distribution column in place, so the rows are written under their new tenants (one
-     * COPY), then their descendants, level by level, then the old rows are deleted (one statement
-     * per old tenant). Foreign keys (tenant key, key) -> (tenant key, id) would hold at every step.
+     * COPY), then their descendants, level by level (one INSERT ... SELECT per table below for the
+     * whole batch), then the old rows are deleted, deepest first (one DELETE per table below, one
+     * per old tenant for the moved rows). Foreign keys (tenant key, key) -> (tenant key, id) would
+     * hold at every step.
      */
     void moveWithDescendants(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys,
                              Map<List<Object>, String> tenant, Map<List<Object>, String> current) throws SQLException {
@@ -58,72 +50,140 @@ final class TenantMoves {
         long ts = System.nanoTime();
         writes.copyOrUpsert(t, moving, tenant);
         metrics.timed("move-row", ts);
-        TableRule r = t.rule();
-        String dist = r.distributionColumn();
-        for (List<Object> k : keys) {
-            String from = current.get(k);
-            List<String> params = new ArrayList<>();
-            params.add(from);
-            Struct img = rows.get(k).last.image();
-            for (String c : r.key()) params.add(PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c)));
-            moveDescendants(t, new Pick(Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + RowQueries.keyParams(t, ""), params), from,
-                    tenant.get(k));
-        }
+        moveDescendants(Level.moved(t, rows, keys, tenant, current));
         CrashPoints.reach("sink.mid-move"); // the subtrees written under the new tenants, the old rows not deleted yet
         ts = System.nanoTime();
-        writes.deleteUnderEach(t, rows, keys, current);
+        writes.delete(t, rows, keys, current); // each statement names one old tenant key: the new copies stay
         metrics.timed("move-row-delete", ts);
         for (List<Object> k : keys) placement.movedAwayFrom(current.get(k)); // rows below them live under other tenants now
     }
 
-    /** Rows of a table picked by a WHERE clause and its parameters (as text, in order). */
-    private record Pick(String where, List<String> params) {}
+    /**
+     * The rows of one table that move, as a FROM clause: the table under alias p{depth}, joined on
+     * the tenant key to its parent's level, and so on up to the moved rows, given as arrays
+     * (m.f: the old tenant key, m.k0...: their key, m.t: the new tenant key). Every table is
+     * joined on the distribution column and pruned to the old tenants' shards, so Citus runs each
+     * statement on those shards in parallel; the rows move through the coordinator and never
+     * through the sink.
+     */
+    private record Level(TargetTable table, String alias, String joins, List<Object> joinParams, String where, List<Object> whereParams) {
+        static Level moved(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> tenant,
+                           Map<List<Object>, String> current) {
+            TableRule r = t.rule();
+            String dist = r.distributionColumn();
+            String distType = Sql.castType(t.type(dist));
+            List<String> froms = new ArrayList<>();
+            List<String> tos = new ArrayList<>();
+            List<List<String>> keyValues = new ArrayList<>();
+            for (String ignored : r.key()) keyValues.add(new ArrayList<>());
+            for (List<Object> k : keys) {
+                froms.add(current.get(k));
+                tos.add(tenant.get(k));
+                Struct img = rows.get(k).last.image();
+                for (int i = 0; i < r.key().size(); i++) {
+                    String c = r.key().get(i);
+                    keyValues.get(i).add(PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c)));
+                }
+            }
+            StringBuilder unnest = new StringBuilder(" JOIN unnest(?::").append(distType).append("[]");
+            StringBuilder names = new StringBuilder("f");
+            StringBuilder on = new StringBuilder(" ON p0.").append(Sql.ident(dist)).append(" = m.f");
+            List<Object> params = new ArrayList<>();
+            params.add(froms);
+            for (int i = 0; i < r.key().size(); i++) {
+                String c = r.key().get(i);
+                unnest.append(", ?::").append(Sql.castType(t.type(c))).append("[]");
+                names.append(", k").append(i);
+                on.append(" AND p0.").append(Sql.ident(c)).append(" = m.k").append(i);
+                params.add(keyValues.get(i));
+            }
+            unnest.append(", ?::").append(distType).append("[]) AS m(").append(names).append(", t)");
+            params.add(tos);
+            return new Level(t, "p0", unnest.append(on).toString(), params,
+                    "p0." + Sql.ident(dist) + " = ANY (?::" + distType + "[])", List.of(froms));
+        }
+
+        /** A table below this level: its rows whose foreign key leads to this level's rows. */
+        Level child(TargetTable c) {
+            TableRule.Hop hop = c.rule().parent();
+            String mine = "p" + (Integer.parseInt(alias.substring(1)) + 1);
+            String dist = table.rule().distributionColumn();
+            StringBuilder on = new StringBuilder(" JOIN ").append(table.rule().target()).append(' ').append(alias).append(" ON ")
+                    .append(alias).append('.').append(Sql.ident(dist)).append(" = ").append(mine).append('.').append(Sql.ident(c.rule().distributionColumn()));
+            for (int i = 0; i < hop.columns().size(); i++) {
+                on.append(" AND ").append(alias).append('.').append(Sql.ident(hop.parentColumns().get(i))).append(" = ")
+                        .append(mine).append('.').append(Sql.ident(hop.columns().get(i)));
+            }
+            List<Object> wp = new ArrayList<>();
+            wp.add(whereParams.get(0)); // the old tenant keys: every level lives under them
+            wp.addAll(whereParams);
+            return new Level(c, mine, on + joins, joinParams,
+                    mine + "." + Sql.ident(c.rule().distributionColumn()) + " = ANY (?::" + Sql.castType(c.type(c.rule().distributionColumn())) + "[]) AND " + where, wp);
+        }
+
+        String from() {
+            return " FROM " + table.rule().target() + " " + alias + joins + " WHERE " + where;
+        }
+
+        List<Object> params() {
+            List<Object> out = new ArrayList<>(joinParams);
+            out.addAll(whereParams);
+            return out;
+        }
+    }
 
     /**
-     * The descendants of moved rows, set-based: per table below, one INSERT ... SELECT writes its
-     * rows under the new tenant (parents first), and one DELETE removes the old ones (deepest
-     * first). Each level is picked by a subquery on the level above under the old tenant: one
-     * tenant, one shard group, so Citus routes every read to a single shard, and no row passes
-     * through the sink (TOASTed values included). Per moved row, not per batch: seen on Citus
-     * 13.2.2, joining all of a batch's moves as VALUES makes every statement multi-shard, and the
-     * stream applied half as many changes per second (510 against 1,000 at 1,000 tx/s with moves).
+     * The descendants of the moved rows, set-based: per table below, one INSERT ... SELECT
+     * writes its rows under the new tenant (parents first), and one DELETE removes the old ones
+     * (deepest first), whatever the number of moved rows in the batch.
      */
-    private void moveDescendants(TargetTable parent, Pick moved, String from, String to) throws SQLException {
-        TableRule pr = parent.rule();
+    private void moveDescendants(Level parent) throws SQLException {
+        TableRule pr = parent.table().rule();
         for (TableRule child : rules.values()) {
             TableRule.Hop hop = child.parent();
             if (hop == null || !hop.parentSchema().equals(pr.targetSchema()) || !hop.parentTable().equals(pr.targetTable())) continue;
             TargetTable ct = tables.get(child.source());
+            Level level = parent.child(ct);
             String dist = child.distributionColumn();
-            List<String> params = new ArrayList<>();
-            params.add(from);
-            params.addAll(moved.params());
-            Pick mine = new Pick(Sql.ident(dist) + " = ?::" + ct.type(dist) + " AND (" + Sql.idents(hop.columns()) + ") IN (SELECT "
-                    + Sql.idents(hop.parentColumns()) + " FROM " + pr.target() + " WHERE " + moved.where() + ")", params);
             List<String> cols = new ArrayList<>(ct.types().keySet());
             String insert = "INSERT INTO " + child.target() + " (" + Sql.idents(cols) + ") SELECT "
-                    + cols.stream().map(c -> c.equals(dist) ? "?::" + ct.type(dist) : Sql.ident(c)).collect(java.util.stream.Collectors.joining(", "))
-                    + " FROM " + child.target() + " WHERE " + mine.where();
+                    + cols.stream().map(c -> c.equals(dist) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", "))
+                    + level.from();
             int n;
             long ts = System.nanoTime();
             try (PreparedStatement ps = target.prepareStatement(insert)) {
-                ps.setString(1, to);
-                for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 2, mine.params().get(i));
+                bind(ps, 1, level.params());
                 n = ps.executeUpdate();
             }
             metrics.moveStatements.incrementAndGet();
             metrics.timed("move-insert", ts);
             if (n == 0) continue; // nothing below it either
-            moveDescendants(ct, mine, from, to);
+            moveDescendants(level);
             ts = System.nanoTime();
-            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + child.target() + " WHERE " + mine.where())) {
-                for (int i = 0; i < mine.params().size(); i++) ps.setString(i + 1, mine.params().get(i));
+            StringBuilder picked = new StringBuilder(parent.alias()).append('.').append(Sql.ident(pr.distributionColumn()));
+            for (String c : hop.parentColumns()) picked.append(", ").append(parent.alias()).append('.').append(Sql.ident(c));
+            String delete = "DELETE FROM " + child.target() + " WHERE " + Sql.ident(dist) + " = ANY (?::" + Sql.castType(ct.type(dist)) + "[]) AND ("
+                    + Sql.ident(dist) + ", " + Sql.idents(hop.columns()) + ") IN (SELECT " + picked + parent.from() + ")";
+            try (PreparedStatement ps = target.prepareStatement(delete)) {
+                List<Object> params = new ArrayList<>();
+                params.add(level.whereParams().get(0));
+                params.addAll(parent.params());
+                bind(ps, 1, params);
                 ps.executeUpdate();
             }
             metrics.moveStatements.incrementAndGet();
             metrics.timed("move-delete", ts);
             counts.add(metrics.inserted, child.source(), n);
             counts.add(metrics.deleted, child.source(), n);
+        }
+    }
+
+    /** Parameters in order: arrays of text values (cast in the statement), or text. */
+    private void bind(PreparedStatement ps, int from, List<Object> params) throws SQLException {
+        int i = from;
+        for (Object p : params) {
+            if (p instanceof List<?> l) ps.setArray(i++, target.createArrayOf("text", l.toArray()));
+            else ps.setString(i++, (String) p);
         }
     }
 }
