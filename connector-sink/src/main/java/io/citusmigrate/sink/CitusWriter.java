@@ -146,6 +146,7 @@ public final class CitusWriter {
         metrics.repairNanos.addAndGet((t2 - t1) + (t4 - t3));
 
         List<List<Object>> deletes = new ArrayList<>();
+        List<List<Object>> anywhere = new ArrayList<>();
         List<List<Object>> moving = new ArrayList<>();
         List<PendingRow> inserts = new ArrayList<>();
         List<PendingRow> upserts = new ArrayList<>();
@@ -154,6 +155,7 @@ public final class CitusWriter {
             String now = current.get(e.getKey());
             if (p.last.after() == null) {
                 if (dist == null || now != null) deletes.add(e.getKey());
+                else if (TenantPlacement.deletedByKeyAlone(r, p)) anywhere.add(e.getKey());
                 continue;
             }
             String next = tenant.get(e.getKey());
@@ -175,6 +177,12 @@ public final class CitusWriter {
         if (!deletes.isEmpty()) {
             writes.delete(t, rows, deletes, current);
             metrics.timed("delete", ts);
+        }
+        ts = System.nanoTime();
+        int deletedByKey = 0;
+        if (!anywhere.isEmpty()) {
+            deletedByKey = writes.deleteByKeyAlone(t, rows, anywhere);
+            metrics.timed("delete-by-key", ts);
         }
         ts = System.nanoTime();
         if (!inserts.isEmpty()) {
@@ -200,7 +208,7 @@ public final class CitusWriter {
         metrics.moveNanos.addAndGet(System.nanoTime() - t6);
         counts.add(metrics.deleted, r.source(), moving.size());
         counts.add(metrics.inserted, r.source(), moving.size());
-        counts.add(metrics.deleted, r.source(), deletes.size());
+        counts.add(metrics.deleted, r.source(), deletes.size() + deletedByKey);
         counts.add(metrics.inserted, r.source(), inserts.size());
         counts.add(metrics.upserted, r.source(), upserts.size());
         // children of this table find their tenant key here; deletes need it later

@@ -55,6 +55,25 @@ final class RowWrites {
     }
 
     /**
+     * Deletes of rows whose tenant key is not known: one statement, WHERE key = ANY(?), which
+     * Citus runs on every shard (a source key lives under one tenant key).
+     */
+    int deleteByKeyAlone(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys) throws SQLException {
+        TableRule r = t.rule();
+        String keyColumn = r.key().get(0);
+        List<String> ids = new ArrayList<>(keys.size());
+        for (List<Object> k : keys) {
+            Struct img = rows.get(k).last.image();
+            ids.add(PgText.format(img.get(keyColumn), img.schema().field(keyColumn).schema(), t.type(keyColumn)));
+        }
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + r.target() + " WHERE " + Sql.ident(keyColumn)
+                + " = ANY (?::" + t.type(keyColumn) + "[])")) {
+            ps.setArray(1, target.createArrayOf("text", ids.toArray()));
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
      * One single-shard DELETE per tenant key in the batch, sent together: WHERE tenant = ? AND
      * id = ANY(?). (One statement for the batch, tenant = ANY(...) AND id = ANY(...), made every
      * shard probe every key: 116 ms against 45 for 1,300 keys of 100 tenants on Citus 13.2.2.)

@@ -116,7 +116,7 @@ final class TenantPlacement {
                 // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
                 String known = rowTenants.get(rowKey(r, e.getKey()));
                 if (known != null && !movedFrom.contains(known)) current.put(e.getKey(), known);
-                else ask.add(e.getKey());
+                else if (!deletedByKeyAlone(r, e.getValue())) ask.add(e.getKey());
             }
             if (!ask.isEmpty()) {
                 long ts = System.nanoTime();
@@ -125,6 +125,15 @@ final class TenantPlacement {
             }
         }
         return current;
+    }
+
+    /**
+     * A delete whose tenant key is not known is written by its key alone, on every shard (see
+     * {@link RowWrites#deleteByKeyAlone}): asking where the row lives first would cost the same
+     * multi-shard probe, and a round trip more.
+     */
+    static boolean deletedByKeyAlone(TableRule r, PendingRow p) {
+        return p.last.after() == null && r.key().size() == 1 && !r.key().contains(r.distributionColumn());
     }
 
     /** After a batch's writes: the rows' tenant keys, for their own next changes and for their children. */
