@@ -155,8 +155,11 @@ class SinkStreamTest {
             sql(s, "begin; delete from clicks where ad_id in (select a.id from ads a join campaigns c on c.id = a.campaign_id where c.name = 'fresh');"
                     + " delete from ads where campaign_id in (select id from campaigns where name = 'fresh');"
                     + " delete from campaigns where name = 'fresh'; commit;");
+            long lookupsBefore = task.metrics().lookupQueries();
             deliver(task, dbz.take(3), 3);
             assertSame(s);
+            // each went by its key alone, on every shard: no query asked where the rows live first
+            assertEquals(0, task.metrics().lookupQueries() - lookupsBefore);
             assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".campaigns where name = 'fresh'"));
         } finally {
             task.stop();
