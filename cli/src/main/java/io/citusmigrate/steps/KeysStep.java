@@ -32,9 +32,7 @@ final class KeysStep implements io.citusmigrate.steps.Step {
                 fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
             }
             m.said("keys, indexes and foreign keys", keys + indexes + fks);
-            // after a bulk copy, the stream makes them itself once the copy is verified (the
-            // verification's tenant check chose a plan through them 6x slower, on Citus 13.2.2)
-            if (s.streams() && !(s.live() && s.copies())) {
+            if (s.streams() && !s.lookupIndexesAtStreamStart()) {
                 m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
             }
             m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));

@@ -35,7 +35,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
     public boolean run(Migration m) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
         m.ownsSlot = false; // from here on the slot holds changes not on the target yet
-        if (s.copies()) {
+        if (s.lookupIndexesAtStreamStart()) {
             try (Connection target = m.target()) {
                 m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
             } catch (SQLException e) {

@@ -79,6 +79,11 @@ class LiveMigrationTest {
                 delete from ads where id = 8;
                 """);
         waitFor(() -> migrateOut.toString().contains("streaming changes from slot cm_live_test"), migrate);
+        // while it streams: an index on ads' source key (updates and deletes name rows by it) and one
+        // on (tenant key, campaign_id) (a campaign moving tenant takes its ads along)
+        List<String> lookupIndexes = citus.rows("select indexname from pg_indexes where schemaname = '" + schema + "'"
+                + " and indexname like 'citus\\_migrate\\_%' order by 1");
+        assertTrue(lookupIndexes.contains("citus_migrate_hop_ads") && lookupIndexes.contains("citus_migrate_key_ads"), lookupIndexes.toString());
         pg.exec(db, """
                 insert into ads (campaign_id, body) select campaign_id, 'streamed' from ads where id between 100 and 199;
                 update ads set body = body || ' (edited)', bits = B'00000001' where id between 200 and 299;
@@ -120,6 +125,8 @@ class LiveMigrationTest {
         Run m = migrate.get(120, TimeUnit.SECONDS);
         assertEquals(0, m.code(), m.out() + m.err());
         assertTrue(m.out().contains("cutover: "), m.out());
+        assertEquals(List.of(), citus.rows("select indexname from pg_indexes where schemaname = '" + schema + "'"
+                + " and indexname like 'citus\\_migrate\\_%'"), "the lookup indexes are dropped after the cutover");
 
         // the target equals the source, back-filled tenant keys included
         Run verify = Run.of(new StringWriter(), "verify", file.toString());

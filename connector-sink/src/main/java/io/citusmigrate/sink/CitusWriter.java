@@ -107,7 +107,7 @@ public final class CitusWriter {
         return List.of();
     }
 
-    /** What the rolled-back transaction taught the caches, and the staging tables it made, are gone with it. */
+    /** What the rolled-back transaction taught the caches is gone with it. */
     private void rolledBack() {
         counts.rolledBack();
         placement.forgetAll();
@@ -173,7 +173,7 @@ public final class CitusWriter {
             }
         }
         long t5 = System.nanoTime();
-        long ts = System.nanoTime();
+        long ts = t5;
         if (!deletes.isEmpty()) {
             writes.delete(t, rows, deletes, current);
             metrics.timed("delete", ts);

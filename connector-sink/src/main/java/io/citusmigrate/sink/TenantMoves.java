@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A row that tables below take their tenant key from, moving to another tenant: set-based, one
- * INSERT ... SELECT and one DELETE per table below, in the writer's transaction.
+ * Rows that tables below take their tenant key from, moving to other tenants: set-based, one
+ * INSERT ... SELECT and one DELETE per table below for all of a batch's moves, in the writer's
+ * transaction.
  */
 final class TenantMoves {
     private final Connection target;
