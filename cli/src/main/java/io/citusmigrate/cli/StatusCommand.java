@@ -113,6 +113,7 @@ final class StatusCommand implements Callable<Integer> {
                 n.put("lag_seconds", round(st.lagSeconds()));
                 n.put("lag_bytes", st.lagBytes());
                 n.put("catch_up_seconds", Double.isInfinite(st.catchUpSeconds()) ? null : round(st.catchUpSeconds()));
+                n.put("source_seconds_applied_per_second", round(st.pace()));
                 ObjectNode tables = n.putObject("rows_written_per_table");
                 st.tables().forEach(tables::put);
             }
@@ -145,7 +146,8 @@ final class StatusCommand implements Callable<Integer> {
                     st.ageSeconds() > LiveProgress.STALE_SECONDS ? ": is `citus-migrate migrate` still running?" : "");
             out.printf(Locale.ROOT, "  row changes applied: %d (%.0f/s over the last seconds)%n", st.applied(), st.rate());
             out.printf(Locale.ROOT, "  behind the source: %.1f s, %s; catch-up at the recent pace: %s%n", st.lagSeconds(), LiveProgress.bytes(st.lagBytes()),
-                    Double.isInfinite(st.catchUpSeconds()) ? "unknown (nothing applied lately)" : String.format(Locale.ROOT, "about %.1f s", st.catchUpSeconds()));
+                    Double.isInfinite(st.catchUpSeconds()) ? "unknown (nothing applied lately)" : String.format(Locale.ROOT, "about %.1f s", st.catchUpSeconds())
+                            + (st.pace() > 0 ? String.format(Locale.ROOT, " once writes stop (it applies %.2f s of the source's writes a second)", st.pace()) : ""));
             if (!st.tables().isEmpty()) {
                 out.println("  rows written per table:");
                 st.tables().forEach((t, n) -> out.printf("    %-40s %d%n", t, n));

@@ -17,8 +17,9 @@ import java.util.Map;
  * small message into the source's WAL every second ({@link #emit}); the stream notes the newest
  * one it has applied ({@link #applied}). The oldest heartbeat not applied yet says how many
  * seconds and WAL bytes the target is behind; the heartbeats applied in the last half minute say
- * how fast the stream goes through the WAL, and so how long catching up should take. Kept on the target (citus_migrate.live_status) for `status`
- * and `cutover` in other terminals.
+ * the stream's pace, in seconds of the source's writes applied per second, and so how long
+ * catching up should take once writes stop. Kept on the target (citus_migrate.live_status) for
+ * `status` and `cutover` in other terminals.
  */
 public final class LiveProgress {
     /** A status older than this means `migrate` is not reporting (it reports every second). */
@@ -37,18 +38,29 @@ public final class LiveProgress {
 
     /** Emitted heartbeats not known to be applied: {emit millis, WAL position}. */
     private final Deque<long[]> pending = new ArrayDeque<>();
-    /** Applied heartbeats of the last half minute, for the WAL rate: {millis seen, WAL position}. */
+    /** Applied heartbeats of the last half minute, for the pace: {millis seen, WAL position, emit millis}. */
     private final Deque<long[]> recent = new ArrayDeque<>();
     /** Row changes applied, one sample a measure, for the last ten seconds: {millis, applied}. */
     private final Deque<long[]> counts = new ArrayDeque<>();
     private volatile long appliedEmitMillis;
 
-    /** What `status` shows and `cutover` weighs: row changes per second over the last ten seconds, WAL bytes per second over the last half minute. */
+    /**
+     * What `status` shows and `cutover` weighs: row changes per second over the last ten
+     * seconds; over the last half minute, WAL bytes applied per second and the pace (seconds of
+     * the source's writes applied per second).
+     */
     public record Status(String slot, String phase, long applied, double rate, long lagBytes, double lagSeconds,
-                         double bytesPerSecond, Map<String, Long> tables, double ageSeconds) {
-        /** Seconds until the stream has applied what the source has written so far, at its recent pace. */
+                         double bytesPerSecond, double pace, Map<String, Long> tables, double ageSeconds) {
+        /**
+         * Seconds until the stream has applied what the source has written so far, at its recent
+         * pace. In seconds of the source's writes, not WAL bytes: a byte of WAL does not cost the
+         * same everywhere (full-page images after a checkpoint are many bytes and no rows; one
+         * updated row that moves a tenant is few bytes and thousands of rows), and on real Citus
+         * the estimate by bytes said 10 s for a catch-up that took 44.
+         */
         public double catchUpSeconds() {
             if (lagBytes <= 0 || lagSeconds <= 0) return 0;
+            if (pace > 0) return lagSeconds / pace;
             if (bytesPerSecond <= 0) return Double.POSITIVE_INFINITY;
             return lagBytes / bytesPerSecond;
         }
@@ -79,9 +91,9 @@ public final class LiveProgress {
             throws SQLException {
         long now = System.currentTimeMillis();
         long done = appliedEmitMillis;
-        long doneLsn = -1;
-        while (!pending.isEmpty() && pending.peekFirst()[0] <= done) doneLsn = pending.removeFirst()[1];
-        if (doneLsn >= 0) recent.addLast(new long[] {now, doneLsn});
+        long[] newest = null;
+        while (!pending.isEmpty() && pending.peekFirst()[0] <= done) newest = pending.removeFirst();
+        if (newest != null) recent.addLast(new long[] {now, newest[1], newest[0]});
         while (recent.size() > 1 && now - recent.peekFirst()[0] > 30_000) recent.removeFirst();
         counts.addLast(new long[] {now, applied});
         while (counts.size() > 1 && now - counts.peekFirst()[0] > 10_000) counts.removeFirst();
@@ -99,15 +111,19 @@ public final class LiveProgress {
         }
         double rate = 0;
         double bytesRate = 0;
+        double pace = 0;
         if (counts.size() > 1) {
             double secs = (counts.peekLast()[0] - counts.peekFirst()[0]) / 1000.0;
             if (secs > 0) rate = (counts.peekLast()[1] - counts.peekFirst()[1]) / secs;
         }
         if (recent.size() > 1) {
             double secs = (recent.peekLast()[0] - recent.peekFirst()[0]) / 1000.0;
-            if (secs > 0) bytesRate = (recent.peekLast()[1] - recent.peekFirst()[1]) / secs;
+            if (secs > 0) {
+                bytesRate = (recent.peekLast()[1] - recent.peekFirst()[1]) / secs;
+                pace = (recent.peekLast()[2] - recent.peekFirst()[2]) / 1000.0 / secs;
+            }
         }
-        return new Status(slot, phase, applied, rate, lagBytes, lagSeconds, bytesRate, tables, 0);
+        return new Status(slot, phase, applied, rate, lagBytes, lagSeconds, bytesRate, pace, tables, 0);
     }
 
     /** The heartbeat's emit time in a message's content, or -1 when it is not a heartbeat. */
@@ -126,6 +142,7 @@ public final class LiveProgress {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, phase text NOT NULL, applied bigint NOT NULL,"
                     + " rate double precision NOT NULL, lag_bytes bigint NOT NULL, lag_seconds double precision NOT NULL,"
                     + " bytes_per_second double precision NOT NULL, tables text NOT NULL, updated_at timestamptz NOT NULL)");
+            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS pace double precision NOT NULL DEFAULT 0");
         }
     }
 
@@ -134,18 +151,19 @@ public final class LiveProgress {
         try {
             upsert(target, s);
         } catch (SQLException e) {
-            // undefined table or schema (autocommit: nothing else was rolled back)
-            if (!"42P01".equals(e.getSQLState()) && !"3F000".equals(e.getSQLState())) throw e;
+            // undefined table, schema or column (autocommit: nothing else was rolled back)
+            if (!"42P01".equals(e.getSQLState()) && !"3F000".equals(e.getSQLState()) && !"42703".equals(e.getSQLState())) throw e;
             create(target);
             upsert(target, s);
         }
     }
 
     private static void upsert(Connection target, Status s) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())"
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, phase, applied, rate, lag_bytes, lag_seconds, bytes_per_second, tables, updated_at, pace)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)"
                 + " ON CONFLICT (slot) DO UPDATE SET phase = EXCLUDED.phase, applied = EXCLUDED.applied, rate = EXCLUDED.rate,"
                 + " lag_bytes = EXCLUDED.lag_bytes, lag_seconds = EXCLUDED.lag_seconds, bytes_per_second = EXCLUDED.bytes_per_second,"
-                + " tables = EXCLUDED.tables, updated_at = now()")) {
+                + " tables = EXCLUDED.tables, updated_at = now(), pace = EXCLUDED.pace")) {
             ps.setString(1, s.slot());
             ps.setString(2, s.phase());
             ps.setLong(3, s.applied());
@@ -158,6 +176,7 @@ public final class LiveProgress {
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
+            ps.setDouble(9, s.pace());
             ps.executeUpdate();
         }
     }
@@ -172,7 +191,7 @@ public final class LiveProgress {
             }
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT phase, applied, rate, lag_bytes, lag_seconds, bytes_per_second, tables,"
-                + " extract(epoch FROM now() - updated_at) FROM " + TABLE + " WHERE slot = ?")) {
+                + " extract(epoch FROM now() - updated_at), pace FROM " + TABLE + " WHERE slot = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return null;
@@ -183,7 +202,7 @@ public final class LiveProgress {
                     throw new SQLException("unreadable status of slot " + slot, e);
                 }
                 return new Status(slot, rs.getString(1), rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5), rs.getDouble(6),
-                        tables, rs.getDouble(8));
+                        rs.getDouble(9), tables, rs.getDouble(8));
             }
         }
     }

@@ -108,6 +108,7 @@ class LiveMigrationTest {
         assertEquals("streaming", json.get("state").asText());
         assertTrue(json.get("row_changes_applied").asLong() > 0, json.toString());
         assertTrue(json.get("rows_written_per_table").get("public.ads").asLong() > 0, json.toString());
+        assertTrue(json.get("source_seconds_applied_per_second").isNumber(), json.toString()); // the pace the catch-up is estimated with
 
         // an application session still open: --stop-writes ends it, and new sessions cannot write
         Connection app = pg.connect(db);
@@ -246,9 +247,10 @@ class LiveMigrationTest {
                 """.formatted(pg.url(db), citus.url(), citus.newSchema("maxlag")));
         pg.exec(db, "select pg_create_logical_replication_slot('cm_maxlag_test', 'pgoutput')");
         try (Connection target = citus.connect()) {
-            // what a migrate 40 s and 80 MB behind, applying 2 MB/s, reports
+            // what a migrate 40 s and 80 MB behind reports, applying 8 MB of WAL but only 1 s of the source's writes per second
+            // (the estimate goes by the seconds: by the bytes it would be 10 s)
             io.citusmigrate.live.LiveProgress.save(target, new io.citusmigrate.live.LiveProgress.Status("cm_maxlag_test", "streaming",
-                    1000, 500, 80_000_000, 40, 2_000_000, java.util.Map.of(), 0));
+                    1000, 500, 80_000_000, 40, 8_000_000, 1.0, java.util.Map.of(), 0));
         }
         Run r = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");
         assertEquals(1, r.code(), r.out() + r.err());
