@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code migrate FILE} is run again as a user would, and the {@code migrate FILE --resume} it
  * advises, and the run goes on.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--kill bulk|stream] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -43,6 +43,7 @@ public final class LiveBenchmark {
         boolean moves = false;
         int toastPercent = 0;
         int catchUpWait = 120;
+        double cutOverAt = 10; // cut over once `status` estimates a catch-up of at most this many seconds (and --max-lag that)
         String kill = null; // bulk | stream: kill -9 migrate then, and run what it advises
         int cutoverTimeout = 300;
         for (int i = 0; i < args.length; i++) {
@@ -55,6 +56,7 @@ public final class LiveBenchmark {
             if (args[i].equals("--record")) record = Path.of(args[++i]);
             if (args[i].equals("--kill")) kill = args[++i];
             if (args[i].equals("--cutover-timeout")) cutoverTimeout = Integer.parseInt(args[++i]);
+            if (args[i].equals("--cut-over-at")) cutOverAt = Double.parseDouble(args[++i]);
         }
         if (!Files.exists(Path.of("cli/target/citus-migrate.jar"))) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
         try (EmbeddedPg sourcePg = EmbeddedPg.start(); EmbeddedPg targetPg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(targetPg)) {
@@ -193,30 +195,44 @@ public final class LiveBenchmark {
             }
             double streamedSeconds = (System.nanoTime() - tStreamStart) / 1e9;
 
-            // as a user would: cut over once `status` says catching up takes at most 10 s (up to --catch-up-wait, then regardless)
+            // as a user would: cut over once `status` says catching up takes at most --cut-over-at seconds (up to --catch-up-wait, then regardless);
+            // a cutover refused because its own estimate is over --max-lag stops nothing, and is tried again a second later
             long waitStart = System.nanoTime();
             boolean caughtUp = false;
-            // (the estimate `status` and `cutover` make: WAL bytes behind over WAL bytes applied per second)
+            int refused = 0;
+            double waitedSeconds;
+            long tStop;
+            Process cutover;
+            int cutoverCode;
+            // (the estimate `status` and `cutover` make: seconds behind over seconds of the source's writes applied per second)
             try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement("SELECT lag_seconds = 0 OR lag_bytes = 0"
-                    + " OR (bytes_per_second > 0 AND lag_bytes / bytes_per_second <= 10) FROM citus_migrate.live_status WHERE slot = 'bench_live'")) {
-                while (System.nanoTime() - waitStart < catchUpWait * 1_000_000_000L) {
-                    try (java.sql.ResultSet rs = st.executeQuery()) {
-                        if (rs.next() && rs.getBoolean(1)) {
-                            caughtUp = true;
-                            break;
+                    + " OR (pace > 0 AND lag_seconds / pace <= ?) OR (pace = 0 AND bytes_per_second > 0 AND lag_bytes / bytes_per_second <= ?)"
+                    + " FROM citus_migrate.live_status WHERE slot = 'bench_live'")) {
+                st.setDouble(1, cutOverAt);
+                st.setDouble(2, cutOverAt);
+                while (true) {
+                    caughtUp = false;
+                    while (System.nanoTime() - waitStart < catchUpWait * 1_000_000_000L) {
+                        try (java.sql.ResultSet rs = st.executeQuery()) {
+                            if (rs.next() && rs.getBoolean(1)) {
+                                caughtUp = true;
+                                break;
+                            }
                         }
+                        Thread.sleep(1000);
                     }
+                    waitedSeconds = (System.nanoTime() - waitStart) / 1e9;
+                    // `cutover --stop-writes` stops the application's writes: from its start to its end is the write downtime
+                    tStop = System.nanoTime();
+                    cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString(), "--stop-writes", "--max-lag", caughtUp ? String.valueOf(cutOverAt) : "off",
+                            "--timeout", String.valueOf(cutoverTimeout))
+                            .redirectErrorStream(true).redirectOutput(dir.resolve("cutover.log").toFile()).start();
+                    cutoverCode = cutover.waitFor();
+                    if (cutoverCode == 0 || !Files.readString(dir.resolve("cutover.log")).contains("cutover refused")) break;
+                    refused++;
                     Thread.sleep(1000);
                 }
             }
-            double waitedSeconds = (System.nanoTime() - waitStart) / 1e9;
-
-            // `cutover --stop-writes` stops the application's writes: from its start to its end is the write downtime
-            long tStop = System.nanoTime();
-            Process cutover = new ProcessBuilder("./citus-migrate", "cutover", file.toString(), "--stop-writes", "--max-lag", caughtUp ? "10" : "off",
-                    "--timeout", String.valueOf(cutoverTimeout))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("cutover.log").toFile()).start();
-            int cutoverCode = cutover.waitFor();
             double downtime = (System.nanoTime() - tStop) / 1e9;
             writing.set(false);
             app.join();
@@ -254,7 +270,7 @@ public final class LiveBenchmark {
                     - bulk load until streaming: %.1f s, with the application writing; then %d s of streaming
                     - application transactions during the run: %d (%.0f/s)%s
                     - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
-                    - waited %.0f s after that for `status` to estimate a catch-up of at most 10 s%s, the application still writing
+                    - waited %.0f s after that for `status` to estimate a catch-up of at most %s s%s, the application still writing
                     - write downtime (`cutover --stop-writes`: writes stopped, stream caught up, sequences set, foreign keys added; its JVM start included): %.1f s
                     - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB; %s%s
                     """, LocalDate.now(), scale, counts.total(), rate,
@@ -262,11 +278,12 @@ public final class LiveBenchmark {
                     BulkLoadBenchmark.machine(),
                     citus.description(),
                     scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : "")
-                            + " --catch-up-wait " + catchUpWait + (kill != null ? " --kill " + kill : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                            + " --catch-up-wait " + catchUpWait + " --cut-over-at " + fmt(cutOverAt) + (kill != null ? " --kill " + kill : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
-                    waitedSeconds, caughtUp ? "" : " (never reached: cut over with --max-lag off)",
+                    waitedSeconds, fmt(cutOverAt), (caughtUp ? "" : " (never reached: cut over with --max-lag off)")
+                            + (refused == 0 ? "" : "; " + refused + " cutover(s) refused by their own estimate before that, nothing stopped"),
                     downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
                     killed.length() == 0 ? "" : "\n- migrate killed with SIGKILL " + killed);
             System.out.println(report);
@@ -290,6 +307,10 @@ public final class LiveBenchmark {
                 .append("\"; then `migrate FILE --resume`");
         return new ProcessBuilder("./citus-migrate", "migrate", file.toString(), "--resume").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("migrate-resumed.log").toFile()).start();
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     static double percentile(java.util.List<Double> values, int p) {
