@@ -91,9 +91,13 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "1000");
         // an idle stream looks for new changes this often: the cutover marker waits no longer
         p.setProperty("poll.interval.ms", "100");
-        // a stream behind the source writes bigger batches: the per-batch lookups and statements weigh less per change
-        p.setProperty("max.batch.size", "4096");
-        p.setProperty("max.queue.size", "16384");
+        // A stream behind the source writes bigger batches (one transaction on the target each): the per-batch lookups
+        // and statements weigh less per change. On real Citus at 1,000 transactions/s with tenant moves, 16384 applied
+        // 3,231 row changes/s against 2,175-2,424 with 4096; 32768 no more, for 100 MB more memory. The queue is
+        // bounded in bytes too, for rows with big values.
+        p.setProperty("max.batch.size", "16384");
+        p.setProperty("max.queue.size", "32768");
+        p.setProperty("max.queue.size.in.bytes", String.valueOf(32L << 20));
         p.setProperty("slot.drop.on.stop", "false");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");

@@ -5,7 +5,6 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -198,13 +197,8 @@ public final class CitusWriter {
         metrics.writeNanos.addAndGet(t6 - t5);
         if (!moving.isEmpty()) {
             if (coordination != null) coordination.beforeMoves();
-            try (Statement s = target.createStatement()) {
-                // once per batch that moves rows: each subtree goes to one shard, and through the coordinator is about
-                // twice as fast as Citus's repartitioned INSERT ... SELECT, which touches every shard (seen on Citus 13.2.2)
-                s.execute("SET LOCAL citus.enable_repartitioned_insert_select = off");
-            }
+            moves.moveWithDescendants(t, rows, moving, tenant, current);
         }
-        if (!moving.isEmpty()) moves.moveWithDescendants(t, rows, moving, tenant, current);
         metrics.moveNanos.addAndGet(System.nanoTime() - t6);
         counts.add(metrics.deleted, r.source(), moving.size());
         counts.add(metrics.inserted, r.source(), moving.size());

@@ -64,8 +64,10 @@ final class TenantMoves {
      * the tenant key to its parent's level, and so on up to the moved rows, given as arrays
      * (m.f: the old tenant key, m.k0...: their key, m.t: the new tenant key). Every table is
      * joined on the distribution column and pruned to the old tenants' shards, so Citus runs each
-     * statement on those shards in parallel; the rows move through the coordinator and never
-     * through the sink.
+     * statement on those shards in parallel; the rows never pass through the sink. With old
+     * tenants on more than one shard Citus repartitions the rows between the workers: on Citus
+     * 13.2.2 that took a fifth to a third less CPU than through the coordinator (measured with 10
+     * campaigns and with 40 ads moving at once), so it is left to choose.
      */
     private record Level(TargetTable table, String alias, String joins, List<Object> joinParams, String where, List<Object> whereParams) {
         static Level moved(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> tenant,
