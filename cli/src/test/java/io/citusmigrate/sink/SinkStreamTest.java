@@ -305,6 +305,19 @@ class SinkStreamTest {
                     + " from ads where campaign_id = 2 limit 1");
             deliver(task, dbz.take(1), 10);
             assertSame(s);
+            // the caches followed the rows the last batch moved (their keys came back from the moves), and kept what the old
+            // tenants still hold: a moved impression, one of a campaign that stayed with a tenant rows left (campaign 6 with
+            // company 1, which campaign 3 left), and a click for a moved ad are all placed without a lookup
+            sql(s, "update impressions set site_url = 'moved' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                    + " where a.campaign_id = 3)");
+            sql(s, "update impressions set site_url = 'stayed' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                    + " where a.campaign_id = 6)");
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select min(id), now(), 'later', '4.4.4.4', '{}'"
+                    + " from ads where campaign_id = 4");
+            long lookups = task.metrics().lookupQueries();
+            deliver(task, dbz.take(3), 10);
+            assertSame(s);
+            assertEquals(0, task.metrics().lookupQueries() - lookups, "no lookup after the moves");
         } finally {
             task.stop();
         }

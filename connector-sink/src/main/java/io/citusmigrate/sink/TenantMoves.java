@@ -51,12 +51,13 @@ final class TenantMoves {
         long ts = System.nanoTime();
         writes.copyOrUpsert(t, moving, tenant);
         metrics.timed("move-row", ts);
-        moveDescendants(Level.moved(t, rows, keys, tenant, current));
+        boolean followed = moveDescendants(Level.moved(t, rows, keys, tenant, current));
         CrashPoints.reach("sink.mid-move"); // the subtrees written under the new tenants, the old rows not deleted yet
         ts = System.nanoTime();
         writes.delete(t, rows, keys, current); // each statement names one old tenant key: the new copies stay
         metrics.timed("move-row-delete", ts);
-        for (List<Object> k : keys) placement.movedAwayFrom(current.get(k)); // rows below them live under other tenants now
+        // rows below them live under other tenants now: unless the caches followed each of them, distrust the old tenants
+        if (!followed) for (List<Object> k : keys) placement.movedAwayFrom(current.get(k));
     }
 
     /**
@@ -138,10 +139,13 @@ final class TenantMoves {
     /**
      * The descendants of the moved rows, set-based: per table below, one INSERT ... SELECT
      * writes its rows under the new tenant (parents first), and one DELETE removes the old ones
-     * (deepest first), whatever the number of moved rows in the batch.
+     * (deepest first), whatever the number of moved rows in the batch. Where their keys are of a
+     * type the caches hold exactly (see {@link #exactKey}), the INSERT returns them and the
+     * cached tenant keys follow the rows; returns whether that was so for every table below.
      */
-    private void moveDescendants(Level parent) throws SQLException {
+    private boolean moveDescendants(Level parent) throws SQLException {
         TableRule pr = parent.table().rule();
+        boolean followed = true;
         for (TableRule child : rules.values()) {
             TableRule.Hop hop = child.parent();
             if (hop == null || !hop.parentSchema().equals(pr.targetSchema()) || !hop.parentTable().equals(pr.targetTable())) continue;
@@ -149,19 +153,46 @@ final class TenantMoves {
             Level level = parent.child(ct);
             String dist = child.distributionColumn();
             List<String> cols = new ArrayList<>(ct.types().keySet());
-            String insert = "INSERT INTO " + child.target() + " (" + Sql.idents(cols) + ") SELECT "
-                    + cols.stream().map(c -> c.equals(dist) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", "))
-                    + level.from();
-            int n;
+            List<TableRule.Hop> below = hopsBelow(child);
+            boolean follow = followable(ct, below);
+            StringBuilder insert = new StringBuilder("INSERT INTO ").append(child.target()).append(" (").append(Sql.idents(cols)).append(") SELECT ")
+                    .append(cols.stream().map(c -> c.equals(dist) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", ")))
+                    .append(level.from());
+            if (follow) {
+                // the moved rows' keys, and the keys their own children point at, with their new tenant key
+                insert.append(" RETURNING ").append(Sql.ident(dist)).append("::text");
+                for (String c : child.key()) insert.append(", ").append(Sql.ident(c)).append("::text");
+                for (TableRule.Hop h : below) for (String c : h.parentColumns()) insert.append(", ").append(Sql.ident(c)).append("::text");
+            }
+            int n = 0;
             long ts = System.nanoTime();
-            try (PreparedStatement ps = target.prepareStatement(insert)) {
+            try (PreparedStatement ps = target.prepareStatement(insert.toString())) {
                 bind(ps, 1, level.params());
-                n = ps.executeUpdate();
+                if (!follow) {
+                    n = ps.executeUpdate();
+                } else {
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            n++;
+                            String newTenant = rs.getString(1);
+                            int col = 2;
+                            List<Object> key = new ArrayList<>(child.key().size());
+                            for (String c : child.key()) key.add(exactKey(ct.baseTypes().get(c), rs.getString(col++)));
+                            placement.carried(child, key, newTenant);
+                            for (TableRule.Hop h : below) {
+                                List<String> pk = new ArrayList<>(h.parentColumns().size());
+                                for (String ignored : h.parentColumns()) pk.add(rs.getString(col++));
+                                placement.carriedParent(child.target(), pk, newTenant);
+                            }
+                        }
+                    }
+                }
             }
             metrics.moveStatements.incrementAndGet();
             metrics.timed("move-insert", ts);
+            followed &= follow;
             if (n == 0) continue; // nothing below it either
-            moveDescendants(level);
+            followed &= moveDescendants(level);
             ts = System.nanoTime();
             StringBuilder picked = new StringBuilder(parent.alias()).append('.').append(Sql.ident(pr.distributionColumn()));
             for (String c : hop.parentColumns()) picked.append(", ").append(parent.alias()).append('.').append(Sql.ident(c));
@@ -179,6 +210,51 @@ final class TenantMoves {
             counts.add(metrics.inserted, child.source(), n);
             counts.add(metrics.deleted, child.source(), n);
         }
+        return followed;
+    }
+
+    /** The hops of the tables whose parent is this one. */
+    private List<TableRule.Hop> hopsBelow(TableRule r) {
+        List<TableRule.Hop> out = new ArrayList<>();
+        for (TableRule g : rules.values()) {
+            TableRule.Hop h = g.parent();
+            if (h != null && h.parentSchema().equals(r.targetSchema()) && h.parentTable().equals(r.targetTable())) out.add(h);
+        }
+        return out;
+    }
+
+    /** Whether the caches can follow this table's moved rows: its tenant key, key and the columns its children point at are all exact. */
+    private static boolean followable(TargetTable t, List<TableRule.Hop> below) {
+        List<String> cols = new ArrayList<>(t.rule().key());
+        cols.add(t.rule().distributionColumn());
+        for (TableRule.Hop h : below) cols.addAll(h.parentColumns());
+        for (String c : cols) if (!EXACT.contains(baseName(t.baseTypes().get(c)))) return false;
+        return true;
+    }
+
+    /**
+     * Types whose text PostgreSQL prints exactly as the sink's caches hold them (PgText writes
+     * them the same way, and Debezium gives them as Long, Integer, Short or String): a moved row's
+     * key read back as text names the same cache entry. Other types fall back to distrusting what
+     * is cached under the old tenant keys for the rest of the batch.
+     */
+    private static final java.util.Set<String> EXACT = java.util.Set.of("bigint", "integer", "smallint", "text", "character varying", "uuid");
+
+    private static String baseName(String type) {
+        if (type == null) return "";
+        int paren = type.indexOf('(');
+        return paren < 0 ? type : type.substring(0, paren);
+    }
+
+    /** A key column's text as the events carry the value (see {@link #EXACT}). */
+    static Object exactKey(String type, String text) {
+        if (text == null) return null;
+        return switch (baseName(type)) {
+            case "bigint" -> Long.valueOf(text);
+            case "integer" -> Integer.valueOf(text);
+            case "smallint" -> Short.valueOf(text);
+            default -> text;
+        };
     }
 
     /** Parameters in order: arrays of text values (cast in the statement), or text. */

@@ -142,6 +142,16 @@ final class TenantPlacement {
         rememberForChildren(t, rows, tenant);
     }
 
+    /** A row a parent's move carried to another tenant (its key as the events give it): a cached tenant key follows it. */
+    void carried(TableRule r, List<Object> key, String tenant) {
+        rowTenants.replace(rowKey(r, key), tenant);
+    }
+
+    /** The same for the tenant key its children find through it ({@code key}: the columns they point at, as text). */
+    void carriedParent(String table, List<String> key, String tenant) {
+        resolver.replace(table, key, tenant);
+    }
+
     /** Rows below a moved row live under another tenant now: what is cached under the old one is not trusted. */
     void movedAwayFrom(String tenant) {
         movedFrom.add(tenant);

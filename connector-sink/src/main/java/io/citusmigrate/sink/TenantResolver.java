@@ -47,6 +47,12 @@ final class TenantResolver {
         cache.clear();
     }
 
+    /** A cached row moved to another tenant: its entry follows (nothing is added). */
+    void replace(String table, List<String> key, String tenant) {
+        Lru<List<String>, String> c = cache.get(table);
+        if (c != null) c.replace(key, tenant);
+    }
+
     /** A row just written: its children may ask for its tenant key. */
     void remember(String table, List<String> key, String tenant) {
         cacheOf(table).put(key, tenant);
