@@ -92,9 +92,9 @@ public final class LiveStream implements AutoCloseable {
         // an idle stream looks for new changes this often: the cutover marker waits no longer
         p.setProperty("poll.interval.ms", "100");
         // A stream behind the source writes bigger batches (one transaction on the target each): the per-batch lookups
-        // and statements weigh less per change. On real Citus at 1,000 transactions/s with tenant moves, 16384 applied
-        // 3,231 row changes/s against 2,175-2,424 with 4096; 32768 no more, for 100 MB more memory. The queue is
-        // bounded in bytes too, for rows with big values.
+        // and statements weigh less per change. On real Citus at 1,000 transactions/s with tenant moves, with 4096 the
+        // stream fell behind for good; with 16384 it catches up and stays a batch behind (benchmark/RESULTS.md,
+        // session 16); 32768 did no better, for 100 MB more memory. The queue is bounded in bytes too, for big rows.
         p.setProperty("max.batch.size", "16384");
         p.setProperty("max.queue.size", "32768");
         p.setProperty("max.queue.size.in.bytes", String.valueOf(32L << 20));
