@@ -271,7 +271,7 @@ public final class LiveBenchmark {
                     - application transactions during the run: %d (%.0f/s)%s
                     - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
                     - waited %.0f s after that for `status` to estimate a catch-up of at most %s s%s, the application still writing
-                    - write downtime (`cutover --stop-writes`: writes stopped, stream caught up, sequences set, foreign keys added; its JVM start included): %.1f s
+                    - write downtime (from writes stopped to `cutover --stop-writes` done: stream caught up, sequences set, foreign keys added; as `cutover` reports it): %s s; the whole command, its JVM start and estimate included: %.1f s
                     - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB; %s%s
                     """, LocalDate.now(), scale, counts.total(), rate,
                     (moves ? ", with tenant moves" : "") + (toastPercent > 0 ? ", " + toastPercent + "% of ads with TOASTed target_url" : ""),
@@ -284,7 +284,7 @@ public final class LiveBenchmark {
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
                     waitedSeconds, fmt(cutOverAt), (caughtUp ? "" : " (never reached: cut over with --max-lag off)")
                             + (refused == 0 ? "" : "; " + refused + " cutover(s) refused by their own estimate before that, nothing stopped"),
-                    downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
+                    writesStopped(dir.resolve("cutover.log")), downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
                     killed.length() == 0 ? "" : "\n- migrate killed with SIGKILL " + killed);
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -307,6 +307,12 @@ public final class LiveBenchmark {
                 .append("\"; then `migrate FILE --resume`");
         return new ProcessBuilder("./citus-migrate", "migrate", file.toString(), "--resume").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("migrate-resumed.log").toFile()).start();
+    }
+
+    /** What `cutover` says of how long writes were stopped ("writes stopped for the last 1.2 s of it"); "?" when it does not say. */
+    private static String writesStopped(Path cutoverLog) throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("writes stopped for the last ([0-9.]+) s").matcher(Files.readString(cutoverLog));
+        return m.find() ? m.group(1) : "?";
     }
 
     private static String fmt(double v) {

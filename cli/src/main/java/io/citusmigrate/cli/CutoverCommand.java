@@ -98,6 +98,7 @@ final class CutoverCommand implements Callable<Integer> {
                 }
             }
             String request = CutoverTable.request(target, slot);
+            long stopped = System.nanoTime();
             if (stopWrites) {
                 int ended = LiveSource.stopWrites(source);
                 out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
@@ -111,8 +112,9 @@ final class CutoverCommand implements Callable<Integer> {
             while (System.currentTimeMillis() < deadline) {
                 Long changes = CutoverTable.doneChanges(target, slot, request);
                 if (changes != null) {
-                    out.printf("cutover done in %.1f s: every change before the marker is on the target (%d row changes streamed"
-                            + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, changes);
+                    out.printf("cutover done in %.1f s%s: every change before the marker is on the target (%d row changes streamed"
+                            + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9,
+                            downtime(stopped), changes);
                     out.flush();
                     return Main.OK;
                 }
@@ -126,15 +128,15 @@ final class CutoverCommand implements Callable<Integer> {
                     err.flush();
                     return Main.FAILED;
                 }
-                Thread.sleep(200);
+                Thread.sleep(50); // the answer is a moment of write downtime: looked for often, on a small local table
             }
             if (!CutoverTable.withdraw(target, slot, request)) {
                 // migrate took this cutover on: it is setting sequences and foreign keys; its answer comes
                 while (CutoverTable.doneChanges(target, slot, request) == null && LiveSource.slotReader(source, slot) != null) Thread.sleep(200);
                 Long changes = CutoverTable.doneChanges(target, slot, request);
                 if (changes != null) {
-                    out.printf("cutover done in %.1f s (after its --timeout): every change before the marker is on the target (%d row changes"
-                            + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, changes);
+                    out.printf("cutover done in %.1f s%s (after its --timeout): every change before the marker is on the target (%d row changes"
+                            + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, downtime(stopped), changes);
                     out.flush();
                     return Main.OK;
                 }
@@ -146,5 +148,10 @@ final class CutoverCommand implements Callable<Integer> {
                 + " s: is `citus-migrate migrate` still running? (it says how far it is)" + (stopWrites ? " The source stays read-only." : ""));
         err.flush();
         return Main.FAILED;
+    }
+
+    /** With --stop-writes: how long the source has been read-only, the write downtime (the estimate and connecting came before). */
+    private String downtime(long stopped) {
+        return stopWrites ? String.format(java.util.Locale.ROOT, " (writes stopped for the last %.1f s of it)", (System.nanoTime() - stopped) / 1e9) : "";
     }
 }

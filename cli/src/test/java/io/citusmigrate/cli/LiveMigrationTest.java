@@ -115,6 +115,7 @@ class LiveMigrationTest {
         Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120", "--stop-writes");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + migrateOut);
         assertTrue(cutover.out().contains("cutover done in "), cutover.out());
+        assertTrue(cutover.out().matches("(?s).*cutover done in [0-9.]+ s \\(writes stopped for the last [0-9.]+ s of it\\): .*"), cutover.out());
         assertTrue(cutover.out().contains("behind the source; catching up should take about"), cutover.out());
         assertTrue(cutover.out().contains("writes stopped: the source database is read-only for new sessions, 1 open session ended"),
                 cutover.out());
