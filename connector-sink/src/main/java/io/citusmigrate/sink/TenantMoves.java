@@ -146,14 +146,13 @@ final class TenantMoves {
     private boolean moveDescendants(Level parent) throws SQLException {
         TableRule pr = parent.table().rule();
         boolean followed = true;
-        for (TableRule child : rules.values()) {
+        for (TableRule child : childrenOf(pr)) {
             TableRule.Hop hop = child.parent();
-            if (hop == null || !hop.parentSchema().equals(pr.targetSchema()) || !hop.parentTable().equals(pr.targetTable())) continue;
             TargetTable ct = tables.get(child.source());
             Level level = parent.child(ct);
             String dist = child.distributionColumn();
             List<String> cols = new ArrayList<>(ct.types().keySet());
-            List<TableRule.Hop> below = hopsBelow(child);
+            List<TableRule.Hop> below = childrenOf(child).stream().map(TableRule::parent).toList();
             boolean follow = followable(ct, below);
             StringBuilder insert = new StringBuilder("INSERT INTO ").append(child.target()).append(" (").append(Sql.idents(cols)).append(") SELECT ")
                     .append(cols.stream().map(c -> c.equals(dist) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", ")))
@@ -171,13 +170,14 @@ final class TenantMoves {
                 if (!follow) {
                     n = ps.executeUpdate();
                 } else {
+                    List<String> keyTypes = child.key().stream().map(c -> baseName(ct.baseTypes().get(c))).toList();
                     try (java.sql.ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             n++;
                             String newTenant = rs.getString(1);
                             int col = 2;
-                            List<Object> key = new ArrayList<>(child.key().size());
-                            for (String c : child.key()) key.add(exactKey(ct.baseTypes().get(c), rs.getString(col++)));
+                            List<Object> key = new ArrayList<>(keyTypes.size());
+                            for (String type : keyTypes) key.add(exactKey(type, rs.getString(col++)));
                             placement.carried(child, key, newTenant);
                             for (TableRule.Hop h : below) {
                                 List<String> pk = new ArrayList<>(h.parentColumns().size());
@@ -213,12 +213,12 @@ final class TenantMoves {
         return followed;
     }
 
-    /** The hops of the tables whose parent is this one. */
-    private List<TableRule.Hop> hopsBelow(TableRule r) {
-        List<TableRule.Hop> out = new ArrayList<>();
-        for (TableRule g : rules.values()) {
-            TableRule.Hop h = g.parent();
-            if (h != null && h.parentSchema().equals(r.targetSchema()) && h.parentTable().equals(r.targetTable())) out.add(h);
+    /** The tables that take their tenant key from this one. */
+    private List<TableRule> childrenOf(TableRule r) {
+        List<TableRule> out = new ArrayList<>();
+        for (TableRule c : rules.values()) {
+            TableRule.Hop h = c.parent();
+            if (h != null && h.parentSchema().equals(r.targetSchema()) && h.parentTable().equals(r.targetTable())) out.add(c);
         }
         return out;
     }
@@ -246,10 +246,10 @@ final class TenantMoves {
         return paren < 0 ? type : type.substring(0, paren);
     }
 
-    /** A key column's text as the events carry the value (see {@link #EXACT}). */
-    static Object exactKey(String type, String text) {
+    /** A key column's text as the events carry the value ({@code type}: its base name, see {@link #EXACT}). */
+    private static Object exactKey(String type, String text) {
         if (text == null) return null;
-        return switch (baseName(type)) {
+        return switch (type) {
             case "bigint" -> Long.valueOf(text);
             case "integer" -> Integer.valueOf(text);
             case "smallint" -> Short.valueOf(text);
