@@ -35,7 +35,9 @@ final class CleanupCommand implements Callable<Integer> {
             new String[] {"copied_ranges", "slot = ?"},
             // the live run's sink keeps its positions under a name made from the slot
             new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"},
-            new String[] {"sink_partition_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"});
+            new String[] {"sink_partition_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"},
+            // tables a cutover that never finished left with autovacuum off
+            new String[] {"autovacuum_paused", "slot = ?"});
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;
@@ -111,6 +113,7 @@ final class CleanupCommand implements Callable<Integer> {
             LiveSource.drop(source, slot, publication);
             // a Connect deployment's sink keeps its positions under its connector's name
             if (cluster != null) io.citusmigrate.sink.SinkPositions.forget(target, deployment.connectors().get(1));
+            io.citusmigrate.live.AutovacuumPause.resume(target, slot); // autovacuum back on before its notes go
             for (String[] t : rows) {
                 try (PreparedStatement ps = target.prepareStatement("DELETE FROM citus_migrate." + t[0] + " WHERE " + t[1])) {
                     ps.setString(1, pattern(t, slot));

@@ -4,6 +4,7 @@ import io.citusmigrate.steps.ConnectCutover;
 import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
@@ -97,57 +98,77 @@ final class CutoverCommand implements Callable<Integer> {
                     return Main.FAILED;
                 }
             }
-            String request = CutoverTable.request(target, slot);
-            long stopped = System.nanoTime();
-            if (stopWrites) {
-                int ended = LiveSource.stopWrites(source);
-                out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
-                        + (ended == 1 ? "" : "s") + " ended");
+            int paused = AutovacuumPause.pause(target, slot, AutovacuumPause.tables(Session.open(cmd).plan(), cmd.options()));
+            if (paused > 0) {
+                out.println("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
+                        + " (the foreign keys would wait for it)");
+                out.flush();
             }
-            String lsn = LiveSource.emitMarker(source, slot, request);
-            out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
-            out.flush();
-            long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
-            long unread = 0; // since when no migrate has read the slot
-            while (System.currentTimeMillis() < deadline) {
-                Long changes = CutoverTable.doneChanges(target, slot, request);
-                if (changes != null) {
-                    out.printf("cutover done in %.1f s%s: every change before the marker is on the target (%d row changes streamed"
-                            + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9,
-                            downtime(stopped), changes);
-                    out.flush();
-                    return Main.OK;
-                }
-                if (LiveSource.slotReader(source, slot) != null) unread = 0;
-                else if (unread == 0) unread = System.currentTimeMillis();
-                else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
-                    CutoverTable.withdraw(target, slot, request, true);
-                    err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
-                            + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + file + " --resume`, then this"
-                            + " cutover again" + (stopWrites ? "; the source stays read-only meanwhile" : ""));
-                    err.flush();
-                    return Main.FAILED;
-                }
-                Thread.sleep(50); // the answer is a moment of write downtime: looked for often, on a small local table
-            }
-            if (!CutoverTable.withdraw(target, slot, request)) {
-                // migrate took this cutover on: it is setting sequences and foreign keys; its answer comes
-                while (CutoverTable.doneChanges(target, slot, request) == null && LiveSource.slotReader(source, slot) != null) Thread.sleep(200);
-                Long changes = CutoverTable.doneChanges(target, slot, request);
-                if (changes != null) {
-                    out.printf("cutover done in %.1f s%s (after its --timeout): every change before the marker is on the target (%d row changes"
-                            + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, downtime(stopped), changes);
-                    out.flush();
-                    return Main.OK;
-                }
+            boolean answered = false;
+            try {
+                answered = cutOver(source, target, slot, t0);
+                return answered ? Main.OK : Main.FAILED;
+            } finally {
+                // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
+                if (!answered && paused > 0) AutovacuumPause.resume(target, slot);
             }
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }
+    }
+
+    /** Stops writes (with --stop-writes), writes the marker and waits for `migrate`'s answer; false when none came. */
+    private boolean cutOver(Connection source, Connection target, String slot, long t0) throws SQLException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String request = CutoverTable.request(target, slot);
+        long stopped = System.nanoTime();
+        if (stopWrites) {
+            int ended = LiveSource.stopWrites(source);
+            out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
+                    + (ended == 1 ? "" : "s") + " ended");
+        }
+        String lsn = LiveSource.emitMarker(source, slot, request);
+        out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
+        out.flush();
+        long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+        long unread = 0; // since when no migrate has read the slot
+        while (System.currentTimeMillis() < deadline) {
+            Long changes = CutoverTable.doneChanges(target, slot, request);
+            if (changes != null) {
+                out.printf("cutover done in %.1f s%s: every change before the marker is on the target (%d row changes streamed"
+                        + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9,
+                        downtime(stopped), changes);
+                out.flush();
+                return true;
+            }
+            if (LiveSource.slotReader(source, slot) != null) unread = 0;
+            else if (unread == 0) unread = System.currentTimeMillis();
+            else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
+                CutoverTable.withdraw(target, slot, request, true);
+                err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
+                        + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + file + " --resume`, then this"
+                        + " cutover again" + (stopWrites ? "; the source stays read-only meanwhile" : ""));
+                err.flush();
+                return false;
+            }
+            Thread.sleep(50); // the answer is a moment of write downtime: looked for often, on a small local table
+        }
+        if (!CutoverTable.withdraw(target, slot, request)) {
+            // migrate took this cutover on: it is setting sequences and foreign keys; its answer comes
+            while (CutoverTable.doneChanges(target, slot, request) == null && LiveSource.slotReader(source, slot) != null) Thread.sleep(200);
+            Long changes = CutoverTable.doneChanges(target, slot, request);
+            if (changes != null) {
+                out.printf("cutover done in %.1f s%s (after its --timeout): every change before the marker is on the target (%d row changes"
+                        + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, downtime(stopped), changes);
+                out.flush();
+                return true;
+            }
+        }
         err.println("the migration did not reach the cutover marker within " + timeoutSeconds
                 + " s: is `citus-migrate migrate` still running? (it says how far it is)" + (stopWrites ? " The source stays read-only." : ""));
         err.flush();
-        return Main.FAILED;
+        return false;
     }
 
     /** With --stop-writes: how long the source has been read-only, the write downtime (the estimate and connecting came before). */

@@ -89,8 +89,10 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.storage", SeededOffsetStore.class.getName());
         kept.ifPresent(o -> p.setProperty(SeededOffsetStore.TOKEN_PROPERTY, SeededOffsetStore.seed(engineName, o)));
         p.setProperty("offset.flush.interval.ms", "1000");
-        // an idle stream looks for new changes this often: the cutover marker waits no longer
-        p.setProperty("poll.interval.ms", "100");
+        // Debezium waits this long for more changes before it hands over a batch smaller than max.batch.size, and an idle
+        // stream looks for new changes this often: every batch paid it, and the cutover marker twice (at 100 ms: 0.1 s
+        // of each batch cycle at 1,000 transactions/s, and of the write downtime; benchmark/RESULTS.md, session 17)
+        p.setProperty("poll.interval.ms", "10");
         // A stream behind the source writes bigger batches (one transaction on the target each): the per-batch lookups
         // and statements weigh less per change. On real Citus at 1,000 transactions/s with tenant moves, with 4096 the
         // stream fell behind for good; with 16384 it catches up and stays a batch behind (benchmark/RESULTS.md,

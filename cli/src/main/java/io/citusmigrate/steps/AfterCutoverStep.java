@@ -2,6 +2,7 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
 
@@ -12,7 +13,7 @@ import java.util.EnumSet;
 /**
  * After the cutover's answer (the application does not wait for these): the lookup indexes, the
  * slot and the publication go, and the foreign keys are validated. A rerun after a crash here
- * does only this.
+ * does only this. Last, autovacuum comes back on where the cutover paused it.
  */
 final class AfterCutoverStep implements io.citusmigrate.steps.Step {
     @Override
@@ -31,6 +32,9 @@ final class AfterCutoverStep implements io.citusmigrate.steps.Step {
             int validated = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
             m.out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
             m.out.flush();
+            // the cutover turned it off before stopping writes (see AutovacuumPause)
+            int resumed = AutovacuumPause.resume(target, s.slot());
+            if (resumed > 0) m.say("autovacuum on again on " + resumed + " target table" + (resumed == 1 ? "" : "s"));
         } catch (SQLException e) {
             throw new io.citusmigrate.UserError("after the cutover: " + io.citusmigrate.db.Databases.oneLine(e, null));
         }

@@ -10,6 +10,7 @@ import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
 import io.citusmigrate.plan.Plan;
@@ -58,54 +59,66 @@ public final class ConnectCutover {
         long t0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
         try (Connection source = Databases.connect("source", s.source()); Connection target = Databases.target(s.command())) {
-            if (stopWrites) {
-                int ended = LiveSource.stopWrites(source);
-                say("writes stopped: the source database is read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
+            int paused = AutovacuumPause.pause(target, s.slot(), AutovacuumPause.tables(plan, s.command().options()));
+            if (paused > 0) say("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
+                    + " (the foreign keys would wait for it)");
+            try {
+                cutOver(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline);
+            } finally {
+                if (paused > 0) AutovacuumPause.resume(target, s.slot());
             }
-            String lsn = LiveSource.emitMarker(source, s.slot(), "connect");
-            say("cutover marker written to the source's WAL at " + lsn + "; waiting for Debezium to hand every change before it to Kafka"
-                    + " (the slot's confirmed position passes it when the worker next commits offsets: offset.flush.interval.ms)");
-            while (!confirmedPast(source, lsn)) {
-                check(deadline, "the slot's confirmed position did not pass the marker");
-                Thread.sleep(200);
-            }
-            // An empty poll right after the hand-over may only mean a fetch was still under way: an idle
-            // moment counts from two seconds on (four fetch waits of the consumer's default 500 ms).
-            Timestamp handed = new Timestamp(now(target).getTime() + 2000);
-            // the sink's topics that hold records: those Debezium has written to (a table with no change has none yet)
-            java.util.Set<String> written = cluster.activeTopics(connectors.get(0));
-            List<String> topics = java.util.Arrays.stream(sinkConfig.getOrDefault("topics", "").split("\\s*,\\s*"))
-                    .filter(written::contains).toList();
-            int tasks = Math.max(cluster.taskCount(sinkConnector), Integer.parseInt(sinkConfig.getOrDefault("tasks.max", "1")));
-            say("waiting until each partition of the sink's " + topics.size() + " topics is drained by the task holding it (of "
-                    + tasks + " task" + (tasks == 1 ? "" : "s") + "), which then writes what it holds");
-            while (!SinkPositions.notIdleSince(target, sinkName, topics, handed).isEmpty()) {
-                String state = cluster.state(sinkConnector);
-                if (state.startsWith("FAILED")) throw new UserError("the sink " + sinkConnector + " failed: " + state);
-                check(deadline, "the sink's tasks did not catch up");
-                Thread.sleep(200);
-            }
-            int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
-            List<Statement> script = SchemaScript.of(plan, s.command().options());
-            int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
-            out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
-                    + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
-            out.flush();
-            for (String c : connectors) cluster.pause(c);
-            for (String c : connectors) cluster.delete(c);
-            waitForSlotRelease(source, deadline);
-            LookupIndexes.drop(target, plan);
-            LiveSource.drop(source, s.slot(), s.publication());
-            // the next deployment under this name starts from its own topics, not from this one's positions
-            SinkPositions.forget(target, sinkName);
-            say("connectors " + String.join(" and ", connectors) + " removed; slot " + s.slot() + " and publication " + s.publication() + " dropped");
-            long t = System.nanoTime();
-            int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));
-            out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
-            out.flush();
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }
+    }
+
+    private void cutOver(Connection source, Connection target, String sinkConnector, java.util.Map<String, String> sinkConfig, String sinkName,
+                         boolean stopWrites, long t0, long deadline) throws SQLException, InterruptedException {
+        if (stopWrites) {
+            int ended = LiveSource.stopWrites(source);
+            say("writes stopped: the source database is read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
+        }
+        String lsn = LiveSource.emitMarker(source, s.slot(), "connect");
+        say("cutover marker written to the source's WAL at " + lsn + "; waiting for Debezium to hand every change before it to Kafka"
+                + " (the slot's confirmed position passes it when the worker next commits offsets: offset.flush.interval.ms)");
+        while (!confirmedPast(source, lsn)) {
+            check(deadline, "the slot's confirmed position did not pass the marker");
+            Thread.sleep(200);
+        }
+        // An empty poll right after the hand-over may only mean a fetch was still under way: an idle
+        // moment counts from two seconds on (four fetch waits of the consumer's default 500 ms).
+        Timestamp handed = new Timestamp(now(target).getTime() + 2000);
+        // the sink's topics that hold records: those Debezium has written to (a table with no change has none yet)
+        java.util.Set<String> written = cluster.activeTopics(connectors.get(0));
+        List<String> topics = java.util.Arrays.stream(sinkConfig.getOrDefault("topics", "").split("\\s*,\\s*"))
+                .filter(written::contains).toList();
+        int tasks = Math.max(cluster.taskCount(sinkConnector), Integer.parseInt(sinkConfig.getOrDefault("tasks.max", "1")));
+        say("waiting until each partition of the sink's " + topics.size() + " topics is drained by the task holding it (of "
+                + tasks + " task" + (tasks == 1 ? "" : "s") + "), which then writes what it holds");
+        while (!SinkPositions.notIdleSince(target, sinkName, topics, handed).isEmpty()) {
+            String state = cluster.state(sinkConnector);
+            if (state.startsWith("FAILED")) throw new UserError("the sink " + sinkConnector + " failed: " + state);
+            check(deadline, "the sink's tasks did not catch up");
+            Thread.sleep(200);
+        }
+        int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
+        List<Statement> script = SchemaScript.of(plan, s.command().options());
+        int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+        out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
+                + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
+        out.flush();
+        for (String c : connectors) cluster.pause(c);
+        for (String c : connectors) cluster.delete(c);
+        waitForSlotRelease(source, deadline);
+        LookupIndexes.drop(target, plan);
+        LiveSource.drop(source, s.slot(), s.publication());
+        // the next deployment under this name starts from its own topics, not from this one's positions
+        SinkPositions.forget(target, sinkName);
+        say("connectors " + String.join(" and ", connectors) + " removed; slot " + s.slot() + " and publication " + s.publication() + " dropped");
+        long t = System.nanoTime();
+        int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));
+        out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
+        out.flush();
     }
 
     private void say(String line) {

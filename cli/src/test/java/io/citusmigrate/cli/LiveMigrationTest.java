@@ -117,6 +117,8 @@ class LiveMigrationTest {
         assertTrue(cutover.out().contains("cutover done in "), cutover.out());
         assertTrue(cutover.out().matches("(?s).*cutover done in [0-9.]+ s \\(writes stopped for the last [0-9.]+ s of it\\): .*"), cutover.out());
         assertTrue(cutover.out().contains("behind the source; catching up should take about"), cutover.out());
+        // the tables the foreign keys join (campaigns, companies, ads): adding them does not wait for an autovacuum
+        assertTrue(cutover.out().contains("autovacuum paused on 3 target tables until the cutover is done"), cutover.out());
         assertTrue(cutover.out().contains("writes stopped: the source database is read-only for new sessions, 1 open session ended"),
                 cutover.out());
         assertThrows(SQLException.class, () -> app.createStatement().execute("select 1"), "the open session was ended");
@@ -129,6 +131,10 @@ class LiveMigrationTest {
         assertTrue(m.out().contains("cutover: "), m.out());
         assertEquals(List.of(), citus.rows("select indexname from pg_indexes where schemaname = '" + schema + "'"
                 + " and indexname like 'citus\\_migrate\\_%'"), "the lookup indexes are dropped after the cutover");
+        assertTrue(m.out().contains("autovacuum on again on 3 target tables"), m.out());
+        assertEquals(List.of(), citus.rows("select relname from pg_class where relnamespace = '" + schema + "'::regnamespace"
+                + " and array_to_string(reloptions, ',') like '%autovacuum%'"), "autovacuum is back on after the cutover");
+        assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.autovacuum_paused where slot = 'cm_live_test'"));
 
         // the target equals the source, back-filled tenant keys included
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
