@@ -98,7 +98,9 @@ final class CutoverCommand implements Callable<Integer> {
                     return Main.FAILED;
                 }
             }
-            int paused = AutovacuumPause.pause(target, slot, AutovacuumPause.tables(Session.open(cmd).plan(), cmd.options()));
+            // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
+            int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(io.citusmigrate.load.Option.FOREIGN_KEYS)
+                    ? AutovacuumPause.tables(Session.open(cmd).plan(), cmd.options()) : java.util.List.of());
             if (paused > 0) {
                 out.println("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
                         + " (the foreign keys would wait for it)");
