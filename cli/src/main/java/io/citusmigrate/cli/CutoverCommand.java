@@ -112,7 +112,7 @@ final class CutoverCommand implements Callable<Integer> {
                 return answered ? Main.OK : Main.FAILED;
             } finally {
                 // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
-                if (!answered && paused > 0) AutovacuumPause.resume(target, slot);
+                if (!answered && paused > 0) AutovacuumPause.resumeAfterFailure(target, slot, err);
             }
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));

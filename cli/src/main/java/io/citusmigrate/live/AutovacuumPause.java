@@ -97,6 +97,20 @@ public final class AutovacuumPause {
         return paused.size();
     }
 
+    /**
+     * {@link #resume} after a cutover that did not finish, whose own error matters more: a failure
+     * here is a warning (the next cutover that finishes, or `cleanup`, turns autovacuum back on).
+     */
+    public static void resumeAfterFailure(Connection target, String slot, java.io.PrintWriter err) {
+        try {
+            resume(target, slot);
+        } catch (SQLException e) {
+            err.println("warning: autovacuum could not be turned back on on the target tables noted in " + TABLE + " ("
+                    + io.citusmigrate.db.Databases.oneLine(e, null) + "); the next cutover that finishes, or `cleanup`, does it");
+            err.flush();
+        }
+    }
+
     private static boolean hasOwnSetting(Connection target, String table) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o"
                 + " WHERE o LIKE 'autovacuum\\_enabled=%') AND NOT EXISTS (SELECT 1 FROM " + TABLE + " p WHERE p.table_name = ?)"

@@ -62,11 +62,15 @@ public final class ConnectCutover {
             int paused = AutovacuumPause.pause(target, s.slot(), AutovacuumPause.tables(plan, s.command().options()));
             if (paused > 0) say("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
                     + " (the foreign keys would wait for it)");
+            boolean done = false;
             try {
                 cutOver(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline);
+                done = true;
             } finally {
-                if (paused > 0) AutovacuumPause.resume(target, s.slot());
+                if (paused > 0 && !done) AutovacuumPause.resumeAfterFailure(target, s.slot(), new PrintWriter(System.err, true));
             }
+            int resumed = AutovacuumPause.resume(target, s.slot());
+            if (resumed > 0) say("autovacuum on again on " + resumed + " target table" + (resumed == 1 ? "" : "s"));
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }

@@ -152,6 +152,11 @@ class DeployTest {
             assertTrue(cutover.out().contains("waiting until each partition of the sink's 3 topics is drained by the task holding it (of 2 tasks)"), cutover.out());
             assertTrue(cutover.out().contains("cutover done in "), cutover.out());
             assertTrue(cutover.out().contains("connectors citus-migrate-source and citus-migrate-sink removed; slot cm_deploy_test"), cutover.out());
+            // autovacuum off on the tables the foreign keys join while they are added, back on after
+            assertTrue(cutover.out().matches("(?s).*autovacuum paused on [1-9][0-9]* target tables? until the cutover is done.*"
+                    + "autovacuum on again on [1-9][0-9]* target tables?\n.*"), cutover.out());
+            assertEquals(List.of(), citus.rows("select relname from pg_class where relnamespace = '" + schema + "'::regnamespace"
+                    + " and array_to_string(reloptions, ',') like '%autovacuum%'"), "autovacuum is back on after the cutover");
             assertEquals(List.of(), connect.connectors().stream().toList());
             assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
             assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication"));
