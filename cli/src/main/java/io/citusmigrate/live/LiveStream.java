@@ -275,18 +275,25 @@ public final class LiveStream implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        // Closing after an interrupt must still wait for Debezium to let go of the slot: with the flag set, the waits
+        // below returned at once and a `--resume` right after could find the slot still held. Set again at the end.
+        boolean interrupted = Thread.interrupted();
         try {
-            engine.close();
-        } catch (Exception e) {
-            // closing after a failure: the failure is what is reported
+            try {
+                engine.close();
+            } catch (Exception e) {
+                // closing after a failure: the failure is what is reported
+            }
+            runner.shutdown();
+            try {
+                runner.awaitTermination(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            task.stop();
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
-        runner.shutdown();
-        try {
-            runner.awaitTermination(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        task.stop();
     }
 
 }

@@ -185,7 +185,7 @@ class LiveMigrationTest {
         StringWriter second = new StringWriter();
         Thread r = new Thread(() -> result[0] = Run.of(second, "migrate", file.toString(), "--resume"));
         r.start();
-        waitFor(() -> second.toString().contains("streaming changes from slot"), r);
+        waitFor(() -> second.toString().contains("streaming changes from slot"), r, () -> second + (result[0] == null ? "" : result[0].err()));
         pg.exec(db, "update item set n = n * 2 where tenant_id = 3");
         Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
@@ -418,9 +418,13 @@ class LiveMigrationTest {
     }
 
     private static void waitFor(Check c, Thread t) throws Exception {
+        waitFor(c, t, () -> "");
+    }
+
+    private static void waitFor(Check c, Thread t, java.util.function.Supplier<String> said) throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!c.ok()) {
-            if (!t.isAlive()) throw new AssertionError("migrate ended early");
+            if (!t.isAlive()) throw new AssertionError("migrate ended early: " + said.get());
             if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
             Thread.sleep(50);
         }
