@@ -101,6 +101,12 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("max.queue.size", "32768");
         p.setProperty("max.queue.size.in.bytes", String.valueOf(32L << 20));
         p.setProperty("slot.drop.on.stop", "false");
+        // The offset kept on the target is that of the last row change written. The heartbeats after it are confirmed to
+        // the slot too (never stored: they carry no row), and once the slot's restart position passes that offset
+        // Debezium refused to resume from it ("no longer available on the server"): a --resume after a quiet spell
+        // failed. The slot is confirmed only past changes already on the target, so starting at the later of the two
+        // positions loses nothing; with the slot behind, the target's offset wins, as before.
+        p.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("message.prefix.include.list", MARKER_PREFIX);

@@ -197,6 +197,47 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aResumeAfterAQuietSpellStartsWhereTheSlotIsWithNothingLost() throws Exception {
+        String db = pg.createDatabase("quiet");
+        pg.exec(db, "create table tenant (id int primary key, note text); insert into tenant select generate_series(1, 3)");
+        String schema = citus.newSchema("quiet");
+        Path file = dir.resolve("quiet.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_quiet_test'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), schema));
+        StringWriter first = new StringWriter();
+        Run[] result = new Run[1];
+        Thread t = new Thread(() -> result[0] = Run.of(first, "migrate", file.toString()));
+        t.start();
+        waitFor(() -> first.toString().contains("streaming changes from slot"), t);
+        pg.exec(db, "insert into tenant values (4)");
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), t);
+        // Then only heartbeats: once they are confirmed and a running-transactions record is decoded, the slot's restart
+        // position passes the last row change, the position kept on the target
+        String lastRow = pg.rows(db, "select pg_current_wal_lsn()").get(0);
+        waitFor(() -> {
+            pg.exec(db, "select pg_log_standby_snapshot()");
+            return pg.rows(db, "select restart_lsn > '" + lastRow + "' from pg_replication_slots where slot_name = 'cm_quiet_test'")
+                    .equals(List.of("t"));
+        }, t);
+        t.interrupt();
+        t.join(60_000);
+        assertEquals(1, result[0].code(), result[0].err());
+
+        pg.exec(db, "insert into tenant values (5); update tenant set note = 'while stopped' where id = 1");
+        StringWriter second = new StringWriter();
+        Thread r = new Thread(() -> result[0] = Run.of(second, "migrate", file.toString(), "--resume"));
+        r.start();
+        waitFor(() -> second.toString().contains("streaming changes from slot"), r, () -> second + (result[0] == null ? "" : result[0].err()));
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
+        r.join(60_000);
+        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        assertEquals(List.of("5|while stopped"), citus.rows("select count(*), max(note) from " + schema + ".tenant"));
+    }
+
+    @Test
     void aColumnDebeziumCannotCarryExactlyStopsTheLiveMigrationBeforeAnythingIsWritten() throws Exception {
         String db = pg.createDatabase("uncarried");
         pg.exec(db, """
