@@ -163,34 +163,21 @@ class LiveMigrationTest {
                 insert into item (tenant_id, n) select g % 5 + 1, 0 from generate_series(1, 1000) g;
                 """);
         String schema = citus.newSchema("resume");
-        Path file = dir.resolve("resume.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_resume_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
-        StringWriter first = new StringWriter();
-        Run[] result = new Run[1];
-        Thread t = new Thread(() -> result[0] = Run.of(first, "migrate", file.toString()));
-        t.start();
-        waitFor(() -> first.toString().contains("streaming changes from slot"), t);
+        Path file = tenantLoadFile(db, schema, "cm_resume_test");
+        Background first = Background.migrate(file.toString());
+        first.waitUntilStreaming();
         pg.exec(db, "update item set n = n + 1 where id <= 500; insert into item (tenant_id, n) select 1, 7 from generate_series(1, 100)");
         Thread.sleep(1500); // some of it applied and confirmed, maybe not all
-        t.interrupt();
-        t.join(60_000);
-        assertEquals(1, result[0].code(), result[0].err());
-        assertTrue(result[0].err().contains("--resume"), result[0].err());
+        Run stopped = first.interrupt();
+        assertEquals(1, stopped.code(), stopped.err());
+        assertTrue(stopped.err().contains("--resume"), stopped.err());
 
         // written while nothing streams: the slot keeps it
         pg.exec(db, "update item set n = n + 10 where id > 900; delete from item where id between 10 and 19");
-        StringWriter second = new StringWriter();
-        Thread r = new Thread(() -> result[0] = Run.of(second, "migrate", file.toString(), "--resume"));
-        r.start();
-        waitFor(() -> second.toString().contains("streaming changes from slot"), r, () -> second + (result[0] == null ? "" : result[0].err()));
+        Background second = Background.migrate(file.toString(), "--resume");
+        second.waitUntilStreaming();
         pg.exec(db, "update item set n = n * 2 where tenant_id = 3");
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
-        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
-        r.join(60_000);
-        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        second.cutOverAndFinish(file);
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
@@ -201,18 +188,11 @@ class LiveMigrationTest {
         String db = pg.createDatabase("quiet");
         pg.exec(db, "create table tenant (id int primary key, note text); insert into tenant select generate_series(1, 3)");
         String schema = citus.newSchema("quiet");
-        Path file = dir.resolve("quiet.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_quiet_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
-        StringWriter first = new StringWriter();
-        Run[] result = new Run[1];
-        Thread t = new Thread(() -> result[0] = Run.of(first, "migrate", file.toString()));
-        t.start();
-        waitFor(() -> first.toString().contains("streaming changes from slot"), t);
+        Path file = tenantLoadFile(db, schema, "cm_quiet_test");
+        Background first = Background.migrate(file.toString());
+        first.waitUntilStreaming();
         pg.exec(db, "insert into tenant values (4)");
-        waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), t);
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), first.thread);
         // Then only heartbeats: once they are confirmed and a running-transactions record is decoded, the slot's restart
         // position passes the last row change, the position kept on the target
         String lastRow = pg.rows(db, "select pg_current_wal_lsn()").get(0);
@@ -220,20 +200,14 @@ class LiveMigrationTest {
             pg.exec(db, "select pg_log_standby_snapshot()");
             return pg.rows(db, "select restart_lsn > '" + lastRow + "' from pg_replication_slots where slot_name = 'cm_quiet_test'")
                     .equals(List.of("t"));
-        }, t);
-        t.interrupt();
-        t.join(60_000);
-        assertEquals(1, result[0].code(), result[0].err());
+        }, first.thread);
+        Run stopped = first.interrupt();
+        assertEquals(1, stopped.code(), stopped.err());
 
         pg.exec(db, "insert into tenant values (5); update tenant set note = 'while stopped' where id = 1");
-        StringWriter second = new StringWriter();
-        Thread r = new Thread(() -> result[0] = Run.of(second, "migrate", file.toString(), "--resume"));
-        r.start();
-        waitFor(() -> second.toString().contains("streaming changes from slot"), r, () -> second + (result[0] == null ? "" : result[0].err()));
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
-        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + second);
-        r.join(60_000);
-        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        Background second = Background.migrate(file.toString(), "--resume");
+        second.waitUntilStreaming(); // it failed here: "no longer available on the server"
+        second.cutOverAndFinish(file);
         assertEquals(List.of("5|while stopped"), citus.rows("select count(*), max(note) from " + schema + ".tenant"));
     }
 
@@ -456,6 +430,49 @@ class LiveMigrationTest {
         assertEquals(List.of("1"), citus.rows("select count(*) from pg_constraint where contype = 'f' and convalidated"
                 + " and connamespace = '" + schema + "'::regnamespace"), "the foreign key, after the data");
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot left behind");
+    }
+
+    /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
+    private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
+        Path file = dir.resolve(slot + ".load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = '%s'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), slot, schema));
+        return file;
+    }
+
+    /** A `migrate` on a thread of its own, what it prints, and its end. */
+    private record Background(StringWriter out, Run[] result, Thread thread) {
+        static Background migrate(String... args) {
+            String[] all = new String[args.length + 1];
+            all[0] = "migrate";
+            System.arraycopy(args, 0, all, 1, args.length);
+            StringWriter out = new StringWriter();
+            Run[] result = new Run[1];
+            Thread t = new Thread(() -> result[0] = Run.of(out, all));
+            t.start();
+            return new Background(out, result, t);
+        }
+
+        void waitUntilStreaming() throws Exception {
+            waitFor(() -> out.toString().contains("streaming changes from slot"), thread, () -> out + (result[0] == null ? "" : result[0].err()));
+        }
+
+        /** Interrupted, as Ctrl-C would. */
+        Run interrupt() throws InterruptedException {
+            thread.interrupt();
+            thread.join(60_000);
+            return result[0];
+        }
+
+        /** `cutover`, then this migrate ends with exit 0. */
+        void cutOverAndFinish(Path file) throws InterruptedException {
+            Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+            assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
+            thread.join(60_000);
+            assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        }
     }
 
     private static void waitFor(Check c, Thread t) throws Exception {
