@@ -102,8 +102,7 @@ final class CutoverCommand implements Callable<Integer> {
             int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(io.citusmigrate.load.Option.FOREIGN_KEYS)
                     ? AutovacuumPause.tables(Session.open(cmd).plan(), cmd.options()) : java.util.List.of());
             if (paused > 0) {
-                out.println("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
-                        + " (the foreign keys would wait for it)");
+                out.println(AutovacuumPause.pausedLine(paused));
                 out.flush();
             }
             boolean answered = false;

@@ -72,6 +72,17 @@ public final class AutovacuumPause {
         return n;
     }
 
+    /** What a cutover says after {@link #pause}; empty when nothing was paused. */
+    public static String pausedLine(int n) {
+        return n == 0 ? "" : "autovacuum paused on " + n + " target table" + (n == 1 ? "" : "s") + " until the cutover is done"
+                + " (the foreign keys would wait for it)";
+    }
+
+    /** What is said after {@link #resume}; empty when nothing was paused. */
+    public static String resumedLine(int n) {
+        return n == 0 ? "" : "autovacuum on again on " + n + " target table" + (n == 1 ? "" : "s");
+    }
+
     /** Turns autovacuum back on where this migration's cutover turned it off; returns on how many tables. */
     public static int resume(Connection target, String slot) throws SQLException {
         if (!exists(target, TABLE)) return 0; // no cutover ever paused anything here

@@ -281,8 +281,8 @@ public final class LiveStream implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        // Closing after an interrupt must still wait for Debezium to let go of the slot: with the flag set, the waits
-        // below returned at once and a `--resume` right after could find the slot still held. Set again at the end.
+        // Closing with the interrupt flag set must still wait for Debezium to let go of the slot (the waits below would
+        // return at once); the flag is set again at the end.
         boolean interrupted = Thread.interrupted();
         try {
             try {

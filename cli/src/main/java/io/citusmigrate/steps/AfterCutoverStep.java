@@ -34,7 +34,7 @@ final class AfterCutoverStep implements io.citusmigrate.steps.Step {
             m.out.flush();
             // the cutover turned it off before stopping writes (see AutovacuumPause)
             int resumed = AutovacuumPause.resume(target, s.slot());
-            if (resumed > 0) m.say("autovacuum on again on " + resumed + " target table" + (resumed == 1 ? "" : "s"));
+            if (resumed > 0) m.say(AutovacuumPause.resumedLine(resumed));
         } catch (SQLException e) {
             throw new io.citusmigrate.UserError("after the cutover: " + io.citusmigrate.db.Databases.oneLine(e, null));
         }

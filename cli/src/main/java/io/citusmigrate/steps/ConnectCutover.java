@@ -8,9 +8,9 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
 import io.citusmigrate.plan.Plan;
@@ -60,8 +60,7 @@ public final class ConnectCutover {
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
         try (Connection source = Databases.connect("source", s.source()); Connection target = Databases.target(s.command())) {
             int paused = AutovacuumPause.pause(target, s.slot(), AutovacuumPause.tables(plan, s.command().options()));
-            if (paused > 0) say("autovacuum paused on " + paused + " target table" + (paused == 1 ? "" : "s") + " until the cutover is done"
-                    + " (the foreign keys would wait for it)");
+            if (paused > 0) say(AutovacuumPause.pausedLine(paused));
             boolean done = false;
             try {
                 cutOver(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline);
@@ -70,7 +69,7 @@ public final class ConnectCutover {
                 if (paused > 0 && !done) AutovacuumPause.resumeAfterFailure(target, s.slot(), new PrintWriter(System.err, true));
             }
             int resumed = AutovacuumPause.resume(target, s.slot());
-            if (resumed > 0) say("autovacuum on again on " + resumed + " target table" + (resumed == 1 ? "" : "s"));
+            if (resumed > 0) say(AutovacuumPause.resumedLine(resumed));
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }
