@@ -42,6 +42,8 @@ public final class ConnectorConfigs {
         p.put("publication.name", publication);
         p.put("publication.autocreate.mode", "filtered");
         p.put("snapshot.mode", snapshotMode);
+        // Debezium skips TRUNCATE events by default; the sink must empty the target table too
+        p.put("skipped.operations", "none");
         p.put("table.include.list", streamed(plan).stream()
                 .map(t -> Pattern.quote(t.source().name().schema() + "." + t.source().name().name())).collect(Collectors.joining(",")));
         p.putAll(SourceSettings.forFidelity(StreamedTypes.textTypes(plan, catalog)));

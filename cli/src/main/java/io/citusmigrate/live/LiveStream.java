@@ -241,6 +241,11 @@ public final class LiveStream implements AutoCloseable {
     }
 
     /** Rows written per source table so far. */
+    /** TRUNCATEs carried to the target so far, per source table. */
+    public java.util.Map<String, Long> truncatesPerTable() {
+        return task.metrics().truncatesPerTable();
+    }
+
     public java.util.Map<String, Long> rowsPerTable() {
         return task.metrics().rowsPerTable();
     }

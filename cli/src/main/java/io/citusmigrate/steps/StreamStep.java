@@ -64,7 +64,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 }
                 CrashPoints.reach("cutover.after-answer");
                 stream.close(); // releases the slot before it is dropped
-                m.say("cutover: " + stream.applied() + " row changes streamed, " + n + " sequences set to the source's, " + fks
+                long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
+                m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
                         + " foreign keys added. The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));

@@ -21,8 +21,12 @@ final class StreamWatch {
         Connection source = null;
         Connection target = null;
         boolean warned = false;
+        java.util.Map<String, Long> truncates = new java.util.HashMap<>(stream.truncatesPerTable());
         try {
             while (!stream.awaitCutover(1000)) {
+                stream.truncatesPerTable().forEach((table, n) -> {
+                    if (!n.equals(truncates.put(table, n))) m.say("TRUNCATE of " + table + " on the source: the target table is emptied too");
+                });
                 LiveProgress.Status st = null;
                 try {
                     if (source == null) {

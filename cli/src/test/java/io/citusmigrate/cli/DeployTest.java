@@ -103,6 +103,13 @@ class DeployTest {
             assertEquals(1, connect.kafka().consume(1, 60_000, "citus-migrate-dlq").count());
             assertTrue(connect.connectorStatus("citus-migrate-sink").tasks().get(0).state().equals("RUNNING"));
 
+            // a TRUNCATE on the source empties the target table on Connect too; the rows after it stay
+            pg.exec(db, "truncate reading; insert into reading (item_id, v) values (101, 7)");
+            long until = System.currentTimeMillis() + 120_000;
+            while (!citus.rows("select count(*), min(v) from " + schema + ".reading").equals(List.of("1|7"))
+                    && System.currentTimeMillis() < until) Thread.sleep(200);
+            assertEquals(List.of("1|7"), citus.rows("select count(*), min(v) from " + schema + ".reading"));
+
             // a redeploy keeps a setting added on the cluster, and refuses to overwrite one changed there
             Map<String, String> live = new java.util.HashMap<>(connect.connectorInfo("citus-migrate-sink").config());
             live.put("consumer.override.max.poll.records", "250");

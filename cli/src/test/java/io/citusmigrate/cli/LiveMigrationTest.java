@@ -432,6 +432,42 @@ class LiveMigrationTest {
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot left behind");
     }
 
+    @Test
+    void aTruncateOnTheSourceWhileStreamingEmptiesTheTargetTableAndTheRowsAfterItStay() throws Exception {
+        String db = pg.createDatabase("trunc");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table kind (id serial primary key, name text);
+                insert into tenant select generate_series(1, 4);
+                insert into item (tenant_id, note) select g % 4 + 1, 'n' || g from generate_series(1, 200) g;
+                insert into kind (name) select 'k' || g from generate_series(1, 5) g;
+                """);
+        String schema = citus.newSchema("trunc");
+        Path file = tenantLoadFile(db, schema, "cm_trunc");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        // in one transaction: rows before the TRUNCATE go with it, rows after it stay
+        pg.exec(db, """
+                insert into item (tenant_id, note) select 1, 'before' from generate_series(1, 10);
+                truncate item;
+                insert into item (tenant_id, note) select g % 4 + 1, 'after' || g from generate_series(1, 30) g;
+                """);
+        pg.exec(db, "truncate kind restart identity; insert into kind (name) values ('only')");
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of("30"))
+                && citus.rows("select name from " + schema + ".kind").equals(List.of("only")), m.thread(), () -> m.out().toString());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + schema + ".item where note !~ '^after'"));
+        waitFor(() -> m.out().toString().contains("TRUNCATE of public.item on the source: the target table is emptied too"), m.thread());
+        // CASCADE on the source: the referencing table is truncated too, then both are written again
+        pg.exec(db, "truncate tenant cascade; insert into tenant values (7); insert into item (tenant_id, note) values (7, 'last')");
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("7"), citus.rows("select id from " + schema + ".tenant"));
+        assertEquals(List.of("7|last"), citus.rows("select tenant_id, note from " + schema + ".item"));
+        assertTrue(m.out().toString().contains(" 4 TRUNCATEs carried, "), "the TRUNCATEs are counted: " + m.out());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+    }
+
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
     private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
         Path file = dir.resolve(slot + ".load");

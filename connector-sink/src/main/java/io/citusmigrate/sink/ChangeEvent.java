@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One Debezium change event: op c (insert), u (update), d (delete) or r (snapshot read), the
- * row images, the source position, and the Kafka position it came from.
+ * One Debezium change event: op c (insert), u (update), d (delete), r (snapshot read) or t
+ * (TRUNCATE of the table, no row images and an empty key), the row images, the source position,
+ * and the Kafka position it came from.
  */
 public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, List<Object> key, long lsn, Long txId,
                           String topic, int partition, long offset, SinkRecord record) {
@@ -57,8 +58,14 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         return after != null ? after : before;
     }
 
+    /** A TRUNCATE of the table rather than a change of one row. */
+    public boolean truncate() {
+        return op == 't';
+    }
+
     /** The row's key, computed once: the buffers are keyed by it. */
     private static List<Object> key(TableRule rule, Struct s) {
+        if (s == null) return List.of(); // a TRUNCATE has no row
         List<Object> k = new ArrayList<>(rule.key().size());
         for (String c : rule.key()) {
             Object v = s.get(c);

@@ -18,6 +18,7 @@ import java.util.Map;
  * that move tenant ({@link TenantMoves}).
  */
 public final class CitusWriter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CitusWriter.class);
     /** A row whose tenant key cannot be found (yet). */
     public record Unresolved(ChangeEvent event, String reason) {}
 
@@ -72,6 +73,7 @@ public final class CitusWriter {
         List<Unresolved> unresolved = new ArrayList<>();
         try {
             if (coordination != null && coordination.begin()) placement.forgetAll();
+            truncate();
             for (TableRule r : rules.values()) {
                 Map<List<Object>, PendingRow> rows = buffer.rows(r.source());
                 if (!rows.isEmpty()) write(tables.get(r.source()), rows, unresolved);
@@ -89,6 +91,7 @@ public final class CitusWriter {
             target.commit();
             counts.committed();
             placement.batchEnded();
+            if (!buffer.truncated().isEmpty()) LOG.info("TRUNCATE of {} carried to the target", String.join(", ", buffer.truncated()));
             metrics.commitNanos.addAndGet(System.nanoTime() - tc);
         } catch (SQLException | RuntimeException e) {
             try {
@@ -104,6 +107,26 @@ public final class CitusWriter {
         buffer.positions().forEach((tp, e) -> written.put(tp, e.offset() + 1));
         buffer.clear();
         return List.of();
+    }
+
+    /**
+     * The TRUNCATEs since the last flush, in one statement before the rows that came after them
+     * (the rows that came before are gone from the buffer). CASCADE: the target's foreign keys
+     * are the source's, whose TRUNCATE had to name every referencing table too, so CASCADE
+     * empties no table the source kept; it only spares a TRUNCATE split across two batches
+     * from failing on a referencing table truncated in the next one.
+     */
+    private void truncate() throws SQLException {
+        if (buffer.truncated().isEmpty()) return;
+        long ts = System.nanoTime();
+        List<String> names = new ArrayList<>();
+        for (String source : buffer.truncated()) names.add(rules.get(source).target());
+        try (java.sql.Statement st = target.createStatement()) {
+            st.execute("TRUNCATE " + String.join(", ", names) + " CASCADE");
+        }
+        metrics.timed("truncate", ts);
+        for (String source : buffer.truncated()) counts.add(metrics.truncated, source, 1);
+        placement.forgetAll(); // the tenant keys it knew of these rows are gone with them
     }
 
     /** What the rolled-back transaction taught the caches is gone with it. */

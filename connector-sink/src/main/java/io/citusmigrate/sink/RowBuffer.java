@@ -10,11 +10,14 @@ import java.util.Map;
 
 /**
  * Change events buffered per table until the next flush, reduced per row key (the last change of
- * a row wins), with the positions they came from.
+ * a row wins), with the positions they came from. A TRUNCATE drops the table's rows buffered
+ * before it and is remembered, to be done on the target before the rows buffered after it.
  */
 final class RowBuffer {
     private final Map<String, Map<List<Object>, PendingRow>> byTable = new LinkedHashMap<>();
     private final Map<TopicPartition, ChangeEvent> positions = new HashMap<>();
+    /** Tables truncated since the last flush, in the order of their TRUNCATE, with its event. */
+    private final Map<String, ChangeEvent> truncated = new LinkedHashMap<>();
     /** Debezium's offset of the last change buffered, when the embedded run hands it over (see SinkPositions). */
     private SinkPositions.SourceOffset sourceOffset;
     private int size;
@@ -27,6 +30,15 @@ final class RowBuffer {
 
     void add(ChangeEvent e) {
         Map<List<Object>, PendingRow> b = byTable.get(e.rule().source());
+        if (e.truncate()) {
+            size -= b.size();
+            b.clear();
+            truncated.remove(e.rule().source());
+            truncated.put(e.rule().source(), e);
+            positions.put(new TopicPartition(e.topic(), e.partition()), e);
+            if (e.sourceOffset() != null) sourceOffset = e.sourceOffset();
+            return;
+        }
         PendingRow p = b.get(e.key());
         if (p == null) {
             p = new PendingRow();
@@ -44,8 +56,14 @@ final class RowBuffer {
         for (Map<List<Object>, PendingRow> rows : byTable.values()) {
             rows.values().removeIf(p -> partitions.contains(new TopicPartition(p.last.topic(), p.last.partition())));
         }
+        truncated.values().removeIf(e -> partitions.contains(new TopicPartition(e.topic(), e.partition())));
         positions.keySet().removeAll(partitions);
         size = byTable.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /** The source tables truncated since the last flush, in the order of their TRUNCATE. */
+    java.util.Set<String> truncated() {
+        return truncated.keySet();
     }
 
     /** The rows of one source table, by row key. */
@@ -53,8 +71,9 @@ final class RowBuffer {
         return byTable.get(sourceTable);
     }
 
+    /** Rows and TRUNCATEs waiting: a TRUNCATE alone is worth a flush. */
     int size() {
-        return size;
+        return size + truncated.size();
     }
 
     /** Drops a row (reported elsewhere) so that the rest can be written. */
@@ -80,6 +99,7 @@ final class RowBuffer {
     void clear() {
         byTable.values().forEach(Map::clear);
         positions.clear();
+        truncated.clear();
         sourceOffset = null;
         size = 0;
         rejected = 0;

@@ -9,6 +9,8 @@ public final class SinkMetrics {
     final Map<String, AtomicLong> inserted = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> upserted = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> deleted = new ConcurrentHashMap<>();
+    /** TRUNCATEs carried to the target, per source table. */
+    final Map<String, AtomicLong> truncated = new ConcurrentHashMap<>();
     final AtomicLong batches = new AtomicLong();
     final AtomicLong batchRows = new AtomicLong();
     final AtomicLong lookups = new AtomicLong();
@@ -53,6 +55,7 @@ public final class SinkMetrics {
             gauge(pm, "rows-inserted", "rows inserted", tag, inserted.computeIfAbsent(t, k -> new AtomicLong()));
             gauge(pm, "rows-upserted", "rows updated", tag, upserted.computeIfAbsent(t, k -> new AtomicLong()));
             gauge(pm, "rows-deleted", "rows deleted", tag, deleted.computeIfAbsent(t, k -> new AtomicLong()));
+            gauge(pm, "truncates", "TRUNCATEs carried to the target", tag, truncated.computeIfAbsent(t, k -> new AtomicLong()));
         }
     }
 
@@ -99,6 +102,13 @@ public final class SinkMetrics {
         return out;
     }
 
+    /** TRUNCATEs carried to the target per source table. */
+    public Map<String, Long> truncatesPerTable() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        truncated.forEach((t, n) -> out.put(t, n.get()));
+        return out;
+    }
+
     public long moveStatements() {
         return moveStatements.get();
     }
@@ -130,7 +140,7 @@ public final class SinkMetrics {
     @Override
     public String toString() {
         return "batches=" + batches + " rows=" + batchRows + " avgBatch=" + (batches.get() == 0 ? 0 : batchRows.get() / batches.get())
-                + " inserted=" + inserted + " upserted=" + upserted + " deleted=" + deleted + " lookups=" + lookups
+                + " inserted=" + inserted + " upserted=" + upserted + " deleted=" + deleted + " truncated=" + truncated + " lookups=" + lookups
                 + " cacheHits=" + cacheHits + " lookupQueries=" + lookupQueries + " sourceLookups=" + sourceLookups
                 + " skippedReplays=" + skippedReplays + " moveStatements=" + moveStatements + " lagMs=" + lagMs
                 + " ms(place=" + placeNanos.get() / 1_000_000 + " repair=" + repairNanos.get() / 1_000_000 + " write=" + writeNanos.get() / 1_000_000
