@@ -35,7 +35,7 @@ final class CutoverCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--stop-writes",
             description = "make the source database read-only for new sessions and end the open ones before the marker"
-                    + " (needs the database's owner; undo with ALTER DATABASE ... RESET default_transaction_read_only)")
+                    + " (needs the database's owner); a cutover that cannot finish, or is interrupted, gives the writes back")
     boolean stopWrites;
 
     @CommandLine.Option(names = "--max-lag", defaultValue = "10",
@@ -107,7 +107,7 @@ final class CutoverCommand implements Callable<Integer> {
             }
             boolean answered = false;
             try {
-                answered = cutOver(source, target, slot, t0);
+                answered = cutOver(cmd, source, target, slot, t0);
                 return answered ? Main.OK : Main.FAILED;
             } finally {
                 // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
@@ -118,14 +118,84 @@ final class CutoverCommand implements Callable<Integer> {
         }
     }
 
-    /** Stops writes (with --stop-writes), writes the marker and waits for `migrate`'s answer; false when none came. */
-    private boolean cutOver(Connection source, Connection target, String slot, long t0) throws SQLException, InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
+    /**
+     * Stops writes (with --stop-writes), writes the marker and waits for `migrate`'s answer; false
+     * when none came. Whatever ends the wait short of the answer (a timeout, no migrate reading,
+     * an error, Ctrl-C or SIGTERM) withdraws the request and gives the writes back, unless
+     * `migrate` has taken the cutover on already: then it finishes it.
+     */
+    private boolean cutOver(LoadCommand cmd, Connection source, Connection target, String slot, long t0) throws SQLException, InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         String request = CutoverTable.request(target, slot);
+        boolean[] over = new boolean[1]; // answered or undone: the hook has nothing left to do
+        Thread hook = new Thread(() -> {
+            synchronized (over) {
+                if (over[0]) return;
+                try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
+                    undo(s, t, slot, request, "interrupted");
+                } catch (SQLException | RuntimeException e) {
+                    err.println("cutover interrupted, and it could not be undone: " + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage())
+                            + (stopWrites ? ". The source may be read-only: ALTER DATABASE ... RESET default_transaction_read_only gives its writes back" : ""));
+                    err.flush();
+                }
+                over[0] = true;
+            }
+        }, "cutover-undo");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            boolean answered = waitForAnswer(source, target, slot, request, t0);
+            synchronized (over) {
+                if (!over[0] && !answered) undo(source, target, slot, request, "given up");
+                over[0] = true;
+            }
+            return answered;
+        } catch (SQLException | RuntimeException e) {
+            synchronized (over) {
+                if (!over[0]) {
+                    try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
+                        undo(s, t, slot, request, "failed");
+                    } catch (SQLException | RuntimeException ignored) {
+                        // the error that ended the cutover is the one to report
+                    }
+                }
+                over[0] = true;
+            }
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+    }
+
+    /** Withdraws the request and gives the writes back; when `migrate` has taken the cutover on, says that it finishes it. */
+    private void undo(Connection source, Connection target, String slot, String request, String how) throws SQLException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (CutoverTable.doneChanges(target, slot, request) != null) return; // done: nothing to undo
+        CutoverTable.withdraw(target, slot, request);
+        if (CutoverTable.claimed(target, slot, request) && LiveSource.slotReader(source, slot) == null) {
+            CutoverTable.withdraw(target, slot, request, true); // no migrate is there to finish it
+        }
+        if (!CutoverTable.claimed(target, slot, request)) {
+            if (stopWrites) LiveSource.giveWritesBack(source);
+            err.println("cutover " + how + " and undone: the migration will not act on its marker" + (stopWrites
+                    ? "; writes given back, the source is writable again" : "") + ". The migration streams on; run the cutover again when ready");
+        } else {
+            err.println("cutover " + how + " after the running migrate took it on: it finishes it" + (stopWrites ? " and the source stays read-only" : "")
+                    + "; `citus-migrate status " + file + "` says when it is done");
+        }
+        err.flush();
+    }
+
+    private boolean waitForAnswer(Connection source, Connection target, String slot, String request, long t0) throws SQLException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         long stopped = System.nanoTime();
         if (stopWrites) {
             int ended = LiveSource.stopWrites(source);
+            io.citusmigrate.crash.CrashPoints.reach("cutover.after-stop-writes");
             out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
                     + (ended == 1 ? "" : "s") + " ended");
         }
@@ -146,10 +216,9 @@ final class CutoverCommand implements Callable<Integer> {
             if (LiveSource.slotReader(source, slot) != null) unread = 0;
             else if (unread == 0) unread = System.currentTimeMillis();
             else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
-                CutoverTable.withdraw(target, slot, request, true);
                 err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
                         + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + file + " --resume`, then this"
-                        + " cutover again" + (stopWrites ? "; the source stays read-only meanwhile" : ""));
+                        + " cutover again");
                 err.flush();
                 return false;
             }
@@ -167,7 +236,7 @@ final class CutoverCommand implements Callable<Integer> {
             }
         }
         err.println("the migration did not reach the cutover marker within " + timeoutSeconds
-                + " s: is `citus-migrate migrate` still running? (it says how far it is)" + (stopWrites ? " The source stays read-only." : ""));
+                + " s: is `citus-migrate migrate` still running? (it says how far it is)");
         err.flush();
         return false;
     }

@@ -78,6 +78,19 @@ public final class CutoverTable {
         }
     }
 
+    /** True while `migrate` has taken request {@code id} on and not answered it yet. */
+    public static boolean claimed(Connection target, String slot, String id) throws SQLException {
+        if (!exists(target)) return false;
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM " + TABLE + " WHERE slot = ? AND request_id = ?"
+                + " AND claimed_at IS NOT NULL AND done_at IS NULL")) {
+            ps.setString(1, slot);
+            ps.setString(2, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** A new migration on this slot: an earlier one's cutover no longer counts. */
     public static void forget(Connection target, String slot) throws SQLException {
         if (!exists(target)) return;

@@ -50,13 +50,9 @@ public final class LiveSource {
      * except the migration's own. Returns how many sessions were ended.
      */
     public static int stopWrites(Connection c) throws SQLException {
-        String db;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
-            rs.next();
-            db = rs.getString(1);
-        }
+        writable(c); // an earlier cutover killed (kill -9) may have left it read-only
         try (Statement s = c.createStatement()) {
-            s.execute("ALTER DATABASE " + Sql.ident(db) + " SET default_transaction_read_only = on");
+            s.execute("ALTER DATABASE " + Sql.ident(currentDatabase(c)) + " SET default_transaction_read_only = on");
         }
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid))"
                 + " FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_catalog.pg_backend_pid()"
@@ -65,6 +61,21 @@ public final class LiveSource {
                 + " AND application_name NOT IN ('citus-migrate', 'citus-sink') AND application_name NOT LIKE 'Debezium%'")) {
             rs.next();
             return rs.getInt(1);
+        }
+    }
+
+    /** Undoes {@link #stopWrites}: new sessions may write again. */
+    public static void giveWritesBack(Connection c) throws SQLException {
+        writable(c);
+        try (Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE " + Sql.ident(currentDatabase(c)) + " RESET default_transaction_read_only");
+        }
+    }
+
+    private static String currentDatabase(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_catalog.current_database()")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -50,6 +50,11 @@ final class Child {
         return process.isAlive();
     }
 
+    /** SIGTERM, as `kill` or a service manager sends: shutdown hooks run. */
+    void terminate() {
+        process.destroy();
+    }
+
     /** SIGKILL: no shutdown hook, no finally block runs. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -468,6 +468,61 @@ class LiveMigrationTest {
         assertEquals(0, verify.code(), verify.out() + verify.err());
     }
 
+    @Test
+    void aCutoverThatCannotFinishGivesTheWritesBackAndOneAfterAKilledCutoverWorks() throws Exception {
+        String db = pg.createDatabase("undo");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 100) g;
+                """);
+        String schema = citus.newSchema("undo");
+        Path file = tenantLoadFile(db, schema, "cm_undo");
+        Background first = Background.migrate(file.toString());
+        first.waitUntilStreaming();
+        first.interrupt(); // the slot stays; nobody reads it
+        String insert = "insert into item (tenant_id, note) values (1, 'written after an undone cutover')";
+
+        // no migrate reads the slot: the cutover gives up and gives the writes back
+        Run gaveUp = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "60");
+        assertEquals(1, gaveUp.code(), gaveUp.out() + gaveUp.err());
+        assertTrue(gaveUp.err().contains("cutover given up and undone: the migration will not act on its marker; writes given back,"
+                + " the source is writable again"), gaveUp.err());
+        pg.exec(db, insert);
+
+        // SIGTERM while it waits: undone the same way, by its shutdown hook
+        Child term = Child.start(dir, null, "cutover", file.toString(), "--stop-writes", "--timeout", "60");
+        long until = System.currentTimeMillis() + 60_000;
+        while (!term.output().contains("cutover marker written") && term.alive() && System.currentTimeMillis() < until) Thread.sleep(50);
+        assertTrue(term.output().contains("cutover marker written"), term.output());
+        term.terminate();
+        term.exitCode(30);
+        assertTrue(term.output().contains("cutover interrupted and undone: the migration will not act on its marker; writes given back"),
+                term.output());
+        pg.exec(db, insert);
+        assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.cutover where slot = 'cm_undo' and done_at is null"),
+                "both requests withdrawn");
+
+        // a cutover killed (as kill -9) once the source is read-only: the source stays so, and the next cutover works
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.waitUntilStreaming();
+        Child killed = Child.start(dir, "cutover.after-stop-writes", "cutover", file.toString(), "--stop-writes", "--timeout", "60");
+        assertTrue(killed.exitCode(60) != 0, killed.output());
+        assertThrows(IllegalStateException.class, () -> pg.exec(db, insert), "read-only for new sessions");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + resumed.out());
+        resumed.thread().join(60_000);
+        assertEquals(0, resumed.result()[0].code(), resumed.result()[0].out() + resumed.result()[0].err());
+        assertEquals(List.of("2"), citus.rows("select count(*) from " + schema + ".item where note = 'written after an undone cutover'"));
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        try (Connection c = pg.connect(db); java.sql.Statement st = c.createStatement()) { // writable for the tests after this one
+            st.execute("set default_transaction_read_only = off");
+            st.execute("alter database " + db + " reset default_transaction_read_only");
+        }
+    }
+
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
     private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
         Path file = dir.resolve(slot + ".load");
