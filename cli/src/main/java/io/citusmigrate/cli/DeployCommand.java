@@ -118,6 +118,7 @@ final class DeployCommand implements Callable<Integer> {
         }
         // Debezium takes the snapshot on a Connect cluster
         if (io.citusmigrate.live.StreamedTypes.refuse(s.plan(), s.catalog(), true, err, "nothing was deployed")) return Main.FAILED;
+        io.citusmigrate.live.LiveSource.refuseKeyless(s.plan());
         Map<String, String> src = ConnectorConfigs.source(cmd, s.plan(), s.catalog(), topicPrefix, slot, publication, "initial", pw);
         src.putAll(ConnectorConfigs.jsonWithSchemas());
         src.put("topic.creation.default.replication.factor", "-1");

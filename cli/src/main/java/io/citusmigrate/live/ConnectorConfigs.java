@@ -103,7 +103,7 @@ public final class ConnectorConfigs {
     }
 
     /** Tables whose rows stream: partitions come through their root (publish_via_partition_root). */
-    static java.util.List<TablePlan> streamed(Plan plan) {
+    public static java.util.List<TablePlan> streamed(Plan plan) {
         return plan.tables().stream().filter(t -> !t.isPartition()).toList();
     }
 }

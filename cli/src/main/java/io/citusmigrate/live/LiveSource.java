@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /** The source side of a live migration: its publication, its slot, and the cutover marker. */
@@ -28,6 +29,21 @@ public final class LiveSource {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
         }
+    }
+
+    /**
+     * Refuses, before the source is touched, tables whose rows cannot be streamed: without a
+     * primary key their updates and deletes cannot be matched on the target, and once published
+     * PostgreSQL would refuse the application's own UPDATE and DELETE on them.
+     */
+    public static void refuseKeyless(Plan plan) {
+        List<String> keyless = ConnectorConfigs.streamed(plan).stream().filter(t -> t.source().primaryKey().isEmpty())
+                .map(t -> t.source().name().sql()).toList();
+        if (keyless.isEmpty()) return;
+        throw new io.citusmigrate.UserError("cannot stream " + String.join(", ", keyless) + ": no primary key, so updates and deletes"
+                + " cannot be matched on the target, and publishing " + (keyless.size() == 1 ? "it" : "them") + " would make the source"
+                + " refuse the application's UPDATE and DELETE. Nothing was changed on the source. Give "
+                + (keyless.size() == 1 ? "it" : "each") + " a primary key, or move the data with `with snapshot only`");
     }
 
     /** After the cutover: the slot would otherwise keep WAL on the source forever. */

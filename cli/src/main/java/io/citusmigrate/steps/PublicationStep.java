@@ -32,6 +32,7 @@ final class PublicationStep implements Step {
                         + " was interrupted. Stream from it again with `citus-migrate migrate " + s.file() + " --resume`, or remove it"
                         + " with `citus-migrate cleanup " + s.file() + "` to start over");
             }
+            LiveSource.refuseKeyless(m.plan);
             LiveSource.createPublication(source, s.publication(), m.plan);
             // a new run, before its slot exists: nothing an earlier migration on this slot recorded may steer a rerun of this one
             try (Connection target = m.target()) {

@@ -523,6 +523,25 @@ class LiveMigrationTest {
         }
     }
 
+    @Test
+    void aTableWithoutAPrimaryKeyStopsTheLiveMigrationBeforeTheSourceIsTouched() throws Exception {
+        String db = pg.createDatabase("keyless");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table event_log (tenant_id int references tenant, what text);
+                insert into tenant select generate_series(1, 2);
+                insert into event_log values (1, 'a'), (2, 'b');
+                """);
+        Path file = tenantLoadFile(db, citus.newSchema("keyless"), "cm_keyless");
+        Run r = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("cannot stream public.event_log: no primary key, so updates and deletes cannot be matched on the target"),
+                r.err());
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication union all select slot_name from pg_replication_slots"),
+                "no publication, no slot");
+        pg.exec(db, "update event_log set what = 'still writable' where tenant_id = 1; delete from event_log where tenant_id = 2");
+    }
+
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
     private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
         Path file = dir.resolve(slot + ".load");
