@@ -31,7 +31,7 @@ final class LoadReportStep implements Step {
         m.out.flush();
         List<Verifier.TableCheck> bad = m.checks.stream().filter(c -> !c.ok()).toList();
         if (bad.isEmpty()) return true;
-        bad.forEach(c -> m.err.println("verification failed: " + c.table() + ": " + c.problem() + ", e.g. key " + c.sampleKey()));
+        bad.forEach(c -> m.err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
         m.err.flush();
         return false;
     }

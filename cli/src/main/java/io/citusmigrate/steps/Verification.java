@@ -36,11 +36,11 @@ public final class Verification {
         String fmt = "%-" + w + "s  %12s  %12s  %s%n";
         out.printf(fmt, "TABLE", "SOURCE ROWS", "TARGET ROWS", "RESULT");
         for (Verifier.TableCheck c : checks) {
-            out.printf(fmt, c.table(), c.sourceRows(), c.targetRows(), c.ok() ? "ok" : "DIFFERS: " + c.problem() + ", e.g. key " + c.sampleKey());
+            out.printf(fmt, c.table(), c.sourceRows(), c.targetRows(), c.ok() ? "ok" : "DIFFERS: " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey()));
         }
         out.flush();
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
-        bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + ", e.g. key " + c.sampleKey()));
+        bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
         err.flush();
         return bad.isEmpty();
     }

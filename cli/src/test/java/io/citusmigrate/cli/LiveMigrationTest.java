@@ -542,6 +542,33 @@ class LiveMigrationTest {
         pg.exec(db, "update event_log set what = 'still writable' where tenant_id = 1; delete from event_log where tenant_id = 2");
     }
 
+    @Test
+    void verifyNamesAColumnOrATableOnOneSideOnlyInOneLineEach() throws Exception {
+        String db = pg.createDatabase("shape");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text, image_url text);
+                insert into tenant select generate_series(1, 2);
+                insert into item (tenant_id, note) select g % 2 + 1, 'n' || g from generate_series(1, 20) g;
+                """);
+        Path file = tenantLoadFile(db, citus.newSchema("shape"), "cm_shape");
+        Run load = Run.of(new StringWriter(), "migrate", file.toString(), "--snapshot-only");
+        assertEquals(0, load.code(), load.out() + load.err());
+        pg.exec(db, """
+                alter table item add column label text default 'x';
+                alter table item drop column image_url;
+                create table item_note (id serial primary key, item_id int references item, body text);
+                """);
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(1, verify.code(), verify.out() + verify.err());
+        List<String> failed = verify.err().lines().filter(l -> l.startsWith("verification failed: ")).toList();
+        assertEquals(2, failed.size(), verify.err());
+        assertTrue(failed.stream().anyMatch(l -> l.endsWith(".item: columns only on the source: label; columns only on the target: image_url")),
+                verify.err());
+        assertTrue(failed.stream().anyMatch(l -> l.contains(".item_note: not on the target")), verify.err());
+        assertTrue(!verify.err().contains("Position") && !verify.err().contains("Exception"), verify.err());
+    }
+
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
     private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
         Path file = dir.resolve(slot + ".load");

@@ -76,6 +76,13 @@ public final class Verifier {
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;
             Projection p = new Projection(t);
+            String shape = shapeDifference(t, target);
+            if (shape != null) {
+                // the table changed on the source since the plan was made: no checksum can compare them
+                long targetRows = shape.startsWith("not on the target") ? 0 : count(target, t.target().sql());
+                out.add(new TableCheck(t.target().toString(), sums(source, p.checksumOfProjection(recordHash)).rows(), targetRows, false, shape, null));
+                continue;
+            }
             // the two sides are different servers: scan them at the same time
             CompletableFuture<Checksum> srcScan = CompletableFuture.supplyAsync(() -> sums(source, p.checksumOfProjection(recordHash)));
             Checksum tgt = sums(target, p.checksumOfTarget(true, recordHash));
@@ -91,6 +98,43 @@ public final class Verifier {
                     mismatch == null ? null : "tenant key differs from the parent's", mismatch));
         }
         return out;
+    }
+
+    /**
+     * How the target table's columns differ from the plan's (made from the source as it is now):
+     * a column added or dropped on the source after the migration began. Null when alike.
+     */
+    private static String shapeDifference(TablePlan t, Connection target) throws SQLException {
+        List<String> onTarget = new ArrayList<>();
+        boolean exists;
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT a.attname FROM pg_catalog.pg_class c"
+                + " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+                + " WHERE c.oid = pg_catalog.to_regclass(?) ORDER BY a.attnum")) {
+            ps.setString(1, t.target().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = false;
+                while (rs.next()) {
+                    exists = true;
+                    if (rs.getString(1) != null) onTarget.add(rs.getString(1));
+                }
+            }
+        }
+        if (!exists) return "not on the target (a table created on the source after the migration began?)";
+        List<String> planned = t.columns().stream().map(c -> c.name()).toList();
+        List<String> sourceOnly = planned.stream().filter(c -> !onTarget.contains(c)).toList();
+        List<String> targetOnly = onTarget.stream().filter(c -> !planned.contains(c)).toList();
+        if (sourceOnly.isEmpty() && targetOnly.isEmpty()) return null;
+        List<String> parts = new ArrayList<>();
+        if (!sourceOnly.isEmpty()) parts.add("columns only on the source: " + String.join(", ", sourceOnly));
+        if (!targetOnly.isEmpty()) parts.add("columns only on the target: " + String.join(", ", targetOnly));
+        return String.join("; ", parts);
+    }
+
+    private static long count(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static String targetColumns(TablePlan t) {
