@@ -77,6 +77,46 @@ public final class ConnectCutover {
 
     private void cutOver(Connection source, Connection target, String sinkConnector, java.util.Map<String, String> sinkConfig, String sinkName,
                          boolean stopWrites, long t0, long deadline) throws SQLException, InterruptedException {
+        boolean[] over = new boolean[1]; // the target has it all, or the writes were given back
+        Thread hook = new Thread(() -> undo(stopWrites, over, "interrupted"), "cutover-undo");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            catchUp(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline, over);
+        } catch (SQLException | RuntimeException | InterruptedException e) {
+            undo(stopWrites, over, "failed");
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+        finish(source, target, sinkName, deadline);
+    }
+
+    /**
+     * A cutover that cannot finish gives the writes back (on a connection of its own: the one it
+     * ran on may be what failed), until the target holds every change: then it is done.
+     */
+    private void undo(boolean stopWrites, boolean[] over, String how) {
+        synchronized (over) {
+            if (over[0]) return;
+            over[0] = true;
+            if (!stopWrites) return;
+            try (Connection c = Databases.connect("source", s.source())) {
+                LiveSource.giveWritesBack(c);
+                say("cutover " + how + " and undone: writes given back, the source is writable again; the connectors stream on."
+                        + " Run the cutover again when ready");
+            } catch (SQLException | RuntimeException e) {
+                say("cutover " + how + ", and the writes could not be given back: " + (e instanceof SQLException q ? Databases.oneLine(q, null)
+                        : e.getMessage()) + ". ALTER DATABASE ... RESET default_transaction_read_only gives them back");
+            }
+        }
+    }
+
+    private void catchUp(Connection source, Connection target, String sinkConnector, java.util.Map<String, String> sinkConfig, String sinkName,
+                         boolean stopWrites, long t0, long deadline, boolean[] over) throws SQLException, InterruptedException {
         if (stopWrites) {
             int ended = LiveSource.stopWrites(source);
             say("writes stopped: the source database is read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
@@ -107,9 +147,16 @@ public final class ConnectCutover {
         int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+        synchronized (over) {
+            over[0] = true; // every change is on the target: from here the application moves, the source stays read-only
+        }
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
                 + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
         out.flush();
+    }
+
+    private void finish(Connection source, Connection target, String sinkName, long deadline) throws SQLException, InterruptedException {
+        List<Statement> script = SchemaScript.of(plan, s.command().options());
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);
         waitForSlotRelease(source, deadline);
@@ -131,8 +178,7 @@ public final class ConnectCutover {
 
     private static void check(long deadline, String what) {
         if (System.currentTimeMillis() > deadline) {
-            throw new UserError("cutover timed out: " + what + " (`citus-migrate status FILE --connect URL` says how far it is); the source"
-                    + " stays as it is (read-only after --stop-writes)");
+            throw new UserError("cutover timed out: " + what + " (`citus-migrate status FILE --connect URL` says how far it is)");
         }
     }
 

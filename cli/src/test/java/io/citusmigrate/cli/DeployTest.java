@@ -154,6 +154,11 @@ class DeployTest {
             assertEquals(List.of("2"), citus.rows("select count(distinct task) from citus_migrate.sink_offsets where sink = 'citus-migrate-sink'"),
                     "both tasks wrote their tables' changes");
             // the cutover of a Connect deployment: writes stopped, everything before the marker applied, foreign keys, connectors and slot gone
+            // a cutover that cannot finish in time gives the writes back
+            Run tooShort = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "1");
+            assertEquals(1, tooShort.code(), tooShort.out() + tooShort.err());
+            assertTrue(tooShort.out().contains("cutover failed and undone: writes given back, the source is writable again"), tooShort.out());
+            pg.exec(db, "update tenant set name = 'after an undone cutover' where id = 1");
             Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err());
             assertTrue(cutover.out().contains("waiting until each partition of the sink's 3 topics is drained by the task holding it (of 2 tasks)"), cutover.out());
