@@ -444,7 +444,11 @@ class LiveMigrationTest {
                 insert into kind (name) select 'k' || g from generate_series(1, 5) g;
                 """);
         String schema = citus.newSchema("trunc");
-        Path file = tenantLoadFile(db, schema, "cm_trunc");
+        Path file = dir.resolve("trunc.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, slot name = 'cm_trunc'
+                  alter schema 'public' rename to '%s' distribute tenant using id distribute kind as reference table;
+                """.formatted(pg.url(db), citus.url(), schema));
         Background m = Background.migrate(file.toString());
         m.waitUntilStreaming();
         // in one transaction: rows before the TRUNCATE go with it, rows after it stay
@@ -464,6 +468,7 @@ class LiveMigrationTest {
         assertEquals(List.of("7"), citus.rows("select id from " + schema + ".tenant"));
         assertEquals(List.of("7|last"), citus.rows("select tenant_id, note from " + schema + ".item"));
         assertTrue(m.out().toString().contains(" 4 TRUNCATEs carried, "), "the TRUNCATEs are counted: " + m.out());
+        assertTrue(m.out().toString().contains("2 distributed, 1 reference"), m.out().toString());
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
     }
