@@ -6,6 +6,7 @@ import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.CutoverUndo;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.load.LoadCommand;
@@ -125,60 +126,41 @@ final class CutoverCommand implements Callable<Integer> {
      * `migrate` has taken the cutover on already: then it finishes it.
      */
     private boolean cutOver(LoadCommand cmd, Connection source, Connection target, String slot, long t0) throws SQLException, InterruptedException {
-        PrintWriter err = spec.commandLine().getErr();
         String request = CutoverTable.request(target, slot);
-        boolean[] over = new boolean[1]; // answered or undone: the hook has nothing left to do
-        Thread hook = new Thread(() -> {
-            synchronized (over) {
-                if (over[0]) return;
-                try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
-                    undo(s, t, slot, request, "interrupted");
-                } catch (SQLException | RuntimeException e) {
-                    err.println("cutover interrupted, and it could not be undone: " + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage())
-                            + (stopWrites ? ". The source may be read-only: ALTER DATABASE ... RESET default_transaction_read_only gives its writes back" : ""));
-                    err.flush();
-                }
-                over[0] = true;
-            }
-        }, "cutover-undo");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            boolean answered = waitForAnswer(source, target, slot, request, t0);
-            synchronized (over) {
-                if (!over[0] && !answered) undo(source, target, slot, request, "given up");
-                over[0] = true;
-            }
-            return answered;
-        } catch (SQLException | RuntimeException e) {
-            synchronized (over) {
-                if (!over[0]) {
-                    try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
-                        undo(s, t, slot, request, "failed");
-                    } catch (SQLException | RuntimeException ignored) {
-                        // the error that ended the cutover is the one to report
-                    }
-                }
-                over[0] = true;
-            }
-            throw e;
-        } finally {
+        try (CutoverUndo undo = new CutoverUndo(how -> undo(cmd, slot, request, how))) {
+            boolean answered;
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run
+                answered = waitForAnswer(source, target, slot, request, t0);
+            } catch (SQLException | RuntimeException e) {
+                undo.run("failed");
+                throw e;
             }
+            if (answered) undo.done();
+            else undo.run("given up");
+            return answered;
+        }
+    }
+
+    /** The undo, on connections of its own. */
+    private void undo(LoadCommand cmd, String slot, String request, String how) {
+        try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
+            withdrawAndGiveBack(s, t, slot, request, how);
+        } catch (SQLException | RuntimeException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("cutover " + how + ", and it could not be undone: " + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage())
+                    + (stopWrites ? ". The source may be read-only: ALTER DATABASE ... RESET default_transaction_read_only gives its writes back" : ""));
+            err.flush();
         }
     }
 
     /** Withdraws the request and gives the writes back; when `migrate` has taken the cutover on, says that it finishes it. */
-    private void undo(Connection source, Connection target, String slot, String request, String how) throws SQLException {
+    private void withdrawAndGiveBack(Connection source, Connection target, String slot, String request, String how) throws SQLException {
         PrintWriter err = spec.commandLine().getErr();
         if (CutoverTable.doneChanges(target, slot, request) != null) return; // done: nothing to undo
-        CutoverTable.withdraw(target, slot, request);
-        if (CutoverTable.claimed(target, slot, request) && LiveSource.slotReader(source, slot) == null) {
-            CutoverTable.withdraw(target, slot, request, true); // no migrate is there to finish it
-        }
-        if (!CutoverTable.claimed(target, slot, request)) {
+        boolean finishing = !CutoverTable.withdraw(target, slot, request) && CutoverTable.claimed(target, slot, request)
+                && LiveSource.slotReader(source, slot) != null;
+        if (!finishing) {
+            CutoverTable.withdraw(target, slot, request, true); // taken on by a migrate no longer there to finish it
             if (stopWrites) LiveSource.giveWritesBack(source);
             err.println("cutover " + how + " and undone: the migration will not act on its marker" + (stopWrites
                     ? "; writes given back, the source is writable again" : "") + ". The migration streams on; run the cutover again when ready");

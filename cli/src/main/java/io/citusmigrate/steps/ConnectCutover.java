@@ -10,6 +10,7 @@ import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.CutoverUndo;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
@@ -63,7 +64,14 @@ public final class ConnectCutover {
             if (paused > 0) say(AutovacuumPause.pausedLine(paused));
             boolean done = false;
             try {
-                cutOver(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline);
+                try (CutoverUndo undo = new CutoverUndo(how -> giveWritesBack(stopWrites, how))) {
+                    try {
+                        cutOver(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline, undo);
+                    } catch (SQLException | RuntimeException | InterruptedException e) {
+                        undo.run("failed");
+                        throw e;
+                    }
+                }
                 done = true;
             } finally {
                 if (paused > 0 && !done) AutovacuumPause.resumeAfterFailure(target, s.slot(), new PrintWriter(System.err, true));
@@ -75,48 +83,21 @@ public final class ConnectCutover {
         }
     }
 
+    /** A cutover that cannot finish before every change is on the target gives the writes back. */
+    private void giveWritesBack(boolean stopWrites, String how) {
+        if (!stopWrites) return;
+        try (Connection c = Databases.connect("source", s.source())) {
+            LiveSource.giveWritesBack(c);
+            say("cutover " + how + " and undone: writes given back, the source is writable again; the connectors stream on."
+                    + " Run the cutover again when ready");
+        } catch (SQLException | RuntimeException e) {
+            say("cutover " + how + ", and the writes could not be given back: " + (e instanceof SQLException q ? Databases.oneLine(q, null)
+                    : e.getMessage()) + ". ALTER DATABASE ... RESET default_transaction_read_only gives them back");
+        }
+    }
+
     private void cutOver(Connection source, Connection target, String sinkConnector, java.util.Map<String, String> sinkConfig, String sinkName,
-                         boolean stopWrites, long t0, long deadline) throws SQLException, InterruptedException {
-        boolean[] over = new boolean[1]; // the target has it all, or the writes were given back
-        Thread hook = new Thread(() -> undo(stopWrites, over, "interrupted"), "cutover-undo");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            catchUp(source, target, sinkConnector, sinkConfig, sinkName, stopWrites, t0, deadline, over);
-        } catch (SQLException | RuntimeException | InterruptedException e) {
-            undo(stopWrites, over, "failed");
-            throw e;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run
-            }
-        }
-        finish(source, target, sinkName, deadline);
-    }
-
-    /**
-     * A cutover that cannot finish gives the writes back (on a connection of its own: the one it
-     * ran on may be what failed), until the target holds every change: then it is done.
-     */
-    private void undo(boolean stopWrites, boolean[] over, String how) {
-        synchronized (over) {
-            if (over[0]) return;
-            over[0] = true;
-            if (!stopWrites) return;
-            try (Connection c = Databases.connect("source", s.source())) {
-                LiveSource.giveWritesBack(c);
-                say("cutover " + how + " and undone: writes given back, the source is writable again; the connectors stream on."
-                        + " Run the cutover again when ready");
-            } catch (SQLException | RuntimeException e) {
-                say("cutover " + how + ", and the writes could not be given back: " + (e instanceof SQLException q ? Databases.oneLine(q, null)
-                        : e.getMessage()) + ". ALTER DATABASE ... RESET default_transaction_read_only gives them back");
-            }
-        }
-    }
-
-    private void catchUp(Connection source, Connection target, String sinkConnector, java.util.Map<String, String> sinkConfig, String sinkName,
-                         boolean stopWrites, long t0, long deadline, boolean[] over) throws SQLException, InterruptedException {
+                         boolean stopWrites, long t0, long deadline, CutoverUndo undo) throws SQLException, InterruptedException {
         if (stopWrites) {
             int ended = LiveSource.stopWrites(source);
             say("writes stopped: the source database is read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
@@ -147,16 +128,10 @@ public final class ConnectCutover {
         int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
-        synchronized (over) {
-            over[0] = true; // every change is on the target: from here the application moves, the source stays read-only
-        }
+        undo.done();
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
                 + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
         out.flush();
-    }
-
-    private void finish(Connection source, Connection target, String sinkName, long deadline) throws SQLException, InterruptedException {
-        List<Statement> script = SchemaScript.of(plan, s.command().options());
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);
         waitForSlotRelease(source, deadline);

@@ -33,7 +33,6 @@ final class RowBuffer {
         if (e.truncate()) {
             size -= b.size();
             b.clear();
-            truncated.remove(e.rule().source());
             truncated.put(e.rule().source(), e);
             positions.put(new TopicPartition(e.topic(), e.partition()), e);
             if (e.sourceOffset() != null) sourceOffset = e.sourceOffset();
