@@ -22,28 +22,33 @@ public final class LiveSource {
     /**
      * The publication must exist before the slot: pgoutput reads it as of each change, so changes
      * made before it was created would not be sent. Partitions are published through their root.
+     * In the same transaction, tables without a primary key get REPLICA IDENTITY FULL
+     * ({@link ReplicaIdentities}): published under the default one, PostgreSQL would refuse the
+     * application's UPDATE and DELETE on them.
      */
     public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
         if (exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
-        }
+        inTransaction(c, () -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
+            }
+            ReplicaIdentities.setFull(c, name, plan);
+        });
     }
 
     /**
-     * Refuses, before the source is touched, tables whose rows cannot be streamed: without a
-     * primary key their updates and deletes cannot be matched on the target, and once published
-     * PostgreSQL would refuse the application's own UPDATE and DELETE on them.
+     * Refuses, before the source is touched, tables whose rows cannot be streamed through a
+     * Connect deployment: without a primary key, a snapshot Debezium reads again after a restart
+     * would write their rows twice.
      */
     public static void refuseKeyless(Plan plan) {
-        List<String> keyless = ConnectorConfigs.streamed(plan).stream().filter(t -> t.source().primaryKey().isEmpty())
-                .map(t -> t.source().name().sql()).toList();
+        List<String> keyless = ReplicaIdentities.keyless(plan).stream().map(t -> t.source().name().sql()).toList();
         if (keyless.isEmpty()) return;
-        throw new io.citusmigrate.UserError("cannot stream " + String.join(", ", keyless) + ": no primary key, so updates and deletes"
-                + " cannot be matched on the target, and publishing " + (keyless.size() == 1 ? "it" : "them") + " would make the source"
-                + " refuse the application's UPDATE and DELETE. Nothing was changed on the source. Give "
-                + (keyless.size() == 1 ? "it" : "each") + " a primary key, or move the data with `with snapshot only`");
+        throw new io.citusmigrate.UserError("cannot deploy " + String.join(", ", keyless) + ": no primary key, and Debezium's snapshot on"
+                + " a Connect cluster may read " + (keyless.size() == 1 ? "its" : "their") + " rows twice after a restart. Nothing was"
+                + " changed on the source. Give " + (keyless.size() == 1 ? "it" : "each") + " a primary key, or migrate it live with"
+                + " `citus-migrate migrate`, which streams such tables under REPLICA IDENTITY FULL");
     }
 
     /** After the cutover: the slot would otherwise keep WAL on the source forever. */
@@ -55,8 +60,31 @@ public final class LiveSource {
                 ps.execute();
             }
         }
-        try (Statement s = c.createStatement()) {
-            s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
+        // the tables' own replica identities back in the publication's transaction: no moment
+        // where a keyless table is published under the default one
+        inTransaction(c, () -> {
+            ReplicaIdentities.restore(c, publication);
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
+            }
+        });
+    }
+
+    private interface Work {
+        void run() throws SQLException;
+    }
+
+    private static void inTransaction(Connection c, Work w) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            w.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 

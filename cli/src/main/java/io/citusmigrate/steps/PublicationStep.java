@@ -6,6 +6,7 @@ import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.live.CopyRecord;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.live.ReplicaIdentities;
 import io.citusmigrate.live.StepRecord;
 import io.citusmigrate.sink.SinkPositions;
 
@@ -32,7 +33,9 @@ final class PublicationStep implements Step {
                         + " was interrupted. Stream from it again with `citus-migrate migrate " + s.file() + " --resume`, or remove it"
                         + " with `citus-migrate cleanup " + s.file() + "` to start over");
             }
-            LiveSource.refuseKeyless(m.plan);
+            // Debezium's snapshot may read a keyless table's rows twice after a restart; the bulk load cannot
+            if (s.viaDebezium()) LiveSource.refuseKeyless(m.plan);
+            ReplicaIdentities.refuseUnmatchable(m.plan);
             LiveSource.createPublication(source, s.publication(), m.plan);
             // a new run, before its slot exists: nothing an earlier migration on this slot recorded may steer a rerun of this one
             try (Connection target = m.target()) {

@@ -529,22 +529,81 @@ class LiveMigrationTest {
     }
 
     @Test
-    void aTableWithoutAPrimaryKeyStopsTheLiveMigrationBeforeTheSourceIsTouched() throws Exception {
+    void tablesWithoutAPrimaryKeyStreamUnderReplicaIdentityFullAndGetTheirOwnSettingBack() throws Exception {
         String db = pg.createDatabase("keyless");
+        // event_log carries its tenant key, item_log finds it through item, alias is a reference table
         pg.exec(db, """
                 create table tenant (id int primary key);
-                create table event_log (tenant_id int references tenant, what text);
-                insert into tenant select generate_series(1, 2);
-                insert into event_log values (1, 'a'), (2, 'b');
+                create table item (id int primary key, tenant_id int not null references tenant);
+                create table event_log (tenant_id int not null references tenant, what text, payload text);
+                create table item_log (item_id int references item, what text);
+                create table alias (code text, alias text);
+                alter table item_log replica identity nothing;
+                insert into tenant select generate_series(1, 3);
+                insert into item values (1, 1), (2, 1), (3, 2);
+                insert into event_log (tenant_id, what) values (1, 'dup'), (1, 'dup'), (2, 'x'), (3, null);
+                insert into item_log values (1, 'a'), (1, 'a'), (2, 'b'), (3, 'c');
+                insert into alias values ('de', 'germany'), ('de', 'germany'), ('fr', 'france');
                 """);
         Path file = tenantLoadFile(db, citus.newSchema("keyless"), "cm_keyless");
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(plan.out().contains("REPLICA IDENTITY FULL"), plan.out());
+        Background migrate = Background.migrate(file.toString());
+        migrate.waitUntilStreaming();
+        assertEquals(List.of("alias f", "event_log f", "item d", "item_log f", "tenant d"),
+                pg.rows(db, "select relname || ' ' || relreplident::text from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1"),
+                migrate.out()::toString);
+        String big = "repeat(md5(random()::text), 200)"; // stored out of line: an update that keeps it leaves it out of the event
+        pg.exec(db, """
+                delete from event_log where ctid = (select ctid from event_log where what = 'dup' limit 1);
+                update event_log set what = 'y' where what = 'x';
+                update event_log set what = 'was null' where what is null;
+                insert into event_log (tenant_id, what, payload) values (2, 'big', %s);
+                """.formatted(big));
+        pg.exec(db, """
+                update event_log set what = 'big, kept' where what = 'big';
+                begin; insert into event_log values (3, 'gone at once'); delete from event_log where what = 'gone at once'; commit;
+                update item set tenant_id = 3 where id = 1;
+                update item_log set what = 'after its item moved' where item_id = 1 and ctid = (select min(ctid) from item_log where item_id = 1);
+                begin; delete from item_log where item_id = 2; delete from item where id = 2; commit;
+                update alias set alias = 'deutschland' where ctid = (select ctid from alias where code = 'de' limit 1);
+                delete from alias where code = 'fr';
+                """);
+        migrate.cutOverAndFinish(file);
+        assertEquals(List.of("alias d", "event_log d", "item d", "item_log n", "tenant d"),
+                pg.rows(db, "select relname || ' ' || relreplident::text from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1"),
+                "each table's own replica identity is back after the cutover");
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        String schema = citus.rows("select nspname from pg_namespace where nspname like '%keyless%'").get(0);
+        assertEquals(List.of("1 dup", "2 y", "2 big, kept", "3 was null"),
+                citus.rows("select tenant_id || ' ' || what from " + schema + ".event_log order by tenant_id, length(what)"));
+        assertEquals(pg.rows(db, "select md5(payload) from event_log where what = 'big, kept'"),
+                citus.rows("select md5(payload) from " + schema + ".event_log where what = 'big, kept'"));
+        assertEquals(List.of("3 1 a", "3 1 after its item moved", "2 3 c"),
+                citus.rows("select tenant_id || ' ' || item_id || ' ' || what from " + schema + ".item_log order by item_id, what"));
+        assertEquals(List.of("de deutschland", "de germany"), citus.rows("select code || ' ' || alias from " + schema + ".alias order by 1"));
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication union all select slot_name from pg_replication_slots"));
+        pg.exec(db, "update event_log set what = 'still writable' where tenant_id = 1; delete from alias");
+    }
+
+    @Test
+    void aTableWithoutAPrimaryKeyThatOthersTakeTheirTenantFromStopsTheLiveMigrationBeforeTheSourceIsTouched() throws Exception {
+        String db = pg.createDatabase("keylessparent");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table grp (code int unique, tenant_id int references tenant);
+                create table member (id int primary key, grp_code int references grp (code));
+                insert into tenant values (1); insert into grp values (10, 1); insert into member values (1, 10);
+                """);
+        Path file = tenantLoadFile(db, citus.newSchema("keylessparent"), "cm_keylessparent");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("cannot stream public.event_log: no primary key, so updates and deletes cannot be matched on the target"),
-                r.err());
+        assertTrue(r.err().contains("cannot stream these tables without a primary key") && r.err().contains("public.grp: other tables take"
+                + " their tenant key from it"), r.err());
         assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication union all select slot_name from pg_replication_slots"),
                 "no publication, no slot");
-        pg.exec(db, "update event_log set what = 'still writable' where tenant_id = 1; delete from event_log where tenant_id = 2");
+        assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where relname = 'grp'"));
     }
 
     @Test

@@ -53,6 +53,16 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         return h != null && h.value() instanceof SinkPositions.SourceOffset o ? o : null;
     }
 
+    /** The same change under another buffer key (a row of a table without a primary key is keyed by its place in the batch). */
+    ChangeEvent withKey(List<Object> k) {
+        return new ChangeEvent(rule, op, before, after, k, lsn, txId, topic, partition, offset, record);
+    }
+
+    /** The old row as if it were being written: where it lives is found the way a new row's place is. */
+    ChangeEvent oldRowAsNew() {
+        return new ChangeEvent(rule, 'c', null, before, key, lsn, txId, topic, partition, offset, record);
+    }
+
     /** The row image that carries the key: after, or before for a delete. */
     public Struct image() {
         return after != null ? after : before;

@@ -31,6 +31,7 @@ public final class CitusWriter {
     private final TypeRepair repair;
     private final RowWrites writes;
     private final TenantMoves moves;
+    private final KeylessWrites keyless;
     private final SinkMetrics metrics;
     private final CommitCounts counts = new CommitCounts();
     private final Map<TopicPartition, Long> written = new HashMap<>();
@@ -53,6 +54,7 @@ public final class CitusWriter {
         this.repair = new TypeRepair(target, source, metrics);
         this.writes = new RowWrites(target);
         this.moves = new TenantMoves(target, rules, tables, writes, placement, metrics, counts);
+        this.keyless = new KeylessWrites(target, writes);
         this.coordination = sharedWithOtherTasks ? new TaskCoordination(target, sinkName) : null;
     }
 
@@ -153,6 +155,10 @@ public final class CitusWriter {
 
     private void write(TargetTable t, Map<List<Object>, PendingRow> rows, List<Unresolved> unresolved) throws SQLException {
         TableRule r = t.rule();
+        if (r.key().isEmpty()) {
+            writeKeyless(t, rows, unresolved);
+            return;
+        }
         String dist = r.distributionColumn();
         long t0 = System.nanoTime();
         Map<List<Object>, String> tenant = placement.newTenants(t, rows, unresolved);
@@ -230,5 +236,33 @@ public final class CitusWriter {
         counts.add(metrics.upserted, r.source(), upserts.size());
         // children of this table find their tenant key here; deletes need it later
         placement.remember(t, rows, tenant);
+    }
+
+    /**
+     * A table without a primary key: its changes in order ({@link KeylessWrites}). Where each new
+     * row goes is found as for any row; where each old row lives, from its old parent the same way
+     * (a parent gone from both sides leaves it to be found by its columns).
+     */
+    private void writeKeyless(TargetTable t, Map<List<Object>, PendingRow> rows, List<Unresolved> unresolved) throws SQLException {
+        TableRule r = t.rule();
+        long t0 = System.nanoTime();
+        Map<List<Object>, String> tenant = placement.newTenants(t, rows, unresolved);
+        if (!unresolved.isEmpty()) return;
+        Map<List<Object>, PendingRow> old = new java.util.LinkedHashMap<>();
+        for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
+            ChangeEvent ev = e.getValue().last;
+            if (ev.before() == null || ev.op() == 'c' || ev.op() == 'r') continue;
+            PendingRow p = new PendingRow();
+            p.last = ev.oldRowAsNew();
+            old.put(e.getKey(), p);
+        }
+        Map<List<Object>, String> was = old.isEmpty() ? Map.of() : placement.newTenants(t, old, new ArrayList<>());
+        metrics.placeNanos.addAndGet(System.nanoTime() - t0);
+        long t1 = System.nanoTime();
+        KeylessWrites.Counts n = keyless.apply(t, rows, tenant, was);
+        metrics.writeNanos.addAndGet(System.nanoTime() - t1);
+        counts.add(metrics.inserted, r.source(), n.inserted());
+        counts.add(metrics.deleted, r.source(), n.deleted());
+        counts.add(metrics.upserted, r.source(), n.updated());
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Change events buffered per table until the next flush, reduced per row key (the last change of
- * a row wins), with the positions they came from. A TRUNCATE drops the table's rows buffered
+ * a row wins), with the positions they came from. A table without a primary key keeps every
+ * change, in order, under the number of its place in the batch. A TRUNCATE drops the table's rows buffered
  * before it and is remembered, to be done on the target before the rows buffered after it.
  */
 final class RowBuffer {
@@ -21,6 +22,8 @@ final class RowBuffer {
     /** Debezium's offset of the last change buffered, when the embedded run hands it over (see SinkPositions). */
     private SinkPositions.SourceOffset sourceOffset;
     private int size;
+    /** The next place in the batch, the key of a change to a table without a primary key. */
+    private long place;
     /** Rows set aside (to the dead-letter queue) since the last commit. */
     private int rejected;
 
@@ -38,6 +41,7 @@ final class RowBuffer {
             if (e.sourceOffset() != null) sourceOffset = e.sourceOffset();
             return;
         }
+        if (e.rule().key().isEmpty()) e = e.withKey(List.of(place++));
         PendingRow p = b.get(e.key());
         if (p == null) {
             p = new PendingRow();
@@ -77,7 +81,10 @@ final class RowBuffer {
 
     /** Drops a row (reported elsewhere) so that the rest can be written. */
     void discard(ChangeEvent e) {
-        if (byTable.get(e.rule().source()).remove(e.key()) != null) size--;
+        Map<List<Object>, PendingRow> rows = byTable.get(e.rule().source());
+        // a keyless table's change is known by the event, its buffer key being its place
+        boolean removed = e.rule().key().isEmpty() ? rows.values().removeIf(p -> p.last == e) : rows.remove(e.key()) != null;
+        if (removed) size--;
         rejected++;
     }
 

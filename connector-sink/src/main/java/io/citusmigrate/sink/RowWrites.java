@@ -132,7 +132,7 @@ final class RowWrites {
                 || "XX000".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().contains("duplicate key value violates unique constraint");
     }
 
-    private void copy(TargetTable t, List<PendingRow> rows, Map<List<Object>, String> tenant) throws SQLException {
+    void copy(TargetTable t, List<PendingRow> rows, Map<List<Object>, String> tenant) throws SQLException {
         TableRule r = t.rule();
         Struct first = rows.get(0).last.after();
         List<String> cols = columns(t, first);

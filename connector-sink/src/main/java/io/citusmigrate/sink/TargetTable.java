@@ -39,7 +39,7 @@ record TargetTable(TableRule rule, Map<String, String> types, Map<String, String
                 while (rs.next()) pk.add(rs.getString(1));
             }
         }
-        if (pk.isEmpty()) {
+        if (pk.isEmpty() && !rule.key().isEmpty()) {
             throw new SQLException("target table " + rule.target() + " has no primary key: updates and deletes cannot be applied");
         }
         // time with time zone (any precision): Debezium loses their offset; money: Debezium carries

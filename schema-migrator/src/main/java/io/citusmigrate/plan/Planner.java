@@ -492,7 +492,8 @@ public final class Planner {
             constraints.add(con);
         }
         if (d != null && !t.isPartition() && t.primaryKey().isEmpty()) {
-            issues.add(PlanIssue.warning(t.name(), "has no primary key: updates and deletes of its rows cannot be matched on the target"));
+            issues.add(PlanIssue.warning(t.name(), "has no primary key: a live migration streams it under REPLICA IDENTITY FULL on the source (its own"
+                    + " setting put back after the cutover) and matches its rows on the target by all their columns"));
         }
 
         List<ForeignKey> fks = new ArrayList<>();
