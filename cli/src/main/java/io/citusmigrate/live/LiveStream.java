@@ -66,6 +66,8 @@ public final class LiveStream implements AutoCloseable {
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
     private final LiveProgress progress = new LiveProgress();
+    private volatile java.util.function.Consumer<String> say = line -> { };
+    private volatile long retryMillis = 600_000;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -206,17 +208,42 @@ public final class LiveStream implements AutoCloseable {
      */
     private void write(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> all) throws InterruptedException {
         boolean put = false;
+        long lostSince = 0;
+        int waits = 0;
         while (true) {
             try {
                 if (!put) task.put(batch);
                 put = true;
                 task.preCommit(all);
+                if (lostSince > 0) say.accept("the target answers again: the batch is written, streaming goes on");
                 return;
+            } catch (io.citusmigrate.sink.TargetUnreachable e) {
+                put = true;
+                long now = System.currentTimeMillis();
+                if (lostSince == 0) lostSince = now;
+                if (now - lostSince >= retryMillis) {
+                    throw new UserError("a connection stayed lost for " + (retryMillis / 1000) + " s (" + e.getMessage() + ")");
+                }
+                // 1, 2, 4 ... 30 s: a restarted node is back in seconds, a longer outage is not asked every second
+                long wait = Math.min(30_000, 1000L << Math.min(5, waits++));
+                say.accept("a connection was lost (" + e.getMessage() + "): the batch of " + batch.size()
+                        + " changes was rolled back; trying again in " + (wait / 1000) + " s, for up to "
+                        + Math.max(0, (retryMillis - (now - lostSince)) / 1000) + " s more");
+                Thread.sleep(wait);
             } catch (org.apache.kafka.connect.errors.RetriableException e) {
                 put = true; // the rows are buffered in the task: flush them again
                 Thread.sleep(1000);
             }
         }
+    }
+
+    /**
+     * Where the stream says that it waits for a lost connection, and for how long it keeps
+     * trying before it stops (the run then says how to resume).
+     */
+    public void onConnectionLost(java.util.function.Consumer<String> say, long retryMillis) {
+        this.say = say;
+        this.retryMillis = retryMillis;
     }
 
     /** Debezium's maps as they are (a new one per record): no copy per change event. */

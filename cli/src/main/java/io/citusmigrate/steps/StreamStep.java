@@ -44,10 +44,16 @@ final class StreamStep implements io.citusmigrate.steps.Step {
         }
         try (LiveStream stream = new LiveStream(s.command(), m.plan, m.catalog, s.slot(), s.publication(), snapshotMode)) {
             stream.answering(request -> waitedOn(m, request));
+            stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
             stream.start();
             m.say("streaming changes from slot " + s.slot() + ". To cut over: stop writes to the source, then run"
                     + " `citus-migrate cutover " + s.file() + "`");
-            StreamWatch.untilMarker(m, stream, "streaming", "streaming: %d row changes applied");
+            try {
+                StreamWatch.untilMarker(m, stream, "streaming", "streaming: %d row changes applied");
+            } catch (UserError e) {
+                // what is on the target is consistent with the slot: a rerun goes on from there
+                throw new UserError(e.getMessage() + ". Once that is fixed, go on with `citus-migrate migrate " + s.file() + " --resume`");
+            }
             CrashPoints.reach("cutover.after-marker");
             try (Connection source = m.source(); Connection target = m.target()) {
                 int n = s.resetSequences() ? SequenceReset.run(m.catalog, m.plan, source, target).size() : 0;

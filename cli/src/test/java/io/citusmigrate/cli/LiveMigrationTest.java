@@ -607,6 +607,54 @@ class LiveMigrationTest {
     }
 
     @Test
+    void theStreamGoesOnThroughADroppedConnectionAndRestartedNodesWithoutExiting() throws Exception {
+        String db = pg.createDatabase("faults");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 4);
+                insert into item (tenant_id, note) select g % 4 + 1, 'before' from generate_series(1, 100) g;
+                """);
+        String schema = citus.newSchema("faults");
+        Path file = tenantLoadFile(db, schema, "cm_faults");
+        Background migrate = Background.migrate(file.toString());
+        migrate.waitUntilStreaming();
+        int expected = 100;
+        // the sink's sessions ended under it, as a failover or a network cut would
+        pg.exec(db, "insert into item (tenant_id, note) select g % 4 + 1, 'streamed' from generate_series(1, 10) g");
+        expected = waitForRows(schema, expected + 10, migrate);
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'citus-sink'");
+        }
+        pg.exec(db, "insert into item (tenant_id, note) select g % 4 + 1, 'after a dropped connection' from generate_series(1, 10) g");
+        expected = waitForRows(schema, expected + 10, migrate);
+        assertTrue(migrate.out().toString().contains("a connection was lost ("), migrate.out().toString());
+        String[] nodes = {"the coordinator", "a worker"};
+        for (int node : new int[] {1, 0}) {
+            if (!citus.restartNode(node)) {
+                System.out.println("[skipped] restarting " + nodes[Math.min(node, 1)] + ": the target is not a Citus cluster this suite started ("
+                        + citus.description() + ")");
+                continue;
+            }
+            pg.exec(db, "insert into item (tenant_id, note) select g % 4 + 1, 'after a restart of node " + node + "' from generate_series(1, 10) g;"
+                    + " update item set note = 'updated after a restart' where id % 10 = " + node);
+            expected = waitForRows(schema, expected + 10, migrate);
+        }
+        migrate.cutOverAndFinish(file);
+        assertTrue(migrate.out().toString().contains("the target answers again"), migrate.out().toString());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(!migrate.result()[0].err().contains("Exception") && !migrate.result()[0].err().contains("\tat "), migrate.result()[0].err());
+    }
+
+    /** Waits until the target's item table has {@code n} rows (the stream applied them); returns n. */
+    private static int waitForRows(String schema, int n, Background migrate) throws Exception {
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of(String.valueOf(n))), migrate.thread(),
+                () -> migrate.out().toString());
+        return n;
+    }
+
+    @Test
     void verifyNamesAColumnOrATableOnOneSideOnlyInOneLineEach() throws Exception {
         String db = pg.createDatabase("shape");
         pg.exec(db, """

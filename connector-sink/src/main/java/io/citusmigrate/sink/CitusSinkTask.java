@@ -40,6 +40,8 @@ public final class CitusSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
     private final SinkMetrics metrics = new SinkMetrics();
     private int attempts;
+    /** The last batch failed on a lost connection: the next flush opens new ones first. */
+    private boolean connectionLost;
     /** On a worker: not before this moment is a batch with rows waiting for their tenant written again. */
     private long nextAttempt;
     private long lastLog = System.currentTimeMillis();
@@ -56,13 +58,7 @@ public final class CitusSinkTask extends SinkTask {
         taskIndex = Integer.parseInt(props.getOrDefault(TASK_INDEX, "0"));
         rules = TableRule.parse(config.getString(CitusSinkConfig.TABLES));
         try {
-            target = connect(config.getString(CitusSinkConfig.CONNECTION_URL), config.getString(CitusSinkConfig.CONNECTION_USER),
-                    config.getPassword(CitusSinkConfig.CONNECTION_PASSWORD), "target");
-            if (config.getString(CitusSinkConfig.SOURCE_URL) != null) {
-                source = connect(config.getString(CitusSinkConfig.SOURCE_URL), config.getString(CitusSinkConfig.SOURCE_USER),
-                        config.getPassword(CitusSinkConfig.SOURCE_PASSWORD), "source");
-                source.setReadOnly(true);
-            }
+            openConnections();
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
@@ -71,6 +67,50 @@ public final class CitusSinkTask extends SinkTask {
         } catch (SQLException e) {
             throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
         }
+    }
+
+    private void openConnections() throws SQLException {
+        target = connect(config.getString(CitusSinkConfig.CONNECTION_URL), config.getString(CitusSinkConfig.CONNECTION_USER),
+                config.getPassword(CitusSinkConfig.CONNECTION_PASSWORD), "target");
+        if (config.getString(CitusSinkConfig.SOURCE_URL) != null) {
+            source = connect(config.getString(CitusSinkConfig.SOURCE_URL), config.getString(CitusSinkConfig.SOURCE_USER),
+                    config.getPassword(CitusSinkConfig.SOURCE_PASSWORD), "source");
+            source.setReadOnly(true);
+        }
+    }
+
+    /**
+     * After a lost connection: new ones, and the writer on them with its buffered rows (the
+     * batch rolled back with the old connection, or committed just before it was lost: the
+     * positions read again from the target say which, and a replay of what is there is skipped).
+     */
+    private void reconnect() throws SQLException {
+        closeConnections();
+        target = null;
+        source = null;
+        openConnections();
+        applied.putAll(SinkPositions.kafka(target, sinkName()));
+        writer = writer.reopen(target, source);
+        writer.dropWritten(applied);
+        connectionLost = false;
+    }
+
+    /**
+     * A failure a new connection and a retry get past: the connection lost (a node restarted or
+     * shut down, the network), a server starting or out of connections, or Citus unable to reach
+     * a worker from the coordinator. Anything else is the data's or the schema's, and stops.
+     */
+    static boolean transientFailure(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException) return true;
+            if (!(t instanceof SQLException q)) continue;
+            String state = q.getSQLState() == null ? "" : q.getSQLState();
+            String msg = q.getMessage() == null ? "" : q.getMessage();
+            if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("53300")) return true;
+            if (state.equals("XX000") && (msg.contains("connection to the remote node") || msg.contains("could not establish")
+                    || msg.contains("terminating connection") || msg.contains("server closed the connection"))) return true;
+        }
+        return false;
     }
 
     private static Connection connect(String url, String user, org.apache.kafka.common.config.types.Password pw, String role) throws SQLException {
@@ -155,6 +195,7 @@ public final class CitusSinkTask extends SinkTask {
         try {
             // on a worker, rows waiting for their tenant stay buffered until the backoff has passed
             if (context != null && attempts > 0 && System.currentTimeMillis() < nextAttempt) return;
+            if (connectionLost) reconnect();
             List<CitusWriter.Unresolved> unresolved = writer.flush();
             if (!unresolved.isEmpty()) {
                 if (++attempts <= config.getInt(CitusSinkConfig.RETRIES)) {
@@ -179,6 +220,13 @@ public final class CitusSinkTask extends SinkTask {
             lastFlush = System.currentTimeMillis();
             writer.positionsWritten().forEach((tp, next) -> applied.merge(tp, next - 1, Math::max));
         } catch (SQLException e) {
+            if (transientFailure(e)) {
+                connectionLost = true;
+                LOG.info("citus sink {}: a connection was lost ({}); the batch rolled back and is written again on new connections",
+                        sinkName(), e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse(""));
+                if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
+                throw new TargetUnreachable(e);
+            }
             if ("40P01".equals(e.getSQLState())) {
                 // two tasks moving tenants at once: PostgreSQL ended this batch's transaction; it is written again
                 LOG.info("citus sink {}: a batch met another task's tenant move (deadlock, rolled back); writing it again", sinkName());
@@ -241,6 +289,10 @@ public final class CitusSinkTask extends SinkTask {
     @Override
     public void stop() {
         metrics.unregister();
+        closeConnections();
+    }
+
+    private void closeConnections() {
         for (Connection c : new Connection[] {target, source}) {
             if (c == null) continue;
             try {

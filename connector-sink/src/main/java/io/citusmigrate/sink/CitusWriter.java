@@ -39,8 +39,16 @@ public final class CitusWriter {
     private final TaskCoordination coordination;
     private final int taskIndex;
 
+    private final int cacheSize;
+
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
                        boolean sharedWithOtherTasks, int taskIndex) throws SQLException {
+        this(target, source, sinkName, rules, cacheSize, metrics, sharedWithOtherTasks, taskIndex, new RowBuffer(rules.values()));
+    }
+
+    private CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
+                        boolean sharedWithOtherTasks, int taskIndex, RowBuffer buffer) throws SQLException {
+        this.cacheSize = cacheSize;
         this.taskIndex = taskIndex;
         this.target = target;
         this.sinkName = sinkName;
@@ -49,13 +57,23 @@ public final class CitusWriter {
         target.setAutoCommit(false);
         for (TableRule r : rules.values()) tables.put(r.source(), TargetTable.read(target, r));
         target.commit();
-        this.buffer = new RowBuffer(rules.values());
+        this.buffer = buffer;
         this.placement = new TenantPlacement(target, source, rules, tables, cacheSize, metrics);
         this.repair = new TypeRepair(target, source, metrics);
         this.writes = new RowWrites(target);
         this.moves = new TenantMoves(target, rules, tables, writes, placement, metrics, counts);
         this.keyless = new KeylessWrites(target, writes);
         this.coordination = sharedWithOtherTasks ? new TaskCoordination(target, sinkName) : null;
+    }
+
+    /**
+     * The same writer on new connections, the old ones lost (a node restarted): what is buffered
+     * stays, to be written again; what was cached of the target goes with the rolled-back batch.
+     */
+    public CitusWriter reopen(Connection target, Connection source) throws SQLException {
+        CitusWriter w = new CitusWriter(target, source, sinkName, rules, cacheSize, metrics, coordination != null, taskIndex, buffer);
+        w.written.putAll(written);
+        return w;
     }
 
     public int size() {
@@ -146,6 +164,21 @@ public final class CitusWriter {
     /** Drops buffered rows (reported elsewhere) so that the rest can be written. */
     public void discard(List<Unresolved> rows) {
         for (Unresolved u : rows) buffer.discard(u.event());
+    }
+
+    /**
+     * After a reconnect, with the positions on the target: a batch whose commit reached the
+     * target just before its connection was lost is not written twice.
+     */
+    void dropWritten(Map<TopicPartition, Long> applied) {
+        Map<TopicPartition, ChangeEvent> p = buffer.positions();
+        if (p.isEmpty()) return;
+        for (Map.Entry<TopicPartition, ChangeEvent> e : p.entrySet()) {
+            Long a = applied.get(e.getKey());
+            if (a == null || e.getValue().offset() > a) return;
+        }
+        p.forEach((tp, e) -> written.put(tp, e.offset() + 1));
+        buffer.clear();
     }
 
     /** The next offsets to consume of what has been written, per topic partition. */

@@ -131,6 +131,15 @@ public final class CitusTarget implements AutoCloseable {
         pg.exec(db, "CREATE EXTENSION citus");
     }
 
+    /**
+     * Restarts a node of the cluster the suite started itself (0: the coordinator, 1 and 2: the
+     * workers) with {@code pg_ctl restart -m fast}; false, and nothing done, on any other target,
+     * whose nodes a test must not restart.
+     */
+    public boolean restartNode(int node) {
+        return description.contains("started by the tests") && LocalCitusCluster.restart(node);
+    }
+
     public boolean isStandIn() {
         return standIn;
     }

@@ -101,6 +101,22 @@ final class LocalCitusCluster {
         return Optional.of("jdbc:postgresql://127.0.0.1:" + started.ports[0] + "/" + name + "?user=postgres");
     }
 
+    /**
+     * Restarts one node of the started cluster (0: the coordinator) as an operator would
+     * ({@code pg_ctl restart -m fast}: its sessions are ended); false when the tests did not start it.
+     */
+    static synchronized boolean restart(int node) {
+        if (started == null) return false;
+        Path data = started.root.resolve("node" + node);
+        try {
+            started.run(List.of(started.bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
+                    started.root.resolve("node" + node + ".log").toString(), "-m", "fast", "-w", "-t", "60", "restart"));
+            return true;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("cannot restart " + data + ": " + e.getMessage(), e);
+        }
+    }
+
     private void start() throws IOException, InterruptedException, SQLException {
         Files.createDirectories(root);
         own(root);
