@@ -52,9 +52,11 @@ final class StatusCommand implements Callable<Integer> {
         String slot = MigrationSettings.slot(cmd);
         boolean slotExists;
         Long slotLagBytes = null;
+        LiveSource.SlotHealth health = null;
         try (Connection source = Databases.connect("source", cmd.source())) {
             slotExists = LiveSource.slotExists(source, slot);
             if (slotExists) slotLagBytes = slotLag(source, slot);
+            if (slotExists) health = LiveSource.slotHealth(source, slot);
         } catch (SQLException e) {
             throw new UserError("the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
@@ -87,6 +89,12 @@ final class StatusCommand implements Callable<Integer> {
             n.put("slot_exists", slotExists);
             n.put("state", state);
             if (slotLagBytes != null) n.put("slot_lag_bytes", slotLagBytes);
+            if (health != null) {
+                n.put("slot_wal_status", health.walStatus());
+                n.put("slot_retained_bytes", health.retainedBytes());
+                if (health.safeBytes() != null) n.put("slot_safe_bytes", health.safeBytes());
+                if (health.warning(file.toString()) != null) n.put("slot_warning", health.warning(file.toString()));
+            }
             if (rejected != null) n.put("rows_to_dead_letter_topic", rejected);
             if (!copied.isEmpty()) {
                 ObjectNode c = n.putObject("bulk_load_copied");
@@ -135,6 +143,13 @@ final class StatusCommand implements Callable<Integer> {
         if (rejected != null) out.println("  rows the sink could not place, sent to the dead-letter topic: " + rejected);
         if (slotLagBytes != null) {
             out.println("  the slot has confirmed all but " + LiveProgress.bytes(slotLagBytes) + " of the source's WAL");
+        }
+        if (health != null) {
+            out.println("  the slot holds " + LiveProgress.bytes(health.retainedBytes()) + " of WAL on the source"
+                    + (health.safeBytes() == null ? " (max_slot_wal_keep_size: no limit; it grows until the source's disk fills if nothing reads it)"
+                    : ", " + LiveProgress.bytes(Math.max(0, health.safeBytes())) + " more before PostgreSQL invalidates it"));
+            String w = health.warning(file.toString());
+            if (w != null) out.println("  " + w);
         }
         if (st == null) {
             if (cluster == null) {

@@ -123,6 +123,51 @@ public final class LiveSource {
         }
     }
 
+    /**
+     * How much WAL the slot holds on the source, and how safe that is: {@code walStatus} as
+     * PostgreSQL reports it (reserved, extended, unreserved, lost), {@code safeBytes} before
+     * {@code max_slot_wal_keep_size} makes PostgreSQL invalidate it (null: no limit).
+     */
+    public record SlotHealth(String walStatus, long retainedBytes, Long safeBytes, String keepSize) {
+        /** PostgreSQL invalidated the slot: the changes since are gone from the WAL, and a migration cannot go on from it. */
+        public boolean lost() {
+            return "lost".equals(walStatus);
+        }
+
+        /** A line for `status` when the slot is at risk, or lost; null while it is safe. */
+        public String warning(String file) {
+            if (lost()) return invalidated(file);
+            boolean limited = safeBytes != null;
+            if ("unreserved".equals(walStatus) || limited && safeBytes < retainedBytes / 4) {
+                return "warning: the slot holds " + LiveProgress.bytes(retainedBytes) + " of WAL, and PostgreSQL invalidates it after "
+                        + LiveProgress.bytes(Math.max(0, safeBytes == null ? 0 : safeBytes)) + " more (max_slot_wal_keep_size = " + keepSize
+                        + "): keep `migrate` running and caught up, or raise the setting";
+            }
+            return null;
+        }
+
+        /** The one line a run stops with when the slot was invalidated. */
+        public static String invalidated(String file) {
+            return "the source invalidated the replication slot (its WAL passed max_slot_wal_keep_size): the changes since are gone from"
+                    + " the WAL, so this migration cannot go on. Start over: `citus-migrate cleanup " + file + "`, then `citus-migrate migrate "
+                    + file + "`";
+        }
+    }
+
+    /** The slot's health; null when there is no such slot. */
+    public static SlotHealth slotHealth(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT wal_status, coalesce(pg_catalog.pg_current_wal_lsn() - restart_lsn, 0)::bigint,"
+                + " safe_wal_size, pg_catalog.current_setting('max_slot_wal_keep_size') FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                long safe = rs.getLong(3);
+                Long safeBytes = rs.wasNull() ? null : safe;
+                return new SlotHealth(rs.getString(1), rs.getLong(2), safeBytes, rs.getString(4));
+            }
+        }
+    }
+
     /** The walsender reading the slot now (a running migrate, or a source connector); null when none is. */
     public static Integer slotReader(Connection source, String slot) throws SQLException {
         try (PreparedStatement ps = source.prepareStatement("SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND active")) {

@@ -26,6 +26,8 @@ final class ResumePoint {
         MigrationSettings s = m.settings;
         try (Connection source = m.source(); Connection target = m.target()) {
             if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
+            LiveSource.SlotHealth health = LiveSource.slotHealth(source, s.slot());
+            if (health.lost()) throw new UserError(LiveSource.SlotHealth.invalidated(s.file().toString()));
             StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
                     m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
             if (CutoverTable.isDone(target, s.slot())) {

@@ -7,6 +7,7 @@ import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
 
 import java.sql.Connection;
@@ -35,6 +36,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
     public boolean run(Migration m) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
         m.ownsSlot = false; // from here on the slot holds changes not on the target yet
+        refuseLostSlot(m);
         if (s.lookupIndexesAtStreamStart()) {
             try (Connection target = m.target()) {
                 m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
@@ -51,6 +53,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             try {
                 StreamWatch.untilMarker(m, stream, "streaming", "streaming: %d row changes applied");
             } catch (UserError e) {
+                refuseLostSlot(m);
                 // what is on the target is consistent with the slot: a rerun goes on from there
                 throw new UserError(e.getMessage() + ". Once that is fixed, go on with `citus-migrate migrate " + s.file() + " --resume`");
             }
@@ -81,6 +84,16 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             throw new UserError("interrupted while streaming: run `citus-migrate migrate " + s.file() + " --resume` to go on");
         }
         return true;
+    }
+
+    /** A slot the source invalidated cannot be streamed from: the run stops saying how to start over. */
+    private static void refuseLostSlot(Migration m) {
+        try (Connection source = m.source()) {
+            LiveSource.SlotHealth h = LiveSource.slotHealth(source, m.settings.slot());
+            if (h != null && h.lost()) throw new UserError(LiveSource.SlotHealth.invalidated(m.settings.file().toString()));
+        } catch (SQLException e) {
+            // the source unreachable: the stream's own error says so
+        }
     }
 
     /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up); if so, it is claimed. */

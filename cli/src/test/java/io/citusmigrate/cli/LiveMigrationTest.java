@@ -647,6 +647,42 @@ class LiveMigrationTest {
         assertTrue(!migrate.result()[0].err().contains("Exception") && !migrate.result()[0].err().contains("\tat "), migrate.result()[0].err());
     }
 
+    @Test
+    void aSlotTheSourceInvalidatedIsNamedByStatusAndStopsTheResumeSayingHowToStartOver() throws Exception {
+        String db = pg.createDatabase("lostslot");
+        pg.exec(db, "create table tenant (id int primary key); insert into tenant select generate_series(1, 3)");
+        Path file = tenantLoadFile(db, citus.newSchema("lostslot"), "cm_lostslot");
+        Background migrate = Background.migrate(file.toString());
+        migrate.waitUntilStreaming();
+        migrate.interrupt();
+        Run healthy = Run.of(new StringWriter(), "status", file.toString());
+        assertTrue(healthy.out().contains("of WAL on the source (max_slot_wal_keep_size: no limit"), healthy.out());
+        try {
+            pg.exec(db, "alter system set max_slot_wal_keep_size = '1MB'");
+            pg.exec(db, "select pg_reload_conf()");
+            String filler = pg.createDatabase("walfiller"); // the WAL is the server's: another database fills it
+            pg.exec(filler, "create table junk (v text)");
+            // WAL past the limit while nothing reads the slot: the next checkpoint invalidates it
+            for (int i = 0; i < 10 && !pg.rows(db, "select wal_status from pg_replication_slots where slot_name = 'cm_lostslot'").equals(List.of("lost")); i++) {
+                pg.exec(filler, "insert into junk select repeat('x', 200) from generate_series(1, 100000); truncate junk");
+                pg.exec(filler, "select pg_switch_wal()");
+                pg.exec(filler, "checkpoint");
+            }
+            assertEquals(List.of("lost"), pg.rows(db, "select wal_status from pg_replication_slots where slot_name = 'cm_lostslot'"));
+            Run status = Run.of(new StringWriter(), "status", file.toString());
+            assertTrue(status.out().contains("the source invalidated the replication slot"), status.out());
+            Run resume = Run.of(new StringWriter(), "migrate", file.toString(), "--resume");
+            assertEquals(1, resume.code(), resume.out() + resume.err());
+            assertTrue(resume.err().contains("the source invalidated the replication slot") && resume.err().contains("`citus-migrate cleanup "),
+                    resume.err());
+            assertTrue(!resume.err().contains("--resume`"), "a lost slot is not resumed: " + resume.err());
+        } finally {
+            pg.exec(db, "alter system reset max_slot_wal_keep_size");
+            pg.exec(db, "select pg_reload_conf()");
+            Run.of(new StringWriter(), "cleanup", file.toString());
+        }
+    }
+
     /** Waits until the target's item table has {@code n} rows (the stream applied them); returns n. */
     private static int waitForRows(String schema, int n, Background migrate) throws Exception {
         waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of(String.valueOf(n))), migrate.thread(),
