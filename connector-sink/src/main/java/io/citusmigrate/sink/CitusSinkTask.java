@@ -100,6 +100,10 @@ public final class CitusSinkTask extends SinkTask {
      * shut down, the network), a server starting or out of connections, or Citus unable to reach
      * a worker from the coordinator. Anything else is the data's or the schema's, and stops.
      */
+    private static final List<String> CITUS_CONNECTION_ERRORS = List.of("failure on connection marked as essential",
+            "connection to the remote node", "could not establish", "terminating connection", "server closed the connection",
+            "connection not open", "could not connect", "lost connection");
+
     static boolean transientFailure(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.io.IOException) return true;
@@ -107,8 +111,9 @@ public final class CitusSinkTask extends SinkTask {
             String state = q.getSQLState() == null ? "" : q.getSQLState();
             String msg = q.getMessage() == null ? "" : q.getMessage();
             if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("53300")) return true;
-            if (state.equals("XX000") && (msg.contains("connection to the remote node") || msg.contains("could not establish")
-                    || msg.contains("terminating connection") || msg.contains("server closed the connection"))) return true;
+            // Citus reports a worker it cannot reach as an internal error (seen on 13.2.2 with a worker restarted:
+            // "failure on connection marked as essential: 127.0.0.1:PORT")
+            if (state.equals("XX000") && CITUS_CONNECTION_ERRORS.stream().anyMatch(msg::contains)) return true;
         }
         return false;
     }
