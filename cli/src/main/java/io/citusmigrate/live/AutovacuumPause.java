@@ -37,11 +37,22 @@ public final class AutovacuumPause {
         if (!options.flag(Option.FOREIGN_KEYS)) return List.of();
         for (TablePlan t : plan.tables()) {
             for (ForeignKey fk : t.foreignKeys()) {
-                out.add(t.target().sql());
-                out.add(fk.refTable().sql());
+                addLeaves(plan, t, out);
+                plan.tableByTarget(fk.refTable()).ifPresentOrElse(r -> addLeaves(plan, r, out), () -> out.add(fk.refTable().sql()));
             }
         }
         return new ArrayList<>(out);
+    }
+
+    /** A partitioned table has no storage of its own (PostgreSQL refuses the setting on it): its partitions get it. */
+    private static void addLeaves(Plan plan, TablePlan t, Set<String> out) {
+        if (!t.source().isPartitioned()) {
+            out.add(t.target().sql());
+            return;
+        }
+        for (TablePlan p : plan.tables()) {
+            if (t.source().name().equals(p.source().partitionOf())) addLeaves(plan, p, out);
+        }
     }
 
     /**

@@ -34,6 +34,7 @@ public final class LiveSource {
                 s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
             }
             ReplicaIdentities.setFull(c, name, plan);
+            PartitionTruncates.create(c, name, plan);
         });
     }
 
@@ -64,6 +65,7 @@ public final class LiveSource {
         // where a keyless table is published under the default one
         inTransaction(c, () -> {
             ReplicaIdentities.restore(c, publication);
+            PartitionTruncates.drop(c, publication);
             try (Statement s = c.createStatement()) {
                 s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
             }

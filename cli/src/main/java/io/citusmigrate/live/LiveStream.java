@@ -62,6 +62,7 @@ public final class LiveStream implements AutoCloseable {
     private final AtomicLong lastEventMillis = new AtomicLong();
     private final Map<String, Long> offsets = new HashMap<>();
     private final String markerPrefix;
+    private final Plan plan;
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -77,6 +78,7 @@ public final class LiveStream implements AutoCloseable {
     public LiveStream(LoadCommand cmd, Plan plan, io.citusmigrate.catalog.Catalog catalog, String slot, String publication,
                       String snapshotMode) {
         this.markerPrefix = marker(slot, "");
+        this.plan = plan;
         Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE);
         task.start(sink);
         // this run's Kafka-like positions go on from the last ones on the target, which the task skips up to
@@ -111,7 +113,7 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("message.prefix.include.list", MARKER_PREFIX);
+        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -163,10 +165,23 @@ public final class LiveStream implements AutoCloseable {
         List<SinkRecord> batch = new ArrayList<>();
         String sawMarker = null;
         long heartbeat = -1;
+        int written = 0;
+        Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         for (RecordChangeEvent<SourceRecord> e : records) {
             SourceRecord r = e.record();
+            String truncated = messageContent(r, PartitionTruncates.PREFIX);
+            if (truncated != null) {
+                // what came before it first, then the partition emptied at its place
+                offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
+                write(batch, all);
+                written += batch.size();
+                batch = new ArrayList<>();
+                truncatePartition(PartitionTruncates.partition(truncated), new SinkPositions.SourceOffset(asObjects(r.sourcePartition()),
+                        asObjects(r.sourceOffset())));
+                continue;
+            }
             if (r.topic().equals(TOPIC_PREFIX + ".message")) {
-                String content = messageContent(r);
+                String content = messageContent(r, MARKER_PREFIX);
                 if (content != null && content.startsWith(markerPrefix)) sawMarker = content.substring(markerPrefix.length());
                 if (content != null) heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(content));
             } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
@@ -179,21 +194,15 @@ public final class LiveStream implements AutoCloseable {
                 batch.add(s);
             }
         }
-        Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
-        try {
-            write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
-        } catch (RuntimeException e) {
-            // the run stops on it, whatever the engine then does with the batch
-            failure.compareAndSet(null, rootMessage(e));
-            throw e;
-        }
-        if (!batch.isEmpty()) io.citusmigrate.crash.CrashPoints.reach("stream.after-commit"); // on the target, not confirmed to the slot
+        write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
+        written += batch.size();
+        if (written > 0) io.citusmigrate.crash.CrashPoints.reach("stream.after-commit"); // on the target, not confirmed to the slot
         for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
         committer.markBatchFinished();
-        applied.addAndGet(batch.size());
+        applied.addAndGet(written);
         if (heartbeat >= 0) progress.applied(heartbeat); // everything before it is on the target now
-        if (!batch.isEmpty()) lastEventMillis.set(System.currentTimeMillis());
+        if (written > 0) lastEventMillis.set(System.currentTimeMillis());
         // a marker whose cutover gave up says nothing about the writes since: it is passed over
         if (sawMarker != null && cutover.getCount() > 0 && pendingRequest.test(sawMarker)) {
             cutoverRequest = sawMarker;
@@ -207,34 +216,61 @@ public final class LiveStream implements AutoCloseable {
      * given up: Debezium must not go on past it.
      */
     private void write(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> all) throws InterruptedException {
-        boolean put = false;
+        boolean[] put = {false};
+        untilWritten("the batch of " + batch.size() + " changes", () -> {
+            if (!put[0]) task.put(batch);
+            put[0] = true; // the rows are buffered in the task from now on: a retry flushes them again
+            task.preCommit(all);
+        });
+    }
+
+    /** A partition's TRUNCATE, met as a message: the target partition emptied, with the message's offset. */
+    private void truncatePartition(io.citusmigrate.catalog.QualifiedName partition, SinkPositions.SourceOffset offset) throws InterruptedException {
+        String target = plan.table(partition).map(t -> t.target().sql()).orElse(null);
+        if (target == null) {
+            fail("a TRUNCATE of " + partition + ", a partition the plan does not know (attached since the migration began): it cannot be"
+                    + " carried");
+        }
+        String source = partition.schema() + "." + partition.name();
+        untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
+    }
+
+    /**
+     * Runs a write to the target until it is done. A lost connection (a node restarted) is waited
+     * out with backoff, one line per wait, for up to {@code retryMillis}; rows that cannot be
+     * placed yet are retried as a Connect worker would (the task counts the attempts and then
+     * stops, naming the row). A write is never given up: Debezium must not go on past it.
+     */
+    private void untilWritten(String what, Runnable write) throws InterruptedException {
         long lostSince = 0;
         int waits = 0;
         while (true) {
             try {
-                if (!put) task.put(batch);
-                put = true;
-                task.preCommit(all);
-                if (lostSince > 0) say.accept("the target answers again: the batch is written, streaming goes on");
+                write.run();
+                if (lostSince > 0) say.accept("the target answers again: " + what + " is written, streaming goes on");
                 return;
             } catch (io.citusmigrate.sink.TargetUnreachable e) {
-                put = true;
                 long now = System.currentTimeMillis();
                 if (lostSince == 0) lostSince = now;
-                if (now - lostSince >= retryMillis) {
-                    throw new UserError("a connection stayed lost for " + (retryMillis / 1000) + " s (" + e.getMessage() + ")");
-                }
+                if (now - lostSince >= retryMillis) fail("a connection stayed lost for " + (retryMillis / 1000) + " s (" + e.getMessage() + ")");
                 // 1, 2, 4 ... 30 s: a restarted node is back in seconds, a longer outage is not asked every second
                 long wait = Math.min(30_000, 1000L << Math.min(5, waits++));
-                say.accept("a connection was lost (" + e.getMessage() + "): the batch of " + batch.size()
-                        + " changes was rolled back; trying again in " + (wait / 1000) + " s, for up to "
-                        + Math.max(0, (retryMillis - (now - lostSince)) / 1000) + " s more");
+                say.accept("a connection was lost (" + e.getMessage() + "): " + what + " was rolled back; trying again in " + (wait / 1000)
+                        + " s, for up to " + Math.max(0, (retryMillis - (now - lostSince)) / 1000) + " s more");
                 Thread.sleep(wait);
             } catch (org.apache.kafka.connect.errors.RetriableException e) {
-                put = true; // the rows are buffered in the task: flush them again
                 Thread.sleep(1000);
+            } catch (RuntimeException e) {
+                // the run stops on it, whatever the engine then does with the batch
+                failure.compareAndSet(null, rootMessage(e));
+                throw e;
             }
         }
+    }
+
+    private void fail(String why) {
+        failure.compareAndSet(null, why);
+        throw new UserError(why);
     }
 
     /**
@@ -252,11 +288,11 @@ public final class LiveStream implements AutoCloseable {
         return (Map<String, Object>) m;
     }
 
-    /** The content of one of our messages (the cutover marker, a heartbeat); null for any other record. */
-    private static String messageContent(SourceRecord r) {
+    /** The content of a message with this prefix (the cutover marker, a heartbeat, a partition's TRUNCATE); null for any other record. */
+    private static String messageContent(SourceRecord r, String prefix) {
         if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return null;
         Struct m = v.getStruct("message");
-        if (m == null || !MARKER_PREFIX.equals(m.getString("prefix"))) return null;
+        if (m == null || !prefix.equals(m.getString("prefix"))) return null;
         Object content = m.get("content");
         return content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
                 : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content);

@@ -474,6 +474,44 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aTruncateOfOnePartitionWhileStreamingEmptiesThatPartitionOnlyAtItsPlace() throws Exception {
+        String db = pg.createDatabase("parttrunc");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table event (tenant_id int not null references tenant, id int, day date, note text, primary key (tenant_id, id, day))
+                  partition by range (day);
+                create table event_2024 partition of event for values from ('2024-01-01') to ('2025-01-01');
+                create table event_2025 partition of event for values from ('2025-01-01') to ('2026-01-01');
+                insert into tenant select generate_series(1, 3);
+                insert into event select g % 3 + 1, g, date '2024-06-01' + (g % 400), 'loaded' from generate_series(1, 300) g;
+                """);
+        String schema = citus.newSchema("parttrunc");
+        Path file = tenantLoadFile(db, schema, "cm_parttrunc");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        assertEquals(List.of("event_2024", "event_2025"), pg.rows(db, "select tgrelid::regclass::text from pg_trigger"
+                + " where tgname = 'citus_migrate_truncate_cm_parttrunc' order by 1"));
+        // one transaction: a row of each partition, the TRUNCATE of one, then rows of it again
+        pg.exec(db, """
+                begin;
+                insert into event values (1, 1001, '2025-03-01', 'before'), (2, 1002, '2024-03-01', 'other partition, kept');
+                truncate event_2025;
+                insert into event values (3, 1003, '2025-04-01', 'after');
+                commit;
+                """);
+        waitFor(() -> citus.rows("select note from " + schema + ".event where day >= '2025-01-01'").equals(List.of("after")), m.thread(),
+                () -> m.out().toString());
+        waitFor(() -> m.out().toString().contains("TRUNCATE of public.event_2025 on the source: the target table is emptied too"), m.thread());
+        m.cutOverAndFinish(file);
+        assertEquals(pg.rows(db, "select count(*) from event_2024"), citus.rows("select count(*) from " + schema + ".event_2024"));
+        assertEquals(List.of("1"), citus.rows("select count(*) from " + schema + ".event_2024 where note = 'other partition, kept'"));
+        assertEquals(List.of(), pg.rows(db, "select tgname from pg_trigger where tgname like 'citus_migrate%'"
+                + " union all select proname from pg_proc where proname like 'citus_migrate%'"), "the triggers and their function are gone");
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+    }
+
+    @Test
     void aCutoverThatCannotFinishGivesTheWritesBackAndOneAfterAKilledCutoverWorks() throws Exception {
         String db = pg.createDatabase("undo");
         pg.exec(db, """

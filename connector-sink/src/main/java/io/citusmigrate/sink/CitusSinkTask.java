@@ -242,6 +242,24 @@ public final class CitusSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * Empties one partition on the target where the embedded run met its TRUNCATE (see
+     * {@link CitusWriter#truncatePartition}); call it with nothing buffered. A lost connection
+     * is a {@link TargetUnreachable}, as for a batch.
+     */
+    public void truncatePartition(String sourcePartition, String targetPartition, SinkPositions.SourceOffset offset) {
+        try {
+            if (connectionLost) reconnect();
+            writer.truncatePartition(sourcePartition, targetPartition, offset);
+        } catch (SQLException e) {
+            if (transientFailure(e)) {
+                connectionLost = true;
+                throw new TargetUnreachable(e);
+            }
+            throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
+        }
+    }
+
     private void idle() {
         try {
             SinkPositions.idle(target, sinkName(), taskIndex, context.assignment());

@@ -149,6 +149,32 @@ public final class CitusWriter {
         placement.forgetAll(); // the tenant keys it knew of these rows are gone with them
     }
 
+    /**
+     * One partition emptied on the target, with Debezium's offset of its TRUNCATE, in one
+     * transaction: the live stream meets a partition's TRUNCATE as a message (PostgreSQL does not
+     * publish it through the root), and writes what came before it first.
+     */
+    public void truncatePartition(String sourcePartition, String targetPartition, SinkPositions.SourceOffset offset) throws SQLException {
+        if (buffer.size() != 0) throw new IllegalStateException("rows are buffered before the TRUNCATE of " + sourcePartition);
+        try {
+            try (java.sql.Statement st = target.createStatement()) {
+                st.execute("TRUNCATE " + targetPartition + " CASCADE");
+            }
+            if (offset != null) SinkPositions.saveSource(target, sinkName, offset);
+            target.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                target.rollback();
+            } catch (SQLException ignored) {
+                // the original error is the one to report
+            }
+            throw e;
+        }
+        placement.forgetAll(); // the tenant keys it knew of these rows are gone with them
+        SinkMetrics.add(metrics.truncated, sourcePartition, 1);
+        LOG.info("TRUNCATE of partition {} carried to the target", sourcePartition);
+    }
+
     /** What the rolled-back transaction taught the caches is gone with it. */
     private void rolledBack() {
         counts.rolledBack();
