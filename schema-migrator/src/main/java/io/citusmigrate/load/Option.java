@@ -37,7 +37,8 @@ public enum Option {
     SLOT_NAME(Kind.STRING, null, true),
     PUBLICATION_NAME(Kind.STRING, null, true),
     ON_ORPHAN_ROWS(Kind.CHOICE, "stop", true),
-    REJECT_DIRECTORY(Kind.STRING, null, true);
+    REJECT_DIRECTORY(Kind.STRING, null, true),
+    CREATE_ROLES(Kind.FLAG, false, true);
 
     public enum Kind { FLAG, INT, SIZE, STRING, CHOICE }
 
@@ -84,7 +85,8 @@ public enum Option {
             p("snapshot method", SNAPSHOT_METHOD, null),
             p("slot name", SLOT_NAME, null), p("publication name", PUBLICATION_NAME, null),
             p("on orphan rows stop", ON_ORPHAN_ROWS, "stop"), p("on orphan rows skip", ON_ORPHAN_ROWS, "skip"),
-            p("reject directory", REJECT_DIRECTORY, null));
+            p("reject directory", REJECT_DIRECTORY, null),
+            p("create roles", CREATE_ROLES, true), p("create no roles", CREATE_ROLES, false));
 
     private static Phrase p(String words, Option o, Object value) {
         return new Phrase(List.of(words.split(" ")), o, value);
