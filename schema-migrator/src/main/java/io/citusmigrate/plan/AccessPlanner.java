@@ -77,6 +77,26 @@ final class AccessPlanner {
         return List.copyOf(out);
     }
 
+    /**
+     * Seen on Citus 13.2.2: {@code label(c)} with {@code c} a whole row of a distributed table fails
+     * in a query routed to one shard ("function label(contact_102016) does not exist": the shard's
+     * row type is another type), while {@code label(row(c.*)::contact)} works.
+     */
+    private void rowTypeCalls(List<TablePlan> tables, List<Routine> routines) {
+        for (Routine r : routines) {
+            for (TablePlan t : tables) {
+                if (t.kind() == TablePlan.Kind.LOCAL || t.isPartition()) continue;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<![\\w\"$.])" + java.util.regex.Pattern.quote(t.target().sql())
+                        + "(?![\\w\"$.])").matcher(r.identityArgs());
+                if (!m.find()) continue;
+                issues.add(PlanIssue.warning(r.name(), r.keyword().toLowerCase() + " " + r.signature() + " takes the row type of "
+                        + t.kind().label() + " table " + t.target() + ": on Citus a call with a whole row of it, " + r.name().name()
+                        + "(x) with x a row of " + t.target().name() + ", fails in a query on one tenant (the shard's rows have another"
+                        + " type); the application must pass row(x.*)::" + t.target().sql()));
+            }
+        }
+    }
+
     private static String key(QualifiedName n, String args) {
         return n.sql() + "(" + args + ")";
     }
@@ -84,6 +104,7 @@ final class AccessPlanner {
     AccessPlan plan(Set<String> schemas, List<TablePlan> tables, List<UserType> types, List<Sequence> sequences, List<View> views,
                     List<Routine> routines, Optional<Set<String>> targetRoles) {
         Access a = catalog.access();
+        rowTypeCalls(tables, routines);
         Map<QualifiedName, QualifiedName> relations = new HashMap<>();
         Map<QualifiedName, TablePlan> tableBySource = new HashMap<>();
         for (TablePlan t : tables) {

@@ -6,9 +6,10 @@ SELECT 'row level security ' || CASE WHEN c.relrowsecurity THEN 'enabled' ELSE '
   FROM pg_class c
  WHERE c.oid = to_regclass(?)
 UNION ALL
-SELECT 'policy ' || quote_ident(p.polname) || ' ' || p.polcmd || CASE WHEN p.polpermissive THEN '' ELSE ' restrictive' END
-       || ' to ' || array_to_string(ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
-                                           FROM unnest(p.polroles) r ORDER BY 1 COLLATE "C"), ', ')
+SELECT 'policy ' || quote_ident(p.polname) || ' ' || p.polcmd::text || CASE WHEN p.polpermissive THEN '' ELSE ' restrictive' END
+       || ' to ' || array_to_string(ARRAY(SELECT x.name FROM (SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END AS name
+                                                             FROM unnest(p.polroles) r) x
+                                           ORDER BY x.name COLLATE "C"), ', ')
        || COALESCE(' using (' || pg_get_expr(p.polqual, p.polrelid) || ')', '')
        || COALESCE(' with check (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '')
   FROM pg_policy p
