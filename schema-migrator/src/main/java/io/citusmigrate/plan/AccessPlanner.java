@@ -187,7 +187,7 @@ final class AccessPlanner {
                         + " table (cannot create policy: Subqueries are not supported in policies on distributed tables); rewrite it"
                         + " without one (a function can read the other table) before migrating: row-level security is never dropped"));
             } else if (onCitus && !p.permissive()) {
-                issues.add(PlanIssue.error(p.table(), "policy " + p.name() + " is RESTRICTIVE: Citus 13.2 re-creates a policy on the shards"
+                issues.add(PlanIssue.error(p.table(), "policy " + p.name() + " is RESTRICTIVE: Citus (seen on 13.2.2) re-creates a policy on the shards"
                         + " of a " + t.kind().label() + " table without AS RESTRICTIVE, where it would widen access instead of narrowing it;"
                         + " fold its condition into the table's permissive policies before migrating"));
             }
