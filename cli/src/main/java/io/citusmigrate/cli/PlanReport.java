@@ -1,6 +1,7 @@
 package io.citusmigrate.cli;
 
 import io.citusmigrate.copy.OrphanReport;
+import io.citusmigrate.ddl.AccessScript;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.load.LoadCommand;
@@ -14,7 +15,9 @@ import java.util.List;
 
 /** The plan as a user reads it, in text or JSON. Connection URLs appear without passwords. */
 record PlanReport(String source, String target, boolean ok, List<TableReport> tables, List<String> views,
-                  List<String> distributionCalls, List<Orphans> orphans, List<String> warnings, List<String> errors) {
+                  List<String> distributionCalls, List<String> routines, List<String> grants, List<String> policies,
+                  List<String> rolesToCreate, List<String> missingRoles,
+                  List<Orphans> orphans, List<String> warnings, List<String> errors) {
 
     /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
     record Orphans(String table, long count, List<String> firstKeys, String path,
@@ -33,6 +36,11 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         return new PlanReport(cmd.source().toString(), cmd.target().toString(), plan.ok(), tables,
                 plan.views().stream().map(v -> v.name().toString()).toList(),
                 SchemaScript.distribution(plan).stream().map(Statement::sql).toList(),
+                plan.routines().stream().map(r -> r.keyword().toLowerCase() + " " + r.signature() + (r.late() ? " (after the tables)" : "")).toList(),
+                AccessScript.grants(plan).stream().map(Statement::sql).toList(),
+                AccessScript.rowSecurity(plan).stream().map(Statement::sql).toList(),
+                plan.access().rolesToCreate().stream().map(r -> r.name()).toList(),
+                plan.access().missingRoles(),
                 orphans.stream().map(o -> new Orphans(o.table(), o.count(), o.firstKeys(), o.path(), o.toString())).toList(),
                 plan.warnings().stream().map(PlanIssue::toString).toList(),
                 plan.errors().stream().map(PlanIssue::toString).toList());
@@ -72,6 +80,24 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         out.println();
         out.println("Distribution calls:");
         distributionCalls.forEach(c -> out.println("  " + c + ";"));
+        if (!routines.isEmpty()) {
+            out.println();
+            out.println("Routines: " + String.join(", ", routines));
+        }
+        if (!grants.isEmpty()) {
+            out.println();
+            out.println("Roles, owners and privileges (after the data):");
+            grants.forEach(g -> out.println("  " + g + ";"));
+        }
+        if (!policies.isEmpty()) {
+            out.println();
+            out.println("Row-level security and policies (after the data):");
+            policies.forEach(p -> out.println("  " + p + ";"));
+        }
+        if (!missingRoles.isEmpty()) {
+            out.println();
+            out.println("Roles missing on the target: " + String.join(", ", missingRoles));
+        }
         if (!orphans.isEmpty()) {
             out.println();
             out.println("Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):");

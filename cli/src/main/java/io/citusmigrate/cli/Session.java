@@ -31,6 +31,13 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         } catch (SQLException e) {
             throw new UserError("reading the source catalog of " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
-        return new Session(cmd, catalog, Planner.plan(cmd, catalog));
+        if (!catalog.access().namesRoles()) return new Session(cmd, catalog, Planner.plan(cmd, catalog));
+        // roles are the cluster's: a grant, owner or policy naming a role the target lacks stops the plan
+        try (Connection target = Databases.connect("target", cmd.target())) {
+            return new Session(cmd, catalog, Planner.plan(cmd, catalog, new CatalogReader(target).roleNames()));
+        } catch (SQLException | UserError e) {
+            // the plan says the roles were not checked; a migration fails on the target anyway
+            return new Session(cmd, catalog, Planner.plan(cmd, catalog));
+        }
     }
 }

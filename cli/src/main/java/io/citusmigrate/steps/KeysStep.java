@@ -12,7 +12,8 @@ import java.util.EnumSet;
 /**
  * Keys and indexes, built after the data and in parallel; foreign keys too, except for a stream,
  * which adds them at its cutover (a batch may hold a child's change before its parent's) and
- * meanwhile has indexes for its lookups; then comments and views.
+ * meanwhile has indexes for its lookups; then comments and views; then owners, privileges,
+ * row-level security and policies.
  */
 final class KeysStep implements io.citusmigrate.steps.Step {
     @Override
@@ -36,6 +37,10 @@ final class KeysStep implements io.citusmigrate.steps.Step {
                 m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
             }
             m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));
+            // last: the load and the keys are not subject to owners, privileges or row-level security;
+            // a rerun keeps the policies and roles it made already
+            m.said("roles, owners, privileges, row-level security and policies",
+                    new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

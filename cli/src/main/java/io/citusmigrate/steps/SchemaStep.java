@@ -40,8 +40,10 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
             for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
             // from here on the plan's tables on the target are this migration's: a rerun may drop them
             if (s.streams()) BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
-            m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.SEQUENCES, Step.TABLES), false));
+            m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.ROUTINES, Step.SEQUENCES, Step.TABLES), false));
             m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));
+            int late = creator.run(m.script(), EnumSet.of(Step.LATE_ROUTINES), false);
+            if (late > 0) m.said("routines that need the tables", late);
             for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
         } catch (SQLException e) {
             throw m.targetFailed(e);

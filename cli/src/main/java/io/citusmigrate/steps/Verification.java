@@ -15,23 +15,27 @@ import java.util.List;
 public final class Verification {
     private Verification() {}
 
-    /** Each table of the source, projected through the plan, against the target (one snapshot of the source). */
-    public static List<Verifier.TableCheck> compare(LoadCommand cmd, Plan plan) {
+    /** The rows of each table, and the schema section: privileges, row-level security, routines. */
+    public record Comparison(List<Verifier.TableCheck> tables, List<String> schema) {}
+
+    /** Each table of the source, projected through the plan, against the target (one snapshot of the source); then the schema section. */
+    public static Comparison compare(LoadCommand cmd, Plan plan) {
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
             source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             List<Verifier.TableCheck> checks = Verifier.verify(plan, source, target);
+            List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();
-            return checks;
+            return new Comparison(checks, schema);
         } catch (SQLException e) {
             throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
         }
     }
 
-    /** The table of results; every difference on stderr. Exit code: 0 when all agree. */
-    /** Prints the comparison; false when a table differs. */
-    public static boolean report(PrintWriter out, PrintWriter err, List<Verifier.TableCheck> checks) {
+    /** Prints the comparison, every difference on stderr too; false when a table or the schema differs. */
+    public static boolean report(PrintWriter out, PrintWriter err, Comparison comparison) {
+        List<Verifier.TableCheck> checks = comparison.tables();
         int w = Math.max(5, checks.stream().mapToInt(c -> c.table().length()).max().orElse(5));
         String fmt = "%-" + w + "s  %12s  %12s  %s%n";
         out.printf(fmt, "TABLE", "SOURCE ROWS", "TARGET ROWS", "RESULT");
@@ -41,7 +45,12 @@ public final class Verification {
         out.flush();
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
         bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
+        out.println();
+        out.println("SCHEMA (privileges, row-level security, routines): " + (comparison.schema().isEmpty() ? "ok" : comparison.schema().size() + " differences"));
+        comparison.schema().forEach(d -> out.println("  " + d));
+        out.flush();
+        comparison.schema().forEach(d -> err.println("verification failed: schema: " + d));
         err.flush();
-        return bad.isEmpty();
+        return bad.isEmpty() && comparison.schema().isEmpty();
     }
 }

@@ -169,19 +169,21 @@ class BulkLoadTest {
     @Test
     void anIndexThatCannotBeBuiltFailsTheLoadAndIsNamed() throws IOException, SQLException {
         String db = pg.createDatabase("idx");
+        // routines are carried now: this one refuses to work outside the source database
         pg.exec(db, """
-                create function norm(text) returns text language sql immutable as $$ select lower($1) $$;
+                create function norm(text) returns text language plpgsql immutable as $$
+                    begin if current_database() <> '%s' then raise exception 'built only on the source'; end if; return lower($1); end $$;
                 create table shops (id int primary key, name text);
                 create index shops_norm on shops (norm(name));
                 insert into shops values (1, 'A'), (2, 'B');
-                """);
+                """.formatted(db));
         String s = citus.newSchema("idx");
         Path f = dir.resolve("idx.load");
         Files.writeString(f, "load database from " + pg.url(db) + " into " + citus.url()
                 + " with snapshot only alter schema 'public' rename to '" + s + "' distribute shops using id;");
         Run r = Run.of("migrate", f.toString());
         assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("error: creating index shops_norm on " + s + ".shops failed on the target: ERROR: function " + s + ".norm(text) does not exist"),
+        assertTrue(r.err().contains("error: creating index shops_norm on " + s + ".shops failed on the target: ERROR: built only on the source"),
                 r.err());
     }
 

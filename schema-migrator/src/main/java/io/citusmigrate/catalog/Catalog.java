@@ -5,7 +5,12 @@ import java.util.Optional;
 
 /** An immutable snapshot of the source schema. */
 public record Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,
-                      List<View> views, List<Extension> extensions) {
+                      List<View> views, List<Extension> extensions, List<Routine> routines, Access access) {
+
+    public Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,
+                   List<View> views, List<Extension> extensions) {
+        this(serverVersion, tables, types, sequences, views, extensions, List.of(), Access.none());
+    }
 
     /** An installed extension that the target must have too. */
     public record Extension(String name, String schema) {}

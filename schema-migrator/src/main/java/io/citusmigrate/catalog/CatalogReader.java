@@ -61,7 +61,8 @@ public final class CatalogReader {
                         parentSchema == null ? null : QualifiedName.of(parentSchema, rs.getString("parent_name")),
                         rs.getString("partition_bound"), rs.getString("comment"), rs.getLong("estimated_rows")));
             });
-            return new Catalog(versionText, List.copyOf(tables), types(), sequences(), views(), extensions());
+            return new Catalog(versionText, List.copyOf(tables), types(), sequences(), views(), extensions(), routines(),
+                    new Access(privileges(), owners(), defaultPrivileges(), rowSecurity(), policies(), roles()));
         } finally {
             try (Statement s = conn.createStatement()) {
                 s.execute("RESET search_path");
@@ -200,6 +201,75 @@ public final class CatalogReader {
         return List.copyOf(out);
     }
 
+    private List<Routine> routines() throws SQLException {
+        List<Routine> out = new ArrayList<>();
+        query("routines.sql", rs -> out.add(new Routine(QualifiedName.of(rs.getString("nspname"), rs.getString("proname")),
+                rs.getString("identity_args"), flag(rs.getString("prokind")), rs.getString("lanname"), rs.getString("definition"),
+                rs.getBoolean("late"))));
+        return List.copyOf(out);
+    }
+
+    private List<Access.Privilege> privileges() throws SQLException {
+        List<Access.Privilege> out = new ArrayList<>();
+        query("privileges.sql", rs -> {
+            Access.ObjectKind kind = Access.ObjectKind.valueOf(rs.getString("kind").toUpperCase(java.util.Locale.ROOT));
+            String schema = rs.getString("schema");
+            String name = rs.getString("name");
+            out.add(new Access.Privilege(kind, schema, name == null ? null : QualifiedName.of(schema, name), rs.getString("args"),
+                    rs.getString("column_name"), rs.getBoolean("is_grant"), rs.getString("grantee"), rs.getString("privilege_type"),
+                    rs.getBoolean("is_grantable")));
+        });
+        return List.copyOf(out);
+    }
+
+    private List<Access.Ownership> owners() throws SQLException {
+        List<Access.Ownership> out = new ArrayList<>();
+        query("owners.sql", rs -> {
+            String schema = rs.getString("schema");
+            String name = rs.getString("name");
+            out.add(new Access.Ownership(Access.ObjectKind.valueOf(rs.getString("kind").toUpperCase(java.util.Locale.ROOT)), schema,
+                    name == null ? null : QualifiedName.of(schema, name), rs.getString("args"), rs.getString("owner")));
+        });
+        return List.copyOf(out);
+    }
+
+    private List<Access.DefaultPrivilege> defaultPrivileges() throws SQLException {
+        List<Access.DefaultPrivilege> out = new ArrayList<>();
+        query("default_privileges.sql", rs -> out.add(new Access.DefaultPrivilege(rs.getString("role"), rs.getString("schema"),
+                flag(rs.getString("objtype")), rs.getBoolean("is_grant"), rs.getString("grantee"), rs.getString("privilege_type"),
+                rs.getBoolean("is_grantable"))));
+        return List.copyOf(out);
+    }
+
+    private List<Access.RowSecurity> rowSecurity() throws SQLException {
+        List<Access.RowSecurity> out = new ArrayList<>();
+        query("row_security.sql", rs -> out.add(new Access.RowSecurity(QualifiedName.of(rs.getString("nspname"), rs.getString("relname")),
+                rs.getBoolean("relrowsecurity"), rs.getBoolean("relforcerowsecurity"))));
+        return List.copyOf(out);
+    }
+
+    private List<Access.Policy> policies() throws SQLException {
+        List<Access.Policy> out = new ArrayList<>();
+        query("policies.sql", rs -> out.add(new Access.Policy(QualifiedName.of(rs.getString("nspname"), rs.getString("relname")),
+                rs.getString("polname"), flag(rs.getString("polcmd")), rs.getBoolean("polpermissive"), nullableStrings(rs.getArray("roles")),
+                rs.getString("using_expr"), rs.getString("check_expr"), rs.getBoolean("has_subquery"))));
+        return List.copyOf(out);
+    }
+
+    /** The names of the roles of the server this reader is connected to (a target's, to check a plan against). */
+    public java.util.Set<String> roleNames() throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (Access.Role r : roles()) out.add(r.name());
+        return java.util.Set.copyOf(out);
+    }
+
+    private List<Access.Role> roles() throws SQLException {
+        List<Access.Role> out = new ArrayList<>();
+        query("roles.sql", rs -> out.add(new Access.Role(rs.getString("rolname"), rs.getBoolean("rolsuper"), rs.getBoolean("rolcanlogin"),
+                rs.getBoolean("rolinherit"), rs.getBoolean("rolbypassrls"), strings(rs.getArray("member_of")))));
+        return List.copyOf(out);
+    }
+
     // ---- helpers ------------------------------------------------------------------------
 
     private interface RowHandler {
@@ -227,6 +297,12 @@ public final class CatalogReader {
 
     private static char flag(String s) {
         return s == null || s.isEmpty() ? 0 : s.charAt(0);
+    }
+
+    /** An array whose NULL elements stand for PUBLIC. */
+    private static List<String> nullableStrings(Array a) throws SQLException {
+        if (a == null) return List.of();
+        return java.util.Collections.unmodifiableList(new ArrayList<>(Arrays.asList((String[]) a.getArray())));
     }
 
     private static List<String> strings(Array a) throws SQLException {

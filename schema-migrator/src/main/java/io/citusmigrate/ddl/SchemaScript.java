@@ -21,9 +21,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The target schema as ordered DDL: schemas, types and sequences; bare tables (tenant column
- * first); the Citus distribution calls (reference tables first, then distributed tables
- * parents first, colocated with their root); then keys, indexes and foreign keys.
+ * The target schema as ordered DDL: schemas, types, routines and sequences; bare tables (tenant
+ * column first); the Citus distribution calls (reference tables first, then distributed tables
+ * parents first, colocated with their root); routines that need tables; then keys, indexes and
+ * foreign keys, views; last, who may do what ({@link AccessScript}).
  */
 public final class SchemaScript {
     private SchemaScript() {}
@@ -44,6 +45,7 @@ public final class SchemaScript {
                         "CREATE EXTENSION IF NOT EXISTS " + Sql.ident(e.name()) + " WITH SCHEMA " + Sql.ident(e.schema())));
             }
             plan.types().forEach(t -> out.add(new Statement(Step.TYPES, "type " + t.name(), type(t))));
+            out.addAll(AccessScript.routines(plan, false));
             plan.sequences().forEach(s -> out.add(new Statement(Step.SEQUENCES, "sequence " + s.name(), sequence(s))));
             plan.tables().forEach(t -> out.add(new Statement(Step.TABLES, "table " + t.target(), createTable(t))));
             // before the distribution calls: Citus then treats these as distributed sequences,
@@ -55,6 +57,7 @@ public final class SchemaScript {
                 }
             }
             out.addAll(distribution(plan));
+            out.addAll(AccessScript.routines(plan, true));
         }
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;
@@ -93,6 +96,7 @@ public final class SchemaScript {
             for (View v : plan.views()) {
                 out.add(new Statement(Step.POST_DATA, "view " + v.name(), "CREATE VIEW " + v.name().sql() + " AS " + stripSemicolon(v.definition())));
             }
+            out.addAll(AccessScript.access(plan));
         }
         return out;
     }
@@ -128,6 +132,7 @@ public final class SchemaScript {
             if (!t.isPartition()) out.add(new Statement(Step.DROP, "table " + t.target(), "DROP TABLE IF EXISTS " + t.target().sql() + " CASCADE"));
         }
         for (Sequence s : plan.sequences()) out.add(new Statement(Step.DROP, "sequence " + s.name(), "DROP SEQUENCE IF EXISTS " + s.name().sql() + " CASCADE"));
+        out.addAll(AccessScript.drops(plan));
         List<UserType> types = new ArrayList<>(plan.types());
         java.util.Collections.reverse(types);
         for (UserType t : types) {

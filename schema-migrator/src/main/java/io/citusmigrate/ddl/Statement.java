@@ -2,8 +2,11 @@ package io.citusmigrate.ddl;
 
 /** One DDL statement of the target schema, with the step it belongs to and what it makes. */
 public record Statement(Step step, String what, String sql) {
-    /** The steps, in the order they run. Data loads between DISTRIBUTE and KEYS. */
+    /**
+     * The steps, in the order they run. Data loads between LATE_ROUTINES and KEYS; ACCESS (owners,
+     * privileges, row-level security) comes last, so that the load is not subject to it.
+     */
     public enum Step {
-        DROP, SCHEMAS, TYPES, SEQUENCES, TABLES, DISTRIBUTE, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA
+        DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS
     }
 }

@@ -39,7 +39,8 @@ public enum Option {
     ON_ORPHAN_ROWS(Kind.CHOICE, "stop", true),
     REJECT_DIRECTORY(Kind.STRING, null, true),
     /** How long a live migration keeps retrying a batch whose connection was lost before it stops. */
-    RETRY_SECONDS(Kind.INT, 600, true);
+    RETRY_SECONDS(Kind.INT, 600, true),
+    CREATE_ROLES(Kind.FLAG, false, true);
 
     public enum Kind { FLAG, INT, SIZE, STRING, CHOICE }
 
@@ -86,7 +87,8 @@ public enum Option {
             p("snapshot method", SNAPSHOT_METHOD, null),
             p("slot name", SLOT_NAME, null), p("publication name", PUBLICATION_NAME, null),
             p("on orphan rows stop", ON_ORPHAN_ROWS, "stop"), p("on orphan rows skip", ON_ORPHAN_ROWS, "skip"),
-            p("reject directory", REJECT_DIRECTORY, null), p("retry seconds", RETRY_SECONDS, null));
+            p("reject directory", REJECT_DIRECTORY, null), p("retry seconds", RETRY_SECONDS, null),
+            p("create roles", CREATE_ROLES, true), p("create no roles", CREATE_ROLES, false));
 
     private static Phrase p(String words, Option o, Object value) {
         return new Phrase(List.of(words.split(" ")), o, value);

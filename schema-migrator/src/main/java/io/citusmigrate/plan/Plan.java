@@ -2,6 +2,7 @@ package io.citusmigrate.plan;
 
 import io.citusmigrate.catalog.Catalog.Extension;
 import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.catalog.Routine;
 import io.citusmigrate.catalog.Sequence;
 import io.citusmigrate.catalog.UserType;
 import io.citusmigrate.catalog.View;
@@ -11,11 +12,17 @@ import java.util.Optional;
 
 /**
  * The whole migration plan: target schemas, types, sequences, tables (in creation order:
- * reference tables, then distributed tables parents first, then local ones), views, and every
- * error and warning. It is computed before anything touches the target.
+ * reference tables, then distributed tables parents first, then local ones), views, routines,
+ * who may do what (privileges, owners, row-level security), and every error and warning. It is
+ * computed before anything touches the target.
  */
 public record Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
-                   List<TablePlan> tables, List<View> views, List<PlanIssue> issues) {
+                   List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access) {
+
+    public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
+                List<TablePlan> tables, List<View> views, List<PlanIssue> issues) {
+        this(schemas, extensions, types, sequences, tables, views, issues, List.of(), AccessPlan.none());
+    }
 
     public boolean ok() {
         return errors().isEmpty();

@@ -6,6 +6,7 @@ import io.citusmigrate.catalog.Constraint;
 import io.citusmigrate.catalog.ForeignKey;
 import io.citusmigrate.catalog.Index;
 import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.catalog.Routine;
 import io.citusmigrate.catalog.Sequence;
 import io.citusmigrate.catalog.Table;
 import io.citusmigrate.catalog.TypeRef;
@@ -69,13 +70,22 @@ public final class Planner {
     private Naming naming;
     private Casts casts;
 
-    private Planner(LoadCommand cmd, Catalog catalog) {
+    private final java.util.Optional<Set<String>> targetRoles;
+
+    private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<Set<String>> targetRoles) {
         this.cmd = cmd;
         this.catalog = catalog;
+        this.targetRoles = targetRoles;
     }
 
+    /** A plan whose roles are not checked against the target (a warning says so when the source names any). */
     public static Plan plan(LoadCommand cmd, Catalog catalog) {
-        return new Planner(cmd, catalog).run();
+        return new Planner(cmd, catalog, java.util.Optional.empty()).run();
+    }
+
+    /** A plan checked against the roles the target cluster has. */
+    public static Plan plan(LoadCommand cmd, Catalog catalog, Set<String> targetRoles) {
+        return new Planner(cmd, catalog, java.util.Optional.of(Set.copyOf(targetRoles))).run();
     }
 
     /** Warnings about the command file found while planning (cast rules that match nothing). */
@@ -113,7 +123,12 @@ public final class Planner {
         }
         List<View> views = views();
         views.forEach(v -> schemas.add(v.name().schema()));
-        return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues));
+        AccessPlanner access = new AccessPlanner(cmd, catalog, naming, issues);
+        List<Routine> routines = access.routines(schemas);
+        routines.forEach(r -> schemas.add(r.name().schema()));
+        AccessPlan accessPlan = access.plan(schemas, tables, types, sequences, views, routines, targetRoles);
+        return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
+                routines, accessPlan);
     }
 
     private static boolean referenced(UserType t, List<TablePlan> tables) {

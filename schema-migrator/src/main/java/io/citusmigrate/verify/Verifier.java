@@ -101,6 +101,89 @@ public final class Verifier {
     }
 
     /**
+     * The schema section: for each table, its privileges on both sides (the owner's and
+     * superusers' left out), its row-level security flags and policies against the plan's, and the
+     * routines of the plan's schemas against the plan's. One line per difference; none when alike.
+     */
+    public static List<String> schemaDifferences(Plan plan, Connection source, Connection target) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try {
+            // expressions and signatures name their objects in full, as the catalog read them
+            searchPath(source, "pg_catalog");
+            searchPath(target, "pg_catalog");
+            Map<io.citusmigrate.catalog.QualifiedName, List<String>> expectedSecurity = new HashMap<>();
+            plan.access().rowSecurity().forEach(r -> expectedSecurity.computeIfAbsent(r.table(), k -> new ArrayList<>())
+                    .add("row level security " + (r.enabled() ? "enabled" : "disabled") + (r.forced() ? ", forced" : "")));
+            plan.access().policies().forEach(p -> expectedSecurity.computeIfAbsent(p.table(), k -> new ArrayList<>()).add(policyItem(p)));
+            for (TablePlan t : plan.tables()) {
+                String name = t.target().toString();
+                List<String> onSource = items(source, sql("table_privileges.sql"), t.source().name().sql(), 2);
+                List<String> onTarget = items(target, sql("table_privileges.sql"), t.target().sql(), 2);
+                differences(out, name + ": privilege ", onSource, onTarget);
+                List<String> expected = new ArrayList<>(expectedSecurity.getOrDefault(t.target(), List.of()));
+                if (expected.stream().noneMatch(e -> e.startsWith("row level security"))) expected.add("row level security disabled");
+                differences(out, name + ": ", expected, items(target, sql("row_security.sql"), t.target().sql(), 2));
+            }
+            List<String> schemas = plan.routines().stream().map(r -> r.name().schema()).distinct().toList();
+            List<String> expected = plan.routines().stream().map(r -> (r.kind() == 'a' ? "aggregate" : r.keyword().toLowerCase())
+                    + " " + r.signature()).toList();
+            List<String> onTarget = new ArrayList<>();
+            try (java.sql.PreparedStatement ps = target.prepareStatement(sql("routines.sql"))) {
+                ps.setArray(1, target.createArrayOf("text", schemas.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) onTarget.add(rs.getString(1));
+                }
+            }
+            differences(out, "", expected, onTarget);
+        } finally {
+            searchPath(source, null);
+            searchPath(target, null);
+        }
+        return out;
+    }
+
+    /** A policy as row_security.sql renders one. */
+    private static String policyItem(io.citusmigrate.catalog.Access.Policy p) {
+        String roles = p.roles().isEmpty() ? "PUBLIC" : p.roles().stream().map(r -> r == null ? "PUBLIC" : Sql.ident(r)).sorted()
+                .collect(Collectors.joining(", "));
+        return "policy " + Sql.ident(p.name()) + " " + p.command() + (p.permissive() ? "" : " restrictive") + " to " + roles
+                + (p.using() != null ? " using (" + p.using() + ")" : "") + (p.withCheck() != null ? " with check (" + p.withCheck() + ")" : "");
+    }
+
+    private static void differences(List<String> out, String prefix, List<String> source, List<String> target) {
+        source.stream().filter(x -> !target.contains(x)).forEach(x -> out.add(prefix + x + " only on the source"));
+        target.stream().filter(x -> !source.contains(x)).forEach(x -> out.add(prefix + x + " only on the target"));
+    }
+
+    /** The rows of a query whose {@code params} parameters all take {@code name}. */
+    private static List<String> items(Connection c, String sql, String name, int params) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 1; i <= params; i++) ps.setString(i, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static void searchPath(Connection c, String path) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(path == null ? "RESET search_path" : "SELECT set_config('search_path', ?, false)")) {
+            if (path != null) ps.setString(1, path);
+            ps.execute();
+        }
+    }
+
+    private static String sql(String resource) {
+        try (java.io.InputStream in = Verifier.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("missing resource " + resource);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * How the target table's columns differ from the plan's (made from the source as it is now):
      * a column added or dropped on the source after the migration began. Null when alike.
      */
