@@ -13,12 +13,14 @@ import java.io.PrintWriter;
  * 4 an internal error.
  */
 @Command(name = "citus-migrate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Moves a multi-tenant PostgreSQL database onto a Citus cluster.",
+        description = {"Moves a multi-tenant PostgreSQL database onto a Citus cluster.",
+                "`citus-migrate FILE...` loads each command file once and exits, as `pgloader FILE` does (a bulk load);"
+                        + " `citus-migrate migrate FILE` migrates live, streaming changes until `citus-migrate cutover FILE`."},
         subcommands = {PlanCommand.class, MigrateCommand.class, CutoverCommand.class, StatusCommand.class, CleanupCommand.class, DemoCommand.class, VerifyCommand.class, SinkConfigCommand.class, DeployCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure: the plan cannot work on Citus, or a step failed",
                 "2:bad usage or a bad command file", "3:a database cannot be reached", "4:internal error"})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
@@ -28,9 +30,23 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Parameters(paramLabel = "FILE", arity = "0..*",
+            description = "command files to load once each, as pgloader does: schema, data, keys, sequences, verification, then exit")
+    java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
+
+    @CommandLine.Mixin
+    LoadFiles load;
+
+    @CommandLine.Option(names = {"-v", "--verbose"}, description = "print stack traces of errors")
+    boolean verbose;
+
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        if (files.isEmpty()) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return OK;
+        }
+        return load.run(files, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     public static void main(String[] args) {

@@ -49,6 +49,11 @@ final class MigrateCommand implements Callable<Integer> {
         MigrationSettings settings = MigrationSettings.of(file, cmd, rehearsal, snapshotOnly, resume);
         if (resume && !settings.live()) throw new UserError("--resume is for a live migration (no `schema only`, no `snapshot only`)");
         if (settings.viaDebezium() && rehearsal) throw new UserError("--rehearsal copies with snapshot method 'copy' only");
+        if (settings.live() && !resume) {
+            out.println("a live migration: the bulk load, then streaming the source's changes until `citus-migrate cutover " + file
+                    + "` (to load once and exit, as pgloader does: `citus-migrate " + file + "`)");
+            out.flush();
+        }
         Session s = Session.open(cmd);
         return Steps.run(new Migration(settings, s.catalog(), s.plan(), out, err)) ? Main.OK : Main.FAILED;
     }

@@ -16,7 +16,7 @@ final class LoadReportStep implements Step {
     public boolean run(Migration m) {
         boolean copy = m.settings.copies();
         if (copy) {
-            LoadSummary.print(m.out, m.results, m.checks);
+            LoadSummary.print(m.summary != null ? m.summary : m.out, m.results, m.checks);
             m.seconds.forEach((k, v) -> {
                 if (!k.equals("plan") && !k.equals("publication")) m.out.printf("  %-32s %8.1f s%n", k, v);
             });

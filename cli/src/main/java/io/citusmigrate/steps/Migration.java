@@ -46,6 +46,13 @@ public final class Migration {
     BulkLoadRecord.State startOver;
     /** This run made the slot and publication: a failure before streaming removes them. */
     boolean ownsSlot;
+    /** Where the bulk load's summary table goes (the console unless told). */
+    PrintWriter summary;
+
+    /** The summary table to another writer as well (pgloader's --summary). */
+    public void summaryTo(PrintWriter w) {
+        this.summary = w;
+    }
 
     public Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err) {
         this.settings = settings;

@@ -191,7 +191,12 @@ public final class LoadFileParser {
             value = optionValue(o);
         }
         if (!o.implemented) {
-            warnings.add(new Warning(lx.position(first.offset()), "option '" + match.text() + "' has no effect yet"));
+            if (o.refused() != null && !(o == Option.ON_ERROR && "stop".equals(value))) {
+                throw lx.error(first.offset(), "option '" + match.text() + "' is refused: " + o.refused());
+            }
+            if (o.meansNothing() != null) {
+                warnings.add(new Warning(lx.position(first.offset()), "option '" + match.text() + "' means nothing here: " + o.meansNothing()));
+            }
         }
         options.put(o, value);
     }

@@ -3,8 +3,10 @@ package io.citusmigrate.load;
 import java.util.List;
 
 /**
- * Every WITH option of the language. {@code implemented} says whether this version acts on it;
- * an option that is parsed but not acted on is named in a warning, never ignored silently.
+ * Every WITH option of the language. {@code implemented} says whether this version acts on it.
+ * One it does not act on is either meaningless for a load into Citus ({@link #meansNothing}: said
+ * once, with why, and nothing written changes) or refused before anything is written
+ * ({@link #refused}, with the reason): never ignored silently.
  */
 public enum Option {
     INCLUDE_DROP(Kind.FLAG, true, true),
@@ -92,6 +94,33 @@ public enum Option {
 
     private static Phrase p(String words, Option o, Object value) {
         return new Phrase(List.of(words.split(" ")), o, value);
+    }
+
+    /**
+     * Why an option pgloader knows means nothing for this load (said once, changing nothing);
+     * null when it acts or is refused.
+     */
+    public String meansNothing() {
+        return switch (this) {
+            case BATCH_ROWS, BATCH_SIZE, PREFETCH_ROWS -> "rows travel as one COPY stream per table or page range, not in batches;"
+                    + " `workers` and `rows per range` set the parallelism";
+            case READERS_PER_THREAD -> "each copy thread reads one table or page range; `workers` sets how many";
+            case DISABLE_TRIGGERS -> "the target has no triggers while it loads (they are created after the data), so none fire";
+            default -> null;
+        };
+    }
+
+    /** Why an option is refused before anything is written; null when it acts or means nothing. */
+    public String refused() {
+        return switch (this) {
+            case DATA_ONLY -> "loading into tables that exist without creating anything is not supported yet: use `create no tables`"
+                    + " (with `truncate` to empty them first), which loads into the tables the target has";
+            case DROP_INDEXES, REINDEX -> "it acts with `data only`, which is not supported yet; the tool builds keys and indexes after"
+                    + " the data anyway";
+            case ON_ERROR -> "no row is ever dropped silently here: rows Citus cannot place go to the reject files with"
+                    + " `on orphan rows skip`; any other row error stops the load, as `on error stop` does";
+            default -> null;
+        };
     }
 
     /** The option as a user writes it, for messages. */

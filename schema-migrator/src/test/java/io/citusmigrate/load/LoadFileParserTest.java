@@ -55,10 +55,10 @@ class LoadFileParserTest {
                      FROM pgsql://app:{{PGPASS}}@db.example.com:5433/{{SRC_DB}}?sslmode=require
                      INTO postgresql://citus@coord/dim
                   WITH include no drop, truncate, disable triggers, create no tables, create no indexes,
-                       drop indexes, reindex, create schema, drop schema, no foreign keys, reset sequences,
-                       data only, workers = 8, concurrency = 2, max parallel create index = 4, batch rows = 1000,
+                       create schema, drop schema, no foreign keys, reset sequences,
+                       workers = 8, concurrency = 2, max parallel create index = 4, batch rows = 1000,
                        batch size = 10 MB, prefetch rows = 500, rows per range = 50000, chunk size = 1 GB,
-                       multiple readers per thread, on error resume next, uniquify index names,
+                       multiple readers per thread, on error stop, uniquify index names,
                        snapshot only, snapshot method = 'debezium', slot name = 'my_slot',
                        publication name = 'my_pub', on orphan rows skip, reject directory = '/tmp/rejects'
                    SET PostgreSQL PARAMETERS work_mem TO '64MB', maintenance_work_mem = '1GB'
@@ -98,13 +98,10 @@ class LoadFileParserTest {
         assertTrue(o.flag(Option.DISABLE_TRIGGERS));
         assertFalse(o.flag(Option.CREATE_TABLES));
         assertFalse(o.flag(Option.CREATE_INDEXES));
-        assertTrue(o.flag(Option.DROP_INDEXES));
-        assertTrue(o.flag(Option.REINDEX));
         assertTrue(o.flag(Option.CREATE_SCHEMA));
         assertTrue(o.flag(Option.DROP_SCHEMA));
         assertFalse(o.flag(Option.FOREIGN_KEYS));
         assertTrue(o.flag(Option.RESET_SEQUENCES));
-        assertTrue(o.flag(Option.DATA_ONLY));
         assertEquals(8, o.integer(Option.WORKERS));
         assertEquals(2, o.integer(Option.CONCURRENCY));
         assertEquals(4, o.integer(Option.MAX_PARALLEL_CREATE_INDEX));
@@ -114,7 +111,7 @@ class LoadFileParserTest {
         assertEquals(50000, o.integer(Option.ROWS_PER_RANGE));
         assertEquals(1L << 30, o.bytes(Option.CHUNK_SIZE));
         assertEquals("multiple", o.string(Option.READERS_PER_THREAD));
-        assertEquals("resume next", o.string(Option.ON_ERROR));
+        assertEquals("stop", o.string(Option.ON_ERROR)); // the refused ones: optionsThisToolCannotHonour...
         assertEquals("uniquify", o.string(Option.INDEX_NAMES));
         assertTrue(o.flag(Option.SNAPSHOT_ONLY));
         assertEquals("debezium", o.string(Option.SNAPSHOT_METHOD));
@@ -177,11 +174,27 @@ class LoadFileParserTest {
     }
 
     @Test
-    void optionsWithoutEffectYetAreWarnedAbout() {
+    void optionsThatMeanNothingHereSayWhyOnce() {
         LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with batch rows = 4, include drop, disable triggers;");
         List<String> warnings = c.warnings().stream().map(Object::toString).toList();
-        assertEquals(List.of("test.load:1:52: warning: option 'batch rows' has no effect yet",
-                "test.load:1:82: warning: option 'disable triggers' has no effect yet"), warnings);
+        assertEquals(List.of("test.load:1:52: warning: option 'batch rows' means nothing here: rows travel as one COPY stream per table or"
+                        + " page range, not in batches; `workers` and `rows per range` set the parallelism",
+                "test.load:1:82: warning: option 'disable triggers' means nothing here: the target has no triggers while it loads (they"
+                        + " are created after the data), so none fire"), warnings);
+        for (Option o : Option.values()) {
+            assertTrue(o.implemented || (o.meansNothing() == null) != (o.refused() == null), o + " acts, means nothing, or is refused");
+        }
+    }
+
+    @Test
+    void optionsThisToolCannotHonourAreRefusedWithTheReasonBeforeAnythingIsWritten() {
+        for (String option : List.of("data only", "drop indexes", "reindex", "on error resume next")) {
+            LoadFileException e = assertThrows(LoadFileException.class,
+                    () -> parse("load database from pgsql:///a into pgsql:///b with " + option + ";"));
+            assertTrue(e.getMessage().startsWith("test.load:1:52: option '" + option + "' is refused: "), e.getMessage());
+        }
+        assertTrue(parse("load database from pgsql:///a into pgsql:///b with on error stop;").warnings().isEmpty(),
+                "on error stop is what every load does");
     }
 
     @Test

@@ -1,0 +1,109 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.example.ExampleData;
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `citus-migrate FILE`, as one runs `pgloader FILE`: a load that exits, with pgloader's command-line options. */
+class PgloaderWayTest {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+    static String sourceDb;
+    static ExampleData.Counts counts;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws SQLException {
+        pg = EmbeddedPg.start();
+        citus = CitusTarget.open(pg);
+        sourceDb = pg.createDatabase("hackathon");
+        try (Connection c = pg.connect(sourceDb)) {
+            counts = ExampleData.generate(c, 0.002, 0);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        citus.close();
+        pg.close();
+    }
+
+    @Test
+    void pgloadersCitusExampleRunsAsCitusMigrateFileAndExitsWithEveryRowThere() throws Exception {
+        String schema = citus.newSchema("hackathon");
+        // pgloader's example, unchanged but for its two URLs (and the schema it lands in, which this suite needs)
+        String example = Files.readString(Path.of("..", "..", "shared", "examples", "hackathon.load").toAbsolutePath().normalize())
+                .replace("pgsql:///hackathon", pg.url(sourceDb)).replace("pgsql://localhost:9700/dim", citus.url())
+                .replace("   distribute companies using id", "   alter schema 'public' rename to '" + schema + "'\n   distribute companies using id");
+        Path file = dir.resolve("hackathon.load");
+        Files.writeString(file, example);
+        Run r = Run.of(file.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("Bulk load done on "), r.out());
+        assertTrue(r.out().matches("(?s).*TABLE +ROWS READ +WRITTEN +REJECTED.*"), "pgloader's summary table: " + r.out());
+        assertEquals(List.of(String.valueOf(counts.impressions())), citus.rows("select count(*) from " + schema + ".impressions"));
+        assertEquals(List.of(String.valueOf(counts.clicks())), citus.rows("select count(*) from " + schema + ".clicks"));
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("ads company_id", "campaigns company_id", "clicks company_id", "companies id", "impressions company_id"),
+                    citus.rows("select logicalrelid::regclass::text || ' ' || column_to_column_name(logicalrelid, partkey)"
+                            + " from pg_dist_partition where logicalrelid::regclass::text like '" + schema + ".%' order by 1")
+                            .stream().map(s -> s.substring(schema.length() + 1)).toList(), "distributed as pgloader distributes them");
+        }
+        assertEquals(List.of("timestamp with time zone"), citus.rows("select data_type from information_schema.columns where table_schema = '"
+                + schema + "' and table_name = 'impressions' and column_name = 'seen_at'"), "the file's cast");
+    }
+
+    @Test
+    void pgloadersCommandLineOptionsMeanWhatTheyMeanThere() throws Exception {
+        String schema = citus.newSchema("options");
+        Path file = dir.resolve("options.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop
+                  alter schema 'public' rename to '%s' distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), schema));
+        // --dry-run: checked, nothing written
+        Run dry = Run.of(file.toString(), "--dry-run");
+        assertEquals(0, dry.code(), dry.out() + dry.err());
+        assertTrue(dry.out().contains("the command file parses") && dry.out().contains("nothing was written (--dry-run)"), dry.out());
+        assertEquals(List.of(), citus.rows("select 1 from pg_namespace where nspname = '" + schema + "'"), "a dry run writes nothing");
+
+        Path before = dir.resolve("before.sql");
+        Files.writeString(before, "create table if not exists public.cm_before_marker_" + schema + " (at timestamptz default now())");
+        Path after = dir.resolve("after.sql");
+        Files.writeString(after, "insert into " + schema + ".companies (id, name, created_at, updated_at) values (-1, 'added after', now(), now())");
+        Path summary = dir.resolve("summary.txt");
+        Run r = Run.of(file.toString(), "--quiet", "--summary", summary.toString(), "--with", "workers = 2",
+                "--set", "application_name = 'from --set'", "--cast", "column ads.name to varchar",
+                "--before", before.toString(), "--after", after.toString(), "--on-error-stop");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("copying "), "--quiet: no progress lines: " + r.out());
+        assertTrue(r.out().matches("(?s).*TABLE +ROWS READ.*"), "--quiet still prints the summary: " + r.out());
+        assertTrue(Files.readString(summary).matches("(?s).*TABLE +ROWS READ.*companies.*"), Files.readString(summary));
+        assertEquals(List.of("character varying"), citus.rows("select data_type from information_schema.columns where table_schema = '"
+                + schema + "' and table_name = 'ads' and column_name = 'name'"), "--cast");
+        assertEquals(List.of("1"), citus.rows("select count(*) from pg_class where relname = 'cm_before_marker_" + schema + "'"), "--before");
+        assertEquals(List.of("added after"), citus.rows("select name from " + schema + ".companies where id = -1"), "--after");
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("drop table public.cm_before_marker_" + schema);
+        }
+
+        Run bad = Run.of(file.toString(), "--with", "data only");
+        assertEquals(2, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("option 'data only' is refused: "), bad.err());
+    }
+}
