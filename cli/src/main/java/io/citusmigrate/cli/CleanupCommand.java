@@ -37,7 +37,9 @@ final class CleanupCommand implements Callable<Integer> {
             new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"},
             new String[] {"sink_partition_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"},
             // tables a cutover that never finished left with autovacuum off
-            new String[] {"autovacuum_paused", "slot = ?"});
+            new String[] {"autovacuum_paused", "slot = ?"},
+            // the Connect cluster `deploy` put the migration on
+            new String[] {"deployments", "slot = ?"});
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;
@@ -64,6 +66,7 @@ final class CleanupCommand implements Callable<Integer> {
         String slot = settings.slot();
         String publication = settings.publication();
         List<String> found = new ArrayList<>();
+        deployment.findRecorded(cmd, slot, out);
         io.citusmigrate.live.ConnectCluster cluster = deployment.cluster();
         List<String> connectors = new ArrayList<>();
         if (cluster != null) {

@@ -70,6 +70,7 @@ final class CutoverCommand implements Callable<Integer> {
         }
         String slot = MigrationSettings.slot(cmd);
         long t0 = System.nanoTime();
+        deployment.findRecorded(cmd, slot, out);
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, slot)) {
                 throw new UserError("the source has no slot " + slot + ": no live migration of this command file is streaming");
@@ -81,6 +82,20 @@ final class CutoverCommand implements Callable<Integer> {
                 return Main.OK;
             }
             LiveProgress.Status st = LiveProgress.read(target, slot);
+            // a migrate that just began streaming reports within a second or two
+            for (long until = System.currentTimeMillis() + 5_000; (st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS)
+                    && System.currentTimeMillis() < until
+                    && LiveSource.slotReader(source, slot) != null; st = LiveProgress.read(target, slot)) {
+                Thread.sleep(250);
+            }
+            if ((st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS) && LiveSource.slotReader(source, slot) != null) {
+                // something streams the slot but is not a `migrate` reporting here: a Connect deployment deploy did not record
+                err.println("cutover refused: the slot " + slot + " is read by a process that is not a running `citus-migrate migrate`"
+                        + " of this command file (a Connect deployment?); nothing was stopped. For a Connect deployment: `citus-migrate"
+                        + " cutover " + file + " --connect URL`");
+                err.flush();
+                return Main.FAILED;
+            }
             if (st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS) {
                 err.println("warning: the running migrate has not reported how far behind it is" + (st == null ? ""
                         : String.format(java.util.Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");

@@ -59,9 +59,9 @@ final class DeployCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--force", description = "on a redeploy, overwrite settings changed on the cluster since (they are named)")
     boolean force;
 
-    @CommandLine.Option(names = "--dlq-replication-factor", defaultValue = "3",
-            description = "replication factor of the dead-letter topic NAME-dlq that `on orphan rows skip` sends unplaceable rows to"
-                    + " (default: ${DEFAULT-VALUE})")
+    @CommandLine.Option(names = "--dlq-replication-factor", defaultValue = "-1",
+            description = "replication factor of the dead-letter topic NAME-dlq that `on orphan rows skip` sends unplaceable rows to;"
+                    + " -1: the brokers' default.replication.factor, which fits any cluster, one broker included (default: ${DEFAULT-VALUE})")
     int dlqReplicationFactor;
 
     @CommandLine.Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the connectors to run (default: ${DEFAULT-VALUE})")
@@ -192,6 +192,11 @@ final class DeployCommand implements Callable<Integer> {
                 throw new UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
             }
         }
+        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            io.citusmigrate.live.DeploymentRecord.save(target, slot, connect, name);
+        } catch (java.sql.SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
+        }
         cluster.put(sink, snk);
         cluster.put(source, src);
         out.println("deployed " + source + " (Debezium, slot " + slot + ", snapshot then streaming) and " + sink + " to " + connect
@@ -220,10 +225,37 @@ final class DeployCommand implements Callable<Integer> {
             }
             if (a.startsWith("FAILED") || b.startsWith("FAILED") || System.currentTimeMillis() > deadline) {
                 err.println(source + ": " + a + "\n" + sink + ": " + b);
+                if (first) {
+                    undo(cmd, cluster, List.of(source, sink), slot, publication, err);
+                } else {
+                    err.println("the earlier deployment's connectors stay registered: `citus-migrate deploy " + file + " --connect " + connect
+                            + " --delete` removes them, then `citus-migrate cleanup " + file + "` the slot and the publication");
+                }
                 err.flush();
                 return Main.FAILED;
             }
             Thread.sleep(500);
+        }
+    }
+
+    /**
+     * A first deploy that failed: both connectors deleted, and the slot and publication the source
+     * connector made dropped once it let go of them, so that nothing keeps WAL on the source.
+     */
+    private void undo(LoadCommand cmd, ConnectCluster cluster, List<String> connectors, String slot, String publication, PrintWriter err)
+            throws InterruptedException {
+        connectors.forEach(cluster::delete);
+        try (java.sql.Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source());
+             java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (LiveSource.slotReader(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
+            LiveSource.drop(source, slot, publication);
+            io.citusmigrate.live.DeploymentRecord.forget(target, slot);
+            err.println("deploy failed and undone: both connectors deleted, the slot " + slot + " and the publication " + publication
+                    + " dropped; nothing of this deployment runs");
+        } catch (java.sql.SQLException e) {
+            err.println("deploy failed; its connectors are deleted, but the slot could not be dropped (" + io.citusmigrate.db.Databases.oneLine(e, null)
+                    + "): `citus-migrate cleanup " + file + "` removes it");
         }
     }
 

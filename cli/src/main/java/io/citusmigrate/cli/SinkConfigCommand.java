@@ -49,7 +49,7 @@ final class SinkConfigCommand implements Callable<Integer> {
         }
         Map<String, String> c = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, name, ConnectorConfigs.Passwords.ENV);
         c.putAll(ConnectorConfigs.jsonWithSchemas());
-        c.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", 3));
+        c.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", -1));
         out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(c));
         out.flush();
         err.println("note: the worker needs config.providers=env (EnvVarConfigProvider) for the ${env:...} passwords");

@@ -51,6 +51,7 @@ final class StatusCommand implements Callable<Integer> {
         LoadCommand cmd = Session.load(file, err);
         String slot = MigrationSettings.slot(cmd);
         boolean slotExists;
+        deployment.findRecorded(cmd, slot, json ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : out);
         Long slotLagBytes = null;
         LiveSource.SlotHealth health = null;
         try (Connection source = Databases.connect("source", cmd.source())) {

@@ -62,6 +62,14 @@ class DeployTest {
             assertTrue(dry.out().contains("  errors.deadletterqueue.topic.name = citus-migrate-dlq"), dry.out());
             assertEquals(List.of(), connect.connectors().stream().toList(), "nothing registered");
 
+            // a deploy that fails (the target has no schema, and --no-schema says not to make it) leaves nothing running, no slot
+            Run failed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--no-schema", "--timeout", "90");
+            assertEquals(1, failed.code(), failed.out() + failed.err());
+            assertTrue(failed.err().contains("deploy failed and undone: both connectors deleted, the slot cm_deploy_test"), failed.err());
+            assertEquals(List.of(), connect.connectors().stream().toList(), "nothing registered");
+            assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"
+                    + " union all select pubname from pg_publication"), "no slot, no publication");
+
             Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
                     "--sink-tasks", "2");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());

@@ -92,7 +92,8 @@ class PluginPathTest {
                       distribute tenant using id;
                     """.formatted(pg.url(db), citus.url(), schema));
 
-            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--dlq-replication-factor", "1", "--sink-tasks", "2", "--timeout", "180");
+            // the defaults: a one-broker cluster takes the dead-letter topic at the brokers' default replication
+            Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--sink-tasks", "2", "--timeout", "180");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
             assertTrue(deployed.out().contains("the snapshot is under way"), deployed.out());
             String config = get(url + "connectors/citus-migrate-sink/config");
@@ -102,8 +103,10 @@ class PluginPathTest {
                     + " update item set tenant_id = tenant_id % 5 + 1 where id between 100 and 110;"
                     + " insert into reading (item_id, v) select g, 7 from generate_series(100, 110) g;"
                     + " insert into item (tenant_id, note, spot) values (2, 'new', point(1.5, 2.5))");
-            Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "180");
+            // without --connect: the cutover finds the deployment `deploy` recorded on the target
+            Run cutover = Run.of("cutover", file.toString(), "--stop-writes", "--timeout", "180");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
+            assertTrue(cutover.out().contains("the migration was deployed to the Connect cluster " + url), cutover.out());
             assertTrue(cutover.out().contains("is drained by the task holding it (of 2 tasks)"), cutover.out());
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
