@@ -4,7 +4,7 @@ import java.sql.SQLException;
 
 /** One named step of a migration, with one job. */
 interface Step {
-    /** The step's name, as the timings and the README say it. */
+    /** The step's name, as the timings and docs/COMMANDS.md say it. */
     String name();
 
     /** Runs the step; false when the run must stop here with exit status 1 (it has said why). */

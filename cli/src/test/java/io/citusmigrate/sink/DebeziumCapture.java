@@ -33,7 +33,7 @@ final class DebeziumCapture implements AutoCloseable {
     private final BlockingQueue<SourceRecord> queue = new LinkedBlockingQueue<>();
     private final Map<String, Long> offsets = new HashMap<>();
 
-    /** The settings that give the sink full fidelity (README: "Debezium source settings"). */
+    /** The settings that give the sink full fidelity (docs/SINK.md: "Debezium source settings"). */
     static Properties fidelitySettings(java.util.Collection<String> textTypes) {
         Properties p = new Properties();
         p.putAll(SourceSettings.forFidelity(textTypes));

@@ -20,7 +20,7 @@ import java.util.Map;
  * A Debezium/Connect value as PostgreSQL's text input for the target column's type: the one
  * representation the sink writes, for COPY and for parameters alike ({@code ?::type}).
  *
- * <p>Fidelity needs these Debezium PostgreSQL source settings (see the README):
+ * <p>Fidelity needs these Debezium PostgreSQL source settings (see docs/SINK.md):
  * {@code decimal.handling.mode=string}, {@code time.precision.mode=adaptive_time_microseconds},
  * {@code interval.handling.mode=string}, {@code binary.handling.mode=bytes},
  * {@code hstore.handling.mode=map}, and the converter {@code io.citusmigrate.debezium.FidelityConverter}

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The Debezium PostgreSQL source settings this sink needs to write every value as the source
- * holds it (README: Debezium source settings). {@link PgText} reads events made with them.
+ * holds it (docs/SINK.md: Debezium source settings). {@link PgText} reads events made with them.
  */
 public final class SourceSettings {
     private SourceSettings() {}
