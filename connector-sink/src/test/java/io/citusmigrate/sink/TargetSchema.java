@@ -1,6 +1,5 @@
 package io.citusmigrate.sink;
 
-import io.citusmigrate.live.TableRules;
 import io.citusmigrate.catalog.CatalogReader;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
@@ -42,7 +41,7 @@ final class TargetSchema {
         props.put("connection.url", citus.jdbcUrl());
         props.put("connection.user", citus.user());
         if (citus.password() != null) props.put("connection.password", citus.password());
-        props.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+        props.put("citus.tables", io.citusmigrate.plan.StreamRules.json(plan));
         props.put("sink.name", sinkName);
         return props;
     }

@@ -64,7 +64,7 @@ public final class ConnectorConfigs {
         c.put("source.connection.user", cmd.source().user());
         password(c, "source.connection.password", cmd.source().password(), SOURCE_PASSWORD_ENV, passwords);
         c.put("sink.name", sinkName);
-        c.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+        c.put("citus.tables", io.citusmigrate.plan.StreamRules.json(plan));
         return c;
     }
 

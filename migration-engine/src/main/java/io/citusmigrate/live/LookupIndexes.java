@@ -28,7 +28,7 @@ public final class LookupIndexes {
         for (io.citusmigrate.plan.TablePlan t : plan.tables()) {
             if (t.source().isPartitioned()) partitioned.add(t.target().schema() + "." + t.target().name());
         }
-        for (TableRule r : TableRules.from(plan)) {
+        for (TableRule r : TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan)).values()) {
             if (r.distributionColumn() == null) continue;
             // dropped after the cutover, while the application writes to the target: CONCURRENTLY does not block its
             // writes (a plain DROP INDEX locks them out, and while it waits for a transaction open on the table every write

@@ -1,6 +1,5 @@
 package io.citusmigrate.sink;
 
-import io.citusmigrate.live.TableRules;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.testing.CitusTarget;
@@ -77,7 +76,7 @@ class ConnectClusterTest {
             sink.put("connection.password", citus.password() == null ? "" : citus.password());
             sink.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + db);
             sink.put("source.connection.password", "postgres");
-            sink.put("citus.tables", TableRule.toJson(TableRules.from(plan)));
+            sink.put("citus.tables", io.citusmigrate.plan.StreamRules.json(plan));
             sink.put("sink.name", schema);
             sink.putAll(jsonWithSchemas());
             sink.put("consumer.override.auto.offset.reset", "earliest");
