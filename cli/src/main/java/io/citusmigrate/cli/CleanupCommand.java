@@ -4,7 +4,9 @@ import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.ProgressCatalog;
 import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.sql.Sql;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -29,17 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = "Removes what an abandoned live migration left: the slot and publication on the source, its progress rows on the target.")
 final class CleanupCommand implements Callable<Integer> {
-    /** The progress catalog's tables, each with the column that names the migration's slot. */
-    private static final List<String[]> CATALOG = List.of(new String[] {"bulk_loads", "slot = ?"},
-            new String[] {"live_status", "slot = ?"}, new String[] {"cutover", "slot = ?"}, new String[] {"steps", "slot = ?"},
-            new String[] {"copied_ranges", "slot = ?"},
-            // the live run's sink keeps its positions under a name made from the slot
-            new String[] {"sink_offsets", "sink = ?"}, new String[] {"source_offsets", "sink = ?"},
-            new String[] {"sink_partition_idle", "sink = ?"}, new String[] {"sink_rejects", "sink = ?"}, new String[] {"sink_moves", "sink = ?"},
-            // tables a cutover that never finished left with autovacuum off
-            new String[] {"autovacuum_paused", "slot = ?"},
-            // the Connect cluster `deploy` put the migration on
-            new String[] {"deployments", "slot = ?"});
+    /** The progress catalog's tables: what a migration leaves on the target. */
+    private static final List<ProgressCatalog.CatalogTable> CATALOG = ProgressCatalog.TABLES;
 
     @Parameters(paramLabel = "FILE", description = "the command file the live migration ran with")
     Path file;
@@ -96,12 +89,12 @@ final class CleanupCommand implements Callable<Integer> {
             boolean publicationThere = exists(source, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", publication);
             if (slotThere) found.add("replication slot " + slot + " on the source " + cmd.source());
             if (publicationThere) found.add("publication " + publication + " on the source " + cmd.source());
-            List<String[]> rows = new ArrayList<>();
-            for (String[] t : CATALOG) {
+            List<ProgressCatalog.CatalogTable> rows = new ArrayList<>();
+            for (ProgressCatalog.CatalogTable t : CATALOG) {
                 long n = count(target, t, slot);
                 if (n > 0) {
                     rows.add(t);
-                    found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t[0] + " on the target " + cmd.target());
+                    found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t.name() + " on the target " + cmd.target());
                 }
             }
             if (found.isEmpty()) {
@@ -117,9 +110,9 @@ final class CleanupCommand implements Callable<Integer> {
             // a Connect deployment's sink keeps its positions under its connector's name
             if (cluster != null) io.citusmigrate.sink.SinkPositions.forget(target, deployment.connectors().get(1));
             io.citusmigrate.live.AutovacuumPause.resume(target, slot); // autovacuum back on before its notes go
-            for (String[] t : rows) {
-                try (PreparedStatement ps = target.prepareStatement("DELETE FROM citus_migrate." + t[0] + " WHERE " + t[1])) {
-                    ps.setString(1, pattern(t, slot));
+            for (ProgressCatalog.CatalogTable t : rows) {
+                try (PreparedStatement ps = target.prepareStatement("DELETE FROM citus_migrate." + Sql.ident(t.name()) + " WHERE " + Sql.ident(t.keyColumn()) + " = ?")) {
+                    ps.setString(1, t.key(slot));
                     ps.executeUpdate();
                 }
             }
@@ -140,14 +133,12 @@ final class CleanupCommand implements Callable<Integer> {
         }
     }
 
-    private static String pattern(String[] table, String slot) {
-        return table[1].startsWith("sink") ? io.citusmigrate.live.LiveStream.sinkName(slot) : slot;
-    }
 
-    private static long count(Connection target, String[] table, String slot) throws SQLException {
-        if (!tableExists(target, table[0])) return 0;
-        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM citus_migrate." + table[0] + " WHERE " + table[1])) {
-            ps.setString(1, pattern(table, slot));
+    private static long count(Connection target, ProgressCatalog.CatalogTable table, String slot) throws SQLException {
+        if (!tableExists(target, table.name())) return 0;
+        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM citus_migrate." + Sql.ident(table.name()) + " WHERE "
+                + Sql.ident(table.keyColumn()) + " = ?")) {
+            ps.setString(1, table.key(slot));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -156,9 +147,9 @@ final class CleanupCommand implements Callable<Integer> {
     }
 
     private static boolean catalogEmpty(Connection target) throws SQLException {
-        for (String[] t : CATALOG) {
-            if (!tableExists(target, t[0])) continue;
-            try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM citus_migrate." + t[0] + ")")) {
+        for (ProgressCatalog.CatalogTable t : CATALOG) {
+            if (!tableExists(target, t.name())) continue;
+            try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM citus_migrate." + Sql.ident(t.name()) + ")")) {
                 rs.next();
                 if (rs.getBoolean(1)) return false;
             }
@@ -171,7 +162,7 @@ final class CleanupCommand implements Callable<Integer> {
                 + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'citus_migrate' AND c.relkind IN ('r', 'p')")) {
             while (rs.next()) {
                 String name = rs.getString(1);
-                if (CATALOG.stream().noneMatch(t -> t[0].equals(name))) return false;
+                if (!name.equals("catalog_version") && CATALOG.stream().noneMatch(t -> t.name().equals(name))) return false;
             }
         }
         return true;

@@ -61,11 +61,7 @@ public final class AutovacuumPause {
      */
     public static int pause(Connection target, String slot, List<String> tables) throws SQLException {
         if (tables.isEmpty()) return 0;
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text NOT NULL, table_name text NOT NULL, paused_at timestamptz NOT NULL,"
-                    + " PRIMARY KEY (slot, table_name))");
-        }
+        ProgressCatalog.ensure(target);
         int n = 0;
         for (String t : tables) {
             if (hasOwnSetting(target, t)) continue;

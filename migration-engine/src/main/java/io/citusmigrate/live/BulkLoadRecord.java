@@ -30,14 +30,7 @@ public final class BulkLoadRecord {
     }
 
     private static void ensure(Connection target) throws SQLException {
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, consistent_point text,"
-                    + " started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, plan text)");
-            // the shape of earlier versions of this table
-            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS started_at timestamptz NOT NULL DEFAULT now(),"
-                    + " ADD COLUMN IF NOT EXISTS plan text, ALTER COLUMN finished_at DROP NOT NULL, ALTER COLUMN finished_at DROP DEFAULT");
-        }
+        ProgressCatalog.ensure(target);
     }
 
     /** A new live migration on this slot begins the target's schema: an earlier one's record no longer counts. */

@@ -21,11 +21,7 @@ public final class CopyRecord {
 
     /** A new bulk load on this slot: an earlier one's ranges no longer count. */
     public static void forget(Connection target, String slot) throws SQLException {
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text, table_name text, range text, rows bigint NOT NULL,"
-                    + " copied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (slot, table_name, range))");
-        }
+        ProgressCatalog.ensure(target);
         try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
             ps.setString(1, slot);
             ps.executeUpdate();

@@ -20,13 +20,7 @@ public final class CutoverTable {
     private CutoverTable() {}
 
     private static void create(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, request_id text NOT NULL,"
-                    + " requested_at timestamptz NOT NULL, done_at timestamptz, row_changes bigint)");
-            // earlier versions had neither
-            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS request_id text, ADD COLUMN IF NOT EXISTS claimed_at timestamptz");
-        }
+        ProgressCatalog.ensure(c);
     }
 
     /** A new request; returns its id, which the marker carries. */

@@ -21,11 +21,7 @@ public final class DeploymentRecord {
     private DeploymentRecord() {}
 
     private static void create(Connection target) throws SQLException {
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, connect_url text NOT NULL, name text NOT NULL,"
-                    + " deployed_at timestamptz NOT NULL DEFAULT now())");
-        }
+        ProgressCatalog.ensure(target);
     }
 
     public static void save(Connection target, String slot, String connectUrl, String name) throws SQLException {

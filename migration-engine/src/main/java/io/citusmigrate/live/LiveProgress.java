@@ -137,13 +137,7 @@ public final class LiveProgress {
     }
 
     private static void create(Connection target) throws SQLException {
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text PRIMARY KEY, phase text NOT NULL, applied bigint NOT NULL,"
-                    + " rate double precision NOT NULL, lag_bytes bigint NOT NULL, lag_seconds double precision NOT NULL,"
-                    + " bytes_per_second double precision NOT NULL, tables text NOT NULL, updated_at timestamptz NOT NULL)");
-            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS pace double precision NOT NULL DEFAULT 0");
-        }
+        ProgressCatalog.ensure(target);
     }
 
     /** Saved every second: the table is created only when the first save finds it missing, not each time. */

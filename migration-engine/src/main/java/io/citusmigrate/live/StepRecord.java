@@ -21,11 +21,7 @@ public final class StepRecord {
     private StepRecord() {}
 
     private static void create(Connection target) throws SQLException {
-        try (Statement s = target.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS citus_migrate");
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (slot text, step text, position int NOT NULL, started_at timestamptz NOT NULL,"
-                    + " finished_at timestamptz, PRIMARY KEY (slot, step))");
-        }
+        ProgressCatalog.ensure(target);
     }
 
     /** A new run from the start: the steps of an earlier run on this slot no longer count. */
