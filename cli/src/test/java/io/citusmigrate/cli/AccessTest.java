@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * aggregate, and a function a column default calls. Roles are the cluster's: this class's roles
  * end in _i20 and are dropped at the end.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class AccessTest {
     static final String APP = "app_user_i20";
     static final String GHOST = "ghost_i20";
@@ -41,8 +42,6 @@ class AccessTest {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("acc");
         pg.exec("postgres", "create role " + APP + " login"); // Citus reaches the shards as this role
         createRoleOnTarget(APP);
@@ -90,13 +89,12 @@ class AccessTest {
 
     @AfterAll
     static void stop() throws SQLException {
-        citus.close();
+        // the source and the target are closed after this by SourceAndCitus
         if (!citus.isStandIn()) {
             try (Connection c = citus.connect(); Statement s = c.createStatement()) {
                 for (String r : List.of(APP, GHOST)) s.execute("drop role if exists " + r);
             }
         }
-        pg.close(); // the embedded server's roles go with it
     }
 
     String file(String schema, String with) throws IOException {

@@ -3,7 +3,6 @@ package io.citusmigrate.cli;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.example.ExampleData;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The snapshot-only bulk load, end to end through the command line. */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class BulkLoadTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -33,19 +33,12 @@ class BulkLoadTest {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("ads");
         try (Connection c = pg.connect(sourceDb)) {
             counts = ExampleData.generate(c, 0.002, ORPHAN_EVERY);
         }
     }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
 
     String file(String schema, String with) throws IOException {

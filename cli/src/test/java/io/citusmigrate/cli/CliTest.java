@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Drives the command line as a user would and checks what it prints and leaves behind. */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class CliTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -37,8 +37,6 @@ class CliTest {
 
     @BeforeAll
     static void start() throws IOException {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("hackathon");
         try (InputStream in = CliTest.class.getResourceAsStream("/examples/multitenant-schema.sql")) {
             pg.exec(sourceDb, new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -46,11 +44,6 @@ class CliTest {
         plainDb = pg.createDatabase("plain");
     }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
 
     /** The example command file of pgloader's Citus documentation, with this test's URLs. */

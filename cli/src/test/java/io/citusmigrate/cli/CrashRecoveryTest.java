@@ -4,8 +4,6 @@ import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * change events applied over all runs, and they equal the row changes the application made.
  */
 @org.junit.jupiter.api.Timeout(value = 300)
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class CrashRecoveryTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -42,17 +41,7 @@ class CrashRecoveryTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     /** The crash points of the stream and the cutover; -Dcrash.points=a,b runs only those. */
     static List<String> streamPoints() {

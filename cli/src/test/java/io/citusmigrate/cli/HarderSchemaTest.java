@@ -2,7 +2,6 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * without the tenant column and a three-hop back-fill. Afterwards, inserts through the
  * coordinator take new keys that do not collide with the loaded ones.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class HarderSchemaTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -33,8 +33,6 @@ class HarderSchemaTest {
 
     @BeforeAll
     static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("hard");
         pg.exec(sourceDb, """
                 create schema "App Data";
@@ -69,11 +67,6 @@ class HarderSchemaTest {
                 """);
     }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     String file(String schema, String with) throws IOException {
         Path f = dir.resolve("hard.load");

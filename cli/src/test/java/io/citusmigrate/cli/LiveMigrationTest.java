@@ -4,8 +4,6 @@ import io.citusmigrate.live.AutovacuumPause;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.EveryType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,23 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * changes made during the load and while streaming, the cutover, then `verify`.
  */
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class LiveMigrationTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
 
 

@@ -3,7 +3,6 @@ package io.citusmigrate.cli;
 import io.citusmigrate.example.ExampleData;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `citus-migrate FILE`, as one runs `pgloader FILE`: a load that exits, with pgloader's command-line options. */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class PgloaderWayTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -29,19 +29,12 @@ class PgloaderWayTest {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
         sourceDb = pg.createDatabase("hackathon");
         try (Connection c = pg.connect(sourceDb)) {
             counts = ExampleData.generate(c, 0.002, 0);
         }
     }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     @Test
     void pgloadersCitusExampleRunsAsCitusMigrateFileAndExitsWithEveryRowThere() throws Exception {

@@ -6,8 +6,6 @@ import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.EveryType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -22,21 +20,12 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every built-in type Debezium carries lands equal to the source, compared by row::text. */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class TypeFidelityTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     @Test
     void everyTypeRoundTrips() throws Exception {

@@ -11,8 +11,6 @@ import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.verify.Verifier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -26,21 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class BulkLoaderTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     private static void createBare(Plan plan, LoadCommand cmd) throws SQLException {
         try (Connection c = citus.connect()) {

@@ -2,8 +2,6 @@ package io.citusmigrate.ddl;
 
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,22 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every rejection of CITUS-RULES.md, against the Citus target the tests use: this is what makes
  * the schema tests mean something when they run against the stand-in.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class CitusRulesTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
     String s;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     @BeforeEach
     void schema() throws SQLException {

@@ -6,8 +6,6 @@ import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.Planner;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -24,21 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Creates rewritten schemas on Citus (or the stand-in) and reads back what Citus holds. */
+@org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class SchemaOnCitusTest {
     static EmbeddedPg pg;
     static CitusTarget citus;
 
-    @BeforeAll
-    static void start() {
-        pg = EmbeddedPg.start();
-        citus = CitusTarget.open(pg);
-    }
 
-    @AfterAll
-    static void stop() throws SQLException {
-        citus.close();
-        pg.close();
-    }
 
     private static void create(Plan plan, LoadCommand cmd) throws SQLException {
         assertTrue(plan.ok(), () -> plan.errors().toString());
