@@ -244,7 +244,7 @@ final class DeployCommand implements Callable<Integer> {
      */
     private void undo(LoadCommand cmd, ConnectCluster cluster, List<String> connectors, String slot, String publication, PrintWriter err)
             throws InterruptedException {
-        connectors.forEach(cluster::delete);
+        for (String c : connectors) cluster.deleteWithOffsets(c);
         try (java.sql.Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source());
              java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
             long deadline = System.currentTimeMillis() + 60_000;

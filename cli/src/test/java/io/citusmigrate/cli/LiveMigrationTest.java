@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -715,6 +716,70 @@ class LiveMigrationTest {
         waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of(String.valueOf(n))), migrate.thread(),
                 () -> migrate.out().toString());
         return n;
+    }
+
+    @Test
+    void columnChangesOnTheSourceWhileStreamingReachTheTargetInTheirPlace() throws Exception {
+        String db = pg.createDatabase("ddl");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text, image_url text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note, image_url) select g % 3 + 1, 'n' || g, 'u' || g from generate_series(1, 60) g;
+                """);
+        String schema = citus.newSchema("ddl");
+        Path file = tenantLoadFile(db, schema, "cm_ddl");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        // in one transaction: rows before the new column, the column with a default, rows using it
+        pg.exec(db, """
+                begin;
+                update item set note = 'before the column' where id = 1;
+                alter table item add column label text default 'n0' not null;
+                update item set label = 'set after' where id <= 10;
+                insert into item (tenant_id, note) values (2, 'new row');
+                commit;
+                """);
+        pg.exec(db, "alter table item drop column image_url; update item set note = 'after the drop' where id = 20");
+        pg.exec(db, "alter table item alter column note set default 'noted'; insert into item (tenant_id) values (3)");
+        waitFor(() -> citus.rows("select note from " + schema + ".item where tenant_id = 3 and id > 60").equals(List.of("noted")), m.thread(),
+                () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        assertTrue(m.out().toString().contains("schema change carried to " + schema + ".item: ADD COLUMN label text DEFAULT 'n0'::text NOT NULL"),
+                m.out().toString());
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("id", "label", "note", "tenant_id"), citus.rows("select column_name from information_schema.columns"
+                + " where table_schema = '" + schema + "' and table_name = 'item' order by 1"));
+        String rows = "select id || ':' || note || ':' || label from %sitem order by id";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row with the new column's values");
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(List.of(), pg.rows(db, "select evtname from pg_event_trigger"), "the event triggers go with the publication");
+    }
+
+    @Test
+    void aSchemaChangeTheStreamCannotCarryStopsItNamingTheStatementBeforeAnyLaterChange() throws Exception {
+        String db = pg.createDatabase("ddlstop");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                """);
+        String schema = citus.newSchema("ddlstop");
+        Path file = tenantLoadFile(db, schema, "cm_ddlstop");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); create index item_note on item (note);"
+                + " insert into item (tenant_id, note) values (1, 'after')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("a schema change on the source that this version does not carry while streaming: CREATE INDEX")
+                && r.err().contains("create index item_note on item (note)") && r.err().contains("`citus-migrate cleanup "), r.err());
+        assertFalse(r.err().contains("--resume`"), "resuming would meet it again: " + r.err());
+        assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
+        Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());
+        assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+        assertEquals(List.of(), pg.rows(db, "select evtname from pg_event_trigger"));
     }
 
     @Test

@@ -260,6 +260,23 @@ public final class CitusSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * A schema change was carried to the target (the embedded run, with nothing buffered): the
+     * tables' columns are read again.
+     */
+    public void schemaChanged() {
+        try {
+            if (connectionLost) reconnect();
+            writer = writer.reopen(target, source);
+        } catch (SQLException e) {
+            if (transientFailure(e)) {
+                connectionLost = true;
+                throw new TargetUnreachable(e);
+            }
+            throw new ConnectException("reading the target's tables again failed: " + e.getMessage(), e);
+        }
+    }
+
     private void idle() {
         try {
             SinkPositions.idle(target, sinkName(), taskIndex, context.assignment());

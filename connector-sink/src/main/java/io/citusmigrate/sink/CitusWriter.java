@@ -214,6 +214,7 @@ public final class CitusWriter {
 
     private void write(TargetTable t, Map<List<Object>, PendingRow> rows, List<Unresolved> unresolved) throws SQLException {
         TableRule r = t.rule();
+        for (PendingRow p : rows.values()) t.refuseUnknownColumns(p.last);
         if (r.key().isEmpty()) {
             writeKeyless(t, rows, unresolved);
             return;

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** A target table's columns and their types, read once from the target catalog. */
 record TargetTable(TableRule rule, Map<String, String> types, Map<String, String> baseTypes, java.util.List<String> primaryKey,
-                   java.util.List<String> rereadColumns) {
+                   java.util.List<String> rereadColumns, java.util.Set<String> generated) {
     static TargetTable read(Connection c, TableRule rule) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
         // a domain's base type decides how its values travel (Debezium converts them as the base type)
@@ -47,7 +47,31 @@ record TargetTable(TableRule rule, Map<String, String> types, Map<String, String
         java.util.List<String> reread = base.entrySet().stream()
                 .filter(e -> e.getValue().matches("time(\\(\\d+\\))? with time zone") || e.getValue().equals("money"))
                 .map(Map.Entry::getKey).sorted().toList();
-        return new TargetTable(rule, types, base, java.util.List.copyOf(pk), reread);
+        java.util.Set<String> generated = new java.util.HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0"
+                + " AND NOT attisdropped AND attgenerated <> ''")) {
+            ps.setString(1, rule.target());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) generated.add(rs.getString(1));
+            }
+        }
+        return new TargetTable(rule, types, base, java.util.List.copyOf(pk), reread, java.util.Set.copyOf(generated));
+    }
+
+    /**
+     * A change carrying a column the target table does not have (a schema change on the source
+     * that was not carried): its values would be lost, so the batch stops, naming it.
+     */
+    void refuseUnknownColumns(ChangeEvent e) {
+        org.apache.kafka.connect.data.Struct img = e.after() != null ? e.after() : e.before();
+        if (img == null) return;
+        for (org.apache.kafka.connect.data.Field f : img.schema().fields()) {
+            if (!types.containsKey(f.name()) && !generated.contains(f.name())) {
+                throw new org.apache.kafka.connect.errors.ConnectException("column " + f.name() + " of " + rule.source() + " is on the source but not"
+                        + " on the target table " + rule.target() + " (a schema change on the source that was not carried): stopping rather"
+                        + " than losing its values");
+            }
+        }
     }
 
     String type(String column) {

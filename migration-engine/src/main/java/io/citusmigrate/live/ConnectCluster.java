@@ -74,6 +74,24 @@ public final class ConnectCluster {
         return send("DELETE", "connectors/" + connector, null).statusCode() != 404;
     }
 
+    /**
+     * Deletes a connector and the source offsets Connect keeps for it (KIP-875: stopped first),
+     * so that a connector of the same name deployed later does not resume from a slot that is
+     * gone. True when it was there.
+     */
+    public boolean deleteWithOffsets(String connector) throws InterruptedException {
+        if (send("PUT", "connectors/" + connector + "/stop", null).statusCode() == 404) return false;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!stateOf(connector).equals("STOPPED") && System.currentTimeMillis() < deadline) Thread.sleep(250);
+        send("DELETE", "connectors/" + connector + "/offsets", null);
+        return delete(connector);
+    }
+
+    private String stateOf(String connector) {
+        HttpResponse<String> r = send("GET", "connectors/" + connector + "/status", null);
+        return r.statusCode() != 200 ? "" : read(r.body()).path("connector").path("state").asText();
+    }
+
     public void pause(String connector) {
         send("PUT", "connectors/" + connector + "/pause", null);
     }

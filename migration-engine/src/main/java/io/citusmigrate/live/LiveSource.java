@@ -29,12 +29,14 @@ public final class LiveSource {
     public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
         if (exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
+        SchemaChanges.refuseWithoutSuperuser(c);
         inTransaction(c, () -> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
             }
             ReplicaIdentities.setFull(c, name, plan);
             PartitionTruncates.create(c, name, plan);
+            SchemaChanges.create(c, name, plan);
         });
     }
 
@@ -66,6 +68,7 @@ public final class LiveSource {
         inTransaction(c, () -> {
             ReplicaIdentities.restore(c, publication);
             PartitionTruncates.drop(c, publication);
+            SchemaChanges.drop(c, publication);
             try (Statement s = c.createStatement()) {
                 s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
             }

@@ -63,6 +63,8 @@ public final class LiveStream implements AutoCloseable {
     private final Map<String, Long> offsets = new HashMap<>();
     private final String markerPrefix;
     private final Plan plan;
+    private final LoadCommand cmd;
+    private volatile boolean resumable = true;
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -79,6 +81,7 @@ public final class LiveStream implements AutoCloseable {
                       String snapshotMode) {
         this.markerPrefix = marker(slot, "");
         this.plan = plan;
+        this.cmd = cmd;
         Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE);
         task.start(sink);
         // this run's Kafka-like positions go on from the last ones on the target, which the task skips up to
@@ -113,7 +116,7 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX);
+        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaChanges.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -169,6 +172,16 @@ public final class LiveStream implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         for (RecordChangeEvent<SourceRecord> e : records) {
             SourceRecord r = e.record();
+            String ddl = messageContent(r, SchemaChanges.PREFIX);
+            if (ddl != null) {
+                // what came before it first, then the change, then what comes after it
+                offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
+                write(batch, all);
+                written += batch.size();
+                batch = new ArrayList<>();
+                carrySchemaChange(ddl);
+                continue;
+            }
             String truncated = messageContent(r, PartitionTruncates.PREFIX);
             if (truncated != null) {
                 // what came before it first, then the partition emptied at its place
@@ -233,6 +246,25 @@ public final class LiveStream implements AutoCloseable {
         }
         String source = partition.schema() + "." + partition.name();
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
+    }
+
+    /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
+    private void carrySchemaChange(String content) throws InterruptedException {
+        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            String done = SchemaChanges.carry(content, plan, target, cmd.file());
+            if (!done.isEmpty()) say.accept(done);
+        } catch (SchemaChanges.NotCarried e) {
+            resumable = false;
+            fail(e.getMessage());
+        } catch (java.sql.SQLException e) {
+            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+        }
+        untilWritten("the schema change", task::schemaChanged);
+    }
+
+    /** False when the stream stopped on something a rerun from the same slot cannot get past (a schema change not carried). */
+    public boolean resumable() {
+        return resumable;
     }
 
     /**
