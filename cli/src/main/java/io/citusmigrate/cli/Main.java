@@ -50,6 +50,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (java.util.List.of(args).contains("--verbose") || java.util.List.of(args).contains("-v")) {
+            // Debezium's stack traces, which simplelogger.properties keeps out of a stopped stream's one-line error
+            System.setProperty("org.slf4j.simpleLogger.log.io.debezium.embedded", "error");
+            System.setProperty("org.slf4j.simpleLogger.log.io.debezium.pipeline.ErrorHandler", "error");
+        }
         System.exit(commandLine().execute(args));
     }
 
