@@ -783,6 +783,22 @@ class LiveMigrationTest {
     }
 
     @Test
+    void anUnloggedTableStopsTheLiveMigrationBeforeTheSourceIsTouchedNamingIt() throws Exception {
+        String db = pg.createDatabase("unlogged");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create unlogged table scratch (id int primary key, tenant_id int references tenant);
+                insert into tenant values (1); insert into scratch values (1, 1);
+                """);
+        Path file = tenantLoadFile(db, citus.newSchema("unlogged"), "cm_unlogged");
+        Run r = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("cannot stream the UNLOGGED table public.scratch: logical decoding never sees their changes"), r.err());
+        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication union all select slot_name from pg_replication_slots"
+                + " where database = current_database()"), "no publication, no slot");
+    }
+
+    @Test
     void verifyNamesAColumnOrATableOnOneSideOnlyInOneLineEach() throws Exception {
         String db = pg.createDatabase("shape");
         pg.exec(db, """
