@@ -70,7 +70,7 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         }
         if (tables.stream().anyMatch(t -> !t.deferredTriggers().isEmpty())) {
             out.println();
-            out.println("Triggers to create after cutover:");
+            out.println("Triggers, created after the data (a live migration: at the cutover, after the last replicated change):");
             for (TableReport t : tables) t.deferredTriggers().forEach(d -> out.println("  " + d + ";"));
         }
         if (!views.isEmpty()) {

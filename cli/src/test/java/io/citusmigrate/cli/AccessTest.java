@@ -156,6 +156,11 @@ class AccessTest {
         assertTrue(plan.out().contains("label(c " + s + ".contact) takes the row type of distributed table " + s + ".contact"), plan.out());
         assertEquals(List.of("0"), citus.rows("select " + t + "zero()"));
         assertEquals(1, citus.rows("select 1 from pg_proc where oid = '" + t + "touch()'::regprocedure").size());
+        // the trigger is there, after the data, and fires on the target: an UPDATE sets updated_at
+        assertTrue(load.out().contains("  triggers: 1 statements"), load.out());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + t + "contact where updated_at is not null"), "it did not fire on the load");
+        exec("update " + t + "contact set name = 'renamed' where tenant_id = 1 and id = 3");
+        assertEquals(List.of("1"), citus.rows("select count(*) from " + t + "contact where updated_at is not null and id = 3"));
 
         Run verify = Run.of("verify", file(s, ""));
         assertEquals(0, verify.code(), verify.out() + verify.err());

@@ -93,7 +93,8 @@ final class DebeziumCapture implements AutoCloseable {
             if (r.value() != null) changes++;
         }
         SourceRecord r;
-        while ((r = queue.poll(300, TimeUnit.MILLISECONDS)) != null) out.add(toSink(r));
+        // the rest, until Debezium has been quiet for a while (on a busy machine its batches come seconds apart)
+        while ((r = queue.poll(3, TimeUnit.SECONDS)) != null) out.add(toSink(r));
         return out;
     }
 

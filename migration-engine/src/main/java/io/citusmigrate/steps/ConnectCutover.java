@@ -128,9 +128,11 @@ public final class ConnectCutover {
         int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+        int triggers = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
         undo.done();
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
-                + " %d foreign keys added. Point the application at the target.%n", Migration.secs(t0), n, fks);
+                + " %d foreign keys added%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
+                triggers > 0 ? ", " + triggers + " triggers created" : "");
         out.flush();
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);

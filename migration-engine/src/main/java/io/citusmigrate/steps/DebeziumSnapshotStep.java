@@ -52,6 +52,7 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             int fks = new SchemaCreator(target, x -> { }).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
             fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
             m.said("foreign keys", fks);
+            m.said("triggers", new SchemaCreator(target, x -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
             if (s.resetSequences()) m.said("sequences set to the source's values", SequenceReset.run(m.catalog, m.plan, source, target).size());
         } catch (SQLException e) {
             throw m.targetFailed(e);

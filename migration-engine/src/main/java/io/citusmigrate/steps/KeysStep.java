@@ -41,6 +41,8 @@ final class KeysStep implements io.citusmigrate.steps.Step {
             // a rerun keeps the policies and roles it made already
             m.said("roles, owners, privileges, row-level security and policies",
                     new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));
+            // after the data; a stream's at the cutover, as they would fire again on replicated rows
+            if (!s.streams()) m.said("triggers", new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

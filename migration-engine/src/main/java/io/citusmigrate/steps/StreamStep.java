@@ -68,6 +68,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 // interrupted cutover made already are kept.
                 int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.FOREIGN_KEYS));
                 CrashPoints.reach("cutover.after-foreign-keys");
+                // triggers now, after the last replicated change: before, they would fire again on replicated rows
+                int triggers = new SchemaCreator(target, line -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS));
                 if (!CutoverTable.done(target, s.slot(), stream.cutoverRequest(), stream.applied())) {
                     throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + s.file()
                             + " --resume`, then `citus-migrate cutover " + s.file() + "` again");
@@ -76,7 +78,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 stream.close(); // releases the slot before it is dropped
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
                 m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
-                        + " foreign keys added. The target is ready: point the application at it.");
+                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + ". The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }

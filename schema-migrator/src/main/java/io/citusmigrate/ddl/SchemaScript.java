@@ -92,6 +92,15 @@ public final class SchemaScript {
             }
         }
         if (createTables) {
+            for (TablePlan t : plan.tables()) {
+                for (io.citusmigrate.catalog.Trigger tr : t.deferredTriggers()) {
+                    // Citus takes a row trigger on a distributed or reference table only with this set (in the same statement's session)
+                    String unsafe = t.kind() == TablePlan.Kind.LOCAL ? "" : "SET citus.enable_unsafe_triggers = on; ";
+                    out.add(new Statement(Step.TRIGGERS, "trigger " + Sql.ident(tr.name()) + " on " + t.target(), unsafe + tr.definition()));
+                }
+            }
+        }
+        if (createTables) {
             for (TablePlan t : plan.tables()) comments(t, out);
             for (View v : plan.views()) {
                 out.add(new Statement(Step.POST_DATA, "view " + v.name(), "CREATE VIEW " + v.name().sql() + " AS " + stripSemicolon(v.definition())));

@@ -7,6 +7,6 @@ public record Statement(Step step, String what, String sql) {
      * privileges, row-level security) comes last, so that the load is not subject to it.
      */
     public enum Step {
-        DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS
+        DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS, TRIGGERS
     }
 }

@@ -535,11 +535,21 @@ public final class Planner {
             indexes.add(out);
         }
 
-        if (!t.triggers().isEmpty()) {
-            issues.add(PlanIssue.warning(t.name(), "trigger" + (t.triggers().size() > 1 ? "s " : " ")
-                    + t.triggers().stream().map(x -> x.name()).collect(Collectors.joining(", "))
-                    + " not created: triggers would fire again on replicated rows, and Citus rejects them on distributed and"
-                    + " reference tables; create them after cutover (definitions in the plan)"));
+        // Row triggers are created once the rows are there (after the bulk load's data, at a live migration's
+        // cutover: before, they would fire again on replicated rows), in target names; Citus takes them on
+        // distributed and reference tables with citus.enable_unsafe_triggers, which holds only for a trigger that
+        // touches its own row. Statement triggers it would run on every shard: they are named, not created.
+        List<io.citusmigrate.catalog.Trigger> triggers = new ArrayList<>();
+        for (io.citusmigrate.catalog.Trigger tr : t.triggers()) {
+            boolean rowLevel = tr.definition().contains(" FOR EACH ROW ");
+            if (rowLevel || kind == Kind.LOCAL) triggers.add(new io.citusmigrate.catalog.Trigger(tr.name(), naming.expression(tr.definition())));
+            else issues.add(PlanIssue.warning(t.name(), "statement trigger " + tr.name() + " not created: Citus would fire it on every"
+                    + " shard; create it on the target yourself if that is right (" + tr.definition() + ")"));
+        }
+        if (!triggers.isEmpty() && kind != Kind.LOCAL) {
+            issues.add(PlanIssue.warning(t.name(), "trigger" + (triggers.size() > 1 ? "s " : " ") + triggers.stream().map(x -> x.name())
+                    .collect(Collectors.joining(", ")) + " created after the data (a live migration: at the cutover) with"
+                    + " citus.enable_unsafe_triggers: Citus runs a row trigger on the row's shard, so it must touch only its own row"));
         }
         if (kind == Kind.REFERENCE && !t.isPartition() && reference.get(t.name()).startsWith("referenced")) {
             rewrites.add("reference table: " + reference.get(t.name()));
@@ -558,7 +568,7 @@ public final class Planner {
         }
         return new TablePlan(t, target, t.isPartition() ? naming.table(t.partitionOf()) : null, kind, distCol, d != null && d.added, colocate,
                 d == null || t.isPartition() ? List.of() : path(d), derivation, List.copyOf(columns), List.copyOf(constraints),
-                List.copyOf(fks), List.copyOf(indexes), t.triggers(), naming.storageParams(t), naming.tablespace(t), List.copyOf(rewrites));
+                List.copyOf(fks), List.copyOf(indexes), List.copyOf(triggers), naming.storageParams(t), naming.tablespace(t), List.copyOf(rewrites));
     }
 
     private ForeignKey foreignKey(Table t, Kind kind, Dist d, ForeignKey fk, List<String> rewrites) {
