@@ -52,4 +52,6 @@ SELECT p.oid, n.nspname, p.proname, p.prokind::text AS prokind, l.lanname,
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
    AND NOT EXISTS (SELECT 1 FROM pg_depend x
                     WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')
+   -- citus-migrate's own on the source (a live migration's partition TRUNCATE and schema change capture)
+   AND p.proname NOT LIKE 'citus\_migrate\_%'
  ORDER BY p.oid

@@ -203,9 +203,11 @@ public final class CitusTarget implements AutoCloseable {
     }
 
     @Override
+    /** Drops the test's schemas; again, nothing more. */
     public void close() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             for (String schema : schemas) s.execute("DROP SCHEMA IF EXISTS \"" + schema.replace("\"", "\"\"") + "\" CASCADE");
         }
+        schemas.clear();
     }
 }
