@@ -95,15 +95,16 @@ public final class CitusSinkTask extends SinkTask {
         connectionLost = false;
     }
 
+    /** How Citus words a worker it cannot reach, in an internal error (XX000). */
+    private static final List<String> CITUS_CONNECTION_ERRORS = List.of("failure on connection marked as essential",
+            "connection to the remote node", "could not establish", "terminating connection", "server closed the connection",
+            "connection not open", "could not connect", "lost connection");
+
     /**
      * A failure a new connection and a retry get past: the connection lost (a node restarted or
      * shut down, the network), a server starting or out of connections, or Citus unable to reach
      * a worker from the coordinator. Anything else is the data's or the schema's, and stops.
      */
-    private static final List<String> CITUS_CONNECTION_ERRORS = List.of("failure on connection marked as essential",
-            "connection to the remote node", "could not establish", "terminating connection", "server closed the connection",
-            "connection not open", "could not connect", "lost connection");
-
     static boolean transientFailure(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.io.IOException) return true;
@@ -226,11 +227,9 @@ public final class CitusSinkTask extends SinkTask {
             writer.positionsWritten().forEach((tp, next) -> applied.merge(tp, next - 1, Math::max));
         } catch (SQLException e) {
             if (transientFailure(e)) {
-                connectionLost = true;
                 LOG.info("citus sink {}: a connection was lost ({}); the batch rolled back and is written again on new connections",
                         sinkName(), e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse(""));
                 if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
-                throw new TargetUnreachable(e);
             }
             if ("40P01".equals(e.getSQLState())) {
                 // two tasks moving tenants at once: PostgreSQL ended this batch's transaction; it is written again
@@ -238,8 +237,18 @@ public final class CitusSinkTask extends SinkTask {
                 if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
                 throw new RetriableException("a batch met another task's tenant move: " + e.getMessage(), e);
             }
-            throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
+            throw failed(e, "writing to Citus failed");
         }
+    }
+
+    /**
+     * A failure of the target or the source: a lost connection is a {@link TargetUnreachable}
+     * (the next write opens new connections first); anything else stops the task.
+     */
+    private ConnectException failed(SQLException e, String what) {
+        if (!transientFailure(e)) return new ConnectException(what + ": " + e.getMessage(), e);
+        connectionLost = true;
+        return new TargetUnreachable(e);
     }
 
     /**
@@ -252,11 +261,7 @@ public final class CitusSinkTask extends SinkTask {
             if (connectionLost) reconnect();
             writer.truncatePartition(sourcePartition, targetPartition, offset);
         } catch (SQLException e) {
-            if (transientFailure(e)) {
-                connectionLost = true;
-                throw new TargetUnreachable(e);
-            }
-            throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
+            throw failed(e, "writing to Citus failed");
         }
     }
 
@@ -269,11 +274,7 @@ public final class CitusSinkTask extends SinkTask {
             if (connectionLost) reconnect();
             writer = writer.reopen(target, source);
         } catch (SQLException e) {
-            if (transientFailure(e)) {
-                connectionLost = true;
-                throw new TargetUnreachable(e);
-            }
-            throw new ConnectException("reading the target's tables again failed: " + e.getMessage(), e);
+            throw failed(e, "reading the target's tables again failed");
         }
     }
 

@@ -40,6 +40,9 @@ public final class CitusWriter {
     private final int taskIndex;
 
     private final int cacheSize;
+    /** Row schemas whose columns the target has (see TargetTable.refuseUnknownColumns). */
+    private final java.util.Set<org.apache.kafka.connect.data.Schema> checkedSchemas =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
                        boolean sharedWithOtherTasks, int taskIndex) throws SQLException {
@@ -214,7 +217,13 @@ public final class CitusWriter {
 
     private void write(TargetTable t, Map<List<Object>, PendingRow> rows, List<Unresolved> unresolved) throws SQLException {
         TableRule r = t.rule();
-        for (PendingRow p : rows.values()) t.refuseUnknownColumns(p.last);
+        for (PendingRow p : rows.values()) {
+            // once per row schema (Connect shares one per table version), not per row
+            org.apache.kafka.connect.data.Struct img = p.last.image();
+            if (img == null || checkedSchemas.contains(img.schema())) continue;
+            t.refuseUnknownColumns(p.last);
+            checkedSchemas.add(img.schema());
+        }
         if (r.key().isEmpty()) {
             writeKeyless(t, rows, unresolved);
             return;

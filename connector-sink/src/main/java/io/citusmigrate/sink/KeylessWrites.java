@@ -131,11 +131,7 @@ final class KeylessWrites {
      */
     private static String oneRow(TargetTable t, Struct before, String tenant, List<String> values) {
         StringBuilder sql = new StringBuilder("SELECT ctid FROM ").append(t.rule().target()).append(" WHERE ");
-        String dist = t.rule().distributionColumn();
-        if (dist != null && tenant != null) {
-            sql.append(Sql.ident(dist)).append(" = ?::").append(Sql.castType(t.type(dist))).append(" AND ");
-            values.add(tenant);
-        }
+        if (tenant != null) sql.append(route(t, tenant, values)); // the subquery on the same shard
         matches(t, before, sql, values);
         return sql.append(" LIMIT 1").toString();
     }

@@ -63,7 +63,7 @@ record TargetTable(TableRule rule, Map<String, String> types, Map<String, String
      * that was not carried): its values would be lost, so the batch stops, naming it.
      */
     void refuseUnknownColumns(ChangeEvent e) {
-        org.apache.kafka.connect.data.Struct img = e.after() != null ? e.after() : e.before();
+        org.apache.kafka.connect.data.Struct img = e.image();
         if (img == null) return;
         for (org.apache.kafka.connect.data.Field f : img.schema().fields()) {
             if (!types.containsKey(f.name()) && !generated.contains(f.name())) {

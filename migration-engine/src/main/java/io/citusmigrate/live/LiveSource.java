@@ -97,6 +97,24 @@ public final class LiveSource {
         });
     }
 
+    /**
+     * Drops a function this tool made on the source (by its name, in whichever schema) and, by
+     * CASCADE, the triggers that call it: nothing of the application's depends on it.
+     */
+    static void dropOwnFunction(Connection c, String name) throws SQLException {
+        List<String> drops = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('DROP FUNCTION %I.%I() CASCADE', n.nspname, p.proname)"
+                + " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ? AND p.pronargs = 0")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) drops.add(rs.getString(1));
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String d : drops) s.execute(d);
+        }
+    }
+
     private interface Work {
         void run() throws SQLException;
     }

@@ -172,44 +172,33 @@ public final class LiveStream implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
         for (RecordChangeEvent<SourceRecord> e : records) {
             SourceRecord r = e.record();
-            String ddl = messageContent(r, SchemaChanges.PREFIX);
-            if (ddl != null) {
-                // what came before it first, then the change, then what comes after it
-                offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
-                write(batch, all);
-                written += batch.size();
-                batch = new ArrayList<>();
-                carrySchemaChange(ddl);
-                continue;
-            }
-            String truncated = messageContent(r, PartitionTruncates.PREFIX);
-            if (truncated != null) {
-                // what came before it first, then the partition emptied at its place
-                offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
-                write(batch, all);
-                written += batch.size();
-                batch = new ArrayList<>();
-                truncatePartition(PartitionTruncates.partition(truncated), new SinkPositions.SourceOffset(asObjects(r.sourcePartition()),
-                        asObjects(r.sourceOffset())));
-                continue;
-            }
             if (r.topic().equals(TOPIC_PREFIX + ".message")) {
-                String content = messageContent(r, MARKER_PREFIX);
-                if (content != null && content.startsWith(markerPrefix)) sawMarker = content.substring(markerPrefix.length());
-                if (content != null) heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(content));
+                Message msg = Message.of(r);
+                if (msg == null) continue;
+                switch (msg.prefix()) {
+                    case SchemaChanges.PREFIX, PartitionTruncates.PREFIX -> {
+                        // what came before it first, then it, at its place, then what comes after it
+                        written += write(batch, all);
+                        batch = new ArrayList<>();
+                        if (msg.prefix().equals(SchemaChanges.PREFIX)) carrySchemaChange(msg.content());
+                        else truncatePartition(PartitionTruncates.partition(msg.content()), sourceOffset(r));
+                    }
+                    case MARKER_PREFIX -> {
+                        if (msg.content().startsWith(markerPrefix)) sawMarker = msg.content().substring(markerPrefix.length());
+                        heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(msg.content()));
+                    }
+                    default -> { }
+                }
             } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
                 SinkRecord s = new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
                         TimestampType.CREATE_TIME);
                 // kept on the target with the rows: where Debezium resumes after a crash
-                s.headers().add(ChangeEvent.SOURCE_OFFSET_HEADER, new SinkPositions.SourceOffset(asObjects(r.sourcePartition()),
-                        asObjects(r.sourceOffset())), null);
+                s.headers().add(ChangeEvent.SOURCE_OFFSET_HEADER, sourceOffset(r), null);
                 batch.add(s);
             }
         }
-        offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
-        write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
-        written += batch.size();
+        written += write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
         if (written > 0) io.citusmigrate.crash.CrashPoints.reach("stream.after-commit"); // on the target, not confirmed to the slot
         for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
         committer.markBatchFinished();
@@ -228,13 +217,21 @@ public final class LiveStream implements AutoCloseable {
      * worker would; the task counts the attempts and then stops, naming the row. A batch is never
      * given up: Debezium must not go on past it.
      */
-    private void write(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> all) throws InterruptedException {
+    /** Puts the changes and flushes them (see {@link #untilWritten}); returns how many. */
+    private int write(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> all) throws InterruptedException {
+        offsets.keySet().forEach(t -> all.put(new TopicPartition(t, 0), null));
         boolean[] put = {false};
         untilWritten("the batch of " + batch.size() + " changes", () -> {
             if (!put[0]) task.put(batch);
             put[0] = true; // the rows are buffered in the task from now on: a retry flushes them again
             task.preCommit(all);
         });
+        return batch.size();
+    }
+
+    /** Debezium's offset of a record, kept on the target with what it wrote. */
+    private static SinkPositions.SourceOffset sourceOffset(SourceRecord r) {
+        return new SinkPositions.SourceOffset(asObjects(r.sourcePartition()), asObjects(r.sourceOffset()));
     }
 
     /** A partition's TRUNCATE, met as a message: the target partition emptied, with the message's offset. */
@@ -320,14 +317,19 @@ public final class LiveStream implements AutoCloseable {
         return (Map<String, Object>) m;
     }
 
-    /** The content of a message with this prefix (the cutover marker, a heartbeat, a partition's TRUNCATE); null for any other record. */
-    private static String messageContent(SourceRecord r, String prefix) {
-        if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return null;
-        Struct m = v.getStruct("message");
-        if (m == null || !prefix.equals(m.getString("prefix"))) return null;
-        Object content = m.get("content");
-        return content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
-                : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content);
+    /** A logical decoding message of ours: the cutover marker, a heartbeat, a partition's TRUNCATE, a schema change. */
+    private record Message(String prefix, String content) {
+        /** Null for a message with no prefix of ours. */
+        static Message of(SourceRecord r) {
+            if (!(r.value() instanceof Struct v) || v.schema().field("message") == null) return null;
+            Struct m = v.getStruct("message");
+            if (m == null) return null;
+            String prefix = m.getString("prefix");
+            if (!List.of(MARKER_PREFIX, PartitionTruncates.PREFIX, SchemaChanges.PREFIX).contains(prefix)) return null;
+            Object content = m.get("content");
+            return new Message(prefix, content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
+                    : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content));
+        }
     }
 
     /** Heartbeats and how far behind the stream is (see LiveProgress). */

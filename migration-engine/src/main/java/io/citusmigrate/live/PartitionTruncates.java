@@ -8,11 +8,8 @@ import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.sql.Sql;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,21 +53,7 @@ public final class PartitionTruncates {
 
     /** Drops the triggers and the function of this publication, wherever they are. */
     static void drop(Connection c, String publication) throws SQLException {
-        String name = objectName(publication);
-        List<String> drops = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('DROP TRIGGER %I ON %I.%I', t.tgname, n.nspname, r.relname)"
-                + " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class r ON r.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
-                + " WHERE t.tgname = ? UNION ALL SELECT pg_catalog.format('DROP FUNCTION %I.%I()', n.nspname, p.proname)"
-                + " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ? AND p.pronargs = 0")) {
-            ps.setString(1, name);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) drops.add(rs.getString(1));
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            for (String d : drops) s.execute(d); // triggers first, as the query lists them
-        }
+        LiveSource.dropOwnFunction(c, objectName(publication)); // its triggers with it
     }
 
     /** The source partition a message names. */

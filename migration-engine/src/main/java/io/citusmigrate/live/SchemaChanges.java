@@ -118,20 +118,7 @@ public final class SchemaChanges {
 
     /** Drops this publication's event triggers and their function. */
     static void drop(Connection c, String publication) throws SQLException {
-        String name = objectName(publication);
-        List<String> drops = new ArrayList<>();
-        drops.add("DROP EVENT TRIGGER IF EXISTS " + Sql.ident(name));
-        drops.add("DROP EVENT TRIGGER IF EXISTS " + Sql.ident(name + "_drop"));
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('DROP FUNCTION %I.%I()', n.nspname, p.proname)"
-                + " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ? AND p.pronargs = 0")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) drops.add(rs.getString(1));
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            for (String d : drops) s.execute(d);
-        }
+        LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
     }
 
     /**
