@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -823,6 +824,66 @@ class LiveMigrationTest {
                 verify.err());
         assertTrue(failed.stream().anyMatch(l -> l.contains(".item_note: not on the target")), verify.err());
         assertTrue(!verify.err().contains("Position") && !verify.err().contains("Exception"), verify.err());
+    }
+
+    @Test
+    void largeObjectsArriveWithTheirOidsContentOwnerAndGrantsAndVerifyComparesThem() throws Exception {
+        String owner = "lo_owner_i20";
+        pg.exec("postgres", "create role " + owner);
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + owner + "') then create role " + owner + "; end if; end $$");
+        }
+        String db = pg.createDatabase("lobs");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table document (id serial primary key, tenant_id int not null references tenant, body oid);
+                insert into tenant select generate_series(1, 2);
+                insert into document (tenant_id, body) select g % 2 + 1, lo_from_bytea(0, convert_to(repeat('page ' || g, 100000 * g), 'UTF8'))
+                  from generate_series(1, 3) g;
+                do $$ begin
+                  execute format('alter large object %s owner to lo_owner_i20', (select max(body) from document));
+                  execute format('grant select on large object %s to public', (select min(body) from document));
+                end $$;
+                """);
+        try {
+            Path file = tenantLoadFile(db, citus.newSchema("lobs"), "cm_lobs");
+            Run plan = Run.of(new StringWriter(), "plan", file.toString());
+            assertTrue(plan.out().contains("column body holds large object oids"), plan.out());
+            Background m = Background.migrate(file.toString());
+            m.waitUntilStreaming();
+            assertTrue(m.out().toString().contains("(large objects)"), "the bulk load's summary counts them: " + m.out());
+            // while streaming: a new one with its row, one changed in place, one unlinked with its row
+            pg.exec(db, """
+                    insert into document (tenant_id, body) values (1, lo_from_bytea(0, '\\x00ff00ff'::bytea));
+                    select lo_put((select body from document where id = 1), 2, 'changed'::bytea);
+                    select lo_unlink(body) from document where id = 2;
+                    delete from document where id = 2;
+                    """);
+            waitFor(() -> m.out().toString().contains("1 new large object copied from the source"), m.thread(), () -> m.out().toString());
+            m.cutOverAndFinish(file);
+            assertTrue(m.out().toString().contains("3 large objects equal to the source's"), m.out().toString());
+            String contents = "select m.oid, md5(lo_get(m.oid)), pg_get_userbyid(m.lomowner) = 'lo_owner_i20', m.lomacl is not null"
+                    + " from pg_largeobject_metadata m order by 1";
+            assertEquals(pg.rows(db, contents), citus.rows(contents), "every large object's content, owner and grants");
+            Run verify = Run.of(new StringWriter(), "verify", file.toString());
+            assertEquals(0, verify.code(), verify.out() + verify.err());
+            assertTrue(verify.out().lines().anyMatch(l -> l.startsWith("(large objects)") && l.endsWith("ok")), verify.out());
+
+            String oid = pg.rows(db, "select min(body) from document").get(0);
+            try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+                st.execute("select lo_put(" + oid + ", 0, 'X'::bytea)");
+            }
+            Run differs = Run.of(new StringWriter(), "verify", file.toString());
+            assertEquals(1, differs.code(), differs.out() + differs.err());
+            assertTrue(differs.err().contains("verification failed: (large objects): large objects: 1 missing or different on the target (e.g. oid "
+                    + oid + ")"), differs.err());
+        } finally {
+            // large objects belong to the database, not to a schema: the other tests' target must not keep these
+            citus.rows("select count(lo_unlink(oid)) from pg_largeobject_metadata");
+            try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+                st.execute("drop role if exists " + owner);
+            }
+        }
     }
 
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */

@@ -2,6 +2,7 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.ddl.SchemaCreator;
@@ -126,13 +127,14 @@ public final class ConnectCutover {
             Thread.sleep(200);
         }
         int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
+        LargeObjects.Sync objects = LargeObjects.sync(source, target);
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
         int triggers = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
         undo.done();
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
-                + " %d foreign keys added%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
-                triggers > 0 ? ", " + triggers + " triggers created" : "");
+                + " %d foreign keys added%s%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
+                triggers > 0 ? ", " + triggers + " triggers created" : "", objects.phrase());
         out.flush();
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);

@@ -1,6 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
@@ -53,6 +54,8 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
             m.said("foreign keys", fks);
             m.said("triggers", new SchemaCreator(target, x -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
+            LargeObjects.Sync objects = LargeObjects.sync(source, target);
+            if (objects.count() > 0) m.say("  large objects: " + objects.count() + " (" + objects.copied() + " copied)");
             if (s.resetSequences()) m.said("sequences set to the source's values", SequenceReset.run(m.catalog, m.plan, source, target).size());
         } catch (SQLException e) {
             throw m.targetFailed(e);

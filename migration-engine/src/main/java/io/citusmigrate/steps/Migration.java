@@ -85,6 +85,18 @@ public final class Migration {
         return Databases.connect("source", settings.source());
     }
 
+    /** A source connection reading the bulk load's snapshot (open until the run's last step). */
+    Connection snapshotReader() throws SQLException {
+        Connection c = source();
+        try {
+            snapshot.use(c);
+        } catch (SQLException e) {
+            io.citusmigrate.db.Databases.close(c);
+            throw e;
+        }
+        return c;
+    }
+
     UserError targetFailed(SQLException e) {
         return new UserError("the target database " + settings.target() + " failed: " + Databases.oneLine(e, settings.target()));
     }

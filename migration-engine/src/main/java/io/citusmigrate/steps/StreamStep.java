@@ -4,6 +4,7 @@ import io.citusmigrate.UserError;
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
+import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.copy.SequenceReset;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
@@ -61,6 +62,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             CrashPoints.reach("cutover.after-marker");
             try (Connection source = m.source(); Connection target = m.target()) {
                 int n = s.resetSequences() ? SequenceReset.run(m.catalog, m.plan, source, target).size() : 0;
+                // writes are stopped: what the rows point at now is what the source holds
+                LargeObjects.Sync objects = LargeObjects.sync(source, target);
                 CrashPoints.reach("cutover.after-sequences");
                 // Foreign keys: a batch of the stream may hold a child's change before its parent's,
                 // so they come now. NOT VALID is instant and checks every new write; validating
@@ -78,7 +81,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 stream.close(); // releases the slot before it is dropped
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
                 m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
-                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + ". The target is ready: point the application at it.");
+                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + objects.phrase() + ". The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }

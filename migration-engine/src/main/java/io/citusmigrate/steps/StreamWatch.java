@@ -1,5 +1,6 @@
 package io.citusmigrate.steps;
 
+import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
@@ -48,6 +49,7 @@ final class StreamWatch {
                 }
                 if (System.currentTimeMillis() - reported >= 10_000) {
                     reported = System.currentTimeMillis();
+                    newLargeObjects(m, source, target);
                     m.say(String.format(progress, stream.applied()) + (st == null ? ""
                             : String.format(java.util.Locale.ROOT, ", %.0f/s; behind the source by %.1f s (%s)", st.rate(), st.lagSeconds(),
                             LiveProgress.bytes(st.lagBytes()))));
@@ -56,6 +58,17 @@ final class StreamWatch {
         } finally {
             close(source);
             close(target);
+        }
+    }
+
+    /** Large objects the application wrote since, carried now so that the cutover has few left to copy. */
+    private static void newLargeObjects(Migration m, Connection source, Connection target) {
+        if (source == null) return;
+        try {
+            int n = LargeObjects.copyNew(source, target);
+            if (n > 0) m.say(n + " new large object" + (n == 1 ? "" : "s") + " copied from the source");
+        } catch (SQLException e) {
+            m.err.println("warning: new large objects not copied yet (" + Databases.oneLine(e, null) + "); the cutover copies them");
         }
     }
 

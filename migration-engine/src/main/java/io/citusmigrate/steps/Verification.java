@@ -24,10 +24,11 @@ public final class Verification {
             Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
             source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            List<Verifier.TableCheck> checks = Verifier.verify(plan, source, target);
+            List<Verifier.TableCheck> checks = new java.util.ArrayList<>(Verifier.verify(plan, source, target));
+            Verifier.largeObjects(source, target).ifPresent(checks::add);
             List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();
-            return new Comparison(checks, schema);
+            return new Comparison(List.copyOf(checks), schema);
         } catch (SQLException e) {
             throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
         }

@@ -2,6 +2,10 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.verify.Verifier;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 
@@ -22,7 +26,14 @@ final class VerifyStep implements Step {
             throw e;
         }
         var prepared = m.prepared;
-        m.checks = Verifier.verifyLoaded(m.plan, sums, prepared.recordHash(), () -> m.loader.verifyingConnection(prepared), m.settings.workers());
+        List<Verifier.TableCheck> checks = new ArrayList<>(
+                Verifier.verifyLoaded(m.plan, sums, prepared.recordHash(), () -> m.loader.verifyingConnection(prepared), m.settings.workers()));
+        try (Connection source = m.snapshotReader(); Connection target = m.target()) {
+            Verifier.largeObjects(source, target).ifPresent(checks::add);
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+        m.checks = List.copyOf(checks);
         return true;
     }
 }

@@ -511,6 +511,16 @@ public final class Planner {
                     + " setting put back after the cutover) and matches its rows on the target by all their columns"));
         }
 
+        List<String> objectColumns = t.columns().stream()
+                .filter(c -> "oid".equals(c.type().withoutTypmod()) || (c.type().userType() != null && "lo".equals(c.type().userType().name())))
+                .map(Column::name).toList();
+        if (!objectColumns.isEmpty()) {
+            issues.add(PlanIssue.warning(t.name(), "column" + (objectColumns.size() > 1 ? "s " : " ") + String.join(", ", objectColumns)
+                    + " hold" + (objectColumns.size() > 1 ? "" : "s") + " large object oids: the bulk load copies every large object with its oid"
+                    + " (on the coordinator), a live migration copies new ones every 10 s and compares them all at the cutover while writes are"
+                    + " stopped, which adds the time to read them to the write downtime"));
+        }
+
         List<ForeignKey> fks = new ArrayList<>();
         for (ForeignKey fk : t.foreignKeys()) {
             ForeignKey out = foreignKey(t, kind, d, fk, rewrites);

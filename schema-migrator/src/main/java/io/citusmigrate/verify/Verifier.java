@@ -69,6 +69,18 @@ public final class Verifier {
         }
     }
 
+    /**
+     * The large objects as one more line of the row section, or none when neither side has any:
+     * their contents, owners and grants, object by object.
+     */
+    public static java.util.Optional<TableCheck> largeObjects(Connection source, Connection target) throws SQLException {
+        io.citusmigrate.copy.LargeObjects.Comparison c = io.citusmigrate.copy.LargeObjects.compare(source, target);
+        if (c.sourceCount() == 0 && c.targetCount() == 0) return java.util.Optional.empty();
+        String sample = !c.toCopy().isEmpty() ? "oid " + c.toCopy().get(0) : !c.targetOnly().isEmpty() ? "oid " + c.targetOnly().get(0) : null;
+        return java.util.Optional.of(new TableCheck("(large objects)", c.sourceCount(), c.targetCount(), c.equal(),
+                c.equal() ? null : c.problem(), sample));
+    }
+
     /** Both connections must render values alike: same TimeZone (see CopyWorkers). */
     public static List<TableCheck> verify(Plan plan, Connection source, Connection target) throws SQLException {
         boolean recordHash = Databases.hasRecordHash(source) && Databases.hasRecordHash(target);
