@@ -248,7 +248,7 @@ public final class LiveStream implements AutoCloseable {
     /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
     private void carrySchemaChange(String content) throws InterruptedException {
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            String done = SchemaChanges.carry(content, plan, target, cmd.file());
+            String done = SchemaChanges.carry(content, plan, target, cmd);
             if (!done.isEmpty()) say.accept(done);
         } catch (SchemaChanges.NotCarried e) {
             resumable = false;

@@ -24,9 +24,10 @@ import java.util.stream.Collectors;
  * event trigger (made in the publication's transaction, dropped in the one that drops it) writes
  * each DDL command on the migrated schemas into the WAL as a transactional logical message, in
  * its place among the row changes. The stream writes what came before it, then carries it:
- * column changes of a migrated table (ADD and DROP COLUMN, SET and DROP DEFAULT or NOT NULL) by
- * comparing the table's columns on both sides and altering the target's to match; anything else
- * stops the stream before any later change is applied, naming the statement. An event trigger
+ * column changes of a migrated table (ADD, DROP and RENAME COLUMN, SET and DROP DEFAULT or NOT
+ * NULL) by comparing the table's columns as the command left them with the target's and altering
+ * the target's to match in one transaction; CREATE and DROP INDEX as the command made them, by the
+ * plan's rules; anything else stops the stream before any later change is applied, naming it. An event trigger
  * needs a superuser: without one the live migration is refused before the source is touched.
  */
 public final class SchemaChanges {
@@ -35,19 +36,20 @@ public final class SchemaChanges {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A captured DDL command: its tag (ALTER TABLE), object type and identity, and the statement. */
-    public record Change(String tag, String type, String identity, String schema, String query, Map<String, Column> columns) {
+    public record Change(String tag, String type, String identity, String schema, String query, Map<String, Column> columns, String table,
+                         JsonNode index) {
         static Change of(String content) {
             try {
                 JsonNode n = JSON.readTree(content);
                 Map<String, Column> cols = new LinkedHashMap<>();
                 for (JsonNode c : n.path("columns")) {
                     boolean generated = c.path("generated").asBoolean();
-                    cols.put(c.path("name").asText(), new Column(c.path("name").asText(), c.path("type").asText(),
+                    cols.put(c.path("name").asText(), new Column(c.path("num").asInt(), c.path("name").asText(), c.path("type").asText(),
                             generated || c.path("default").isNull() ? null : c.path("default").asText(), c.path("notnull").asBoolean(),
                             c.path("identity").asBoolean(), generated));
                 }
                 return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("schema").asText(),
-                        n.path("query").asText(), cols);
+                        n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("not a schema change message: " + content, e);
             }
@@ -92,20 +94,27 @@ public final class SchemaChanges {
         String inSchemas = schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
         // the table's columns as this command left them, read in its own transaction: the stream compares the target with
         // them, not with the source as it is by the time the message is read (later commands may have changed it again)
-        String columns = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
+        String columns = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
                 + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
                 + " 'generated', a.attgenerated <> '') ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
                 + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
-                + " AND r.object_type = 'table')";
+                + " AND r.object_type IN ('table', 'table column'))";
+        // an index as this command made it (later commands may rename its columns): its table, definition and plain key columns
+        String indexTable = "(SELECT i.indrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE i.indexrelid = r.objid"
+                + " AND r.object_type = 'index')";
+        String index = "(SELECT pg_catalog.json_build_object('definition', pg_catalog.pg_get_indexdef(i.indexrelid), 'unique', i.indisunique,"
+                + " 'keys', ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_catalog.pg_attribute a"
+                + " ON a.attrelid = i.indrelid AND a.attnum = u.attnum WHERE u.k <= i.indnkeyatts)) FROM pg_catalog.pg_index i"
+                + " WHERE i.indexrelid = r.objid AND r.object_type = 'index')";
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
                 + " 'type', r.object_type, 'identity', r.object_identity, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
-                + " 'columns', " + columns + ")::text);";
+                + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index + ")::text);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
             s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$DECLARE r record; BEGIN"
                     + " IF TG_EVENT = 'sql_drop' THEN"
-                    + "   FOR r IN SELECT 'DROP TABLE' AS command_tag, object_type, object_identity, schema_name, objid"
-                    + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type = 'table'"
+                    + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
+                    + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
                     + "     AND schema_name = ANY (" + inSchemas + ") LOOP " + emit + " END LOOP;"
                     + " ELSE"
                     + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
@@ -126,23 +135,35 @@ public final class SchemaChanges {
      * was nothing left to do: a change read again after a restart). Throws {@link NotCarried}
      * for a change this version cannot carry while streaming.
      */
-    public static String carry(String content, Plan plan, Connection target, String file) throws SQLException {
+    public static String carry(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        String file = cmd.file();
         Change ch = Change.of(content);
-        TablePlan t = "table".equals(ch.type()) ? table(plan, ch.identity()) : null;
-        if (t == null || !ch.tag().equals("ALTER TABLE")) {
-            throw new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said()
-                    + ". Nothing after it was applied to the target. To take it in, start the migration over: `citus-migrate cleanup "
-                    + file + "`, then `citus-migrate migrate " + file + "`");
-        }
+        if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
+        if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
+        // a column's own commands (RENAME COLUMN) name the column: schema.table.column
+        TablePlan t = "table".equals(ch.type()) ? table(plan, ch.identity())
+                : "table column".equals(ch.type()) ? table(plan, ch.identity().substring(0, ch.identity().lastIndexOf('.'))) : null;
+        if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
         // what changed on the source since the plan was made, done to the target: the plan's own differences
         // between the two sides (casts, the added tenant key, NOT NULL on a distribution column) stay
         Map<String, Column> src = ch.columns();
-        Map<String, Column> tgt = columns(target, t.target().sql());
-        List<String> actions = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        // a column keeps its number for life: the same number under another name is a rename, not a drop and an add
+        List<String> renames = new ArrayList<>();
+        Map<String, Column> before = columns(target, t.target().sql());
+        Map<String, Column> tgt = new LinkedHashMap<>(before);
+        for (Column c : src.values()) {
+            io.citusmigrate.catalog.Column old = t.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
+            if (old == null || old.name().equals(c.name()) || !before.containsKey(old.name()) || before.containsKey(c.name())) continue;
+            if (old.name().equals(t.distributionColumn())) problems.add("column " + old.name() + " is the tenant key, renamed to " + c.name());
+            renames.add("RENAME COLUMN " + Sql.ident(old.name()) + " TO " + Sql.ident(c.name()));
+            Column was = tgt.remove(old.name());
+            tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated()));
+        }
+        List<String> actions = new ArrayList<>();
         for (Column c : src.values()) {
             Column now = tgt.get(c.name());
-            io.citusmigrate.catalog.Column was = t.source().column(c.name()).orElse(null);
+            io.citusmigrate.catalog.Column was = t.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (now == null) {
                 if (c.identity() || c.generated()) problems.add("column " + c.name() + " is an identity or generated column");
                 else actions.add("ADD COLUMN " + Sql.ident(c.name()) + " " + c.type() + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "")
@@ -164,19 +185,106 @@ public final class SchemaChanges {
             }
         }
         for (Column c : tgt.values()) {
-            // dropped on the source since the plan; a column only the target has by the plan stays
-            if (!src.containsKey(c.name()) && t.source().column(c.name()).isPresent()) actions.add("DROP COLUMN " + Sql.ident(c.name()));
+            // not on the source any more (dropped since the plan, or added and dropped while streaming); the tenant key
+            // the plan added is the one column only the target has
+            boolean addedKey = t.tenantColumnAdded() && c.name().equals(t.distributionColumn());
+            if (!src.containsKey(c.name()) && !addedKey) actions.add("DROP COLUMN " + Sql.ident(c.name()));
         }
-        if (!problems.isEmpty()) {
-            throw new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said() + ": "
-                    + String.join("; ", problems) + ". Nothing after it was applied to the target. To take it in, start the migration over:"
-                    + " `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`");
-        }
-        if (actions.isEmpty()) return "";
+        if (!problems.isEmpty()) throw notCarried(ch, String.join("; ", problems), file);
+        List<String> done = new ArrayList<>(renames);
+        done.addAll(actions);
+        if (done.isEmpty()) return "";
+        // all of it or none: a rename is a statement of its own
+        boolean auto = target.getAutoCommit();
+        target.setAutoCommit(false);
         try (Statement s = target.createStatement()) {
-            s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
+            for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
+            if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
+            target.commit();
+        } catch (SQLException e) {
+            target.rollback();
+            throw e;
+        } finally {
+            target.setAutoCommit(auto);
         }
-        return "schema change carried to " + t.target() + ": " + String.join(", ", actions);
+        return "schema change carried to " + t.target() + ": " + String.join(", ", done);
+    }
+
+    /**
+     * An index created on the source, as the command made it, on the target table by the plan's
+     * rules: under the plan's index name, and a unique index on a distributed table with the
+     * tenant key as its first key (unique per tenant, which Citus can enforce). One the target has
+     * already (the change read again after a restart) is left.
+     */
+    private static String createIndex(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan t = ch.table() == null ? null : table(plan, ch.table());
+        if (t == null || ch.index().isMissingNode() || ch.index().isNull()) throw notCarried(ch, "an index on a table the plan does not know", cmd.file());
+        String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
+        if ("uniquify".equals(cmd.options().string(io.citusmigrate.load.Option.INDEX_NAMES))) name = "idx_" + t.source().oid() + "_" + name;
+        String definition = ch.index().path("definition").asText();
+        boolean unique = ch.index().path("unique").asBoolean();
+        List<String> keys = new ArrayList<>();
+        ch.index().path("keys").forEach(k -> keys.add(k.asText()));
+        // PostgreSQL's rendering: CREATE [UNIQUE] INDEX name ON [ONLY] table USING method (keys) [INCLUDE ...] [WHERE ...]
+        int using = definition.indexOf(" USING ");
+        if (using < 0) throw notCarried(ch, "its definition could not be read (" + definition + ")", cmd.file());
+        String rest = definition.substring(using);
+        boolean extend = unique && t.distributionColumn() != null && !keys.contains(t.distributionColumn());
+        if (extend) {
+            int open = rest.indexOf('(');
+            rest = rest.substring(0, open + 1) + Sql.ident(t.distributionColumn()) + ", " + rest.substring(open + 1);
+        }
+        if (exists(target, t.target().schema(), name)) return "";
+        try (Statement s = target.createStatement()) {
+            s.execute("CREATE " + (unique ? "UNIQUE " : "") + "INDEX " + Sql.ident(name) + " ON " + t.target().sql() + rest);
+        }
+        return "schema change carried to " + t.target() + ": index " + name + " created"
+                + (extend ? " (unique per tenant: " + t.distributionColumn() + " is its first key)" : "");
+    }
+
+    /** An index dropped on the source: dropped on the target, under its name there (in the schema its table went to). */
+    private static String dropIndex(Change ch, Plan plan, Connection target) throws SQLException {
+        String schema = ch.schema();
+        String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
+        String targetSchema = plan.tables().stream().filter(t -> t.source().name().schema().equals(schema)).map(t -> t.target().schema())
+                .findFirst().orElse(null);
+        if (targetSchema == null) return "";
+        // its name there: the source's, or with `index names uniquify` idx_<table oid>_<name>
+        java.util.regex.Pattern uniquified = java.util.regex.Pattern.compile("idx_[0-9]+_" + java.util.regex.Pattern.quote(name));
+        String dropped = null;
+        try (PreparedStatement ps = target.prepareStatement("SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('i', 'I')"
+                + " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = c.oid)")) {
+            ps.setString(1, targetSchema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next() && dropped == null) {
+                    String n = rs.getString(1);
+                    if (n.equals(name) || uniquified.matcher(n).matches()) dropped = n;
+                }
+            }
+        }
+        if (dropped == null) return ""; // dropped already (read again after a restart)
+        try (Statement s = target.createStatement()) {
+            s.execute("DROP INDEX " + Sql.ident(targetSchema) + "." + Sql.ident(dropped));
+        }
+        return "schema change carried: index " + targetSchema + "." + dropped + " dropped";
+    }
+
+    private static boolean exists(Connection target, String schema, String index) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, index);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static NotCarried notCarried(Change ch, String why, String file) {
+        return new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said()
+                + (why == null ? "" : ": " + why) + ". Nothing after it was applied to the target. To take it in, start the migration over:"
+                + " `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`");
     }
 
     private static TablePlan table(Plan plan, String identity) {
@@ -188,7 +296,7 @@ public final class SchemaChanges {
     }
 
     /** A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL, identity or generated. */
-    private record Column(String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated) {}
+    private record Column(int num, String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated) {}
 
     private static Map<String, Column> columns(Connection c, String table) throws SQLException {
         // expressions name their objects in full, as the plan's catalog read them
@@ -204,7 +312,7 @@ public final class SchemaChanges {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     boolean generated = rs.getBoolean(6);
-                    out.put(rs.getString(1), new Column(rs.getString(1), rs.getString(2), generated ? null : rs.getString(3), rs.getBoolean(4),
+                    out.put(rs.getString(1), new Column(0, rs.getString(1), rs.getString(2), generated ? null : rs.getString(3), rs.getBoolean(4),
                             rs.getBoolean(5), generated));
                 }
             }
