@@ -831,19 +831,49 @@ class LiveMigrationTest {
     }
 
     @Test
-    void anUnloggedTableStopsTheLiveMigrationBeforeTheSourceIsTouchedNamingIt() throws Exception {
+    void unloggedTablesMaterializedViewsAndStatisticsArriveAndTheTablesAreAnalyzed() throws Exception {
         String db = pg.createDatabase("unlogged");
         pg.exec(db, """
                 create table tenant (id int primary key);
-                create unlogged table scratch (id int primary key, tenant_id int references tenant);
-                insert into tenant values (1); insert into scratch values (1, 1);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create unlogged table scratch (id int primary key, tenant_id int references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                insert into scratch select g, g % 3 + 1, 's' || g from generate_series(1, 10) g;
+                create materialized view item_count as select tenant_id, count(*) as items from item group by tenant_id;
+                create unique index item_count_tenant on item_count (tenant_id);
+                create statistics item_deps (dependencies) on id, tenant_id from item;
                 """);
-        Path file = tenantLoadFile(db, citus.newSchema("unlogged"), "cm_unlogged");
-        Run r = Run.of(new StringWriter(), "migrate", file.toString());
-        assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("cannot stream the UNLOGGED table public.scratch: logical decoding never sees their changes"), r.err());
-        assertEquals(List.of(), pg.rows(db, "select pubname from pg_publication union all select slot_name from pg_replication_slots"
-                + " where database = current_database()"), "no publication, no slot");
+        String schema = citus.newSchema("unlogged");
+        Path file = tenantLoadFile(db, schema, "cm_unlogged");
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertEquals(0, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.out().contains("is UNLOGGED: logical decoding never sees its changes. The bulk load copies it, and a live migration's"
+                + " cutover copies it once more while writes are stopped"), plan.out());
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        assertTrue(m.out().toString().contains("tables analyzed: 3 statements"), m.out().toString());
+        assertEquals(List.of("t"), citus.rows("select last_analyze is not null from pg_stat_user_tables where schemaname = '" + schema
+                + "' and relname = 'item'"), "analyzed before the application comes");
+        pg.exec(db, """
+                insert into scratch select g, 1, 'streaming ' || g from generate_series(11, 20) g;
+                update scratch set note = 'changed' where id <= 5;
+                delete from scratch where id = 6;
+                insert into item (tenant_id, note) select 2, 'more' from generate_series(1, 5);
+                """);
+        m.cutOverAndFinish(file);
+        assertTrue(m.out().toString().contains(", 1 UNLOGGED table copied again (19 rows)"), m.out().toString());
+        String rows = "select id || ':' || tenant_id || ':' || note from %sscratch order by id";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "the UNLOGGED table as the source has it");
+        assertTrue(m.out().toString().contains("1 materialized views refreshed"), m.out().toString());
+        assertEquals(pg.rows(db, "select tenant_id || ':' || count(*) from item group by tenant_id order by 1"),
+                citus.rows("select tenant_id || ':' || items from " + schema + ".item_count order by 1"), "refreshed after the cutover");
+        assertEquals(List.of("item_count_tenant"), citus.rows("select indexname from pg_indexes where schemaname = '" + schema
+                + "' and tablename = 'item_count'"));
+        assertEquals(List.of("item_deps"), citus.rows("select s.stxname from pg_statistic_ext s join pg_namespace n on n.oid = s.stxnamespace"
+                + " where n.nspname = '" + schema + "'"));
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
     }
 
     @Test

@@ -102,8 +102,11 @@ public final class ConnectorConfigs {
         else if (value != null) c.put(key, value);
     }
 
-    /** Tables whose rows stream: partitions come through their root (publish_via_partition_root). */
+    /**
+     * Tables whose rows stream: partitions come through their root (publish_via_partition_root);
+     * UNLOGGED tables never reach the WAL, the cutover copies them again ({@link UnloggedTables}).
+     */
     public static java.util.List<TablePlan> streamed(Plan plan) {
-        return plan.tables().stream().filter(t -> !t.isPartition()).toList();
+        return plan.tables().stream().filter(t -> !t.isPartition() && !t.source().unlogged()).toList();
     }
 }

@@ -41,28 +41,6 @@ public final class LiveSource {
     }
 
     /**
-     * Refuses, before the source is touched, UNLOGGED tables: logical decoding never sees their
-     * changes, and PostgreSQL refuses them in a publication.
-     */
-    public static void refuseUnlogged(Connection c, Plan plan) throws SQLException {
-        List<String> names = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).toList();
-        List<String> unlogged = new java.util.ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('%I.%I', n.nspname, r.relname) FROM pg_catalog.pg_class r"
-                + " JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace WHERE r.relpersistence = 'u'"
-                + " AND pg_catalog.format('%I.%I', n.nspname, r.relname) = ANY (?) ORDER BY 1")) {
-            ps.setArray(1, c.createArrayOf("text", names.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) unlogged.add(rs.getString(1));
-            }
-        }
-        if (unlogged.isEmpty()) return;
-        throw new io.citusmigrate.UserError("cannot stream the UNLOGGED table" + (unlogged.size() == 1 ? " " : "s ") + String.join(", ", unlogged)
-                + ": logical decoding never sees their changes. Nothing was changed on the source. Make "
-                + (unlogged.size() == 1 ? "it" : "each") + " LOGGED (ALTER TABLE ... SET LOGGED), leave "
-                + (unlogged.size() == 1 ? "it" : "them") + " out (EXCLUDING TABLE NAMES MATCHING ...), or move the data with `with snapshot only`");
-    }
-
-    /**
      * Refuses, before the source is touched, tables whose rows cannot be streamed through a
      * Connect deployment: without a primary key, a snapshot Debezium reads again after a restart
      * would write their rows twice.

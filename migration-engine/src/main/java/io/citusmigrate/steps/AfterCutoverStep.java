@@ -32,6 +32,8 @@ final class AfterCutoverStep implements io.citusmigrate.steps.Step {
             int validated = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
             m.out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
             m.out.flush();
+            int refreshed = new SchemaCreator(target, x -> { }).run(m.script(), EnumSet.of(Step.REFRESH), false);
+            if (refreshed > 0) m.say(refreshed + " materialized views refreshed");
             // the cutover turned it off before stopping writes (see AutovacuumPause)
             int resumed = AutovacuumPause.resume(target, s.slot());
             if (resumed > 0) m.say(AutovacuumPause.resumedLine(resumed));

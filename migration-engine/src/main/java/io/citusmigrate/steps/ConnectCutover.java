@@ -15,6 +15,7 @@ import io.citusmigrate.live.CutoverUndo;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.live.UnloggedTables;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.SinkPositions;
 
@@ -128,13 +129,14 @@ public final class ConnectCutover {
         }
         int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
         LargeObjects.Sync objects = LargeObjects.sync(source, target);
+        long unlogged = UnloggedTables.copyAgain(plan, source, target);
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
         int triggers = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
         undo.done();
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
-                + " %d foreign keys added%s%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
-                triggers > 0 ? ", " + triggers + " triggers created" : "", objects.phrase());
+                + " %d foreign keys added%s%s%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
+                triggers > 0 ? ", " + triggers + " triggers created" : "", objects.phrase(), UnloggedTables.phrase(plan, unlogged));
         out.flush();
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);
@@ -148,6 +150,8 @@ public final class ConnectCutover {
         int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));
         out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
         out.flush();
+        int refreshed = new SchemaCreator(target, x -> { }).run(script, EnumSet.of(Step.REFRESH), false);
+        if (refreshed > 0) say(refreshed + " materialized views refreshed");
     }
 
     private void say(String line) {

@@ -8,6 +8,7 @@ import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.live.UnloggedTables;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,7 +56,11 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             m.said("foreign keys", fks);
             m.said("triggers", new SchemaCreator(target, x -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
             LargeObjects.Sync objects = LargeObjects.sync(source, target);
+            // Debezium's snapshot reads only what it streams
+            long unlogged = UnloggedTables.copyAgain(m.plan, source, target);
+            if (unlogged > 0 || !UnloggedTables.of(m.plan).isEmpty()) m.say("  UNLOGGED tables copied: " + unlogged + " rows");
             if (objects.count() > 0) m.say("  large objects: " + objects.count() + " (" + objects.copied() + " copied)");
+            m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
             if (s.resetSequences()) m.said("sequences set to the source's values", SequenceReset.run(m.catalog, m.plan, source, target).size());
         } catch (SQLException e) {
             throw m.targetFailed(e);

@@ -43,6 +43,8 @@ final class KeysStep implements io.citusmigrate.steps.Step {
                     new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));
             // after the data; a stream's at the cutover, as they would fire again on replicated rows
             if (!s.streams()) m.said("triggers", new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
+            // a live migration's too: the cutover then answers with statistics in place
+            m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

@@ -10,6 +10,7 @@ import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.live.UnloggedTables;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,6 +65,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 int n = s.resetSequences() ? SequenceReset.run(m.catalog, m.plan, source, target).size() : 0;
                 // writes are stopped: what the rows point at now is what the source holds
                 LargeObjects.Sync objects = LargeObjects.sync(source, target);
+                long unlogged = UnloggedTables.copyAgain(m.plan, source, target);
                 CrashPoints.reach("cutover.after-sequences");
                 // Foreign keys: a batch of the stream may hold a child's change before its parent's,
                 // so they come now. NOT VALID is instant and checks every new write; validating
@@ -81,7 +83,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 stream.close(); // releases the slot before it is dropped
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
                 m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
-                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + objects.phrase() + ". The target is ready: point the application at it.");
+                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + objects.phrase() + UnloggedTables.phrase(m.plan, unlogged) + ". The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }

@@ -59,10 +59,11 @@ public final class CatalogReader {
                         fks.getOrDefault(oid, List.of()), indexes.getOrDefault(oid, List.of()),
                         triggers.getOrDefault(oid, List.of()), rs.getString("partition_key"),
                         parentSchema == null ? null : QualifiedName.of(parentSchema, rs.getString("parent_name")),
-                        rs.getString("partition_bound"), rs.getString("comment"), rs.getLong("estimated_rows")));
+                        rs.getString("partition_bound"), rs.getString("comment"), rs.getLong("estimated_rows"),
+                        rs.getBoolean("unlogged")));
             });
             return new Catalog(versionText, List.copyOf(tables), types(), sequences(), views(), extensions(), routines(),
-                    new Access(privileges(), owners(), defaultPrivileges(), rowSecurity(), policies(), roles()));
+                    new Access(privileges(), owners(), defaultPrivileges(), rowSecurity(), policies(), roles()), statistics());
         } finally {
             try (Statement s = conn.createStatement()) {
                 s.execute("RESET search_path");
@@ -190,8 +191,15 @@ public final class CatalogReader {
                 }
             }
             out.add(new View(QualifiedName.of(rs.getString("nspname"), rs.getString("relname")),
-                    "m".equals(rs.getString("relkind")), rs.getString("definition"), List.copyOf(deps)));
+                    "m".equals(rs.getString("relkind")), rs.getString("definition"), List.copyOf(deps), strings(rs.getArray("indexes"))));
         });
+        return List.copyOf(out);
+    }
+
+    private List<Statistic> statistics() throws SQLException {
+        List<Statistic> out = new ArrayList<>();
+        query("statistics.sql", rs -> out.add(new Statistic(QualifiedName.of(rs.getString("nspname"), rs.getString("stxname")),
+                QualifiedName.of(rs.getString("table_schema"), rs.getString("table_name")), rs.getString("definition"))));
         return List.copyOf(out);
     }
 

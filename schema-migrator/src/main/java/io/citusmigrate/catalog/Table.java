@@ -10,7 +10,14 @@ import java.util.Optional;
 public record Table(long oid, QualifiedName name, List<Column> columns, List<Constraint> constraints,
                     List<ForeignKey> foreignKeys, List<Index> indexes, List<Trigger> triggers,
                     String partitionKey, QualifiedName partitionOf, String partitionBound,
-                    String comment, long estimatedRows) {
+                    String comment, long estimatedRows, boolean unlogged) {
+
+    /** UNLOGGED: logical decoding never sees its changes. */
+    public Table(long oid, QualifiedName name, List<Column> columns, List<Constraint> constraints, List<ForeignKey> foreignKeys,
+                 List<Index> indexes, List<Trigger> triggers, String partitionKey, QualifiedName partitionOf, String partitionBound,
+                 String comment, long estimatedRows) {
+        this(oid, name, columns, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, false);
+    }
 
     public Optional<Column> column(String n) {
         return columns.stream().filter(c -> c.name().equals(n)).findFirst();
@@ -29,10 +36,10 @@ public record Table(long oid, QualifiedName name, List<Column> columns, List<Con
     }
 
     public Table withName(QualifiedName n) {
-        return new Table(oid, n, columns, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows);
+        return new Table(oid, n, columns, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
     }
 
     public Table withColumns(List<Column> cols) {
-        return new Table(oid, name, cols, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows);
+        return new Table(oid, name, cols, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
     }
 }

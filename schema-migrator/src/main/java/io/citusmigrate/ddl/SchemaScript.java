@@ -103,7 +103,23 @@ public final class SchemaScript {
         if (createTables) {
             for (TablePlan t : plan.tables()) comments(t, out);
             for (View v : plan.views()) {
-                out.add(new Statement(Step.POST_DATA, "view " + v.name(), "CREATE VIEW " + v.name().sql() + " AS " + stripSemicolon(v.definition())));
+                if (!v.materialized()) {
+                    out.add(new Statement(Step.POST_DATA, "view " + v.name(), "CREATE VIEW " + v.name().sql() + " AS " + stripSemicolon(v.definition())));
+                    continue;
+                }
+                // after the data, so that it holds what the bulk load brought
+                out.add(new Statement(Step.POST_DATA, "materialized view " + v.name(), "CREATE MATERIALIZED VIEW " + v.name().sql() + " AS "
+                        + stripSemicolon(v.definition()) + " WITH DATA"));
+                for (String ix : v.indexes()) out.add(new Statement(Step.POST_DATA, "index on materialized view " + v.name(), ix));
+            }
+            for (io.citusmigrate.catalog.Statistic st : plan.statistics()) {
+                out.add(new Statement(Step.POST_DATA, "statistics " + st.name(), st.definition()));
+            }
+            for (TablePlan t : plan.tables()) {
+                if (!t.isPartition()) out.add(new Statement(Step.ANALYZE, "analyze " + t.target(), "ANALYZE " + t.target().sql()));
+            }
+            for (View v : plan.views()) {
+                if (v.materialized()) out.add(new Statement(Step.REFRESH, "refresh " + v.name(), "REFRESH MATERIALIZED VIEW " + v.name().sql()));
             }
             out.addAll(AccessScript.access(plan));
         }
@@ -136,7 +152,10 @@ public final class SchemaScript {
             }
             return;
         }
-        for (View v : plan.views()) out.add(new Statement(Step.DROP, "view " + v.name(), "DROP VIEW IF EXISTS " + v.name().sql() + " CASCADE"));
+        for (View v : plan.views()) {
+            String kind = v.materialized() ? "MATERIALIZED VIEW" : "VIEW";
+            out.add(new Statement(Step.DROP, kind.toLowerCase() + " " + v.name(), "DROP " + kind + " IF EXISTS " + v.name().sql() + " CASCADE"));
+        }
         for (TablePlan t : plan.tables()) {
             if (!t.isPartition()) out.add(new Statement(Step.DROP, "table " + t.target(), "DROP TABLE IF EXISTS " + t.target().sql() + " CASCADE"));
         }

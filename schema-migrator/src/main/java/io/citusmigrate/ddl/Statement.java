@@ -7,6 +7,10 @@ public record Statement(Step step, String what, String sql) {
      * privileges, row-level security) comes last, so that the load is not subject to it.
      */
     public enum Step {
-        DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS, TRIGGERS
+        DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS, TRIGGERS,
+        /** Statistics for the planner, once the rows are there (the application's first queries get real plans). */
+        ANALYZE,
+        /** Materialized views read again after a live migration's cutover. */
+        REFRESH
     }
 }

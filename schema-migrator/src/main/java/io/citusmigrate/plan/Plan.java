@@ -17,7 +17,13 @@ import java.util.Optional;
  * computed before anything touches the target.
  */
 public record Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
-                   List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access) {
+                   List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access,
+                   List<io.citusmigrate.catalog.Statistic> statistics) {
+
+    public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
+                List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access) {
+        this(schemas, extensions, types, sequences, tables, views, issues, routines, access, List.of());
+    }
 
     public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
                 List<TablePlan> tables, List<View> views, List<PlanIssue> issues) {

@@ -127,8 +127,12 @@ public final class Planner {
         List<Routine> routines = access.routines(schemas);
         routines.forEach(r -> schemas.add(r.name().schema()));
         AccessPlan accessPlan = access.plan(schemas, tables, types, sequences, views, routines, targetRoles);
+        // extended statistics of the migrated tables, in target names (Citus creates them on every shard)
+        List<io.citusmigrate.catalog.Statistic> statistics = catalog.statistics().stream().filter(st -> included.containsKey(st.table()))
+                .map(st -> new io.citusmigrate.catalog.Statistic(naming.object(st.name()), naming.table(st.table()), naming.expression(st.definition())))
+                .toList();
         return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
-                routines, accessPlan);
+                routines, accessPlan, statistics);
     }
 
     private static boolean referenced(UserType t, List<TablePlan> tables) {
@@ -511,6 +515,11 @@ public final class Planner {
                     + " setting put back after the cutover) and matches its rows on the target by all their columns"));
         }
 
+        if (t.unlogged()) {
+            issues.add(PlanIssue.warning(t.name(), "is UNLOGGED: logical decoding never sees its changes. The bulk load copies it, and a live"
+                    + " migration's cutover copies it once more while writes are stopped (its rows add to the write downtime); leave it out"
+                    + " with EXCLUDING TABLE NAMES MATCHING. On the target it is an ordinary (logged) table"));
+        }
         List<String> objectColumns = t.columns().stream()
                 .filter(c -> "oid".equals(c.type().withoutTypmod()) || (c.type().userType() != null && "lo".equals(c.type().userType().name())))
                 .map(Column::name).toList();
@@ -689,13 +698,16 @@ public final class Planner {
                         .collect(Collectors.joining(", ")) + ", which is not migrated"));
                 continue;
             }
-            if (v.materialized()) {
-                issues.add(PlanIssue.warning(v.name(), "materialized view not created: create it after cutover"));
-                continue;
-            }
             available.add(v.name());
-            out.add(new View(naming.object(v.name()), false, naming.expression(v.definition()),
-                    v.dependsOn().stream().map(naming::table).toList()));
+            QualifiedName target = naming.object(v.name());
+            if (v.materialized()) {
+                issues.add(PlanIssue.warning(v.name(), "materialized view: created with its data after the bulk load, with its "
+                        + v.indexes().size() + " index" + (v.indexes().size() == 1 ? "" : "es") + "; a live migration refreshes it after the cutover"));
+            }
+            // an index's rendering names the view in full: ON schema.view
+            List<String> indexes = v.indexes().stream().map(ix -> naming.expression(ix.replace(" ON " + v.name().sql() + " ", " ON " + target.sql() + " ")))
+                    .toList();
+            out.add(new View(target, v.materialized(), naming.expression(v.definition()), v.dependsOn().stream().map(naming::table).toList(), indexes));
         }
         return List.copyOf(out);
     }

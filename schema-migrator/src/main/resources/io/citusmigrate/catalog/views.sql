@@ -1,4 +1,5 @@
--- Views and materialized views with the relations their rules read ({schema, name} pairs).
+-- Views and materialized views with the relations their rules read ({schema, name} pairs), and a
+-- materialized view's indexes.
 SELECT n.nspname, c.relname, c.relkind::text AS relkind, pg_get_viewdef(c.oid, true) AS definition,
        ARRAY(SELECT DISTINCT ARRAY[rn.nspname::text, rc.relname::text]
                FROM pg_rewrite r
@@ -6,7 +7,8 @@ SELECT n.nspname, c.relname, c.relkind::text AS relkind, pg_get_viewdef(c.oid, t
                                AND d.refclassid = 'pg_class'::regclass
                JOIN pg_class rc ON rc.oid = d.refobjid
                JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-              WHERE r.ev_class = c.oid AND d.refobjid <> c.oid) AS depends_on
+              WHERE r.ev_class = c.oid AND d.refobjid <> c.oid) AS depends_on,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid ORDER BY i.indexrelid) AS indexes
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('v', 'm')
