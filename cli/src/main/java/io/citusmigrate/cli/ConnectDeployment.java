@@ -1,8 +1,13 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.connect.ConnectorPair;
+import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.DeploymentRecord;
+import io.citusmigrate.load.LoadCommand;
 import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.util.List;
 
 /**
@@ -25,27 +30,19 @@ final class ConnectDeployment {
      * Without --connect: the deployment of this slot that `deploy` recorded on the target, if any,
      * taken as if given (and said on {@code out}).
      */
-    void findRecorded(io.citusmigrate.load.LoadCommand cmd, String slot, java.io.PrintWriter out) {
+    void findRecorded(LoadCommand cmd, String slot, PrintWriter out) {
         if (connect != null) return;
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            io.citusmigrate.live.DeploymentRecord.read(target, slot).ifPresent(d -> {
-                connect = d.connectUrl();
-                name = d.name();
-                out.println("the migration was deployed to the Connect cluster " + connect + " (connectors " + String.join(", ", connectors())
-                        + "), as `deploy` recorded on the target");
-                out.flush();
-            });
-        } catch (java.sql.SQLException e) {
-            throw new io.citusmigrate.UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
-        }
+        Databases.onTarget(cmd, target -> DeploymentRecord.read(target, slot)).ifPresent(d -> {
+            connect = d.connectUrl();
+            name = d.name();
+            out.println("the migration was deployed to the Connect cluster " + connect + " (connectors " + String.join(", ", connectors())
+                    + "), as `deploy` recorded on the target");
+            out.flush();
+        });
     }
 
     /** NAME-source and NAME-sink, as deploy names them. */
     List<String> connectors() {
-        return names(name);
-    }
-
-    static List<String> names(String prefix) {
-        return List.of(prefix + "-source", prefix + "-sink");
+        return ConnectorPair.names(name);
     }
 }

@@ -223,6 +223,12 @@ public final class LiveSource {
         }
     }
 
+    /** Waits up to {@code millis} for whatever reads the slot (a source connector being deleted) to let go of it. */
+    public static void awaitNoReader(Connection source, String slot, long millis) throws SQLException, InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (slotReader(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
+    }
+
     /** Writes the cutover marker into the source's WAL, after everything committed before it. */
     public static String emitMarker(Connection c, String slot, String requestId) throws SQLException {
         writable(c);
