@@ -22,23 +22,14 @@ import java.util.List;
  * long as it exists) and the publication on the source, and the migration's rows in the target's
  * citus_migrate schema (the schema too once nothing else is in it). The target's tables stay.
  */
-public final class Cleanup {
-    private final MigrationSettings settings;
-    private final LoadCommand cmd;
-    private final PrintWriter out;
-
-    public Cleanup(MigrationSettings settings, PrintWriter out) {
-        this.settings = settings;
-        this.cmd = settings.command();
-        this.out = out;
-    }
-
+public record Cleanup(MigrationSettings settings, PrintWriter out) {
     /**
      * @param cluster    a Connect deployment's cluster, or null
      * @param connectUrl its URL as given
      * @param connectors its NAME-source and NAME-sink
      */
     public void run(ConnectCluster cluster, String connectUrl, List<String> connectors, boolean dryRun) {
+        LoadCommand cmd = settings.command();
         String slot = settings.slot();
         String publication = settings.publication();
         List<String> found = new ArrayList<>();

@@ -7,7 +7,6 @@ import io.citusmigrate.live.ConnectCluster;
 import io.citusmigrate.live.DeploymentRecord;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.StreamedTypes;
-import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.SinkPositions;
@@ -27,22 +26,10 @@ import java.util.List;
  * the cluster since, and refuses (unless forced) to overwrite settings changed there. A first
  * deploy that fails is undone: nothing of it keeps WAL on the source.
  */
-public final class ConnectDeploy {
-    private final MigrationSettings settings;
-    private final LoadCommand cmd;
-    private final DeployRequest r;
-    private final ConnectCluster cluster;
-    private final PrintWriter out;
-    private final PrintWriter err;
-
+public record ConnectDeploy(MigrationSettings settings, DeployRequest r, ConnectCluster cluster, PrintWriter out, PrintWriter err) {
     /** @param settings the command file's, {@link MigrationSettings#onConnect() on Connect} */
     public ConnectDeploy(MigrationSettings settings, DeployRequest r, PrintWriter out, PrintWriter err) {
-        this.settings = settings;
-        this.cmd = settings.command();
-        this.r = r;
-        this.cluster = new ConnectCluster(r.connect());
-        this.out = out;
-        this.err = err;
+        this(settings, r, new ConnectCluster(r.connect()), out, err);
     }
 
     /** --delete: both connectors go; the slot and the publication stay, for `cleanup`. */
@@ -81,13 +68,13 @@ public final class ConnectDeploy {
         changed.forEach(c -> out.println("overwritten (--force): " + c));
         boolean first = cluster.config(pair.source()) == null && cluster.config(pair.sink()) == null;
         if (first && !r.noSchema()) createSchema(catalog, plan, pair.sink());
-        Databases.onTarget(cmd, target -> {
+        Databases.onTarget(settings.command(), target -> {
             DeploymentRecord.save(target, settings.slot(), r.connect(), r.name());
             return null;
         });
         cluster.put(pair.sink(), pair.sinkConfig());
         cluster.put(pair.source(), pair.sourceConfig());
-        String orphans = cmd.options().string(Option.ON_ORPHAN_ROWS);
+        String orphans = settings.command().options().string(Option.ON_ORPHAN_ROWS);
         out.println("deployed " + pair.source() + " (Debezium, slot " + settings.slot() + ", snapshot then streaming) and " + pair.sink() + " to "
                 + r.connect() + "; orphan rows: " + orphans + (orphans.equals("skip")
                 ? " (to the dead-letter topic " + r.name() + "-dlq)" : " (the sink's task stops naming the row)"));
@@ -104,16 +91,16 @@ public final class ConnectDeploy {
     }
 
     private void createSchema(Catalog catalog, Plan plan, String sink) {
-        out.println("creating the schema on " + cmd.target() + " (foreign keys come at the cutover)");
+        out.println("creating the schema on " + settings.command().target() + " (foreign keys come at the cutover)");
         out.flush();
-        if (Databases.onSource(cmd, source -> LiveSource.slotExists(source, settings.slot()))) {
+        if (Databases.onSource(settings.command(), source -> LiveSource.slotExists(source, settings.slot()))) {
             throw new UserError("the source already has the replication slot " + settings.slot() + ": a migration is under way or was"
                     + " interrupted. Deploy again without creating the schema (--no-schema), or remove it with `citus-migrate cleanup "
                     + settings.file() + "`");
         }
         Steps.schemaForStreaming(new Migration(settings, catalog, plan, out, err));
         // a new migration under this sink name: positions an earlier one kept must not skip a change of this one
-        Databases.onTarget(cmd, target -> {
+        Databases.onTarget(settings.command(), target -> {
             SinkPositions.forget(target, sink);
             return null;
         });
@@ -133,8 +120,8 @@ public final class ConnectDeploy {
                     said = true;
                 }
                 // the sink task wrote its first batch, or found nothing to write (an empty source)
-                if (Databases.onTarget(cmd, c -> SinkPositions.started(c, pair.sink()))) {
-                    out.println("the snapshot is under way: the sink writes into " + cmd.target() + ". `citus-migrate status " + settings.file()
+                if (Databases.onTarget(settings.command(), c -> SinkPositions.started(c, pair.sink()))) {
+                    out.println("the snapshot is under way: the sink writes into " + settings.command().target() + ". `citus-migrate status " + settings.file()
                             + " --connect " + r.connect() + "` follows it; `citus-migrate cutover " + settings.file() + " --connect " + r.connect()
                             + (r.name().equals("citus-migrate") ? "" : " --name " + r.name()) + "` ends it");
                     out.flush();
@@ -164,7 +151,7 @@ public final class ConnectDeploy {
         String slot = settings.slot();
         String publication = settings.publication();
         for (String c : List.of(pair.source(), pair.sink())) cluster.deleteWithOffsets(c);
-        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+        try (Connection source = Databases.connect("source", settings.command().source()); Connection target = Databases.target(settings.command())) {
             LiveSource.awaitNoReader(source, slot, 60_000);
             LiveSource.drop(source, slot, publication);
             DeploymentRecord.forget(target, slot);

@@ -9,25 +9,9 @@ import java.sql.SQLException;
 import java.util.Locale;
 
 /** The cutover marker written into the source's WAL, and the wait for `migrate` to say it has applied everything before it. */
-final class CutoverWait {
+record CutoverWait(CutoverRequest r, Connection source, Connection target, String request, PrintWriter out, PrintWriter err) {
     /** How long the slot may go unread before the cutover concludes no migrate is running (Debezium reconnects in less). */
     static final long READERLESS_MILLIS = 10_000;
-
-    private final CutoverRequest r;
-    private final Connection source;
-    private final Connection target;
-    private final String request;
-    private final PrintWriter out;
-    private final PrintWriter err;
-
-    CutoverWait(CutoverRequest r, Connection source, Connection target, String request, PrintWriter out, PrintWriter err) {
-        this.r = r;
-        this.source = source;
-        this.target = target;
-        this.request = request;
-        this.out = out;
-        this.err = err;
-    }
 
     /** True once migrate has answered; {@code stopped} is when writes stopped (with --stop-writes). */
     boolean await(long t0, long stopped) throws SQLException, InterruptedException {

@@ -23,19 +23,7 @@ import java.util.function.Supplier;
  * far behind or no migrate reads the slot; else writes stopped (if asked), a marker written into
  * the source's WAL, and the wait for migrate's answer on the target (see {@link CutoverWait}).
  */
-public final class LiveCutover {
-    private final LoadCommand cmd;
-    private final CutoverRequest r;
-    private final PrintWriter out;
-    private final PrintWriter err;
-
-    public LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, PrintWriter err) {
-        this.cmd = cmd;
-        this.r = r;
-        this.out = out;
-        this.err = err;
-    }
-
+public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, PrintWriter err) {
     /** True once migrate has answered; false when refused or given up. {@code plan} is read only when foreign keys are to come. */
     public boolean run(Connection source, Connection target, Supplier<Plan> plan, long t0) throws SQLException, InterruptedException {
         String slot = r.slot();
