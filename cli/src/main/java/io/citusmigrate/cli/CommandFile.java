@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * The FILE every subcommand but `demo` takes, with --verbose and the writers. Its description
  * differs by command: Help.properties holds it under the command's name.
  */
-final class CommandFile extends Console {
+class CommandFile extends Console {
     @CommandLine.Parameters(paramLabel = "FILE", descriptionKey = "file", description = "the command file")
     Path file;
 

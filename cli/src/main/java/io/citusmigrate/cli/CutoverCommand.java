@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
         description = "Ends a live migration: once writes to the source have stopped, waits until the running `migrate` (or, with --connect, the Connect deployment) has applied every change, then sets the sequences and adds the foreign keys.")
 final class CutoverCommand implements Callable<Integer> {
     @CommandLine.Mixin
-    CommandFile in;
+    LiveFile in;
 
     @CommandLine.Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for the migration to catch up (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
@@ -40,24 +40,20 @@ final class CutoverCommand implements Callable<Integer> {
                     + " stream's recent pace; `off`: cut over whatever the lag (default: ${DEFAULT-VALUE})")
     String maxLag;
 
-    /** A Connect deployment: its connectors NAME-source and NAME-sink. */
-    @CommandLine.Mixin
-    ConnectDeployment deployment;
-
     @Override
     public Integer call() throws InterruptedException {
-        LoadCommand cmd = in.load();
-        CutoverRequest request = new CutoverRequest(in.file, MigrationSettings.slot(cmd), stopWrites, timeoutSeconds, CutoverRequest.maxLag(maxLag));
+        double maxLagSeconds = CutoverRequest.maxLag(maxLag);
+        MigrationSettings settings = in.settings(in.out());
+        LoadCommand cmd = settings.command();
+        CutoverRequest request = new CutoverRequest(in.file, settings.slot(), stopWrites, timeoutSeconds, maxLagSeconds);
         long t0 = System.nanoTime();
-        deployment.findRecorded(cmd, request.slot(), in.out());
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, request.slot())) {
                 throw new UserError("the source has no slot " + request.slot() + ": no live migration of this command file is streaming");
             }
-            if (deployment.cluster() != null) {
+            if (in.cluster() != null) {
                 Session s = Session.open(cmd);
-                new ConnectCutover(MigrationSettings.of(in.file, cmd, false, false, false), s.catalog(), s.plan(), deployment.cluster(),
-                        deployment.connectors(), in.out()).run(stopWrites, timeoutSeconds);
+                new ConnectCutover(settings, s.catalog(), s.plan(), in.cluster(), in.connectors(), in.out()).run(stopWrites, timeoutSeconds);
                 return Main.OK;
             }
             boolean done = new LiveCutover(cmd, request, in.out(), in.err()).run(source, target, () -> Session.open(cmd).plan(), t0);

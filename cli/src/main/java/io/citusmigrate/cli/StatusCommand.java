@@ -1,6 +1,5 @@
 package io.citusmigrate.cli;
 
-import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.status.MigrationStatus;
 import io.citusmigrate.status.StatusReport;
 import io.citusmigrate.steps.MigrationSettings;
@@ -20,28 +19,21 @@ import java.util.concurrent.Callable;
         description = "Shows where the live migration of a command file stands: phase, row changes applied per table, rate, lag.")
 final class StatusCommand implements Callable<Integer> {
     @CommandLine.Mixin
-    CommandFile in;
+    LiveFile in;
 
     @CommandLine.Option(names = "--json", description = "print the status as JSON")
     boolean json;
 
-    /** A Connect deployment: its connectors' states and the slot's lag. */
-    @CommandLine.Mixin
-    ConnectDeployment deployment;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = in.out();
-        LoadCommand cmd = in.load();
-        String slot = MigrationSettings.slot(cmd);
         // JSON is all that --json prints
-        deployment.findRecorded(cmd, slot, json ? new PrintWriter(OutputStream.nullOutputStream()) : out);
-        MigrationStatus status = MigrationStatus.read(cmd, slot, deployment.cluster(), deployment.connectors());
+        MigrationSettings settings = in.settings(json ? new PrintWriter(OutputStream.nullOutputStream()) : in.out());
+        MigrationStatus status = MigrationStatus.read(settings.command(), settings.slot(), in.cluster(), in.connectors());
         if (json) {
-            out.println(StatusReport.json(status, in.file.toString()));
-            out.flush();
+            in.out().println(StatusReport.json(status, in.file.toString()));
+            in.out().flush();
         } else {
-            StatusReport.print(status, in.file.toString(), out);
+            StatusReport.print(status, in.file.toString(), in.out());
         }
         return Main.OK;
     }
