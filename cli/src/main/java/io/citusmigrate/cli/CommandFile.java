@@ -17,4 +17,9 @@ class CommandFile extends Console {
     LoadCommand load() {
         return Session.load(file, err());
     }
+
+    /** The command file, the source catalog and the plan. */
+    Session session() {
+        return Session.open(load());
+    }
 }

@@ -28,8 +28,8 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = in.out();
-        LoadCommand cmd = in.load();
-        Session s = Session.open(cmd);
+        Session s = in.session();
+        LoadCommand cmd = s.command();
         List<OrphanReport> orphans = List.of();
         if (s.plan().ok()) {
             try (Connection source = Databases.connect("source", cmd.source())) {

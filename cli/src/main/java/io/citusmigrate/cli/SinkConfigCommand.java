@@ -31,8 +31,8 @@ final class SinkConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = in.err();
-        LoadCommand cmd = in.load();
-        Session s = Session.open(cmd);
+        Session s = in.session();
+        LoadCommand cmd = s.command();
         if (s.refused(err)) return Main.FAILED;
         Map<String, String> c = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, name, ConnectorConfigs.Passwords.ENV);
         c.putAll(ConnectorConfigs.jsonWithSchemas());

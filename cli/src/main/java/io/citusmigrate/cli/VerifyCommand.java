@@ -1,6 +1,5 @@
 package io.citusmigrate.cli;
 
-import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.steps.Verification;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,8 +19,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LoadCommand cmd = in.load();
-        Session s = Session.open(cmd);
-        return Verification.report(in.out(), in.err(), Verification.compare(cmd, s.plan())) ? Main.OK : Main.FAILED;
+        Session s = in.session();
+        return Verification.report(in.out(), in.err(), Verification.compare(s.command(), s.plan())) ? Main.OK : Main.FAILED;
     }
 }
