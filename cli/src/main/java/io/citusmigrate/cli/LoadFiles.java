@@ -1,6 +1,5 @@
 package io.citusmigrate.cli;
 
-import io.citusmigrate.UserError;
 import io.citusmigrate.load.CommandLineClauses;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.LoadFileParser;
@@ -83,16 +82,9 @@ final class LoadFiles {
     }
 
     private int dryRun(Path file, LoadCommand cmd, Session s, PrintWriter out, PrintWriter err) {
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            // reached: Databases.target names the database and why when it is not
-        } catch (java.sql.SQLException e) {
-            throw new UserError("the target database " + cmd.target() + " failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.target()));
-        }
-        if (!s.plan().ok()) {
-            s.plan().errors().forEach(e -> err.println(e));
-            err.flush();
-            return Main.FAILED;
-        }
+        // reached: Databases.target names the database and why when it is not
+        io.citusmigrate.db.Databases.onTarget(cmd, target -> null);
+        if (s.refused(err)) return Main.FAILED;
         long tables = s.plan().tables().stream().filter(t -> !t.isPartition()).count();
         out.println(file + ": the command file parses, the source " + cmd.source() + " and the target " + cmd.target()
                 + " answer, and the plan can work (" + tables + " tables); nothing was written (--dry-run)");

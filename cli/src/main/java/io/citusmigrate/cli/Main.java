@@ -12,7 +12,7 @@ import java.io.PrintWriter;
  * failed step), 2 bad usage or a bad command file, 3 a database that cannot be reached,
  * 4 an internal error.
  */
-@Command(name = "citus-migrate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "citus-migrate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, resourceBundle = "io.citusmigrate.cli.Help",
         description = {"Moves a multi-tenant PostgreSQL database onto a Citus cluster.",
                 "`citus-migrate FILE...` loads each command file once and exits, as `pgloader FILE` does (a bulk load);"
                         + " `citus-migrate migrate FILE` migrates live, streaming changes until `citus-migrate cutover FILE`."},

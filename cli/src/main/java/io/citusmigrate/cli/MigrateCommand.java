@@ -7,10 +7,8 @@ import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.steps.Steps;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,8 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = "Runs the migration the command file describes: `schema only`, a `snapshot only` bulk load, or (with neither) a live migration that streams changes until `citus-migrate cutover`.")
 final class MigrateCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "the pgloader-style LOAD DATABASE command file")
-    Path file;
+    @CommandLine.Mixin
+    CommandFile in;
 
     @CommandLine.Option(names = "--rehearsal",
             description = "the target is plain PostgreSQL: create the rewritten schema (and load it) and print the distribution calls without running them")
@@ -35,26 +33,19 @@ final class MigrateCommand implements Callable<Integer> {
             description = "live migration: go on from where an interrupted run got to (streaming from its slot, finishing its cutover, or starting over when its bulk load did not finish)")
     boolean resume;
 
-    @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
-    boolean verbose;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        LoadCommand cmd = Session.load(file, err);
-        MigrationSettings settings = MigrationSettings.of(file, cmd, rehearsal, snapshotOnly, resume);
+        PrintWriter out = in.out();
+        LoadCommand cmd = in.load();
+        MigrationSettings settings = MigrationSettings.of(in.file, cmd, rehearsal, snapshotOnly, resume);
         if (resume && !settings.live()) throw new UserError("--resume is for a live migration (no `schema only`, no `snapshot only`)");
         if (settings.viaDebezium() && rehearsal) throw new UserError("--rehearsal copies with snapshot method 'copy' only");
         if (settings.live() && !resume) {
-            out.println("a live migration: the bulk load, then streaming the source's changes until `citus-migrate cutover " + file
-                    + "` (to load once and exit, as pgloader does: `citus-migrate " + file + "`)");
+            out.println("a live migration: the bulk load, then streaming the source's changes until `citus-migrate cutover " + in.file
+                    + "` (to load once and exit, as pgloader does: `citus-migrate " + in.file + "`)");
             out.flush();
         }
         Session s = Session.open(cmd);
-        return Steps.run(new Migration(settings, s.catalog(), s.plan(), out, err)) ? Main.OK : Main.FAILED;
+        return Steps.run(new Migration(settings, s.catalog(), s.plan(), out, in.err())) ? Main.OK : Main.FAILED;
     }
 }

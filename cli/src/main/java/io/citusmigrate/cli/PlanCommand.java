@@ -2,44 +2,34 @@ package io.citusmigrate.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.citusmigrate.copy.BulkLoader;
+import io.citusmigrate.copy.OrphanReport;
+import io.citusmigrate.db.Databases;
 import io.citusmigrate.load.LoadCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
-import io.citusmigrate.copy.BulkLoader;
-import io.citusmigrate.copy.OrphanReport;
-import io.citusmigrate.db.Databases;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.List;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code citus-migrate plan FILE [--json]}: prints the plan; exits 1 when Citus would reject it. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Reads the source schema and prints the distribution plan. Touches nothing.")
 final class PlanCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "the pgloader-style LOAD DATABASE command file")
-    Path file;
+    @CommandLine.Mixin
+    CommandFile in;
 
     @Option(names = "--json", description = "print the plan as JSON")
     boolean json;
 
-    @Option(names = "--verbose", description = "print stack traces of errors")
-    boolean verbose;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        LoadCommand cmd = Session.load(file, err);
-        Session s = Session.open(cmd);
+        PrintWriter out = in.out();
+        Session s = in.session();
+        LoadCommand cmd = s.command();
         List<OrphanReport> orphans = List.of();
         if (s.plan().ok()) {
             try (Connection source = Databases.connect("source", cmd.source())) {

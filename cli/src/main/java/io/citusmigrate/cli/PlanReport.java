@@ -63,51 +63,20 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         out.println();
         out.println("Why:");
         tables.forEach(t -> out.println("  " + t.target() + ": " + t.derivation()));
-        if (tables.stream().anyMatch(t -> !t.rewrites().isEmpty())) {
-            out.println();
-            out.println("Added or rewritten:");
-            for (TableReport t : tables) t.rewrites().forEach(r -> out.println("  " + t.target() + ": " + r));
-        }
-        if (tables.stream().anyMatch(t -> !t.deferredTriggers().isEmpty())) {
-            out.println();
-            out.println("Triggers, created after the data (a live migration: at the cutover, after the last replicated change):");
-            for (TableReport t : tables) t.deferredTriggers().forEach(d -> out.println("  " + d + ";"));
-        }
-        if (!views.isEmpty()) {
-            out.println();
-            out.println("Views: " + String.join(", ", views));
-        }
+        section(out, "Added or rewritten:", tables.stream().flatMap(t -> t.rewrites().stream().map(r -> t.target() + ": " + r)).toList(), "");
+        section(out, "Triggers, created after the data (a live migration: at the cutover, after the last replicated change):",
+                tables.stream().flatMap(t -> t.deferredTriggers().stream()).toList(), ";");
+        line(out, "Views: ", views);
         out.println();
         out.println("Distribution calls:");
         distributionCalls.forEach(c -> out.println("  " + c + ";"));
-        if (!routines.isEmpty()) {
-            out.println();
-            out.println("Routines: " + String.join(", ", routines));
-        }
-        if (!grants.isEmpty()) {
-            out.println();
-            out.println("Roles, owners and privileges (after the data):");
-            grants.forEach(g -> out.println("  " + g + ";"));
-        }
-        if (!policies.isEmpty()) {
-            out.println();
-            out.println("Row-level security and policies (after the data):");
-            policies.forEach(p -> out.println("  " + p + ";"));
-        }
-        if (!missingRoles.isEmpty()) {
-            out.println();
-            out.println("Roles missing on the target: " + String.join(", ", missingRoles));
-        }
-        if (!orphans.isEmpty()) {
-            out.println();
-            out.println("Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):");
-            orphans.forEach(o -> out.println("  " + o.text()));
-        }
-        if (!warnings.isEmpty()) {
-            out.println();
-            out.println("Warnings:");
-            warnings.forEach(x -> out.println("  " + x));
-        }
+        line(out, "Routines: ", routines);
+        section(out, "Roles, owners and privileges (after the data):", grants, ";");
+        section(out, "Row-level security and policies (after the data):", policies, ";");
+        line(out, "Roles missing on the target: ", missingRoles);
+        section(out, "Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):",
+                orphans.stream().map(Orphans::text).toList(), "");
+        section(out, "Warnings:", warnings, "");
         out.println();
         if (errors.isEmpty()) {
             out.println("The plan can work on Citus.");
@@ -115,6 +84,21 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
             out.println("Errors (" + errors.size() + "): the plan cannot work on Citus.");
             errors.forEach(x -> out.println("  " + x));
         }
+    }
+
+    /** After a blank line, a heading and its lines, indented; nothing when there are none. */
+    private static void section(PrintWriter out, String heading, List<String> lines, String end) {
+        if (lines.isEmpty()) return;
+        out.println();
+        out.println(heading);
+        lines.forEach(l -> out.println("  " + l + end));
+    }
+
+    /** After a blank line, the items on one line; nothing when there are none. */
+    private static void line(PrintWriter out, String heading, List<String> items) {
+        if (items.isEmpty()) return;
+        out.println();
+        out.println(heading + String.join(", ", items));
     }
 
     /** clicks(ad_id) -> ads(campaign_id) -> campaigns(company_id): the keys followed, then the column read. */

@@ -40,4 +40,12 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
             return new Session(cmd, catalog, Planner.plan(cmd, catalog));
         }
     }
+
+    /** When Citus would reject the plan: its errors said on {@code err}, and true. */
+    boolean refused(PrintWriter err) {
+        if (plan.ok()) return false;
+        plan.errors().forEach(e -> err.println(e));
+        err.flush();
+        return true;
+    }
 }

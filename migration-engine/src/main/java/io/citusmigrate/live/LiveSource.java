@@ -19,6 +19,10 @@ public final class LiveSource {
         return exists(c, "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?", slot);
     }
 
+    public static boolean publicationExists(Connection c, String name) throws SQLException {
+        return exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name);
+    }
+
     /**
      * The publication must exist before the slot: pgoutput reads it as of each change, so changes
      * made before it was created would not be sent. Partitions are published through their root.
@@ -27,7 +31,7 @@ public final class LiveSource {
      * application's UPDATE and DELETE on them.
      */
     public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
-        if (exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name)) return;
+        if (publicationExists(c, name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
         SchemaChanges.refuseWithoutSuperuser(c);
         inTransaction(c, () -> {
@@ -199,6 +203,12 @@ public final class LiveSource {
                 return rs.next() ? rs.getInt(1) : null;
             }
         }
+    }
+
+    /** Waits up to {@code millis} for whatever reads the slot (a source connector being deleted) to let go of it. */
+    public static void awaitNoReader(Connection source, String slot, long millis) throws SQLException, InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (slotReader(source, slot) != null && System.currentTimeMillis() < deadline) Thread.sleep(500);
     }
 
     /** Writes the cutover marker into the source's WAL, after everything committed before it. */

@@ -1,6 +1,7 @@
 package io.citusmigrate.live;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.sql.Sql;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,6 +86,65 @@ public final class ProgressCatalog {
             rs.next();
             int v = rs.getInt(1);
             return rs.wasNull() ? null : v;
+        }
+    }
+
+    /** The migration's rows in one of the catalog's tables (0 when the table is not there). */
+    public static long count(Connection target, CatalogTable table, String slot) throws SQLException {
+        if (!tableExists(target, table.name())) return 0;
+        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) FROM " + SCHEMA + "." + Sql.ident(table.name()) + " WHERE "
+                + Sql.ident(table.keyColumn()) + " = ?")) {
+            ps.setString(1, table.key(slot));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Deletes the migration's rows from {@code tables}; true when the schema then held nothing else and was dropped. */
+    public static boolean forget(Connection target, List<CatalogTable> tables, String slot) throws SQLException {
+        for (CatalogTable t : tables) {
+            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + SCHEMA + "." + Sql.ident(t.name()) + " WHERE "
+                    + Sql.ident(t.keyColumn()) + " = ?")) {
+                ps.setString(1, t.key(slot));
+                ps.executeUpdate();
+            }
+        }
+        if (!empty(target)) return false;
+        try (Statement s = target.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        }
+        return true;
+    }
+
+    /** No rows in any of the catalog's tables, and no table but ours in the schema. */
+    private static boolean empty(Connection target) throws SQLException {
+        for (CatalogTable t : TABLES) {
+            if (!tableExists(target, t.name())) continue;
+            try (Statement s = target.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + SCHEMA + "." + Sql.ident(t.name()) + ")")) {
+                rs.next();
+                if (rs.getBoolean(1)) return false;
+            }
+        }
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT c.relname FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'citus_migrate' AND c.relkind IN ('r', 'p')")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (!name.equals("catalog_version") && TABLES.stream().noneMatch(t -> t.name().equals(name))) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean tableExists(Connection target, String table) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = 'citus_migrate' AND c.relname = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

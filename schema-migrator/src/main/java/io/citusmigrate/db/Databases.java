@@ -41,6 +41,29 @@ public final class Databases {
         return c;
     }
 
+    /** Work on one connection whose SQLException ends the command. */
+    public interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    /** {@code work} on a new target connection; a failure is one line naming the target database. */
+    public static <T> T onTarget(LoadCommand cmd, Work<T> work) {
+        try (Connection c = target(cmd)) {
+            return work.on(c);
+        } catch (SQLException e) {
+            throw new UserError("the target database " + cmd.target() + " failed: " + oneLine(e, cmd.target()));
+        }
+    }
+
+    /** {@code work} on a new source connection; a failure is one line naming the source. */
+    public static <T> T onSource(LoadCommand cmd, Work<T> work) {
+        try (Connection c = connect("source", cmd.source())) {
+            return work.on(c);
+        } catch (SQLException e) {
+            throw new UserError("the source " + cmd.source() + " failed: " + oneLine(e, cmd.source()));
+        }
+    }
+
     public static void applySettings(Connection c, List<LoadCommand.Setting> settings) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, false)")) {
             for (LoadCommand.Setting s : settings) {

@@ -1,0 +1,23 @@
+package io.citusmigrate.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/** --verbose (which Main's error handler looks for) and the command's own writers, shared by every subcommand. */
+class Console {
+    @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    /** The command this is mixed into: its writers are the ones tests and `demo` replace. */
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,55 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.connect.ConnectorPair;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.DeploymentRecord;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.steps.MigrationSettings;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * The FILE of the commands that look after a live migration (`cutover`, `status`, `cleanup`),
+ * with `--connect` and `--name` for one deployed to Kafka Connect. Without `--connect`, the
+ * deployment `deploy` recorded on the target.
+ */
+final class LiveFile extends CommandFile {
+    @CommandLine.Option(names = "--connect", paramLabel = "URL", description = "the Kafka Connect cluster the migration was deployed to")
+    String connect;
+
+    @CommandLine.Option(names = "--name", defaultValue = "citus-migrate", description = "the connectors' name prefix given to deploy (default: ${DEFAULT-VALUE})")
+    String name;
+
+    /** The command file's settings, the deployment recorded for its slot found (and said on {@code said}). */
+    MigrationSettings settings(PrintWriter said) {
+        LoadCommand cmd = load();
+        MigrationSettings settings = MigrationSettings.of(file, cmd, false, false, false);
+        findRecorded(cmd, settings.slot(), said);
+        return settings;
+    }
+
+    /** The cluster, or null without --connect (and none recorded). */
+    ConnectCluster cluster() {
+        return connect == null ? null : new ConnectCluster(connect);
+    }
+
+    /** NAME-source and NAME-sink, as deploy names them. */
+    List<String> connectors() {
+        return ConnectorPair.names(name);
+    }
+
+    /** Without --connect: the deployment of this slot that `deploy` recorded on the target, if any, taken as if given. */
+    private void findRecorded(LoadCommand cmd, String slot, PrintWriter out) {
+        if (connect != null) return;
+        Databases.onTarget(cmd, target -> DeploymentRecord.read(target, slot)).ifPresent(d -> {
+            connect = d.connectUrl();
+            name = d.name();
+            out.println("the migration was deployed to the Connect cluster " + connect + " (connectors " + String.join(", ", connectors())
+                    + "), as `deploy` recorded on the target");
+            out.flush();
+        });
+    }
+}

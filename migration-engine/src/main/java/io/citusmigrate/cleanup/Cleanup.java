@@ -1,0 +1,93 @@
+package io.citusmigrate.cleanup;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.ProgressCatalog;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.sink.SinkPositions;
+import io.citusmigrate.steps.MigrationSettings;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What an abandoned live migration of a command file leaves behind, said first, then removed:
+ * a Connect deployment's connectors, the replication slot (which keeps WAL on the source for as
+ * long as it exists) and the publication on the source, and the migration's rows in the target's
+ * citus_migrate schema (the schema too once nothing else is in it). The target's tables stay.
+ */
+public record Cleanup(MigrationSettings settings, PrintWriter out) {
+    /**
+     * @param cluster    a Connect deployment's cluster, or null
+     * @param connectUrl its URL as given
+     * @param connectors its NAME-source and NAME-sink
+     */
+    public void run(ConnectCluster cluster, String connectUrl, List<String> connectors, boolean dryRun) {
+        LoadCommand cmd = settings.command();
+        String slot = settings.slot();
+        String publication = settings.publication();
+        List<String> found = new ArrayList<>();
+        List<String> registered = new ArrayList<>();
+        if (cluster != null) {
+            for (String c : connectors) {
+                if (cluster.config(c) != null) {
+                    registered.add(c);
+                    found.add("connector " + c + " on the Connect cluster " + connectUrl);
+                }
+            }
+        }
+        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
+            boolean slotThere = LiveSource.slotExists(source, slot);
+            if (!dryRun && !registered.isEmpty()) {
+                // the source connector holds the slot: the connectors go first, then the slot is free
+                out.println("removing the connectors: " + String.join(", ", registered));
+                out.flush();
+                registered.forEach(cluster::delete);
+                LiveSource.awaitNoReader(source, slot, 60_000);
+            }
+            Integer activePid = LiveSource.slotReader(source, slot);
+            // in a dry run the connectors found would be removed first and free the slot
+            if (activePid != null && !(dryRun && !registered.isEmpty())) {
+                throw new UserError("the slot " + slot + " is in use (walsender pid " + activePid + "): a migrate of this command file is"
+                        + " still streaming; stop it first");
+            }
+            if (slotThere) found.add("replication slot " + slot + " on the source " + cmd.source());
+            if (LiveSource.publicationExists(source, publication)) found.add("publication " + publication + " on the source " + cmd.source());
+            List<ProgressCatalog.CatalogTable> rows = new ArrayList<>();
+            for (ProgressCatalog.CatalogTable t : ProgressCatalog.TABLES) {
+                long n = ProgressCatalog.count(target, t, slot);
+                if (n > 0) {
+                    rows.add(t);
+                    found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t.name() + " on the target " + cmd.target());
+                }
+            }
+            if (found.isEmpty()) {
+                out.println("nothing to clean up: no slot " + slot + ", no publication " + publication + ", no progress rows on the target");
+                out.flush();
+                return;
+            }
+            out.println((dryRun ? "would remove" : "removing") + ":");
+            found.forEach(f -> out.println("  " + f));
+            out.flush();
+            if (dryRun) return;
+            LiveSource.drop(source, slot, publication);
+            // a Connect deployment's sink keeps its positions under its connector's name
+            if (cluster != null) SinkPositions.forget(target, connectors.get(1));
+            AutovacuumPause.resume(target, slot); // autovacuum back on before its notes go
+            if (ProgressCatalog.forget(target, rows, slot)) out.println("  (the citus_migrate schema held nothing else: dropped)");
+            out.println("done");
+            out.flush();
+        } catch (SQLException e) {
+            throw new UserError("cleanup failed: " + Databases.oneLine(e, null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.citusmigrate.cutover;
+
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.LiveSource;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/** The cutover marker written into the source's WAL, and the wait for `migrate` to say it has applied everything before it. */
+record CutoverWait(CutoverRequest r, Connection source, Connection target, String request, PrintWriter out, PrintWriter err) {
+    /** How long the slot may go unread before the cutover concludes no migrate is running (Debezium reconnects in less). */
+    static final long READERLESS_MILLIS = 10_000;
+
+    /** True once migrate has answered; {@code stopped} is when writes stopped (with --stop-writes). */
+    boolean await(long t0, long stopped) throws SQLException, InterruptedException {
+        String slot = r.slot();
+        String lsn = LiveSource.emitMarker(source, slot, request);
+        out.println("cutover marker written to the source's WAL at " + lsn + "; waiting for the migration to apply it");
+        out.flush();
+        long deadline = System.currentTimeMillis() + r.timeoutSeconds() * 1000L;
+        long unread = 0; // since when no migrate has read the slot
+        while (System.currentTimeMillis() < deadline) {
+            Long changes = CutoverTable.doneChanges(target, slot, request);
+            if (changes != null) {
+                out.printf("cutover done in %.1f s%s: every change before the marker is on the target (%d row changes streamed"
+                        + " in all), sequences set. Point the application at the target.%n", (System.nanoTime() - t0) / 1e9,
+                        downtime(stopped), changes);
+                out.flush();
+                return true;
+            }
+            if (LiveSource.slotReader(source, slot) != null) unread = 0;
+            else if (unread == 0) unread = System.currentTimeMillis();
+            else if (System.currentTimeMillis() - unread > READERLESS_MILLIS) {
+                err.println("cutover given up: no `citus-migrate migrate` is streaming from the slot " + slot + " (it has had no reader"
+                        + " for " + READERLESS_MILLIS / 1000 + " s). Run `citus-migrate migrate " + r.file() + " --resume`, then this"
+                        + " cutover again");
+                err.flush();
+                return false;
+            }
+            Thread.sleep(50); // the answer is a moment of write downtime: looked for often, on a small local table
+        }
+        if (!CutoverTable.withdraw(target, slot, request)) {
+            // migrate took this cutover on: it is setting sequences and foreign keys; its answer comes
+            while (CutoverTable.doneChanges(target, slot, request) == null && LiveSource.slotReader(source, slot) != null) Thread.sleep(200);
+            Long changes = CutoverTable.doneChanges(target, slot, request);
+            if (changes != null) {
+                out.printf("cutover done in %.1f s%s (after its --timeout): every change before the marker is on the target (%d row changes"
+                        + " streamed in all). Point the application at the target.%n", (System.nanoTime() - t0) / 1e9, downtime(stopped), changes);
+                out.flush();
+                return true;
+            }
+        }
+        err.println("the migration did not reach the cutover marker within " + r.timeoutSeconds()
+                + " s: is `citus-migrate migrate` still running? (it says how far it is)");
+        err.flush();
+        return false;
+    }
+
+    /** With --stop-writes: how long the source has been read-only, the write downtime (the estimate and connecting came before). */
+    private String downtime(long stopped) {
+        return r.stopWrites() ? String.format(Locale.ROOT, " (writes stopped for the last %.1f s of it)", (System.nanoTime() - stopped) / 1e9) : "";
+    }
+}

@@ -1,0 +1,148 @@
+package io.citusmigrate.cutover;
+
+import io.citusmigrate.crash.CrashPoints;
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.live.CutoverTable;
+import io.citusmigrate.live.CutoverUndo;
+import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.plan.Plan;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The cutover of a running `migrate`, asked from another process: refused when the stream is too
+ * far behind or no migrate reads the slot; else writes stopped (if asked), a marker written into
+ * the source's WAL, and the wait for migrate's answer on the target (see {@link CutoverWait}).
+ */
+public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, PrintWriter err) {
+    /** True once migrate has answered; false when refused or given up. {@code plan} is read only when foreign keys are to come. */
+    public boolean run(Connection source, Connection target, Supplier<Plan> plan, long t0) throws SQLException, InterruptedException {
+        String slot = r.slot();
+        LiveProgress.Status st = LiveProgress.read(target, slot);
+        // a migrate that just began streaming reports within a second or two
+        for (long until = System.currentTimeMillis() + 5_000; stale(st) && System.currentTimeMillis() < until
+                && LiveSource.slotReader(source, slot) != null; st = LiveProgress.read(target, slot)) {
+            Thread.sleep(250);
+        }
+        if (stale(st) && LiveSource.slotReader(source, slot) != null) {
+            // something streams the slot but is not a `migrate` reporting here: a Connect deployment deploy did not record
+            err.println("cutover refused: the slot " + slot + " is read by a process that is not a running `citus-migrate migrate`"
+                    + " of this command file (a Connect deployment?); nothing was stopped. For a Connect deployment: `citus-migrate"
+                    + " cutover " + r.file() + " --connect URL`");
+            err.flush();
+            return false;
+        }
+        if (stale(st)) {
+            err.println("warning: the running migrate has not reported how far behind it is" + (st == null ? ""
+                    : String.format(Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");
+            err.flush();
+        } else if (!withinMaxLag(st)) {
+            return false;
+        }
+        // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
+        int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(Option.FOREIGN_KEYS)
+                ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of());
+        if (paused > 0) {
+            out.println(AutovacuumPause.pausedLine(paused));
+            out.flush();
+        }
+        boolean answered = false;
+        try {
+            answered = cutOver(source, target, t0);
+            return answered;
+        } finally {
+            // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
+            if (!answered && paused > 0) AutovacuumPause.resumeAfterFailure(target, slot, err);
+        }
+    }
+
+    private static boolean stale(LiveProgress.Status st) {
+        return st == null || st.ageSeconds() > LiveProgress.STALE_SECONDS;
+    }
+
+    /** Says the estimate; false (said why) when catching up would take longer than --max-lag. */
+    private boolean withinMaxLag(LiveProgress.Status st) {
+        double catchUp = st.catchUpSeconds();
+        String estimate = Double.isInfinite(catchUp) ? "cannot be estimated (nothing applied lately)"
+                : String.format(Locale.ROOT, "should take about %.1f s", catchUp);
+        out.printf(Locale.ROOT, "the stream is %.1f s (%s) behind the source; catching up %s%n", st.lagSeconds(),
+                LiveProgress.bytes(st.lagBytes()), estimate);
+        out.flush();
+        if (catchUp <= r.maxLagSeconds()) return true;
+        err.printf(Locale.ROOT, "cutover refused: catching up %s, over --max-lag %.0f s; nothing was stopped."
+                + " Wait for the stream (`citus-migrate status %s`) or raise --max-lag%n", estimate, r.maxLagSeconds(), r.file());
+        err.flush();
+        return false;
+    }
+
+    /**
+     * Stops writes (with --stop-writes), writes the marker and waits for `migrate`'s answer; false
+     * when none came. Whatever ends the wait short of the answer (a timeout, no migrate reading,
+     * an error, Ctrl-C or SIGTERM) withdraws the request and gives the writes back, unless
+     * `migrate` has taken the cutover on already: then it finishes it.
+     */
+    private boolean cutOver(Connection source, Connection target, long t0) throws SQLException, InterruptedException {
+        String request = CutoverTable.request(target, r.slot());
+        try (CutoverUndo undo = new CutoverUndo(how -> undo(request, how))) {
+            boolean answered;
+            try {
+                answered = new CutoverWait(r, source, target, request, out, err).await(t0, stopWrites(source));
+            } catch (SQLException | RuntimeException e) {
+                undo.run("failed");
+                throw e;
+            }
+            if (answered) undo.done();
+            else undo.run("given up");
+            return answered;
+        }
+    }
+
+    /** With --stop-writes: the source read-only, its open sessions ended; when that began. */
+    private long stopWrites(Connection source) throws SQLException {
+        long stopped = System.nanoTime();
+        if (!r.stopWrites()) return stopped;
+        int ended = LiveSource.stopWrites(source);
+        CrashPoints.reach("cutover.after-stop-writes");
+        out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
+                + (ended == 1 ? "" : "s") + " ended");
+        return stopped;
+    }
+
+    /** The undo, on connections of its own. */
+    private void undo(String request, String how) {
+        try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
+            withdrawAndGiveBack(s, t, request, how);
+        } catch (SQLException | RuntimeException e) {
+            err.println("cutover " + how + ", and it could not be undone: " + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage())
+                    + (r.stopWrites() ? ". The source may be read-only: ALTER DATABASE ... RESET default_transaction_read_only gives its writes back" : ""));
+            err.flush();
+        }
+    }
+
+    /** Withdraws the request and gives the writes back; when `migrate` has taken the cutover on, says that it finishes it. */
+    private void withdrawAndGiveBack(Connection source, Connection target, String request, String how) throws SQLException {
+        String slot = r.slot();
+        if (CutoverTable.doneChanges(target, slot, request) != null) return; // done: nothing to undo
+        boolean finishing = !CutoverTable.withdraw(target, slot, request) && CutoverTable.claimed(target, slot, request)
+                && LiveSource.slotReader(source, slot) != null;
+        if (!finishing) {
+            CutoverTable.withdraw(target, slot, request, true); // taken on by a migrate no longer there to finish it
+            if (r.stopWrites()) LiveSource.giveWritesBack(source);
+            err.println("cutover " + how + " and undone: the migration will not act on its marker" + (r.stopWrites()
+                    ? "; writes given back, the source is writable again" : "") + ". The migration streams on; run the cutover again when ready");
+        } else {
+            err.println("cutover " + how + " after the running migrate took it on: it finishes it" + (r.stopWrites() ? " and the source stays read-only" : "")
+                    + "; `citus-migrate status " + r.file() + "` says when it is done");
+        }
+        err.flush();
+    }
+}

@@ -1,0 +1,79 @@
+package io.citusmigrate.status;
+
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.live.ConnectCluster;
+import io.citusmigrate.live.CopyRecord;
+import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.sink.SinkPositions;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the live migration of a command file stands, read from both sides: the slot on the
+ * source, and on the target what the running `migrate` (or a Connect deployment's sink) last
+ * recorded. {@link StatusReport} prints it.
+ *
+ * @param slotLagBytes WAL the slot has not confirmed yet; null without a slot
+ * @param health       the slot's retained WAL; null without a slot
+ * @param progress     migrate's last report; null before its first
+ * @param copied       the bulk load's rows and ranges copied so far, per table
+ * @param rejected     rows a Connect deployment's sink sent to the dead-letter topic; null without one
+ * @param connectors   each connector's state; empty without a Connect deployment
+ */
+public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes, LiveSource.SlotHealth health, LiveProgress.Status progress,
+                              List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected, Map<String, String> connectors,
+                              boolean onConnect) {
+
+    /** @param cluster a Connect deployment's cluster, or null; {@code connectors} its NAME-source and NAME-sink */
+    public static MigrationStatus read(LoadCommand cmd, String slot, ConnectCluster cluster, List<String> connectors) {
+        Source s = Databases.onSource(cmd, source -> {
+            boolean exists = LiveSource.slotExists(source, slot);
+            return exists ? new Source(true, slotLag(source, slot), LiveSource.slotHealth(source, slot)) : new Source(false, null, null);
+        });
+        Target t = Databases.onTarget(cmd, target -> {
+            Long rejected = null;
+            if (cluster != null) {
+                var sinkConfig = cluster.config(connectors.get(1));
+                if (sinkConfig != null) rejected = SinkPositions.rejected(target, sinkConfig.getOrDefault("sink.name", ""));
+            }
+            return new Target(LiveProgress.read(target, slot), StepRecord.read(target, slot), CopyRecord.copied(target, slot), rejected);
+        });
+        Map<String, String> states = new LinkedHashMap<>();
+        if (cluster != null) for (String c : connectors) states.put(c, cluster.state(c));
+        return new MigrationStatus(slot, s.exists(), s.lag(), s.health(), t.progress(), t.steps(), t.copied(), t.rejected(), states,
+                cluster != null);
+    }
+
+    private record Source(boolean exists, Long lag, LiveSource.SlotHealth health) {}
+
+    private record Target(LiveProgress.Status progress, List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected) {}
+
+    /** The one word or phrase `status` leads with. */
+    public String state() {
+        if (onConnect && slotExists) {
+            return connectors.values().stream().allMatch("RUNNING"::equals) ? "streaming (Connect)" : "Connect: not all running";
+        }
+        return !slotExists ? (progress == null ? "none" : "ended") : progress == null ? "starting"
+                : progress.ageSeconds() > LiveProgress.STALE_SECONDS ? "not reporting" : progress.phase();
+    }
+
+    /** WAL the slot has not confirmed yet: what a Connect deployment's lag is measured by. */
+    private static Long slotLag(Connection source, String slot) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT pg_catalog.pg_current_wal_lsn() - confirmed_flush_lsn"
+                + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : null;
+            }
+        }
+    }
+}
