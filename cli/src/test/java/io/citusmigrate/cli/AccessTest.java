@@ -60,9 +60,18 @@ class AccessTest {
                 create function crm.label(c crm.contact) returns text language sql stable as $$ select c.name || '@' || c.tenant_id $$;
                 create function crm.sum_sq_step(numeric, numeric) returns numeric language sql immutable as $$ select $1 + $2 * $2 $$;
                 create aggregate crm.sum_sq(numeric) (sfunc = crm.sum_sq_step, stype = numeric, initcond = '0');
+                create function crm.near(bigint, bigint) returns boolean language sql immutable as $$ select abs($1 - $2) <= 1 $$;
+                create operator crm.=~= (function = crm.near, leftarg = bigint, rightarg = bigint, commutator = operator(crm.=~=));
+                create type crm.mood as enum ('low', 'high');
+                create function crm.mood_rank(crm.mood) returns int language sql immutable as $$ select case $1 when 'low' then 1 else 2 end $$;
+                create cast (crm.mood as int) with function crm.mood_rank(crm.mood);
+                alter table deal add column mood crm.mood not null default 'low';
+                revoke usage on type crm.mood from public;
+                grant usage on type crm.mood to app_user_i20;
                 insert into tenant select g, 't' || g from generate_series(1, 3) g;
                 insert into contact (tenant_id, name) select g % 3 + 1, 'c' || g from generate_series(1, 30) g;
                 insert into deal (contact_id, amount) select g % 30 + 1, g from generate_series(1, 60) g;
+                update deal set mood = 'high' where id % 3 = 0;
 
                 grant usage on schema crm to app_user_i20;
                 grant select, insert, update, delete on contact, deal to app_user_i20;
@@ -155,6 +164,13 @@ class AccessTest {
         assertEquals(List.of("c3@1"), citus.rows("select " + t + "label(row(c.*)::" + t + "contact) from " + t + "contact c where tenant_id = 1 and id = 3"));
         assertTrue(plan.out().contains("label(c " + s + ".contact) takes the row type of distributed table " + s + ".contact"), plan.out());
         assertEquals(List.of("0"), citus.rows("select " + t + "zero()"));
+        // the operator and the cast answer in queries the workers run (Citus does not send them there itself)
+        assertEquals(pg.rows(sourceDb, "select count(*) from crm.contact where id operator(crm.=~=) 7"),
+                citus.rows("select count(*) from " + t + "contact where id operator(" + t + "=~=) 7"));
+        assertEquals(pg.rows(sourceDb, "select sum(mood::int) from crm.deal"), citus.rows("select sum(mood::int) from " + t + "deal"));
+        // a type's privileges: USAGE for the application's role, none for PUBLIC, as on the source
+        assertEquals(List.of("t|f"), citus.rows("select has_type_privilege('" + APP + "', '" + t + "mood', 'USAGE'),"
+                + " exists (select 1 from aclexplode((select typacl from pg_type where oid = '" + t + "mood'::regtype)) where grantee = 0)"));
         assertEquals(1, citus.rows("select 1 from pg_proc where oid = '" + t + "touch()'::regprocedure").size());
         // the trigger is there, after the data, and fires on the target: an UPDATE sets updated_at
         assertTrue(load.out().contains("  triggers: 1 statements"), load.out());

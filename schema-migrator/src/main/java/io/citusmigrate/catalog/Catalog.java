@@ -5,11 +5,12 @@ import java.util.Optional;
 
 /** An immutable snapshot of the source schema. */
 public record Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,
-                      List<View> views, List<Extension> extensions, List<Routine> routines, Access access, List<Statistic> statistics) {
+                      List<View> views, List<Extension> extensions, List<Routine> routines, Access access, List<Statistic> statistics,
+                      List<OperatorOrCast> operatorsAndCasts) {
 
     public Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,
                    List<View> views, List<Extension> extensions, List<Routine> routines, Access access) {
-        this(serverVersion, tables, types, sequences, views, extensions, routines, access, List.of());
+        this(serverVersion, tables, types, sequences, views, extensions, routines, access, List.of(), List.of());
     }
 
     public Catalog(String serverVersion, List<Table> tables, List<UserType> types, List<Sequence> sequences,

@@ -63,7 +63,8 @@ public final class CatalogReader {
                         rs.getBoolean("unlogged")));
             });
             return new Catalog(versionText, List.copyOf(tables), types(), sequences(), views(), extensions(), routines(),
-                    new Access(privileges(), owners(), defaultPrivileges(), rowSecurity(), policies(), roles()), statistics());
+                    new Access(privileges(), owners(), defaultPrivileges(), rowSecurity(), policies(), roles()), statistics(),
+                    operatorsAndCasts());
         } finally {
             try (Statement s = conn.createStatement()) {
                 s.execute("RESET search_path");
@@ -193,6 +194,13 @@ public final class CatalogReader {
             out.add(new View(QualifiedName.of(rs.getString("nspname"), rs.getString("relname")),
                     "m".equals(rs.getString("relkind")), rs.getString("definition"), List.copyOf(deps), strings(rs.getArray("indexes"))));
         });
+        return List.copyOf(out);
+    }
+
+    private List<OperatorOrCast> operatorsAndCasts() throws SQLException {
+        List<OperatorOrCast> out = new ArrayList<>();
+        query("operators_and_casts.sql", rs -> out.add(new OperatorOrCast(rs.getString("kind"), rs.getString("name"), rs.getString("definition"),
+                rs.getString("drop_statement"), strings(rs.getArray("schemas")))));
         return List.copyOf(out);
     }
 

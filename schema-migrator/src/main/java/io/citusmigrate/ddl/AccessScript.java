@@ -44,9 +44,37 @@ public final class AccessScript {
         return out;
     }
 
+    /**
+     * Operators and casts, after every routine. Citus 13.2.2 does not send CREATE OPERATOR or
+     * CREATE CAST to its workers (seen: the coordinator had them, no worker did), where the
+     * shards' queries run: each is made on the coordinator and then on every worker.
+     */
+    static List<Statement> operatorsAndCasts(Plan plan) {
+        List<Statement> out = new ArrayList<>();
+        for (io.citusmigrate.catalog.OperatorOrCast o : plan.operatorsAndCasts()) {
+            out.add(new Statement(Step.LATE_ROUTINES, o.kind() + " " + o.name(), onEveryNode(o.definition())));
+        }
+        return out;
+    }
+
+    /** A statement on the coordinator, then on every worker (where Citus is there); one that exists already is left. */
+    private static String onEveryNode(String sql) {
+        return "DO $cm$ DECLARE r record; BEGIN"
+                + " BEGIN " + sql + "; EXCEPTION WHEN duplicate_object THEN NULL; END;"
+                + " IF pg_catalog.to_regproc('pg_catalog.run_command_on_workers') IS NOT NULL THEN"
+                + " FOR r IN SELECT * FROM pg_catalog.run_command_on_workers(" + Sql.literal(sql) + ") LOOP"
+                + " IF NOT r.success AND r.result NOT LIKE '%already exists%' THEN"
+                + " RAISE EXCEPTION 'on the worker %:%: %', r.nodename, r.nodeport, r.result; END IF; END LOOP; END IF; END $cm$";
+    }
+
     /** Last made, first dropped; no CASCADE: what still depends on a routine is named in the error. */
     static List<Statement> drops(Plan plan) {
         List<Statement> out = new ArrayList<>();
+        List<io.citusmigrate.catalog.OperatorOrCast> operators = new ArrayList<>(plan.operatorsAndCasts());
+        java.util.Collections.reverse(operators);
+        for (io.citusmigrate.catalog.OperatorOrCast o : operators) {
+            out.add(new Statement(Step.DROP, o.kind() + " " + o.name(), onEveryNode(o.dropStatement())));
+        }
         List<Routine> routines = new ArrayList<>(plan.routines());
         java.util.Collections.reverse(routines);
         for (Routine r : routines) {

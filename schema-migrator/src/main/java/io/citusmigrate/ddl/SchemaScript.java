@@ -58,6 +58,7 @@ public final class SchemaScript {
             }
             out.addAll(distribution(plan));
             out.addAll(AccessScript.routines(plan, true));
+            out.addAll(AccessScript.operatorsAndCasts(plan));
         }
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;

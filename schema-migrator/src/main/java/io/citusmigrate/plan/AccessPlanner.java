@@ -146,6 +146,9 @@ final class AccessPlanner {
             Privilege t = switch (p.kind()) {
                 case SCHEMA -> schemas.contains(naming.schema(p.schema()))
                         ? new Privilege(p.kind(), naming.schema(p.schema()), null, null, null, p.grant(), p.grantee(), p.privilege(), p.grantable()) : null;
+                case TYPE -> typeTargets.contains(naming.object(p.object()))
+                        ? new Privilege(p.kind(), naming.schema(p.schema()), naming.object(p.object()), null, null, p.grant(), p.grantee(),
+                        p.privilege(), p.grantable()) : null;
                 case ROUTINE -> {
                     Routine r = routineTargets.get(key(p.object(), p.args()));
                     yield r == null ? null : new Privilege(p.kind(), r.name().schema(), r.name(), r.identityArgs(), null, p.grant(),

@@ -18,11 +18,11 @@ import java.util.Optional;
  */
 public record Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
                    List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access,
-                   List<io.citusmigrate.catalog.Statistic> statistics) {
+                   List<io.citusmigrate.catalog.Statistic> statistics, List<io.citusmigrate.catalog.OperatorOrCast> operatorsAndCasts) {
 
     public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
                 List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access) {
-        this(schemas, extensions, types, sequences, tables, views, issues, routines, access, List.of());
+        this(schemas, extensions, types, sequences, tables, views, issues, routines, access, List.of(), List.of());
     }
 
     public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,

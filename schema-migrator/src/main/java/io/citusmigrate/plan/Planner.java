@@ -131,8 +131,14 @@ public final class Planner {
         List<io.citusmigrate.catalog.Statistic> statistics = catalog.statistics().stream().filter(st -> included.containsKey(st.table()))
                 .map(st -> new io.citusmigrate.catalog.Statistic(naming.object(st.name()), naming.table(st.table()), naming.expression(st.definition())))
                 .toList();
+        // operators and casts touching a migrated schema, in target names
+        List<io.citusmigrate.catalog.OperatorOrCast> operators = catalog.operatorsAndCasts().stream()
+                .filter(o -> o.schemas().stream().anyMatch(s -> !s.equals("pg_catalog") && schemas.contains(naming.schema(s))))
+                .map(o -> new io.citusmigrate.catalog.OperatorOrCast(o.kind(), naming.expression(o.name()), naming.expression(o.definition()),
+                        naming.expression(o.dropStatement()), o.schemas().stream().map(naming::schema).toList()))
+                .toList();
         return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
-                routines, accessPlan, statistics);
+                routines, accessPlan, statistics, operators);
     }
 
     private static boolean referenced(UserType t, List<TablePlan> tables) {

@@ -1,4 +1,4 @@
--- Privileges on the schemas, tables, views, their columns, sequences and routines of user
+-- Privileges on the schemas, tables, views, their columns, sequences, types and routines of user
 -- schemas: each object's ACL against its default (acldefault), as pg_dump compares them, so
 -- that both grants beyond the default and revocations of it (EXECUTE from PUBLIC) are seen.
 -- An object whose ACL was never changed has none (a column's default is no privilege at all). The owner's own entries are left out: they
@@ -28,6 +28,14 @@ WITH objects AS (
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
        AND NOT EXISTS (SELECT 1 FROM pg_depend x
                         WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+    UNION ALL
+    SELECT 'type', n.nspname, t.typname, NULL, NULL, t.typowner, t.typacl, acldefault('T', t.typowner)
+      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE t.typacl IS NOT NULL AND t.typtype IN ('c', 'd', 'e', 'r')
+       AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+       AND NOT EXISTS (SELECT 1 FROM pg_depend x
+                        WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
     UNION ALL
     SELECT 'routine', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), NULL,
            p.proowner, p.proacl, acldefault('f', p.proowner)
