@@ -187,13 +187,18 @@ class AccessTest {
 
         Run verify = Run.of("verify", file(s, ""));
         assertEquals(0, verify.code(), verify.out() + verify.err());
-        assertTrue(verify.out().contains("SCHEMA (privileges, row-level security, routines): ok"), verify.out());
+        assertTrue(verify.out().contains("SCHEMA (privileges, row-level security, triggers, routines): ok"), verify.out());
 
         exec("revoke delete on " + t + "deal from " + APP);
         Run revoked = Run.of("verify", file(s, ""));
         assertEquals(1, revoked.code(), revoked.out() + revoked.err());
         assertTrue(revoked.err().contains("verification failed: schema: " + t + "deal: privilege " + APP + " DELETE only on the source"), revoked.err());
         exec("grant delete on " + t + "deal to " + APP);
+
+        exec("set citus.enable_unsafe_triggers = on; drop trigger contact_touch on " + t + "contact"); // Citus refuses the DROP without it
+        Run noTrigger = Run.of("verify", file(s, ""));
+        assertEquals(1, noTrigger.code(), noTrigger.out() + noTrigger.err());
+        assertTrue(noTrigger.err().contains("verification failed: schema: " + t + "contact: trigger contact_touch only on the source"), noTrigger.err());
 
         exec("drop policy tenant_isolation on " + t + "contact");
         Run dropped = Run.of("verify", file(s, ""));

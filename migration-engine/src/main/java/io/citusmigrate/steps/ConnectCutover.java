@@ -136,7 +136,7 @@ public final class ConnectCutover {
         undo.done();
         out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
                 + " %d foreign keys added%s%s%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
-                triggers > 0 ? ", " + triggers + " triggers created" : "", objects.phrase(), UnloggedTables.phrase(plan, unlogged));
+                SchemaScript.triggersCreated(script, triggers), objects.phrase(), UnloggedTables.phrase(plan, unlogged));
         out.flush();
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);

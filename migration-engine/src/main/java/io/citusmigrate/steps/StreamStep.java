@@ -83,7 +83,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 stream.close(); // releases the slot before it is dropped
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
                 m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
-                        + " foreign keys added" + (triggers > 0 ? ", " + triggers + " triggers created" : "") + objects.phrase() + UnloggedTables.phrase(m.plan, unlogged) + ". The target is ready: point the application at it.");
+                        + " foreign keys added" + io.citusmigrate.ddl.SchemaScript.triggersCreated(m.script(), triggers) + objects.phrase() + UnloggedTables.phrase(m.plan, unlogged) + ". The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }

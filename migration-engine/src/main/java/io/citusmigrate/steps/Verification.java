@@ -47,7 +47,7 @@ public final class Verification {
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
         bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
         out.println();
-        out.println("SCHEMA (privileges, row-level security, routines): " + (comparison.schema().isEmpty() ? "ok" : comparison.schema().size() + " differences"));
+        out.println("SCHEMA (privileges, row-level security, triggers, routines): " + (comparison.schema().isEmpty() ? "ok" : comparison.schema().size() + " differences"));
         comparison.schema().forEach(d -> out.println("  " + d));
         out.flush();
         comparison.schema().forEach(d -> err.println("verification failed: schema: " + d));

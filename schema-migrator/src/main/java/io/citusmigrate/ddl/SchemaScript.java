@@ -29,6 +29,13 @@ import java.util.stream.Collectors;
 public final class SchemaScript {
     private SchemaScript() {}
 
+    /** For a cutover's last line: the triggers it created, by name, or empty. */
+    public static String triggersCreated(List<Statement> script, int created) {
+        if (created == 0) return "";
+        return ", " + created + " trigger" + (created == 1 ? "" : "s") + " created (" + script.stream().filter(s -> s.step() == Step.TRIGGERS)
+                .map(Statement::what).collect(Collectors.joining(", ")) + ")";
+    }
+
     public static List<Statement> of(Plan plan, Options options) {
         List<Statement> out = new ArrayList<>();
         boolean createTables = options.flag(Option.CREATE_TABLES);

@@ -114,8 +114,8 @@ public final class Verifier {
 
     /**
      * The schema section: for each table, its privileges on both sides (the owner's and
-     * superusers' left out), its row-level security flags and policies against the plan's, and the
-     * routines of the plan's schemas against the plan's. One line per difference; none when alike.
+     * superusers' left out), its row-level security flags, policies and triggers against the
+     * plan's, and the routines of the plan's schemas against the plan's. One line per difference; none when alike.
      */
     public static List<String> schemaDifferences(Plan plan, Connection source, Connection target) throws SQLException {
         List<String> out = new ArrayList<>();
@@ -137,6 +137,9 @@ public final class Verifier {
                 List<String> expected = new ArrayList<>(expectedSecurity.getOrDefault(t.target(), List.of()));
                 if (expected.stream().noneMatch(e -> e.startsWith("row level security"))) expected.add("row level security disabled");
                 differences(out, name + ": ", expected, items(target, sql("row_security.sql"), t.target().sql(), 2));
+                // the triggers the plan creates (a statement trigger it names instead is not expected)
+                differences(out, name + ": ", t.deferredTriggers().stream().map(tr -> "trigger " + Sql.ident(tr.name())).sorted().toList(),
+                        items(target, sql("triggers.sql"), t.target().sql(), 1));
             }
             List<String> schemas = plan.routines().stream().map(r -> r.name().schema()).distinct().toList();
             List<String> expected = plan.routines().stream().map(r -> (r.kind() == 'a' ? "aggregate" : r.keyword().toLowerCase())

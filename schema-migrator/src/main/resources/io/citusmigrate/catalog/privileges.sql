@@ -8,7 +8,8 @@ WITH objects AS (
            n.nspowner AS owner, n.nspacl AS acl, acldefault('n', n.nspowner) AS dflt
       FROM pg_namespace n
      WHERE n.nspacl IS NOT NULL
-       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND n.nspname NOT LIKE 'pg\_%'
+       -- public too: its USAGE for PUBLIC must follow it when the command file renames it
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
        AND NOT EXISTS (SELECT 1 FROM pg_depend x
                         WHERE x.classid = 'pg_namespace'::regclass AND x.objid = n.oid AND x.deptype = 'e')
     UNION ALL
