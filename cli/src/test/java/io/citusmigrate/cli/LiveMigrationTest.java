@@ -861,7 +861,8 @@ class LiveMigrationTest {
                 delete from scratch where id = 6;
                 insert into item (tenant_id, note) select 2, 'more' from generate_series(1, 5);
                 """);
-        m.cutOverAndFinish(file);
+        Run cutover = m.cutOverAndFinish(file);
+        assertTrue(cutover.out().contains("while writes are stopped the cutover also copies 1 UNLOGGED table again (about "), cutover.out());
         assertTrue(m.out().toString().contains(", 1 UNLOGGED table copied again (19 rows)"), m.out().toString());
         String rows = "select id || ':' || tenant_id || ':' || note from %sscratch order by id";
         assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "the UNLOGGED table as the source has it");
@@ -1088,12 +1089,13 @@ class LiveMigrationTest {
             return result[0];
         }
 
-        /** `cutover`, then this migrate ends with exit 0. */
-        void cutOverAndFinish(Path file) throws InterruptedException {
+        /** `cutover`, then this migrate ends with exit 0; what the cutover said. */
+        Run cutOverAndFinish(Path file) throws InterruptedException {
             Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
             thread.join(60_000);
             assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+            return cutover;
         }
     }
 

@@ -48,6 +48,11 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         } else if (!withinMaxLag(st)) {
             return false;
         }
+        String alsoStopped = io.citusmigrate.live.UnloggedTables.whileWritesStopped(source);
+        if (!alsoStopped.isEmpty()) {
+            out.println(alsoStopped);
+            out.flush();
+        }
         // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
         int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(Option.FOREIGN_KEYS)
                 ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of());

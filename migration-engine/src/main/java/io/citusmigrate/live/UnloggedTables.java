@@ -26,6 +26,28 @@ public final class UnloggedTables {
         return plan.tables().stream().filter(t -> !t.isPartition() && t.source().unlogged()).toList();
     }
 
+    /**
+     * What the cutover does besides the stream while writes are stopped, to say before it stops
+     * them: the UNLOGGED tables copied again and the large objects compared (the source's, as
+     * PostgreSQL estimates them); empty when there is neither.
+     */
+    public static String whileWritesStopped(Connection source) throws SQLException {
+        try (Statement s = source.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u' AND c.relkind = 'r'"
+                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')), (SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint"
+                + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u'"
+                + " AND c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')),"
+                + " (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata)")) {
+            rs.next();
+            long tables = rs.getLong(1), rows = rs.getLong(2), objects = rs.getLong(3);
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            if (tables > 0) parts.add("copies " + tables + " UNLOGGED table" + (tables == 1 ? "" : "s") + " again (about " + rows + " rows)");
+            if (objects > 0) parts.add("compares " + objects + " large objects");
+            return parts.isEmpty() ? "" : "while writes are stopped the cutover also " + String.join(" and ", parts)
+                    + ": that time adds to the write downtime";
+        }
+    }
+
     /** For a cutover's last line: empty when there are none. */
     public static String phrase(Plan plan, long rows) {
         int n = of(plan).size();
