@@ -779,6 +779,8 @@ class LiveMigrationTest {
                 update item set body = 'renamed ' || id where id <= 5;
                 alter table item add column extra int default 7;
                 alter table item drop column extra;
+                alter table item add constraint code_short check (length(code) < 50);
+                alter table item enable row level security;
                 insert into item (tenant_id, body, code) values (2, 'after', 'c-after');
                 """);
         // the column is called body on the target only once the rename is carried
@@ -797,6 +799,10 @@ class LiveMigrationTest {
                 citus.rows(indexes.formatted(schema)));
         assertEquals(List.of("body", "code", "id", "tenant_id"), citus.rows("select column_name from information_schema.columns"
                 + " where table_schema = '" + schema + "' and table_name = 'item' order by 1"));
+        assertEquals(List.of("code_short: CHECK ((length(code) < 50))"), citus.rows("select conname || ': ' || pg_get_constraintdef(oid)"
+                + " from pg_constraint where conrelid = '" + schema + ".item'::regclass and contype = 'c'"));
+        assertEquals(List.of("t"), citus.rows("select relrowsecurity from pg_class where oid = '" + schema + ".item'::regclass"),
+                "row-level security switched on as on the source");
         String rows = "select id || ':' || body || ':' || code from %sitem order by id";
         assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row under the renamed column");
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
@@ -815,14 +821,16 @@ class LiveMigrationTest {
         Path file = tenantLoadFile(db, schema, "cm_ddlstop");
         Background m = Background.migrate(file.toString());
         m.waitUntilStreaming();
-        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table item alter column note type varchar(40);"
-                + " insert into item (tenant_id, note) values (1, 'after')");
+        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table item alter column note type varchar(40),"
+                + " add constraint item_note_key unique (note); insert into item (tenant_id, note) values (1, 'after')");
         m.thread().join(60_000);
         Run r = m.result()[0];
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("a schema change on the source that this version does not carry while streaming: ALTER TABLE")
-                && r.err().contains("alter table item alter column note type varchar(40)")
-                && r.err().contains("column note changed type (text to character varying(40))") && r.err().contains("`citus-migrate cleanup "), r.err());
+                && r.err().contains("alter table item alter column note type varchar(40), add constraint item_note_key unique (note)")
+                && r.err().contains("column note changed type (text to character varying(40))")
+                && r.err().contains("constraint item_note_key was added (keys are not carried while streaming)")
+                && r.err().contains("`citus-migrate cleanup "), r.err());
         assertFalse(r.err().contains("--resume`"), "resuming would meet it again: " + r.err());
         assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
         Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());

@@ -37,7 +37,7 @@ public final class SchemaChanges {
 
     /** A captured DDL command: its tag (ALTER TABLE), object type and identity, and the statement. */
     public record Change(String tag, String type, String identity, String schema, String query, Map<String, Column> columns, String table,
-                         JsonNode index) {
+                         JsonNode index, JsonNode constraints, JsonNode security) {
         static Change of(String content) {
             try {
                 JsonNode n = JSON.readTree(content);
@@ -49,7 +49,8 @@ public final class SchemaChanges {
                             c.path("identity").asBoolean(), generated));
                 }
                 return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("schema").asText(),
-                        n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"));
+                        n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"),
+                        n.path("constraints"), n.path("security"));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("not a schema change message: " + content, e);
             }
@@ -106,9 +107,16 @@ public final class SchemaChanges {
                 + " 'keys', ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_catalog.pg_attribute a"
                 + " ON a.attrelid = i.indrelid AND a.attnum = u.attnum WHERE u.k <= i.indnkeyatts)) FROM pg_catalog.pg_index i"
                 + " WHERE i.indexrelid = r.objid AND r.object_type = 'index')";
+        // the table's constraints and row-level security as this command left them: an ALTER TABLE may change those alone
+        String constraints = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
+                + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
+                + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
+        String security = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
+                + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
                 + " 'type', r.object_type, 'identity', r.object_identity, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
-                + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index + ")::text);";
+                + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index
+                + ", 'constraints', " + constraints + ", 'security', " + security + ")::text);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
             s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$DECLARE r record; BEGIN"
@@ -144,6 +152,8 @@ public final class SchemaChanges {
         TablePlan t = "table".equals(ch.type()) ? table(plan, ch.identity())
                 : "table column".equals(ch.type()) ? table(plan, ch.identity().substring(0, ch.identity().lastIndexOf('.'))) : null;
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
+        // rows that change table by these never pass through the WAL as row changes
+        if (PARTITIONING.matcher(ch.query()).find()) throw notCarried(ch, "attaching, detaching or inheriting moves rows without row changes", file);
         // what changed on the source since the plan was made, done to the target: the plan's own differences
         // between the two sides (casts, the added tenant key, NOT NULL on a distribution column) stay
         Map<String, Column> src = ch.columns();
@@ -190,6 +200,8 @@ public final class SchemaChanges {
             boolean addedKey = t.tenantColumnAdded() && c.name().equals(t.distributionColumn());
             if (!src.containsKey(c.name()) && !addedKey) actions.add("DROP COLUMN " + Sql.ident(c.name()));
         }
+        constraintChanges(ch, t, target, actions, problems);
+        securityChanges(ch, t, target, actions);
         if (!problems.isEmpty()) throw notCarried(ch, String.join("; ", problems), file);
         List<String> done = new ArrayList<>(renames);
         done.addAll(actions);
@@ -208,6 +220,59 @@ public final class SchemaChanges {
             target.setAutoCommit(auto);
         }
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
+    }
+
+    private static final java.util.regex.Pattern PARTITIONING =
+            java.util.regex.Pattern.compile("(?i)\\b(attach\\s+partition|detach\\s+partition|no\\s+inherit|inherit)\\b");
+
+    /**
+     * CHECK constraints follow the source (added or dropped on the target to match, by name); a
+     * primary key, unique, foreign key or exclusion constraint added or dropped since the plan is
+     * not carried while streaming (the plan extends those with the tenant key and the sink
+     * matches rows by them): it is named as a problem.
+     */
+    private static void constraintChanges(Change ch, TablePlan t, Connection target, List<String> actions, List<String> problems) throws SQLException {
+        if (!ch.constraints().isArray() && !ch.constraints().isNull()) return; // an older message, without them
+        Map<String, String> checks = new LinkedHashMap<>();
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        for (JsonNode k : ch.constraints()) {
+            if ("c".equals(k.path("type").asText())) checks.put(k.path("name").asText(), k.path("definition").asText());
+            else keys.add(k.path("name").asText());
+        }
+        Map<String, Character> onTarget = new LinkedHashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT conname, contype FROM pg_catalog.pg_constraint WHERE conrelid = ?::regclass"
+                + " AND contype IN ('c', 'p', 'u', 'f', 'x')")) {
+            ps.setString(1, t.target().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) onTarget.put(rs.getString(1), rs.getString(2).charAt(0));
+            }
+        }
+        checks.forEach((name, def) -> {
+            if (!onTarget.containsKey(name)) actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + def);
+        });
+        onTarget.forEach((name, type) -> {
+            if (type == 'c' && !checks.containsKey(name)) actions.add("DROP CONSTRAINT " + Sql.ident(name));
+        });
+        java.util.Set<String> planned = new java.util.TreeSet<>();
+        t.source().constraints().stream().filter(k -> k.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK).forEach(k -> planned.add(k.name()));
+        t.source().foreignKeys().forEach(k -> planned.add(k.name()));
+        for (String k : keys) if (!planned.contains(k)) problems.add("constraint " + k + " was added (keys are not carried while streaming)");
+        for (String k : planned) if (!keys.contains(k)) problems.add("constraint " + k + " was dropped (keys are not carried while streaming)");
+    }
+
+    /** Row-level security switched on or off, forced or not: the target's follows (its policies are their own commands). */
+    private static void securityChanges(Change ch, TablePlan t, Connection target, List<String> actions) throws SQLException {
+        if (!ch.security().isObject()) return;
+        try (PreparedStatement ps = target.prepareStatement("SELECT relrowsecurity, relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = ?::regclass")) {
+            ps.setString(1, t.target().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return;
+                boolean enabled = ch.security().path("enabled").asBoolean();
+                boolean forced = ch.security().path("forced").asBoolean();
+                if (enabled != rs.getBoolean(1)) actions.add((enabled ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY");
+                if (forced != rs.getBoolean(2)) actions.add((forced ? "FORCE" : "NO FORCE") + " ROW LEVEL SECURITY");
+            }
+        }
     }
 
     /**
