@@ -183,7 +183,12 @@ public final class SchemaChanges {
             String typeBefore = was != null ? was.type().sql() : now.type();
             String defaultBefore = was != null ? was.defaultExpr() : now.defaultExpr();
             boolean notNullBefore = was != null ? was.notNull() : now.notNull();
-            if (!typeBefore.equals(c.type())) problems.add("column " + c.name() + " changed type (" + typeBefore + " to " + c.type() + ")");
+            if (!typeBefore.equals(c.type()) && !now.type().equals(c.type())) {
+                String why = typeProblem(t, c, was);
+                if (why != null) problems.add("column " + c.name() + " changed type (" + typeBefore + " to " + c.type() + "): " + why);
+                // USING the cast PostgreSQL applies itself; the rows the source rewrote stream as updates only if changed
+                else actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " TYPE " + c.type() + " USING " + Sql.ident(c.name()) + "::" + c.type());
+            }
             boolean defaultChanged = !java.util.Objects.equals(defaultBefore, c.defaultExpr()) && !java.util.Objects.equals(now.defaultExpr(), c.defaultExpr());
             if (defaultChanged && c.defaultExpr() != null && c.defaultExpr().contains("nextval(")) {
                 problems.add("column " + c.name() + " got a sequence default (" + c.defaultExpr() + ")");
@@ -220,6 +225,17 @@ public final class SchemaChanges {
             target.setAutoCommit(auto);
         }
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
+    }
+
+    /** Why a column's new type cannot be carried, or null: the tenant key, a type the plan casts, or a user-defined type. */
+    private static String typeProblem(TablePlan t, Column c, io.citusmigrate.catalog.Column was) {
+        if (c.name().equals(t.distributionColumn())) return "it is the tenant key";
+        if (was != null) {
+            String planned = t.columns().stream().filter(x -> x.name().equals(was.name())).map(x -> x.type().sql()).findFirst().orElse(was.type().sql());
+            if (!planned.equals(was.type().sql())) return "the plan casts it to " + planned;
+        }
+        if (c.type().contains(".") || c.type().contains("\"")) return "a user-defined type";
+        return null;
     }
 
     private static final java.util.regex.Pattern PARTITIONING =
