@@ -6,7 +6,7 @@ import io.citusmigrate.cutover.LiveCutover;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.load.LoadCommand;
-import io.citusmigrate.steps.ConnectCutover;
+import io.citusmigrate.cutover.ConnectCutover;
 import io.citusmigrate.steps.MigrationSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

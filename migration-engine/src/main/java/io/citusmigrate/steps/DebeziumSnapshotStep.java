@@ -1,14 +1,11 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
-import io.citusmigrate.copy.LargeObjects;
-import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.cutover.Finish;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LiveStream;
-import io.citusmigrate.live.LookupIndexes;
-import io.citusmigrate.live.UnloggedTables;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -49,19 +46,12 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             throw new UserError("interrupted during Debezium's snapshot");
         }
         try (Connection source = m.source(); Connection target = m.target()) {
-            LiveSource.drop(source, s.slot(), s.publication());
-            LookupIndexes.drop(target, m.plan);
-            int fks = new SchemaCreator(target, x -> { }).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
-            fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
-            m.said("foreign keys", fks);
-            m.said("triggers", new SchemaCreator(target, x -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
-            LargeObjects.Sync objects = LargeObjects.sync(source, target);
-            // Debezium's snapshot reads only what it streams
-            long unlogged = UnloggedTables.copyAgain(m.plan, source, target);
-            if (unlogged > 0 || !UnloggedTables.of(m.plan).isEmpty()) m.say("  UNLOGGED tables copied: " + unlogged + " rows");
-            if (objects.count() > 0) m.say("  large objects: " + objects.count() + " (" + objects.copied() + " copied)");
+            // Debezium's snapshot reads only what it streams: UNLOGGED tables and large objects are copied here
+            Finish.Done done = Finish.beforeAnswer(m.plan, m.catalog, m.script(), s.resetSequences(), source, target);
+            m.say("  " + done.phrase());
+            Finish.afterAnswer(m.plan, m.script(), s.slot(), s.publication(), s.indexBuilds(), source, target, m::target, "",
+                    line -> m.say("  " + line));
             m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
-            if (s.resetSequences()) m.said("sequences set to the source's values", SequenceReset.run(m.catalog, m.plan, source, target).size());
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

@@ -2,19 +2,14 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.ddl.SchemaCreator;
-import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.copy.LargeObjects;
-import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.cutover.Finish;
 import io.citusmigrate.live.CutoverTable;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
-import io.citusmigrate.live.UnloggedTables;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.EnumSet;
 
 /**
  * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
@@ -62,19 +57,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             }
             CrashPoints.reach("cutover.after-marker");
             try (Connection source = m.source(); Connection target = m.target()) {
-                int n = s.resetSequences() ? SequenceReset.run(m.catalog, m.plan, source, target).size() : 0;
-                // writes are stopped: what the rows point at now is what the source holds
-                LargeObjects.Sync objects = LargeObjects.sync(source, target);
-                long unlogged = UnloggedTables.copyAgain(m.plan, source, target);
-                CrashPoints.reach("cutover.after-sequences");
-                // Foreign keys: a batch of the stream may hold a child's change before its parent's,
-                // so they come now. NOT VALID is instant and checks every new write; validating
-                // the rows already there does not block writes and runs after the cutover. Those an
-                // interrupted cutover made already are kept.
-                int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.FOREIGN_KEYS));
-                CrashPoints.reach("cutover.after-foreign-keys");
-                // triggers now, after the last replicated change: before, they would fire again on replicated rows
-                int triggers = new SchemaCreator(target, line -> { }).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS));
+                Finish.Done done = Finish.beforeAnswer(m.plan, m.catalog, m.script(), s.resetSequences(), source, target);
                 if (!CutoverTable.done(target, s.slot(), stream.cutoverRequest(), stream.applied())) {
                     throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + s.file()
                             + " --resume`, then `citus-migrate cutover " + s.file() + "` again");
@@ -82,8 +65,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 CrashPoints.reach("cutover.after-answer");
                 stream.close(); // releases the slot before it is dropped
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
-                m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + n + " sequences set to the source's, " + fks
-                        + " foreign keys added" + io.citusmigrate.ddl.SchemaScript.triggersCreated(m.script(), triggers) + objects.phrase() + UnloggedTables.phrase(m.plan, unlogged) + ". The target is ready: point the application at it.");
+                m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "")
+                        + done.phrase() + ". The target is ready: point the application at it.");
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }

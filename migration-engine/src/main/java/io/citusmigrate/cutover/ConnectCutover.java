@@ -1,9 +1,8 @@
-package io.citusmigrate.steps;
+package io.citusmigrate.cutover;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.catalog.Catalog;
-import io.citusmigrate.copy.LargeObjects;
-import io.citusmigrate.copy.SequenceReset;
+import io.citusmigrate.steps.MigrationSettings;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
@@ -15,7 +14,6 @@ import io.citusmigrate.live.CutoverUndo;
 import io.citusmigrate.live.LiveProgress;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LookupIndexes;
-import io.citusmigrate.live.UnloggedTables;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.SinkPositions;
 
@@ -127,31 +125,19 @@ public final class ConnectCutover {
             check(deadline, "the sink's tasks did not catch up");
             Thread.sleep(200);
         }
-        int n = s.resetSequences() ? SequenceReset.run(catalog, plan, source, target).size() : 0;
-        LargeObjects.Sync objects = LargeObjects.sync(source, target);
-        long unlogged = UnloggedTables.copyAgain(plan, source, target);
         List<Statement> script = SchemaScript.of(plan, s.command().options());
-        int fks = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
-        int triggers = new SchemaCreator(target, x -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
+        Finish.Done done = Finish.beforeAnswer(plan, catalog, script, s.resetSequences(), source, target);
         undo.done();
-        out.printf("cutover done in %.1f s: every change before the marker is on the target, %d sequences set to the source's,"
-                + " %d foreign keys added%s%s%s. Point the application at the target.%n", Migration.secs(t0), n, fks,
-                SchemaScript.triggersCreated(script, triggers), objects.phrase(), UnloggedTables.phrase(plan, unlogged));
+        out.printf("cutover done in %.1f s: every change before the marker is on the target, %s. Point the application at the target.%n",
+                (System.nanoTime() - t0) / 1e9, done.phrase());
         out.flush();
         for (String c : connectors) cluster.pause(c);
         for (String c : connectors) cluster.delete(c);
         waitForSlotRelease(source, deadline);
-        LookupIndexes.drop(target, plan);
-        LiveSource.drop(source, s.slot(), s.publication());
         // the next deployment under this name starts from its own topics, not from this one's positions
         SinkPositions.forget(target, sinkName);
-        say("connectors " + String.join(" and ", connectors) + " removed; slot " + s.slot() + " and publication " + s.publication() + " dropped");
-        long t = System.nanoTime();
-        int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), s.indexBuilds(), () -> Databases.target(s.command()));
-        out.printf("foreign keys validated (%d, while the application writes) in %.1f s%n", validated, Migration.secs(t));
-        out.flush();
-        int refreshed = new SchemaCreator(target, x -> { }).run(script, EnumSet.of(Step.REFRESH), false);
-        if (refreshed > 0) say(refreshed + " materialized views refreshed");
+        Finish.afterAnswer(plan, script, s.slot(), s.publication(), s.indexBuilds(), source, target, () -> Databases.target(s.command()),
+                "connectors " + String.join(" and ", connectors) + " removed; ", this::say);
     }
 
     private void say(String line) {
