@@ -814,6 +814,51 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aTableCreatedOnTheSourceWhileStreamingIsPlannedCreatedAndStreamedAndAResumeGoesOnWithIt() throws Exception {
+        String db = pg.createDatabase("ddlnew");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                """);
+        String schema = citus.newSchema("ddlnew");
+        Path file = tenantLoadFile(db, schema, "cm_ddlnew");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        // the new table and its first rows in one transaction: none of them may be missed
+        pg.exec(db, """
+                begin;
+                create table item_note (id serial primary key, item_id int not null references item, body text);
+                insert into item_note (item_id, body) select g, 'first ' || g from generate_series(1, 20) g;
+                commit;
+                update item_note set body = 'changed' where id <= 5;
+                delete from item_note where id = 6;
+                """);
+        waitFor(() -> m.out().toString().contains("new table carried to the target: " + schema + ".item_note, distributed by tenant_id (added,"
+                + " back-filled)"), m.thread(), () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".item_note").equals(List.of("19")), m.thread(), () -> m.out().toString());
+        // interrupted: the rerun goes on with the plan the stream carried, the command file being the same
+        Run stopped = m.interrupt();
+        assertEquals(1, stopped.code(), stopped.out() + stopped.err());
+        pg.exec(db, "insert into item_note (item_id, body) values (2, 'while nothing streamed')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.waitUntilStreaming();
+        resumed.cutOverAndFinish(file);
+        String rows = "select n.id || ':' || n.item_id || ':' || n.body from %1$sitem_note n order by n.id";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row of the new table");
+        assertEquals(List.of("20"), citus.rows("select count(*) from " + schema + ".item_note n join " + schema + ".item i on i.id = n.item_id"
+                + " and i.tenant_id = n.tenant_id"), "each row's tenant key is its item's");
+        assertEquals(List.of("1"), citus.rows("select count(*) from pg_constraint where conrelid = '" + schema + ".item_note'::regclass and contype = 'f'"),
+                "its foreign key, extended with the tenant key, added at the cutover");
+        assertEquals(pg.rows(db, "select last_value from item_note_id_seq"), citus.rows("select last_value from " + schema + ".item_note_id_seq"),
+                "its sequence set at the cutover");
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+    }
+
+    @Test
     void aSchemaChangeTheStreamCannotCarryStopsItNamingTheStatementBeforeAnyLaterChange() throws Exception {
         String db = pg.createDatabase("ddlstop");
         pg.exec(db, """

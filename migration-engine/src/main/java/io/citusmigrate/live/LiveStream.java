@@ -47,7 +47,8 @@ public final class LiveStream implements AutoCloseable {
     public static final String MARKER_PREFIX = "citus_migrate";
     static final String TOPIC_PREFIX = "citus_migrate";
 
-    private final CitusSinkTask task = new CitusSinkTask();
+    /** Replaced, with its rules, when a table created on the source joins the plan. */
+    private volatile CitusSinkTask task = new CitusSinkTask();
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "citus-migrate-stream");
@@ -62,7 +63,11 @@ public final class LiveStream implements AutoCloseable {
     private final AtomicLong lastEventMillis = new AtomicLong();
     private final Map<String, Long> offsets = new HashMap<>();
     private final String markerPrefix;
-    private final Plan plan;
+    /** The plan the stream writes by: the migration's, and from a new table on the one it was carried by. */
+    private volatile Plan plan;
+    private volatile io.citusmigrate.catalog.Catalog catalog;
+    private volatile java.util.Set<String> plannedTopics;
+    private final String slot;
     private final LoadCommand cmd;
     private volatile boolean resumable = true;
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
@@ -81,6 +86,9 @@ public final class LiveStream implements AutoCloseable {
                       String snapshotMode) {
         this.markerPrefix = marker(slot, "");
         this.plan = plan;
+        this.catalog = catalog;
+        this.plannedTopics = topics(plan);
+        this.slot = slot;
         this.cmd = cmd;
         Map<String, String> sink = ConnectorConfigs.sink(cmd, plan, TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE);
         task.start(sink);
@@ -116,6 +124,12 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
         // this process created the publication before the slot (see LiveSource)
         p.setProperty("publication.autocreate.mode", "disabled");
+        // after our own bulk load, the publication says which tables stream: a table created on the source while
+        // streaming joins it (see SchemaChanges) and its rows must get through Debezium's own filter too
+        if ("no_data".equals(snapshotMode)) {
+            p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
+                    .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
+        }
         p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaChanges.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
@@ -189,7 +203,7 @@ public final class LiveStream implements AutoCloseable {
                     }
                     default -> { }
                 }
-            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null && planned(r.topic())) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
                 SinkRecord s = new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
                         TimestampType.CREATE_TIME);
@@ -245,8 +259,58 @@ public final class LiveStream implements AutoCloseable {
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
     }
 
+    /** A row change of a table the plan takes (a new table the command file's rules leave out is published, and passed over). */
+    private boolean planned(String topic) {
+        return plannedTopics.contains(topic);
+    }
+
+    private static java.util.Set<String> topics(Plan plan) {
+        return ConnectorConfigs.streamed(plan).stream().map(t -> TOPIC_PREFIX + "." + t.source().name().schema() + "." + t.source().name().name())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** The plan the stream writes by now (a table created on the source while streaming joins it). */
+    public Plan plan() {
+        return plan;
+    }
+
+    /** The source's catalog the plan was made from. */
+    public io.citusmigrate.catalog.Catalog catalog() {
+        return catalog;
+    }
+
+    /** A new table: created on the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
+    private void carryNewTable(String content) throws InterruptedException {
+        SchemaChanges.NewTable t;
+        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            t = SchemaChanges.createTable(content, plan, target, cmd);
+        } catch (SchemaChanges.NotCarried e) {
+            resumable = false;
+            fail(e.getMessage());
+            return;
+        } catch (java.sql.SQLException e) {
+            fail("carrying a new table to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+            return;
+        }
+        say.accept(t.said());
+        if (t.plan() == plan) return;
+        CitusSinkTask next = new CitusSinkTask();
+        next.start(ConnectorConfigs.sink(cmd, t.plan(), TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE));
+        next.appliedAtStart().forEach((tp, last) -> offsets.merge(tp.topic(), last + 1, Math::max));
+        CitusSinkTask was = task;
+        task = next;
+        plan = t.plan();
+        catalog = t.catalog();
+        plannedTopics = topics(plan);
+        was.stop();
+    }
+
     /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
     private void carrySchemaChange(String content) throws InterruptedException {
+        if (SchemaChanges.createsTable(content)) {
+            carryNewTable(content);
+            return;
+        }
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
             String done = SchemaChanges.carry(content, plan, target, cmd);
             if (!done.isEmpty()) say.accept(done);

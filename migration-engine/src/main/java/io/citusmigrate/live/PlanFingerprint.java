@@ -40,10 +40,18 @@ public final class PlanFingerprint {
         return c.name() + " " + c.type().sql();
     }
 
-    /** What changed between two fingerprints, one line each; empty when nothing did. */
+    /**
+     * What changed between two fingerprints, one line each; empty when nothing did. With the
+     * command file as it was (its {@code (file)} line, a hash of its text, equal), the plan may
+     * differ only by what the source's schema changes made of it, which the stream carries in
+     * their place: nothing counts. A command file edited since is compared table by table.
+     */
     public static List<String> changes(String was, String now) {
         Map<String, String> before = byTable(was);
         Map<String, String> after = byTable(now);
+        String file = before.remove(FILE);
+        if (file != null && file.equals(after.remove(FILE))) return List.of();
+        after.remove(FILE);
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, String> e : before.entrySet()) {
             String n = after.get(e.getKey());
@@ -53,6 +61,17 @@ public final class PlanFingerprint {
         }
         for (String t : after.keySet()) if (!before.containsKey(t)) out.add("table " + t + " is new in the plan");
         return out;
+    }
+
+    private static final String FILE = "(file)";
+
+    /** The line that names a command file's text, for {@link #of(Plan, String)}'s settings. */
+    public static String fileLine(byte[] text) {
+        try {
+            return "\n" + FILE + ": " + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Map<String, String> byTable(String fingerprint) {

@@ -88,6 +88,14 @@ public final class SchemaChanges {
 
     /** The event triggers and their function, in the publication's transaction. */
     static void create(Connection c, String publication, Plan plan) throws SQLException {
+        // A new permanent table with a primary key joins the publication in the transaction that creates it, so that its
+        // first rows are published; the stream then plans and creates it on the target. One without a primary key is left
+        // out (published, the application's UPDATE and DELETE on it would fail); its message stops the stream.
+        String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
+                + " WHERE t.oid = r.objid AND t.relkind = 'r' AND t.relpersistence = 'p' AND NOT t.relispartition)"
+                + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p') THEN"
+                + " EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + Sql.literal(publication) + ", r.object_identity);"
+                + " END IF;";
         List<String> schemas = plan.tables().stream().map(t -> t.source().name().schema()).distinct().sorted().toList();
         if (schemas.isEmpty()) return;
         String name = objectName(publication);
@@ -126,7 +134,7 @@ public final class SchemaChanges {
                     + "     AND schema_name = ANY (" + inSchemas + ") LOOP " + emit + " END LOOP;"
                     + " ELSE"
                     + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
-                    + "     LOOP " + emit + " END LOOP;"
+                    + "     LOOP " + join + emit + " END LOOP;"
                     + " END IF; END$$");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name) + " ON ddl_command_end EXECUTE FUNCTION " + function + "()");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name + "_drop") + " ON sql_drop EXECUTE FUNCTION " + function + "()");
@@ -138,6 +146,62 @@ public final class SchemaChanges {
         LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
     }
 
+    /** Whether a captured change creates a table (the stream's plan and sink change with it). */
+    public static boolean createsTable(String content) {
+        Change ch = Change.of(content);
+        return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type());
+    }
+
+    /** A new table: the plan it was carried by, and what was done. */
+    public record NewTable(Plan plan, io.citusmigrate.catalog.Catalog catalog, String said) {}
+
+    /**
+     * A table created on the source while streaming, planned by the same rules as at the start
+     * (the source read and planned again: a foreign key leading to a distributed table makes it
+     * distributed and colocated, its tenant key back-filled), then created, distributed, keyed and
+     * granted on the target. The plan made now is the stream's from here on. Refused, naming why:
+     * a table the plan cannot take, a partitioned table or partition, one without a primary key.
+     */
+    public static NewTable createTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Change ch = Change.of(content);
+        io.citusmigrate.catalog.Catalog catalog;
+        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+        }
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+        TablePlan t = table(now, ch.identity());
+        if (t == null) {
+            // left out by the command file's rules, or dropped again since (its DROP comes later in the stream)
+            return new NewTable(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
+        }
+        List<String> errors = now.issues().stream().filter(i -> i.severity() == io.citusmigrate.plan.PlanIssue.Severity.ERROR
+                && t.source().name().equals(i.table())).map(io.citusmigrate.plan.PlanIssue::message).toList();
+        if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
+        if (t.isPartition() || t.source().partitionKey() != null) throw notCarried(ch, "partitioned tables and partitions are not carried while streaming", cmd.file());
+        if (t.source().primaryKey().isEmpty()) throw notCarried(ch, "it has no primary key", cmd.file());
+        if (!exists(target, t.target().schema(), t.target().name())) {
+            Plan one = new Plan(List.of(t.target().schema()), List.of(), List.of(),
+                    now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
+                    List.of(), accessOf(now.access(), t));
+            List<io.citusmigrate.ddl.Statement> script = io.citusmigrate.ddl.SchemaScript.of(one, cmd.options());
+            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SEQUENCES, io.citusmigrate.ddl.Statement.Step.TABLES,
+                    io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS, io.citusmigrate.ddl.Statement.Step.INDEXES,
+                    io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+            new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
+        }
+        return new NewTable(now, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
+                + (t.distributionColumn() != null ? " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added, back-filled)" : "") : "")
+                + "; its rows stream from its creation on");
+    }
+
+    /** The privileges, owners and row-level security of one table. */
+    private static io.citusmigrate.plan.AccessPlan accessOf(io.citusmigrate.plan.AccessPlan a, TablePlan t) {
+        return new io.citusmigrate.plan.AccessPlan(List.of(), List.of(), a.owners().stream().filter(o -> t.target().equals(o.object())).toList(),
+                a.privileges().stream().filter(p -> t.target().equals(p.object())).toList(), List.of(),
+                a.rowSecurity().stream().filter(r -> t.target().equals(r.table())).toList(),
+                a.policies().stream().filter(p -> t.target().equals(p.table())).toList(), List.of(), a.rolesChecked());
+    }
+
     /**
      * Carries one captured change to the target; returns what it did, one line (empty when there
      * was nothing left to do: a change read again after a restart). Throws {@link NotCarried}
@@ -146,6 +210,8 @@ public final class SchemaChanges {
     public static String carry(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         String file = cmd.file();
         Change ch = Change.of(content);
+        // a serial column's sequence, made and owned by the CREATE TABLE it belongs to: that table's carry makes it
+        if ("sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return "";
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // a column's own commands (RENAME COLUMN) name the column: schema.table.column
@@ -237,6 +303,8 @@ public final class SchemaChanges {
         if (c.type().contains(".") || c.type().contains("\"")) return "a user-defined type";
         return null;
     }
+
+    private static final java.util.regex.Pattern CREATES_TABLE = java.util.regex.Pattern.compile("(?i)\\bcreate\\s+table\\b");
 
     private static final java.util.regex.Pattern PARTITIONING =
             java.util.regex.Pattern.compile("(?i)\\b(attach\\s+partition|detach\\s+partition|no\\s+inherit|inherit)\\b");

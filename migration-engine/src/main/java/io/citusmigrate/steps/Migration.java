@@ -27,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Migration {
     final MigrationSettings settings;
-    final Catalog catalog;
-    final Plan plan;
+    /** The plan and the catalog it was made from; a stream that carried a new table hands on its own. */
+    Catalog catalog;
+    Plan plan;
     final PrintWriter out;
     final PrintWriter err;
     final BulkLoader loader;

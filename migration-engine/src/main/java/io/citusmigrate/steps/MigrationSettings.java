@@ -68,8 +68,14 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
 
     /** What of these settings a rerun must share with the run it goes on from (see PlanFingerprint). */
     public String fingerprint() {
+        String text;
+        try {
+            text = io.citusmigrate.live.PlanFingerprint.fileLine(java.nio.file.Files.readAllBytes(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            text = ""; // compared table by table, as when it was edited
+        }
         return "snapshot method " + (viaDebezium ? "debezium" : "copy") + ", publication " + publication + ", reset sequences "
-                + (resetSequences ? "on" : "off");
+                + (resetSequences ? "on" : "off") + text;
     }
 
     /** The rows are copied by the bulk COPY (not through Debezium's snapshot). */

@@ -57,6 +57,9 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             }
             CrashPoints.reach("cutover.after-marker");
             try (Connection source = m.source(); Connection target = m.target()) {
+                // the plan as the stream left it: a table created on the source while streaming is in it
+                m.plan = stream.plan();
+                m.catalog = stream.catalog();
                 Finish.Done done = Finish.beforeAnswer(m.plan, m.catalog, m.script(), s.resetSequences(), source, target);
                 if (!CutoverTable.done(target, s.slot(), stream.cutoverRequest(), stream.applied())) {
                     throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + s.file()
