@@ -95,8 +95,57 @@ class PgloaderWayTest {
             st.execute("drop table public.cm_before_marker_" + schema);
         }
 
-        Run bad = Run.of(file.toString(), "--with", "data only");
+        Run bad = Run.of(file.toString(), "--with", "on error resume next");
         assertEquals(2, bad.code(), bad.out() + bad.err());
-        assertTrue(bad.err().contains("option 'data only' is refused: "), bad.err());
+        assertTrue(bad.err().contains("option 'on error resume next' is refused: "), bad.err());
+    }
+
+    @Test
+    void dataOnlyLoadsIntoTheTablesTheTargetHasDroppingNothingAndRefusesTablesUnlikeThePlan() throws Exception {
+        String schema = citus.newSchema("dataonly");
+        Path file = dir.resolve("dataonly.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop
+                  alter schema 'public' rename to '%s' distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), schema));
+        Run schemaOnly = Run.of(file.toString(), "--with", "schema only");
+        assertEquals(0, schemaOnly.code(), schemaOnly.out() + schemaOnly.err());
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            // the user's own index and a row the load's truncate must remove
+            st.execute("create index clicks_users_own on " + schema + ".clicks (company_id, clicked_at)");
+            st.execute("insert into " + schema + ".companies (id, name, created_at, updated_at) values (-7, 'before', now(), now())");
+        }
+        String oids = "select string_agg(c.oid::text, ',' order by relname) from pg_class c where relnamespace = '" + schema
+                + "'::regnamespace and relkind = 'r'";
+        List<String> before = citus.rows(oids);
+
+        Run r = Run.of(file.toString(), "--with", "data only", "--with", "truncate", "--with", "drop indexes", "--with", "reindex");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("tables checked against the plan") && r.out().contains("dropping " + schema + ".clicks_users_own"), r.out());
+        assertTrue(r.out().contains("indexes created again: ") && r.out().contains("tables reindexed: "), r.out());
+        assertFalse(r.out().contains("DROP TABLE") || r.out().contains("schema: "), r.out());
+        assertEquals(before, citus.rows(oids), "the same tables: nothing dropped or created");
+        assertEquals(List.of("1"), citus.rows("select count(*) from pg_indexes where schemaname = '" + schema
+                + "' and indexname = 'clicks_users_own'"), "the user's index, created again");
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + schema + ".companies where id = -7"), "truncate emptied it first");
+        assertEquals(List.of(String.valueOf(counts.clicks())), citus.rows("select count(*) from " + schema + ".clicks"));
+        assertEquals(List.of(String.valueOf(counts.impressions())), citus.rows("select count(*) from " + schema + ".impressions"));
+
+        // a table unlike the plan: refused before anything is written (the truncate would have emptied them)
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("alter table " + schema + ".ads add column extra int");
+        }
+        Run mismatch = Run.of(file.toString(), "--with", "data only", "--with", "truncate");
+        assertEquals(1, mismatch.code(), mismatch.out() + mismatch.err());
+        assertTrue(mismatch.err().contains("`data only`: the target's tables differ from the plan, nothing was written: " + schema
+                + ".ads has column extra, which the plan does not"), mismatch.err());
+        assertFalse(mismatch.err().contains("\tat "), "no stack trace: " + mismatch.err());
+        assertEquals(List.of(String.valueOf(counts.clicks())), citus.rows("select count(*) from " + schema + ".clicks"), "nothing emptied");
+
+        Path liveFile = dir.resolve("dataonly-live.load");
+        Files.writeString(liveFile, Files.readString(file).replace("with include drop", "with data only"));
+        Run live = Run.of("migrate", liveFile.toString());
+        assertEquals(1, live.code(), live.out() + live.err());
+        assertTrue(live.err().contains("`data only` loads the rows once into the tables the target has: it needs `snapshot only`"), live.err());
     }
 }

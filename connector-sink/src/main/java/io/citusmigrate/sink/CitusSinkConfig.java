@@ -26,6 +26,7 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF = "enrichment.retry.backoff.ms";
     public static final String METRICS_INTERVAL = "metrics.log.interval.ms";
     public static final String FLUSH_INTERVAL = "flush.interval.ms";
+    public static final String REJECT_DIRECTORY = "citus.reject.directory";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -56,6 +57,10 @@ public final class CitusSinkConfig extends AbstractConfig {
             .define(FLUSH_INTERVAL, Type.LONG, 1000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                     "Longest wait before buffered rows are written (sooner when batch.size rows are buffered, or the stream is idle)",
                     "Writes", 6, Width.SHORT, "Flush interval")
+            .define(REJECT_DIRECTORY, Type.STRING, null, Importance.LOW,
+                    "Outside a Connect worker only (citus-migrate's own run): where rows whose tenant key cannot be found go, one CSV"
+                            + " file per table, once the retries are spent; unset, such a row stops the task. A worker uses errors.tolerance"
+                            + " and the dead-letter queue", "Writes", 7, Width.LONG, "Reject directory")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
                     "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 

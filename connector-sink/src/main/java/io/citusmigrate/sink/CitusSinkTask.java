@@ -44,6 +44,8 @@ public final class CitusSinkTask extends SinkTask {
     private boolean connectionLost;
     /** On a worker: not before this moment is a batch with rows waiting for their tenant written again. */
     private long nextAttempt;
+    /** The embedded run's reject files (`on orphan rows skip`), opened on the first such row. */
+    private RejectFiles rejects;
     private long lastLog = System.currentTimeMillis();
     private long lastFlush = System.currentTimeMillis();
 
@@ -288,6 +290,17 @@ public final class CitusSinkTask extends SinkTask {
 
     /** Rows that cannot be placed go to errors.tolerance and the dead-letter queue, never silently away. */
     private void report(List<CitusWriter.Unresolved> rows) {
+        if (context == null && config.getString(CitusSinkConfig.REJECT_DIRECTORY) != null) {
+            if (rejects == null) rejects = new RejectFiles(java.nio.file.Path.of(config.getString(CitusSinkConfig.REJECT_DIRECTORY)));
+            try {
+                rejects.write(rows);
+            } catch (java.io.IOException e) {
+                throw new ConnectException("cannot write the reject file for " + rows.size() + " rows that cannot be placed on a tenant ("
+                        + rows.get(0).reason() + "): " + e.getMessage(), e);
+            }
+            LOG.info("citus sink {}: {} rows that cannot be placed on a tenant written to the reject files", sinkName(), rows.size());
+            return;
+        }
         ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
         if (reporter == null) {
             throw new ConnectException(rows.size() + " rows cannot be placed on a tenant after " + attempts + " attempts: "

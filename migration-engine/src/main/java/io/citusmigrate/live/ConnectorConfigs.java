@@ -65,7 +65,19 @@ public final class ConnectorConfigs {
         password(c, "source.connection.password", cmd.source().password(), SOURCE_PASSWORD_ENV, passwords);
         c.put("sink.name", sinkName);
         c.put("citus.tables", io.citusmigrate.plan.StreamRules.json(plan));
+        // Debezium's snapshot alone (`snapshot only`): orphans go to reject files as the bulk COPY's do. A live stream
+        // keeps stopping on them (a later change may place the row), a Connect worker uses its dead-letter queue.
+        if (cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY)
+                && "skip".equals(cmd.options().string(io.citusmigrate.load.Option.ON_ORPHAN_ROWS))) {
+            c.put("citus.reject.directory", rejectDirectory(cmd).toString());
+        }
         return c;
+    }
+
+    /** Where `on orphan rows skip` writes the reject files. */
+    public static java.nio.file.Path rejectDirectory(LoadCommand cmd) {
+        String d = cmd.options().string(io.citusmigrate.load.Option.REJECT_DIRECTORY);
+        return java.nio.file.Path.of(d == null ? "rejects" : d);
     }
 
     /**

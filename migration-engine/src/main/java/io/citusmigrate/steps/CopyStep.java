@@ -1,7 +1,9 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.ddl.SchemaCreator;
+import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.LargeObjects;
+import io.citusmigrate.copy.Projection;
 import io.citusmigrate.copy.TableResult;
 import io.citusmigrate.live.CopyRecord;
 import io.citusmigrate.plan.TablePlan;
@@ -9,7 +11,11 @@ import io.citusmigrate.plan.TablePlan;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -32,11 +38,46 @@ final class CopyStep implements Step {
             }
         }
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
-        m.results = m.loader.load(m.prepared);
+        m.results = m.settings.dataOnly() ? parentsFirst(m) : m.loader.load(m.prepared);
         largeObjects(m);
         var prepared = m.prepared;
         m.sourceSums = CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()));
         return true;
+    }
+
+    /**
+     * `data only`: the target's tables keep their foreign keys, so a child's rows must not come
+     * before its parent's. The tables go level by level along the plan's foreign keys (each
+     * level in parallel); a cycle ends up in one level, where the target's own key decides.
+     */
+    private static List<TableResult> parentsFirst(Migration m) {
+        Map<String, TablePlan> byName = new HashMap<>();
+        m.plan.tables().forEach(t -> byName.put(t.target().toString(), t));
+        Map<String, Integer> level = new HashMap<>();
+        byName.keySet().forEach(n -> level.put(n, 0));
+        for (int round = 0; round < byName.size(); round++) {
+            boolean changed = false;
+            for (TablePlan t : m.plan.tables()) {
+                for (var fk : t.foreignKeys()) {
+                    String parent = fk.refTable().toString();
+                    String child = t.isPartition() ? t.partitionOf().toString() : t.target().toString();
+                    if (parent.equals(child) || !level.containsKey(parent) || !level.containsKey(child)) continue;
+                    if (level.get(child) <= level.get(parent)) {
+                        level.put(child, level.get(parent) + 1);
+                        changed = true;
+                    }
+                }
+            }
+            if (!changed) break;
+        }
+        var prepared = m.prepared;
+        Map<Integer, Map<Projection, List<String>>> levels = new TreeMap<>();
+        prepared.ranges().forEach((p, r) -> levels.computeIfAbsent(level.getOrDefault(p.table().target().toString(), 0), k -> new LinkedHashMap<>()).put(p, r));
+        List<TableResult> out = new ArrayList<>();
+        for (Map<Projection, List<String>> ranges : levels.values()) {
+            out.addAll(m.loader.load(new BulkLoader.Prepared(prepared.snapshot(), prepared.timeZone(), ranges, prepared.orphans(), prepared.recordHash())));
+        }
+        return out;
     }
 
     /** The large objects the rows point at, with their oids, from the same snapshot: one more line of the summary. */

@@ -7,7 +7,19 @@ import io.citusmigrate.ddl.Statement.Step;
 import io.citusmigrate.live.LiveSource;
 import io.citusmigrate.live.LiveStream;
 
+import io.citusmigrate.copy.Projection;
+import io.citusmigrate.load.Option;
+import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.sink.RejectFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.sql.SQLException;
 import java.util.EnumSet;
 import java.util.UUID;
@@ -27,7 +39,10 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     public boolean run(Migration m) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
         long rows;
-        try (LiveStream stream = new LiveStream(s.command(), m.plan, m.catalog, s.slot(), s.publication(), "initial")) {
+        // `snapshot only` as the sink's config reads it (--snapshot-only is not in the file): orphans then go to reject files with `skip`
+        var cmd = s.command().withOptions(s.command().options().with(Option.SNAPSHOT_ONLY, true));
+        if (s.skipOrphans()) clearRejects(m);
+        try (LiveStream stream = new LiveStream(cmd, m.plan, m.catalog, s.slot(), s.publication(), "initial")) {
             String request = UUID.randomUUID().toString();
             stream.answering(request::equals);
             stream.start();
@@ -55,9 +70,65 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }
+        List<String> rejectDifferences = s.skipOrphans() ? rejects(m) : List.of();
+        long rejected = rejectedRows;
         new AfterLoadStep().run(m); // the user's AFTER LOAD blocks come before the comparison, as after a bulk load
         var checks = Verification.compare(s.command(), m.plan);
-        m.out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%n", s.target(), rows, Migration.secs(m.started));
-        return Verification.report(m.out, m.err, checks);
+        m.out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%s%n", s.target(), rows, Migration.secs(m.started),
+                rejected == 0 ? "" : ", " + rejected + " orphan row" + (rejected == 1 ? "" : "s") + " rejected to " + s.rejectDirectory());
+        boolean ok = Verification.report(m.out, m.err, checks);
+        rejectDifferences.forEach(d -> m.err.println("verification failed: " + d));
+        m.err.flush();
+        return ok && rejectDifferences.isEmpty();
+    }
+
+    private long rejectedRows;
+
+    /** A new run's reject files replace an earlier run's: their count is this run's. */
+    private static void clearRejects(Migration m) {
+        for (TablePlan t : m.plan.tables()) {
+            try {
+                Files.deleteIfExists(RejectFiles.file(m.settings.rejectDirectory(), t.target().schema(), t.target().name()));
+            } catch (IOException e) {
+                throw new UserError("cannot remove the earlier reject file of " + t.target() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The sink's reject files counted, one line each as the bulk load says them, and held against
+     * the source's orphans (the source is quiet): the source's rows less those rejected are what
+     * the target must hold, which the comparison then checks. Returns the differences.
+     */
+    private List<String> rejects(Migration m) throws SQLException {
+        List<String> differences = new ArrayList<>();
+        try (Connection source = m.source(); Statement st = source.createStatement()) {
+            for (TablePlan t : m.plan.tables()) {
+                if (t.isPartition()) continue;
+                Path file = RejectFiles.file(m.settings.rejectDirectory(), t.target().schema(), t.target().name());
+                long n;
+                try {
+                    n = RejectFiles.rows(file);
+                } catch (IOException e) {
+                    throw new UserError("cannot read the reject file " + file + ": " + e.getMessage());
+                }
+                Projection p = new Projection(t);
+                long orphans = 0;
+                if (p.canHaveOrphans()) {
+                    try (ResultSet rs = st.executeQuery(p.checksumOfOrphans(false))) {
+                        rs.next();
+                        orphans = rs.getLong(1);
+                    }
+                }
+                if (n > 0) m.say("  rejected " + n + " orphan rows of " + t.target() + " to " + file);
+                if (n != orphans) {
+                    differences.add(t.target() + ": the source has " + orphans + " orphan rows, the reject file " + file + " holds " + n);
+                }
+                rejectedRows += n;
+            }
+        } catch (SQLException e) {
+            throw m.sourceFailed(e);
+        }
+        return differences;
     }
 }

@@ -47,6 +47,8 @@ public final class Migration {
     BulkLoadRecord.State startOver;
     /** This run made the slot and publication: a failure before streaming removes them. */
     boolean ownsSlot;
+    /** `data only` with `drop indexes`: the indexes dropped before the rows, to create again after them. */
+    List<Statement> droppedIndexes = List.of();
     /** Where the bulk load's summary table goes (the console unless told). */
     PrintWriter summary;
 

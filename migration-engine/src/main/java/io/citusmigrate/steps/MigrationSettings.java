@@ -1,5 +1,6 @@
 package io.citusmigrate.steps;
 
+import io.citusmigrate.UserError;
 import io.citusmigrate.load.ConnectionUrl;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
@@ -22,12 +23,16 @@ import java.util.List;
  * @param workers     parallel COPY and verification workers
  * @param indexBuilds parallel key and index builds
  * @param rejectDirectory where orphan rows go with {@code on orphan rows skip}
+ * @param dataOnly    {@code data only}: the rows into the tables the target has, checked against the plan; nothing created
+ * @param dropIndexes {@code drop indexes} (with data only): the tables' indexes dropped before the rows, created again after
+ * @param reindex     {@code reindex} (with data only): the tables' indexes rebuilt after the rows
  */
 public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl source, ConnectionUrl target, Mode mode,
                                 boolean viaDebezium, boolean rehearsal, boolean resume, String slot, String publication,
                                 int workers, int indexBuilds, boolean skipOrphans, Path rejectDirectory, boolean createTables,
                                 boolean truncate, boolean resetSequences, List<LoadCommand.SqlBlock> beforeLoad,
-                                List<LoadCommand.SqlBlock> afterCreateSchema, List<LoadCommand.SqlBlock> afterLoad) {
+                                List<LoadCommand.SqlBlock> afterCreateSchema, List<LoadCommand.SqlBlock> afterLoad,
+                                boolean dataOnly, boolean dropIndexes, boolean reindex) {
 
     public enum Mode {
         /** {@code schema only}: tables, distribution, keys; no data. */
@@ -44,12 +49,13 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 : snapshotOnly || o.flag(Option.SNAPSHOT_ONLY) ? Mode.BULK_LOAD : Mode.LIVE;
         boolean viaDebezium = mode != Mode.SCHEMA_ONLY && "debezium".equals(o.string(Option.SNAPSHOT_METHOD));
         String slot = slot(cmd);
+        boolean dataOnly = o.flag(Option.DATA_ONLY);
         return new MigrationSettings(file, cmd, cmd.source(), cmd.target(), mode, viaDebezium, rehearsal, resume, slot,
                 o.string(Option.PUBLICATION_NAME) != null ? o.string(Option.PUBLICATION_NAME) : slot, o.integer(Option.WORKERS),
                 o.integer(Option.MAX_PARALLEL_CREATE_INDEX), "skip".equals(o.string(Option.ON_ORPHAN_ROWS)),
                 Path.of(o.string(Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(Option.REJECT_DIRECTORY)),
                 o.flag(Option.CREATE_TABLES), o.flag(Option.TRUNCATE), o.flag(Option.RESET_SEQUENCES), cmd.beforeLoad(),
-                cmd.afterCreateSchema(), cmd.afterLoad());
+                cmd.afterCreateSchema(), cmd.afterLoad(), dataOnly, dataOnly && o.flag(Option.DROP_INDEXES), dataOnly && o.flag(Option.REINDEX));
     }
 
     /** The replication slot of the command file's migration: `slot name`, else one per target database. */
@@ -63,7 +69,18 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
     /** The same for a deployment to Kafka Connect: a live migration whose snapshot is Debezium's. */
     public MigrationSettings onConnect() {
         return new MigrationSettings(file, command, source, target, Mode.LIVE, true, false, false, slot, publication, workers, indexBuilds,
-                skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad);
+                skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex);
+    }
+
+    /** `data only` is the bulk COPY's alone: said before anything is touched (`status`, `verify` read such a file too). */
+    public void refuseDataOnlyElsewhere() {
+        if (dataOnly && mode != Mode.BULK_LOAD) {
+            throw new UserError("`data only` loads the rows once into the tables the target has: it needs `snapshot only` (or"
+                    + " --snapshot-only, or `citus-migrate FILE`); a live migration creates the tables it streams into");
+        }
+        if (dataOnly && viaDebezium) {
+            throw new UserError("`data only` is done by the bulk COPY: it does not go with `snapshot method = 'debezium'`");
+        }
     }
 
     /** What of these settings a rerun must share with the run it goes on from (see PlanFingerprint). */

@@ -52,7 +52,7 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
         return true;
     }
 
-    private static void checkCitus(Migration m, Connection target) throws SQLException {
+    static void checkCitus(Migration m, Connection target) throws SQLException {
         var version = Databases.citusVersion(target);
         if (version.isEmpty() && !m.settings.rehearsal()) {
             throw new UserError("the target database " + m.settings.target() + " has no citus extension: run CREATE EXTENSION citus there,"

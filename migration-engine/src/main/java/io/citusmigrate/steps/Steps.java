@@ -30,6 +30,12 @@ public final class Steps {
                 case START_OVER -> { } // as a first run, below
             }
         }
+        if (s.dataOnly()) {
+            // the rows into the tables the target has: checked against the plan first, nothing dropped or created
+            steps.addAll(List.of(new SnapshotStep(), new ExistingTablesStep(), new CopyStep(), new ExistingTablesStep.Indexes(),
+                    new SequencesStep(), new VerifyStep(), new AfterLoadStep(), new LoadReportStep()));
+            return steps;
+        }
         if (s.streams()) steps.add(new PublicationStep());
         if (s.copies()) steps.add(new SnapshotStep());
         steps.add(new SchemaStep());
@@ -55,6 +61,7 @@ public final class Steps {
 
     /** The schema a stream writes into (a Connect deployment): tables, distribution, keys and lookup indexes; foreign keys come at the cutover. */
     public static void schemaForStreaming(Migration m) {
+        m.settings.refuseDataOnlyElsewhere();
         try {
             for (Step step : List.of(new SchemaStep(), new KeysStep())) step.run(m);
         } catch (SQLException e) {
@@ -70,6 +77,7 @@ public final class Steps {
      * stream began removes the slot and publication this run made (they would only hold WAL).
      */
     public static boolean run(Migration m) {
+        m.settings.refuseDataOnlyElsewhere();
         try {
             if (!timed(m, new PlanStep(), 0)) return false;
             int position = 0;

@@ -21,6 +21,12 @@ public record LoadCommand(
         List<Warning> warnings) {
 
     /** {@code SET name TO 'value'}: a session setting for target connections. */
+    /** The same command with other options (a step that acts on the command line's mode as if the file said it). */
+    public LoadCommand withOptions(Options o) {
+        return new LoadCommand(file, source, target, o, settings, beforeLoad, afterCreateSchema, afterLoad, casts, including, excluding,
+                schemaRenames, alterTables, distribute, warnings);
+    }
+
     public record Setting(String name, String value, Position at) {}
 
     /** One SQL text of a BEFORE LOAD / AFTER CREATE SCHEMA / AFTER LOAD clause. */

@@ -149,6 +149,7 @@ public final class LoadFileParser {
                 default -> throw lx.error(t.offset(), "unknown clause '" + t.text() + "': expected WITH, SET, BEFORE LOAD, AFTER CREATE SCHEMA, AFTER LOAD, CAST, INCLUDING, EXCLUDING, ALTER or DISTRIBUTE");
             }
         }
+        dataOnlyOptions(options);
         return new LoadCommand(file, source, target, new Options(options), settings, before, afterSchema, afterLoad,
                 casts, including, excluding, renames, alters, distribute, List.copyOf(warnings));
     }
@@ -162,6 +163,24 @@ public final class LoadFileParser {
             return ConnectionUrl.parse(t.text(), env);
         } catch (IllegalArgumentException e) {
             throw lx.error(t.offset(), "bad connection URL: " + e.getMessage());
+        }
+    }
+
+    /** Where each option was written, for what is said of options together. */
+    private final Map<Option, Integer> optionAt = new java.util.EnumMap<>(Option.class);
+
+    /** `data only` against `schema only`; `drop indexes` and `reindex` act only with `data only`. */
+    private void dataOnlyOptions(Map<Option, Object> options) {
+        boolean dataOnly = Boolean.TRUE.equals(options.get(Option.DATA_ONLY));
+        if (dataOnly && Boolean.TRUE.equals(options.get(Option.SCHEMA_ONLY))) {
+            throw lx.error(optionAt.get(Option.DATA_ONLY), "`data only` and `schema only` together leave nothing to do: keep one");
+        }
+        if (dataOnly) return;
+        for (Option o : List.of(Option.DROP_INDEXES, Option.REINDEX)) {
+            if (Boolean.TRUE.equals(options.get(o))) {
+                warnings.add(new Warning(lx.position(optionAt.get(o)), "option '" + o.label() + "' means nothing here without `data only`:"
+                        + " this run creates the tables and builds their keys and indexes after the data"));
+            }
         }
     }
 
@@ -185,6 +204,7 @@ public final class LoadFileParser {
             throw lx.error(first.offset(), "unknown option '" + shown.toString().trim() + "'");
         }
         Option o = match.option();
+        optionAt.put(o, first.offset());
         Object value = match.value();
         if (value == null) {
             expectPunct("=");

@@ -14,14 +14,14 @@ public enum Option {
     DISABLE_TRIGGERS(Kind.FLAG, false, false),
     CREATE_TABLES(Kind.FLAG, true, true),
     CREATE_INDEXES(Kind.FLAG, true, true),
-    DROP_INDEXES(Kind.FLAG, false, false),
-    REINDEX(Kind.FLAG, false, false),
+    DROP_INDEXES(Kind.FLAG, false, true),
+    REINDEX(Kind.FLAG, false, true),
     CREATE_SCHEMA(Kind.FLAG, true, true),
     DROP_SCHEMA(Kind.FLAG, false, true),
     FOREIGN_KEYS(Kind.FLAG, true, true),
     RESET_SEQUENCES(Kind.FLAG, true, true),
     SCHEMA_ONLY(Kind.FLAG, false, true),
-    DATA_ONLY(Kind.FLAG, false, false),
+    DATA_ONLY(Kind.FLAG, false, true),
     WORKERS(Kind.INT, 4, true),
     CONCURRENCY(Kind.INT, 4, true),
     MAX_PARALLEL_CREATE_INDEX(Kind.INT, 2, true),
@@ -113,10 +113,6 @@ public enum Option {
     /** Why an option is refused before anything is written; null when it acts or means nothing. */
     public String refused() {
         return switch (this) {
-            case DATA_ONLY -> "loading into tables that exist without creating anything is not supported yet: use `create no tables`"
-                    + " (with `truncate` to empty them first), which loads into the tables the target has";
-            case DROP_INDEXES, REINDEX -> "it acts with `data only`, which is not supported yet; the tool builds keys and indexes after"
-                    + " the data anyway";
             case ON_ERROR -> "no row is ever dropped silently here: rows Citus cannot place go to the reject files with"
                     + " `on orphan rows skip`; any other row error stops the load, as `on error stop` does";
             default -> null;

@@ -188,13 +188,27 @@ class LoadFileParserTest {
 
     @Test
     void optionsThisToolCannotHonourAreRefusedWithTheReasonBeforeAnythingIsWritten() {
-        for (String option : List.of("data only", "drop indexes", "reindex", "on error resume next")) {
+        for (String option : List.of("on error resume next")) {
             LoadFileException e = assertThrows(LoadFileException.class,
                     () -> parse("load database from pgsql:///a into pgsql:///b with " + option + ";"));
             assertTrue(e.getMessage().startsWith("test.load:1:52: option '" + option + "' is refused: "), e.getMessage());
         }
         assertTrue(parse("load database from pgsql:///a into pgsql:///b with on error stop;").warnings().isEmpty(),
                 "on error stop is what every load does");
+    }
+
+    @Test
+    void dataOnlyActsWithItsIndexOptionsWhichMeanNothingWithoutIt() {
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with data only, drop indexes, reindex;");
+        assertTrue(c.options().flag(Option.DATA_ONLY) && c.options().flag(Option.DROP_INDEXES) && c.options().flag(Option.REINDEX));
+        assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+        List<String> warnings = parse("load database from pgsql:///a into pgsql:///b with drop indexes;").warnings().stream()
+                .map(Object::toString).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("option 'drop indexes' means nothing here without `data only`"), warnings.toString());
+        LoadFileException e = assertThrows(LoadFileException.class,
+                () -> parse("load database from pgsql:///a into pgsql:///b with schema only, data only;"));
+        assertTrue(e.getMessage().startsWith("test.load:1:65: `data only` and `schema only` together leave nothing to do"), e.getMessage());
     }
 
     @Test
