@@ -859,6 +859,36 @@ class LiveMigrationTest {
     }
 
     @Test
+    void aTableDroppedOnTheSourceWhileStreamingIsDroppedOnTheTargetAndTheCutoverGoesOnWithoutIt() throws Exception {
+        String db = pg.createDatabase("ddldrop");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table item_log (id serial primary key, item_id int not null references item, line text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 30) g;
+                """);
+        String schema = citus.newSchema("ddldrop");
+        Path file = tenantLoadFile(db, schema, "cm_ddldrop");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        pg.exec(db, """
+                insert into item_log (item_id, line) values (1, 'before the drop');
+                drop table item_log;
+                insert into item (tenant_id, note) values (2, 'after the drop');
+                """);
+        waitFor(() -> citus.rows("select note from " + schema + ".item where note = 'after the drop'").equals(List.of("after the drop")),
+                m.thread(), () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        assertTrue(m.out().toString().contains("table dropped on the target as on the source: " + schema + ".item_log"), m.out().toString());
+        assertEquals(java.util.Collections.singletonList(null), citus.rows("select to_regclass('" + schema + ".item_log')::text"));
+        m.cutOverAndFinish(file);
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertFalse(verify.out().contains("item_log"), verify.out());
+    }
+
+    @Test
     void aSchemaChangeTheStreamCannotCarryStopsItNamingTheStatementBeforeAnyLaterChange() throws Exception {
         String db = pg.createDatabase("ddlstop");
         pg.exec(db, """

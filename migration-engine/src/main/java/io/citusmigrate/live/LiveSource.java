@@ -34,7 +34,7 @@ public final class LiveSource {
         if (publicationExists(c, name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
         SchemaChanges.refuseWithoutSuperuser(c);
-        inTransaction(c, () -> {
+        io.citusmigrate.db.Databases.inTransaction(c, () -> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
             }
@@ -69,7 +69,7 @@ public final class LiveSource {
         }
         // the tables' own replica identities back in the publication's transaction: no moment
         // where a keyless table is published under the default one
-        inTransaction(c, () -> {
+        io.citusmigrate.db.Databases.inTransaction(c, () -> {
             ReplicaIdentities.restore(c, publication);
             PartitionTruncates.drop(c, publication);
             SchemaChanges.drop(c, publication);
@@ -97,23 +97,6 @@ public final class LiveSource {
         }
     }
 
-    private interface Work {
-        void run() throws SQLException;
-    }
-
-    private static void inTransaction(Connection c, Work w) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            w.run();
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
-    }
 
     /**
      * Stops the application's writes: new sessions of the source database start read-only, and

@@ -279,20 +279,20 @@ public final class LiveStream implements AutoCloseable {
         return catalog;
     }
 
-    /** A new table: created on the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
-    private void carryNewTable(String content) throws InterruptedException {
-        SchemaChanges.NewTable t;
+    /** A table created or dropped: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
+    private void carryTableChange(String content) throws InterruptedException {
+        SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            t = SchemaChanges.createTable(content, plan, target, cmd);
+            t = SchemaChanges.replan(content, plan, target, cmd);
         } catch (SchemaChanges.NotCarried e) {
             resumable = false;
             fail(e.getMessage());
             return;
         } catch (java.sql.SQLException e) {
-            fail("carrying a new table to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+            fail("carrying a new or dropped table to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;
         }
-        say.accept(t.said());
+        if (!t.said().isEmpty()) say.accept(t.said());
         if (t.plan() == plan) return;
         CitusSinkTask next = new CitusSinkTask();
         next.start(ConnectorConfigs.sink(cmd, t.plan(), TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE));
@@ -307,8 +307,8 @@ public final class LiveStream implements AutoCloseable {
 
     /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
     private void carrySchemaChange(String content) throws InterruptedException {
-        if (SchemaChanges.createsTable(content)) {
-            carryNewTable(content);
+        if (SchemaChanges.replans(content)) {
+            carryTableChange(content);
             return;
         }
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {

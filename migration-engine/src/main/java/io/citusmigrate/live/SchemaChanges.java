@@ -146,14 +146,57 @@ public final class SchemaChanges {
         LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
     }
 
-    /** Whether a captured change creates a table (the stream's plan and sink change with it). */
-    public static boolean createsTable(String content) {
+    /** Whether a captured change creates or drops a table (the stream's plan and sink change with it). */
+    public static boolean replans(String content) {
         Change ch = Change.of(content);
-        return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type());
+        return (ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type());
     }
 
-    /** A new table: the plan it was carried by, and what was done. */
-    public record NewTable(Plan plan, io.citusmigrate.catalog.Catalog catalog, String said) {}
+    /** A table created or dropped: carried by the plan made now, from here on the stream's, with what was done. */
+    public static Replanned replan(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        return Change.of(content).tag().equals("DROP TABLE") ? dropTable(content, plan, target, cmd) : createTable(content, plan, target, cmd);
+    }
+
+    /**
+     * A table dropped on the source: dropped on the target (its rows went without row changes),
+     * by the plan made now, which no longer has it. Refused when that plan takes another table
+     * otherwise (a child whose path to its tenant went through it).
+     */
+    static Replanned dropTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Change ch = Change.of(content);
+        TablePlan t = table(plan, ch.identity());
+        if (t == null) return new Replanned(plan, null, ""); // not migrated
+        io.citusmigrate.catalog.Catalog catalog;
+        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+        }
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+        List<String> changed = otherwisePlanned(plan, now, t);
+        if (!changed.isEmpty()) throw notCarried(ch, "without it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
+        try (Statement s = target.createStatement()) {
+            // what depends on it on the target (a view, a foreign key) went with it on the source too
+            s.execute("DROP TABLE IF EXISTS " + t.target().sql() + " CASCADE");
+        }
+        return new Replanned(now, catalog, "table dropped on the target as on the source: " + t.target());
+    }
+
+    /** The tables both plans hold whose kind or distribution differ, one line each (the one carried left out). */
+    private static List<String> otherwisePlanned(Plan was, Plan now, TablePlan carried) {
+        List<String> out = new ArrayList<>();
+        for (TablePlan a : was.tables()) {
+            if (a.source().name().equals(carried.source().name())) continue;
+            now.table(a.source().name()).ifPresent(b -> {
+                if (a.kind() != b.kind() || !java.util.Objects.equals(a.distributionColumn(), b.distributionColumn())) {
+                    out.add(a.target() + " would be " + b.kind().label() + (b.distributionColumn() == null ? "" : " by " + b.distributionColumn())
+                            + " instead of " + a.kind().label() + (a.distributionColumn() == null ? "" : " by " + a.distributionColumn()));
+                }
+            });
+        }
+        return out;
+    }
+
+    /** A table created or dropped: the plan it was carried by, and what was done. */
+    public record Replanned(Plan plan, io.citusmigrate.catalog.Catalog catalog, String said) {}
 
     /**
      * A table created on the source while streaming, planned by the same rules as at the start
@@ -162,7 +205,7 @@ public final class SchemaChanges {
      * granted on the target. The plan made now is the stream's from here on. Refused, naming why:
      * a table the plan cannot take, a partitioned table or partition, one without a primary key.
      */
-    public static NewTable createTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+    static Replanned createTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         Change ch = Change.of(content);
         io.citusmigrate.catalog.Catalog catalog;
         try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
@@ -172,13 +215,15 @@ public final class SchemaChanges {
         TablePlan t = table(now, ch.identity());
         if (t == null) {
             // left out by the command file's rules, or dropped again since (its DROP comes later in the stream)
-            return new NewTable(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
+            return new Replanned(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
         }
         List<String> errors = now.issues().stream().filter(i -> i.severity() == io.citusmigrate.plan.PlanIssue.Severity.ERROR
                 && t.source().name().equals(i.table())).map(io.citusmigrate.plan.PlanIssue::message).toList();
         if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
         if (t.isPartition() || t.source().partitionKey() != null) throw notCarried(ch, "partitioned tables and partitions are not carried while streaming", cmd.file());
         if (t.source().primaryKey().isEmpty()) throw notCarried(ch, "it has no primary key", cmd.file());
+        List<String> changed = otherwisePlanned(plan, now, t);
+        if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
         if (!exists(target, t.target().schema(), t.target().name())) {
             Plan one = new Plan(List.of(t.target().schema()), List.of(), List.of(),
                     now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
@@ -189,7 +234,7 @@ public final class SchemaChanges {
                     io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
             new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
         }
-        return new NewTable(now, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
+        return new Replanned(now, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
                 + (t.distributionColumn() != null ? " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added, back-filled)" : "") : "")
                 + "; its rows stream from its creation on");
     }

@@ -127,7 +127,7 @@ public final class LargeObjects {
     public static Sync sync(Connection source, Connection target) throws SQLException {
         Comparison c = compare(source, target);
         for (long oid : c.toCopy()) copy(source, target, oid);
-        for (long oid : c.targetOnly()) inTransaction(target, () -> unlink(target, oid));
+        for (long oid : c.targetOnly()) io.citusmigrate.db.Databases.inTransaction(target, () -> unlink(target, oid));
         return new Sync(c.sourceCount(), c.toCopy().size(), c.targetOnly().size());
     }
 
@@ -180,7 +180,7 @@ public final class LargeObjects {
 
     /** The object replaced on the target by the source's: content, owner (unless a superuser) and grants. */
     private static void copy(Connection source, Connection target, long oid) throws SQLException {
-        inTransaction(target, () -> {
+        io.citusmigrate.db.Databases.inTransaction(target, () -> {
             unlink(target, oid);
             try (PreparedStatement create = target.prepareStatement("SELECT pg_catalog.lo_create(?::oid)")) {
                 create.setLong(1, oid);
@@ -235,24 +235,6 @@ public final class LargeObjects {
                 "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = ?::oid")) {
             ps.setLong(1, oid);
             ps.executeQuery().close();
-        }
-    }
-
-    private interface Work {
-        void run() throws SQLException;
-    }
-
-    private static void inTransaction(Connection c, Work work) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            work.run();
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
         }
     }
 }

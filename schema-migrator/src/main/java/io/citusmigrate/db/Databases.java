@@ -118,4 +118,24 @@ public final class Databases {
             // closing after a failure: the first error is the one to report
         }
     }
+
+    /** Statements that may fail with an SQLException. */
+    public interface Statements {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction on {@code c}: committed, or rolled back when it fails; the connection's autocommit put back. */
+    public static void inTransaction(Connection c, Statements work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
 }
