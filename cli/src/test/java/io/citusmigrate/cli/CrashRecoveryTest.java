@@ -1,5 +1,7 @@
 package io.citusmigrate.cli;
 
+import io.citusmigrate.steps.StepName;
+
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.live.LiveStream;
 import io.citusmigrate.testing.CitusTarget;
@@ -205,16 +207,16 @@ class CrashRecoveryTest {
     static List<org.junit.jupiter.params.provider.Arguments> stepEdges() {
         List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
         Object[][] edges = {
-                {"start plan", After.NO_SLOT}, {"end plan", After.NO_SLOT}, {"start publication", After.NO_SLOT}, {"end publication", After.NO_SLOT},
-                {"start snapshot and orphan check", After.NO_SLOT}, {"end snapshot and orphan check", After.PARTIAL_LOAD},
-                {"start schema", After.PARTIAL_LOAD}, {"end schema", After.PARTIAL_LOAD}, {"start data", After.PARTIAL_LOAD},
-                {"end data", After.PARTIAL_LOAD}, {"start keys, indexes and foreign keys", After.PARTIAL_LOAD},
-                {"end keys, indexes and foreign keys", After.PARTIAL_LOAD}, {"start sequences", After.PARTIAL_LOAD},
-                {"end sequences", After.PARTIAL_LOAD}, {"start verification", After.PARTIAL_LOAD}, {"end verification", After.PARTIAL_LOAD},
-                {"start after load", After.PARTIAL_LOAD}, {"end after load", After.PARTIAL_LOAD}, {"start report", After.PARTIAL_LOAD},
-                {"end report", After.PARTIAL_LOAD}, {"start bulk-load record", After.PARTIAL_LOAD}, {"end bulk-load record", After.LOADED},
-                {"start streaming and cutover", After.LOADED}, {"end streaming and cutover", After.ANSWERED},
-                {"start after the cutover", After.ANSWERED}, {"end after the cutover", After.DONE}};
+                {StepName.PLAN.start(), After.NO_SLOT}, {StepName.PLAN.end(), After.NO_SLOT}, {StepName.PUBLICATION.start(), After.NO_SLOT}, {StepName.PUBLICATION.end(), After.NO_SLOT},
+                {StepName.SNAPSHOT.start(), After.NO_SLOT}, {StepName.SNAPSHOT.end(), After.PARTIAL_LOAD},
+                {StepName.SCHEMA.start(), After.PARTIAL_LOAD}, {StepName.SCHEMA.end(), After.PARTIAL_LOAD}, {StepName.DATA.start(), After.PARTIAL_LOAD},
+                {StepName.DATA.end(), After.PARTIAL_LOAD}, {StepName.KEYS.start(), After.PARTIAL_LOAD},
+                {StepName.KEYS.end(), After.PARTIAL_LOAD}, {StepName.SEQUENCES.start(), After.PARTIAL_LOAD},
+                {StepName.SEQUENCES.end(), After.PARTIAL_LOAD}, {StepName.VERIFICATION.start(), After.PARTIAL_LOAD}, {StepName.VERIFICATION.end(), After.PARTIAL_LOAD},
+                {StepName.AFTER_LOAD.start(), After.PARTIAL_LOAD}, {StepName.AFTER_LOAD.end(), After.PARTIAL_LOAD}, {StepName.REPORT.start(), After.PARTIAL_LOAD},
+                {StepName.REPORT.end(), After.PARTIAL_LOAD}, {StepName.BULK_LOAD_RECORD.start(), After.PARTIAL_LOAD}, {StepName.BULK_LOAD_RECORD.end(), After.LOADED},
+                {StepName.STREAM.start(), After.LOADED}, {StepName.STREAM.end(), After.ANSWERED},
+                {StepName.AFTER_CUTOVER.start(), After.ANSWERED}, {StepName.AFTER_CUTOVER.end(), After.DONE}};
         String only = System.getProperty("crash.points");
         for (Object[] e : edges) {
             if (only == null || List.of(only.split(",")).contains((String) e[0])) out.add(org.junit.jupiter.params.provider.Arguments.of(e));

@@ -13,8 +13,8 @@ import java.sql.SQLException;
  */
 final class AfterCutoverStep implements io.citusmigrate.steps.Step {
     @Override
-    public String name() {
-        return "after the cutover";
+    public StepName name() {
+        return StepName.AFTER_CUTOVER;
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.sql.SQLException;
 /** The user's AFTER LOAD DO blocks. */
 final class AfterLoadStep implements Step {
     @Override
-    public String name() {
-        return "after load";
+    public StepName name() {
+        return StepName.AFTER_LOAD;
     }
 
     @Override

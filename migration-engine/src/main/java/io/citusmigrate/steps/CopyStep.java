@@ -24,8 +24,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class CopyStep implements Step {
     @Override
-    public String name() {
-        return "data";
+    public StepName name() {
+        return StepName.DATA;
     }
 
     @Override

@@ -31,8 +31,8 @@ import java.util.UUID;
  */
 final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     @Override
-    public String name() {
-        return "snapshot through Debezium";
+    public StepName name() {
+        return StepName.DEBEZIUM_SNAPSHOT;
     }
 
     @Override

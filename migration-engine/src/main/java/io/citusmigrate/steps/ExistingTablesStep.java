@@ -26,8 +26,8 @@ import java.util.List;
  */
 final class ExistingTablesStep implements io.citusmigrate.steps.Step {
     @Override
-    public String name() {
-        return "existing tables";
+    public StepName name() {
+        return StepName.EXISTING_TABLES;
     }
 
     @Override
@@ -142,8 +142,8 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
     /** After the rows: the dropped indexes created again (`drop indexes`), every index rebuilt (`reindex`), the tables analyzed. */
     static final class Indexes implements io.citusmigrate.steps.Step {
         @Override
-        public String name() {
-            return "indexes";
+        public StepName name() {
+            return StepName.INDEXES;
         }
 
         @Override

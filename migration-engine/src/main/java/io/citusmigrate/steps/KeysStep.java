@@ -17,8 +17,8 @@ import java.util.EnumSet;
  */
 final class KeysStep implements io.citusmigrate.steps.Step {
     @Override
-    public String name() {
-        return "keys, indexes and foreign keys";
+    public StepName name() {
+        return StepName.KEYS;
     }
 
     @Override

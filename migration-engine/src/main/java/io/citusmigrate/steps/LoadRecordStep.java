@@ -9,8 +9,8 @@ import java.sql.SQLException;
 /** The bulk load's end, on the target: from here on a rerun streams from the slot instead of starting over. */
 final class LoadRecordStep implements Step {
     @Override
-    public String name() {
-        return "bulk-load record";
+    public StepName name() {
+        return StepName.BULK_LOAD_RECORD;
     }
 
     @Override

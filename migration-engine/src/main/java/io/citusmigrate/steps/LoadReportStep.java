@@ -8,8 +8,8 @@ import java.util.List;
 /** What the steps so far did: the copy's table (rows, bytes, verification), the time per step, the tables made. A failed verification stops the run. */
 final class LoadReportStep implements Step {
     @Override
-    public String name() {
-        return "report";
+    public StepName name() {
+        return StepName.REPORT;
     }
 
     @Override
@@ -18,7 +18,7 @@ final class LoadReportStep implements Step {
         if (copy) {
             LoadSummary.print(m.summary != null ? m.summary : m.out, m.results, m.checks);
             m.seconds.forEach((k, v) -> {
-                if (!k.equals("plan") && !k.equals("publication")) m.out.printf("  %-32s %8.1f s%n", k, v);
+                if (!k.equals(StepName.PLAN.label()) && !k.equals(StepName.PUBLICATION.label())) m.out.printf("  %-32s %8.1f s%n", k, v);
             });
         }
         long dist = count(m, TablePlan.Kind.DISTRIBUTED);

@@ -5,8 +5,8 @@ import io.citusmigrate.live.StreamedTypes;
 /** The plan: refused when Citus would reject it, or when a stream could not carry one of its columns exactly. */
 final class PlanStep implements Step {
     @Override
-    public String name() {
-        return "plan";
+    public StepName name() {
+        return StepName.PLAN;
     }
 
     @Override

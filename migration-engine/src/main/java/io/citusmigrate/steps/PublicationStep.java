@@ -20,8 +20,8 @@ import java.sql.SQLException;
  */
 final class PublicationStep implements Step {
     @Override
-    public String name() {
-        return "publication";
+    public StepName name() {
+        return StepName.PUBLICATION;
     }
 
     @Override

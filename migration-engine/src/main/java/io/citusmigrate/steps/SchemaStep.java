@@ -25,8 +25,8 @@ import java.util.EnumSet;
  */
 final class SchemaStep implements io.citusmigrate.steps.Step {
     @Override
-    public String name() {
-        return "schema";
+    public StepName name() {
+        return StepName.SCHEMA;
     }
 
     @Override

@@ -8,8 +8,8 @@ import java.sql.SQLException;
 /** Sequences set to the source's values (`reset sequences`), so that new rows on the target take new keys. */
 final class SequencesStep implements Step {
     @Override
-    public String name() {
-        return "sequences";
+    public StepName name() {
+        return StepName.SEQUENCES;
     }
 
     @Override

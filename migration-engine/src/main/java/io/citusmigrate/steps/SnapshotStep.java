@@ -10,8 +10,8 @@ import io.citusmigrate.crash.CrashPoints;
  */
 final class SnapshotStep implements Step {
     @Override
-    public String name() {
-        return "snapshot and orphan check";
+    public StepName name() {
+        return StepName.SNAPSHOT;
     }
 
     @Override

@@ -106,20 +106,20 @@ public final class Steps {
     private static boolean timed(Migration m, Step step, int position) throws SQLException, InterruptedException {
         boolean record = position > 0 && m.settings.streams() && !(step instanceof PublicationStep);
         if (record) record(m, step, position, true);
-        CrashPoints.reach("start " + step.name());
+        CrashPoints.reach(step.name().start());
         long t = System.nanoTime();
         boolean go = step.run(m);
-        m.seconds.put(step.name(), Migration.secs(t));
+        m.seconds.put(step.name().label(), Migration.secs(t));
         if (record && go) record(m, step, position, false);
-        CrashPoints.reach("end " + step.name());
+        CrashPoints.reach(step.name().end());
         return go;
     }
 
     /** A live migration's steps, kept on the target: `status` shows them, a rerun says where its predecessor died. */
     private static void record(Migration m, Step step, int position, boolean start) {
         try (Connection target = m.target()) {
-            if (start) StepRecord.started(target, m.settings.slot(), step.name(), position);
-            else StepRecord.finished(target, m.settings.slot(), step.name());
+            if (start) StepRecord.started(target, m.settings.slot(), step.name().label(), position);
+            else StepRecord.finished(target, m.settings.slot(), step.name().label());
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

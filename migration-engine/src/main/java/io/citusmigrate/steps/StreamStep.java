@@ -25,8 +25,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
     }
 
     @Override
-    public String name() {
-        return "streaming and cutover";
+    public StepName name() {
+        return StepName.STREAM;
     }
 
     @Override

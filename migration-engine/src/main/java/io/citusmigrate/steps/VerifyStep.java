@@ -12,8 +12,8 @@ import java.util.concurrent.CompletionException;
 /** Each table's checksum on the target against the source's in the snapshot the copy read. */
 final class VerifyStep implements Step {
     @Override
-    public String name() {
-        return "verification";
+    public StepName name() {
+        return StepName.VERIFICATION;
     }
 
     @Override
