@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * coordinator take new keys that do not collide with the loaded ones.
  */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class HarderSchemaTest {
+class HarderSchemaIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     static String sourceDb;

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class BulkLoaderTest {
+class BulkLoaderIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
 
@@ -74,14 +74,14 @@ class BulkLoaderTest {
         }
         assertEquals(List.of("5000|0|100"), citus.rows("select count(*), count(*) filter (where note = 'late'),"
                 + " count(*) filter (where id <= 100) from " + s + ".item"));
-        assertTrue(Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()),
+        assertTrue(Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderIT::target, 2).stream().allMatch(c -> c.ok()),
                 "the target's checksums equal the source's in the snapshot");
         citus.rows("update " + s + ".item set note = 'changed' where id = 4000 returning id");
-        var checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2);
+        var checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderIT::target, 2);
         assertEquals(List.of(s + ".item: contents differ (checksums)"),
                 checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
         citus.rows("delete from " + s + ".item where id = 4000 returning id");
-        checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderTest::target, 2);
+        checks = Verifier.verifyLoaded(plan, sums, recordHash, BulkLoaderIT::target, 2);
         assertEquals(List.of(s + ".item: row counts differ: source 5000, target 4999"),
                 checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
         assertEquals(List.of(), pg.rows(src.db, "select slot_name from pg_replication_slots"), "the temporary slot is gone");
@@ -119,11 +119,11 @@ class BulkLoaderTest {
         // every back-filled tenant key is its device's: joined on the tenant key, as Citus needs
         assertEquals(List.of("0"), citus.rows("select count(*) from " + s + ".reading r where not exists (select 1 from " + s
                 + ".device d where d.account_id = r.account_id and d.id = r.device_id)"));
-        assertTrue(Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().allMatch(c -> c.ok()));
+        assertTrue(Verifier.verifyLoaded(plan, sums, true, BulkLoaderIT::target, 2).stream().allMatch(c -> c.ok()));
         // no foreign keys on these bare tables: a wrong tenant key is found by joining the parent
         citus.rows("with gone as (delete from " + s + ".reading where device_id = 1 and at = date '2024-06-10' returning *)"
                 + " insert into " + s + ".reading select 3, device_id, at, value from gone returning device_id");
-        var checks = Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2);
+        var checks = Verifier.verifyLoaded(plan, sums, true, BulkLoaderIT::target, 2);
         assertEquals(List.of(s + ".reading: tenant key differs from the parent's"),
                 checks.stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList());
     }
@@ -157,15 +157,15 @@ class BulkLoaderTest {
             loader.load(prep);
             sums = loader.sourceChecksums(prep, 2);
         }
-        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().filter(c -> !c.ok()).toList());
+        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderIT::target, 2).stream().filter(c -> !c.ok()).toList());
         // a change in a value hashed as text (an enum), and one hashed by its type (jsonb), are both seen
         for (List<String> change : List.of(List.of("e = 'happy'", "e = 'ok'"), List.of("jb = '{\"b\": [1, 3]}'", "jb = '{\"b\": [1, 2]}'"))) {
             citus.rows("update " + s + ".kinds set " + change.get(0) + " where id = 7 returning id");
-            assertEquals(List.of(s + ".kinds: contents differ (checksums)"), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2)
+            assertEquals(List.of(s + ".kinds: contents differ (checksums)"), Verifier.verifyLoaded(plan, sums, true, BulkLoaderIT::target, 2)
                     .stream().filter(c -> !c.ok()).map(c -> c.table() + ": " + c.problem()).toList(), change.get(0));
             citus.rows("update " + s + ".kinds set " + change.get(1) + " where id = 7 returning id");
         }
-        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderTest::target, 2).stream().filter(c -> !c.ok()).toList());
+        assertEquals(List.of(), Verifier.verifyLoaded(plan, sums, true, BulkLoaderIT::target, 2).stream().filter(c -> !c.ok()).toList());
     }
 
     @Test

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Creates rewritten schemas on Citus (or the stand-in) and reads back what Citus holds. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class SchemaOnCitusTest {
+class SchemaOnCitusIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
 

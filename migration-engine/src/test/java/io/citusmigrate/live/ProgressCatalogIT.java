@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The progress catalog on the target: made once, an older one brought up to date, a newer one refused. */
-class ProgressCatalogTest {
+class ProgressCatalogIT {
     @Test
     void anOlderCatalogIsUpgradedAndANewerOneRefused() throws Exception {
         try (EmbeddedPg pg = EmbeddedPg.start()) {

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * end in _i20 and are dropped at the end.
  */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class AccessTest {
+class AccessIT {
     static final String APP = "app_user_i20";
     static final String GHOST = "ghost_i20";
     static EmbeddedPg pg;

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Routines and access in the plan and the schema script: missing roles, `create roles`, policies Citus cannot take, order. */
-class AccessPlanTest {
+class AccessPlanIT {
     static EmbeddedPg pg;
     static SourceDb db;
 

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the schema tests mean something when they run against the stand-in.
  */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class CitusRulesTest {
+class CitusRulesIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     String s;

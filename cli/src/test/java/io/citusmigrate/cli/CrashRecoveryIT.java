@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @org.junit.jupiter.api.Timeout(value = 300)
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class CrashRecoveryTest {
+class CrashRecoveryIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     static final AtomicInteger N = new AtomicInteger();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * installed for its PostgreSQL, the test is skipped and says why.
  */
 @org.junit.jupiter.api.Timeout(value = 240)
-class PostgisTest {
+class PostgisIT {
     @TempDir
     Path dir;
 

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sink tasks, writes (a tenant move among them), the cutover, equal tables, nothing left.
  */
 @org.junit.jupiter.api.Timeout(value = 300)
-class PluginPathTest {
+class PluginPathIT {
     @TempDir
     Path dir;
 

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real Debezium events from embedded PostgreSQL, through the task, into Citus (or the stand-in). */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class SinkStreamTest {
+class SinkStreamIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
 

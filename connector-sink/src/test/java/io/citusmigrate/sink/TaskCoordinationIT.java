@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that placed rows meanwhile, and the other task's next batch learns of the move (its caches of
  * tenant keys are dropped).
  */
-class TaskCoordinationTest {
+class TaskCoordinationIT {
     static EmbeddedPg pg;
 
     @BeforeAll

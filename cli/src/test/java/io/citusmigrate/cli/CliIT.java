@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Drives the command line as a user would and checks what it prints and leaves behind. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class CliTest {
+class CliIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     static String sourceDb;
@@ -38,7 +38,7 @@ class CliTest {
     @BeforeAll
     static void start() throws IOException {
         sourceDb = pg.createDatabase("hackathon");
-        try (InputStream in = CliTest.class.getResourceAsStream("/examples/multitenant-schema.sql")) {
+        try (InputStream in = CliIT.class.getResourceAsStream("/examples/multitenant-schema.sql")) {
             pg.exec(sourceDb, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         plainDb = pg.createDatabase("plain");

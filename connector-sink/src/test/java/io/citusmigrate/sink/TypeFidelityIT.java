@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every built-in type Debezium carries lands equal to the source, compared by row::text. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class TypeFidelityTest {
+class TypeFidelityIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
 

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The snapshot-only bulk load, end to end through the command line. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class BulkLoadTest {
+class BulkLoadIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     static String sourceDb;

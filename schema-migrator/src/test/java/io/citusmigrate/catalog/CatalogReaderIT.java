@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class CatalogReaderTest {
+class CatalogReaderIT {
     static EmbeddedPg pg;
     static Catalog catalog;
 

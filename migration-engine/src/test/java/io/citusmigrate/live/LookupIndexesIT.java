@@ -14,7 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The streaming lookup indexes: which tables get them, and how they go after the cutover. */
-class LookupIndexesTest {
+class LookupIndexesIT {
     @Test
     void droppedConcurrentlyWhileTheApplicationWritesExceptOnAPartitionedTable() throws Exception {
         try (EmbeddedPg pg = EmbeddedPg.start()) {

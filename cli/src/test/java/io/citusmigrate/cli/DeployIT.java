@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `deploy` puts Debezium's source and the Citus sink on a Connect cluster through its REST API. */
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
-class DeployTest {
+class DeployIT {
     @TempDir
     Path dir;
 

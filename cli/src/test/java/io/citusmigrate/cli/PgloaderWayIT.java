@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `citus-migrate FILE`, as one runs `pgloader FILE`: a load that exits, with pgloader's command-line options. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class PgloaderWayTest {
+class PgloaderWayIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     static String sourceDb;

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The connectors on a real Connect worker through its REST API: Debezium's PostgreSQL source
  * into Kafka, the Citus sink out of it, found by plugin.discovery=service_load.
  */
-class ConnectClusterTest {
+class ConnectClusterIT {
     @Test
     void debeziumAndTheCitusSinkOnAConnectCluster() throws Exception {
         Map<String, String> worker = new HashMap<>();

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `demo`: the whole live migration with an application writing, on embedded databases and on the test's Citus. */
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class DemoTest {
+class DemoIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class LiveMigrationTest {
+class LiveMigrationIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     @TempDir

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The orphan policy through Debezium's own snapshot (`snapshot only`), as through the bulk COPY: `skip` writes reject files, `stop` stops in one line. */
 @org.junit.jupiter.api.Timeout(value = 240)
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
-class DebeziumOrphansTest {
+class DebeziumOrphansIT {
     static EmbeddedPg pg;
     static CitusTarget citus;
     @TempDir
