@@ -61,7 +61,9 @@ public final class LiveProgress {
         public double catchUpSeconds() {
             if (lagBytes <= 0 || lagSeconds <= 0) return 0;
             if (pace > 0) return lagSeconds / pace;
-            if (bytesPerSecond <= 0) return Double.POSITIVE_INFINITY;
+            // no pace yet (a stream just started, or busy a moment with a schema change): a heartbeat or two behind is
+            // no more than that; further behind, nothing says how long it would take
+            if (bytesPerSecond <= 0) return lagSeconds <= 2 ? lagSeconds : Double.POSITIVE_INFINITY;
             return lagBytes / bytesPerSecond;
         }
     }
