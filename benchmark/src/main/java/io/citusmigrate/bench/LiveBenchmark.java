@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code migrate FILE} is run again as a user would, and the {@code migrate FILE --resume} it
  * advises, and the run goes on.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--big-transaction ROWS] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -46,7 +46,9 @@ public final class LiveBenchmark {
         double cutOverAt = 10; // cut over once `status` estimates a catch-up of at most this many seconds (and --max-lag that)
         String kill = null; // bulk | stream: kill -9 migrate then, and run what it advises
         int cutoverTimeout = 300;
+        long bigTransaction = 0; // rows inserted in one source transaction once streaming, timed until all are on the target
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--big-transaction")) bigTransaction = Long.parseLong(args[++i]);
             if (args[i].equals("--catch-up-wait")) catchUpWait = Integer.parseInt(args[++i]);
             if (args[i].equals("--moves")) moves = true;
             if (args[i].equals("--toast")) toastPercent = Integer.parseInt(args[++i]);
@@ -139,7 +141,7 @@ public final class LiveBenchmark {
                     if (writing.get()) System.out.println("application stopped: " + e.getMessage());
                 }
             });
-            app.start();
+            if (rate > 0) app.start();
 
             long t0 = System.nanoTime();
             Path log = dir.resolve("migrate.log");
@@ -157,6 +159,37 @@ public final class LiveBenchmark {
                 Thread.sleep(100);
             }
             double bulkSeconds = (System.nanoTime() - t0) / 1e9;
+            String big = "";
+            if (bigTransaction > 0) {
+                // one transaction of many rows: how fast the capture path hands it to the sink, and in how much memory
+                long before = peakKb;
+                long tb = System.nanoTime();
+                try (Connection c = sourcePg.connect(db); Statement s = c.createStatement()) {
+                    s.execute("INSERT INTO clicks (ad_id, clicked_at, site_url, user_ip, user_data) SELECT g % " + ads + " + 1, now(),"
+                            + " 'https://big.example.com', '10.9.9.9', '{\"big\": true}' FROM generate_series(1, " + bigTransaction + ") g");
+                }
+                double committed = (System.nanoTime() - tb) / 1e9;
+                long tc = System.nanoTime();
+                long peakDuring = 0;
+                try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement(
+                        "SELECT count(*) FROM \"" + schema + "\".clicks WHERE site_url = 'https://big.example.com'")) {
+                    while (true) {
+                        peakDuring = Math.max(peakDuring, BulkLoadBenchmark.peakRssKb(migrate.pid()));
+                        try (java.sql.ResultSet rs = st.executeQuery()) {
+                            rs.next();
+                            if (rs.getLong(1) >= bigTransaction) break;
+                        }
+                        if (!migrate.isAlive()) throw new IllegalStateException("migrate ended:\n" + Files.readString(log));
+                        Thread.sleep(200);
+                    }
+                }
+                double applied = (System.nanoTime() - tc) / 1e9;
+                peakKb = Math.max(peakKb, peakDuring);
+                big = String.format(Locale.ROOT, "one transaction of %d inserted rows (committed in %.1f s): all on the target %.1f s after its"
+                        + " commit, %.0f rows/s; peak RSS of migrate while it streamed %d MB (%d MB before it)", bigTransaction, committed, applied,
+                        bigTransaction / applied, peakDuring / 1024, before / 1024);
+                System.out.println(big);
+            }
             long deadline = System.nanoTime() + streamSeconds * 1_000_000_000L;
             java.util.List<Double> lags = new java.util.ArrayList<>();
             java.util.List<Double> rates = new java.util.ArrayList<>();
@@ -278,14 +311,15 @@ public final class LiveBenchmark {
                     BulkLoadBenchmark.machine(),
                     citus.description(),
                     scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : "")
-                            + " --catch-up-wait " + catchUpWait + " --cut-over-at " + fmt(cutOverAt) + (kill != null ? " --kill " + kill : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                            + " --catch-up-wait " + catchUpWait + " --cut-over-at " + fmt(cutOverAt) + (kill != null ? " --kill " + kill : "")
+                            + (bigTransaction > 0 ? " --big-transaction " + bigTransaction : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
                     waitedSeconds, fmt(cutOverAt), (caughtUp ? "" : " (never reached: cut over with --max-lag off)")
                             + (refused == 0 ? "" : "; " + refused + " cutover(s) refused by their own estimate before that, nothing stopped"),
                     writesStopped(dir.resolve("cutover.log")), downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
-                    killed.length() == 0 ? "" : "\n- migrate killed with SIGKILL " + killed);
+                    (killed.length() == 0 ? "" : "\n- migrate killed with SIGKILL " + killed) + (big.isEmpty() ? "" : "\n- " + big));
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }

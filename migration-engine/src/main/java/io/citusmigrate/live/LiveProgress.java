@@ -33,6 +33,8 @@ public final class LiveProgress {
     }
 
     static final String HEARTBEAT = "heartbeat ";
+    /** Behind by at most this, a stream with no pace measured yet is estimated at its lag. */
+    static final double NO_PACE_SECONDS = 10;
     private static final String TABLE = "citus_migrate.live_status";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,9 +63,10 @@ public final class LiveProgress {
         public double catchUpSeconds() {
             if (lagBytes <= 0 || lagSeconds <= 0) return 0;
             if (pace > 0) return lagSeconds / pace;
-            // no pace yet (a stream just started, or busy a moment with a schema change): a heartbeat or two behind is
-            // no more than that; further behind, nothing says how long it would take
-            if (bytesPerSecond <= 0) return lagSeconds <= 2 ? lagSeconds : Double.POSITIVE_INFINITY;
+            // no pace yet (a stream just started, or busy for seconds carrying schema changes, its heartbeats waiting): a
+            // few seconds behind is taken as that long (the cutover's --timeout still bounds the wait); further behind,
+            // nothing says how long it would take
+            if (bytesPerSecond <= 0) return lagSeconds <= NO_PACE_SECONDS ? lagSeconds : Double.POSITIVE_INFINITY;
             return lagBytes / bytesPerSecond;
         }
     }
