@@ -154,7 +154,14 @@ public final class SchemaChanges {
 
     /** A table created or dropped: carried by the plan made now, from here on the stream's, with what was done. */
     public static Replanned replan(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        return Change.of(content).tag().equals("DROP TABLE") ? dropTable(content, plan, target, cmd) : createTable(content, plan, target, cmd);
+        Change ch = Change.of(content);
+        // the source read and planned again, as at the start
+        io.citusmigrate.catalog.Catalog catalog;
+        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+        }
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+        return ch.tag().equals("DROP TABLE") ? dropTable(ch, plan, now, catalog, target, cmd) : createTable(ch, plan, now, catalog, target, cmd);
     }
 
     /**
@@ -162,15 +169,10 @@ public final class SchemaChanges {
      * by the plan made now, which no longer has it. Refused when that plan takes another table
      * otherwise (a child whose path to its tenant went through it).
      */
-    static Replanned dropTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        Change ch = Change.of(content);
+    private static Replanned dropTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                       io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan t = table(plan, ch.identity());
         if (t == null) return new Replanned(plan, null, ""); // not migrated
-        io.citusmigrate.catalog.Catalog catalog;
-        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
-            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
-        }
-        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "without it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
         try (Statement s = target.createStatement()) {
@@ -205,13 +207,8 @@ public final class SchemaChanges {
      * granted on the target. The plan made now is the stream's from here on. Refused, naming why:
      * a table the plan cannot take, a partitioned table or partition, one without a primary key.
      */
-    static Replanned createTable(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        Change ch = Change.of(content);
-        io.citusmigrate.catalog.Catalog catalog;
-        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
-            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
-        }
-        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+    private static Replanned createTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                         io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan t = table(now, ch.identity());
         if (t == null) {
             // left out by the command file's rules, or dropped again since (its DROP comes later in the stream)

@@ -32,12 +32,10 @@ public final class UnloggedTables {
      * PostgreSQL estimates them); empty when there is neither.
      */
     public static String whileWritesStopped(Connection source) throws SQLException {
-        try (Statement s = source.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM pg_catalog.pg_class c"
-                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u' AND c.relkind = 'r'"
-                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')), (SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint"
-                + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u'"
-                + " AND c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')),"
-                + " (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata)")) {
+        try (Statement s = source.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT count(*),"
+                + " coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint, (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata)"
+                + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relpersistence = 'u' AND c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')")) {
             rs.next();
             long tables = rs.getLong(1), rows = rs.getLong(2), objects = rs.getLong(3);
             java.util.List<String> parts = new java.util.ArrayList<>();
