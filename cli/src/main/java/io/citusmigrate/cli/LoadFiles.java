@@ -48,7 +48,7 @@ final class LoadFiles {
     @CommandLine.Option(names = "--after", paramLabel = "FILE", description = "SQL to run on the target after the load, as AFTER LOAD DO")
     Path after;
 
-    @CommandLine.Option(names = "--on-error-stop", description = "stop at the first error: what every load here does")
+    @CommandLine.Option(names = "--on-error-stop", description = "stop at the first row the target refuses, over the file's `on error resume next`")
     boolean onErrorStop;
 
     /** Loads each file in turn; the exit status is the first failure's, or success. */
@@ -75,7 +75,9 @@ final class LoadFiles {
 
     /** The file's clauses with the command line's over them. */
     private LoadCommand amend(LoadCommand cmd) {
-        CommandLineClauses c = new CommandLineClauses().with(with).set(set).cast(cast);
+        List<String> options = new ArrayList<>(with);
+        if (onErrorStop) options.add("on error stop");
+        CommandLineClauses c = new CommandLineClauses().with(options).set(set).cast(cast);
         if (before != null) c.before(read(before), new Position(before.toString(), 1, 1));
         if (after != null) c.after(read(after), new Position(after.toString(), 1, 1));
         return c.applyTo(cmd, System::getenv);

@@ -72,7 +72,7 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex);
     }
 
-    /** `data only` is the bulk COPY's alone: said before anything is touched (`status`, `verify` read such a file too). */
+    /** `data only` and `on error resume next` are the bulk COPY's alone: said before anything is touched (`status`, `verify` read such a file too). */
     public void refuseDataOnlyElsewhere() {
         if (dataOnly && mode != Mode.BULK_LOAD) {
             throw new UserError("`data only` loads the rows once into the tables the target has: it needs `snapshot only` (or"
@@ -80,6 +80,11 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
         }
         if (dataOnly && viaDebezium) {
             throw new UserError("`data only` is done by the bulk COPY: it does not go with `snapshot method = 'debezium'`");
+        }
+        if ("resume next".equals(command.options().string(Option.ON_ERROR)) && (mode == Mode.LIVE || viaDebezium)) {
+            throw new UserError("`on error resume next` acts on the rows of the bulk COPY (`snapshot only`, --snapshot-only or"
+                    + " `citus-migrate FILE`): a stream applies later changes to the rows it left out, so a live migration"
+                    + " and `snapshot method = 'debezium'` stop at a row's error (`on error stop`)");
         }
     }
 

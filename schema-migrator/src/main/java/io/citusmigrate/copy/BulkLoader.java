@@ -48,6 +48,9 @@ public final class BulkLoader {
     private final Progress progress;
     private RangeRecorder recorder;
     private final Consumer<String> log;
+    /** {@code on error resume next}: the checksums of the rows the target refused, per table (see {@link RowErrors}). */
+    private final Map<String, Checksum> refused = new java.util.concurrent.ConcurrentHashMap<>();
+    private RowErrors rowErrors;
 
     public BulkLoader(Plan plan, LoadCommand cmd, Progress progress, Consumer<String> log) {
         this.plan = plan;
@@ -159,7 +162,8 @@ public final class BulkLoader {
         })) {
             List<Checksum> sums = Parallel.map(projections, threads, p -> {
                 try (Statement s = conns.get().createStatement(); ResultSet rs = s.executeQuery(p.checksumOfSourceRows(prep.recordHash()))) {
-                    return Checksum.read(rs).minus(prep.orphans().getOrDefault(p.table().target().toString(), Checksum.NONE));
+                    String t = p.table().target().toString();
+                    return Checksum.read(rs).minus(prep.orphans().getOrDefault(t, Checksum.NONE)).minus(refused.getOrDefault(t, Checksum.NONE));
                 } catch (SQLException e) {
                     throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
                 }
@@ -204,12 +208,16 @@ public final class BulkLoader {
         // the biggest tables first, so that the last minutes are not one table alone
         units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
                 a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
-        try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz)) {
+        try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz);
+             RowErrors errors = resumeNext() ? new RowErrors(rejectDirectory(), cmd.source(), tz, prep.recordHash(), refused, log) : null) {
+            rowErrors = errors;
             Parallel.map(units, workers, u -> {
                 copy(conns, u);
                 io.citusmigrate.crash.CrashPoints.reach("bulk.after-range"); // some ranges and tables copied, others not
                 return null;
             });
+        } finally {
+            rowErrors = null;
         }
         return states.values().stream().map(TableState::result).toList();
     }
@@ -223,7 +231,7 @@ public final class BulkLoader {
                     + "\n  Fix them on the source, or set `on orphan rows skip` (and `reject directory`) to load the others"
                     + " and write these to reject files.");
         }
-        Path dir = Path.of(cmd.options().string(Option.REJECT_DIRECTORY) == null ? "rejects" : cmd.options().string(Option.REJECT_DIRECTORY));
+        Path dir = rejectDirectory();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -240,6 +248,15 @@ public final class BulkLoader {
             rejected.put(o.table(), o.checksum());
             log.accept("rejected " + o.count() + " orphan rows of " + o.table() + " to " + file);
         }
+    }
+
+    private Path rejectDirectory() {
+        return Path.of(cmd.options().string(Option.REJECT_DIRECTORY) == null ? "rejects" : cmd.options().string(Option.REJECT_DIRECTORY));
+    }
+
+    /** {@code on error resume next}: rows the target refuses go to the reject files and the load goes on. */
+    private boolean resumeNext() {
+        return "resume next".equals(cmd.options().string(Option.ON_ERROR));
     }
 
     private boolean skipOrphans() {
@@ -284,7 +301,7 @@ public final class BulkLoader {
         u.st.startOnce(progress);
         u.st.readers.acquireUninterruptibly(); // `concurrency`: readers of one table at a time
         try {
-            copyRange(w, u, table);
+            if (rowErrors != null) copyRangeInBatches(w, u, table, rowErrors); else copyRange(w, u, table);
         } finally {
             u.st.readers.release();
         }
@@ -355,7 +372,7 @@ public final class BulkLoader {
             if (recorder != null) recorder.copied(w.target(), table, u.range, read[0]);
             w.target().commit();
             progress.advance(table, 0, read[1]);
-            u.st.done(read[0], read[1], System.nanoTime() - t0, progress);
+            u.st.done(read[0], 0, read[1], System.nanoTime() - t0, progress);
         } catch (SQLException | InterruptedException | java.util.concurrent.ExecutionException e) {
             stop.set(true);
             try {
@@ -373,6 +390,103 @@ public final class BulkLoader {
         }
     }
 
+    /** Rows per COPY batch with {@code on error resume next}, and bytes: pgloader's defaults (batch rows, batch size). */
+    private static final int BATCH_ROWS = 25_000;
+    private static final long BATCH_BYTES = 20L << 20;
+
+    /**
+     * {@code on error resume next}: the range is read in COPY's text format and written in
+     * batches, each a COPY under a savepoint, in the range's one transaction. A batch the target
+     * refuses is rolled back to its savepoint and split in halves, again and again, until the rows
+     * it refuses are found one by one: those go to the reject files ({@link RowErrors}), the rest
+     * are written. An error that is not about a row (a lost connection, a missing privilege)
+     * stops the load as {@code on error stop} does.
+     */
+    private void copyRangeInBatches(CopyWorkers.Worker w, Unit u, String table, RowErrors errors) throws SQLException {
+        long t0 = System.nanoTime();
+        CopyOut out = w.source().unwrap(PGConnection.class).getCopyAPI().copyOut(u.p.copyOut(u.range, false));
+        long rows = 0, bytes = 0, reported = 0;
+        long[] refusedRows = {0};
+        try {
+            List<byte[]> batch = new ArrayList<>();
+            long batchBytes = 0;
+            byte[] row;
+            while ((row = out.readFromCopy()) != null) {
+                rows++;
+                bytes += row.length;
+                batch.add(row);
+                batchBytes += row.length;
+                if (batch.size() >= BATCH_ROWS || batchBytes >= BATCH_BYTES) {
+                    tryRows(w.target(), u.p, batch, 0, batch.size(), errors, refusedRows);
+                    batch.clear();
+                    batchBytes = 0;
+                }
+                if (rows - reported >= 10_000) {
+                    progress.advance(table, rows - reported, 0);
+                    reported = rows;
+                }
+            }
+            if (!batch.isEmpty()) tryRows(w.target(), u.p, batch, 0, batch.size(), errors, refusedRows);
+            progress.advance(table, rows - reported, bytes);
+            if (recorder != null) recorder.copied(w.target(), table, u.range, rows - refusedRows[0]);
+            w.target().commit();
+            u.st.done(rows, refusedRows[0], bytes, System.nanoTime() - t0, progress);
+        } catch (SQLException | RuntimeException e) {
+            if (out.isActive()) try { out.cancelCopy(); } catch (SQLException ignored) { /* the first error is reported */ }
+            try { w.target().rollback(); } catch (SQLException ignored) { /* idem */ }
+            if (e instanceof UserError ue) throw ue;
+            if (e instanceof SQLException se) throw new UserError("copying " + table + " failed: " + Databases.oneLine(se, null));
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** Rows [from, to) of the batch under a savepoint; refused: rolled back to it and halved, down to the single rows refused. */
+    private static void tryRows(Connection target, Projection p, List<byte[]> rows, int from, int to, RowErrors errors,
+                                long[] refusedRows) throws SQLException {
+        try (Statement s = target.createStatement()) {
+            s.execute("SAVEPOINT citus_migrate_batch");
+        }
+        CopyIn in = null;
+        try {
+            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(p.copyIn(false));
+            for (int i = from; i < to; i++) in.writeToCopy(rows.get(i), 0, rows.get(i).length);
+            in.endCopy();
+        } catch (SQLException e) {
+            if (in != null && in.isActive()) try { in.cancelCopy(); } catch (SQLException ignored) { /* the batch's error is the one */ }
+            try (Statement s = target.createStatement()) {
+                s.execute("ROLLBACK TO SAVEPOINT citus_migrate_batch");
+            } catch (SQLException lost) {
+                throw e; // the transaction cannot go on: the batch's own error stops the load
+            }
+            if (!aboutTheRow(e)) throw e;
+            if (to - from == 1) {
+                errors.reject(p, rows.get(from), Databases.oneLine(e, null));
+                refusedRows[0]++;
+            } else {
+                int mid = (from + to) >>> 1;
+                tryRows(target, p, rows, from, mid, errors, refusedRows);
+                tryRows(target, p, rows, mid, to, errors, refusedRows);
+            }
+        }
+        try (Statement s = target.createStatement()) {
+            s.execute("RELEASE SAVEPOINT citus_migrate_batch");
+        }
+    }
+
+    /**
+     * Whether an error can be a row's: not the connection's, the server's, the transaction's or
+     * a privilege's (SQLSTATE classes 08, 25, 28, 40, 42, 53, 54, 55, 57, 58). Citus reports a
+     * worker's constraint violation as XX000, so that class counts as a row's unless it is
+     * about a connection.
+     */
+    static boolean aboutTheRow(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null || state.length() != 5) return false;
+        if (java.util.Set.of("08", "25", "28", "40", "42", "53", "54", "55", "57", "58").contains(state.substring(0, 2))) return false;
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return !(state.startsWith("XX") && (m.contains("connection") || m.contains("could not")));
+    }
+
     private record Unit(Projection p, String range, TableState st) {}
 
     private static final class TableState {
@@ -381,6 +495,7 @@ public final class BulkLoader {
         final long rejected;
         final AtomicInteger left;
         final AtomicLong rows = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         final AtomicLong firstStart = new AtomicLong();
         final AtomicLong lastEnd = new AtomicLong();
@@ -403,8 +518,10 @@ public final class BulkLoader {
             }
         }
 
-        void done(long r, long b, long nanos, Progress progress) {
-            rows.addAndGet(r);
+        /** {@code r} rows read, {@code refused} of them refused by the target (on error resume next). */
+        void done(long r, long refused, long b, long nanos, Progress progress) {
+            rows.addAndGet(r - refused);
+            this.refused.addAndGet(refused);
             bytes.addAndGet(b);
             if (left.decrementAndGet() == 0) {
                 lastEnd.set(System.nanoTime());
@@ -414,7 +531,8 @@ public final class BulkLoader {
 
         TableResult result() {
             double secs = (lastEnd.get() - firstStart.get()) / 1e9;
-            return new TableResult(p.table().target().toString(), rows.get() + rejected, rows.get(), rejected, bytes.get(), Math.max(0, secs));
+            long out = rejected + refused.get();
+            return new TableResult(p.table().target().toString(), rows.get() + out, rows.get(), out, bytes.get(), Math.max(0, secs));
         }
     }
 }

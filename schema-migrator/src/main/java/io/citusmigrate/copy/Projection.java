@@ -166,6 +166,31 @@ public final class Projection {
         return rowHash(cols, exprs, record);
     }
 
+    /** The names of the target columns COPY fills, in its order (unquoted). */
+    List<String> copiedColumnNames() {
+        return columns.stream().map(Column::name).toList();
+    }
+
+    /** Whether the COPY's i-th column is the tenant key the plan added. */
+    boolean addedTenant(int i) {
+        return addedTenant(columns.get(i));
+    }
+
+    /**
+     * One row hashed as {@link #checksumOfSourceRows} hashes it, from its values as COPY's text
+     * gave them: one {@code ?} (text) per copied column but an added tenant key, in COPY's order.
+     */
+    String checksumOfValues(boolean record) {
+        List<Column> cols = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        for (Column c : columns) {
+            if (addedTenant(c)) continue;
+            cols.add(c);
+            exprs.add("CAST(CAST(? AS text) AS " + Sql.castType(c.type().sql()) + ")");
+        }
+        return checksum(rowHash(cols, exprs, record));
+    }
+
     /** Every row of the source table, hashed over the columns it holds itself: no join. */
     public String checksumOfSourceRows(boolean record) {
         return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql() + " t";
