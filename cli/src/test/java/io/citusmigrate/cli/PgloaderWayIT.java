@@ -189,4 +189,41 @@ class PgloaderWayIT {
         assertEquals(1, live.code(), live.out() + live.err());
         assertTrue(live.err().contains("`data only` loads the rows once into the tables the target has: it needs `snapshot only`"), live.err());
     }
+
+    @Test
+    void disableTriggersWithDataOnlyLoadsPastTheTargetsTriggersAndEnablesThemAgain() throws Exception {
+        String schema = citus.newSchema("triggers");
+        Path file = dir.resolve("triggers.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop
+                  alter schema 'public' rename to '%s' distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), schema));
+        Run schemaOnly = Run.of(file.toString(), "--with", "schema only");
+        assertEquals(0, schemaOnly.code(), schemaOnly.out() + schemaOnly.err());
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            // the target's own trigger, which refuses every row it sees
+            st.execute("set citus.enable_unsafe_triggers = on");
+            st.execute("create function " + schema + ".refuse() returns trigger language plpgsql as $$ begin raise exception 'the trigger fired'; end $$");
+            st.execute("create trigger refuse before insert on " + schema + ".clicks for each row execute function " + schema + ".refuse()");
+        }
+        Run fired = Run.of(file.toString(), "--with", "data only", "--with", "truncate");
+        assertEquals(1, fired.code(), "without disable triggers the target's trigger acts: " + fired.out() + fired.err());
+        assertTrue(fired.err().contains("the trigger fired"), fired.err());
+
+        Run r = Run.of(file.toString(), "--with", "data only", "--with", "truncate", "--with", "disable triggers");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("ALTER TABLE " + schema + ".clicks DISABLE TRIGGER ALL")
+                && r.out().contains("ALTER TABLE " + schema + ".clicks ENABLE TRIGGER ALL"), r.out());
+        assertEquals(List.of(String.valueOf(counts.clicks())), citus.rows("select count(*) from " + schema + ".clicks"));
+        assertEquals(List.of(String.valueOf(counts.impressions())), citus.rows("select count(*) from " + schema + ".impressions"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_trigger where tgenabled = 'D' and tgrelid in"
+                + " (select oid from pg_class where relnamespace = '" + schema + "'::regnamespace)"), "every trigger enabled again, Citus's own too");
+        // enabled again on the shards too: a row inserted now meets the trigger
+        try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> st.execute("insert into " + schema
+                    + ".clicks (company_id, id, ad_id, clicked_at, site_url, user_ip, user_data) select company_id, -1, ad_id, clicked_at,"
+                    + " site_url, user_ip, user_data from " + schema + ".clicks limit 1"));
+            assertTrue(e.getMessage().contains("the trigger fired"), e.getMessage());
+        }
+    }
 }

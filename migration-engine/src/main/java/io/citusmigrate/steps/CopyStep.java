@@ -38,7 +38,16 @@ final class CopyStep implements Step {
             }
         }
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
-        m.results = m.settings.dataOnly() ? parentsFirst(m) : m.loader.load(m.prepared);
+        if (m.settings.disableTriggers()) {
+            triggers(m, false);
+            try {
+                m.results = parentsFirst(m);
+            } finally {
+                triggers(m, true);
+            }
+        } else {
+            m.results = m.settings.dataOnly() ? parentsFirst(m) : m.loader.load(m.prepared);
+        }
         largeObjects(m);
         var prepared = m.prepared;
         m.sourceSums = CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()));
@@ -78,6 +87,26 @@ final class CopyStep implements Step {
             out.addAll(m.loader.load(new BulkLoader.Prepared(prepared.snapshot(), prepared.timeZone(), ranges, prepared.orphans(), prepared.recordHash())));
         }
         return out;
+    }
+
+    /**
+     * `disable triggers` (with `data only`), as pgloader does it: {@code ALTER TABLE ... DISABLE
+     * TRIGGER ALL} on every table before the rows and {@code ENABLE TRIGGER ALL} after them, so
+     * neither the target's own triggers nor its foreign keys act on the loaded rows. Citus 13.2.2
+     * takes it on distributed and reference tables (and passes it to their shards) only with
+     * {@code citus.enable_unsafe_triggers}; ALL includes the truncate trigger Citus keeps on each.
+     */
+    private static void triggers(Migration m, boolean enable) {
+        try (Connection target = m.target(); java.sql.Statement s = target.createStatement()) {
+            s.execute("SET citus.enable_unsafe_triggers = on");
+            for (TablePlan t : m.plan.tables()) {
+                String sql = "ALTER TABLE " + t.target().sql() + (enable ? " ENABLE" : " DISABLE") + " TRIGGER ALL";
+                m.say("  " + sql);
+                s.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
     }
 
     /** The large objects the rows point at, with their oids, from the same snapshot: one more line of the summary. */

@@ -26,13 +26,14 @@ import java.util.List;
  * @param dataOnly    {@code data only}: the rows into the tables the target has, checked against the plan; nothing created
  * @param dropIndexes {@code drop indexes} (with data only): the tables' indexes dropped before the rows, created again after
  * @param reindex     {@code reindex} (with data only): the tables' indexes rebuilt after the rows
+ * @param disableTriggers {@code disable triggers} (with data only): the tables' triggers disabled while the rows go in
  */
 public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl source, ConnectionUrl target, Mode mode,
                                 boolean viaDebezium, boolean rehearsal, boolean resume, String slot, String publication,
                                 int workers, int indexBuilds, boolean skipOrphans, Path rejectDirectory, boolean createTables,
                                 boolean truncate, boolean resetSequences, List<LoadCommand.SqlBlock> beforeLoad,
                                 List<LoadCommand.SqlBlock> afterCreateSchema, List<LoadCommand.SqlBlock> afterLoad,
-                                boolean dataOnly, boolean dropIndexes, boolean reindex) {
+                                boolean dataOnly, boolean dropIndexes, boolean reindex, boolean disableTriggers) {
 
     public enum Mode {
         /** {@code schema only}: tables, distribution, keys; no data. */
@@ -55,7 +56,8 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 o.integer(Option.MAX_PARALLEL_CREATE_INDEX), "skip".equals(o.string(Option.ON_ORPHAN_ROWS)),
                 Path.of(o.string(Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(Option.REJECT_DIRECTORY)),
                 o.flag(Option.CREATE_TABLES), o.flag(Option.TRUNCATE), o.flag(Option.RESET_SEQUENCES), cmd.beforeLoad(),
-                cmd.afterCreateSchema(), cmd.afterLoad(), dataOnly, dataOnly && o.flag(Option.DROP_INDEXES), dataOnly && o.flag(Option.REINDEX));
+                cmd.afterCreateSchema(), cmd.afterLoad(), dataOnly, dataOnly && o.flag(Option.DROP_INDEXES), dataOnly && o.flag(Option.REINDEX),
+                dataOnly && o.flag(Option.DISABLE_TRIGGERS));
     }
 
     /** The replication slot of the command file's migration: `slot name`, else one per target database. */
@@ -69,7 +71,7 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
     /** The same for a deployment to Kafka Connect: a live migration whose snapshot is Debezium's. */
     public MigrationSettings onConnect() {
         return new MigrationSettings(file, command, source, target, Mode.LIVE, true, false, false, slot, publication, workers, indexBuilds,
-                skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex);
+                skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex, disableTriggers);
     }
 
     /** `data only` and `on error resume next` are the bulk COPY's alone: said before anything is touched (`status`, `verify` read such a file too). */

@@ -169,17 +169,18 @@ public final class LoadFileParser {
     /** Where each option was written, for what is said of options together. */
     private final Map<Option, Integer> optionAt = new java.util.EnumMap<>(Option.class);
 
-    /** `data only` against `schema only`; `drop indexes` and `reindex` act only with `data only`. */
+    /** `data only` against `schema only`; `drop indexes`, `reindex` and `disable triggers` act only with `data only`. */
     private void dataOnlyOptions(Map<Option, Object> options) {
         boolean dataOnly = Boolean.TRUE.equals(options.get(Option.DATA_ONLY));
         if (dataOnly && Boolean.TRUE.equals(options.get(Option.SCHEMA_ONLY))) {
             throw lx.error(optionAt.get(Option.DATA_ONLY), "`data only` and `schema only` together leave nothing to do: keep one");
         }
         if (dataOnly) return;
-        for (Option o : List.of(Option.DROP_INDEXES, Option.REINDEX)) {
+        for (Option o : List.of(Option.DROP_INDEXES, Option.REINDEX, Option.DISABLE_TRIGGERS)) {
             if (Boolean.TRUE.equals(options.get(o))) {
                 warnings.add(new Warning(lx.position(optionAt.get(o)), "option '" + o.label() + "' means nothing here without `data only`:"
-                        + " this run creates the tables and builds their keys and indexes after the data"));
+                        + (o == Option.DISABLE_TRIGGERS ? " the target has no triggers while it loads (they are created after the data), so none fire"
+                        : " this run creates the tables and builds their keys and indexes after the data")));
             }
         }
     }

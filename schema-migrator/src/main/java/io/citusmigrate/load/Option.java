@@ -11,7 +11,7 @@ import java.util.List;
 public enum Option {
     INCLUDE_DROP(Kind.FLAG, true, true),
     TRUNCATE(Kind.FLAG, false, true),
-    DISABLE_TRIGGERS(Kind.FLAG, false, false),
+    DISABLE_TRIGGERS(Kind.FLAG, false, true),
     CREATE_TABLES(Kind.FLAG, true, true),
     CREATE_INDEXES(Kind.FLAG, true, true),
     DROP_INDEXES(Kind.FLAG, false, true),
@@ -105,7 +105,6 @@ public enum Option {
             case BATCH_ROWS, BATCH_SIZE, PREFETCH_ROWS -> "rows travel as one COPY stream per table or page range, not in batches;"
                     + " `workers` and `rows per range` set the parallelism";
             case READERS_PER_THREAD -> "each copy thread reads one table or page range; `workers` sets how many";
-            case DISABLE_TRIGGERS -> "the target has no triggers while it loads (they are created after the data), so none fire";
             default -> null;
         };
     }

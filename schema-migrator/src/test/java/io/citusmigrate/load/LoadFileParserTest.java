@@ -179,7 +179,7 @@ class LoadFileParserTest {
         List<String> warnings = c.warnings().stream().map(Object::toString).toList();
         assertEquals(List.of("test.load:1:52: warning: option 'batch rows' means nothing here: rows travel as one COPY stream per table or"
                         + " page range, not in batches; `workers` and `rows per range` set the parallelism",
-                "test.load:1:82: warning: option 'disable triggers' means nothing here: the target has no triggers while it loads (they"
+                "test.load:1:82: warning: option 'disable triggers' means nothing here without `data only`: the target has no triggers while it loads (they"
                         + " are created after the data), so none fire"), warnings);
         for (Option o : Option.values()) {
             assertTrue(o.implemented || (o.meansNothing() == null) != (o.refused() == null), o + " acts, means nothing, or is refused");
