@@ -79,4 +79,38 @@ class DebeziumOrphansIT {
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         pg.exec(db, "select pg_drop_replication_slot(slot_name) from pg_replication_slots");
     }
+
+    @Test
+    void skipInALiveMigrationWritesTheSnapshotsOrphansToTheRejectFileCountsThemAndStreamsOn() throws Exception {
+        String db = source("dbzlive");
+        String schema = citus.newSchema("dbzlive");
+        Path rejects = dir.resolve("rejects");
+        Path file = dir.resolve("dbzlive.load");
+        Files.writeString(file, """
+                load database from %s into %s with include drop, snapshot method = 'debezium', slot name = 'cm_dbzlive',
+                  on orphan rows skip, reject directory = '%s'
+                  alter schema 'public' rename to '%s' distribute tenant using id;
+                """.formatted(pg.url(db), citus.url(), rejects, schema));
+        StringWriter out = new StringWriter();
+        Run[] result = new Run[1];
+        Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
+        t.start();
+        long until = System.currentTimeMillis() + 120_000;
+        while (!out.toString().contains("streaming changes from slot") && t.isAlive() && System.currentTimeMillis() < until) Thread.sleep(200);
+        assertTrue(t.isAlive(), "migrate ended before streaming: " + out + result[0]);
+        pg.exec(db, "insert into child values (203, 1, 'streamed after the snapshot')");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
+        t.join(60_000);
+        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        assertTrue(result[0].out().contains("2 orphan rows of " + schema + ".child rejected to "), result[0].out());
+        assertFalse(result[0].err().contains("\tat ") || result[0].out().contains("\tat "), "no stack trace: " + result[0].err());
+        assertEquals(List.of("201"), citus.rows("select count(*) from " + schema + ".child"), "the 200 placed, and the one streamed after");
+        List<String> lines = Files.readAllLines(rejects.resolve(schema + ".child.reject.csv"));
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("201,,\"an orphan, with a comma\",")), lines.toString());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot left behind");
+    }
 }

@@ -27,6 +27,7 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String METRICS_INTERVAL = "metrics.log.interval.ms";
     public static final String FLUSH_INTERVAL = "flush.interval.ms";
     public static final String REJECT_DIRECTORY = "citus.reject.directory";
+    public static final String REJECT_SNAPSHOT_ONLY = "citus.reject.snapshot.only";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -61,6 +62,10 @@ public final class CitusSinkConfig extends AbstractConfig {
                     "Outside a Connect worker only (citus-migrate's own run): where rows whose tenant key cannot be found go, one CSV"
                             + " file per table, once the retries are spent; unset, such a row stops the task. A worker uses errors.tolerance"
                             + " and the dead-letter queue", "Writes", 7, Width.LONG, "Reject directory")
+            .define(REJECT_SNAPSHOT_ONLY, Type.BOOLEAN, false, Importance.LOW,
+                    "With citus.reject.directory: only the rows of Debezium's snapshot (op r) go to the reject files; a change"
+                            + " streamed after it that cannot be placed stops the task (a live migration's)", "Writes", 8, Width.SHORT,
+                    "Reject snapshot rows only")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
                     "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 

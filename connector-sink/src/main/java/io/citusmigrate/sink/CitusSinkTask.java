@@ -292,14 +292,20 @@ public final class CitusSinkTask extends SinkTask {
     private void report(List<CitusWriter.Unresolved> rows) {
         if (context == null && config.getString(CitusSinkConfig.REJECT_DIRECTORY) != null) {
             if (rejects == null) rejects = new RejectFiles(java.nio.file.Path.of(config.getString(CitusSinkConfig.REJECT_DIRECTORY)));
-            try {
-                rejects.write(rows);
-            } catch (java.io.IOException e) {
-                throw new ConnectException("cannot write the reject file for " + rows.size() + " rows that cannot be placed on a tenant ("
-                        + rows.get(0).reason() + "): " + e.getMessage(), e);
+            // a live migration's: the snapshot's rows (op r) only; a change streamed after it stops the task below
+            List<CitusWriter.Unresolved> rejected = config.getBoolean(CitusSinkConfig.REJECT_SNAPSHOT_ONLY)
+                    ? rows.stream().filter(u -> u.event().op() == 'r').toList() : rows;
+            if (!rejected.isEmpty()) {
+                try {
+                    rejects.write(rejected);
+                } catch (java.io.IOException e) {
+                    throw new ConnectException("cannot write the reject file for " + rejected.size() + " rows that cannot be placed on a tenant ("
+                            + rejected.get(0).reason() + "): " + e.getMessage(), e);
+                }
+                LOG.info("citus sink {}: {} rows that cannot be placed on a tenant written to the reject files", sinkName(), rejected.size());
             }
-            LOG.info("citus sink {}: {} rows that cannot be placed on a tenant written to the reject files", sinkName(), rows.size());
-            return;
+            if (rejected.size() == rows.size()) return;
+            rows = rows.stream().filter(u -> !rejected.contains(u)).toList();
         }
         ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
         if (reporter == null) {

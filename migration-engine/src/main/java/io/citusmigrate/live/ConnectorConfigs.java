@@ -65,11 +65,14 @@ public final class ConnectorConfigs {
         password(c, "source.connection.password", cmd.source().password(), SOURCE_PASSWORD_ENV, passwords);
         c.put("sink.name", sinkName);
         c.put("citus.tables", io.citusmigrate.plan.StreamRules.json(plan));
-        // Debezium's snapshot alone (`snapshot only`): orphans go to reject files as the bulk COPY's do. A live stream
-        // keeps stopping on them (a later change may place the row), a Connect worker uses its dead-letter queue.
-        if (cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY)
-                && "skip".equals(cmd.options().string(io.citusmigrate.load.Option.ON_ORPHAN_ROWS))) {
+        // Debezium's snapshot (`snapshot only`, or before a live stream): its orphans go to reject files as the bulk COPY's
+        // do. A live stream keeps stopping on a change it cannot place after the snapshot (a later change may place the
+        // row), as after the bulk COPY; a Connect worker uses its dead-letter queue.
+        boolean snapshotOnly = cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY);
+        if ("skip".equals(cmd.options().string(io.citusmigrate.load.Option.ON_ORPHAN_ROWS))
+                && (snapshotOnly || "debezium".equals(cmd.options().string(io.citusmigrate.load.Option.SNAPSHOT_METHOD)))) {
             c.put("citus.reject.directory", rejectDirectory(cmd).toString());
+            if (!snapshotOnly) c.put("citus.reject.snapshot.only", "true");
         }
         return c;
     }

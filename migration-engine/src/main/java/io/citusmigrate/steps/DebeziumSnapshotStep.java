@@ -85,12 +85,26 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     private long rejectedRows;
 
     /** A new run's reject files replace an earlier run's: their count is this run's. */
-    private static void clearRejects(Migration m) {
+    static void clearRejects(Migration m) {
         for (TablePlan t : m.plan.tables()) {
             try {
                 Files.deleteIfExists(RejectFiles.file(m.settings.rejectDirectory(), t.target().schema(), t.target().name()));
             } catch (IOException e) {
                 throw new UserError("cannot remove the earlier reject file of " + t.target() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A live migration's (`on orphan rows skip` through Debezium's snapshot): the reject files counted, a line each. */
+    static void rejectedSaid(Migration m) {
+        for (TablePlan t : m.plan.tables()) {
+            if (t.isPartition()) continue;
+            Path file = RejectFiles.file(m.settings.rejectDirectory(), t.target().schema(), t.target().name());
+            try {
+                long n = RejectFiles.rows(file);
+                if (n > 0) m.say("  " + n + " orphan row" + (n == 1 ? "" : "s") + " of " + t.target() + " rejected to " + file);
+            } catch (IOException e) {
+                throw new UserError("cannot read the reject file " + file + ": " + e.getMessage());
             }
         }
     }

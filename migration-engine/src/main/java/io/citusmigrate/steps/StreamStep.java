@@ -41,6 +41,8 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 throw m.targetFailed(e);
             }
         }
+        boolean rejectsSnapshot = "initial".equals(snapshotMode) && s.skipOrphans();
+        if (rejectsSnapshot && !s.resume()) DebeziumSnapshotStep.clearRejects(m);
         try (LiveStream stream = new LiveStream(s.command(), m.plan, m.catalog, s.slot(), s.publication(), snapshotMode)) {
             stream.answering(request -> waitedOn(m, request));
             stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
@@ -70,6 +72,7 @@ final class StreamStep implements io.citusmigrate.steps.Step {
                 long truncates = stream.truncatesPerTable().values().stream().mapToLong(Long::longValue).sum();
                 m.say("cutover: " + stream.applied() + " row changes streamed, " + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "")
                         + done.phrase() + ". The target is ready: point the application at it.");
+                if (rejectsSnapshot) DebeziumSnapshotStep.rejectedSaid(m);
             } catch (SQLException e) {
                 throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             }
