@@ -128,6 +128,10 @@ class PgloaderWayIT {
         assertTrue(lines.stream().skip(1).allMatch(l -> l.contains("only_on_target")), lines.toString());
         assertTrue(lines.get(1).contains("\"{\"\"session\"\""), "a jsonb value, its quotes doubled: " + lines.get(1));
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        // `verify` later takes the rows named in the reject file out of the source's side too
+        Run verify = Run.of("verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*" + schema + "\\.clicks +" + (counts.clicks() - refused) + " +" + (counts.clicks() - refused) + " +ok.*"), verify.out());
 
         // --on-error-stop over the file's `on error resume next`: the first refused row stops the load, in one line
         Run stop = Run.of(file.toString(), "--on-error-stop");

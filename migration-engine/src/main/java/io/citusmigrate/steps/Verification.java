@@ -24,7 +24,11 @@ public final class Verification {
             Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
             source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            List<Verifier.TableCheck> checks = new java.util.ArrayList<>(Verifier.verify(plan, source, target));
+            // the rows a load with `on error resume next` left out, named in the reject files
+            var o = cmd.options();
+            java.nio.file.Path errors = !"resume next".equals(o.string(io.citusmigrate.load.Option.ON_ERROR)) ? null
+                    : java.nio.file.Path.of(o.string(io.citusmigrate.load.Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(io.citusmigrate.load.Option.REJECT_DIRECTORY));
+            List<Verifier.TableCheck> checks = new java.util.ArrayList<>(Verifier.verify(plan, source, target, errors));
             Verifier.largeObjects(source, target).ifPresent(checks::add);
             List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();

@@ -209,7 +209,7 @@ public final class BulkLoader {
         units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
                 a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
         try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz);
-             RowErrors errors = resumeNext() ? new RowErrors(rejectDirectory(), cmd.source(), tz, prep.recordHash(), refused, log) : null) {
+             RowErrors errors = resumeNext() ? new RowErrors(rejectDirectory(), cmd.source(), tz, prep.recordHash(), refused, log, ranges.keySet()) : null) {
             rowErrors = errors;
             Parallel.map(units, workers, u -> {
                 copy(conns, u);

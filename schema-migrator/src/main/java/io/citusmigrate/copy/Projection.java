@@ -177,14 +177,15 @@ public final class Projection {
     }
 
     /**
-     * One row hashed as {@link #checksumOfSourceRows} hashes it, from its values as COPY's text
-     * gave them: one {@code ?} (text) per copied column but an added tenant key, in COPY's order.
+     * One row hashed as {@link #checksumOfSourceRows} hashes it ({@link #checksumOfProjection}
+     * with {@code withAddedTenant}), from its values as COPY's text gave them: one {@code ?}
+     * (text) per copied column, an added tenant key's only {@code withAddedTenant}, in COPY's order.
      */
-    String checksumOfValues(boolean record) {
+    String checksumOfValues(boolean record, boolean withAddedTenant) {
         List<Column> cols = new ArrayList<>();
         List<String> exprs = new ArrayList<>();
         for (Column c : columns) {
-            if (addedTenant(c)) continue;
+            if (addedTenant(c) && !withAddedTenant) continue;
             cols.add(c);
             exprs.add("CAST(CAST(? AS text) AS " + Sql.castType(c.type().sql()) + ")");
         }

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * and hashed on the source as the verification hashes the source's rows, so that the
  * verification holds the target against the source without them. Shared by the copy threads.
  */
-final class RowErrors implements AutoCloseable {
+public final class RowErrors implements AutoCloseable {
     private final Path dir;
     private final ConnectionUrl source;
     private final String timeZone;
@@ -39,7 +39,16 @@ final class RowErrors implements AutoCloseable {
     private final Map<String, Checksum> sums;
     private Connection hasher;
 
-    RowErrors(Path dir, ConnectionUrl source, String timeZone, boolean recordHash, Map<String, Checksum> sums, Consumer<String> log) {
+    /** Removes the earlier runs' files of these tables: the files name this run's refused rows only. */
+    RowErrors(Path dir, ConnectionUrl source, String timeZone, boolean recordHash, Map<String, Checksum> sums, Consumer<String> log,
+              java.util.Collection<Projection> tables) {
+        for (Projection p : tables) {
+            try {
+                Files.deleteIfExists(file(dir, p));
+            } catch (IOException e) {
+                throw new UserError("cannot remove the earlier reject file " + file(dir, p) + ": " + e.getMessage());
+            }
+        }
         this.dir = dir;
         this.source = source;
         this.timeZone = timeZone;
@@ -66,7 +75,84 @@ final class RowErrors implements AutoCloseable {
     }
 
     private Path file(Projection p) {
+        return file(dir, p);
+    }
+
+    private static Path file(Path dir, Projection p) {
         return dir.resolve(p.table().target().schema() + "." + p.table().target().name() + ".errors.csv");
+    }
+
+    /**
+     * For `verify`: the rows a load with {@code on error resume next} left in the reject
+     * directory, per table, hashed on {@code source} as `verify` hashes the source's rows, to be taken out of
+     * the source's side of the comparison. Tables without such a file are not in it.
+     */
+    public static Map<String, Checksum> refused(Path dir, io.citusmigrate.plan.Plan plan, Connection source, boolean recordHash)
+            throws SQLException {
+        Map<String, Checksum> out = new LinkedHashMap<>();
+        for (io.citusmigrate.plan.TablePlan t : plan.tables()) {
+            if (t.isPartition()) continue;
+            Projection p = new Projection(t);
+            Path f = file(dir, p);
+            if (!Files.exists(f)) continue;
+            List<List<String>> records;
+            try {
+                records = records(Files.readString(f, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UserError("cannot read the reject file " + f + ": " + e.getMessage());
+            }
+            Checksum sum = Checksum.NONE;
+            // as `verify` hashes the source's rows: with the tenant key the plan added
+            try (PreparedStatement ps = source.prepareStatement(p.checksumOfValues(recordHash, true))) {
+                for (List<String> r : records.subList(Math.min(1, records.size()), records.size())) { // the header left out
+                    if (r.size() != p.copiedColumnNames().size() + 1) {
+                        throw new UserError("the reject file " + f + " does not match the table " + t.target() + " (" + r.size()
+                                + " values in a row, the table takes " + p.copiedColumnNames().size() + " and the error)");
+                    }
+                    int n = 0;
+                    for (int i = 0; i < r.size() - 1; i++) ps.setString(++n, r.get(i));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        Checksum c = Checksum.read(rs);
+                        sum = new Checksum(sum.rows() + c.rows(), sum.sum().add(c.sum()));
+                    }
+                }
+            }
+            out.put(t.target().toString(), sum);
+        }
+        return out;
+    }
+
+    /** The records of a CSV text as {@link #csv} writes it: NULL unquoted and empty, values quoted (line breaks in them kept). */
+    static List<List<String>> records(String text) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> rec = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean inQuotes = false, quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inQuotes) {
+                if (c != '"') cur.append(c);
+                else if (i + 1 < text.length() && text.charAt(i + 1) == '"') cur.append(text.charAt(++i));
+                else inQuotes = false;
+            } else if (c == '"') {
+                inQuotes = quoted = true;
+            } else if (c == ',' || c == '\n') {
+                rec.add(quoted || cur.length() > 0 ? cur.toString() : null);
+                cur.setLength(0);
+                quoted = false;
+                if (c == '\n') {
+                    out.add(rec);
+                    rec = new ArrayList<>();
+                }
+            } else if (c != '\r') {
+                cur.append(c);
+            }
+        }
+        if (!rec.isEmpty() || quoted || cur.length() > 0) {
+            rec.add(quoted || cur.length() > 0 ? cur.toString() : null);
+            out.add(rec);
+        }
+        return out;
     }
 
     private Writer open(Projection p) {
@@ -90,7 +176,7 @@ final class RowErrors implements AutoCloseable {
                 hasher = Databases.connect("source", source);
                 Databases.setTimeZone(hasher, timeZone);
             }
-            try (PreparedStatement ps = hasher.prepareStatement(p.checksumOfValues(recordHash))) {
+            try (PreparedStatement ps = hasher.prepareStatement(p.checksumOfValues(recordHash, false))) {
                 int n = 0;
                 for (int i = 0; i < values.size(); i++) if (!p.addedTenant(i)) ps.setString(++n, values.get(i));
                 try (ResultSet rs = ps.executeQuery()) {

@@ -83,7 +83,18 @@ public final class Verifier {
 
     /** Both connections must render values alike: same TimeZone (see CopyWorkers). */
     public static List<TableCheck> verify(Plan plan, Connection source, Connection target) throws SQLException {
+        return verify(plan, source, target, null);
+    }
+
+    /**
+     * The same, the rows that a load with {@code on error resume next} wrote to the reject files
+     * in {@code errorsDirectory} (when not null) taken out of the source's side.
+     */
+    public static List<TableCheck> verify(Plan plan, Connection source, Connection target, java.nio.file.Path errorsDirectory)
+            throws SQLException {
         boolean recordHash = Databases.hasRecordHash(source) && Databases.hasRecordHash(target);
+        Map<String, Checksum> refused = errorsDirectory == null ? Map.of()
+                : io.citusmigrate.copy.RowErrors.refused(errorsDirectory, plan, source, recordHash);
         List<TableCheck> out = new ArrayList<>();
         for (TablePlan t : plan.tables()) {
             if (t.isPartition()) continue;
@@ -98,8 +109,8 @@ public final class Verifier {
             // the two sides are different servers: scan them at the same time
             CompletableFuture<Checksum> srcScan = CompletableFuture.supplyAsync(() -> sums(source, p.checksumOfProjection(recordHash)));
             Checksum tgt = sums(target, p.checksumOfTarget(true, recordHash));
-            Checksum src = join(srcScan);
             String name = t.target().toString();
+            Checksum src = join(srcScan).minus(refused.getOrDefault(name, Checksum.NONE));
             if (!src.equals(tgt)) {
                 out.add(new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem(src, tgt),
                         sampleDifference(p, source, target, src.rows())));
