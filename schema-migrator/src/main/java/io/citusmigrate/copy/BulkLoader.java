@@ -397,8 +397,8 @@ public final class BulkLoader {
     /**
      * {@code on error resume next}: the range is read in COPY's text format and written in
      * batches, each a COPY under a savepoint, in the range's one transaction. A batch the target
-     * refuses is rolled back to its savepoint and split in halves, again and again, until the rows
-     * it refuses are found one by one: those go to the reject files ({@link RowErrors}), the rest
+     * refuses is rolled back to its savepoint and split (at the row the error names, else in 16
+     * parts), again and again, until the rows it refuses are found one by one: those go to the reject files ({@link RowErrors}), the rest
      * are written. An error that is not about a row (a lost connection, a missing privilege)
      * stops the load as {@code on error stop} does.
      */
@@ -440,7 +440,27 @@ public final class BulkLoader {
         }
     }
 
-    /** Rows [from, to) of the batch under a savepoint; refused: rolled back to it and halved, down to the single rows refused. */
+    private static final int SPLIT = 16;
+    private static final java.util.regex.Pattern COPY_LINE = java.util.regex.Pattern.compile("^COPY .*?, line (\\d+)");
+
+    /** The line of the COPY's input the server's error names (its CONTEXT), or -1. */
+    private static int copyLine(SQLException e) {
+        if (!(e instanceof org.postgresql.util.PSQLException pe) || pe.getServerErrorMessage() == null) return -1;
+        String where = pe.getServerErrorMessage().getWhere();
+        if (where == null) return -1;
+        java.util.regex.Matcher m = COPY_LINE.matcher(where);
+        try {
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (NumberFormatException x) {
+            return -1;
+        }
+    }
+
+    /**
+     * Rows [from, to) of the batch under a savepoint. Refused: rolled back to it, then the row
+     * the error names (when the coordinator names one), or 16 parts, tried again the same way,
+     * down to the single rows refused.
+     */
     private static void tryRows(Connection target, Projection p, List<byte[]> rows, int from, int to, RowErrors errors,
                                 long[] refusedRows) throws SQLException {
         try (Statement s = target.createStatement()) {
@@ -463,9 +483,20 @@ public final class BulkLoader {
                 errors.reject(p, rows.get(from), Databases.oneLine(e, null));
                 refusedRows[0]++;
             } else {
-                int mid = (from + to) >>> 1;
-                tryRows(target, p, rows, from, mid, errors, refusedRows);
-                tryRows(target, p, rows, mid, to, errors, refusedRows);
+                int line = copyLine(e);
+                if (line >= 1 && line <= to - from) {
+                    // the coordinator named the row (its own checks: types, the distribution column): the rows before it,
+                    // that row, the rows after it; a wrong hint costs only these three tries
+                    int bad = from + line - 1;
+                    if (bad > from) tryRows(target, p, rows, from, bad, errors, refusedRows);
+                    tryRows(target, p, rows, bad, bad + 1, errors, refusedRows);
+                    if (bad + 1 < to) tryRows(target, p, rows, bad + 1, to, errors, refusedRows);
+                } else {
+                    // a worker's error names no row: 16 parts, and again in a refused part (measured: half the time of
+                    // halving, which sends the batch again at every level)
+                    int step = Math.max(1, (to - from + SPLIT - 1) / SPLIT);
+                    for (int i = from; i < to; i += step) tryRows(target, p, rows, i, Math.min(to, i + step), errors, refusedRows);
+                }
             }
         }
         try (Statement s = target.createStatement()) {
