@@ -953,6 +953,32 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyBeforeAnyLaterChange() throws Exception {
+        String db = pg.createDatabase("ddlfk");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table kind (id int primary key, label text, item_id int);
+                insert into tenant select generate_series(1, 3);
+                insert into kind values (1, 'a', null);
+                """);
+        String schema = citus.newSchema("ddlfk");
+        Path file = tenantLoadFile(db, schema, "cm_ddlfk");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        // kind is a reference table: a foreign key from it to a distributed table would make it distributed, or be refused by Citus
+        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table kind add constraint kind_item_fkey foreign key (item_id)"
+                + " references item; insert into item (tenant_id, note) values (1, 'after')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("a schema change on the source that this version does not carry while streaming: ALTER TABLE")
+                && r.err().contains("add constraint kind_item_fkey foreign key (item_id) references item")
+                && r.err().contains("the plan would make " + schema + ".kind distributed"), r.err());
+        assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
+    }
+
+    @Test
     void anAttachedPartitionStopsTheStreamNamingTheStatementBeforeAnyLaterChange() throws Exception {
         String db = pg.createDatabase("ddlstop");
         pg.exec(db, """
