@@ -35,18 +35,10 @@ public final class PartitionTruncates {
      * routes their messages into the root's topic, see {@link io.citusmigrate.sink.PartitionTruncateRouter}).
      */
     public static void replace(Connection c, String publication, Plan plan) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        io.citusmigrate.db.Databases.inTransaction(c, () -> {
             drop(c, publication);
             create(c, publication, plan);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        });
     }
 
     static void create(Connection c, String publication, Plan plan) throws SQLException {
