@@ -425,19 +425,13 @@ public final class SchemaChanges {
         done.addAll(actions);
         if (done.isEmpty()) return "";
         // all of it or none: a rename is a statement of its own
-        boolean auto = target.getAutoCommit();
-        target.setAutoCommit(false);
-        try (Statement s = target.createStatement()) {
-            for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
-            for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
-            if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
-            target.commit();
-        } catch (SQLException e) {
-            target.rollback();
-            throw e;
-        } finally {
-            target.setAutoCommit(auto);
-        }
+        io.citusmigrate.db.Databases.inTransaction(target, () -> {
+            try (Statement s = target.createStatement()) {
+                for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
+                for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
+                if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
+            }
+        });
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
     }
 
