@@ -21,35 +21,32 @@ import java.util.EnumSet;
 /**
  * The target's schema: the Citus check, the user's BEFORE LOAD blocks, what an interrupted run
  * left (when a rerun starts over), the migration's record, the tables and the distribution calls
- * in an order Citus accepts, then the AFTER CREATE SCHEMA blocks.
+ * in an order Citus accepts, then the AFTER CREATE SCHEMA blocks. Reads {@link ResumePoint.StartOver}
+ * where a rerun starts over.
  */
 final class SchemaStep implements io.citusmigrate.steps.Step {
     @Override
-    public StepName name() {
-        return StepName.SCHEMA;
-    }
-
-    @Override
-    public boolean run(Migration m) throws SQLException {
-        MigrationSettings s = m.settings;
-        try (Connection target = m.target()) {
-            checkCitus(m, target);
-            SchemaCreator creator = new SchemaCreator(target, m::say);
-            if (!s.createTables()) requireTables(m, target);
-            if (m.startOver == BulkLoadRecord.State.STARTED) dropPartialCopy(m, creator);
-            for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
-            // from here on the plan's tables on the target are this migration's: a rerun may drop them
-            if (s.streams()) BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
-            m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.ROUTINES, Step.SEQUENCES, Step.TABLES), false));
-            m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));
-            int late = creator.run(m.script(), EnumSet.of(Step.LATE_ROUTINES), false);
-            if (late > 0) m.said("routines that need the tables", late);
-            for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        }
+    public boolean run(Migration m, Outputs in) {
+        boolean partialCopy = in.find(ResumePoint.StartOver.class).filter(o -> o.state() == BulkLoadRecord.State.STARTED).isPresent();
+        m.onTarget(target -> create(m, target, partialCopy));
         CrashPoints.reach("bulk.after-schema");
         return true;
+    }
+
+    private static void create(Migration m, Connection target, boolean partialCopy) throws SQLException {
+        MigrationSettings s = m.settings;
+        checkCitus(m, target);
+        SchemaCreator creator = new SchemaCreator(target, m::say);
+        if (!s.createTables()) requireTables(m, target);
+        if (partialCopy) dropPartialCopy(m, creator);
+        for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
+        // from here on the plan's tables on the target are this migration's: a rerun may drop them
+        if (s.streams()) BulkLoadRecord.started(target, s.slot(), PlanFingerprint.of(m.plan, s.fingerprint()));
+        m.said("schema", creator.run(m.script(), EnumSet.of(Step.DROP, Step.SCHEMAS, Step.TYPES, Step.ROUTINES, Step.SEQUENCES, Step.TABLES), false));
+        m.said("distribution", creator.run(m.script(), EnumSet.of(Step.DISTRIBUTE), s.rehearsal()));
+        int late = creator.run(m.script(), EnumSet.of(Step.LATE_ROUTINES), false);
+        if (late > 0) m.said("routines that need the tables", late);
+        for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
     }
 
     static void checkCitus(Migration m, Connection target) throws SQLException {
