@@ -41,12 +41,7 @@ class DeployIT {
                     """);
             String schema = citus.newSchema("deploy");
             Path file = dir.resolve("deploy.load");
-            Files.writeString(file, """
-                    load database from %s into %s
-                      with include drop, slot name = 'cm_deploy_test', on orphan rows skip
-                      alter schema 'public' rename to '%s'
-                      distribute tenant using id;
-                    """.formatted(pg.url(db), citus.url(), schema));
+            LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_deploy_test', on orphan rows skip", "distribute tenant using id");
             String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
             // an invalid setting is reported by name, and nothing is registered
             Run invalid = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
