@@ -32,7 +32,7 @@ final class CopyStep implements Step {
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException {
         SnapshotStep.Taken taken = in.get(SnapshotStep.Taken.class);
-        if (m.settings.truncate()) m.onTarget(target -> truncate(m, new SchemaCreator(target, m::say)));
+        if (m.settings.truncate()) m.onTarget(target -> Target.truncate(m, new SchemaCreator(target, m::say)));
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
         List<TableResult> results = new ArrayList<>(m.settings.dataOnly() ? parentsFirst(m, taken.prepared()) : m.loader.load(taken.prepared()));
         largeObjects(m, taken).ifPresent(results::add);
@@ -82,12 +82,6 @@ final class CopyStep implements Step {
             LargeObjects.Sync sync = LargeObjects.sync(source, target);
             if (sync.count() == 0 && sync.unlinked() == 0) return Optional.empty();
             return Optional.of(new TableResult("(large objects)", sync.count(), sync.count(), 0, 0, Migration.secs(t)));
-        }
-    }
-
-    static void truncate(Migration m, SchemaCreator creator) {
-        for (TablePlan t : m.plan.tables()) {
-            if (!t.isPartition()) creator.execute("truncate of " + t.target(), "TRUNCATE " + t.target().sql() + " CASCADE");
         }
     }
 }

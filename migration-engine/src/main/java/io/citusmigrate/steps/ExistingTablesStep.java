@@ -37,7 +37,7 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
     /** The check, the BEFORE LOAD blocks, the indexes dropped; returns those. */
     private static List<Statement> check(Migration m, Connection target) throws SQLException {
         MigrationSettings s = m.settings;
-        SchemaStep.checkCitus(m, target);
+        Target.checkCitus(m, target);
         boolean citus = Databases.citusVersion(target).isPresent();
         List<String> differences = new ArrayList<>();
         for (TablePlan t : m.plan.tables()) differences.addAll(differences(t, target, citus));

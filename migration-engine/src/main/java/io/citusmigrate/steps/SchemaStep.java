@@ -2,7 +2,6 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.db.Databases;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement.Step;
@@ -35,7 +34,7 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
 
     private static void create(Migration m, Connection target, boolean partialCopy) throws SQLException {
         MigrationSettings s = m.settings;
-        checkCitus(m, target);
+        Target.checkCitus(m, target);
         SchemaCreator creator = new SchemaCreator(target, m::say);
         if (!s.createTables()) requireTables(m, target);
         if (partialCopy) dropPartialCopy(m, creator);
@@ -47,16 +46,6 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
         int late = creator.run(m.script(), EnumSet.of(Step.LATE_ROUTINES), false);
         if (late > 0) m.said("routines that need the tables", late);
         for (LoadCommand.SqlBlock b : s.afterCreateSchema()) creator.execute("AFTER CREATE SCHEMA DO block at " + b.at(), b.sql());
-    }
-
-    static void checkCitus(Migration m, Connection target) throws SQLException {
-        var version = Databases.citusVersion(target);
-        if (version.isEmpty() && !m.settings.rehearsal()) {
-            throw new UserError("the target database " + m.settings.target() + " has no citus extension: run CREATE EXTENSION citus there,"
-                    + " or pass --rehearsal to create the rewritten schema on plain PostgreSQL");
-        }
-        if (version.isPresent()) m.say("target " + m.settings.target() + ": Citus " + version.get() + (m.settings.rehearsal() ? " (rehearsal)" : ""));
-        else m.say("target " + m.settings.target() + ": plain PostgreSQL (rehearsal: distribution calls are printed, not run)");
     }
 
     /** With `create no tables` the tables must already be there. */
@@ -80,7 +69,7 @@ final class SchemaStep implements io.citusmigrate.steps.Step {
             int n = creator.run(SchemaScript.of(m.plan, m.settings.command().options().with(Option.INCLUDE_DROP, true)), EnumSet.of(Step.DROP), false);
             m.said("the interrupted run's tables dropped", n);
         } else {
-            CopyStep.truncate(m, creator); // `create no tables` with `truncate`: the tables are the user's, emptied as a first run would
+            Target.truncate(m, creator); // `create no tables` with `truncate`: the tables are the user's, emptied as a first run would
             m.said("the interrupted run's rows removed", (int) m.plan.tables().stream().filter(t -> !t.isPartition()).count());
         }
     }
