@@ -830,24 +830,117 @@ class LiveMigrationIT {
     }
 
     @Test
-    void aSchemaChangeTheStreamCannotCarryStopsItNamingTheStatementBeforeAnyLaterChange() throws Exception {
-        String db = pg.createDatabase("ddlstop");
+    void keysANewPartitionAndATableRenamedOnTheSourceWhileStreamingReachTheTargetByThePlan() throws Exception {
+        String db = pg.createDatabase("ddlkeys");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text, code text,
+                  constraint item_code_key unique (code));
+                create table item_link (id serial primary key, tenant_id int not null references tenant, other_id int);
+                create table item_log (id serial primary key, item_id int not null references item, line text);
+                create table event (tenant_id int not null references tenant, id int, at date not null, primary key (tenant_id, id, at))
+                  partition by range (at);
+                create table event_2025 partition of event for values from ('2025-01-01') to ('2026-01-01');
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note, code) select g % 3 + 1, 'n' || g, 'c' || g from generate_series(1, 30) g;
+                insert into item_link (tenant_id, other_id) select g % 3 + 1, g from generate_series(1, 10) g;
+                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 10) g;
+                insert into event select g % 3 + 1, g, date '2025-06-01' from generate_series(1, 10) g;
+                """);
+        String schema = citus.newSchema("ddlkeys");
+        Path file = tenantLoadFile(db, schema, "cm_ddlkeys");
+        Background m = Background.streaming(file);
+        pg.exec(db, """
+                alter table item add constraint item_note_key unique (note);
+                alter table item drop constraint item_code_key;
+                alter table item_link add constraint item_link_other_fkey foreign key (other_id) references item;
+                insert into item_link (tenant_id, other_id) values (3, 11);
+                create table event_2026 partition of event for values from ('2026-01-01') to ('2027-01-01');
+                insert into event select g % 3 + 1, g, date '2026-03-01' from generate_series(1, 10) g;
+                alter table item_log rename to item_history;
+                insert into item_history (item_id, line) values (1, 'after the rename');
+                update item_history set line = 'changed' where id <= 3;
+                insert into item (tenant_id, note, code) values (2, 'after', 'c-after');
+                """);
+        waitFor(() -> citus.rows("select note from " + schema + ".item where code = 'c-after'").equals(List.of("after")), m.thread(),
+                () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        String said = m.out().toString();
+        assertTrue(said.contains("schema change carried to " + schema + ".item_history: RENAME TO item_history"), said);
+        assertTrue(said.contains("new partition carried to the target: " + schema + ".event_2026, a partition of " + schema + ".event"), said);
+        String keys = "select conname || ': ' || pg_get_constraintdef(oid) from pg_constraint where conrelid = '%sitem'::regclass"
+                + " and contype = 'u' order by 1";
+        assertEquals(List.of("item_note_key: UNIQUE (note)"), pg.rows(db, keys.formatted("")));
+        List<String> onTarget = citus.rows(keys.formatted(schema + "."));
+        assertEquals(1, onTarget.size(), onTarget.toString());
+        assertTrue(onTarget.get(0).startsWith("item_note_key: UNIQUE (") && onTarget.get(0).contains("tenant_id") && onTarget.get(0).contains("note"),
+                "unique per tenant, by the plan's rules: " + onTarget);
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("FOREIGN KEY (tenant_id, other_id) REFERENCES " + schema + ".item(tenant_id, id)"), citus.rows("select"
+                + " pg_get_constraintdef(oid) from pg_constraint where conname = 'item_link_other_fkey' and conrelid = '" + schema
+                + ".item_link'::regclass"), "the foreign key added while streaming, extended with the tenant key at the cutover");
+        assertEquals(List.of("t"), citus.rows("select to_regclass('" + schema + ".item_log') is null"));
+        assertEquals(List.of(schema + ".event_2026"), citus.rows("select c.oid::regclass::text from pg_inherits i join pg_class c on c.oid = i.inhrelid"
+                + " where i.inhparent = '" + schema + ".event'::regclass and c.relname = 'event_2026'"));
+        for (String table : List.of("item_history", "event", "item_link", "item")) {
+            String rows = "select md5(string_agg(t::text, ',' order by t::text)) from (select %1$s from %2$s" + table + " x) t";
+            String cols = String.join(", ", pg.rows(db, "select 'x.' || quote_ident(column_name) from information_schema.columns"
+                    + " where table_schema = 'public' and table_name = '" + table + "' order by ordinal_position"));
+            assertEquals(pg.rows(db, rows.formatted(cols, "")), citus.rows(rows.formatted(cols, schema + ".")), "every row of " + table);
+        }
+        assertVerifies(file);
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+    }
+
+    @Test
+    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyBeforeAnyLaterChange() throws Exception {
+        String db = pg.createDatabase("ddlfk");
         pg.exec(db, """
                 create table tenant (id int primary key);
                 create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table kind (id int primary key, label text, item_id int);
                 insert into tenant select generate_series(1, 3);
+                insert into kind values (1, 'a', null);
                 """);
-        String schema = citus.newSchema("ddlstop");
-        Path file = tenantLoadFile(db, schema, "cm_ddlstop");
+        String schema = citus.newSchema("ddlfk");
+        Path file = tenantLoadFile(db, schema, "cm_ddlfk");
         Background m = Background.streaming(file);
-        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table item alter column note type varchar(40),"
-                + " add constraint item_note_key unique (note); insert into item (tenant_id, note) values (1, 'after')");
+        // kind is a reference table: a foreign key from it to a distributed table would make it distributed, or be refused by Citus
+        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table kind add constraint kind_item_fkey foreign key (item_id)"
+                + " references item; insert into item (tenant_id, note) values (1, 'after')");
         m.thread().join(60_000);
         Run r = m.result()[0];
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("a schema change on the source that this version does not carry while streaming: ALTER TABLE")
-                && r.err().contains("alter table item alter column note type varchar(40), add constraint item_note_key unique (note)")
-                && r.err().contains("constraint item_note_key was added (keys are not carried while streaming)")
+                && r.err().contains("add constraint kind_item_fkey foreign key (item_id) references item")
+                && r.err().contains("the plan would make " + schema + ".kind distributed"), r.err());
+        assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
+    }
+
+    @Test
+    void anAttachedPartitionStopsTheStreamNamingTheStatementBeforeAnyLaterChange() throws Exception {
+        String db = pg.createDatabase("ddlstop");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table event (tenant_id int not null references tenant, id int, at date not null, primary key (tenant_id, id, at))
+                  partition by range (at);
+                create table event_2025 partition of event for values from ('2025-01-01') to ('2026-01-01');
+                create table event_2026 (tenant_id int not null references tenant, id int, at date not null, primary key (tenant_id, id, at));
+                insert into tenant select generate_series(1, 3);
+                insert into event_2026 values (1, 1, '2026-02-01');
+                """);
+        String schema = citus.newSchema("ddlstop");
+        Path file = tenantLoadFile(db, schema, "cm_ddlstop");
+        Background m = Background.streaming(file);
+        // attached, its rows would move into the partitioned table without a row change in the WAL
+        pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table event attach partition event_2026"
+                + " for values from ('2026-01-01') to ('2027-01-01'); insert into item (tenant_id, note) values (1, 'after')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("a schema change on the source that this version does not carry while streaming: ALTER TABLE")
+                && r.err().contains("alter table event attach partition event_2026")
+                && r.err().contains("attaching, detaching or inheriting moves rows without row changes")
                 && r.err().contains("`citus-migrate cleanup "), r.err());
         assertFalse(r.err().contains("--resume`"), "resuming would meet it again: " + r.err());
         assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");

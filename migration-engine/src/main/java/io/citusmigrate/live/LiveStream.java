@@ -279,7 +279,7 @@ public final class LiveStream implements AutoCloseable {
         return catalog;
     }
 
-    /** A table created or dropped: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
+    /** A table created, dropped, renamed or keyed otherwise: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
     private void carryTableChange(String content) throws InterruptedException {
         SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
@@ -289,7 +289,7 @@ public final class LiveStream implements AutoCloseable {
             fail(e.getMessage());
             return;
         } catch (java.sql.SQLException e) {
-            fail("carrying a new or dropped table to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;
         }
         if (!t.said().isEmpty()) say.accept(t.said());
@@ -307,7 +307,7 @@ public final class LiveStream implements AutoCloseable {
 
     /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
     private void carrySchemaChange(String content) throws InterruptedException {
-        if (SchemaChanges.replans(content)) {
+        if (SchemaChanges.replans(content, plan)) {
             carryTableChange(content);
             return;
         }

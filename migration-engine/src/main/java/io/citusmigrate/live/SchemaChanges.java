@@ -36,7 +36,7 @@ public final class SchemaChanges {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A captured DDL command: its tag (ALTER TABLE), object type and identity, and the statement. */
-    public record Change(String tag, String type, String identity, String schema, String query, Map<String, Column> columns, String table,
+    public record Change(String tag, String type, String identity, long oid, String schema, String query, Map<String, Column> columns, String table,
                          JsonNode index, JsonNode constraints, JsonNode security) {
         static Change of(String content) {
             try {
@@ -48,7 +48,7 @@ public final class SchemaChanges {
                             generated || c.path("default").isNull() ? null : c.path("default").asText(), c.path("notnull").asBoolean(),
                             c.path("identity").asBoolean(), generated));
                 }
-                return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("schema").asText(),
+                return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("oid").asLong(0), n.path("schema").asText(),
                         n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"),
                         n.path("constraints"), n.path("security"));
             } catch (java.io.IOException e) {
@@ -92,7 +92,7 @@ public final class SchemaChanges {
         // first rows are published; the stream then plans and creates it on the target. One without a primary key is left
         // out (published, the application's UPDATE and DELETE on it would fail); its message stops the stream.
         String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
-                + " WHERE t.oid = r.objid AND t.relkind = 'r' AND t.relpersistence = 'p' AND NOT t.relispartition)"
+                + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition)"
                 + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p') THEN"
                 + " EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + Sql.literal(publication) + ", r.object_identity);"
                 + " END IF;";
@@ -122,7 +122,7 @@ public final class SchemaChanges {
         String security = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
                 + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
-                + " 'type', r.object_type, 'identity', r.object_identity, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
+                + " 'type', r.object_type, 'identity', r.object_identity, 'oid', r.objid, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
                 + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index
                 + ", 'constraints', " + constraints + ", 'security', " + security + ")::text);";
         try (Statement s = c.createStatement()) {
@@ -146,13 +146,23 @@ public final class SchemaChanges {
         LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
     }
 
-    /** Whether a captured change creates or drops a table (the stream's plan and sink change with it). */
-    public static boolean replans(String content) {
+    /**
+     * Whether a captured change changes the plan, so that the stream goes on with a plan made
+     * again (and its sink with the new plan's rules): a table created, dropped or renamed, or a
+     * primary, unique, exclusion or foreign key added to or dropped from a migrated table.
+     */
+    public static boolean replans(String content, Plan plan) {
         Change ch = Change.of(content);
-        return (ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type());
+        if ((ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type())) return true;
+        if (!ch.tag().equals("ALTER TABLE")) return false;
+        TablePlan t = table(plan, ch);
+        if (t == null) return false;
+        if ("table".equals(ch.type()) && !named(t, ch.identity())) return true; // renamed
+        if (!ch.constraints().isArray() && !ch.constraints().isNull()) return false; // an older message, without them
+        return !keys(ch).equals(plannedKeys(t));
     }
 
-    /** A table created or dropped: carried by the plan made now, from here on the stream's, with what was done. */
+    /** A table created, dropped, renamed or keyed otherwise: carried by the plan made now, from here on the stream's, with what was done. */
     public static Replanned replan(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         Change ch = Change.of(content);
         // the source read and planned again, as at the start
@@ -161,7 +171,72 @@ public final class SchemaChanges {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
         }
         Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
-        return ch.tag().equals("DROP TABLE") ? dropTable(ch, plan, now, catalog, target, cmd) : createTable(ch, plan, now, catalog, target, cmd);
+        return switch (ch.tag()) {
+            case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
+            case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
+            default -> alterTable(ch, plan, now, catalog, target, cmd);
+        };
+    }
+
+    /**
+     * A migrated table renamed, or its keys changed: the table as the plan made now takes it. Its
+     * kind and tenant key must stay, and no other table's; a new unique or exclusion constraint
+     * is made on the target by the plan's rules (with the tenant key), a new foreign key at the
+     * cutover with the others. A primary key added or dropped is not carried: the sink matches
+     * rows by it.
+     */
+    private static Replanned alterTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                        io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan was = table(plan, ch);
+        TablePlan t = was == null ? null : now.tables().stream().filter(x -> x.source().oid() == was.source().oid()).findFirst()
+                .orElseGet(() -> table(now, ch));
+        if (t == null) throw notCarried(ch, "the plan made now does not take the table", cmd.file());
+        List<String> errors = errorsOf(now, t);
+        if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
+        if (t.kind() != was.kind() || !java.util.Objects.equals(t.distributionColumn(), was.distributionColumn())) {
+            throw notCarried(ch, "the plan would make " + was.target() + " " + t.kind().label()
+                    + (t.distributionColumn() == null ? "" : " by " + t.distributionColumn()) + " instead", cmd.file());
+        }
+        List<String> changed = otherwisePlanned(plan, now, was);
+        if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
+        // the plan made now reads the source as it is now, which may be ahead of the stream (a table renamed or created
+        // since): the stream goes on with its own plan, this one table in it as the plan made now takes it, under its name
+        // at this change
+        boolean renamed = "table".equals(ch.type()) && !named(was, ch.identity());
+        if (renamed) {
+            List<String> through = plan.tables().stream().filter(o -> o != was && o.leadsThrough(was.target())).map(o -> o.target().toString()).toList();
+            if (!through.isEmpty()) throw notCarried(ch, "other tables lead to their tenant or keys through it (" + String.join(", ", through)
+                    + "); renaming such a table is not carried while streaming", cmd.file());
+            if (!named(t, ch.identity())) throw notCarried(ch, "it was renamed again since; carry one rename at a time", cmd.file());
+            if (!t.target().schema().equals(was.target().schema())) throw notCarried(ch, "the plan would move it to schema " + t.target().schema(), cmd.file());
+        } else {
+            t = t.withNames(was.source().name(), was.target());
+        }
+        List<String> first = new ArrayList<>();
+        // read again after a restart, the rename is there already
+        if (renamed && exists(target, was.target().schema(), was.target().name())) first.add("RENAME TO " + Sql.ident(t.target().name()));
+        String done = alter(ch, was, t, first, target, cmd.file());
+        return new Replanned(plan.withTable(was.source().oid(), t), catalog, done);
+    }
+
+    private static List<String> errorsOf(Plan plan, TablePlan t) {
+        return plan.issues().stream().filter(i -> i.severity() == io.citusmigrate.plan.PlanIssue.Severity.ERROR
+                && t.source().name().equals(i.table())).map(io.citusmigrate.plan.PlanIssue::message).toList();
+    }
+
+    /** The message's primary, unique, exclusion and foreign keys, by name. */
+    private static java.util.Set<String> keys(Change ch) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (JsonNode k : ch.constraints()) if (!"c".equals(k.path("type").asText())) out.add(k.path("name").asText());
+        return out;
+    }
+
+    /** The keys the plan's catalog has for a table, by name. */
+    private static java.util.Set<String> plannedKeys(TablePlan t) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        t.source().constraints().stream().filter(k -> k.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK).forEach(k -> out.add(k.name()));
+        t.source().foreignKeys().forEach(k -> out.add(k.name()));
+        return out;
     }
 
     /**
@@ -171,7 +246,7 @@ public final class SchemaChanges {
      */
     private static Replanned dropTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
                                        io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        TablePlan t = table(plan, ch.identity());
+        TablePlan t = table(plan, ch);
         if (t == null) return new Replanned(plan, null, ""); // not migrated
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "without it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
@@ -179,7 +254,7 @@ public final class SchemaChanges {
             // what depends on it on the target (a view, a foreign key) went with it on the source too
             s.execute("DROP TABLE IF EXISTS " + t.target().sql() + " CASCADE");
         }
-        return new Replanned(now, catalog, "table dropped on the target as on the source: " + t.target());
+        return new Replanned(plan.withoutTable(t.source().oid()), catalog, "table dropped on the target as on the source: " + t.target());
     }
 
     /** The tables both plans hold whose kind or distribution differ, one line each (the one carried left out). */
@@ -209,15 +284,14 @@ public final class SchemaChanges {
      */
     private static Replanned createTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
                                          io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        TablePlan t = table(now, ch.identity());
+        TablePlan t = table(now, ch);
         if (t == null) {
             // left out by the command file's rules, or dropped again since (its DROP comes later in the stream)
             return new Replanned(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
         }
-        List<String> errors = now.issues().stream().filter(i -> i.severity() == io.citusmigrate.plan.PlanIssue.Severity.ERROR
-                && t.source().name().equals(i.table())).map(io.citusmigrate.plan.PlanIssue::message).toList();
+        List<String> errors = errorsOf(now, t);
         if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
-        if (t.isPartition() || t.source().partitionKey() != null) throw notCarried(ch, "partitioned tables and partitions are not carried while streaming", cmd.file());
+        if (t.isPartition()) return createPartition(ch, plan, now, catalog, t, target, cmd);
         if (t.source().primaryKey().isEmpty()) throw notCarried(ch, "it has no primary key", cmd.file());
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
@@ -231,9 +305,30 @@ public final class SchemaChanges {
                     io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
             new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
         }
-        return new Replanned(now, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
+        // the plan made now reads the source as it is now, which may be ahead of the stream: the stream goes on with its own plan and this table
+        Plan next = plan.withTableAdded(t, now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList());
+        return new Replanned(next, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
                 + (t.distributionColumn() != null ? " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added, back-filled)" : "") : "")
                 + "; its rows stream from its creation on");
+    }
+
+    /**
+     * A partition created on the source while streaming, of a partitioned table the plan takes:
+     * created on the target as a partition of its parent there (Citus distributes it with its
+     * parent). Its rows stream through the parent (the publication publishes through the root).
+     */
+    private static Replanned createPartition(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, TablePlan t,
+                                             Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        if (plan.tableByTarget(t.partitionOf()).isEmpty()) {
+            throw notCarried(ch, "its parent " + t.partitionOf() + " is not a table the migration streams", cmd.file());
+        }
+        if (!exists(target, t.target().schema(), t.target().name())) {
+            try (Statement s = target.createStatement()) {
+                s.execute(io.citusmigrate.ddl.SchemaScript.createTable(t));
+            }
+        }
+        return new Replanned(plan.withTableAdded(t, List.of()), catalog, "new partition carried to the target: " + t.target() + ", a partition of " + t.partitionOf()
+                + "; its rows stream through it");
     }
 
     /** The privileges, owners and row-level security of one table. */
@@ -256,22 +351,31 @@ public final class SchemaChanges {
         if ("sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return "";
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
-        // a column's own commands (RENAME COLUMN) name the column: schema.table.column
-        TablePlan t = "table".equals(ch.type()) ? table(plan, ch.identity())
-                : "table column".equals(ch.type()) ? table(plan, ch.identity().substring(0, ch.identity().lastIndexOf('.'))) : null;
+        TablePlan t = table(plan, ch);
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
+        return alter(ch, t, t, List.of(), target, file);
+    }
+
+    /**
+     * An ALTER TABLE of a migrated table: the target's table (as {@code planned} took it) brought to
+     * the table as the command left it on the source and as the plan {@code t} takes it, in one
+     * transaction; {@code first} are actions that go before the others (a rename of the table).
+     */
+    private static String alter(Change ch, TablePlan planned, TablePlan t, List<String> first, Connection target, String file) throws SQLException {
         // rows that change table by these never pass through the WAL as row changes
         if (PARTITIONING.matcher(ch.query()).find()) throw notCarried(ch, "attaching, detaching or inheriting moves rows without row changes", file);
+        // where the table is on the target now: under its old name until a rename is carried
+        QualifiedName at = first.isEmpty() ? t.target() : planned.target();
         // what changed on the source since the plan was made, done to the target: the plan's own differences
         // between the two sides (casts, the added tenant key, NOT NULL on a distribution column) stay
         Map<String, Column> src = ch.columns();
         List<String> problems = new ArrayList<>();
         // a column keeps its number for life: the same number under another name is a rename, not a drop and an add
         List<String> renames = new ArrayList<>();
-        Map<String, Column> before = columns(target, t.target().sql());
+        Map<String, Column> before = columns(target, at.sql());
         Map<String, Column> tgt = new LinkedHashMap<>(before);
         for (Column c : src.values()) {
-            io.citusmigrate.catalog.Column old = t.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
+            io.citusmigrate.catalog.Column old = planned.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (old == null || old.name().equals(c.name()) || !before.containsKey(old.name()) || before.containsKey(c.name())) continue;
             if (old.name().equals(t.distributionColumn())) problems.add("column " + old.name() + " is the tenant key, renamed to " + c.name());
             renames.add("RENAME COLUMN " + Sql.ident(old.name()) + " TO " + Sql.ident(c.name()));
@@ -281,7 +385,7 @@ public final class SchemaChanges {
         List<String> actions = new ArrayList<>();
         for (Column c : src.values()) {
             Column now = tgt.get(c.name());
-            io.citusmigrate.catalog.Column was = t.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
+            io.citusmigrate.catalog.Column was = planned.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (now == null) {
                 if (c.identity() || c.generated()) problems.add("column " + c.name() + " is an identity or generated column");
                 else actions.add("ADD COLUMN " + Sql.ident(c.name()) + " " + c.type() + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "")
@@ -313,16 +417,18 @@ public final class SchemaChanges {
             boolean addedKey = t.tenantColumnAdded() && c.name().equals(t.distributionColumn());
             if (!src.containsKey(c.name()) && !addedKey) actions.add("DROP COLUMN " + Sql.ident(c.name()));
         }
-        constraintChanges(ch, t, target, actions, problems);
-        securityChanges(ch, t, target, actions);
+        constraintChanges(ch, t, at, target, actions, problems);
+        securityChanges(ch, at, target, actions);
         if (!problems.isEmpty()) throw notCarried(ch, String.join("; ", problems), file);
-        List<String> done = new ArrayList<>(renames);
+        List<String> done = new ArrayList<>(first);
+        done.addAll(renames);
         done.addAll(actions);
         if (done.isEmpty()) return "";
         // all of it or none: a rename is a statement of its own
         boolean auto = target.getAutoCommit();
         target.setAutoCommit(false);
         try (Statement s = target.createStatement()) {
+            for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
             for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
             if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
             target.commit();
@@ -352,23 +458,25 @@ public final class SchemaChanges {
             java.util.regex.Pattern.compile("(?i)\\b(attach\\s+partition|detach\\s+partition|no\\s+inherit|inherit)\\b");
 
     /**
-     * CHECK constraints follow the source (added or dropped on the target to match, by name); a
-     * primary key, unique, foreign key or exclusion constraint added or dropped since the plan is
-     * not carried while streaming (the plan extends those with the tenant key and the sink
-     * matches rows by them): it is named as a problem.
+     * The table's constraints follow the source, by name: CHECK constraints as the source has
+     * them; unique and exclusion constraints as the plan {@code t} takes them (with the tenant
+     * key); foreign keys dropped here, added at the cutover with the others (by the plan). A
+     * primary key added or dropped is named as a problem: the sink matches rows by it.
      */
-    private static void constraintChanges(Change ch, TablePlan t, Connection target, List<String> actions, List<String> problems) throws SQLException {
+    private static void constraintChanges(Change ch, TablePlan t, QualifiedName at, Connection target, List<String> actions, List<String> problems)
+            throws SQLException {
         if (!ch.constraints().isArray() && !ch.constraints().isNull()) return; // an older message, without them
         Map<String, String> checks = new LinkedHashMap<>();
-        java.util.Set<String> keys = new java.util.TreeSet<>();
+        Map<String, Character> keys = new LinkedHashMap<>();
         for (JsonNode k : ch.constraints()) {
-            if ("c".equals(k.path("type").asText())) checks.put(k.path("name").asText(), k.path("definition").asText());
-            else keys.add(k.path("name").asText());
+            char type = k.path("type").asText().charAt(0);
+            if (type == 'c') checks.put(k.path("name").asText(), k.path("definition").asText());
+            else keys.put(k.path("name").asText(), type);
         }
         Map<String, Character> onTarget = new LinkedHashMap<>();
         try (PreparedStatement ps = target.prepareStatement("SELECT conname, contype FROM pg_catalog.pg_constraint WHERE conrelid = ?::regclass"
                 + " AND contype IN ('c', 'p', 'u', 'f', 'x')")) {
-            ps.setString(1, t.target().sql());
+            ps.setString(1, at.sql());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) onTarget.put(rs.getString(1), rs.getString(2).charAt(0));
             }
@@ -376,21 +484,28 @@ public final class SchemaChanges {
         checks.forEach((name, def) -> {
             if (!onTarget.containsKey(name)) actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + def);
         });
-        onTarget.forEach((name, type) -> {
-            if (type == 'c' && !checks.containsKey(name)) actions.add("DROP CONSTRAINT " + Sql.ident(name));
+        keys.forEach((name, type) -> {
+            if (onTarget.containsKey(name) || type == 'f') return; // a foreign key: at the cutover
+            if (type == 'p') {
+                problems.add("primary key " + name + " was added (the sink matches rows by the primary key the migration started with)");
+                return;
+            }
+            t.constraints().stream().filter(k -> k.name().equals(name)).findFirst().ifPresentOrElse(
+                    k -> actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + k.definition()),
+                    () -> problems.add("constraint " + name + " is not in the plan made now"));
         });
-        java.util.Set<String> planned = new java.util.TreeSet<>();
-        t.source().constraints().stream().filter(k -> k.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK).forEach(k -> planned.add(k.name()));
-        t.source().foreignKeys().forEach(k -> planned.add(k.name()));
-        for (String k : keys) if (!planned.contains(k)) problems.add("constraint " + k + " was added (keys are not carried while streaming)");
-        for (String k : planned) if (!keys.contains(k)) problems.add("constraint " + k + " was dropped (keys are not carried while streaming)");
+        onTarget.forEach((name, type) -> {
+            if (type == 'c' ? checks.containsKey(name) : keys.containsKey(name)) return;
+            if (type == 'p') problems.add("primary key " + name + " was dropped (the sink matches rows by it)");
+            else actions.add("DROP CONSTRAINT " + Sql.ident(name));
+        });
     }
 
     /** Row-level security switched on or off, forced or not: the target's follows (its policies are their own commands). */
-    private static void securityChanges(Change ch, TablePlan t, Connection target, List<String> actions) throws SQLException {
+    private static void securityChanges(Change ch, QualifiedName at, Connection target, List<String> actions) throws SQLException {
         if (!ch.security().isObject()) return;
         try (PreparedStatement ps = target.prepareStatement("SELECT relrowsecurity, relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = ?::regclass")) {
-            ps.setString(1, t.target().sql());
+            ps.setString(1, at.sql());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return;
                 boolean enabled = ch.security().path("enabled").asBoolean();
@@ -479,11 +594,23 @@ public final class SchemaChanges {
     }
 
     private static TablePlan table(Plan plan, String identity) {
-        for (TablePlan t : plan.tables()) {
-            QualifiedName n = t.source().name();
-            if (identity.equals(n.sql()) || identity.equals(n.schema() + "." + n.name())) return t;
-        }
+        for (TablePlan t : plan.tables()) if (named(t, identity)) return t;
         return null;
+    }
+
+    /** The migrated table a change is about: by its oid (names change), else by name; a column's commands name schema.table.column. */
+    private static TablePlan table(Plan plan, Change ch) {
+        boolean column = "table column".equals(ch.type());
+        if (!column && !"table".equals(ch.type())) return null;
+        if (ch.oid() > 0) {
+            for (TablePlan t : plan.tables()) if (t.source().oid() == ch.oid()) return t;
+        }
+        return table(plan, column ? ch.identity().substring(0, ch.identity().lastIndexOf('.')) : ch.identity());
+    }
+
+    private static boolean named(TablePlan t, String identity) {
+        QualifiedName n = t.source().name();
+        return identity.equals(n.sql()) || identity.equals(n.schema() + "." + n.name());
     }
 
     /** A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL, identity or generated. */

@@ -30,6 +30,29 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         this(schemas, extensions, types, sequences, tables, views, issues, List.of(), AccessPlan.none());
     }
 
+    /** This plan with one table's plan (by its source oid) replaced. */
+    public Plan withTable(long oid, TablePlan table) {
+        List<TablePlan> ts = tables.stream().map(t -> t.source().oid() == oid ? table : t).toList();
+        return new Plan(schemas, extensions, types, sequences, ts, views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
+    /** This plan with a table's plan added, with the sequences it owns. */
+    public Plan withTableAdded(TablePlan table, List<Sequence> owned) {
+        List<TablePlan> ts = new java.util.ArrayList<>(tables);
+        ts.add(table);
+        List<Sequence> qs = new java.util.ArrayList<>(sequences);
+        qs.addAll(owned);
+        return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
+    /** This plan without a table's plan (by its source oid) and the sequences it owns. */
+    public Plan withoutTable(long oid) {
+        TablePlan gone = tables.stream().filter(t -> t.source().oid() == oid).findFirst().orElse(null);
+        if (gone == null) return this;
+        return new Plan(schemas, extensions, types, sequences.stream().filter(q -> !gone.target().equals(q.ownedByTable())).toList(),
+                tables.stream().filter(t -> t != gone).toList(), views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
     public boolean ok() {
         return errors().isEmpty();
     }

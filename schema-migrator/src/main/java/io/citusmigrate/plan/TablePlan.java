@@ -45,4 +45,16 @@ public record TablePlan(
     public boolean isPartition() {
         return source.isPartition();
     }
+
+    /** The same plan for the table under other names (on the source and the target). */
+    public TablePlan withNames(QualifiedName sourceName, QualifiedName targetName) {
+        return new TablePlan(source.withName(sourceName), targetName, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith,
+                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites);
+    }
+
+    /** Whether this table's plan leads through another (by its target name): a foreign key, its tenant key's path or its parent. */
+    public boolean leadsThrough(QualifiedName other) {
+        return other.equals(partitionOf) || foreignKeys.stream().anyMatch(k -> other.equals(k.refTable()))
+                || backfillPath.stream().anyMatch(h -> other.equals(h.parent()));
+    }
 }
