@@ -3,7 +3,7 @@ package io.citusmigrate.cli;
 import io.citusmigrate.steps.StepName;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import org.junit.jupiter.api.Test;

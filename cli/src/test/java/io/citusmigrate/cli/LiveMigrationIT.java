@@ -1,6 +1,6 @@
 package io.citusmigrate.cli;
 
-import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.stream.AutovacuumPause;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.EveryType;
@@ -280,7 +280,7 @@ class LiveMigrationIT {
         try (Connection target = citus.connect()) {
             // what a migrate 40 s and 80 MB behind reports, applying 8 MB of WAL but only 1 s of the source's writes per second
             // (the estimate goes by the seconds: by the bytes it would be 10 s)
-            io.citusmigrate.live.LiveProgress.save(target, new io.citusmigrate.live.LiveProgress.Status("cm_maxlag_test", "streaming",
+            io.citusmigrate.stream.LiveProgress.save(target, new io.citusmigrate.stream.LiveProgress.Status("cm_maxlag_test", "streaming",
                     1000, 500, 80_000_000, 40, 8_000_000, 1.0, java.util.Map.of(), 0));
         }
         Run r = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");

@@ -1,9 +1,8 @@
 package io.citusmigrate.connect;
 
 import io.citusmigrate.catalog.Catalog;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.ConnectorConfigs;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.ConnectorConfigs;
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.steps.MigrationSettings;

@@ -8,12 +8,11 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.AutovacuumPause;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.CutoverUndo;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.stream.AutovacuumPause;
+import io.citusmigrate.connect.ConnectCluster;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LookupIndexes;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.SinkPositions;
 

@@ -1,7 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.cutover.Finish;
-import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.stream.AutovacuumPause;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -6,7 +6,7 @@ import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.copy.TableResult;
-import io.citusmigrate.live.CopyRecord;
+import io.citusmigrate.progress.CopyRecord;
 import io.citusmigrate.plan.TablePlan;
 
 import java.sql.Connection;

@@ -4,8 +4,8 @@ import io.citusmigrate.UserError;
 import io.citusmigrate.cutover.Finish;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LiveStream;
 
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.load.Option;

@@ -3,7 +3,7 @@ package io.citusmigrate.steps;
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.progress.BulkLoadRecord;
 
 /**
  * The bulk load's end, on the target: from here on a rerun streams from the slot instead of

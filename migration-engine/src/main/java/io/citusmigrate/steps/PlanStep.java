@@ -1,6 +1,6 @@
 package io.citusmigrate.steps;
 
-import io.citusmigrate.live.StreamedTypes;
+import io.citusmigrate.stream.StreamedTypes;
 
 /** The plan: refused when Citus would reject it, or when a stream could not carry one of its columns exactly. */
 final class PlanStep implements Step {

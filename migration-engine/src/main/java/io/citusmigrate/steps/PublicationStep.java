@@ -1,13 +1,13 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.BulkLoadRecord;
-import io.citusmigrate.live.CopyRecord;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveStream;
-import io.citusmigrate.live.ReplicaIdentities;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.BulkLoadRecord;
+import io.citusmigrate.progress.CopyRecord;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveStream;
+import io.citusmigrate.stream.ReplicaIdentities;
+import io.citusmigrate.progress.StepRecord;
 import io.citusmigrate.sink.SinkPositions;
 
 import java.sql.Connection;

@@ -1,11 +1,11 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
-import io.citusmigrate.live.BulkLoadRecord;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.PlanFingerprint;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.progress.BulkLoadRecord;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.PlanFingerprint;
+import io.citusmigrate.progress.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;

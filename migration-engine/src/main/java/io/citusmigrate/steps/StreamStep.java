@@ -5,10 +5,10 @@ import io.citusmigrate.catalog.Catalog;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.cutover.Finish;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveStream;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveStream;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;

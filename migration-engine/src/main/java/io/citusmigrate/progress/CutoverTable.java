@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

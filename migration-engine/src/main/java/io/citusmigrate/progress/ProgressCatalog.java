@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.UserError;
 import io.citusmigrate.sql.Sql;
 

@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
+import io.citusmigrate.stream.PlanFingerprint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
