@@ -13,10 +13,16 @@ final class LoadFile {
 
     /** Writes {@code file}: `load database from` the source `into` the target `with` {@code with}, public renamed to {@code schema}, then {@code rules}. */
     static Path write(Path file, EmbeddedPg pg, String db, CitusTarget citus, String schema, String with, String rules) throws IOException {
+        return write(file, pg, db, citus, "public", schema, with, rules);
+    }
+
+    /** The same for the source's schema {@code from}. */
+    static Path write(Path file, EmbeddedPg pg, String db, CitusTarget citus, String from, String schema, String with, String rules)
+            throws IOException {
         Files.writeString(file, """
                 load database from %s into %s with %s
-                  alter schema 'public' rename to '%s' %s;
-                """.formatted(pg.url(db), citus.url(), with, schema, rules));
+                  alter schema '%s' rename to '%s' %s;
+                """.formatted(pg.url(db), citus.url(), with, from, schema, rules));
         return file;
     }
 }
