@@ -916,6 +916,51 @@ class LiveMigrationIT {
     }
 
     @Test
+    void privilegesPoliciesAndCommentsChangedOnTheSourceWhileStreamingAreTheTargetsAfterTheCutover() throws Exception {
+        String app = "app_live_grants";
+        pg.exec("postgres", "create role " + app + " login");
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + app + "') then create role " + app + " login; end if; end $$");
+        }
+        String db = pg.createDatabase("ddlgrant");
+        pg.exec(db, """
+                create table tenant (id int primary key, name text);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select g, 't' || g from generate_series(1, 3) g;
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                grant select, delete on item to app_live_grants;
+                """);
+        String schema = citus.newSchema("ddlgrant");
+        Path file = tenantLoadFile(db, schema, "cm_ddlgrant");
+        Background m = Background.migrate(file.toString());
+        m.waitUntilStreaming();
+        pg.exec(db, """
+                comment on table item is 'the items';
+                comment on column item.note is 'free text';
+                alter table item enable row level security;
+                create policy per_tenant on item to app_live_grants using (tenant_id = current_setting('app.tenant')::int);
+                grant insert, update on item to app_live_grants;
+                revoke delete on item from app_live_grants;
+                grant select on tenant to app_live_grants;
+                insert into item (tenant_id, note) values (2, 'after');
+                """);
+        waitFor(() -> citus.rows("select note from " + schema + ".item where note = 'after'").equals(List.of("after")), m.thread(),
+                () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        m.cutOverAndFinish(file);
+        String t = schema + ".";
+        assertEquals(List.of("t|t|t|f|t"), citus.rows("select has_table_privilege('" + app + "', '" + t + "item', 'SELECT'),"
+                + " has_table_privilege('" + app + "', '" + t + "item', 'INSERT'), has_table_privilege('" + app + "', '" + t + "item', 'UPDATE'),"
+                + " has_table_privilege('" + app + "', '" + t + "item', 'DELETE'), has_table_privilege('" + app + "', '" + t + "tenant', 'SELECT')"));
+        assertEquals(List.of("per_tenant|{" + app + "}|(tenant_id = (current_setting('app.tenant'::text))::integer)"), citus.rows("select policyname"
+                + " || '|' || roles::text || '|' || qual from pg_policies where schemaname = '" + schema + "' and tablename = 'item'"));
+        assertEquals(List.of("t"), citus.rows("select relrowsecurity from pg_class where oid = '" + t + "item'::regclass"));
+        assertEquals(List.of("the items|free text"), citus.rows("select obj_description('" + t + "item'::regclass, 'pg_class') || '|'"
+                + " || col_description('" + t + "item'::regclass, 3)"));
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+    }
+
+    @Test
     void anAttachedPartitionStopsTheStreamNamingTheStatementBeforeAnyLaterChange() throws Exception {
         String db = pg.createDatabase("ddlstop");
         pg.exec(db, """

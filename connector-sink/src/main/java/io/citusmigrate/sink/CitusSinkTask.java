@@ -180,6 +180,11 @@ public final class CitusSinkTask extends SinkTask {
     @Override
     public void put(Collection<SinkRecord> records) {
         for (SinkRecord r : records) {
+            PartitionTruncate t = PartitionTruncate.of(r.value());
+            if (t != null) {
+                truncatePartition(r, t);
+                continue;
+            }
             ChangeEvent e = ChangeEvent.of(r, rules);
             if (e == null) continue;
             Long a = applied.get(new TopicPartition(e.topic(), e.partition()));
@@ -265,6 +270,36 @@ public final class CitusSinkTask extends SinkTask {
         } catch (SQLException e) {
             throw failed(e, "writing to Citus failed");
         }
+    }
+
+    /**
+     * A partition's TRUNCATE met in its root's topic (on Connect): what came before it is written
+     * first, then the partition is emptied on the target with this record's position.
+     */
+    private void truncatePartition(SinkRecord r, PartitionTruncate t) {
+        TableRule root = t.root() == null ? null : rules.get(t.root());
+        if (root == null) throw new ConnectException("the source truncated its partition " + t.partition() + " of " + t.root()
+                + ", a table this sink has no rule for (citus.tables): nothing after it was written");
+        String topic = r.originalTopic() != null ? r.originalTopic() : r.topic();
+        int partition = r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
+        long offset = r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+        TopicPartition tp = new TopicPartition(topic, partition);
+        Long a = applied.get(tp);
+        if (a != null && offset <= a) {
+            metrics.skippedReplays.incrementAndGet();
+            return;
+        }
+        flush();
+        if (writer.size() != 0) {
+            throw new RetriableException("the TRUNCATE of partition " + t.partition() + " waits until the changes before it are written");
+        }
+        try {
+            if (connectionLost) reconnect();
+            writer.truncatePartition(t, new ChangeEvent(root, 'm', null, null, List.of(), -1, null, topic, partition, offset, r));
+        } catch (SQLException e) {
+            throw failed(e, "writing to Citus failed");
+        }
+        applied.merge(tp, offset, Math::max);
     }
 
     /**

@@ -158,12 +158,42 @@ public final class CitusWriter {
      * publish it through the root), and writes what came before it first.
      */
     public void truncatePartition(String sourcePartition, String targetPartition, SinkPositions.SourceOffset offset) throws SQLException {
+        truncatePartition(sourcePartition, targetPartition, offset, Map.of());
+    }
+
+    /**
+     * One partition emptied on a Connect worker, where the TRUNCATE came as a record in its root's
+     * topic: found on the target among the partitions of the root's target table by its name, and
+     * emptied with the record's Kafka position in one transaction (a replay after a restart skips it).
+     */
+    public void truncatePartition(PartitionTruncate t, ChangeEvent position) throws SQLException {
+        String found;
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
+                + " FROM pg_catalog.pg_partition_tree(?::regclass) p JOIN pg_catalog.pg_class c ON c.oid = p.relid"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE p.level > 0 AND c.relname = ?")) {
+            ps.setString(1, position.rule().target());
+            ps.setString(2, t.table());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                found = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        if (found == null) {
+            target.rollback();
+            throw new org.apache.kafka.connect.errors.ConnectException("the source truncated its partition " + t.partition() + ", and "
+                    + position.rule().target() + " has no partition of that name on the target: nothing after it was written");
+        }
+        truncatePartition(t.partition(), found, null, Map.of(new TopicPartition(position.topic(), position.partition()), position));
+    }
+
+    private void truncatePartition(String sourcePartition, String targetPartition, SinkPositions.SourceOffset offset,
+                                   Map<TopicPartition, ChangeEvent> kafka) throws SQLException {
         if (buffer.size() != 0) throw new IllegalStateException("rows are buffered before the TRUNCATE of " + sourcePartition);
         try {
             try (java.sql.Statement st = target.createStatement()) {
                 st.execute("TRUNCATE " + targetPartition + " CASCADE");
             }
             if (offset != null) SinkPositions.saveSource(target, sinkName, offset);
+            SinkPositions.saveKafka(target, sinkName, kafka, taskIndex);
             target.commit();
         } catch (SQLException | RuntimeException e) {
             try {

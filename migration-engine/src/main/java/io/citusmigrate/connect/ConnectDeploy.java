@@ -5,6 +5,7 @@ import io.citusmigrate.catalog.Catalog;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.progress.DeploymentRecord;
 import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.PartitionTruncates;
 import io.citusmigrate.stream.StreamedTypes;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.Plan;
@@ -44,12 +45,6 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         // Debezium takes the snapshot on a Connect cluster
         if (StreamedTypes.refuse(plan, catalog, true, err, "nothing was deployed")) return false;
         LiveSource.refuseKeyless(plan);
-        List<String> partitioned = plan.tables().stream().filter(t -> t.source().isPartitioned()).map(t -> t.source().name().sql()).toList();
-        if (!partitioned.isEmpty()) {
-            err.println("warning: a TRUNCATE of one partition of " + String.join(", ", partitioned) + " is not carried through Connect (the"
-                    + " source publishes it through no table's topic): `citus-migrate verify` after the cutover finds it; `migrate` carries it");
-            err.flush();
-        }
         ConnectorPair pair = ConnectorPair.of(settings, catalog, plan, r);
         // every invalid setting, by name, before anything is registered
         List<String> invalid = pair.invalid(cluster);
@@ -67,6 +62,11 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         changed.forEach(c -> out.println("overwritten (--force): " + c));
         boolean first = cluster.config(pair.source()) == null && cluster.config(pair.sink()) == null;
         if (first && !r.noSchema()) createSchema(catalog, plan, pair.sink());
+        // a TRUNCATE of one partition is published through no table: triggers on the partitions say it (made again by a redeploy)
+        if (first) Databases.onSource(settings.command(), source -> {
+            PartitionTruncates.replace(source, settings.publication(), plan);
+            return null;
+        });
         Databases.onTarget(settings.command(), target -> {
             DeploymentRecord.save(target, settings.slot(), r.connect(), r.name());
             return null;

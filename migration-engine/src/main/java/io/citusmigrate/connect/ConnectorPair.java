@@ -35,7 +35,10 @@ public record ConnectorPair(String source, String sink, Map<String, String> sour
         src.put("topic.creation.default.partitions", "1"); // one partition per table keeps its changes in order
         // the cutover's marker becomes a record (topic PREFIX.message, which the sink does not read); the slot's
         // confirmed position passing it is how the cutover knows that everything before it reached Kafka
-        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX);
+        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.stream.PartitionTruncates.PREFIX);
+        // a partition's TRUNCATE (a message, see PartitionTruncates) goes into its root's topic, in its place among the root's rows
+        src.put("transforms", "partitionTruncates");
+        src.put("transforms.partitionTruncates.type", io.citusmigrate.sink.PartitionTruncateRouter.class.getName());
         // Debezium confirms the commit of the last transaction whose end an offset it produced carries: a
         // heartbeat every second carries the marker's, and keeps the slot from holding WAL while tables are idle
         src.put("heartbeat.interval.ms", "1000");

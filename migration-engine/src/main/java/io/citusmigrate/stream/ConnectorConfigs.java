@@ -41,6 +41,8 @@ public final class ConnectorConfigs {
         p.put("slot.name", slot);
         p.put("publication.name", publication);
         p.put("publication.autocreate.mode", "filtered");
+        // a partition's rows come as its root's (the plan streams roots); Debezium's own publication publishes them so too
+        p.put("publish.via.partition.root", "true");
         p.put("snapshot.mode", snapshotMode);
         // Debezium skips TRUNCATE events by default; the sink must empty the target table too
         p.put("skipped.operations", "none");

@@ -1,7 +1,5 @@
 package io.citusmigrate.stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;
@@ -22,8 +20,7 @@ import java.util.List;
  */
 public final class PartitionTruncates {
     /** The prefix of the trigger's messages. */
-    public static final String PREFIX = "citus_migrate_truncate";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String PREFIX = io.citusmigrate.sink.PartitionTruncate.PREFIX;
 
     private PartitionTruncates() {}
 
@@ -33,6 +30,17 @@ public final class PartitionTruncates {
         return n.length() > 63 ? n.substring(0, 63) : n;
     }
 
+    /**
+     * The triggers for a Connect deployment, made again if an earlier deploy made them (Connect
+     * routes their messages into the root's topic, see {@link io.citusmigrate.sink.PartitionTruncateRouter}).
+     */
+    public static void replace(Connection c, String publication, Plan plan) throws SQLException {
+        io.citusmigrate.db.Databases.inTransaction(c, () -> {
+            drop(c, publication);
+            create(c, publication, plan);
+        });
+    }
+
     static void create(Connection c, String publication, Plan plan) throws SQLException {
         List<TablePlan> partitions = plan.tables().stream().filter(TablePlan::isPartition).toList();
         if (partitions.isEmpty()) return;
@@ -40,9 +48,12 @@ public final class PartitionTruncates {
         // in the first partition's schema: the function needs one, and that one is certainly there
         String function = Sql.ident(partitions.get(0).source().name().schema()) + "." + Sql.ident(name);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+            // the root too: on Connect the message goes into the root table's topic
+            s.execute("CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $$DECLARE r record; BEGIN"
+                    + " SELECT n.nspname AS s, c.relname AS t INTO r FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                    + " ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.pg_partition_root(TG_RELID);"
                     + " PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "',"
-                    + " pg_catalog.json_build_object('schema', TG_TABLE_SCHEMA, 'table', TG_TABLE_NAME)::text);"
+                    + " pg_catalog.json_build_object('schema', TG_TABLE_SCHEMA, 'table', TG_TABLE_NAME, 'root_schema', r.s, 'root_table', r.t)::text);"
                     + " RETURN NULL; END$$");
             for (TablePlan p : partitions) {
                 s.execute("CREATE TRIGGER " + Sql.ident(name) + " AFTER TRUNCATE ON " + p.source().name().sql()
@@ -58,11 +69,7 @@ public final class PartitionTruncates {
 
     /** The source partition a message names. */
     public static QualifiedName partition(String content) {
-        try {
-            JsonNode n = JSON.readTree(content);
-            return new QualifiedName(n.get("schema").asText(), n.get("table").asText());
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalStateException("not a partition TRUNCATE message: " + content, e);
-        }
+        io.citusmigrate.sink.PartitionTruncate t = io.citusmigrate.sink.PartitionTruncate.parse(content);
+        return new QualifiedName(t.schema(), t.table());
     }
 }

@@ -133,7 +133,9 @@ public final class SchemaChanges {
                     + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
                     + "     AND schema_name = ANY (" + inSchemas + ") LOOP " + emit + " END LOOP;"
                     + " ELSE"
+                    // GRANT and REVOKE name no schema: the stream makes the target's access the source's on each
                     + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
+                    + "     OR command_tag IN ('GRANT', 'REVOKE')"
                     + "     LOOP " + join + emit + " END LOOP;"
                     + " END IF; END$$");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name) + " ON ddl_command_end EXECUTE FUNCTION " + function + "()");
@@ -351,10 +353,17 @@ public final class SchemaChanges {
         if ("sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return "";
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
+        // no row changes with them: the target takes the source's state as it is now
+        if (AccessChanges.TAGS.contains(ch.tag())) return AccessChanges.sync(plan, target, cmd);
         TablePlan t = table(plan, ch);
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
-        return alter(ch, t, t, List.of(), target, file);
+        String done = alter(ch, t, t, List.of(), target, file);
+        if (!OWNER.matcher(ch.query()).find()) return done;
+        String owners = AccessChanges.sync(plan, target, cmd);
+        return done.isEmpty() ? owners : done + "; " + owners;
     }
+
+    private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile("(?i)\\bowner\\s+to\\b");
 
     /**
      * An ALTER TABLE of a migrated table: the target's table (as {@code planned} took it) brought to
@@ -425,19 +434,13 @@ public final class SchemaChanges {
         done.addAll(actions);
         if (done.isEmpty()) return "";
         // all of it or none: a rename is a statement of its own
-        boolean auto = target.getAutoCommit();
-        target.setAutoCommit(false);
-        try (Statement s = target.createStatement()) {
-            for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
-            for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
-            if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
-            target.commit();
-        } catch (SQLException e) {
-            target.rollback();
-            throw e;
-        } finally {
-            target.setAutoCommit(auto);
-        }
+        io.citusmigrate.db.Databases.inTransaction(target, () -> {
+            try (Statement s = target.createStatement()) {
+                for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
+                for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
+                if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
+            }
+        });
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
     }
 
