@@ -14,14 +14,17 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A partitioned table through a Connect deployment: its rows stream through its root, and a TRUNCATE of one partition arrives in its place. */
+/**
+ * A partitioned table through a Connect deployment: its rows stream through its root, and a TRUNCATE of one partition arrives in its
+ * place; the cutover refuses a schema the target does not have, and takes the source's privileges and comments.
+ */
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
 class DeployPartitionsIT {
     @TempDir
     Path dir;
 
     @Test
-    void aPartitionsRowsStreamThroughConnectAndItsTruncateEmptiesItOnTheTargetInItsPlace() throws Exception {
+    void aPartitionsRowsAndTruncateStreamThroughConnectAndTheCutoverRefusesSchemaDriftAndTakesPrivileges() throws Exception {
         EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder().name("parts").numWorkers(1).numBrokers(1)
                 .workerProps(new java.util.HashMap<>(Map.of("plugin.discovery", "service_load", "offset.flush.interval.ms", "1000"))).build();
         connect.start();
@@ -61,8 +64,20 @@ class DeployPartitionsIT {
             waitUntilEqual(pg, citus, db, rows.formatted(""), rows.formatted(schema + "."));
             assertEquals(List.of("4"), citus.rows("select count(*) from " + schema + ".event_2025"), "only the rows after the TRUNCATE");
             assertEquals(List.of("40"), citus.rows("select count(*) from " + schema + ".event_2026"), "the other partition untouched");
+            // a schema change is not carried through Connect: the cutover finds it, says so and gives the writes back
+            pg.exec(db, "alter table event add column extra int; create index event_note on event (note)");
+            Run refused = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
+            assertEquals(1, refused.code(), refused.out() + refused.err());
+            assertTrue(refused.err().contains("a Connect deployment does not carry schema changes: column " + schema + ".event.extra is on the"
+                    + " source, not on the target; index event_note on " + schema + ".event is on the source, not on the target"), refused.err());
+            assertTrue(refused.out().contains("writes given back, the source is writable again"), refused.out());
+            // undone on the source; privileges granted meanwhile reach the target at the cutover
+            pg.exec(db, "alter table event drop column extra; drop index event_note; grant select on event to public; comment on table tenant is 'who'");
             Run cutover = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "120");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err());
+            assertTrue(cutover.out().contains("made the source's on the target"), cutover.out());
+            assertEquals(List.of("true|who"), citus.rows("select has_table_privilege('public', '" + schema + ".event', 'SELECT') || '|'"
+                    + " || obj_description('" + schema + ".tenant'::regclass, 'pg_class')"));
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of(), pg.rows(db, "select tgname from pg_trigger where tgname like 'citus_migrate%'"), "the triggers went with the slot");

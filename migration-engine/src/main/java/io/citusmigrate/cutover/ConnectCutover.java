@@ -124,6 +124,15 @@ public final class ConnectCutover {
             check(deadline, "the sink's tasks did not catch up");
             Thread.sleep(200);
         }
+        // a Connect deployment carries no schema change: the target must have the source's tables, columns and indexes
+        List<String> drift = SchemaDrift.of(plan, s.command().options().flag(io.citusmigrate.load.Option.CREATE_INDEXES), target);
+        if (!drift.isEmpty()) {
+            throw new UserError("the source's schema changed since the deployment, and a Connect deployment does not carry schema changes: "
+                    + String.join("; ", drift) + ". Make the target match (or run the migration with `citus-migrate migrate " + s.file()
+                    + "`, which carries them), then cut over again");
+        }
+        // privileges, policies and comments change no row: the target takes the source's as they are now
+        say(io.citusmigrate.stream.AccessChanges.sync(plan, plan, target));
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         Finish.Done done = Finish.beforeAnswer(plan, catalog, script, s.resetSequences(), source, target);
         undo.done();

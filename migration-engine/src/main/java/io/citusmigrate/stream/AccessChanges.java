@@ -29,7 +29,7 @@ import java.util.Set;
  * privileges revoked and granted as planned, its policies made again, its row-level security
  * switches and comments set, in one transaction.
  */
-final class AccessChanges {
+public final class AccessChanges {
     /** The commands whose effect this class carries. */
     static final Set<String> TAGS = Set.of("GRANT", "REVOKE", "CREATE POLICY", "ALTER POLICY", "DROP POLICY", "COMMENT");
 
@@ -41,7 +41,11 @@ final class AccessChanges {
         try (Connection source = Databases.connect("source", cmd.source())) {
             catalog = new CatalogReader(source).read();
         }
-        Plan now = Planner.plan(cmd, catalog);
+        return sync(streamed, Planner.plan(cmd, catalog), target);
+    }
+
+    /** The same with the plan made from the source as it is now ({@code now}). */
+    public static String sync(Plan streamed, Plan now, Connection target) throws SQLException {
         // the tables the stream writes, as the plan made now takes their access (by oid: a name may have changed since)
         List<TablePlan> tables = new ArrayList<>();
         for (TablePlan t : streamed.tables()) {
