@@ -3,6 +3,7 @@ package io.citusmigrate.bench;
 import io.citusmigrate.sink.CitusSinkTask;
 import io.citusmigrate.sink.TableRule;
 import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.DebeziumSource;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
@@ -149,24 +150,9 @@ public final class SinkBenchmark {
     static List<SinkRecord> capture(EmbeddedPg pg, String db, String workload) throws Exception {
         String slot = "bench_" + System.nanoTime();
         Path offsets = Files.createTempFile(Path.of("target"), "offsets", ".dat");
-        Properties p = new Properties();
-        p.setProperty("name", slot);
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        p.setProperty("offset.storage.file.filename", offsets.toString());
-        p.setProperty("database.hostname", "localhost");
-        p.setProperty("database.port", String.valueOf(pg.port()));
-        p.setProperty("database.user", "postgres");
-        p.setProperty("database.password", "postgres");
-        p.setProperty("database.dbname", db);
-        p.setProperty("topic.prefix", "src");
-        p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", slot);
+        Properties p = DebeziumSource.embedded(pg, db, slot, "public.items", offsets);
         p.setProperty("publication.name", slot);
-        p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", "public.items");
         p.setProperty("snapshot.mode", "no_data");
-        p.setProperty("slot.drop.on.stop", "true");
         // precise decimals: the JDBC sink cannot write string decimals into numeric
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("max.batch.size", "8192");

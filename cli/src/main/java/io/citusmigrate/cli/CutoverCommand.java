@@ -4,7 +4,7 @@ import io.citusmigrate.UserError;
 import io.citusmigrate.cutover.CutoverRequest;
 import io.citusmigrate.cutover.LiveCutover;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.stream.LiveSource;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.cutover.ConnectCutover;
 import io.citusmigrate.steps.MigrationSettings;

@@ -3,7 +3,7 @@ package io.citusmigrate.cli;
 import io.citusmigrate.BadInput;
 import io.citusmigrate.demo.DemoRun;
 import io.citusmigrate.demo.DemoServers;
-import io.citusmigrate.live.LiveProgress;
+import io.citusmigrate.stream.LiveProgress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

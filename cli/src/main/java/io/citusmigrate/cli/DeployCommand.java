@@ -2,7 +2,7 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.connect.ConnectDeploy;
 import io.citusmigrate.connect.DeployRequest;
-import io.citusmigrate.live.ConnectorConfigs;
+import io.citusmigrate.stream.ConnectorConfigs;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.steps.MigrationSettings;
 import picocli.CommandLine;

@@ -2,8 +2,8 @@ package io.citusmigrate.cli;
 
 import io.citusmigrate.connect.ConnectorPair;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.DeploymentRecord;
+import io.citusmigrate.connect.ConnectCluster;
+import io.citusmigrate.progress.DeploymentRecord;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.steps.MigrationSettings;
 import picocli.CommandLine;

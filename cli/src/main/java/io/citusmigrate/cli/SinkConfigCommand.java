@@ -2,7 +2,7 @@ package io.citusmigrate.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.citusmigrate.live.ConnectorConfigs;
+import io.citusmigrate.stream.ConnectorConfigs;
 import io.citusmigrate.load.LoadCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -107,16 +107,8 @@ class AccessIT {
     }
 
     String file(String schema, String with) throws IOException {
-        Path f = dir.resolve(schema + ".load");
-        Files.writeString(f, """
-                load database
-                   from %s
-                   into %s
-                   with include drop, snapshot only%s
-                   alter schema 'crm' rename to '%s'
-                   distribute crm.tenant using id;
-                """.formatted(pg.url(sourceDb), citus.url(), with, schema));
-        return f.toString();
+        return LoadFile.write(dir.resolve(schema + ".load"), pg, sourceDb, citus, "crm", schema, "include drop, snapshot only" + with,
+                "distribute crm.tenant using id").toString();
     }
 
     @Test

@@ -42,16 +42,8 @@ class BulkLoadIT {
 
 
     String file(String schema, String with) throws IOException {
-        Path f = dir.resolve(schema + ".load");
-        Files.writeString(f, """
-                load database
-                   from %s
-                   into %s
-                   with include drop, snapshot only%s
-                   alter schema 'public' rename to '%s'
-                   distribute companies using id;
-                """.formatted(pg.url(sourceDb), citus.url(), with, schema));
-        return f.toString();
+        return LoadFile.write(dir.resolve(schema + ".load"), pg, sourceDb, citus, schema, "include drop, snapshot only" + with,
+                "distribute companies using id").toString();
     }
 
     long orphans() {

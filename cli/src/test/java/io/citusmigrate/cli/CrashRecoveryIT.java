@@ -3,7 +3,7 @@ package io.citusmigrate.cli;
 import io.citusmigrate.steps.StepName;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import org.junit.jupiter.api.Test;
@@ -99,10 +99,7 @@ class CrashRecoveryIT {
         String schema = citus.newSchema("crash");
         String slot = "cm_crash_" + n;
         Path file = dir.resolve("crash.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = '%s'
-                  alter schema 'public' rename to '%s' distribute company using id;
-                """.formatted(pg.url(db), citus.url(), slot, schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = '%s'".formatted(slot), "distribute company using id");
         return new Migration(db, schema, slot, file);
     }
 

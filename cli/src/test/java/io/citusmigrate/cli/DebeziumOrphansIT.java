@@ -68,10 +68,7 @@ class DebeziumOrphansIT {
         String db = source("dbzstop");
         String schema = citus.newSchema("dbzstop");
         Path file = dir.resolve("dbzstop.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzstop'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzstop'", "distribute tenant using id");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("cannot be placed") && r.err().contains("parent_id is NULL: no path to a tenant"), r.err());

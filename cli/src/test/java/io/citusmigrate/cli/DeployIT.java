@@ -6,7 +6,6 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +40,7 @@ class DeployIT {
                     """);
             String schema = citus.newSchema("deploy");
             Path file = dir.resolve("deploy.load");
-            Files.writeString(file, """
-                    load database from %s into %s
-                      with include drop, slot name = 'cm_deploy_test', on orphan rows skip
-                      alter schema 'public' rename to '%s'
-                      distribute tenant using id;
-                    """.formatted(pg.url(db), citus.url(), schema));
+            LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_deploy_test', on orphan rows skip", "distribute tenant using id");
             String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
             // an invalid setting is reported by name, and nothing is registered
             Run invalid = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
@@ -69,16 +68,8 @@ class HarderSchemaIT {
 
 
     String file(String schema, String with) throws IOException {
-        Path f = dir.resolve("hard.load");
-        Files.writeString(f, """
-                load database
-                   from %s
-                   into %s
-                   with include drop, %s
-                   alter schema 'App Data' rename to '%s'
-                   distribute "App Data"."Tenant" using "Id";
-                """.formatted(pg.url(sourceDb), citus.url(), with, schema));
-        return f.toString();
+        return LoadFile.write(dir.resolve("hard.load"), pg, sourceDb, citus, "App Data", schema, "include drop, " + with,
+                "distribute \"App Data\".\"Tenant\" using \"Id\"").toString();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.citusmigrate.cli;
 
-import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.stream.AutovacuumPause;
 import io.citusmigrate.testing.CitusTarget;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.testing.EveryType;
@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -52,12 +51,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("live");
         Path file = dir.resolve("live.load");
-        Files.writeString(file, """
-                load database from %s into %s
-                  with include drop, slot name = 'cm_live_test'
-                  alter schema 'public' rename to '%s'
-                  distribute companies using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_live_test'", "distribute companies using id");
 
         StringWriter migrateOut = new StringWriter();
         CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(migrateOut, "migrate", file.toString()));
@@ -129,8 +123,7 @@ class LiveMigrationIT {
         assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.autovacuum_paused where slot = 'cm_live_test'"));
 
         // the target equals the source, back-filled tenant keys included
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(pg.rows(db, "select count(*), count(*) filter (where body like '%(edited)'), count(*) filter (where day < '0001-01-01')"
                 + " from ads"), citus.rows("select count(*), count(*) filter (where body like '%(edited)'),"
                 + " count(*) filter (where day < '0001-01-01') from " + schema + ".ads"));
@@ -155,8 +148,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("resume");
         Path file = tenantLoadFile(db, schema, "cm_resume_test");
-        Background first = Background.migrate(file.toString());
-        first.waitUntilStreaming();
+        Background first = Background.streaming(file);
         pg.exec(db, "update item set n = n + 1 where id <= 500; insert into item (tenant_id, n) select 1, 7 from generate_series(1, 100)");
         Thread.sleep(1500); // some of it applied and confirmed, maybe not all
         Run stopped = first.interrupt();
@@ -169,8 +161,7 @@ class LiveMigrationIT {
         second.waitUntilStreaming();
         pg.exec(db, "update item set n = n * 2 where tenant_id = 3");
         second.cutOverAndFinish(file);
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(pg.rows(db, "select count(*), sum(n) from item"), citus.rows("select count(*), sum(n) from " + schema + ".item"));
     }
 
@@ -180,8 +171,7 @@ class LiveMigrationIT {
         pg.exec(db, "create table tenant (id int primary key, note text); insert into tenant select generate_series(1, 3)");
         String schema = citus.newSchema("quiet");
         Path file = tenantLoadFile(db, schema, "cm_quiet_test");
-        Background first = Background.migrate(file.toString());
-        first.waitUntilStreaming();
+        Background first = Background.streaming(file);
         pg.exec(db, "insert into tenant values (4)");
         waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), first.thread);
         // Then only heartbeats: once they are confirmed and a running-transactions record is decoded, the slot's restart
@@ -215,10 +205,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("uncarried");
         Path file = dir.resolve("uncarried.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_uncarried_test', snapshot method = 'debezium'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_uncarried_test', snapshot method = 'debezium'", "distribute tenant using id");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("public.item.paid (public.payday, a domain over public.day): a domain over a domain"), r.err());
@@ -233,10 +220,7 @@ class LiveMigrationIT {
         pg.exec(db, EveryType.SCHEMA);
         String schema = citus.newSchema("everytype");
         Path file = dir.resolve("everytype.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_everytype_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_everytype_test'", "distribute tenant using id");
         StringWriter out = new StringWriter();
         CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
         waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
@@ -290,15 +274,12 @@ class LiveMigrationIT {
         String db = pg.createDatabase("maxlag");
         pg.exec(db, "create table tenant (id int primary key); insert into tenant values (1)");
         Path file = dir.resolve("maxlag.load");
-        Files.writeString(file, """
-                load database from %s into %s with slot name = 'cm_maxlag_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), citus.newSchema("maxlag")));
+        LoadFile.write(file, pg, db, citus, citus.newSchema("maxlag"), "slot name = 'cm_maxlag_test'", "distribute tenant using id");
         pg.exec(db, "select pg_create_logical_replication_slot('cm_maxlag_test', 'pgoutput')");
         try (Connection target = citus.connect()) {
             // what a migrate 40 s and 80 MB behind reports, applying 8 MB of WAL but only 1 s of the source's writes per second
             // (the estimate goes by the seconds: by the bytes it would be 10 s)
-            io.citusmigrate.live.LiveProgress.save(target, new io.citusmigrate.live.LiveProgress.Status("cm_maxlag_test", "streaming",
+            io.citusmigrate.stream.LiveProgress.save(target, new io.citusmigrate.stream.LiveProgress.Status("cm_maxlag_test", "streaming",
                     1000, 500, 80_000_000, 40, 8_000_000, 1.0, java.util.Map.of(), 0));
         }
         Run r = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");
@@ -324,10 +305,7 @@ class LiveMigrationIT {
                 insert into item values (1, 1), (2, null);
                 """);
         Path file = dir.resolve("orphans.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_orphan_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), citus.newSchema("orphans")));
+        LoadFile.write(file, pg, db, citus, citus.newSchema("orphans"), "include drop, slot name = 'cm_orphan_test'", "distribute tenant using id");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("orphan rows"), r.err());
@@ -347,11 +325,7 @@ class LiveMigrationIT {
                 insert into child values (1, 1);
                 """);
         Path file = dir.resolve("unplaced.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_unplaced'
-                  alter schema 'public' rename to '%s'
-                  distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), citus.newSchema("unplaced")));
+        LoadFile.write(file, pg, db, citus, citus.newSchema("unplaced"), "include drop, slot name = 'cm_unplaced'", "distribute tenant using id");
         StringWriter out = new StringWriter();
         Run[] result = new Run[1];
         Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
@@ -380,10 +354,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("dbzsnap");
         Path file = dir.resolve("dbzsnap.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, snapshot method = 'debezium', slot name = 'cm_dbz_test'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, snapshot method = 'debezium', slot name = 'cm_dbz_test'", "distribute tenant using id");
         StringWriter out = new StringWriter();
         Run[] result = new Run[1];
         Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
@@ -394,8 +365,7 @@ class LiveMigrationIT {
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
         t.join(60_000);
         assertEquals(0, result[0].code(), result[0].out() + result[0].err());
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(List.of("490|50"), citus.rows("select count(*), count(*) filter (where note = 'later') from " + schema + ".item"));
     }
 
@@ -410,10 +380,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("dbzonly");
         Path file = dir.resolve("dbzonly.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzonly'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzonly'", "distribute tenant using id");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("Bulk load through Debezium's snapshot done on ") && r.out().contains(": 303 rows in "), r.out());
@@ -436,12 +403,8 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("trunc");
         Path file = dir.resolve("trunc.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = 'cm_trunc'
-                  alter schema 'public' rename to '%s' distribute tenant using id distribute kind as reference table;
-                """.formatted(pg.url(db), citus.url(), schema));
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_trunc'", "distribute tenant using id distribute kind as reference table");
+        Background m = Background.streaming(file);
         // in one transaction: rows before the TRUNCATE go with it, rows after it stay
         pg.exec(db, """
                 insert into item (tenant_id, note) select 1, 'before' from generate_series(1, 10);
@@ -452,7 +415,7 @@ class LiveMigrationIT {
         waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of("30"))
                 && citus.rows("select name from " + schema + ".kind").equals(List.of("only")), m.thread(), () -> m.out().toString());
         assertEquals(List.of("0"), citus.rows("select count(*) from " + schema + ".item where note !~ '^after'"));
-        waitFor(() -> m.out().toString().contains("TRUNCATE of public.item on the source: the target table is emptied too"), m.thread());
+        m.await(() -> m.out().toString().contains("TRUNCATE of public.item on the source: the target table is emptied too"));
         // CASCADE on the source: the referencing table is truncated too, then both are written again
         pg.exec(db, "truncate tenant cascade; insert into tenant values (7); insert into item (tenant_id, note) values (7, 'last')");
         m.cutOverAndFinish(file);
@@ -460,8 +423,7 @@ class LiveMigrationIT {
         assertEquals(List.of("7|last"), citus.rows("select tenant_id, note from " + schema + ".item"));
         assertTrue(m.out().toString().contains(" 4 TRUNCATEs carried, "), "the TRUNCATEs are counted: " + m.out());
         assertTrue(m.out().toString().contains("2 distributed, 1 reference"), m.out().toString());
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
     }
 
     @Test
@@ -478,8 +440,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("parttrunc");
         Path file = tenantLoadFile(db, schema, "cm_parttrunc");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         assertEquals(List.of("event_2024", "event_2025"), pg.rows(db, "select tgrelid::regclass::text from pg_trigger"
                 + " where tgname = 'citus_migrate_truncate_cm_parttrunc' order by 1"));
         // one transaction: a row of each partition, the TRUNCATE of one, then rows of it again
@@ -490,16 +451,14 @@ class LiveMigrationIT {
                 insert into event values (3, 1003, '2025-04-01', 'after');
                 commit;
                 """);
-        waitFor(() -> citus.rows("select note from " + schema + ".event where day >= '2025-01-01'").equals(List.of("after")), m.thread(),
-                () -> m.out().toString());
-        waitFor(() -> m.out().toString().contains("TRUNCATE of public.event_2025 on the source: the target table is emptied too"), m.thread());
+        m.await(() -> citus.rows("select note from " + schema + ".event where day >= '2025-01-01'").equals(List.of("after")));
+        m.await(() -> m.out().toString().contains("TRUNCATE of public.event_2025 on the source: the target table is emptied too"));
         m.cutOverAndFinish(file);
         assertEquals(pg.rows(db, "select count(*) from event_2024"), citus.rows("select count(*) from " + schema + ".event_2024"));
         assertEquals(List.of("1"), citus.rows("select count(*) from " + schema + ".event_2024 where note = 'other partition, kept'"));
         assertEquals(List.of(), pg.rows(db, "select tgname from pg_trigger where tgname like 'citus_migrate%'"
                 + " union all select proname from pg_proc where proname like 'citus_migrate%'"), "the triggers and their function are gone");
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
     }
 
     @Test
@@ -513,8 +472,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("undo");
         Path file = tenantLoadFile(db, schema, "cm_undo");
-        Background first = Background.migrate(file.toString());
-        first.waitUntilStreaming();
+        Background first = Background.streaming(file);
         first.interrupt(); // the slot stays; nobody reads it
         String insert = "insert into item (tenant_id, note) values (1, 'written after an undone cutover')";
 
@@ -549,8 +507,7 @@ class LiveMigrationIT {
         resumed.thread().join(60_000);
         assertEquals(0, resumed.result()[0].code(), resumed.result()[0].out() + resumed.result()[0].err());
         assertEquals(List.of("2"), citus.rows("select count(*) from " + schema + ".item where note = 'written after an undone cutover'"));
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         try (Connection c = pg.connect(db); java.sql.Statement st = c.createStatement()) { // writable for the tests after this one
             st.execute("set default_transaction_read_only = off");
             st.execute("alter database " + db + " reset default_transaction_read_only");
@@ -577,8 +534,7 @@ class LiveMigrationIT {
         Path file = tenantLoadFile(db, citus.newSchema("keyless"), "cm_keyless");
         Run plan = Run.of(new StringWriter(), "plan", file.toString());
         assertTrue(plan.out().contains("REPLICA IDENTITY FULL"), plan.out());
-        Background migrate = Background.migrate(file.toString());
-        migrate.waitUntilStreaming();
+        Background migrate = Background.streaming(file);
         assertEquals(List.of("alias f", "event_log f", "item d", "item_log f", "tenant d"),
                 pg.rows(db, "select relname || ' ' || relreplident::text from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1"),
                 migrate.out()::toString);
@@ -602,8 +558,7 @@ class LiveMigrationIT {
         assertEquals(List.of("alias d", "event_log d", "item d", "item_log n", "tenant d"),
                 pg.rows(db, "select relname || ' ' || relreplident::text from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1"),
                 "each table's own replica identity is back after the cutover");
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         String schema = citus.rows("select nspname from pg_namespace where nspname like '%keyless%'").get(0);
         assertEquals(List.of("1 dup", "2 y", "2 big, kept", "3 was null"),
                 citus.rows("select tenant_id || ' ' || what from " + schema + ".event_log order by tenant_id, length(what)"));
@@ -646,8 +601,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("faults");
         Path file = tenantLoadFile(db, schema, "cm_faults");
-        Background migrate = Background.migrate(file.toString());
-        migrate.waitUntilStreaming();
+        Background migrate = Background.streaming(file);
         int expected = 100;
         // the sink's sessions ended under it, as a failover or a network cut would
         pg.exec(db, "insert into item (tenant_id, note) select g % 4 + 1, 'streamed' from generate_series(1, 10) g");
@@ -671,8 +625,7 @@ class LiveMigrationIT {
         }
         migrate.cutOverAndFinish(file);
         assertTrue(migrate.out().toString().contains("the target answers again"), migrate.out().toString());
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertTrue(!migrate.result()[0].err().contains("Exception") && !migrate.result()[0].err().contains("\tat "), migrate.result()[0].err());
     }
 
@@ -681,8 +634,7 @@ class LiveMigrationIT {
         String db = pg.createDatabase("lostslot");
         pg.exec(db, "create table tenant (id int primary key); insert into tenant select generate_series(1, 3)");
         Path file = tenantLoadFile(db, citus.newSchema("lostslot"), "cm_lostslot");
-        Background migrate = Background.migrate(file.toString());
-        migrate.waitUntilStreaming();
+        Background migrate = Background.streaming(file);
         migrate.interrupt();
         Run healthy = Run.of(new StringWriter(), "status", file.toString());
         assertTrue(healthy.out().contains("of WAL on the source (max_slot_wal_keep_size: no limit"), healthy.out());
@@ -714,8 +666,7 @@ class LiveMigrationIT {
 
     /** Waits until the target's item table has {@code n} rows (the stream applied them); returns n. */
     private static int waitForRows(String schema, int n, Background migrate) throws Exception {
-        waitFor(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of(String.valueOf(n))), migrate.thread(),
-                () -> migrate.out().toString());
+        migrate.await(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of(String.valueOf(n))));
         return n;
     }
 
@@ -730,8 +681,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddl");
         Path file = tenantLoadFile(db, schema, "cm_ddl");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         // in one transaction: rows before the new column, the column with a default, rows using it
         pg.exec(db, """
                 begin;
@@ -743,8 +693,7 @@ class LiveMigrationIT {
                 """);
         pg.exec(db, "alter table item drop column image_url; update item set note = 'after the drop' where id = 20");
         pg.exec(db, "alter table item alter column note set default 'noted'; insert into item (tenant_id) values (3)");
-        waitFor(() -> citus.rows("select note from " + schema + ".item where tenant_id = 3 and id > 60").equals(List.of("noted")), m.thread(),
-                () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        m.await(() -> citus.rows("select note from " + schema + ".item where tenant_id = 3 and id > 60").equals(List.of("noted")));
         assertTrue(m.out().toString().contains("schema change carried to " + schema + ".item: ADD COLUMN label text DEFAULT 'n0'::text NOT NULL"),
                 m.out().toString());
         m.cutOverAndFinish(file);
@@ -752,8 +701,7 @@ class LiveMigrationIT {
                 + " where table_schema = '" + schema + "' and table_name = 'item' order by 1"));
         String rows = "select id || ':' || note || ':' || label from %sitem order by id";
         assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row with the new column's values");
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(List.of(), pg.rows(db, "select evtname from pg_event_trigger"), "the event triggers go with the publication");
     }
 
@@ -768,8 +716,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddlidx");
         Path file = tenantLoadFile(db, schema, "cm_ddlidx");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         pg.exec(db, """
                 create unique index item_code on item (code);
                 create index item_note_lower on item (lower(note)) where note is not null;
@@ -785,10 +732,9 @@ class LiveMigrationIT {
                 insert into item (tenant_id, body, code) values (2, 'after', 'c-after');
                 """);
         // the column is called body on the target only once the rename is carried
-        waitFor(() -> citus.rows("select count(*) from information_schema.columns where table_schema = '" + schema + "'"
+        m.await(() -> citus.rows("select count(*) from information_schema.columns where table_schema = '" + schema + "'"
                         + " and table_name = 'item' and column_name = 'body'").equals(List.of("1"))
-                        && citus.rows("select body from " + schema + ".item where code = 'c-after'").equals(List.of("after")), m.thread(),
-                () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+                        && citus.rows("select body from " + schema + ".item where code = 'c-after'").equals(List.of("after")));
         String said = m.out().toString();
         assertTrue(said.contains("schema change carried to " + schema + ".item: index item_code created (unique per tenant: tenant_id is its first key)"), said);
         assertTrue(said.contains("schema change carried: index " + schema + ".item_gone dropped"), said);
@@ -809,8 +755,7 @@ class LiveMigrationIT {
                 "row-level security switched on as on the source");
         String rows = "select id || ':' || body || ':' || code from %sitem order by id";
         assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row under the renamed column");
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
     }
 
     @Test
@@ -824,8 +769,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddlnew");
         Path file = tenantLoadFile(db, schema, "cm_ddlnew");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         // the new table and its first rows in one transaction: none of them may be missed
         pg.exec(db, """
                 begin;
@@ -835,9 +779,9 @@ class LiveMigrationIT {
                 update item_note set body = 'changed' where id <= 5;
                 delete from item_note where id = 6;
                 """);
-        waitFor(() -> m.out().toString().contains("new table carried to the target: " + schema + ".item_note, distributed by tenant_id (added,"
-                + " back-filled)"), m.thread(), () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
-        waitFor(() -> citus.rows("select count(*) from " + schema + ".item_note").equals(List.of("19")), m.thread(), () -> m.out().toString());
+        m.await(() -> m.out().toString().contains("new table carried to the target: " + schema + ".item_note, distributed by tenant_id (added,"
+                + " back-filled)"));
+        m.await(() -> citus.rows("select count(*) from " + schema + ".item_note").equals(List.of("19")));
         // interrupted: the rerun goes on with the plan the stream carried, the command file being the same
         Run stopped = m.interrupt();
         assertEquals(1, stopped.code(), stopped.out() + stopped.err());
@@ -853,8 +797,7 @@ class LiveMigrationIT {
                 "its foreign key, extended with the tenant key, added at the cutover");
         assertEquals(pg.rows(db, "select last_value from item_note_id_seq"), citus.rows("select last_value from " + schema + ".item_note_id_seq"),
                 "its sequence set at the cutover");
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
     }
 
@@ -871,20 +814,17 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddldrop");
         Path file = tenantLoadFile(db, schema, "cm_ddldrop");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         pg.exec(db, """
                 insert into item_log (item_id, line) values (1, 'before the drop');
                 drop table item_log;
                 insert into item (tenant_id, note) values (2, 'after the drop');
                 """);
-        waitFor(() -> citus.rows("select note from " + schema + ".item where note = 'after the drop'").equals(List.of("after the drop")),
-                m.thread(), () -> m.out() + (m.result()[0] == null ? "" : m.result()[0].err()));
+        m.await(() -> citus.rows("select note from " + schema + ".item where note = 'after the drop'").equals(List.of("after the drop")));
         assertTrue(m.out().toString().contains("table dropped on the target as on the source: " + schema + ".item_log"), m.out().toString());
         assertEquals(List.of("t"), citus.rows("select to_regclass('" + schema + ".item_log') is null"), "the table is gone from the target");
         m.cutOverAndFinish(file);
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        Run verify = assertVerifies(file);
         assertFalse(verify.out().contains("item_log"), verify.out());
     }
 
@@ -908,8 +848,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddlkeys");
         Path file = tenantLoadFile(db, schema, "cm_ddlkeys");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         pg.exec(db, """
                 alter table item add constraint item_note_key unique (note);
                 alter table item drop constraint item_code_key;
@@ -947,8 +886,7 @@ class LiveMigrationIT {
                     + " where table_schema = 'public' and table_name = '" + table + "' order by ordinal_position"));
             assertEquals(pg.rows(db, rows.formatted(cols, "")), citus.rows(rows.formatted(cols, schema + ".")), "every row of " + table);
         }
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
     }
 
@@ -964,8 +902,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddlfk");
         Path file = tenantLoadFile(db, schema, "cm_ddlfk");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         // kind is a reference table: a foreign key from it to a distributed table would make it distributed, or be refused by Citus
         pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table kind add constraint kind_item_fkey foreign key (item_id)"
                 + " references item; insert into item (tenant_id, note) values (1, 'after')");
@@ -1038,8 +975,7 @@ class LiveMigrationIT {
                 """);
         String schema = citus.newSchema("ddlstop");
         Path file = tenantLoadFile(db, schema, "cm_ddlstop");
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         // attached, its rows would move into the partitioned table without a row change in the WAL
         pg.exec(db, "insert into item (tenant_id, note) values (1, 'before'); alter table event attach partition event_2026"
                 + " for values from ('2026-01-01') to ('2027-01-01'); insert into item (tenant_id, note) values (1, 'after')");
@@ -1077,8 +1013,7 @@ class LiveMigrationIT {
         assertEquals(0, plan.code(), plan.out() + plan.err());
         assertTrue(plan.out().contains("is UNLOGGED: logical decoding never sees its changes. The bulk load copies it, and a live migration's"
                 + " cutover copies it once more while writes are stopped"), plan.out());
-        Background m = Background.migrate(file.toString());
-        m.waitUntilStreaming();
+        Background m = Background.streaming(file);
         assertTrue(m.out().toString().contains("tables analyzed: 3 statements"), m.out().toString());
         assertEquals(List.of("t"), citus.rows("select last_analyze is not null from pg_stat_user_tables where schemaname = '" + schema
                 + "' and relname = 'item'"), "analyzed before the application comes");
@@ -1100,8 +1035,7 @@ class LiveMigrationIT {
                 + "' and tablename = 'item_count'"));
         assertEquals(List.of("item_deps"), citus.rows("select s.stxname from pg_statistic_ext s join pg_namespace n on n.oid = s.stxnamespace"
                 + " where n.nspname = '" + schema + "'"));
-        Run verify = Run.of(new StringWriter(), "verify", file.toString());
-        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertVerifies(file);
     }
 
     @Test
@@ -1160,8 +1094,7 @@ class LiveMigrationIT {
         String schema = citus.newSchema("relies");
         Path file = tenantLoadFile(db, schema, "cm_relies");
         try {
-            Background m = Background.migrate(file.toString());
-            m.waitUntilStreaming();
+            Background m = Background.streaming(file);
             pg.exec(db, """
                     insert into document (tenant_id, body) values (2, lo_from_bytea(0, 'written while streaming'::bytea));
                     update note set body = 'changed' where id = 4;
@@ -1203,8 +1136,7 @@ class LiveMigrationIT {
             String contents = "select oid, md5(lo_get(oid)) from pg_largeobject_metadata order by 1";
             assertEquals(pg.rows(db, contents), citus.rows(contents), "every large object's content");
             assertEquals(pg.rows(db, "select id from scratch order by 1"), citus.rows("select id from " + t + "scratch order by 1"));
-            Run verify = Run.of(new StringWriter(), "verify", file.toString());
-            assertEquals(0, verify.code(), verify.out() + verify.err());
+            assertVerifies(file);
             try (Connection c = citus.connect(); Statement st = c.createStatement()) {
                 st.execute("revoke update on " + t + "note from " + app);
             }
@@ -1245,8 +1177,7 @@ class LiveMigrationIT {
             Path file = tenantLoadFile(db, citus.newSchema("lobs"), "cm_lobs");
             Run plan = Run.of(new StringWriter(), "plan", file.toString());
             assertTrue(plan.out().contains("column body holds large object oids"), plan.out());
-            Background m = Background.migrate(file.toString());
-            m.waitUntilStreaming();
+            Background m = Background.streaming(file);
             assertTrue(m.out().toString().contains("(large objects)"), "the bulk load's summary counts them: " + m.out());
             // while streaming: a new one with its row, one changed in place, one unlinked with its row
             pg.exec(db, """
@@ -1255,14 +1186,13 @@ class LiveMigrationIT {
                     select lo_unlink(body) from document where id = 2;
                     delete from document where id = 2;
                     """);
-            waitFor(() -> m.out().toString().contains("1 new large object copied from the source"), m.thread(), () -> m.out().toString());
+            m.await(() -> m.out().toString().contains("1 new large object copied from the source"));
             m.cutOverAndFinish(file);
             assertTrue(m.out().toString().contains("3 large objects equal to the source's"), m.out().toString());
             String contents = "select m.oid, md5(lo_get(m.oid)), pg_get_userbyid(m.lomowner) = 'lo_owner_i20', m.lomacl is not null"
                     + " from pg_largeobject_metadata m order by 1";
             assertEquals(pg.rows(db, contents), citus.rows(contents), "every large object's content, owner and grants");
-            Run verify = Run.of(new StringWriter(), "verify", file.toString());
-            assertEquals(0, verify.code(), verify.out() + verify.err());
+            Run verify = assertVerifies(file);
             assertTrue(verify.out().lines().anyMatch(l -> l.startsWith("(large objects)") && l.endsWith("ok")), verify.out());
 
             String oid = pg.rows(db, "select min(body) from document").get(0);
@@ -1285,10 +1215,7 @@ class LiveMigrationIT {
     /** The command file of a migration that distributes table tenant by id, into its own schema and slot. */
     private Path tenantLoadFile(String db, String schema, String slot) throws java.io.IOException {
         Path file = dir.resolve(slot + ".load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, slot name = '%s'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), slot, schema));
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = '%s'".formatted(slot), "distribute tenant using id");
         return file;
     }
 
@@ -1305,8 +1232,20 @@ class LiveMigrationIT {
             return new Background(out, result, t);
         }
 
+        /** A `migrate` of the file, once it says it streams. */
+        static Background streaming(Path file) throws Exception {
+            Background m = migrate(file.toString());
+            m.waitUntilStreaming();
+            return m;
+        }
+
         void waitUntilStreaming() throws Exception {
-            waitFor(() -> out.toString().contains("streaming changes from slot"), thread, () -> out + (result[0] == null ? "" : result[0].err()));
+            await(() -> out.toString().contains("streaming changes from slot"));
+        }
+
+        /** Waits until the check holds; fails with what `migrate` said if it ends first. */
+        void await(Check c) throws Exception {
+            waitFor(c, thread, () -> out + (result[0] == null ? "" : result[0].err()));
         }
 
         /** Interrupted, as Ctrl-C would. */
@@ -1324,6 +1263,13 @@ class LiveMigrationIT {
             assertEquals(0, result[0].code(), result[0].out() + result[0].err());
             return cutover;
         }
+    }
+
+    /** `verify` of the file passes; what it said. */
+    private static Run assertVerifies(Path file) {
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        return verify;
     }
 
     private static void waitFor(Check c, Thread t) throws Exception {

@@ -85,12 +85,7 @@ class PluginPathIT {
                     """);
             String schema = citus.newSchema("plugins");
             Path file = dir.resolve("plugins.load");
-            Files.writeString(file, """
-                    load database from %s into %s
-                      with include drop, slot name = 'cm_plugin_path', on orphan rows skip
-                      alter schema 'public' rename to '%s'
-                      distribute tenant using id;
-                    """.formatted(pg.url(db), citus.url(), schema));
+            LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_plugin_path', on orphan rows skip", "distribute tenant using id");
 
             // the defaults: a one-broker cluster takes the dead-letter topic at the brokers' default replication
             Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--sink-tasks", "2", "--timeout", "180");

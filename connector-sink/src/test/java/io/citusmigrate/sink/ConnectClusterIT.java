@@ -3,6 +3,7 @@ package io.citusmigrate.sink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.DebeziumSource;
 import io.citusmigrate.testing.EmbeddedPg;
 import io.citusmigrate.example.ExampleData;
 import io.citusmigrate.verify.Verifier;
@@ -48,19 +49,9 @@ class ConnectClusterIT {
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(plugins.contains("io.citusmigrate.sink.CitusSinkConnector"), plugins);
 
-            Map<String, String> source = new LinkedHashMap<>();
-            source.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+            Map<String, String> source = DebeziumSource.connector(pg, db, "connect_slot",
+                    "public.companies,public.campaigns,public.ads,public.clicks,public.impressions");
             source.put("tasks.max", "1");
-            source.put("database.hostname", "localhost");
-            source.put("database.port", String.valueOf(pg.port()));
-            source.put("database.user", "postgres");
-            source.put("database.password", "postgres");
-            source.put("database.dbname", db);
-            source.put("topic.prefix", "src");
-            source.put("plugin.name", "pgoutput");
-            source.put("slot.name", "connect_slot");
-            source.put("publication.autocreate.mode", "filtered");
-            source.put("table.include.list", "public.companies,public.campaigns,public.ads,public.clicks,public.impressions");
             source.put("topic.creation.default.replication.factor", "1");
             source.put("topic.creation.default.partitions", "1");
             DebeziumCapture.fidelitySettings(List.of()).forEach((k, v) -> source.put((String) k, (String) v));

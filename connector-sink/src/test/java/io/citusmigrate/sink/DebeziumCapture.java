@@ -4,6 +4,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.citusmigrate.testing.DebeziumSource;
 import io.citusmigrate.testing.EmbeddedPg;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -49,24 +50,10 @@ final class DebeziumCapture implements AutoCloseable {
         Path offsetsFile = Path.of("target", "offsets-" + slot + ".dat");
         Files.deleteIfExists(offsetsFile);
         Properties p = fidelitySettings(textTypes);
-        p.setProperty("name", slot);
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        p.setProperty("offset.storage.file.filename", offsetsFile.toString());
+        p.putAll(DebeziumSource.embedded(pg, db, slot, tables, offsetsFile));
         p.setProperty("offset.flush.interval.ms", "1000");
-        p.setProperty("database.hostname", "localhost");
-        p.setProperty("database.port", String.valueOf(pg.port()));
-        p.setProperty("database.user", "postgres");
-        p.setProperty("database.password", "postgres");
-        p.setProperty("database.dbname", db);
-        p.setProperty("topic.prefix", "src");
-        p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", slot);
         p.setProperty("publication.name", slot + "_pub");
-        p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", tables);
         p.setProperty("snapshot.mode", "initial");
-        p.setProperty("slot.drop.on.stop", "true");
         CountDownLatch started = new CountDownLatch(1);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {

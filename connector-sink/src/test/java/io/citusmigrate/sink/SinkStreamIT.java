@@ -111,6 +111,13 @@ class SinkStreamIT {
         pg.exec(s.db(), q);
     }
 
+    /** The statements run on the source, their {@code events} change events delivered, and the target then equal to the source. */
+    static void applied(Setup s, CitusSinkTask task, DebeziumCapture dbz, int events, String... statements) throws Exception {
+        for (String q : statements) sql(s, q);
+        deliver(task, dbz.take(events), 10);
+        assertSame(s);
+    }
+
     @Test
     void snapshotThenStreamingLandsEveryRowOnItsTenant() throws Exception {
         Setup s = setup("stream");
@@ -268,44 +275,35 @@ class SinkStreamIT {
         try (DebeziumCapture dbz = capture(s)) {
             deliver(task, dbz.take((int) rows(s)), 500);
             // an ad moves to a campaign of another company: its clicks and impressions go with it
-            sql(s, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
+            applied(s, task, dbz, 1, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
                     + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
-            deliver(task, dbz.take(1), 10);
-            assertSame(s);
             // a campaign moves to another company: its ads, and their clicks and impressions, two levels down
-            sql(s, "update campaigns set company_id = (select id from companies where id <> (select company_id from campaigns"
-                    + " where id = 2) limit 1) where id = 2");
             long before = task.metrics().moveStatements();
-            deliver(task, dbz.take(1), 10);
-            assertSame(s);
+            applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select company_id from campaigns"
+                    + " where id = 2) limit 1) where id = 2");
             // set-based: an INSERT ... SELECT and a DELETE per table below (ads, clicks, impressions), whatever their row counts
             assertEquals(6, task.metrics().moveStatements() - before);
             // several campaigns moving to different companies in one batch: still six statements, for all of them
-            sql(s, "update campaigns set company_id = company_id % (select count(*) from companies) + 1 where id in (3, 4, 5)");
             before = task.metrics().moveStatements();
-            deliver(task, dbz.take(3), 10);
-            assertSame(s);
+            applied(s, task, dbz, 3, "update campaigns set company_id = company_id % (select count(*) from companies) + 1 where id in (3, 4, 5)");
             assertEquals(6, task.metrics().moveStatements() - before);
             assertTrue(Long.parseLong(citus.rows("select count(*) from " + s.schema() + ".clicks c join " + s.schema() + ".ads a"
                     + " on a.company_id = c.company_id and a.id = c.ad_id where a.campaign_id = 2").get(0)) > 0,
                     "the moved campaign's clicks are with its ads under the new tenant");
             // a click that arrives later for a moved ad finds the new tenant (the lookup cache was updated)
-            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select id, now(), 'late', '3.3.3.3', '{}'"
+            applied(s, task, dbz, 1, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select id, now(), 'late', '3.3.3.3', '{}'"
                     + " from ads where campaign_id = 2 limit 1");
-            deliver(task, dbz.take(1), 10);
-            assertSame(s);
             // the caches followed the rows the last batch moved (their keys came back from the moves), and kept what the old
             // tenants still hold: a moved impression, one of a campaign that stayed with a tenant rows left (campaign 6 with
             // company 1, which campaign 3 left), and a click for a moved ad are all placed without a lookup
-            sql(s, "update impressions set site_url = 'moved' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
-                    + " where a.campaign_id = 3)");
-            sql(s, "update impressions set site_url = 'stayed' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
-                    + " where a.campaign_id = 6)");
-            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select min(id), now(), 'later', '4.4.4.4', '{}'"
-                    + " from ads where campaign_id = 4");
             long lookups = task.metrics().lookupQueries();
-            deliver(task, dbz.take(3), 10);
-            assertSame(s);
+            applied(s, task, dbz, 3,
+                    "update impressions set site_url = 'moved' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                            + " where a.campaign_id = 3)",
+                    "update impressions set site_url = 'stayed' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                            + " where a.campaign_id = 6)",
+                    "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select min(id), now(), 'later', '4.4.4.4', '{}'"
+                            + " from ads where campaign_id = 4");
             assertEquals(0, task.metrics().lookupQueries() - lookups, "no lookup after the moves");
         } finally {
             task.stop();
@@ -352,10 +350,8 @@ class SinkStreamIT {
             deliver(task, move, 10);
             assertSame(s);
             // ad 2 is carried along by its campaign's move to another company
-            sql(s, "update campaigns set company_id = (select id from companies where id <> (select c.company_id from campaigns c"
+            applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select c.company_id from campaigns c"
                     + " join ads a on a.campaign_id = c.id where a.id = 2) limit 1) where id = (select campaign_id from ads where id = 2)");
-            deliver(task, dbz.take(1), 10);
-            assertSame(s);
             // a row the target does not have yet (its insert not delivered): the value comes from the source
             sql(s, "insert into ads (campaign_id, name, target_url, created_at, updated_at) select campaign_id, 'new', " + BIG
                     + ", now(), now() from ads where id = 3");

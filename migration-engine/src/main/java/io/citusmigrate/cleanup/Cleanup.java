@@ -2,10 +2,10 @@ package io.citusmigrate.cleanup;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.AutovacuumPause;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.ProgressCatalog;
+import io.citusmigrate.stream.AutovacuumPause;
+import io.citusmigrate.connect.ConnectCluster;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.ProgressCatalog;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.sink.SinkPositions;
 import io.citusmigrate.steps.MigrationSettings;

@@ -1,9 +1,8 @@
 package io.citusmigrate.connect;
 
 import io.citusmigrate.catalog.Catalog;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.ConnectorConfigs;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.ConnectorConfigs;
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.steps.MigrationSettings;
@@ -36,7 +35,7 @@ public record ConnectorPair(String source, String sink, Map<String, String> sour
         src.put("topic.creation.default.partitions", "1"); // one partition per table keeps its changes in order
         // the cutover's marker becomes a record (topic PREFIX.message, which the sink does not read); the slot's
         // confirmed position passing it is how the cutover knows that everything before it reached Kafka
-        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.live.PartitionTruncates.PREFIX);
+        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.stream.PartitionTruncates.PREFIX);
         // a partition's TRUNCATE (a message, see PartitionTruncates) goes into its root's topic, in its place among the root's rows
         src.put("transforms", "partitionTruncates");
         src.put("transforms.partitionTruncates.type", io.citusmigrate.sink.PartitionTruncateRouter.class.getName());

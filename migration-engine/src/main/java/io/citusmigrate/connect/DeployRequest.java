@@ -1,7 +1,7 @@
 package io.citusmigrate.connect;
 
 import io.citusmigrate.BadInput;
-import io.citusmigrate.live.ConnectorConfigs;
+import io.citusmigrate.stream.ConnectorConfigs;
 
 /**
  * What `deploy` was asked, as its options say it.

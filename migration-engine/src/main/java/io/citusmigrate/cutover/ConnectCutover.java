@@ -8,12 +8,11 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.AutovacuumPause;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.CutoverUndo;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.stream.AutovacuumPause;
+import io.citusmigrate.connect.ConnectCluster;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LookupIndexes;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.sink.SinkPositions;
 
@@ -133,7 +132,7 @@ public final class ConnectCutover {
                     + "`, which carries them), then cut over again");
         }
         // privileges, policies and comments change no row: the target takes the source's as they are now
-        say(io.citusmigrate.live.AccessChanges.sync(plan, plan, target));
+        say(io.citusmigrate.stream.AccessChanges.sync(plan, plan, target));
         List<Statement> script = SchemaScript.of(plan, s.command().options());
         Finish.Done done = Finish.beforeAnswer(plan, catalog, script, s.resetSequences(), source, target);
         undo.done();

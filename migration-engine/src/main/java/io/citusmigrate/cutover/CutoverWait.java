@@ -1,7 +1,7 @@
 package io.citusmigrate.cutover;
 
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveSource;
 
 import java.io.PrintWriter;
 import java.sql.Connection;

@@ -8,9 +8,9 @@ import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LookupIndexes;
-import io.citusmigrate.live.UnloggedTables;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LookupIndexes;
+import io.citusmigrate.stream.UnloggedTables;
 import io.citusmigrate.plan.Plan;
 
 import java.sql.Connection;

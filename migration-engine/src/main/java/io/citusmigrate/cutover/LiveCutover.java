@@ -2,11 +2,10 @@ package io.citusmigrate.cutover;
 
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.AutovacuumPause;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.CutoverUndo;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
+import io.citusmigrate.stream.AutovacuumPause;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.plan.Plan;
@@ -48,7 +47,7 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         } else if (!withinMaxLag(st)) {
             return false;
         }
-        String alsoStopped = io.citusmigrate.live.UnloggedTables.whileWritesStopped(source);
+        String alsoStopped = io.citusmigrate.stream.UnloggedTables.whileWritesStopped(source);
         if (!alsoStopped.isEmpty()) {
             out.println(alsoStopped);
             out.flush();

@@ -2,7 +2,7 @@ package io.citusmigrate.cutover;
 
 import io.citusmigrate.catalog.Column;
 import io.citusmigrate.catalog.Index;
-import io.citusmigrate.live.ConnectorConfigs;
+import io.citusmigrate.stream.ConnectorConfigs;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;
 

@@ -1,11 +1,11 @@
 package io.citusmigrate.status;
 
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.ConnectCluster;
-import io.citusmigrate.live.CopyRecord;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.connect.ConnectCluster;
+import io.citusmigrate.progress.CopyRecord;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.StepRecord;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.sink.SinkPositions;
 

@@ -3,9 +3,9 @@ package io.citusmigrate.status;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.StepRecord;
 
 import java.io.PrintWriter;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.cutover.Finish;
-import io.citusmigrate.live.AutovacuumPause;
+import io.citusmigrate.stream.AutovacuumPause;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -9,19 +9,16 @@ import java.sql.SQLException;
 /**
  * After the cutover's answer (the application does not wait for these): the lookup indexes, the
  * slot and the publication go, and the foreign keys are validated. A rerun after a crash here
- * does only this. Last, autovacuum comes back on where the cutover paused it.
+ * does only this. Last, autovacuum comes back on where the cutover paused it. Reads the plan as
+ * the stream left it ({@link StreamStep.Streamed}) where this run streamed.
  */
 final class AfterCutoverStep implements io.citusmigrate.steps.Step {
     @Override
-    public StepName name() {
-        return StepName.AFTER_CUTOVER;
-    }
-
-    @Override
-    public boolean run(Migration m) throws SQLException {
+    public boolean run(Migration m, Outputs in) throws SQLException {
         MigrationSettings s = m.settings;
+        var plan = in.find(StreamStep.Streamed.class).map(StreamStep.Streamed::plan).orElse(m.plan);
         try (Connection source = m.source(); Connection target = m.target()) {
-            Finish.afterAnswer(m.plan, m.script(), s.slot(), s.publication(), s.indexBuilds(), source, target, m::target, "", m::say);
+            Finish.afterAnswer(plan, m.script(plan), s.slot(), s.publication(), s.indexBuilds(), source, target, m::target, "", m::say);
             // the cutover turned it off before stopping writes (see AutovacuumPause)
             int resumed = AutovacuumPause.resume(target, s.slot());
             if (resumed > 0) m.say(AutovacuumPause.resumedLine(resumed));

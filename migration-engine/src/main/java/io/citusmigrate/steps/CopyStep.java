@@ -2,10 +2,11 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.copy.BulkLoader;
+import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.copy.TableResult;
-import io.citusmigrate.live.CopyRecord;
+import io.citusmigrate.progress.CopyRecord;
 import io.citusmigrate.plan.TablePlan;
 
 import java.sql.Connection;
@@ -15,42 +16,39 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The rows, by COPY from the snapshot in parallel ranges. The source is idle while the target
  * builds its keys next: its checksums of the snapshot are taken meanwhile, for the verification.
+ * Needs {@link SnapshotStep.Taken}; hands on {@link Copied}.
  */
 final class CopyStep implements Step {
-    @Override
-    public StepName name() {
-        return StepName.DATA;
-    }
+    /** What each table's copy did, and the source's checksums of the snapshot, being taken. */
+    record Copied(List<TableResult> results, CompletableFuture<Map<String, Checksum>> sourceSums) {}
 
     @Override
-    public boolean run(Migration m) throws SQLException {
-        if (m.settings.truncate()) {
-            try (Connection target = m.target()) {
-                truncate(m, new SchemaCreator(target, m::say));
-            } catch (SQLException e) {
-                throw m.targetFailed(e);
-            }
-        }
+    public boolean run(Migration m, Outputs in) throws SQLException {
+        SnapshotStep.Taken taken = in.get(SnapshotStep.Taken.class);
+        if (m.settings.truncate()) m.onTarget(target -> Target.truncate(m, new SchemaCreator(target, m::say)));
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
+        List<TableResult> loaded;
         if (m.settings.disableTriggers()) {
             triggers(m, false);
             try {
-                m.results = parentsFirst(m);
+                loaded = parentsFirst(m, taken.prepared());
             } finally {
                 triggers(m, true);
             }
         } else {
-            m.results = m.settings.dataOnly() ? parentsFirst(m) : m.loader.load(m.prepared);
+            loaded = m.settings.dataOnly() ? parentsFirst(m, taken.prepared()) : m.loader.load(taken.prepared());
         }
-        largeObjects(m);
-        var prepared = m.prepared;
-        m.sourceSums = CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()));
+        List<TableResult> results = new ArrayList<>(loaded);
+        largeObjects(m, taken).ifPresent(results::add);
+        var prepared = taken.prepared();
+        in.add(new Copied(List.copyOf(results), CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()))));
         return true;
     }
 
@@ -59,7 +57,7 @@ final class CopyStep implements Step {
      * before its parent's. The tables go level by level along the plan's foreign keys (each
      * level in parallel); a cycle ends up in one level, where the target's own key decides.
      */
-    private static List<TableResult> parentsFirst(Migration m) {
+    private static List<TableResult> parentsFirst(Migration m, BulkLoader.Prepared prepared) {
         Map<String, TablePlan> byName = new HashMap<>();
         m.plan.tables().forEach(t -> byName.put(t.target().toString(), t));
         Map<String, Integer> level = new HashMap<>();
@@ -79,7 +77,6 @@ final class CopyStep implements Step {
             }
             if (!changed) break;
         }
-        var prepared = m.prepared;
         Map<Integer, Map<Projection, List<String>>> levels = new TreeMap<>();
         prepared.ranges().forEach((p, r) -> levels.computeIfAbsent(level.getOrDefault(p.table().target().toString(), 0), k -> new LinkedHashMap<>()).put(p, r));
         List<TableResult> out = new ArrayList<>();
@@ -110,20 +107,12 @@ final class CopyStep implements Step {
     }
 
     /** The large objects the rows point at, with their oids, from the same snapshot: one more line of the summary. */
-    private static void largeObjects(Migration m) throws SQLException {
+    private static Optional<TableResult> largeObjects(Migration m, SnapshotStep.Taken taken) throws SQLException {
         long t = System.nanoTime();
-        try (Connection source = m.snapshotReader(); Connection target = m.target()) {
+        try (Connection source = m.snapshotReader(taken.snapshot()); Connection target = m.target()) {
             LargeObjects.Sync sync = LargeObjects.sync(source, target);
-            if (sync.count() == 0 && sync.unlinked() == 0) return;
-            List<TableResult> results = new ArrayList<>(m.results);
-            results.add(new TableResult("(large objects)", sync.count(), sync.count(), 0, 0, Migration.secs(t)));
-            m.results = List.copyOf(results);
-        }
-    }
-
-    static void truncate(Migration m, SchemaCreator creator) {
-        for (TablePlan t : m.plan.tables()) {
-            if (!t.isPartition()) creator.execute("truncate of " + t.target(), "TRUNCATE " + t.target().sql() + " CASCADE");
+            if (sync.count() == 0 && sync.unlinked() == 0) return Optional.empty();
+            return Optional.of(new TableResult("(large objects)", sync.count(), sync.count(), 0, 0, Migration.secs(t)));
         }
     }
 }

@@ -4,8 +4,8 @@ import io.citusmigrate.UserError;
 import io.citusmigrate.cutover.Finish;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LiveStream;
 
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.load.Option;
@@ -26,17 +26,16 @@ import java.util.UUID;
 
 /**
  * `snapshot only` with `snapshot method = 'debezium'`: Debezium's snapshot of the plan's tables
- * through the sink, then foreign keys, sequences and `verify`'s comparison (the source should be
- * quiet: there is no exported snapshot to compare with).
+ * through the sink, then the cutover's finishing sequence (foreign keys, sequences, ...) and the
+ * reject files counted. Hands on {@link Written}; {@link Verify}, after the AFTER LOAD blocks,
+ * compares as `verify` does (the source should be quiet: there is no exported snapshot to compare with).
  */
 final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
-    @Override
-    public StepName name() {
-        return StepName.DEBEZIUM_SNAPSHOT;
-    }
+    /** The rows the snapshot wrote, the orphan rows rejected, and where the reject files disagree with the source's orphans. */
+    record Written(long rows, long rejected, List<String> rejectDifferences) {}
 
     @Override
-    public boolean run(Migration m) throws SQLException, InterruptedException {
+    public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
         long rows;
         // `snapshot only` as the sink's config reads it (--snapshot-only is not in the file): orphans then go to reject files with `skip`
@@ -70,19 +69,30 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }
-        List<String> rejectDifferences = s.skipOrphans() ? rejects(m) : List.of();
-        long rejected = rejectedRows;
-        new AfterLoadStep().run(m); // the user's AFTER LOAD blocks come before the comparison, as after a bulk load
-        var checks = Verification.compare(s.command(), m.plan);
-        m.out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%s%n", s.target(), rows, Migration.secs(m.started),
-                rejected == 0 ? "" : ", " + rejected + " orphan row" + (rejected == 1 ? "" : "s") + " rejected to " + s.rejectDirectory());
-        boolean ok = Verification.report(m.out, m.err, checks);
-        rejectDifferences.forEach(d -> m.err.println("verification failed: " + d));
-        m.err.flush();
-        return ok && rejectDifferences.isEmpty();
+        List<String> rejectDifferences = new ArrayList<>();
+        long rejected = s.skipOrphans() ? rejects(m, rejectDifferences) : 0;
+        in.add(new Written(rows, rejected, List.copyOf(rejectDifferences)));
+        return true;
     }
 
-    private long rejectedRows;
+    /**
+     * After the user's AFTER LOAD blocks (as after a bulk load): the source compared with the
+     * target as `verify` does, and the reject files' differences. Needs {@link Written}.
+     */
+    static final class Verify implements io.citusmigrate.steps.Step {
+        @Override
+        public boolean run(Migration m, Outputs in) {
+            MigrationSettings s = m.settings;
+            Written w = in.get(Written.class);
+            var checks = Verification.compare(s.command(), m.plan);
+            m.out.printf("Bulk load through Debezium's snapshot done on %s: %d rows in %.1f s%s%n", s.target(), w.rows(), Migration.secs(m.started),
+                    w.rejected() == 0 ? "" : ", " + w.rejected() + " orphan row" + (w.rejected() == 1 ? "" : "s") + " rejected to " + s.rejectDirectory());
+            boolean ok = Verification.report(m.out, m.err, checks);
+            w.rejectDifferences().forEach(d -> m.err.println("verification failed: " + d));
+            m.err.flush();
+            return ok && w.rejectDifferences().isEmpty();
+        }
+    }
 
     /** A new run's reject files replace an earlier run's: their count is this run's. */
     static void clearRejects(Migration m) {
@@ -112,10 +122,10 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     /**
      * The sink's reject files counted, one line each as the bulk load says them, and held against
      * the source's orphans (the source is quiet): the source's rows less those rejected are what
-     * the target must hold, which the comparison then checks. Returns the differences.
+     * the target must hold, which the comparison then checks. Adds the differences; returns the rows rejected.
      */
-    private List<String> rejects(Migration m) throws SQLException {
-        List<String> differences = new ArrayList<>();
+    private static long rejects(Migration m, List<String> differences) {
+        long rejectedRows = 0;
         try (Connection source = m.source(); Statement st = source.createStatement()) {
             for (TablePlan t : m.plan.tables()) {
                 if (t.isPartition()) continue;
@@ -143,6 +153,6 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
         } catch (SQLException e) {
             throw m.sourceFailed(e);
         }
-        return differences;
+        return rejectedRows;
     }
 }

@@ -22,43 +22,43 @@ import java.util.List;
  * against the plan (each exists, with the planned columns and types, the added tenant key
  * included, and is distributed or a reference table as planned); then the BEFORE LOAD blocks,
  * and with `drop indexes` the indexes no constraint needs are dropped, to be created again by
- * {@link Indexes} after the rows. Nothing else is dropped or created.
+ * {@link Indexes} after the rows. Nothing else is dropped or created. Hands on {@link Dropped}.
  */
 final class ExistingTablesStep implements io.citusmigrate.steps.Step {
-    @Override
-    public StepName name() {
-        return StepName.EXISTING_TABLES;
-    }
+    /** The indexes dropped before the rows (`drop indexes`), to be created again after them. */
+    record Dropped(List<Statement> indexes) {}
 
     @Override
-    public boolean run(Migration m) throws SQLException {
-        MigrationSettings s = m.settings;
-        try (Connection target = m.target()) {
-            SchemaStep.checkCitus(m, target);
-            boolean citus = Databases.citusVersion(target).isPresent();
-            List<String> differences = new ArrayList<>();
-            for (TablePlan t : m.plan.tables()) differences.addAll(differences(t, target, citus));
-            if (!differences.isEmpty()) {
-                throw new UserError("`data only`: the target's tables differ from the plan, nothing was written: "
-                        + String.join("; ", differences));
-            }
-            m.said("tables checked against the plan (data only: nothing dropped or created)", m.plan.tables().size());
-            SchemaCreator creator = new SchemaCreator(target, m::say);
-            for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
-            if (s.dropIndexes()) {
-                List<Statement> indexes = new ArrayList<>();
-                for (TablePlan t : m.plan.tables()) indexes.addAll(droppable(t, target));
-                // said before they go: a run that dies before the rows are in leaves their definitions on the console
-                for (Statement ix : indexes) {
-                    m.say("  dropping " + ix.what() + " (created again after the data): " + ix.sql());
-                    creator.execute("drop of " + ix.what(), "DROP INDEX " + ix.what());
-                }
-                m.droppedIndexes = List.copyOf(indexes);
-            }
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        }
+    public boolean run(Migration m, Outputs in) {
+        in.add(new Dropped(m.fromTarget(target -> check(m, target))));
         return true;
+    }
+
+    /** The check, the BEFORE LOAD blocks, the indexes dropped; returns those. */
+    private static List<Statement> check(Migration m, Connection target) throws SQLException {
+        MigrationSettings s = m.settings;
+        Target.checkCitus(m, target);
+        boolean citus = Databases.citusVersion(target).isPresent();
+        List<String> differences = new ArrayList<>();
+        for (TablePlan t : m.plan.tables()) differences.addAll(differences(t, target, citus));
+        if (!differences.isEmpty()) {
+            throw new UserError("`data only`: the target's tables differ from the plan, nothing was written: "
+                    + String.join("; ", differences));
+        }
+        m.said("tables checked against the plan (data only: nothing dropped or created)", m.plan.tables().size());
+        SchemaCreator creator = new SchemaCreator(target, m::say);
+        for (LoadCommand.SqlBlock b : s.beforeLoad()) creator.execute("BEFORE LOAD DO block at " + b.at(), b.sql());
+        if (s.dropIndexes()) {
+            List<Statement> indexes = new ArrayList<>();
+            for (TablePlan t : m.plan.tables()) indexes.addAll(droppable(t, target));
+            // said before they go: a run that dies before the rows are in leaves their definitions on the console
+            for (Statement ix : indexes) {
+                m.say("  dropping " + ix.what() + " (created again after the data): " + ix.sql());
+                creator.execute("drop of " + ix.what(), "DROP INDEX " + ix.what());
+            }
+            return List.copyOf(indexes);
+        }
+        return List.of();
     }
 
     /** How one table on the target differs from the plan, one phrase each; empty when alike. */
@@ -139,18 +139,17 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
         return out;
     }
 
-    /** After the rows: the dropped indexes created again (`drop indexes`), every index rebuilt (`reindex`), the tables analyzed. */
+    /**
+     * After the rows: the dropped indexes created again (`drop indexes`), every index rebuilt
+     * (`reindex`), the tables analyzed. Needs {@link Dropped}.
+     */
     static final class Indexes implements io.citusmigrate.steps.Step {
         @Override
-        public StepName name() {
-            return StepName.INDEXES;
-        }
-
-        @Override
-        public boolean run(Migration m) throws SQLException {
+        public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;
-            if (!m.droppedIndexes.isEmpty()) {
-                m.said("indexes created again", SchemaCreator.runParallel(m.droppedIndexes, EnumSet.of(Statement.Step.INDEXES), s.indexBuilds(), m::target));
+            List<Statement> dropped = in.get(Dropped.class).indexes();
+            if (!dropped.isEmpty()) {
+                m.said("indexes created again", SchemaCreator.runParallel(dropped, EnumSet.of(Statement.Step.INDEXES), s.indexBuilds(), m::target));
             }
             List<Statement> after = new ArrayList<>();
             for (TablePlan t : m.plan.tables()) {

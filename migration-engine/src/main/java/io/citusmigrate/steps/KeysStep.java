@@ -3,7 +3,7 @@ package io.citusmigrate.steps;
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.ddl.SchemaCreator;
 import io.citusmigrate.ddl.Statement.Step;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -17,38 +17,33 @@ import java.util.EnumSet;
  */
 final class KeysStep implements io.citusmigrate.steps.Step {
     @Override
-    public StepName name() {
-        return StepName.KEYS;
-    }
-
-    @Override
-    public boolean run(Migration m) throws SQLException {
-        MigrationSettings s = m.settings;
-        try (Connection target = m.target()) {
-            int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target);
-            int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target);
-            int fks = 0;
-            if (!s.streams()) {
-                fks = new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
-                fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
-            }
-            m.said("keys, indexes and foreign keys", keys + indexes + fks);
-            if (s.streams() && !s.lookupIndexesAtStreamStart()) {
-                m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
-            }
-            m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));
-            // last: the load and the keys are not subject to owners, privileges or row-level security;
-            // a rerun keeps the policies and roles it made already
-            m.said("roles, owners, privileges, row-level security and policies",
-                    new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));
-            // after the data; a stream's at the cutover, as they would fire again on replicated rows
-            if (!s.streams()) m.said("triggers", new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
-            // a live migration's too: the cutover then answers with statistics in place
-            m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        }
+    public boolean run(Migration m, Outputs in) {
+        m.onTarget(target -> keys(m, target));
         CrashPoints.reach("bulk.after-keys");
         return true;
+    }
+
+    private static void keys(Migration m, Connection target) throws SQLException {
+        MigrationSettings s = m.settings;
+        int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target);
+        int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target);
+        int fks = 0;
+        if (!s.streams()) {
+            fks = new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
+            fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
+        }
+        m.said("keys, indexes and foreign keys", keys + indexes + fks);
+        if (s.streams() && !s.lookupIndexesAtStreamStart()) {
+            m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
+        }
+        m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));
+        // last: the load and the keys are not subject to owners, privileges or row-level security;
+        // a rerun keeps the policies and roles it made already
+        m.said("roles, owners, privileges, row-level security and policies",
+                new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));
+        // after the data; a stream's at the cutover, as they would fire again on replicated rows
+        if (!s.streams()) m.said("triggers", new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
+        // a live migration's too: the cutover then answers with statistics in place
+        m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
     }
 }

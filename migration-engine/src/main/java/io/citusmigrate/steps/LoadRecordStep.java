@@ -1,27 +1,18 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.BulkLoadRecord;
+import io.citusmigrate.progress.BulkLoadRecord;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-
-/** The bulk load's end, on the target: from here on a rerun streams from the slot instead of starting over. */
+/**
+ * The bulk load's end, on the target: from here on a rerun streams from the slot instead of
+ * starting over (and a failure leaves the slot). Needs {@link SnapshotStep.Taken}.
+ */
 final class LoadRecordStep implements Step {
     @Override
-    public StepName name() {
-        return StepName.BULK_LOAD_RECORD;
-    }
-
-    @Override
-    public boolean run(Migration m) throws SQLException {
+    public boolean run(Migration m, Outputs in) {
+        String consistentPoint = in.get(SnapshotStep.Taken.class).consistentPoint();
         CrashPoints.reach("bulk.before-record"); // loaded and verified, not recorded yet
-        try (Connection target = m.target()) {
-            BulkLoadRecord.finished(target, m.settings.slot(), m.consistentPoint);
-            m.ownsSlot = false; // a failure from here on leaves the slot: --resume streams from it
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        }
+        m.onTarget(target -> BulkLoadRecord.finished(target, m.settings.slot(), consistentPoint));
         return true;
     }
 }

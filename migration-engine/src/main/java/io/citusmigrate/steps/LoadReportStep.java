@@ -5,18 +5,18 @@ import io.citusmigrate.verify.Verifier;
 
 import java.util.List;
 
-/** What the steps so far did: the copy's table (rows, bytes, verification), the time per step, the tables made. A failed verification stops the run. */
+/**
+ * What the steps so far did: the copy's table (rows, bytes, verification), the time per step, the
+ * tables made. A failed verification stops the run. After a copy, needs {@link CopyStep.Copied}
+ * and {@link VerifyStep.Checked}.
+ */
 final class LoadReportStep implements Step {
     @Override
-    public StepName name() {
-        return StepName.REPORT;
-    }
-
-    @Override
-    public boolean run(Migration m) {
+    public boolean run(Migration m, Outputs in) {
         boolean copy = m.settings.copies();
+        List<Verifier.TableCheck> checks = copy ? in.get(VerifyStep.Checked.class).checks() : List.of();
         if (copy) {
-            LoadSummary.print(m.summary != null ? m.summary : m.out, m.results, m.checks);
+            LoadSummary.print(m.summary != null ? m.summary : m.out, in.get(CopyStep.Copied.class).results(), checks);
             m.seconds.forEach((k, v) -> {
                 if (!k.equals(StepName.PLAN.label()) && !k.equals(StepName.PUBLICATION.label())) m.out.printf("  %-32s %8.1f s%n", k, v);
             });
@@ -29,7 +29,7 @@ final class LoadReportStep implements Step {
                 copy ? "Bulk load " + (rehearsal != null ? rehearsal : "done") : "Schema " + (rehearsal != null ? rehearsal : "created"),
                 m.settings.target(), dist, ref, local, Migration.secs(m.started));
         m.out.flush();
-        List<Verifier.TableCheck> bad = m.checks.stream().filter(c -> !c.ok()).toList();
+        List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
         if (bad.isEmpty()) return true;
         bad.forEach(c -> m.err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
         m.err.flush();

@@ -3,15 +3,11 @@ package io.citusmigrate.steps;
 import io.citusmigrate.UserError;
 import io.citusmigrate.catalog.Catalog;
 import io.citusmigrate.copy.BulkLoader;
-import io.citusmigrate.copy.Checksum;
 import io.citusmigrate.copy.SourceSnapshot;
-import io.citusmigrate.copy.TableResult;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
-import io.citusmigrate.live.BulkLoadRecord;
 import io.citusmigrate.plan.Plan;
-import io.citusmigrate.verify.Verifier;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -19,36 +15,22 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * One run of `migrate`: its settings, its console, and what its steps hand on to the steps after
- * them (the snapshot, the prepared copy, the results). Only the steps of this run share it.
+ * One run of `migrate`: its settings, its plan and its console, which every step reads and none
+ * changes. What a step hands on to the steps after it is its typed output ({@link Outputs}).
  */
 public final class Migration {
     final MigrationSettings settings;
-    /** The plan and the catalog it was made from; a stream that carried a new table hands on its own. */
-    Catalog catalog;
-    Plan plan;
+    /** The plan and the catalog it was made from (a stream that carried a new table hands on its own: {@link StreamStep.Streamed}). */
+    final Catalog catalog;
+    final Plan plan;
     final PrintWriter out;
     final PrintWriter err;
     final BulkLoader loader;
     /** Seconds per step, in the order they ran. */
     final Map<String, Double> seconds = new LinkedHashMap<>();
     final long started = System.nanoTime();
-
-    SourceSnapshot snapshot;
-    BulkLoader.Prepared prepared;
-    String consistentPoint;
-    List<TableResult> results = List.of();
-    List<Verifier.TableCheck> checks = List.of();
-    CompletableFuture<Map<String, Checksum>> sourceSums;
-    /** Set when a rerun starts over after an interrupted bulk load (see ResumePoint). */
-    BulkLoadRecord.State startOver;
-    /** This run made the slot and publication: a failure before streaming removes them. */
-    boolean ownsSlot;
-    /** `data only` with `drop indexes`: the indexes dropped before the rows, to create again after them. */
-    List<Statement> droppedIndexes = List.of();
     /** Where the bulk load's summary table goes (the console unless told). */
     PrintWriter summary;
 
@@ -77,7 +59,52 @@ public final class Migration {
     }
 
     List<Statement> script() {
-        return SchemaScript.of(plan, settings.command().options());
+        return script(plan);
+    }
+
+    List<Statement> script(Plan p) {
+        return SchemaScript.of(p, settings.command().options());
+    }
+
+    /** Work on a target connection of its own. */
+    interface OnTarget {
+        void run(Connection target) throws SQLException;
+    }
+
+    /** What is read on a target connection of its own. */
+    interface FromTarget<T> {
+        T read(Connection target) throws SQLException;
+    }
+
+    /** Work on a source and a target connection of their own. */
+    interface OnBoth {
+        void run(Connection source, Connection target) throws SQLException;
+    }
+
+    /** Runs the work on a new target connection, closed after it; a failure is said as the target's. */
+    void onTarget(OnTarget work) {
+        fromTarget(target -> {
+            work.run(target);
+            return null;
+        });
+    }
+
+    /** Reads on a new target connection, closed after it; a failure is said as the target's. */
+    <T> T fromTarget(FromTarget<T> read) {
+        try (Connection target = target()) {
+            return read.read(target);
+        } catch (SQLException e) {
+            throw targetFailed(e);
+        }
+    }
+
+    /** Runs the work on new source and target connections, closed after it; a failure is said as the target's. */
+    void onBoth(OnBoth work) {
+        try (Connection source = source(); Connection target = target()) {
+            work.run(source, target);
+        } catch (SQLException e) {
+            throw targetFailed(e);
+        }
     }
 
     Connection target() {
@@ -89,7 +116,7 @@ public final class Migration {
     }
 
     /** A source connection reading the bulk load's snapshot (open until the run's last step). */
-    Connection snapshotReader() throws SQLException {
+    Connection snapshotReader(SourceSnapshot snapshot) throws SQLException {
         Connection c = source();
         try {
             snapshot.use(c);

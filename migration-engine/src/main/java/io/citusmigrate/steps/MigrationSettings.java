@@ -94,7 +94,7 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
     public String fingerprint() {
         String text;
         try {
-            text = io.citusmigrate.live.PlanFingerprint.fileLine(java.nio.file.Files.readAllBytes(file));
+            text = io.citusmigrate.stream.PlanFingerprint.fileLine(java.nio.file.Files.readAllBytes(file));
         } catch (java.io.IOException | RuntimeException e) {
             text = ""; // compared table by table, as when it was edited
         }

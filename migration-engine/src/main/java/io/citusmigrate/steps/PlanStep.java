@@ -1,16 +1,11 @@
 package io.citusmigrate.steps;
 
-import io.citusmigrate.live.StreamedTypes;
+import io.citusmigrate.stream.StreamedTypes;
 
 /** The plan: refused when Citus would reject it, or when a stream could not carry one of its columns exactly. */
 final class PlanStep implements Step {
     @Override
-    public StepName name() {
-        return StepName.PLAN;
-    }
-
-    @Override
-    public boolean run(Migration m) {
+    public boolean run(Migration m, Outputs in) {
         if (!m.plan.ok()) {
             m.err.println("The plan cannot work on Citus; nothing was changed on the target:");
             m.plan.errors().forEach(e -> m.err.println("  " + e));

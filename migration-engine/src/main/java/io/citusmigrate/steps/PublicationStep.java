@@ -1,13 +1,13 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.BulkLoadRecord;
-import io.citusmigrate.live.CopyRecord;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveStream;
-import io.citusmigrate.live.ReplicaIdentities;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.BulkLoadRecord;
+import io.citusmigrate.progress.CopyRecord;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveStream;
+import io.citusmigrate.stream.ReplicaIdentities;
+import io.citusmigrate.progress.StepRecord;
 import io.citusmigrate.sink.SinkPositions;
 
 import java.sql.Connection;
@@ -16,16 +16,12 @@ import java.sql.SQLException;
 /**
  * The publication of the plan's tables, made before the slot (pgoutput reads it as of each
  * change). A slot of the same name already there belongs to a migration under way or
- * interrupted: refused, saying how to resume it or remove it.
+ * interrupted: refused, saying how to resume it or remove it. From here until the bulk load is
+ * recorded the run owns the slot: a failure removes it ({@link Steps#run}).
  */
 final class PublicationStep implements Step {
     @Override
-    public StepName name() {
-        return StepName.PUBLICATION;
-    }
-
-    @Override
-    public boolean run(Migration m) throws SQLException {
+    public boolean run(Migration m, Outputs in) throws SQLException {
         MigrationSettings s = m.settings;
         try (Connection source = m.source()) {
             if (LiveSource.slotExists(source, s.slot())) {
@@ -45,7 +41,6 @@ final class PublicationStep implements Step {
                 CopyRecord.forget(target, s.slot());
                 SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
             }
-            m.ownsSlot = true;
         } catch (SQLException e) {
             throw m.sourceFailed(e);
         }

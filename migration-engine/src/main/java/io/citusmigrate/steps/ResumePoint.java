@@ -1,11 +1,11 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
-import io.citusmigrate.live.BulkLoadRecord;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.PlanFingerprint;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.progress.BulkLoadRecord;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.PlanFingerprint;
+import io.citusmigrate.progress.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,7 +22,11 @@ final class ResumePoint {
 
     enum Where { AFTER_CUTOVER, STREAM, START_OVER }
 
-    static Where find(Migration m) {
+    /** A rerun starting over, handed on to the schema step: how far the interrupted bulk load got. */
+    record StartOver(BulkLoadRecord.State state) {}
+
+    /** Where the rerun goes on; a start over hands on {@link StartOver}. */
+    static Where find(Migration m, Outputs out) {
         MigrationSettings s = m.settings;
         try (Connection source = m.source(); Connection target = m.target()) {
             if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
@@ -55,7 +59,7 @@ final class ResumePoint {
                     + " are " + (s.createTables() ? "dropped and created again" : "emptied") : "")
                     + "; then the bulk load runs from a new snapshot, and streaming follows from the new slot.");
             LiveSource.drop(source, s.slot(), s.publication());
-            m.startOver = state;
+            out.add(new StartOver(state));
             return Where.START_OVER;
         } catch (SQLException e) {
             throw m.targetFailed(e);

@@ -1,8 +1,8 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.crash.CrashPoints;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.StepRecord;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.progress.StepRecord;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,18 +13,23 @@ import java.util.List;
 public final class Steps {
     private Steps() {}
 
-    static List<Step> choose(Migration m) {
+    /**
+     * The pipeline of this run's mode, each step under its name: a first run's whole, or, for
+     * `--resume`, what is left of it after where the interrupted run got to ({@link ResumePoint},
+     * which hands on to the steps what they must know of it).
+     */
+    static List<Step.Named> choose(Migration m, Outputs outputs) {
         MigrationSettings s = m.settings;
-        List<Step> steps = new ArrayList<>();
+        List<Step.Named> steps = new ArrayList<>();
         if (s.resume()) {
-            switch (ResumePoint.find(m)) {
+            switch (ResumePoint.find(m, outputs)) {
                 case AFTER_CUTOVER -> {
-                    steps.add(new AfterCutoverStep());
+                    add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
                     return steps;
                 }
                 case STREAM -> {
-                    steps.add(new StreamStep(s.copies() ? "no_data" : "initial"));
-                    steps.add(new AfterCutoverStep());
+                    add(steps, StepName.STREAM, new StreamStep(s.copies() ? "no_data" : "initial"));
+                    add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
                     return steps;
                 }
                 case START_OVER -> { } // as a first run, below
@@ -32,107 +37,137 @@ public final class Steps {
         }
         if (s.dataOnly()) {
             // the rows into the tables the target has: checked against the plan first, nothing dropped or created
-            steps.addAll(List.of(new SnapshotStep(), new ExistingTablesStep(), new CopyStep(), new ExistingTablesStep.Indexes(),
-                    new SequencesStep(), new VerifyStep(), new AfterLoadStep(), new LoadReportStep()));
+            add(steps, StepName.SNAPSHOT, new SnapshotStep());
+            add(steps, StepName.EXISTING_TABLES, new ExistingTablesStep());
+            add(steps, StepName.DATA, new CopyStep());
+            add(steps, StepName.INDEXES, new ExistingTablesStep.Indexes());
+            add(steps, StepName.SEQUENCES, new SequencesStep());
+            add(steps, StepName.VERIFICATION, new VerifyStep());
+            add(steps, StepName.AFTER_LOAD, new AfterLoadStep());
+            add(steps, StepName.REPORT, new LoadReportStep());
             return steps;
         }
-        if (s.streams()) steps.add(new PublicationStep());
-        if (s.copies()) steps.add(new SnapshotStep());
-        steps.add(new SchemaStep());
-        if (s.copies()) steps.add(new CopyStep());
-        steps.add(new KeysStep());
+        if (s.streams()) add(steps, StepName.PUBLICATION, new PublicationStep());
+        if (s.copies()) add(steps, StepName.SNAPSHOT, new SnapshotStep());
+        add(steps, StepName.SCHEMA, new SchemaStep());
+        if (s.copies()) add(steps, StepName.DATA, new CopyStep());
+        add(steps, StepName.KEYS, new KeysStep());
         if (s.copies()) {
-            steps.add(new SequencesStep());
-            steps.add(new VerifyStep());
+            add(steps, StepName.SEQUENCES, new SequencesStep());
+            add(steps, StepName.VERIFICATION, new VerifyStep());
         }
         if (s.viaDebezium() && !s.live()) {
-            steps.add(new DebeziumSnapshotStep());
+            // the user's AFTER LOAD blocks come before the comparison, as after a bulk load
+            add(steps, StepName.DEBEZIUM_SNAPSHOT, new DebeziumSnapshotStep());
+            add(steps, StepName.AFTER_LOAD, new AfterLoadStep());
+            add(steps, StepName.VERIFICATION, new DebeziumSnapshotStep.Verify());
             return steps;
         }
-        steps.add(new AfterLoadStep());
-        steps.add(new LoadReportStep());
+        add(steps, StepName.AFTER_LOAD, new AfterLoadStep());
+        add(steps, StepName.REPORT, new LoadReportStep());
         if (s.live()) {
-            if (s.copies()) steps.add(new LoadRecordStep());
-            steps.add(new StreamStep(s.copies() ? "no_data" : "initial"));
-            steps.add(new AfterCutoverStep());
+            if (s.copies()) add(steps, StepName.BULK_LOAD_RECORD, new LoadRecordStep());
+            add(steps, StepName.STREAM, new StreamStep(s.copies() ? "no_data" : "initial"));
+            add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
         }
         return steps;
+    }
+
+    private static void add(List<Step.Named> steps, StepName name, Step step) {
+        steps.add(new Step.Named(name, step));
     }
 
     /** The schema a stream writes into (a Connect deployment): tables, distribution, keys and lookup indexes; foreign keys come at the cutover. */
     public static void schemaForStreaming(Migration m) {
         m.settings.refuseDataOnlyElsewhere();
-        try {
-            for (Step step : List.of(new SchemaStep(), new KeysStep())) step.run(m);
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new io.citusmigrate.UserError("interrupted");
-        }
+        Outputs outputs = new Outputs();
+        new SchemaStep().run(m, outputs);
+        new KeysStep().run(m, outputs);
     }
 
     /**
-     * Runs the migration's steps in order; returns the exit status. A step that fails before the
-     * stream began removes the slot and publication this run made (they would only hold WAL).
+     * Runs the migration's steps in order; returns the exit status. From the publication until the
+     * bulk load is recorded (or the stream begins) the run owns the slot and the publication it
+     * made: a step that fails then removes them (they would only hold WAL).
      */
     public static boolean run(Migration m) {
         m.settings.refuseDataOnlyElsewhere();
+        Outputs outputs = new Outputs();
+        Run run = new Run(m, outputs);
         try {
-            if (!timed(m, new PlanStep(), 0)) return false;
+            if (!run.timed(new Step.Named(StepName.PLAN, new PlanStep()), 0)) return false;
             int position = 0;
-            for (Step step : choose(m)) {
-                if (!timed(m, step, ++position)) {
-                    dropOwnSlot(m);
+            for (Step.Named step : choose(m, outputs)) {
+                if (!run.timed(step, ++position)) {
+                    run.dropOwnSlot();
                     return false;
                 }
             }
             return true;
         } catch (RuntimeException e) {
-            dropOwnSlot(m);
+            run.dropOwnSlot();
             throw e;
         } catch (SQLException e) {
-            dropOwnSlot(m);
+            run.dropOwnSlot();
             throw m.targetFailed(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            dropOwnSlot(m);
+            run.dropOwnSlot();
             throw new io.citusmigrate.UserError("interrupted");
         } finally {
-            if (m.snapshot != null) m.snapshot.close();
+            run.closeSnapshot();
         }
     }
 
-    private static boolean timed(Migration m, Step step, int position) throws SQLException, InterruptedException {
-        boolean record = position > 0 && m.settings.streams() && !(step instanceof PublicationStep);
-        if (record) record(m, step, position, true);
-        CrashPoints.reach(step.name().start());
-        long t = System.nanoTime();
-        boolean go = step.run(m);
-        m.seconds.put(step.name().label(), Migration.secs(t));
-        if (record && go) record(m, step, position, false);
-        CrashPoints.reach(step.name().end());
-        return go;
-    }
+    /** One run of a pipeline: its outputs, and whether it owns the slot. */
+    private static final class Run {
+        private final Migration m;
+        private final Outputs outputs;
+        /** This run made the slot and publication and has not handed them to a stream yet. */
+        private boolean ownsSlot;
 
-    /** A live migration's steps, kept on the target: `status` shows them, a rerun says where its predecessor died. */
-    private static void record(Migration m, Step step, int position, boolean start) {
-        try (Connection target = m.target()) {
-            if (start) StepRecord.started(target, m.settings.slot(), step.name().label(), position);
-            else StepRecord.finished(target, m.settings.slot(), step.name().label());
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
+        Run(Migration m, Outputs outputs) {
+            this.m = m;
+            this.outputs = outputs;
         }
-    }
 
-    private static void dropOwnSlot(Migration m) {
-        if (m.snapshot != null) m.snapshot.close(); // its session holds the slot's snapshot
-        m.snapshot = null;
-        if (!m.ownsSlot) return;
-        try (Connection source = m.source()) {
-            LiveSource.drop(source, m.settings.slot(), m.settings.publication());
-        } catch (SQLException | RuntimeException e) {
-            // the run's own error is the one to report
+        boolean timed(Step.Named step, int position) throws SQLException, InterruptedException {
+            boolean record = position > 0 && m.settings.streams() && step.name() != StepName.PUBLICATION;
+            // from the stream's start the slot holds changes not on the target yet
+            if (step.name() == StepName.STREAM) ownsSlot = false;
+            if (record) record(step.name(), position, true);
+            CrashPoints.reach(step.name().start());
+            long t = System.nanoTime();
+            boolean go = step.step().run(m, outputs);
+            m.seconds.put(step.name().label(), Migration.secs(t));
+            if (go && step.name() == StepName.PUBLICATION) ownsSlot = true;
+            // recorded: a failure from here on leaves the slot, and --resume streams from it
+            if (go && step.name() == StepName.BULK_LOAD_RECORD) ownsSlot = false;
+            if (record && go) record(step.name(), position, false);
+            CrashPoints.reach(step.name().end());
+            return go;
+        }
+
+        /** A live migration's steps, kept on the target: `status` shows them, a rerun says where its predecessor died. */
+        private void record(StepName step, int position, boolean start) {
+            m.onTarget(target -> {
+                if (start) StepRecord.started(target, m.settings.slot(), step.label(), position);
+                else StepRecord.finished(target, m.settings.slot(), step.label());
+            });
+        }
+
+        void closeSnapshot() {
+            outputs.find(SnapshotStep.Taken.class).ifPresent(t -> t.snapshot().close());
+        }
+
+        void dropOwnSlot() {
+            closeSnapshot(); // its session holds the slot's snapshot
+            if (!ownsSlot) return;
+            try (Connection source = m.source()) {
+                LiveSource.drop(source, m.settings.slot(), m.settings.publication());
+            } catch (SQLException | RuntimeException e) {
+                // the run's own error is the one to report
+            }
         }
     }
 }

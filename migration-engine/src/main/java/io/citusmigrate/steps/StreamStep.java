@@ -1,12 +1,14 @@
 package io.citusmigrate.steps;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.catalog.Catalog;
+import io.citusmigrate.plan.Plan;
 import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.cutover.Finish;
-import io.citusmigrate.live.CutoverTable;
-import io.citusmigrate.live.LiveStream;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LookupIndexes;
+import io.citusmigrate.progress.CutoverTable;
+import io.citusmigrate.stream.LiveStream;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,7 +16,7 @@ import java.sql.SQLException;
 /**
  * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
  * until the marker of a cutover still waited on is applied; then the cutover: sequences, foreign
- * keys, the answer.
+ * keys, the answer. Hands on the plan as the stream left it ({@link Streamed}).
  */
 final class StreamStep implements io.citusmigrate.steps.Step {
     /** {@code no_data} after the bulk load took the snapshot from this slot; {@code initial} for Debezium's own snapshot. */
@@ -24,22 +26,15 @@ final class StreamStep implements io.citusmigrate.steps.Step {
         this.snapshotMode = snapshotMode;
     }
 
-    @Override
-    public StepName name() {
-        return StepName.STREAM;
-    }
+    /** The plan and catalog as the stream left them: a table created on the source while streaming is in them. */
+    record Streamed(Plan plan, Catalog catalog) {}
 
     @Override
-    public boolean run(Migration m) throws SQLException, InterruptedException {
+    public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
-        m.ownsSlot = false; // from here on the slot holds changes not on the target yet
         refuseLostSlot(m);
         if (s.lookupIndexesAtStreamStart()) {
-            try (Connection target = m.target()) {
-                m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
-            } catch (SQLException e) {
-                throw m.targetFailed(e);
-            }
+            m.onTarget(target -> m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan)));
         }
         boolean rejectsSnapshot = "initial".equals(snapshotMode) && s.skipOrphans();
         if (rejectsSnapshot && !s.resume()) DebeziumSnapshotStep.clearRejects(m);
@@ -59,10 +54,9 @@ final class StreamStep implements io.citusmigrate.steps.Step {
             }
             CrashPoints.reach("cutover.after-marker");
             try (Connection source = m.source(); Connection target = m.target()) {
-                // the plan as the stream left it: a table created on the source while streaming is in it
-                m.plan = stream.plan();
-                m.catalog = stream.catalog();
-                Finish.Done done = Finish.beforeAnswer(m.plan, m.catalog, m.script(), s.resetSequences(), source, target);
+                Streamed streamed = new Streamed(stream.plan(), stream.catalog());
+                in.add(streamed);
+                Finish.Done done = Finish.beforeAnswer(streamed.plan(), streamed.catalog(), m.script(streamed.plan()), s.resetSequences(), source, target);
                 if (!CutoverTable.done(target, s.slot(), stream.cutoverRequest(), stream.applied())) {
                     throw new UserError("the cutover gave up waiting just as the stream caught up: run `citus-migrate migrate " + s.file()
                             + " --resume`, then `citus-migrate cutover " + s.file() + "` again");
@@ -95,10 +89,6 @@ final class StreamStep implements io.citusmigrate.steps.Step {
 
     /** Whether a cutover waits on this request now (a marker read again after a crash may be of one given up); if so, it is claimed. */
     private static boolean waitedOn(Migration m, String request) {
-        try (Connection target = m.target()) {
-            return CutoverTable.claim(target, m.settings.slot(), request);
-        } catch (SQLException e) {
-            throw m.targetFailed(e);
-        }
+        return m.fromTarget(target -> CutoverTable.claim(target, m.settings.slot(), request));
     }
 }

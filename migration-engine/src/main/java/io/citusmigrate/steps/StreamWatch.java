@@ -2,9 +2,9 @@ package io.citusmigrate.steps;
 
 import io.citusmigrate.copy.LargeObjects;
 import io.citusmigrate.db.Databases;
-import io.citusmigrate.live.LiveProgress;
-import io.citusmigrate.live.LiveSource;
-import io.citusmigrate.live.LiveStream;
+import io.citusmigrate.stream.LiveProgress;
+import io.citusmigrate.stream.LiveSource;
+import io.citusmigrate.stream.LiveStream;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -9,31 +9,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 
-/** Each table's checksum on the target against the source's in the snapshot the copy read. */
+/**
+ * Each table's checksum on the target against the source's in the snapshot the copy read. Needs
+ * {@link SnapshotStep.Taken} and {@link CopyStep.Copied}; hands on {@link Checked}.
+ */
 final class VerifyStep implements Step {
-    @Override
-    public StepName name() {
-        return StepName.VERIFICATION;
-    }
+    /** Each table's comparison, and the large objects'. */
+    record Checked(List<Verifier.TableCheck> checks) {}
 
     @Override
-    public boolean run(Migration m) {
+    public boolean run(Migration m, Outputs in) {
+        SnapshotStep.Taken taken = in.get(SnapshotStep.Taken.class);
         Map<String, io.citusmigrate.copy.Checksum> sums;
         try {
-            sums = m.sourceSums.join();
+            sums = in.get(CopyStep.Copied.class).sourceSums().join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw e;
         }
-        var prepared = m.prepared;
+        var prepared = taken.prepared();
         List<Verifier.TableCheck> checks = new ArrayList<>(
                 Verifier.verifyLoaded(m.plan, sums, prepared.recordHash(), () -> m.loader.verifyingConnection(prepared), m.settings.workers()));
-        try (Connection source = m.snapshotReader(); Connection target = m.target()) {
+        try (Connection source = m.snapshotReader(taken.snapshot()); Connection target = m.target()) {
             Verifier.largeObjects(source, target).ifPresent(checks::add);
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }
-        m.checks = List.copyOf(checks);
+        in.add(new Checked(List.copyOf(checks)));
         return true;
     }
 }

@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
+import io.citusmigrate.progress.ProgressCatalog;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.sql.Connection;

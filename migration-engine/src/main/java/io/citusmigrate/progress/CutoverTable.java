@@ -1,10 +1,9 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.UUID;
 
 /**
@@ -15,25 +14,16 @@ import java.util.UUID;
  * (withdrawn) says nothing about the writes made after it.
  */
 public final class CutoverTable {
-    static final String TABLE = "citus_migrate.cutover";
+    static final String TABLE = ProgressCatalog.SCHEMA + ".cutover";
 
     private CutoverTable() {}
 
-    private static void create(Connection c) throws SQLException {
-        ProgressCatalog.ensure(c);
-    }
-
     /** A new request; returns its id, which the marker carries. */
     public static String request(Connection target, String slot) throws SQLException {
-        create(target);
         String id = UUID.randomUUID().toString();
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, request_id, requested_at) VALUES (?, ?, now())"
+        ProgressCatalog.write(target, "INSERT INTO " + TABLE + " (slot, request_id, requested_at) VALUES (?, ?, now())"
                 + " ON CONFLICT (slot) DO UPDATE SET request_id = EXCLUDED.request_id, requested_at = now(), claimed_at = NULL, done_at = NULL,"
-                + " row_changes = NULL")) {
-            ps.setString(1, slot);
-            ps.setString(2, id);
-            ps.execute();
-        }
+                + " row_changes = NULL", slot, id);
         return id;
     }
 
@@ -50,12 +40,8 @@ public final class CutoverTable {
      * cutover: a rerun must not take it on from a marker read again, as nobody waits for it.
      */
     public static boolean withdraw(Connection target, String slot, String id, boolean evenClaimed) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL"
-                + (evenClaimed ? "" : " AND claimed_at IS NULL"))) {
-            ps.setString(1, slot);
-            ps.setString(2, id);
-            return ps.executeUpdate() == 1;
-        }
+        return ProgressCatalog.update(target, "DELETE FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL"
+                + (evenClaimed ? "" : " AND claimed_at IS NULL"), slot, id) == 1;
     }
 
     /**
@@ -64,12 +50,8 @@ public final class CutoverTable {
      */
     public static boolean claim(Connection target, String slot, String id) throws SQLException {
         if (!exists(target)) return false;
-        try (PreparedStatement ps = target.prepareStatement("UPDATE " + TABLE + " SET claimed_at = now() WHERE slot = ? AND request_id = ?"
-                + " AND done_at IS NULL")) {
-            ps.setString(1, slot);
-            ps.setString(2, id);
-            return ps.executeUpdate() == 1;
-        }
+        return ProgressCatalog.update(target, "UPDATE " + TABLE + " SET claimed_at = now() WHERE slot = ? AND request_id = ? AND done_at IS NULL",
+                slot, id) == 1;
     }
 
     /** True while `migrate` has taken request {@code id} on and not answered it yet. */
@@ -87,23 +69,13 @@ public final class CutoverTable {
 
     /** A new migration on this slot: an earlier one's cutover no longer counts. */
     public static void forget(Connection target, String slot) throws SQLException {
-        if (!exists(target)) return;
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
-            ps.setString(1, slot);
-            ps.execute();
-        }
+        if (exists(target)) ProgressCatalog.update(target, "DELETE FROM " + TABLE + " WHERE slot = ?", slot);
     }
 
     /** The answer to request {@code id}. The request must be there: a withdrawn one is not answered. */
     public static boolean done(Connection target, String slot, String id, long rowChanges) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("UPDATE " + TABLE + " SET done_at = now(), row_changes = ?"
-                + " WHERE slot = ? AND request_id = ?")) {
-            ps.setLong(1, rowChanges);
-            ps.setString(2, slot);
-            ps.setString(3, id);
-            return ps.executeUpdate() == 1;
-        }
+        return ProgressCatalog.write(target, "UPDATE " + TABLE + " SET done_at = now(), row_changes = ? WHERE slot = ? AND request_id = ?",
+                rowChanges, slot, id) == 1;
     }
 
     /** Whether a cutover of this slot's migration was answered. */
@@ -130,12 +102,6 @@ public final class CutoverTable {
     }
 
     private static boolean exists(Connection target) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, TABLE);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return ProgressCatalog.tableExists(target, "cutover");
     }
 }

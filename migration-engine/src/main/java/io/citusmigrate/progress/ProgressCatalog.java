@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
+import io.citusmigrate.stream.LiveStream;
 import io.citusmigrate.UserError;
 import io.citusmigrate.sql.Sql;
 
@@ -75,6 +76,25 @@ public final class ProgressCatalog {
         }
     }
 
+    /** Makes the catalog where it is not yet (see {@link #ensure}), then {@link #update}. */
+    static int write(Connection target, String sql, Object... values) throws SQLException {
+        ensure(target);
+        return update(target, sql, values);
+    }
+
+    /** One statement on the catalog's tables, its values bound in order; returns the rows it changed. */
+    static int update(Connection target, String sql, Object... values) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement(sql)) {
+            for (int i = 0; i < values.length; i++) ps.setObject(i + 1, values[i]);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** A read of the catalog that failed because no migration made it (or this table of it) yet: nothing is recorded. */
+    static boolean notMadeYet(SQLException e) {
+        return "42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState());
+    }
+
     /** The catalog's version on the target; null when it has none (none yet, or one from before versions). */
     public static Integer version(Connection target) throws SQLException {
         try (Statement s = target.createStatement();
@@ -138,7 +158,8 @@ public final class ProgressCatalog {
         return true;
     }
 
-    private static boolean tableExists(Connection target, String table) throws SQLException {
+    /** Whether the catalog has this table (by its name in the schema): a target no migration touched has none. */
+    static boolean tableExists(Connection target, String table) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
                 + " ON n.oid = c.relnamespace WHERE n.nspname = 'citus_migrate' AND c.relname = ?")) {
             ps.setString(1, table);

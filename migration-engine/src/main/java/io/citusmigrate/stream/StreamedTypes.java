@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import io.citusmigrate.catalog.Catalog;
 import io.citusmigrate.catalog.Column;

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,10 +1,9 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,43 +12,25 @@ import java.util.List;
  * and ended. `status` shows them; a rerun says which step the interrupted run died in.
  */
 public final class StepRecord {
-    static final String TABLE = "citus_migrate.steps";
+    static final String TABLE = ProgressCatalog.SCHEMA + ".steps";
 
     /** One step as recorded: {@code finished} is null while it runs (or when its run died). */
     public record Entry(String step, java.sql.Timestamp started, java.sql.Timestamp finished) {}
 
     private StepRecord() {}
 
-    private static void create(Connection target) throws SQLException {
-        ProgressCatalog.ensure(target);
-    }
-
     /** A new run from the start: the steps of an earlier run on this slot no longer count. */
     public static void forget(Connection target, String slot) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
-            ps.setString(1, slot);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.write(target, "DELETE FROM " + TABLE + " WHERE slot = ?", slot);
     }
 
     public static void started(Connection target, String slot, String step, int position) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, step, position, started_at) VALUES (?, ?, ?, now())"
-                + " ON CONFLICT (slot, step) DO UPDATE SET position = EXCLUDED.position, started_at = now(), finished_at = NULL")) {
-            ps.setString(1, slot);
-            ps.setString(2, step);
-            ps.setInt(3, position);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.write(target, "INSERT INTO " + TABLE + " (slot, step, position, started_at) VALUES (?, ?, ?, now())"
+                + " ON CONFLICT (slot, step) DO UPDATE SET position = EXCLUDED.position, started_at = now(), finished_at = NULL", slot, step, position);
     }
 
     public static void finished(Connection target, String slot, String step) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("UPDATE " + TABLE + " SET finished_at = now() WHERE slot = ? AND step = ?")) {
-            ps.setString(1, slot);
-            ps.setString(2, step);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.update(target, "UPDATE " + TABLE + " SET finished_at = now() WHERE slot = ? AND step = ?", slot, step);
     }
 
     /** The recorded steps of the migration on this slot, in the order they ran. */
@@ -62,7 +43,7 @@ public final class StepRecord {
                 while (rs.next()) out.add(new Entry(rs.getString(1), rs.getTimestamp(2), rs.getTimestamp(3)));
             }
         } catch (SQLException e) {
-            if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) return out;
+            if (ProgressCatalog.notMadeYet(e)) return out;
             throw e;
         }
         return out;

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import io.citusmigrate.copy.RangeRecorder;
 
@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,29 +14,19 @@ import java.util.Map;
  * copied, written in the transaction of its rows. `status` shows the copy's progress from it.
  */
 public final class CopyRecord {
-    static final String TABLE = "citus_migrate.copied_ranges";
+    static final String TABLE = ProgressCatalog.SCHEMA + ".copied_ranges";
 
     private CopyRecord() {}
 
     /** A new bulk load on this slot: an earlier one's ranges no longer count. */
     public static void forget(Connection target, String slot) throws SQLException {
-        ProgressCatalog.ensure(target);
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
-            ps.setString(1, slot);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.write(target, "DELETE FROM " + TABLE + " WHERE slot = ?", slot);
     }
 
     public static RangeRecorder recorder(String slot) {
-        return (target, table, range, rows) -> {
-            try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, table_name, range, rows) VALUES (?, ?, ?, ?)")) {
-                ps.setString(1, slot);
-                ps.setString(2, table);
-                ps.setString(3, range == null ? "(whole table)" : range); // a table copied in one piece has no range
-                ps.setLong(4, rows);
-                ps.executeUpdate();
-            }
-        };
+        // a table copied in one piece has no range
+        return (target, table, range, rows) -> ProgressCatalog.update(target, "INSERT INTO " + TABLE + " (slot, table_name, range, rows)"
+                + " VALUES (?, ?, ?, ?)", slot, table, range == null ? "(whole table)" : range, rows);
     }
 
     /** Rows and ranges copied so far per table; empty when none are recorded. */
@@ -50,7 +39,7 @@ public final class CopyRecord {
                 while (rs.next()) out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
             }
         } catch (SQLException e) {
-            if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) return out;
+            if (ProgressCatalog.notMadeYet(e)) return out;
             throw e;
         }
         return out;

@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
+import io.citusmigrate.progress.ProgressCatalog;
 import io.citusmigrate.catalog.ForeignKey;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.load.Options;

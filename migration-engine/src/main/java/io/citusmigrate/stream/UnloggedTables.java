@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import io.citusmigrate.copy.Projection;
 import io.citusmigrate.db.Databases;

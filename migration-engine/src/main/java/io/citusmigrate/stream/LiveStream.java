@@ -1,5 +1,6 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
+import io.citusmigrate.progress.CutoverTable;
 import io.citusmigrate.UserError;
 import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.plan.Plan;

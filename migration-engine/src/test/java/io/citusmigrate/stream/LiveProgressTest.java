@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,9 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Optional;
 
 /**
@@ -13,35 +12,20 @@ import java.util.Optional;
  * and `cleanup` of the command file find the deployment here without `--connect`.
  */
 public final class DeploymentRecord {
-    public static final String TABLE = "citus_migrate.deployments";
+    public static final String TABLE = ProgressCatalog.SCHEMA + ".deployments";
 
     /** A deployment: the cluster's REST URL and the connectors' name prefix. */
     public record Deployment(String connectUrl, String name) {}
 
     private DeploymentRecord() {}
 
-    private static void create(Connection target) throws SQLException {
-        ProgressCatalog.ensure(target);
-    }
-
     public static void save(Connection target, String slot, String connectUrl, String name) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " (slot, connect_url, name) VALUES (?, ?, ?)"
-                + " ON CONFLICT (slot) DO UPDATE SET connect_url = EXCLUDED.connect_url, name = EXCLUDED.name, deployed_at = now()")) {
-            ps.setString(1, slot);
-            ps.setString(2, connectUrl);
-            ps.setString(3, name);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.write(target, "INSERT INTO " + TABLE + " (slot, connect_url, name) VALUES (?, ?, ?)"
+                + " ON CONFLICT (slot) DO UPDATE SET connect_url = EXCLUDED.connect_url, name = EXCLUDED.name, deployed_at = now()", slot, connectUrl, name);
     }
 
     public static Optional<Deployment> read(Connection target, String slot) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, TABLE);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || !rs.getBoolean(1)) return Optional.empty();
-            }
-        }
+        if (!ProgressCatalog.tableExists(target, "deployments")) return Optional.empty();
         try (PreparedStatement ps = target.prepareStatement("SELECT connect_url, name FROM " + TABLE + " WHERE slot = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
@@ -51,10 +35,6 @@ public final class DeploymentRecord {
     }
 
     public static void forget(Connection target, String slot) throws SQLException {
-        create(target);
-        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ?")) {
-            ps.setString(1, slot);
-            ps.executeUpdate();
-        }
+        ProgressCatalog.write(target, "DELETE FROM " + TABLE + " WHERE slot = ?", slot);
     }
 }

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import io.citusmigrate.sink.SinkPositions;
 import org.apache.kafka.connect.json.JsonConverter;

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.plan.Plan;

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.stream;
 
 import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Plan;

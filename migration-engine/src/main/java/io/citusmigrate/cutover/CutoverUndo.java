@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.cutover;
 
 import java.util.function.Consumer;
 

@@ -1,4 +1,4 @@
-package io.citusmigrate.live;
+package io.citusmigrate.progress;
 
 import io.citusmigrate.UserError;
 import io.citusmigrate.testing.EmbeddedPg;

@@ -1,0 +1,36 @@
+package io.citusmigrate.steps;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What steps hand on: read by type, made once, a missing one named. */
+class OutputsTest {
+    record Made(int n) {}
+
+    record NeverMade() {}
+
+    @Test
+    void anOutputIsReadByItsType() {
+        Outputs out = new Outputs();
+        out.add(new Made(3));
+        assertEquals(new Made(3), out.get(Made.class));
+        assertTrue(out.find(NeverMade.class).isEmpty());
+    }
+
+    @Test
+    void anOutputNoEarlierStepMadeIsNamed() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Outputs().get(NeverMade.class));
+        assertTrue(e.getMessage().contains("NeverMade"), e.getMessage());
+    }
+
+    @Test
+    void anOutputHandedOnTwiceIsAPipelineBuiltWrong() {
+        Outputs out = new Outputs();
+        out.add(new Made(1));
+        assertThrows(IllegalStateException.class, () -> out.add(new Made(2)));
+        assertEquals(new Made(1), out.get(Made.class));
+    }
+}
