@@ -42,12 +42,9 @@ class DebeziumOrphansIT {
         String db = source("dbzskip");
         String schema = citus.newSchema("dbzskip");
         Path rejects = dir.resolve("rejects");
-        Path file = dir.resolve("dbzskip.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzskip',
-                  on orphan rows skip, reject directory = '%s'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), rejects, schema));
+        Path file = LoadFile.write(dir.resolve("dbzskip.load"), pg, db, citus, schema,
+                "include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzskip', on orphan rows skip, reject directory = '"
+                        + rejects + "'", "distribute tenant using id");
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("rejected 2 orphan rows of " + schema + ".child to "), r.out());
@@ -82,12 +79,9 @@ class DebeziumOrphansIT {
         String db = source("dbzlive");
         String schema = citus.newSchema("dbzlive");
         Path rejects = dir.resolve("rejects");
-        Path file = dir.resolve("dbzlive.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop, snapshot method = 'debezium', slot name = 'cm_dbzlive',
-                  on orphan rows skip, reject directory = '%s'
-                  alter schema 'public' rename to '%s' distribute tenant using id;
-                """.formatted(pg.url(db), citus.url(), rejects, schema));
+        Path file = LoadFile.write(dir.resolve("dbzlive.load"), pg, db, citus, schema,
+                "include drop, snapshot method = 'debezium', slot name = 'cm_dbzlive', on orphan rows skip, reject directory = '" + rejects
+                        + "'", "distribute tenant using id");
         StringWriter out = new StringWriter();
         Run[] result = new Run[1];
         Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));

@@ -24,9 +24,7 @@ class DeployIT {
 
     @Test
     void theConnectorsRunOnAConnectClusterAndTheTargetFollowsTheSource() throws Exception {
-        EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder().name("deploy").numWorkers(1).numBrokers(1)
-                .workerProps(new java.util.HashMap<>(Map.of("plugin.discovery", "service_load", "offset.flush.interval.ms", "1000"))).build();
-        connect.start();
+        EmbeddedConnectCluster connect = EmbeddedConnect.start("deploy");
         try (EmbeddedPg pg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(pg)) {
             String db = pg.createDatabase("deploy");
             pg.exec(db, """
@@ -41,7 +39,7 @@ class DeployIT {
             String schema = citus.newSchema("deploy");
             Path file = dir.resolve("deploy.load");
             LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_deploy_test', on orphan rows skip", "distribute tenant using id");
-            String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
+            String url = EmbeddedConnect.url(connect);
             // an invalid setting is reported by name, and nothing is registered
             Run invalid = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1",
                     "--topic-prefix", "");

@@ -6,10 +6,8 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,9 +23,7 @@ class DeployPartitionsIT {
 
     @Test
     void aPartitionsRowsAndTruncateStreamThroughConnectAndTheCutoverRefusesSchemaDriftAndTakesPrivileges() throws Exception {
-        EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder().name("parts").numWorkers(1).numBrokers(1)
-                .workerProps(new java.util.HashMap<>(Map.of("plugin.discovery", "service_load", "offset.flush.interval.ms", "1000"))).build();
-        connect.start();
+        EmbeddedConnectCluster connect = EmbeddedConnect.start("parts");
         try (EmbeddedPg pg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(pg)) {
             String db = pg.createDatabase("parts");
             pg.exec(db, """
@@ -42,13 +38,8 @@ class DeployPartitionsIT {
                     """);
             String schema = citus.newSchema("parts");
             Path file = dir.resolve("parts.load");
-            Files.writeString(file, """
-                    load database from %s into %s
-                      with include drop, slot name = 'cm_deploy_parts'
-                      alter schema 'public' rename to '%s'
-                      distribute tenant using id;
-                    """.formatted(pg.url(db), citus.url(), schema));
-            String url = connect.endpointForResource("connectors").replaceAll("connectors$", "");
+            LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_deploy_parts'", "distribute tenant using id");
+            String url = EmbeddedConnect.url(connect);
             Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--passwords", "inline", "--dlq-replication-factor", "1");
             assertEquals(0, deployed.code(), deployed.out() + deployed.err());
             String rows = "select string_agg(tenant_id || ':' || id || ':' || at || ':' || note, ',' order by tenant_id, id, at) from %sevent";

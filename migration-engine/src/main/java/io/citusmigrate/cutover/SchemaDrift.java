@@ -7,8 +7,6 @@ import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.TablePlan;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -59,14 +57,6 @@ public final class SchemaDrift {
     }
 
     private static Set<String> names(Connection target, String query, TablePlan t) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement(query)) {
-            ps.setString(1, t.target().schema());
-            ps.setString(2, t.target().name());
-            try (ResultSet rs = ps.executeQuery()) {
-                Set<String> out = new LinkedHashSet<>();
-                while (rs.next()) out.add(rs.getString(1));
-                return out;
-            }
-        }
+        return new LinkedHashSet<>(io.citusmigrate.db.Databases.column(target, query, t.target().schema(), t.target().name()));
     }
 }

@@ -14,8 +14,6 @@ import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.sql.Sql;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,33 +85,19 @@ public final class AccessChanges {
     /** REVOKE ALL from every role an object's or its columns' privileges name on the target (PUBLIC too), but its owner. */
     private static List<String> revokes(Connection target, QualifiedName object) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = target.prepareStatement("SELECT NULL::name, r.rolname FROM pg_catalog.pg_class c,"
+        for (String[] r : Databases.rows(target, "SELECT NULL::name, r.rolname FROM pg_catalog.pg_class c,"
                 + " pg_catalog.aclexplode(c.relacl) x LEFT JOIN pg_catalog.pg_roles r ON r.oid = x.grantee"
                 + " WHERE c.oid = ?::regclass AND c.relacl IS NOT NULL AND x.grantee <> c.relowner"
                 + " UNION SELECT a.attname, r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
                 + " AND a.attnum > 0 AND a.attacl IS NOT NULL, pg_catalog.aclexplode(a.attacl) x LEFT JOIN pg_catalog.pg_roles r ON r.oid = x.grantee"
-                + " WHERE c.oid = ?::regclass AND x.grantee <> c.relowner")) {
-            ps.setString(1, object.sql());
-            ps.setString(2, object.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String column = rs.getString(1);
-                    String role = rs.getString(2) == null ? "PUBLIC" : Sql.ident(rs.getString(2));
-                    out.add("REVOKE ALL " + (column == null ? "" : "(" + Sql.ident(column) + ") ") + "ON " + object.sql() + " FROM " + role);
-                }
-            }
+                + " WHERE c.oid = ?::regclass AND x.grantee <> c.relowner", object.sql(), object.sql())) {
+            String role = r[1] == null ? "PUBLIC" : Sql.ident(r[1]);
+            out.add("REVOKE ALL " + (r[0] == null ? "" : "(" + Sql.ident(r[0]) + ") ") + "ON " + object.sql() + " FROM " + role);
         }
         return out;
     }
 
     private static List<String> policies(Connection target, QualifiedName table) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = target.prepareStatement("SELECT polname FROM pg_catalog.pg_policy WHERE polrelid = ?::regclass")) {
-            ps.setString(1, table.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return Databases.column(target, "SELECT polname FROM pg_catalog.pg_policy WHERE polrelid = ?::regclass", table.sql());
     }
 }

@@ -138,4 +138,26 @@ public final class Databases {
             c.setAutoCommit(auto);
         }
     }
+
+    /** The rows a query with text parameters finds, each as its columns' text. */
+    public static List<String[]> rows(Connection c, String sql, String... params) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) ps.setString(i + 1, params[i]);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                int n = rs.getMetaData().getColumnCount();
+                List<String[]> out = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    String[] row = new String[n];
+                    for (int j = 0; j < n; j++) row[j] = rs.getString(j + 1);
+                    out.add(row);
+                }
+                return out;
+            }
+        }
+    }
+
+    /** The first column of the rows a query with text parameters finds. */
+    public static List<String> column(Connection c, String sql, String... params) throws SQLException {
+        return rows(c, sql, params).stream().map(r -> r[0]).toList();
+    }
 }
