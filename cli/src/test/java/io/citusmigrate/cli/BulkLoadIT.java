@@ -34,9 +34,7 @@ class BulkLoadIT {
     @BeforeAll
     static void start() throws SQLException {
         sourceDb = pg.createDatabase("ads");
-        try (Connection c = pg.connect(sourceDb)) {
-            counts = ExampleData.generate(c, 0.002, ORPHAN_EVERY);
-        }
+        counts = LoadFile.example(pg, sourceDb, ORPHAN_EVERY);
     }
 
 

@@ -39,12 +39,11 @@ class DebeziumOrphansIT {
 
     @Test
     void skipWritesTheOrphansToTheRejectFileCountsThemAndTheVerificationAccountsForThem() throws Exception {
-        String db = source("dbzskip");
-        String schema = citus.newSchema("dbzskip");
-        Path rejects = dir.resolve("rejects");
-        Path file = LoadFile.write(dir.resolve("dbzskip.load"), pg, db, citus, schema,
-                "include drop, snapshot only, snapshot method = 'debezium', slot name = 'cm_dbzskip', on orphan rows skip, reject directory = '"
-                        + rejects + "'", "distribute tenant using id");
+        Skipping k = skipping("dbzskip", "snapshot only, ");
+        String db = k.db();
+        String schema = k.schema();
+        Path rejects = k.rejects();
+        Path file = k.file();
         Run r = Run.of(new StringWriter(), "migrate", file.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("rejected 2 orphan rows of " + schema + ".child to "), r.out());
@@ -76,12 +75,11 @@ class DebeziumOrphansIT {
 
     @Test
     void skipInALiveMigrationWritesTheSnapshotsOrphansToTheRejectFileCountsThemAndStreamsOn() throws Exception {
-        String db = source("dbzlive");
-        String schema = citus.newSchema("dbzlive");
-        Path rejects = dir.resolve("rejects");
-        Path file = LoadFile.write(dir.resolve("dbzlive.load"), pg, db, citus, schema,
-                "include drop, snapshot method = 'debezium', slot name = 'cm_dbzlive', on orphan rows skip, reject directory = '" + rejects
-                        + "'", "distribute tenant using id");
+        Skipping k = skipping("dbzlive", "");
+        String db = k.db();
+        String schema = k.schema();
+        Path rejects = k.rejects();
+        Path file = k.file();
         StringWriter out = new StringWriter();
         Run[] result = new Run[1];
         Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
@@ -111,5 +109,18 @@ class DebeziumOrphansIT {
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"), "no slot left behind");
+    }
+
+    /** A source with orphans, its target schema, and a command file taking Debezium's snapshot with `on orphan rows skip`, rejecting into rejects. */
+    private record Skipping(String db, String schema, Path rejects, Path file) {}
+
+    /** {@code mode}: "snapshot only, " or "". */
+    private Skipping skipping(String name, String mode) throws java.io.IOException {
+        String db = source(name);
+        String schema = citus.newSchema(name);
+        Path rejects = dir.resolve("rejects");
+        return new Skipping(db, schema, rejects, LoadFile.write(dir.resolve(name + ".load"), pg, db, citus, schema, "include drop, " + mode
+                + "snapshot method = 'debezium', slot name = 'cm_" + name + "', on orphan rows skip, reject directory = '" + rejects + "'",
+                "distribute tenant using id"));
     }
 }

@@ -25,4 +25,11 @@ final class LoadFile {
                 """.formatted(pg.url(db), citus.url(), with, from, schema, rules));
         return file;
     }
+
+    /** The example application's tables in {@code db}, at a small scale (an orphan every {@code orphanEvery} rows, 0: none). */
+    static io.citusmigrate.example.ExampleData.Counts example(EmbeddedPg pg, String db, long orphanEvery) throws java.sql.SQLException {
+        try (java.sql.Connection c = pg.connect(db)) {
+            return io.citusmigrate.example.ExampleData.generate(c, 0.002, orphanEvery);
+        }
+    }
 }

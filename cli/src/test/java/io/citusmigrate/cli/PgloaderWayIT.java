@@ -30,9 +30,7 @@ class PgloaderWayIT {
     @BeforeAll
     static void start() throws SQLException {
         sourceDb = pg.createDatabase("hackathon");
-        try (Connection c = pg.connect(sourceDb)) {
-            counts = ExampleData.generate(c, 0.002, 0);
-        }
+        counts = LoadFile.example(pg, sourceDb, 0);
     }
 
 
@@ -140,21 +138,13 @@ class PgloaderWayIT {
         assertFalse(stop.err().contains("\tat "), "no stack trace: " + stop.err());
 
         // a stream would apply later changes to the rows left out: a live migration refuses it before anything is written
-        Run live = Run.of("migrate", file.toString());
-        assertEquals(1, live.code(), live.out() + live.err());
-        assertTrue(live.err().contains("`on error resume next` acts on the rows of the bulk COPY"), live.err());
+        refusedLive(file, "`on error resume next` acts on the rows of the bulk COPY");
     }
 
     @Test
     void dataOnlyLoadsIntoTheTablesTheTargetHasDroppingNothingAndRefusesTablesUnlikeThePlan() throws Exception {
         String schema = citus.newSchema("dataonly");
-        Path file = dir.resolve("dataonly.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop
-                  alter schema 'public' rename to '%s' distribute companies using id;
-                """.formatted(pg.url(sourceDb), citus.url(), schema));
-        Run schemaOnly = Run.of(file.toString(), "--with", "schema only");
-        assertEquals(0, schemaOnly.code(), schemaOnly.out() + schemaOnly.err());
+        Path file = schemaOnly(schema, "dataonly");
         try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
             // the user's own index and a row the load's truncate must remove
             st.execute("create index clicks_users_own on " + schema + ".clicks (company_id, clicked_at)");
@@ -189,21 +179,13 @@ class PgloaderWayIT {
 
         Path liveFile = dir.resolve("dataonly-live.load");
         Files.writeString(liveFile, Files.readString(file).replace("with include drop", "with data only"));
-        Run live = Run.of("migrate", liveFile.toString());
-        assertEquals(1, live.code(), live.out() + live.err());
-        assertTrue(live.err().contains("`data only` loads the rows once into the tables the target has: it needs `snapshot only`"), live.err());
+        refusedLive(liveFile, "`data only` loads the rows once into the tables the target has: it needs `snapshot only`");
     }
 
     @Test
     void disableTriggersWithDataOnlyLoadsPastTheTargetsTriggersAndEnablesThemAgain() throws Exception {
         String schema = citus.newSchema("triggers");
-        Path file = dir.resolve("triggers.load");
-        Files.writeString(file, """
-                load database from %s into %s with include drop
-                  alter schema 'public' rename to '%s' distribute companies using id;
-                """.formatted(pg.url(sourceDb), citus.url(), schema));
-        Run schemaOnly = Run.of(file.toString(), "--with", "schema only");
-        assertEquals(0, schemaOnly.code(), schemaOnly.out() + schemaOnly.err());
+        Path file = schemaOnly(schema, "triggers");
         try (Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
             // the target's own trigger, which refuses every row it sees
             st.execute("set citus.enable_unsafe_triggers = on");
@@ -229,5 +211,20 @@ class PgloaderWayIT {
                     + " site_url, user_ip, user_data from " + schema + ".clicks limit 1"));
             assertTrue(e.getMessage().contains("the trigger fired"), e.getMessage());
         }
+    }
+
+    /** A command file that distributes the example into {@code schema}, run `--with "schema only"`: the target's tables, empty. */
+    private Path schemaOnly(String schema, String name) throws Exception {
+        Path file = LoadFile.write(dir.resolve(name + ".load"), pg, sourceDb, citus, schema, "include drop", "distribute companies using id");
+        Run schemaOnly = Run.of(file.toString(), "--with", "schema only");
+        assertEquals(0, schemaOnly.code(), schemaOnly.out() + schemaOnly.err());
+        return file;
+    }
+
+    /** `migrate` of the file (a live migration) refused before anything is written, saying why. */
+    private static void refusedLive(Path file, String why) {
+        Run live = Run.of("migrate", file.toString());
+        assertEquals(1, live.code(), live.out() + live.err());
+        assertTrue(live.err().contains(why), live.err());
     }
 }

@@ -418,6 +418,14 @@ public final class LoadFileParser {
 
     private TableFilter tableFilter(Token start) {
         expectWord("table");
+        Matching m = namesMatching();
+        return new TableFilter(m.patterns(), m.schema(), lx.position(start.offset()));
+    }
+
+    /** `names matching PATTERN, ... [in schema 'NAME']`. */
+    private record Matching(List<NamePattern> patterns, String schema) {}
+
+    private Matching namesMatching() {
         expectWord("names");
         expectWord("matching");
         List<NamePattern> patterns = patterns();
@@ -426,7 +434,7 @@ public final class LoadFileParser {
             expectWord("schema");
             schema = string("a schema name");
         }
-        return new TableFilter(patterns, schema, lx.position(start.offset()));
+        return new Matching(patterns, schema);
     }
 
     private List<NamePattern> patterns() {
@@ -449,14 +457,9 @@ public final class LoadFileParser {
     }
 
     private AlterTableRule alterTable(Token start) {
-        expectWord("names");
-        expectWord("matching");
-        List<NamePattern> patterns = patterns();
-        String schema = null;
-        if (acceptWord("in")) {
-            expectWord("schema");
-            schema = string("a schema name");
-        }
+        Matching m = namesMatching();
+        List<NamePattern> patterns = m.patterns();
+        String schema = m.schema();
         Position at = lx.position(start.offset());
         if (acceptWord("rename")) {
             expectWord("to");
