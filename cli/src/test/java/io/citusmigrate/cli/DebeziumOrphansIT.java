@@ -80,26 +80,13 @@ class DebeziumOrphansIT {
         String schema = k.schema();
         Path rejects = k.rejects();
         Path file = k.file();
-        StringWriter out = new StringWriter();
-        Run[] result = new Run[1];
-        Thread t = new Thread(() -> result[0] = Run.of(out, "migrate", file.toString()));
-        t.start();
-        long until = System.currentTimeMillis() + 120_000;
-        while (!out.toString().contains("streaming changes from slot") && t.isAlive() && System.currentTimeMillis() < until) Thread.sleep(200);
-        assertTrue(t.isAlive(), "migrate ended before streaming: " + out + result[0]);
+        Background m = Background.streaming(file);
+        Run[] result = m.result();
         // the snapshot's rows on the target, its orphans set aside (a migrate busy retrying them does not report its lag yet)
-        until = System.currentTimeMillis() + 120_000;
-        while (!citus.rows("select count(*) from " + schema + ".child").equals(List.of("200")) && t.isAlive()
-                && System.currentTimeMillis() < until) Thread.sleep(200);
+        m.await(() -> citus.rows("select count(*) from " + schema + ".child").equals(List.of("200")));
         pg.exec(db, "insert into child values (203, 1, 'streamed after the snapshot')");
-        until = System.currentTimeMillis() + 120_000;
-        while (!citus.rows("select count(*) from " + schema + ".child").equals(List.of("201")) && t.isAlive()
-                && System.currentTimeMillis() < until) Thread.sleep(200);
-        assertTrue(t.isAlive(), "migrate streams on past the snapshot's orphans: " + out + result[0]);
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
-        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
-        t.join(60_000);
-        assertEquals(0, result[0].code(), result[0].out() + result[0].err());
+        m.await(() -> citus.rows("select count(*) from " + schema + ".child").equals(List.of("201")));
+        m.cutOverAndFinish(file);
         assertTrue(result[0].out().contains("2 orphan rows of " + schema + ".child rejected to "), result[0].out());
         assertFalse(result[0].err().contains("\tat ") || result[0].out().contains("\tat "), "no stack trace: " + result[0].err());
         assertEquals(List.of("201"), citus.rows("select count(*) from " + schema + ".child"), "the 200 placed, and the one streamed after");

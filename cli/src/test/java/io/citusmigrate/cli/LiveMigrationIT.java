@@ -173,7 +173,7 @@ class LiveMigrationIT {
         Path file = tenantLoadFile(db, schema, "cm_quiet_test");
         Background first = Background.streaming(file);
         pg.exec(db, "insert into tenant values (4)");
-        waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), first.thread);
+        waitFor(() -> citus.rows("select count(*) from " + schema + ".tenant").equals(List.of("4")), first.thread());
         // Then only heartbeats: once they are confirmed and a running-transactions record is decoded, the slot's restart
         // position passes the last row change, the position kept on the target
         String lastRow = pg.rows(db, "select pg_current_wal_lsn()").get(0);
@@ -181,7 +181,7 @@ class LiveMigrationIT {
             pg.exec(db, "select pg_log_standby_snapshot()");
             return pg.rows(db, "select restart_lsn > '" + lastRow + "' from pg_replication_slots where slot_name = 'cm_quiet_test'")
                     .equals(List.of("t"));
-        }, first.thread);
+        }, first.thread());
         Run stopped = first.interrupt();
         assertEquals(1, stopped.code(), stopped.err());
 
@@ -1219,52 +1219,6 @@ class LiveMigrationIT {
         return file;
     }
 
-    /** A `migrate` on a thread of its own, what it prints, and its end. */
-    private record Background(StringWriter out, Run[] result, Thread thread) {
-        static Background migrate(String... args) {
-            String[] all = new String[args.length + 1];
-            all[0] = "migrate";
-            System.arraycopy(args, 0, all, 1, args.length);
-            StringWriter out = new StringWriter();
-            Run[] result = new Run[1];
-            Thread t = new Thread(() -> result[0] = Run.of(out, all));
-            t.start();
-            return new Background(out, result, t);
-        }
-
-        /** A `migrate` of the file, once it says it streams. */
-        static Background streaming(Path file) throws Exception {
-            Background m = migrate(file.toString());
-            m.waitUntilStreaming();
-            return m;
-        }
-
-        void waitUntilStreaming() throws Exception {
-            await(() -> out.toString().contains("streaming changes from slot"));
-        }
-
-        /** Waits until the check holds; fails with what `migrate` said if it ends first. */
-        void await(Check c) throws Exception {
-            waitFor(c, thread, () -> out + (result[0] == null ? "" : result[0].err()));
-        }
-
-        /** Interrupted, as Ctrl-C would. */
-        Run interrupt() throws InterruptedException {
-            thread.interrupt();
-            thread.join(60_000);
-            return result[0];
-        }
-
-        /** `cutover`, then this migrate ends with exit 0; what the cutover said. */
-        Run cutOverAndFinish(Path file) throws InterruptedException {
-            Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120");
-            assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + out);
-            thread.join(60_000);
-            assertEquals(0, result[0].code(), result[0].out() + result[0].err());
-            return cutover;
-        }
-    }
-
     /** `verify` of the file passes; what it said. */
     private static Run assertVerifies(Path file) {
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
@@ -1272,24 +1226,15 @@ class LiveMigrationIT {
         return verify;
     }
 
-    private static void waitFor(Check c, Thread t) throws Exception {
+    private static void waitFor(Background.Check c, Thread t) throws Exception {
         waitFor(c, t, () -> "");
     }
 
-    private static void waitFor(Check c, Thread t, java.util.function.Supplier<String> said) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!c.ok()) {
-            if (!t.isAlive()) throw new AssertionError("migrate ended early: " + said.get());
-            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
-            Thread.sleep(50);
-        }
+    private static void waitFor(Background.Check c, Thread t, java.util.function.Supplier<String> said) throws Exception {
+        Background.waitFor(c, t, said);
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(Check c, CompletableFuture<Run> migrate) throws Exception {
+    private static void waitFor(Background.Check c, CompletableFuture<Run> migrate) throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!c.ok()) {
             if (migrate.isDone()) throw new AssertionError("migrate ended: " + migrate.get());
