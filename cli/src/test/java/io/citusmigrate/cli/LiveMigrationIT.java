@@ -1047,6 +1047,31 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aPrimaryKeyDroppedWhileStreamingStopsTheStreamNamingItAndTheApplicationsWritesGoOnWorking() throws Exception {
+        String db = pg.createDatabase("pkdrop");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                """);
+        String schema = citus.newSchema("pkdrop");
+        Path file = tenantLoadFile(db, schema, "cm_pkdrop");
+        Background m = Background.streaming(file);
+        pg.exec(db, "alter table item drop constraint item_pkey");
+        // published under the default identity with no key left, these would fail: the capture gave the table FULL
+        pg.exec(db, "update item set note = 'after' where id = 1; delete from item where id = 2");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("primary key item_pkey was dropped"), r.err());
+        Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());
+        assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+        assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item'::regclass"),
+                "cleanup puts the table's own replica identity back");
+    }
+
+    @Test
     void unloggedTablesMaterializedViewsAndStatisticsArriveAndTheTablesAreAnalyzed() throws Exception {
         String db = pg.createDatabase("unlogged");
         pg.exec(db, """
