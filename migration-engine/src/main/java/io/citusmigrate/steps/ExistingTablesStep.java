@@ -102,15 +102,17 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
                 case DISTRIBUTED -> "distributed by " + Sql.ident(t.distributionColumn());
                 case REFERENCE -> "a reference table";
                 case LOCAL -> "not distributed";
+                case SCHEMA -> "in a distributed schema";
             };
             String is = "not distributed";
             try (PreparedStatement ps = target.prepareStatement("SELECT partmethod::text, CASE WHEN partmethod = 'h' THEN"
-                    + " column_to_column_name(logicalrelid, partkey) END, repmodel::text FROM pg_dist_partition WHERE logicalrelid = CAST(? AS regclass)")) {
+                    + " column_to_column_name(logicalrelid, partkey) END, repmodel::text, EXISTS (SELECT 1 FROM pg_dist_schema s JOIN pg_class c"
+                    + " ON c.relnamespace = s.schemaid WHERE c.oid = logicalrelid) FROM pg_dist_partition WHERE logicalrelid = CAST(? AS regclass)")) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     // a Citus local table (no distribution column, not on every worker) is as good as a local one here
                     if (rs.next()) is = "h".equals(rs.getString(1)) ? "distributed by " + Sql.ident(rs.getString(2))
-                            : "t".equals(rs.getString(3)) ? "a reference table" : "not distributed";
+                            : "t".equals(rs.getString(3)) ? "a reference table" : rs.getBoolean(4) ? "in a distributed schema" : "not distributed";
                 }
             }
             if (!is.equals(want)) out.add(t.target() + " is " + is + " on the target, the plan's is " + want);

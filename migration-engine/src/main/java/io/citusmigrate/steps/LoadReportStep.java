@@ -24,10 +24,11 @@ final class LoadReportStep implements Step {
         long dist = count(m, TablePlan.Kind.DISTRIBUTED);
         long ref = count(m, TablePlan.Kind.REFERENCE);
         long local = count(m, TablePlan.Kind.LOCAL);
+        long inSchemas = count(m, TablePlan.Kind.SCHEMA);
         String rehearsal = m.settings.rehearsal() ? "rehearsed" : null;
-        m.out.printf("%s on %s: %d distributed, %d reference, %d local tables in %.1f s%n",
+        m.out.printf("%s on %s: %d distributed, %d reference, %d local tables%s in %.1f s%n",
                 copy ? "Bulk load " + (rehearsal != null ? rehearsal : "done") : "Schema " + (rehearsal != null ? rehearsal : "created"),
-                m.settings.target(), dist, ref, local, Migration.secs(m.started));
+                m.settings.target(), dist, ref, local, inSchemas == 0 ? "" : ", " + inSchemas + " in distributed schemas", Migration.secs(m.started));
         m.out.flush();
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
         if (bad.isEmpty()) return true;

@@ -144,6 +144,10 @@ public final class SchemaScript {
                         "SELECT create_reference_table(" + Sql.literal(t.target().sql()) + ")"));
             }
         }
+        // a distributed schema once its tables are there: Citus makes each a single-shard table, all on one node
+        plan.tables().stream().filter(t -> t.kind() == TablePlan.Kind.SCHEMA).map(t -> t.target().schema()).distinct()
+                .forEach(s -> out.add(new Statement(Step.DISTRIBUTE, "distributed schema " + Sql.ident(s),
+                        "SELECT citus_schema_distribute(" + Sql.literal(Sql.ident(s)) + ")")));
         for (TablePlan t : plan.tables()) {
             if (t.isPartition() || t.kind() != TablePlan.Kind.DISTRIBUTED) continue;
             String call = "SELECT create_distributed_table(" + Sql.literal(t.target().sql()) + ", " + Sql.literal(t.distributionColumn())

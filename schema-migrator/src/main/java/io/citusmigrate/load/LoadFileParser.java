@@ -486,8 +486,14 @@ public final class LoadFileParser {
     }
 
     private DistributeRule distributeRule(Token start) {
-        TableRef table = tableRef();
         Position at = lx.position(start.offset());
+        // `schemas matching`: a table named schemas is still `distribute schemas using ...`
+        if (lx.peek().isWord("schemas") && lx.peekSecond().isWord("matching")) {
+            lx.next();
+            lx.next();
+            return DistributeRule.schemas(patterns(), at);
+        }
+        TableRef table = tableRef();
         if (acceptWord("as")) {
             expectWord("reference");
             expectWord("table");

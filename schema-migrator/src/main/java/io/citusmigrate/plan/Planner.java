@@ -15,6 +15,7 @@ import io.citusmigrate.catalog.View;
 import io.citusmigrate.sql.Sql;
 import io.citusmigrate.load.DistributeRule;
 import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.NamePattern;
 import io.citusmigrate.load.LoadFileException;
 import io.citusmigrate.load.Option;
 import io.citusmigrate.load.TableRef;
@@ -67,6 +68,7 @@ public final class Planner {
     private final Map<QualifiedName, Table> included = new LinkedHashMap<>();
     private final Map<QualifiedName, Dist> dist = new LinkedHashMap<>();
     private final Map<QualifiedName, String> reference = new LinkedHashMap<>(); // table -> derivation
+    private final Map<String, String> distributedSchemas = new LinkedHashMap<>(); // source schema -> the rule that takes it
     private Naming naming;
     private Casts casts;
 
@@ -98,6 +100,7 @@ public final class Planner {
         derive();
         referenceTables();
         List<TablePlan> tables = buildTables();
+        checkDistributedSchemas(tables);
         checkColocation(tables);
         checkRangeTypes(tables);
         for (LoadCommand.Warning w : casts.unused()) issues.add(new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at()));
@@ -187,7 +190,22 @@ public final class Planner {
     private void applyRules() {
         Set<QualifiedName> ruled = new HashSet<>();
         for (DistributeRule r : cmd.distribute()) {
+            if (!r.isSchemaRule()) continue;
+            int before = distributedSchemas.size();
+            included.keySet().stream().map(QualifiedName::schema).distinct().filter(n -> r.schemas().stream().anyMatch(p -> p.matches(n)))
+                    .forEach(n -> distributedSchemas.putIfAbsent(n, "rule at " + r.at()));
+            if (distributedSchemas.size() == before) {
+                throw new LoadFileException(r.at(), "no schema of the source's migrated tables matches " + r.schemas().stream()
+                        .map(NamePattern::toString).collect(Collectors.joining(", ")));
+            }
+        }
+        for (DistributeRule r : cmd.distribute()) {
+            if (r.isSchemaRule()) continue;
             Table t = resolve(r.table());
+            if (distributedSchemas.containsKey(t.name().schema())) {
+                throw new LoadFileException(r.at(), "table " + r.table() + " is in the distributed schema " + t.name().schema() + " ("
+                        + distributedSchemas.get(t.name().schema()) + "): its tables are kept whole, distributed with their schema");
+            }
             if (!ruled.add(t.name())) throw new LoadFileException(r.at(), "table " + r.table() + " is distributed twice: each table takes one rule");
             if (r.reference()) {
                 reference.put(t.name(), "rule at " + r.at());
@@ -423,7 +441,8 @@ public final class Planner {
         for (Table t : included.values()) {
             Table owner = t;
             while (owner.isPartition() && included.containsKey(owner.partitionOf())) owner = included.get(owner.partitionOf());
-            Kind kind = dist.containsKey(owner.name()) ? Kind.DISTRIBUTED : reference.containsKey(owner.name()) ? Kind.REFERENCE : Kind.LOCAL;
+            Kind kind = distributedSchemas.containsKey(owner.name().schema()) ? Kind.SCHEMA : dist.containsKey(owner.name()) ? Kind.DISTRIBUTED
+                    : reference.containsKey(owner.name()) ? Kind.REFERENCE : Kind.LOCAL;
             TablePlan p = table(t, owner, kind);
             if (t.isPartition()) partitions.add(p);
             else if (kind == Kind.REFERENCE) refs.add(p);
@@ -584,6 +603,8 @@ public final class Planner {
             case DISTRIBUTED -> d.derivation;
             case REFERENCE -> reference.get(owner.name());
             case LOCAL -> "no distribute rule and no foreign-key path to the tenant: stays on the coordinator";
+            case SCHEMA -> "in the distributed schema " + owner.name().schema() + " (" + distributedSchemas.get(owner.name().schema())
+                    + "): kept whole, with the schema's other tables, on one node";
         };
         if (t.isPartition()) derivation = "partition of " + t.partitionOf().name();
         QualifiedName colocate = null;
@@ -656,6 +677,35 @@ public final class Planner {
             upd = 'a';
         }
         return fk.with(List.copyOf(cols), refTarget, List.copyOf(refCols), upd, del, delCols);
+    }
+
+    /**
+     * A table of a distributed schema is kept whole with its schema's other tables: it cannot be
+     * distributed by a tenant key too, and Citus takes foreign keys between such a table and
+     * another only within the schema or to a reference table.
+     */
+    private void checkDistributedSchemas(List<TablePlan> tables) {
+        if (distributedSchemas.isEmpty()) return;
+        Map<QualifiedName, TablePlan> byTarget = new java.util.HashMap<>();
+        tables.forEach(t -> byTarget.put(t.target(), t));
+        for (TablePlan t : tables) {
+            if (t.kind() == Kind.SCHEMA && (dist.containsKey(t.source().name()) || reference.containsKey(t.source().name()))) {
+                String why = dist.containsKey(t.source().name()) ? dist.get(t.source().name()).derivation : reference.get(t.source().name());
+                issues.add(PlanIssue.error(t.source().name(), "is in the distributed schema " + t.source().name().schema() + " and would also be "
+                        + (dist.containsKey(t.source().name()) ? "distributed by a tenant key" : "a reference table") + " (" + why + "); a table is distributed once"));
+            }
+            for (ForeignKey fk : t.foreignKeys()) {
+                TablePlan ref = byTarget.get(fk.refTable());
+                if (ref == null) continue;
+                boolean fromSchema = t.kind() == Kind.SCHEMA;
+                boolean toSchema = ref.kind() == Kind.SCHEMA;
+                boolean sameSchema = fromSchema && toSchema && t.target().schema().equals(ref.target().schema());
+                if ((fromSchema || toSchema) && !sameSchema && !(fromSchema && ref.kind() == Kind.REFERENCE)) {
+                    issues.add(PlanIssue.error(t.source().name(), "foreign key " + fk.name() + " to " + ref.target() + ": Citus takes a foreign key"
+                            + " of a table in a distributed schema only to a table of the same schema or to a reference table"));
+                }
+            }
+        }
     }
 
     /**

@@ -35,10 +35,12 @@ public record TablePlan(
         List<String> rewrites) {
 
     public enum Kind {
-        DISTRIBUTED, REFERENCE, LOCAL;
+        DISTRIBUTED, REFERENCE, LOCAL,
+        /** In a distributed schema (schema-based sharding): the table whole, with its schema's others, on one node. */
+        SCHEMA;
 
         public String label() {
-            return name().toLowerCase();
+            return this == SCHEMA ? "distributed schema" : name().toLowerCase();
         }
     }
 

@@ -254,6 +254,23 @@ class LoadFileParserTest {
     // ---- errors: file:line:col: message --------------------------------------------------
 
     @Test
+    void distributeSchemasMatchingPatternsAndATableNamedSchemasStillATable() {
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b\n distribute schemas matching ~/^tenant_/, 'acme'\n"
+                + " distribute schemas using id;");
+        DistributeRule schemas = c.distribute().get(0);
+        assertTrue(schemas.isSchemaRule());
+        assertTrue(schemas.schemas().get(0).matches("tenant_42"));
+        assertTrue(schemas.schemas().get(1).matches("acme"));
+        assertFalse(schemas.schemas().get(1).matches("acme2"));
+        assertEquals("distribute schemas matching ~/^tenant_/, 'acme'", schemas.toString());
+        assertEquals("test.load:2:2", schemas.at().toString());
+        assertEquals("schemas", c.distribute().get(1).table().name());
+        assertFalse(c.distribute().get(1).isSchemaRule());
+        assertEquals("test.load:1:74: expected a pattern ('name' or ~/regex/), found end of file",
+                error("load database from pgsql:///a into pgsql:///b distribute schemas matching").getMessage());
+    }
+
+    @Test
     void unknownOption() {
         LoadFileException e = error("load database\n from pgsql:///a\n into pgsql:///b\n with include drop, fast mode;");
         assertEquals("test.load:4:21: unknown option 'fast mode'", e.getMessage());
