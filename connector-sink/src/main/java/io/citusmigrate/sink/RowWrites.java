@@ -248,8 +248,14 @@ final class RowWrites {
             List<String> cols = new ArrayList<>();
             if (r.tenantAdded()) cols.add(r.distributionColumn());
             cols.addAll(g.getKey());
-            int perStatement = Math.max(1, Math.min(MAX_ROWS, MAX_PARAMS / cols.size()));
             List<PendingRow> all = g.getValue();
+            if (all.size() > MAX_ROWS && cols.stream().noneMatch(c -> t.type(c).endsWith("]"))) {
+                for (int from = 0; from < all.size(); from += MAX_ARRAY_ROWS) {
+                    fresh.addAll(upsertArrays(t, cols, g.getKey(), all.subList(from, Math.min(all.size(), from + MAX_ARRAY_ROWS)), tenant, tellFresh));
+                }
+                continue;
+            }
+            int perStatement = Math.max(1, Math.min(MAX_ROWS, MAX_PARAMS / cols.size()));
             for (int from = 0; from < all.size(); from += perStatement) {
                 List<PendingRow> chunk = all.subList(from, Math.min(all.size(), from + perStatement));
                 try (PreparedStatement ps = target.prepareStatement(upsertSql(t, cols, chunk.size(), tellFresh))) {
@@ -271,6 +277,50 @@ final class RowWrites {
                             if (k != null && rs.getBoolean(2)) fresh.add(k);
                         }
                     }
+                }
+            }
+        }
+        return fresh;
+    }
+
+    /** Rows per upsert of column arrays: a batch of a big transaction in one or two statements, its arrays a few MB. */
+    private static final int MAX_ARRAY_ROWS = 20_000;
+
+    /**
+     * Many rows of the same columns in one statement: INSERT ... SELECT FROM unnest(one array per
+     * column) ... ON CONFLICT, which Citus runs through the coordinator, the rows copied to each
+     * shard and upserted there. Seen on Citus 13.2.2 with 16,384 rows of 8 columns: 1.8-5.1 s
+     * against 3.3-10.0 s for the same rows as 1,000-row VALUES statements (a loaded 2-core
+     * machine). Array-typed columns go by VALUES (unnest would flatten them); so do a few rows,
+     * for which the coordinator's round of intermediate results costs more than it saves.
+     */
+    private Set<List<Object>> upsertArrays(TargetTable t, List<String> cols, List<String> eventCols, List<PendingRow> rows,
+                                           Map<List<Object>, String> tenant, boolean tellFresh) throws SQLException {
+        TableRule r = t.rule();
+        String[][] values = new String[cols.size()][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            ChangeEvent ev = rows.get(i).last;
+            Struct a = ev.after();
+            int n = 0;
+            if (r.tenantAdded()) values[n++][i] = tenant.get(ev.key());
+            for (String c : eventCols) values[n++][i] = PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c));
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") SELECT * FROM unnest(");
+        for (int i = 0; i < cols.size(); i++) sql.append(i > 0 ? ", " : "").append("?::").append(Sql.castType(t.type(cols.get(i)))).append("[]");
+        sql.append(')').append(onConflict(t, cols, tellFresh));
+        Set<List<Object>> fresh = new java.util.HashSet<>();
+        try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+            for (int i = 0; i < cols.size(); i++) ps.setArray(i + 1, target.createArrayOf("text", values[i]));
+            if (!tellFresh) {
+                ps.executeUpdate();
+                return fresh;
+            }
+            Map<String, List<Object>> byText = new HashMap<>();
+            for (PendingRow p : rows) byText.put(keyText(t, p.last), p.last.key());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<Object> k = byText.get(rs.getString(1));
+                    if (k != null && rs.getBoolean(2)) fresh.add(k);
                 }
             }
         }
@@ -317,6 +367,12 @@ final class RowWrites {
         row.append(')');
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(t.rule().target()).append(" (").append(Sql.idents(cols)).append(") VALUES ");
         for (int i = 0; i < rows; i++) sql.append(i > 0 ? ", " : "").append(row);
+        return sql.append(onConflict(t, cols, tellFresh)).toString();
+    }
+
+    /** What an upsert does with a row already there: its columns replaced (or nothing, with key columns only). */
+    private static String onConflict(TargetTable t, List<String> cols, boolean tellFresh) {
+        StringBuilder sql = new StringBuilder();
         List<String> conflict = t.primaryKey();
         sql.append(" ON CONFLICT (").append(Sql.idents(conflict)).append(") DO ");
         List<String> set = cols.stream().filter(c -> !conflict.contains(c)).toList();
