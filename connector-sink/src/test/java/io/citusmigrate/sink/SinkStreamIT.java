@@ -170,7 +170,7 @@ class SinkStreamIT {
             // a big UPDATE (more rows than one VALUES statement takes, as one large source transaction makes) of rows the
             // task knows nothing of: one upsert of column arrays, and the row among them that moved leaves no copy behind
             sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select (select min(id) from ads), now(), 'bulk',"
-                    + " '5.5.5.5', '{\"n\": ' || g || '}' from generate_series(1, 1500) g");
+                    + " '5.5.5.5', ('{\"n\": ' || g || '}')::jsonb from generate_series(1, 1500) g");
             deliver(task, dbz.take(1500), 1500);
             task.stop();
             task = task(s, 5000);
