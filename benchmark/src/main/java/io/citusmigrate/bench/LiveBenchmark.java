@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code migrate FILE} is run again as a user would, and the {@code migrate FILE --resume} it
  * advises, and the run goes on.
  *
- * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--big-transaction ROWS] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--big-transaction ROWS] [--big-update ROWS] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
@@ -47,8 +47,10 @@ public final class LiveBenchmark {
         String kill = null; // bulk | stream: kill -9 migrate then, and run what it advises
         int cutoverTimeout = 300;
         long bigTransaction = 0; // rows inserted in one source transaction once streaming, timed until all are on the target
+        long bigUpdate = 0; // rows inserted before the bulk load, then updated in one source transaction once streaming
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--big-transaction")) bigTransaction = Long.parseLong(args[++i]);
+            if (args[i].equals("--big-update")) bigUpdate = Long.parseLong(args[++i]);
             if (args[i].equals("--catch-up-wait")) catchUpWait = Integer.parseInt(args[++i]);
             if (args[i].equals("--moves")) moves = true;
             if (args[i].equals("--toast")) toastPercent = Integer.parseInt(args[++i]);
@@ -68,6 +70,11 @@ public final class LiveBenchmark {
                 counts = ExampleData.generate(c, scale, 0);
                 c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
+                    if (bigUpdate > 0) {
+                        // the rows the big UPDATE changes once streaming: copied by the bulk load
+                        s.execute("INSERT INTO clicks (ad_id, clicked_at, site_url, user_ip, user_data) SELECT g % " + counts.ads() + " + 1, now(),"
+                                + " 'https://to-update.example.com', '10.9.9.9', '{\"big\": true}' FROM generate_series(1, " + bigUpdate + ") g");
+                    }
                     if (toastPercent > 0) {
                         // barely compressible text: stored out of line
                         s.execute("UPDATE ads SET target_url = id || ':' || (SELECT string_agg(md5(random()::text || g), '') FROM generate_series(1, 200) g)"
@@ -189,6 +196,36 @@ public final class LiveBenchmark {
                         + " commit, %.0f rows/s; peak RSS of migrate while it streamed %d MB (%d MB before it)", bigTransaction, committed, applied,
                         bigTransaction / applied, peakDuring / 1024, before / 1024);
                 System.out.println(big);
+            }
+            if (bigUpdate > 0) {
+                // one transaction updating many rows (a new site_url, the rest as it was): before and after images both travel
+                long before = BulkLoadBenchmark.peakRssKb(migrate.pid());
+                long tb = System.nanoTime();
+                try (Connection c = sourcePg.connect(db); Statement s = c.createStatement()) {
+                    s.execute("UPDATE clicks SET site_url = 'https://updated.example.com' WHERE site_url = 'https://to-update.example.com'");
+                }
+                double committed = (System.nanoTime() - tb) / 1e9;
+                long tc = System.nanoTime();
+                long peakDuring = 0;
+                try (Connection target = citus.connect(); PreparedStatement st = target.prepareStatement(
+                        "SELECT count(*) FROM \"" + schema + "\".clicks WHERE site_url = 'https://updated.example.com'")) {
+                    while (true) {
+                        peakDuring = Math.max(peakDuring, BulkLoadBenchmark.peakRssKb(migrate.pid()));
+                        try (java.sql.ResultSet rs = st.executeQuery()) {
+                            rs.next();
+                            if (rs.getLong(1) >= bigUpdate) break;
+                        }
+                        if (!migrate.isAlive()) throw new IllegalStateException("migrate ended:\n" + Files.readString(log));
+                        Thread.sleep(200);
+                    }
+                }
+                double applied = (System.nanoTime() - tc) / 1e9;
+                peakKb = Math.max(peakKb, peakDuring);
+                String line = String.format(Locale.ROOT, "one transaction of %d updated rows (committed in %.1f s): all on the target %.1f s after its"
+                        + " commit, %.0f rows/s; peak RSS of migrate while it streamed %d MB (%d MB before it)", bigUpdate, committed, applied,
+                        bigUpdate / applied, peakDuring / 1024, before / 1024);
+                System.out.println(line);
+                big = big.isEmpty() ? line : big + "\n- " + line;
             }
             long deadline = System.nanoTime() + streamSeconds * 1_000_000_000L;
             java.util.List<Double> lags = new java.util.ArrayList<>();
@@ -312,7 +349,8 @@ public final class LiveBenchmark {
                     citus.description(),
                     scale, rate, streamSeconds, (moves ? " --moves" : "") + (toastPercent > 0 ? " --toast " + toastPercent : "")
                             + " --catch-up-wait " + catchUpWait + " --cut-over-at " + fmt(cutOverAt) + (kill != null ? " --kill " + kill : "")
-                            + (bigTransaction > 0 ? " --big-transaction " + bigTransaction : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
+                            + (bigTransaction > 0 ? " --big-transaction " + bigTransaction : "")
+                            + (bigUpdate > 0 ? " --big-update " + bigUpdate : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
                     percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),

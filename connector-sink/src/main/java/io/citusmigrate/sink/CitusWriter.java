@@ -277,9 +277,12 @@ public final class CitusWriter {
         List<List<Object>> moving = new ArrayList<>();
         List<PendingRow> inserts = new ArrayList<>();
         List<PendingRow> upserts = new ArrayList<>();
+        // upserted without knowing where they live: copies under another tenant key are deleted after
+        java.util.Set<List<Object>> unplaced = new java.util.HashSet<>();
         for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
             PendingRow p = e.getValue();
             String now = current.get(e.getKey());
+            if (dist != null && now == null && TenantPlacement.placedByUpsert(t, p)) unplaced.add(e.getKey());
             if (p.last.after() == null) {
                 if (dist == null || now != null) deletes.add(e.getKey());
                 else if (TenantPlacement.deletedByKeyAlone(r, p)) anywhere.add(e.getKey());
@@ -317,9 +320,16 @@ public final class CitusWriter {
             metrics.timed("copy", ts);
         }
         ts = System.nanoTime();
+        int movedByUpsert = 0;
         if (!upserts.isEmpty()) {
-            writes.upsert(t, upserts, tenant);
+            java.util.Set<List<Object>> fresh = writes.upsert(t, upserts, tenant, !unplaced.isEmpty());
             metrics.timed("upsert", ts);
+            fresh.retainAll(unplaced);
+            if (!fresh.isEmpty()) {
+                ts = System.nanoTime();
+                movedByUpsert = writes.deleteElsewhere(t, rows, fresh, tenant);
+                metrics.timed("delete-elsewhere", ts);
+            }
         }
         long t6 = System.nanoTime();
         metrics.writeNanos.addAndGet(t6 - t5);
@@ -330,7 +340,7 @@ public final class CitusWriter {
         metrics.moveNanos.addAndGet(System.nanoTime() - t6);
         counts.add(metrics.deleted, r.source(), moving.size());
         counts.add(metrics.inserted, r.source(), moving.size());
-        counts.add(metrics.deleted, r.source(), deletes.size() + deletedByKey);
+        counts.add(metrics.deleted, r.source(), deletes.size() + deletedByKey + movedByUpsert);
         counts.add(metrics.inserted, r.source(), inserts.size());
         counts.add(metrics.upserted, r.source(), upserts.size());
         // children of this table find their tenant key here; deletes need it later

@@ -226,7 +226,16 @@ final class RowWrites {
      * 350 ms for 500 rows, the rows going through the coordinator to every shard.)
      */
     void upsert(TargetTable t, List<PendingRow> rows, Map<List<Object>, String> tenant) throws SQLException {
+        upsert(t, rows, tenant, false);
+    }
+
+    /**
+     * The same; with {@code tellFresh}, it returns the row keys (the events' own) of the rows the
+     * upserts inserted rather than updated: rows that were not under their tenant key on the target.
+     */
+    Set<List<Object>> upsert(TargetTable t, List<PendingRow> rows, Map<List<Object>, String> tenant, boolean tellFresh) throws SQLException {
         TableRule r = t.rule();
+        Set<List<Object>> fresh = new java.util.HashSet<>();
         Map<List<String>, List<PendingRow>> groups = new LinkedHashMap<>();
         for (PendingRow p : rows) groups.computeIfAbsent(columns(t, p.last.after()), k -> new ArrayList<>()).add(p);
         for (Map.Entry<List<String>, List<PendingRow>> g : groups.entrySet()) {
@@ -239,35 +248,142 @@ final class RowWrites {
             List<String> cols = new ArrayList<>();
             if (r.tenantAdded()) cols.add(r.distributionColumn());
             cols.addAll(g.getKey());
-            int perStatement = Math.max(1, Math.min(MAX_ROWS, MAX_PARAMS / cols.size()));
             List<PendingRow> all = g.getValue();
+            if (all.size() > MAX_ROWS && cols.stream().noneMatch(c -> t.type(c).endsWith("]"))) {
+                for (int from = 0; from < all.size(); from += MAX_ARRAY_ROWS) {
+                    fresh.addAll(upsertArrays(t, cols, g.getKey(), all.subList(from, Math.min(all.size(), from + MAX_ARRAY_ROWS)), tenant, tellFresh));
+                }
+                continue;
+            }
+            int perStatement = Math.max(1, Math.min(MAX_ROWS, MAX_PARAMS / cols.size()));
             for (int from = 0; from < all.size(); from += perStatement) {
                 List<PendingRow> chunk = all.subList(from, Math.min(all.size(), from + perStatement));
-                try (PreparedStatement ps = target.prepareStatement(upsertSql(t, cols, chunk.size()))) {
+                try (PreparedStatement ps = target.prepareStatement(upsertSql(t, cols, chunk.size(), tellFresh))) {
                     int n = 1;
                     for (PendingRow p : chunk) {
                         Struct a = p.last.after();
                         if (r.tenantAdded()) ps.setString(n++, tenant.get(p.last.key()));
                         for (String c : g.getKey()) ps.setString(n++, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
                     }
-                    ps.executeUpdate();
+                    if (!tellFresh) {
+                        ps.executeUpdate();
+                        continue;
+                    }
+                    Map<String, List<Object>> byText = new HashMap<>();
+                    for (PendingRow p : chunk) byText.put(keyText(t, p.last), p.last.key());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            List<Object> k = byText.get(rs.getString(1));
+                            if (k != null && rs.getBoolean(2)) fresh.add(k);
+                        }
+                    }
                 }
             }
         }
+        return fresh;
     }
 
-    private static String upsertSql(TargetTable t, List<String> cols, int rows) {
+    /** Rows per upsert of column arrays: a batch of a big transaction in one or two statements, its arrays a few MB. */
+    private static final int MAX_ARRAY_ROWS = 20_000;
+
+    /**
+     * Many rows of the same columns in one statement: INSERT ... SELECT FROM unnest(one array per
+     * column) ... ON CONFLICT, which Citus runs through the coordinator, the rows copied to each
+     * shard and upserted there. Seen on Citus 13.2.2 with 16,384 rows of 8 columns: 1.8-5.1 s
+     * against 3.3-10.0 s for the same rows as 1,000-row VALUES statements (a loaded 2-core
+     * machine). Array-typed columns go by VALUES (unnest would flatten them); so do a few rows,
+     * for which the coordinator's round of intermediate results costs more than it saves.
+     */
+    private Set<List<Object>> upsertArrays(TargetTable t, List<String> cols, List<String> eventCols, List<PendingRow> rows,
+                                           Map<List<Object>, String> tenant, boolean tellFresh) throws SQLException {
+        TableRule r = t.rule();
+        String[][] values = new String[cols.size()][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            ChangeEvent ev = rows.get(i).last;
+            Struct a = ev.after();
+            int n = 0;
+            if (r.tenantAdded()) values[n++][i] = tenant.get(ev.key());
+            for (String c : eventCols) values[n++][i] = PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c));
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(r.target()).append(" (").append(Sql.idents(cols)).append(") SELECT * FROM unnest(");
+        for (int i = 0; i < cols.size(); i++) sql.append(i > 0 ? ", " : "").append("?::").append(Sql.castType(t.type(cols.get(i)))).append("[]");
+        sql.append(')').append(onConflict(t, cols, tellFresh));
+        Set<List<Object>> fresh = new java.util.HashSet<>();
+        try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
+            for (int i = 0; i < cols.size(); i++) ps.setArray(i + 1, target.createArrayOf("text", values[i]));
+            if (!tellFresh) {
+                ps.executeUpdate();
+                return fresh;
+            }
+            Map<String, List<Object>> byText = new HashMap<>();
+            for (PendingRow p : rows) byText.put(keyText(t, p.last), p.last.key());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<Object> k = byText.get(rs.getString(1));
+                    if (k != null && rs.getBoolean(2)) fresh.add(k);
+                }
+            }
+        }
+        return fresh;
+    }
+
+    /** A row's single-column key as PostgreSQL prints it (what {@code key::text} returns). */
+    private static String keyText(TargetTable t, ChangeEvent ev) {
+        String c = t.rule().key().get(0);
+        Struct img = ev.image();
+        return PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c));
+    }
+
+    /**
+     * Rows written under their tenant key that may also be under another one on the target (they
+     * moved tenant, their old place unknown): those other copies deleted, one statement per tenant
+     * key, sent together; each probes every shard, so it is asked only of rows an upsert inserted.
+     * Returns how many copies it deleted.
+     */
+    int deleteElsewhere(TargetTable t, Map<List<Object>, PendingRow> rows, java.util.Collection<List<Object>> keys,
+                        Map<List<Object>, String> tenant) throws SQLException {
+        TableRule r = t.rule();
+        String dist = r.distributionColumn();
+        String keyColumn = r.key().get(0);
+        Map<String, List<String>> byTenant = new LinkedHashMap<>();
+        for (List<Object> k : keys) byTenant.computeIfAbsent(tenant.get(k), x -> new ArrayList<>()).add(keyText(t, rows.get(k).last));
+        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " <> ?::" + t.type(dist) + " AND " + Sql.ident(keyColumn)
+                + " = ANY (?::" + t.type(keyColumn) + "[])";
+        int deleted = 0;
+        try (PreparedStatement ps = target.prepareStatement(sql)) {
+            for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setArray(2, target.createArrayOf("text", e.getValue().toArray()));
+                ps.addBatch();
+            }
+            for (int n : ps.executeBatch()) deleted += Math.max(0, n);
+        }
+        return deleted;
+    }
+
+    private static String upsertSql(TargetTable t, List<String> cols, int rows, boolean tellFresh) {
         StringBuilder row = new StringBuilder("(");
         for (int i = 0; i < cols.size(); i++) row.append(i > 0 ? ", " : "").append("?::").append(Sql.castType(t.type(cols.get(i))));
         row.append(')');
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(t.rule().target()).append(" (").append(Sql.idents(cols)).append(") VALUES ");
         for (int i = 0; i < rows; i++) sql.append(i > 0 ? ", " : "").append(row);
+        return sql.append(onConflict(t, cols, tellFresh)).toString();
+    }
+
+    /** What an upsert does with a row already there: its columns replaced (or nothing, with key columns only). */
+    private static String onConflict(TargetTable t, List<String> cols, boolean tellFresh) {
+        StringBuilder sql = new StringBuilder();
         List<String> conflict = t.primaryKey();
         sql.append(" ON CONFLICT (").append(Sql.idents(conflict)).append(") DO ");
         List<String> set = cols.stream().filter(c -> !conflict.contains(c)).toList();
-        if (set.isEmpty()) return sql.append("NOTHING").toString();
-        sql.append("UPDATE SET ");
-        for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = EXCLUDED.").append(Sql.ident(set.get(i)));
+        if (set.isEmpty()) {
+            sql.append("NOTHING");
+        } else {
+            sql.append("UPDATE SET ");
+            for (int i = 0; i < set.size(); i++) sql.append(i > 0 ? ", " : "").append(Sql.ident(set.get(i))).append(" = EXCLUDED.").append(Sql.ident(set.get(i)));
+        }
+        // a row an upsert inserts has no xmax yet; one it updates has its own transaction's (PostgreSQL's known tell)
+        if (tellFresh) sql.append(" RETURNING ").append(Sql.ident(t.rule().key().get(0))).append("::text, xmax = 0");
         return sql.toString();
     }
 }

@@ -116,7 +116,7 @@ final class TenantPlacement {
                 // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
                 String known = rowTenants.get(rowKey(r, e.getKey()));
                 if (known != null && !movedFrom.contains(known)) current.put(e.getKey(), known);
-                else if (!deletedByKeyAlone(r, e.getValue())) ask.add(e.getKey());
+                else if (!deletedByKeyAlone(r, e.getValue()) && !placedByUpsert(t, e.getValue())) ask.add(e.getKey());
             }
             if (!ask.isEmpty()) {
                 long ts = System.nanoTime();
@@ -134,6 +134,25 @@ final class TenantPlacement {
      */
     static boolean deletedByKeyAlone(TableRule r, PendingRow p) {
         return p.last.after() == null && r.key().size() == 1 && !r.key().contains(r.distributionColumn());
+    }
+
+    /**
+     * A changed row whose place the upsert that writes it finds: a table with no children (a move
+     * carries no subtree along), one key column, a row image with every value. It is upserted
+     * under its new tenant key, and only where that inserted it, so that it was elsewhere or
+     * nowhere, is a copy under another tenant key deleted ({@link RowWrites#deleteElsewhere}).
+     * Asking first where each row lives took a multi-shard probe of every key per batch: about
+     * 1 s for 16,384 rows of one large UPDATE on Citus 13.2.2 (benchmark/RESULTS.md, 2026-12-06).
+     */
+    static boolean placedByUpsert(TargetTable t, PendingRow p) {
+        TableRule r = t.rule();
+        if (r.hasChildren() || r.key().size() != 1 || r.key().contains(r.distributionColumn()) || p.insertOnly) return false;
+        Struct a = p.last.after();
+        if (a == null) return false;
+        for (org.apache.kafka.connect.data.Field f : a.schema().fields()) {
+            if (t.type(f.name()) != null && PgText.isUnavailable(a.get(f))) return false;
+        }
+        return true;
     }
 
     /** After a batch's writes: the rows' tenant keys, for their own next changes and for their children. */

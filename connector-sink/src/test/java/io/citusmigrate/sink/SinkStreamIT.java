@@ -157,6 +157,32 @@ class SinkStreamIT {
             // each went by its key alone, on every shard: no query asked where the rows live first
             assertEquals(0, task.metrics().lookupQueries() - lookupsBefore);
             assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".campaigns where name = 'fresh'"));
+            // changed rows this new task knows nothing of are upserted under their tenant key, with no query first asking
+            // where they live; one that moved to another company's ad leaves no copy under its old tenant key
+            lookupsBefore = task.metrics().lookupQueries();
+            applied(s, task, dbz, 2, "update clicks set site_url = 'again' where id = 8",
+                    "update clicks set ad_id = (select a.id from ads a join campaigns c on c.id = a.campaign_id"
+                            + " where c.company_id <> (select c2.company_id from clicks k join ads a2 on a2.id = k.ad_id"
+                            + " join campaigns c2 on c2.id = a2.campaign_id where k.id = 9) limit 1) where id = 9");
+            // one query: the ads' tenant keys (a new task caches none), none asking where the clicks live
+            assertEquals(1, task.metrics().lookupQueries() - lookupsBefore);
+            assertEquals(List.of("1"), citus.rows("select count(*) from " + s.schema() + ".clicks where id = 9"));
+            // a big UPDATE (more rows than one VALUES statement takes, as one large source transaction makes) of rows the
+            // task knows nothing of: one upsert of column arrays, and the row among them that moved leaves no copy behind
+            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select (select min(id) from ads), now(), 'bulk',"
+                    + " '5.5.5.5', ('{\"n\": ' || g || '}')::jsonb from generate_series(1, 1500) g");
+            deliver(task, dbz.take(1500), 1500);
+            task.stop();
+            task = task(s, 5000);
+            sql(s, "begin; update clicks set site_url = 'bulk2', cost_per_click_usd = 0.5 where site_url = 'bulk';"
+                    + " update clicks set ad_id = (select a.id from ads a join campaigns c on c.id = a.campaign_id where c.company_id <>"
+                    + " (select c2.company_id from ads a2 join campaigns c2 on c2.id = a2.campaign_id where a2.id = (select min(id) from ads))"
+                    + " limit 1) where id = (select max(id) from clicks where site_url = 'bulk2'); commit;");
+            deliver(task, dbz.take(1501), 1501);
+            assertSame(s);
+            assertEquals(List.of("1500"), citus.rows("select count(*) from " + s.schema() + ".clicks where site_url = 'bulk2'"));
+            assertEquals(List.of("1"), citus.rows("select count(*) from " + s.schema() + ".clicks where id = (select max(id) from "
+                    + s.schema() + ".clicks where site_url = 'bulk2')"));
         } finally {
             task.stop();
         }
