@@ -17,11 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.List;
-import java.sql.SQLException;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -33,6 +34,11 @@ import java.util.UUID;
 final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     /** The rows the snapshot wrote, the orphan rows rejected, and where the reject files disagree with the source's orphans. */
     record Written(long rows, long rejected, List<String> rejectDifferences) {}
+
+    @Override
+    public Set<Class<?>> makes() {
+        return Set.of(Written.class);
+    }
 
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
@@ -80,6 +86,11 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
      * target as `verify` does, and the reject files' differences. Needs {@link Written}.
      */
     static final class Verify implements io.citusmigrate.steps.Step {
+        @Override
+        public Set<Class<?>> needs(MigrationSettings s) {
+            return Set.of(Written.class);
+        }
+
         @Override
         public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * `data only`: the target's tables are the user's. Before anything is written they are checked
@@ -27,6 +28,11 @@ import java.util.List;
 final class ExistingTablesStep implements io.citusmigrate.steps.Step {
     /** The indexes dropped before the rows (`drop indexes`), to be created again after them. */
     record Dropped(List<Statement> indexes) {}
+
+    @Override
+    public Set<Class<?>> makes() {
+        return Set.of(Dropped.class);
+    }
 
     @Override
     public boolean run(Migration m, Outputs in) {
@@ -144,6 +150,11 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
      * (`reindex`), the tables analyzed. Needs {@link Dropped}.
      */
     static final class Indexes implements io.citusmigrate.steps.Step {
+        @Override
+        public Set<Class<?>> needs(MigrationSettings s) {
+            return Set.of(Dropped.class);
+        }
+
         @Override
         public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;

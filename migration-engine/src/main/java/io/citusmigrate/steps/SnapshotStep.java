@@ -4,6 +4,8 @@ import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.SourceSnapshot;
 import io.citusmigrate.crash.CrashPoints;
 
+import java.util.Set;
+
 /**
  * The source snapshot the copy reads: exported by the migration's persistent slot for a live
  * migration (streaming starts exactly where it ends), by a temporary one for a bulk load. Orphan
@@ -16,6 +18,11 @@ final class SnapshotStep implements Step {
         String consistentPoint() {
             return String.valueOf(snapshot.consistentPoint());
         }
+    }
+
+    @Override
+    public Set<Class<?>> makes() {
+        return Set.of(Taken.class);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Set;
 
 /**
  * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
@@ -28,6 +29,11 @@ final class StreamStep implements io.citusmigrate.steps.Step {
 
     /** The plan and catalog as the stream left them: a table created on the source while streaming is in them. */
     record Streamed(Plan plan, Catalog catalog) {}
+
+    @Override
+    public Set<Class<?>> makes() {
+        return Set.of(Streamed.class);
+    }
 
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -16,6 +17,16 @@ import java.util.concurrent.CompletionException;
 final class VerifyStep implements Step {
     /** Each table's comparison, and the large objects'. */
     record Checked(List<Verifier.TableCheck> checks) {}
+
+    @Override
+    public Set<Class<?>> needs(MigrationSettings s) {
+        return Set.of(SnapshotStep.Taken.class, CopyStep.Copied.class);
+    }
+
+    @Override
+    public Set<Class<?>> makes() {
+        return Set.of(Checked.class);
+    }
 
     @Override
     public boolean run(Migration m, Outputs in) {
