@@ -64,7 +64,7 @@ final class LoadFiles {
             }
             MigrationSettings settings = MigrationSettings.of(file, cmd, false, !cmd.options().flag(io.citusmigrate.load.Option.SCHEMA_ONLY), false);
             PrintWriter table = summaryWriter(out);
-            boolean ok = Steps.run(new Migration(settings, s.catalog(), s.plan(), console, err, table));
+            boolean ok = Steps.run(new Migration(settings, s.catalog(), s.plan(), console, err), table);
             table.flush();
             if (!ok && status == Main.OK) status = Main.FAILED;
         }

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,19 +25,11 @@ import java.util.concurrent.CompletableFuture;
  * builds its keys next: its checksums of the snapshot are taken meanwhile, for the verification.
  * Needs {@link SnapshotStep.Taken}; hands on {@link Copied}.
  */
+@Step.Needs(SnapshotStep.Taken.class)
+@Step.Makes(CopyStep.Copied.class)
 final class CopyStep implements Step {
     /** What each table's copy did, and the source's checksums of the snapshot, being taken. */
     record Copied(List<TableResult> results, CompletableFuture<Map<String, Checksum>> sourceSums) {}
-
-    @Override
-    public Set<Class<?>> needs(MigrationSettings s) {
-        return Set.of(SnapshotStep.Taken.class);
-    }
-
-    @Override
-    public Set<Class<?>> makes() {
-        return Set.of(Copied.class);
-    }
 
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException {

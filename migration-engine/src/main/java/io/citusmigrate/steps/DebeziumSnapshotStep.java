@@ -17,12 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
+import java.sql.SQLException;
+import java.util.EnumSet;
 import java.util.UUID;
 
 /**
@@ -31,14 +30,10 @@ import java.util.UUID;
  * reject files counted. Hands on {@link Written}; {@link Verify}, after the AFTER LOAD blocks,
  * compares as `verify` does (the source should be quiet: there is no exported snapshot to compare with).
  */
+@io.citusmigrate.steps.Step.Makes(DebeziumSnapshotStep.Written.class)
 final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     /** The rows the snapshot wrote, the orphan rows rejected, and where the reject files disagree with the source's orphans. */
     record Written(long rows, long rejected, List<String> rejectDifferences) {}
-
-    @Override
-    public Set<Class<?>> makes() {
-        return Set.of(Written.class);
-    }
 
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
@@ -85,12 +80,8 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
      * After the user's AFTER LOAD blocks (as after a bulk load): the source compared with the
      * target as `verify` does, and the reject files' differences. Needs {@link Written}.
      */
+    @io.citusmigrate.steps.Step.Needs(Written.class)
     static final class Verify implements io.citusmigrate.steps.Step {
-        @Override
-        public Set<Class<?>> needs(MigrationSettings s) {
-            return Set.of(Written.class);
-        }
-
         @Override
         public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;

@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * `data only`: the target's tables are the user's. Before anything is written they are checked
@@ -25,14 +24,10 @@ import java.util.Set;
  * and with `drop indexes` the indexes no constraint needs are dropped, to be created again by
  * {@link Indexes} after the rows. Nothing else is dropped or created. Hands on {@link Dropped}.
  */
-final class ExistingTablesStep implements io.citusmigrate.steps.Step {
+@Step.Makes(ExistingTablesStep.Dropped.class)
+final class ExistingTablesStep implements Step {
     /** The indexes dropped before the rows (`drop indexes`), to be created again after them. */
     record Dropped(List<Statement> indexes) {}
-
-    @Override
-    public Set<Class<?>> makes() {
-        return Set.of(Dropped.class);
-    }
 
     @Override
     public boolean run(Migration m, Outputs in) {
@@ -149,12 +144,8 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
      * After the rows: the dropped indexes created again (`drop indexes`), every index rebuilt
      * (`reindex`), the tables analyzed. Needs {@link Dropped}.
      */
-    static final class Indexes implements io.citusmigrate.steps.Step {
-        @Override
-        public Set<Class<?>> needs(MigrationSettings s) {
-            return Set.of(Dropped.class);
-        }
-
+    @Step.Needs(Dropped.class)
+    static final class Indexes implements Step {
         @Override
         public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;

@@ -3,6 +3,7 @@ package io.citusmigrate.steps;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
 
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
 
@@ -12,6 +13,9 @@ import java.util.Set;
  * and {@link VerifyStep.Checked}.
  */
 final class LoadReportStep implements Step {
+    /** Where the bulk load's summary table goes when not to the console (pgloader's --summary): handed on by the run. */
+    record SummaryTo(PrintWriter writer) {}
+
     @Override
     public Set<Class<?>> needs(MigrationSettings s) {
         return s.copies() ? Set.of(CopyStep.Copied.class, VerifyStep.Checked.class) : Set.of();
@@ -22,7 +26,7 @@ final class LoadReportStep implements Step {
         boolean copy = m.settings.copies();
         List<Verifier.TableCheck> checks = copy ? in.get(VerifyStep.Checked.class).checks() : List.of();
         if (copy) {
-            LoadSummary.print(m.summary, in.get(CopyStep.Copied.class).results(), checks);
+            LoadSummary.print(in.find(SummaryTo.class).map(SummaryTo::writer).orElse(m.out), in.get(CopyStep.Copied.class).results(), checks);
             for (Timings.Timing t : in.timings().steps()) {
                 if (t.step() != StepName.PLAN && t.step() != StepName.PUBLICATION) m.out.printf("  %-32s %8.1f s%n", t.step().label(), t.seconds());
             }

@@ -27,21 +27,13 @@ public final class Migration {
     final PrintWriter err;
     final BulkLoader loader;
     final long started = System.nanoTime();
-    /** Where the bulk load's summary table goes: the console, or pgloader's --summary. */
-    final PrintWriter summary;
 
     public Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err) {
-        this(settings, catalog, plan, out, err, out);
-    }
-
-    /** A run whose bulk load's summary table goes to a writer of its own (pgloader's --summary). */
-    public Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err, PrintWriter summary) {
         this.settings = settings;
         this.catalog = catalog;
         this.plan = plan;
         this.out = out;
         this.err = err;
-        this.summary = summary;
         this.loader = new BulkLoader(plan, settings.command(), ProgressReporter.forConsole(out), this::say);
     }
 

@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * What the steps of one run have handed on so far, by type: each output is an immutable record
- * made by one step, handed on once, and read by the steps after it; and the steps' times, which
- * the runner hands on. A pipeline is checked when it is built ({@link PipelineCheck}); a step
+ * made by one step (or given by the run: the resume point's, the summary's writer), handed on
+ * once, and read by the steps after it; and the steps' times, which the runner hands on. A pipeline is checked when it is built ({@link PipelineCheck}); a step
  * that still finds an output missing fails saying which, instead of reading an empty field.
  */
 final class Outputs {

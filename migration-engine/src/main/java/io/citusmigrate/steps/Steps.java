@@ -4,6 +4,7 @@ import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.stream.LiveSource;
 import io.citusmigrate.progress.StepRecord;
 
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -110,8 +111,18 @@ public final class Steps {
      * made: a step that fails then removes them (they would only hold WAL).
      */
     public static boolean run(Migration m) {
-        m.settings.refuseDataOnlyElsewhere();
+        return run(m, new Outputs());
+    }
+
+    /** The same, the bulk load's summary table written to {@code summary} instead of the console (pgloader's --summary). */
+    public static boolean run(Migration m, PrintWriter summary) {
         Outputs outputs = new Outputs();
+        outputs.add(new LoadReportStep.SummaryTo(summary));
+        return run(m, outputs);
+    }
+
+    private static boolean run(Migration m, Outputs outputs) {
+        m.settings.refuseDataOnlyElsewhere();
         Run run = new Run(m, outputs);
         try {
             if (!run.timed(new Step.Named(StepName.PLAN, new PlanStep()), 0)) return false;

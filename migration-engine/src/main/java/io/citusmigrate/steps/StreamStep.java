@@ -12,14 +12,14 @@ import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Set;
 
 /**
  * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
  * until the marker of a cutover still waited on is applied; then the cutover: sequences, foreign
  * keys, the answer. Hands on the plan as the stream left it ({@link Streamed}).
  */
-final class StreamStep implements io.citusmigrate.steps.Step {
+@Step.Makes(StreamStep.Streamed.class)
+final class StreamStep implements Step {
     /** {@code no_data} after the bulk load took the snapshot from this slot; {@code initial} for Debezium's own snapshot. */
     private final String snapshotMode;
 
@@ -29,11 +29,6 @@ final class StreamStep implements io.citusmigrate.steps.Step {
 
     /** The plan and catalog as the stream left them: a table created on the source while streaming is in them. */
     record Streamed(Plan plan, Catalog catalog) {}
-
-    @Override
-    public Set<Class<?>> makes() {
-        return Set.of(Streamed.class);
-    }
 
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {

@@ -7,26 +7,17 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
  * Each table's checksum on the target against the source's in the snapshot the copy read. Needs
  * {@link SnapshotStep.Taken} and {@link CopyStep.Copied}; hands on {@link Checked}.
  */
+@Step.Needs({SnapshotStep.Taken.class, CopyStep.Copied.class})
+@Step.Makes(VerifyStep.Checked.class)
 final class VerifyStep implements Step {
     /** Each table's comparison, and the large objects'. */
     record Checked(List<Verifier.TableCheck> checks) {}
-
-    @Override
-    public Set<Class<?>> needs(MigrationSettings s) {
-        return Set.of(SnapshotStep.Taken.class, CopyStep.Copied.class);
-    }
-
-    @Override
-    public Set<Class<?>> makes() {
-        return Set.of(Checked.class);
-    }
 
     @Override
     public boolean run(Migration m, Outputs in) {
