@@ -8,6 +8,7 @@ import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.LoadFileParser;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.Planner;
+import io.citusmigrate.plan.TargetPrivileges;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,7 +35,9 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         if (!catalog.access().namesRoles()) return new Session(cmd, catalog, Planner.plan(cmd, catalog));
         // roles are the cluster's: a grant, owner or policy naming a role the target lacks stops the plan
         try (Connection target = Databases.connect("target", cmd.target())) {
-            return new Session(cmd, catalog, Planner.plan(cmd, catalog, new CatalogReader(target).roleNames()));
+            int version = new CatalogReader(target).serverVersionNum();
+            Plan plan = Planner.plan(cmd, catalog, new CatalogReader(target).roleNames());
+            return new Session(cmd, catalog, plan.withIssues(TargetPrivileges.unknownOn(plan.access(), version)));
         } catch (SQLException | UserError e) {
             // the plan says the roles were not checked; a migration fails on the target anyway
             return new Session(cmd, catalog, Planner.plan(cmd, catalog));

@@ -802,6 +802,59 @@ class LiveMigrationIT {
     }
 
     @Test
+    void tablesTheApplicationsOwnRoleCreatesWhileStreamingWithAndWithoutAPrimaryKeyAreCarriedAndItsWritesNeverFail() throws Exception {
+        String db = pg.createDatabase("ddlapp");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+                do $$ begin if not exists (select from pg_roles where rolname = 'cm_application') then create role cm_application login; end if; end $$;
+                grant create, usage on schema public to cm_application;
+                grant all on all tables in schema public to cm_application;
+                """);
+        String schema = citus.newSchema("ddlapp");
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) { // the application's role on the target too, as a user makes it
+            st.execute("do $$ begin if not exists (select from pg_roles where rolname = 'cm_application') then create role cm_application login; end if; end $$");
+        }
+        Path file = tenantLoadFile(db, schema, "cm_ddlapp");
+        if (Integer.parseInt(pg.rows(db, "show server_version_num").get(0)) >= 170000) {
+            // GRANT ALL on PostgreSQL 17 includes MAINTAIN, which a PostgreSQL 15 target refuses: named before anything is written
+            Run plan = Run.of(new StringWriter(), "plan", file.toString());
+            assertTrue((plan.out() + plan.err()).contains("MAINTAIN on table " + schema + ".item to cm_application"), plan.out() + plan.err());
+            pg.exec(db, "revoke maintain on all tables in schema public from cm_application");
+        }
+        Background m = Background.streaming(file);
+        // the application's role owns neither the publication nor the capture: its statements must not fail for them
+        try (Connection app = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + pg.port() + "/" + db, "cm_application", "");
+             Statement st = app.createStatement()) {
+            st.execute("create table item_tag (id serial primary key, item_id int not null references item, tag text)");
+            st.execute("insert into item_tag (item_id, tag) select g, 't' || g from generate_series(1, 12) g");
+            st.execute("create table item_log (item_id int not null references item, line text)");
+            st.execute("insert into item_log select g % 30 + 1, 'first' from generate_series(1, 40) g");
+            st.execute("insert into item_log values (5, 'twice'), (5, 'twice')");
+            st.execute("update item_log set line = 'updated' where item_id % 4 = 0");
+            st.execute("delete from item_log where ctid = (select min(ctid) from item_log where line = 'twice')");
+            st.execute("delete from item_log where item_id % 7 = 0");
+        }
+        m.await(() -> m.out().toString().contains("new table carried to the target: " + schema + ".item_log, distributed by tenant_id (added,"));
+        m.await(() -> citus.rows("select count(*) from " + schema + ".item_log").equals(pg.rows(db, "select count(*) from item_log")));
+        assertEquals(List.of("f"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item_log'::regclass"),
+                "while streaming, under REPLICA IDENTITY FULL");
+        m.cutOverAndFinish(file);
+        for (String table : List.of("item_tag", "item_log")) {
+            String rows = "select string_agg(x::text, ',' order by x::text) from (select * from %s) x";
+            String cols = String.join(", ", pg.rows(db, "select quote_ident(attname) from pg_attribute where attrelid = '" + table
+                    + "'::regclass and attnum > 0 and not attisdropped order by attnum"));
+            rows = rows.replace("select *", "select " + cols);
+            assertEquals(pg.rows(db, rows.formatted(table)), citus.rows(rows.formatted(schema + "." + table)), "every row of " + table);
+        }
+        assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item_log'::regclass"),
+                "the table's own replica identity back after the cutover");
+        assertVerifies(file);
+    }
+
+    @Test
     void aTableDroppedOnTheSourceWhileStreamingIsDroppedOnTheTargetAndTheCutoverGoesOnWithoutIt() throws Exception {
         String db = pg.createDatabase("ddldrop");
         pg.exec(db, """

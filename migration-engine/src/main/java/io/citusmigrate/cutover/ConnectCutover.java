@@ -59,7 +59,7 @@ public final class ConnectCutover {
         long t0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
         try (Connection source = Databases.connect("source", s.source()); Connection target = Databases.target(s.command())) {
-            int paused = AutovacuumPause.pause(target, s.slot(), AutovacuumPause.tables(plan, s.command().options()));
+            int paused = AutovacuumPause.pause(target, s.slot(), AutovacuumPause.tables(plan, s.command().options()), this::say);
             if (paused > 0) say(AutovacuumPause.pausedLine(paused));
             boolean done = false;
             try {

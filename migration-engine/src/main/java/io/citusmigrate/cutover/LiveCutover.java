@@ -54,7 +54,10 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         }
         // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
         int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(Option.FOREIGN_KEYS)
-                ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of());
+                ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of(), line -> {
+                    err.println("warning: " + line);
+                    err.flush();
+                });
         if (paused > 0) {
             out.println(AutovacuumPause.pausedLine(paused));
             out.flush();

@@ -61,6 +61,15 @@ public final class AutovacuumPause {
      * choice is left alone); returns how many. Waits for an autovacuum under way to be cancelled.
      */
     public static int pause(Connection target, String slot, List<String> tables) throws SQLException {
+        return pause(target, slot, tables, line -> { });
+    }
+
+    /**
+     * As {@link #pause(Connection, String, List)}; a table whose lock is not had within
+     * {@link #LOCK_WAIT} (someone holds it) is left as it is and said: the pause only spares the
+     * foreign keys a wait, and it must not hold up a cutover bounded by its --timeout.
+     */
+    public static int pause(Connection target, String slot, List<String> tables, java.util.function.Consumer<String> said) throws SQLException {
         if (tables.isEmpty()) return 0;
         ProgressCatalog.ensure(target);
         int n = 0;
@@ -73,11 +82,31 @@ public final class AutovacuumPause {
                 ps.execute();
             }
             try (Statement s = target.createStatement()) {
-                s.execute("ALTER TABLE " + t + " SET (autovacuum_enabled = false)");
+                s.execute("SET lock_timeout = '" + LOCK_WAIT + "'");
+                try {
+                    s.execute("ALTER TABLE " + t + " SET (autovacuum_enabled = false)");
+                    n++;
+                } catch (SQLException e) {
+                    if (!"55P03".equals(e.getSQLState())) throw e;
+                    forget(target, slot, t);
+                    said.accept("autovacuum left on on " + t + ": its lock is held by another session (not had in " + LOCK_WAIT + ")");
+                } finally {
+                    s.execute("RESET lock_timeout");
+                }
             }
-            n++;
         }
         return n;
+    }
+
+    /** How long the pause waits for a table's lock. */
+    static final String LOCK_WAIT = "5s";
+
+    private static void forget(Connection target, String slot, String table) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND table_name = ?")) {
+            ps.setString(1, slot);
+            ps.setString(2, table);
+            ps.execute();
+        }
     }
 
     /** What a cutover says after {@link #pause}; empty when nothing was paused. */
@@ -107,11 +136,7 @@ public final class AutovacuumPause {
                     s.execute("ALTER TABLE " + t + " RESET (autovacuum_enabled)");
                 }
             }
-            try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND table_name = ?")) {
-                ps.setString(1, slot);
-                ps.setString(2, t);
-                ps.execute();
-            }
+            forget(target, slot, t);
         }
         return paused.size();
     }

@@ -68,11 +68,12 @@ public final class LiveSource {
             }
         }
         // the tables' own replica identities back in the publication's transaction: no moment
-        // where a keyless table is published under the default one
+        // where a keyless table is published under the default one. The capture goes first: it
+        // would take the restored default for a dropped primary key and set FULL again.
         io.citusmigrate.db.Databases.inTransaction(c, () -> {
-            ReplicaIdentities.restore(c, publication);
-            PartitionTruncates.drop(c, publication);
             SchemaChanges.drop(c, publication);
+            PartitionTruncates.drop(c, publication);
+            ReplicaIdentities.restore(c, publication);
             try (Statement s = c.createStatement()) {
                 s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(publication));
             }

@@ -47,17 +47,22 @@ public final class ReplicaIdentities {
      */
     public static void refuseUnmatchable(Plan plan) {
         List<String> why = new ArrayList<>();
-        for (TablePlan t : keyless(plan)) {
-            boolean parent = plan.tables().stream().anyMatch(c -> !c.backfillPath().isEmpty()
-                    && c.backfillPath().get(0).parent().equals(t.source().name()));
-            if (parent) why.add(t.source().name().sql() + ": other tables take their tenant key from it");
-            t.source().columns().stream().filter(c -> !c.type().array() && REREAD.contains(c.type().withoutTypmod()))
-                    .forEach(c -> why.add(t.source().name().sql() + "." + Sql.ident(c.name()) + " (" + c.type().sql()
-                            + "): Debezium alters its values, and a row without a key cannot be read again from the source"));
-        }
+        for (TablePlan t : keyless(plan)) why.addAll(unmatchable(plan, t));
         if (why.isEmpty()) return;
         throw new UserError("cannot stream these tables without a primary key (nothing was changed on the source; give each a"
                 + " primary key, or move the data with `with snapshot only`): " + String.join("; ", why));
+    }
+
+    /** Why the sink cannot match a keyless table's rows by their columns, or nothing. */
+    public static List<String> unmatchable(Plan plan, TablePlan t) {
+        List<String> why = new ArrayList<>();
+        boolean parent = plan.tables().stream().anyMatch(c -> !c.backfillPath().isEmpty()
+                && c.backfillPath().get(0).parent().equals(t.source().name()));
+        if (parent) why.add(t.source().name().sql() + ": other tables take their tenant key from it");
+        t.source().columns().stream().filter(c -> !c.type().array() && REREAD.contains(c.type().withoutTypmod()))
+                .forEach(c -> why.add(t.source().name().sql() + "." + Sql.ident(c.name()) + " (" + c.type().sql()
+                        + "): Debezium alters its values, and a row without a key cannot be read again from the source"));
+        return why;
     }
 
     /**

@@ -88,13 +88,32 @@ public final class SchemaChanges {
 
     /** The event triggers and their function, in the publication's transaction. */
     static void create(Connection c, String publication, Plan plan) throws SQLException {
-        // A new permanent table with a primary key joins the publication in the transaction that creates it, so that its
-        // first rows are published; the stream then plans and creates it on the target. One without a primary key is left
-        // out (published, the application's UPDATE and DELETE on it would fail); its message stops the stream.
+        // A new permanent table joins the publication in the transaction that creates it, so that its first rows are
+        // published; the stream then plans and creates it on the target. A plain one without a primary key gets REPLICA
+        // IDENTITY FULL first (published under the default one, the application's UPDATE and DELETE on it would fail),
+        // its own setting kept in the publication's comment as ReplicaIdentities keeps the others', to be put back with them.
+        // A partitioned one without a primary key is left out; its message stops the stream.
+        String pub = Sql.literal(publication);
+        String noKey = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p')";
+        String full = " IF " + noKey + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relkind = 'r'"
+                + "   AND t.relreplident = 'd') THEN"
+                + "   EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', r.object_identity);"
+                + "   EXECUTE pg_catalog.format('COMMENT ON PUBLICATION %I IS %L', " + pub + ", (COALESCE((SELECT pg_catalog.obj_description(p.oid,"
+                + "     'pg_publication')::jsonb FROM pg_catalog.pg_publication p WHERE p.pubname = " + pub + "), '[]'::jsonb)"
+                + "     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('schema', r.schema_name, 'table', (SELECT t.relname FROM"
+                + "     pg_catalog.pg_class t WHERE t.oid = r.objid), 'identity', 'd', 'index', NULL)))::text);"
+                + " END IF;";
         String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
-                + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition)"
-                + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p') THEN"
-                + " EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + Sql.literal(publication) + ", r.object_identity);"
+                + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition) THEN"
+                + full
+                + "   IF NOT " + noKey + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relreplident = 'f') THEN"
+                + "     EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + pub + ", r.object_identity);"
+                + "   END IF;"
+                // a published table's primary key dropped: the same, so that the application's UPDATE and DELETE go on
+                // working (the stream stops at it, naming it)
+                + " ELSIF r.command_tag = 'ALTER TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+                + "   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = " + pub + " AND pr.prrelid = r.objid) THEN"
+                + full
                 + " END IF;";
         List<String> schemas = plan.tables().stream().map(t -> t.source().name().schema()).distinct().sorted().toList();
         if (schemas.isEmpty()) return;
@@ -127,7 +146,13 @@ public final class SchemaChanges {
                 + ", 'constraints', " + constraints + ", 'security', " + security + ")::text);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
-            s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$DECLARE r record; BEGIN"
+            // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
+            // tables too, and the statements above must not fail its CREATE TABLE. The setting keeps this function from
+            // capturing its own statements (event triggers fire for them as well).
+            s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog"
+                    + " AS $$DECLARE r record; BEGIN"
+                    + " IF pg_catalog.current_setting('citus_migrate.capturing', true) = 'on' THEN RETURN; END IF;"
+                    + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'on', true);"
                     + " IF TG_EVENT = 'sql_drop' THEN"
                     + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
                     + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
@@ -137,7 +162,8 @@ public final class SchemaChanges {
                     + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
                     + "     OR command_tag IN ('GRANT', 'REVOKE')"
                     + "     LOOP " + join + emit + " END LOOP;"
-                    + " END IF; END$$");
+                    + " END IF;"
+                    + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'off', true); END$$");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name) + " ON ddl_command_end EXECUTE FUNCTION " + function + "()");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name + "_drop") + " ON sql_drop EXECUTE FUNCTION " + function + "()");
         }
@@ -250,6 +276,12 @@ public final class SchemaChanges {
                                        io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan t = table(plan, ch);
         if (t == null) return new Replanned(plan, null, ""); // not migrated
+        if (!t.backfillPath().isEmpty()) { // the sink finds a row's tenant through its parent's key
+            var parent = plan.table(t.backfillPath().get(0).parent());
+            if (parent.isPresent() && parent.get().source().primaryKey().isEmpty()) {
+                throw notCarried(ch, "it takes its tenant key from " + parent.get().source().name().sql() + ", which has no primary key", cmd.file());
+            }
+        }
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "without it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
         try (Statement s = target.createStatement()) {
@@ -294,7 +326,11 @@ public final class SchemaChanges {
         List<String> errors = errorsOf(now, t);
         if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
         if (t.isPartition()) return createPartition(ch, plan, now, catalog, t, target, cmd);
-        if (t.source().primaryKey().isEmpty()) throw notCarried(ch, "it has no primary key", cmd.file());
+        if (t.source().primaryKey().isEmpty() && t.source().isPartitioned()) throw notCarried(ch, "it is partitioned and has no primary key", cmd.file());
+        if (t.source().primaryKey().isEmpty()) {
+            List<String> why = ReplicaIdentities.unmatchable(now, t);
+            if (!why.isEmpty()) throw notCarried(ch, "it has no primary key, and " + String.join("; ", why), cmd.file());
+        }
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
         if (!exists(target, t.target().schema(), t.target().name())) {
