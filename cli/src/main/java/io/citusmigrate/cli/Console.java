@@ -1,10 +1,13 @@
 package io.citusmigrate.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 
-/** --verbose (which Main's error handler looks for) and the command's own writers, shared by every subcommand. */
+/** --verbose (which Main's error handler looks for) and the command's own writers (JSON printed on them too), shared by every subcommand. */
 class Console {
     @CommandLine.Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
@@ -19,5 +22,11 @@ class Console {
 
     PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    /** The value as indented JSON on the command's output. */
+    void printJson(Object value) throws JsonProcessingException {
+        out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));
+        out().flush();
     }
 }

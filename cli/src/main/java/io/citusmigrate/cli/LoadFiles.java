@@ -63,10 +63,8 @@ final class LoadFiles {
                 continue;
             }
             MigrationSettings settings = MigrationSettings.of(file, cmd, false, !cmd.options().flag(io.citusmigrate.load.Option.SCHEMA_ONLY), false);
-            Migration m = new Migration(settings, s.catalog(), s.plan(), console, err);
             PrintWriter table = summaryWriter(out);
-            m.summaryTo(table);
-            boolean ok = Steps.run(m);
+            boolean ok = Steps.run(new Migration(settings, s.catalog(), s.plan(), console, err), table);
             table.flush();
             if (!ok && status == Main.OK) status = Main.FAILED;
         }

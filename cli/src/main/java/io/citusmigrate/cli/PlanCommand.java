@@ -1,17 +1,16 @@
 package io.citusmigrate.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.citusmigrate.UserError;
 import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.OrphanReport;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.plan.Plan;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -22,30 +21,28 @@ final class PlanCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CommandFile in;
 
-    @Option(names = "--json", description = "print the plan as JSON")
-    boolean json;
+    @CommandLine.Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = in.out();
         Session s = in.session();
-        LoadCommand cmd = s.command();
-        List<OrphanReport> orphans = List.of();
-        if (s.plan().ok()) {
-            try (Connection source = Databases.connect("source", cmd.source())) {
-                orphans = BulkLoader.orphans(source, BulkLoader.projections(s.plan()), Databases.hasRecordHash(source), true);
-            } catch (java.sql.SQLException e) {
-                throw new io.citusmigrate.UserError("counting orphan rows on the source " + cmd.source() + " failed: "
-                        + Databases.oneLine(e, cmd.source()));
-            }
-        }
-        PlanReport report = PlanReport.of(cmd, s.plan(), orphans);
-        if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        PlanReport report = PlanReport.of(s.command(), s.plan(), s.plan().ok() ? orphans(s.command(), s.plan()) : List.of());
+        if (json.on) {
+            in.printJson(report);
         } else {
-            report.print(out);
+            report.print(in.out());
+            in.out().flush();
         }
-        out.flush();
         return s.plan().ok() ? Main.OK : Main.FAILED;
+    }
+
+    /** The rows without a tenant that the bulk load would meet, counted on the source. */
+    private static List<OrphanReport> orphans(LoadCommand cmd, Plan plan) {
+        try (Connection source = Databases.connect("source", cmd.source())) {
+            return BulkLoader.orphans(source, BulkLoader.projections(plan), Databases.hasRecordHash(source), true);
+        } catch (SQLException e) {
+            throw new UserError("counting orphan rows on the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
     }
 }

@@ -1,7 +1,5 @@
 package io.citusmigrate.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.citusmigrate.stream.ConnectorConfigs;
 import io.citusmigrate.load.LoadCommand;
 import picocli.CommandLine;
@@ -37,8 +35,7 @@ final class SinkConfigCommand implements Callable<Integer> {
         Map<String, String> c = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, name, ConnectorConfigs.Passwords.ENV);
         c.putAll(ConnectorConfigs.jsonWithSchemas());
         c.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", -1));
-        in.out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(c));
-        in.out().flush();
+        in.printJson(c);
         err.println("note: the worker needs config.providers=env (EnvVarConfigProvider) for the ${env:...} passwords");
         err.flush();
         return Main.OK;

@@ -21,15 +21,15 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Mixin
     LiveFile in;
 
-    @CommandLine.Option(names = "--json", description = "print the status as JSON")
-    boolean json;
+    @CommandLine.Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
         // JSON is all that --json prints
-        MigrationSettings settings = in.settings(json ? new PrintWriter(OutputStream.nullOutputStream()) : in.out());
+        MigrationSettings settings = in.settings(json.on ? new PrintWriter(OutputStream.nullOutputStream()) : in.out());
         MigrationStatus status = MigrationStatus.read(settings.command(), settings.slot(), in.cluster(), in.connectors());
-        if (json) {
+        if (json.on) {
             in.out().println(StatusReport.json(status, in.file.toString()));
             in.out().flush();
         } else {

@@ -1,33 +1,40 @@
 package io.citusmigrate.sql;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SqlTest {
-    @Test
-    void castsLeaveLengthsToTheColumnSoThatNothingIsTruncated() {
-        assertEquals("character varying", Sql.castType("character varying(5)"));
-        assertEquals("bpchar", Sql.castType("character(3)"));
-        assertEquals("bit varying", Sql.castType("bit(4)"));
-        assertEquals("bit varying", Sql.castType("bit varying(8)"));
-        assertEquals("character varying[]", Sql.castType("character varying(5)[]"));
-        // as a cast rule spells them
-        assertEquals("character varying", Sql.castType("varchar(5)"));
-        assertEquals("bpchar", Sql.castType("CHAR (3)"));
-        assertEquals("bit varying", Sql.castType("varbit(2)"));
-        // types whose cast rounds the way storing does, or that have no length, stay as they are
-        assertEquals("numeric(10,2)", Sql.castType("numeric(10,2)"));
-        assertEquals("timestamp(3) without time zone", Sql.castType("timestamp(3) without time zone"));
-        assertEquals("text", Sql.castType("text"));
-        assertEquals("character varying", Sql.castType("character varying"));
+    @ParameterizedTest(name = "{0} is cast as {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            character varying(5)           | character varying
+            character(3)                   | bpchar
+            bit(4)                         | bit varying
+            bit varying(8)                 | bit varying
+            character varying(5)[]         | character varying[]
+            # as a cast rule spells them
+            varchar(5)                     | character varying
+            CHAR (3)                       | bpchar
+            varbit(2)                      | bit varying
+            # types whose cast rounds the way storing does, or that have no length, stay as they are
+            numeric(10,2)                  | numeric(10,2)
+            timestamp(3) without time zone | timestamp(3) without time zone
+            text                           | text
+            character varying              | character varying
+            """)
+    void castsLeaveLengthsToTheColumnSoThatNothingIsTruncated(String type, String cast) {
+        assertEquals(cast, Sql.castType(type));
     }
 
-    @Test
-    void identifiersAreQuotedOnlyWherePostgresqlNeedsIt() {
-        assertEquals("plain", Sql.ident("plain"));
-        assertEquals("\"Mixed\"", Sql.ident("Mixed"));
-        assertEquals("\"user\"", Sql.ident("user"));
-        assertEquals("\"a \"\"b\"\"\"", Sql.ident("a \"b\""));
+    @ParameterizedTest(name = "{0} is written {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            plain    | plain
+            Mixed    | "Mixed"
+            user     | "user"
+            'a "b"'  | '"a ""b""\"'
+            """)
+    void identifiersAreQuotedOnlyWherePostgresqlNeedsIt(String name, String quoted) {
+        assertEquals(quoted, Sql.ident(name));
     }
 }

@@ -36,8 +36,8 @@ public final class CitusSinkConfig extends AbstractConfig {
             .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Target database password (never logged)", "Target", 3,
                     Width.SHORT, "Password")
             .define(TABLES, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new TablesJson(), Importance.HIGH,
-                    "The plan's table rules as JSON (citus-migrate writes it): target table, distribution column, whether the"
-                            + " tenant key was added, its foreign-key hop and source path", "Plan", 1, Width.LONG, "Table rules")
+                    "The plan's table rules as JSON (citus-migrate writes it): target table, tenant key, whether the"
+                            + " target added it, its foreign-key hop and source path", "Plan", 1, Width.LONG, "Table rules")
             .define(SINK_NAME, Type.STRING, "citus-sink", Importance.MEDIUM,
                     "Name under which applied positions are kept in citus_migrate.sink_offsets on the target", "Plan", 2, Width.MEDIUM, "Sink name")
             .define(SOURCE_URL, Type.STRING, null, Importance.MEDIUM,

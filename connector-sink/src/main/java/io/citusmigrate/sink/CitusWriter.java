@@ -258,7 +258,7 @@ public final class CitusWriter {
             writeKeyless(t, rows, unresolved);
             return;
         }
-        String dist = r.distributionColumn();
+        String tenantKey = r.distributionColumn();
         long t0 = System.nanoTime();
         Map<List<Object>, String> tenant = placement.newTenants(t, rows, unresolved);
         if (!unresolved.isEmpty()) return;
@@ -282,14 +282,14 @@ public final class CitusWriter {
         for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
             PendingRow p = e.getValue();
             String now = current.get(e.getKey());
-            if (dist != null && now == null && TenantPlacement.placedByUpsert(t, p)) unplaced.add(e.getKey());
+            if (tenantKey != null && now == null && TenantPlacement.placedByUpsert(t, p)) unplaced.add(e.getKey());
             if (p.last.after() == null) {
-                if (dist == null || now != null) deletes.add(e.getKey());
+                if (tenantKey == null || now != null) deletes.add(e.getKey());
                 else if (TenantPlacement.deletedByKeyAlone(r, p)) anywhere.add(e.getKey());
                 continue;
             }
             String next = tenant.get(e.getKey());
-            if (dist != null && now != null && !now.equals(next)) {
+            if (tenantKey != null && now != null && !now.equals(next)) {
                 if (r.hasChildren()) {
                     moving.add(e.getKey()); // its descendants move with it, below
                     continue;

@@ -119,10 +119,10 @@ final class KeylessWrites {
 
     /** The outer statement's tenant key condition: Citus routes the statement, subquery and all, to the row's shard. */
     private static String route(TargetTable t, String tenant, List<String> values) {
-        String dist = t.rule().distributionColumn();
-        if (dist == null) return "";
+        String tenantKey = t.rule().distributionColumn();
+        if (tenantKey == null) return "";
         values.add(tenant);
-        return Sql.ident(dist) + " = ?::" + Sql.castType(t.type(dist)) + " AND ";
+        return Sql.ident(tenantKey) + " = ?::" + Sql.castType(t.type(tenantKey)) + " AND ";
     }
 
     /**
@@ -149,9 +149,9 @@ final class KeylessWrites {
 
     /** Where a row whose parent is gone lives now: found by its columns, on every shard (rare: its parent was deleted first). */
     private String tenantOf(TargetTable t, Struct before) throws SQLException {
-        String dist = t.rule().distributionColumn();
+        String tenantKey = t.rule().distributionColumn();
         List<String> values = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("SELECT ").append(Sql.ident(dist)).append("::text FROM ").append(t.rule().target()).append(" WHERE ");
+        StringBuilder sql = new StringBuilder("SELECT ").append(Sql.ident(tenantKey)).append("::text FROM ").append(t.rule().target()).append(" WHERE ");
         matches(t, before, sql, values);
         sql.append(" LIMIT 1");
         try (PreparedStatement ps = target.prepareStatement(sql.toString())) {

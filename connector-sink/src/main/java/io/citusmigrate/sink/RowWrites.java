@@ -35,18 +35,18 @@ final class RowWrites {
 
     void delete(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> current) throws SQLException {
         TableRule r = t.rule();
-        String dist = r.distributionColumn();
-        List<String> rest = dist == null ? r.key() : r.key().stream().filter(k -> !k.equals(dist)).toList();
-        if (dist != null && rest.size() == 1) {
+        String tenantKey = r.distributionColumn();
+        List<String> rest = tenantKey == null ? r.key() : r.key().stream().filter(k -> !k.equals(tenantKey)).toList();
+        if (tenantKey != null && rest.size() == 1) {
             deleteByTenant(t, rows, keys, current, rest.get(0));
             return;
         }
-        String sql = "DELETE FROM " + r.target() + " WHERE " + (dist != null ? Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " : "")
+        String sql = "DELETE FROM " + r.target() + " WHERE " + (tenantKey != null ? Sql.ident(tenantKey) + " = ?::" + t.type(tenantKey) + " AND " : "")
                 + RowQueries.keyParams(t, "");
         try (PreparedStatement ps = target.prepareStatement(sql)) {
             for (List<Object> k : keys) {
                 int n = 1;
-                if (dist != null) ps.setString(n++, current.get(k));
+                if (tenantKey != null) ps.setString(n++, current.get(k));
                 RowQueries.bindKey(ps, n, t, k, rows.get(k).last);
                 ps.addBatch();
             }
@@ -80,14 +80,14 @@ final class RowWrites {
      */
     private void deleteByTenant(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> current, String keyColumn) throws SQLException {
         TableRule r = t.rule();
-        String dist = r.distributionColumn();
+        String tenantKey = r.distributionColumn();
         Map<String, List<String>> byTenant = new LinkedHashMap<>();
         for (List<Object> k : keys) {
             Struct img = rows.get(k).last.image();
             byTenant.computeIfAbsent(current.get(k), x -> new ArrayList<>())
                     .add(PgText.format(img.get(keyColumn), img.schema().field(keyColumn).schema(), t.type(keyColumn)));
         }
-        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " = ?::" + t.type(dist) + " AND " + Sql.ident(keyColumn)
+        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(tenantKey) + " = ?::" + t.type(tenantKey) + " AND " + Sql.ident(keyColumn)
                 + " = ANY (?::" + t.type(keyColumn) + "[])";
         try (PreparedStatement ps = target.prepareStatement(sql)) {
             for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
@@ -343,11 +343,11 @@ final class RowWrites {
     int deleteElsewhere(TargetTable t, Map<List<Object>, PendingRow> rows, java.util.Collection<List<Object>> keys,
                         Map<List<Object>, String> tenant) throws SQLException {
         TableRule r = t.rule();
-        String dist = r.distributionColumn();
+        String tenantKey = r.distributionColumn();
         String keyColumn = r.key().get(0);
         Map<String, List<String>> byTenant = new LinkedHashMap<>();
         for (List<Object> k : keys) byTenant.computeIfAbsent(tenant.get(k), x -> new ArrayList<>()).add(keyText(t, rows.get(k).last));
-        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(dist) + " <> ?::" + t.type(dist) + " AND " + Sql.ident(keyColumn)
+        String sql = "DELETE FROM " + r.target() + " WHERE " + Sql.ident(tenantKey) + " <> ?::" + t.type(tenantKey) + " AND " + Sql.ident(keyColumn)
                 + " = ANY (?::" + t.type(keyColumn) + "[])";
         int deleted = 0;
         try (PreparedStatement ps = target.prepareStatement(sql)) {

@@ -74,8 +74,8 @@ final class TenantMoves {
         static Level moved(TargetTable t, Map<List<Object>, PendingRow> rows, List<List<Object>> keys, Map<List<Object>, String> tenant,
                            Map<List<Object>, String> current) {
             TableRule r = t.rule();
-            String dist = r.distributionColumn();
-            String distType = Sql.castType(t.type(dist));
+            String tenantKey = r.distributionColumn();
+            String tenantKeyType = Sql.castType(t.type(tenantKey));
             List<String> froms = new ArrayList<>();
             List<String> tos = new ArrayList<>();
             List<List<String>> keyValues = new ArrayList<>();
@@ -89,9 +89,9 @@ final class TenantMoves {
                     keyValues.get(i).add(PgText.format(img.get(c), img.schema().field(c).schema(), t.type(c)));
                 }
             }
-            StringBuilder unnest = new StringBuilder(" JOIN unnest(?::").append(distType).append("[]");
+            StringBuilder unnest = new StringBuilder(" JOIN unnest(?::").append(tenantKeyType).append("[]");
             StringBuilder names = new StringBuilder("f");
-            StringBuilder on = new StringBuilder(" ON p0.").append(Sql.ident(dist)).append(" = m.f");
+            StringBuilder on = new StringBuilder(" ON p0.").append(Sql.ident(tenantKey)).append(" = m.f");
             List<Object> params = new ArrayList<>();
             params.add(froms);
             for (int i = 0; i < r.key().size(); i++) {
@@ -101,19 +101,19 @@ final class TenantMoves {
                 on.append(" AND p0.").append(Sql.ident(c)).append(" = m.k").append(i);
                 params.add(keyValues.get(i));
             }
-            unnest.append(", ?::").append(distType).append("[]) AS m(").append(names).append(", t)");
+            unnest.append(", ?::").append(tenantKeyType).append("[]) AS m(").append(names).append(", t)");
             params.add(tos);
             return new Level(t, "p0", unnest.append(on).toString(), params,
-                    "p0." + Sql.ident(dist) + " = ANY (?::" + distType + "[])", List.of(froms));
+                    "p0." + Sql.ident(tenantKey) + " = ANY (?::" + tenantKeyType + "[])", List.of(froms));
         }
 
         /** A table below this level: its rows whose foreign key leads to this level's rows. */
         Level child(TargetTable c) {
             TableRule.Hop hop = c.rule().parent();
             String mine = "p" + (Integer.parseInt(alias.substring(1)) + 1);
-            String dist = table.rule().distributionColumn();
+            String tenantKey = table.rule().distributionColumn();
             StringBuilder on = new StringBuilder(" JOIN ").append(table.rule().target()).append(' ').append(alias).append(" ON ")
-                    .append(alias).append('.').append(Sql.ident(dist)).append(" = ").append(mine).append('.').append(Sql.ident(c.rule().distributionColumn()));
+                    .append(alias).append('.').append(Sql.ident(tenantKey)).append(" = ").append(mine).append('.').append(Sql.ident(c.rule().distributionColumn()));
             for (int i = 0; i < hop.columns().size(); i++) {
                 on.append(" AND ").append(alias).append('.').append(Sql.ident(hop.parentColumns().get(i))).append(" = ")
                         .append(mine).append('.').append(Sql.ident(hop.columns().get(i)));
@@ -150,16 +150,16 @@ final class TenantMoves {
             TableRule.Hop hop = child.parent();
             TargetTable ct = tables.get(child.source());
             Level level = parent.child(ct);
-            String dist = child.distributionColumn();
+            String tenantKey = child.distributionColumn();
             List<String> cols = new ArrayList<>(ct.types().keySet());
             List<TableRule.Hop> below = childrenOf(child).stream().map(TableRule::parent).toList();
             boolean follow = followable(ct, below);
             StringBuilder insert = new StringBuilder("INSERT INTO ").append(child.target()).append(" (").append(Sql.idents(cols)).append(") SELECT ")
-                    .append(cols.stream().map(c -> c.equals(dist) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", ")))
+                    .append(cols.stream().map(c -> c.equals(tenantKey) ? "m.t" : level.alias() + "." + Sql.ident(c)).collect(java.util.stream.Collectors.joining(", ")))
                     .append(level.from());
             if (follow) {
                 // the moved rows' keys, and the keys their own children point at, with their new tenant key
-                insert.append(" RETURNING ").append(Sql.ident(dist)).append("::text");
+                insert.append(" RETURNING ").append(Sql.ident(tenantKey)).append("::text");
                 for (String c : child.key()) insert.append(", ").append(Sql.ident(c)).append("::text");
                 for (TableRule.Hop h : below) for (String c : h.parentColumns()) insert.append(", ").append(Sql.ident(c)).append("::text");
             }
@@ -196,8 +196,8 @@ final class TenantMoves {
             ts = System.nanoTime();
             StringBuilder picked = new StringBuilder(parent.alias()).append('.').append(Sql.ident(pr.distributionColumn()));
             for (String c : hop.parentColumns()) picked.append(", ").append(parent.alias()).append('.').append(Sql.ident(c));
-            String delete = "DELETE FROM " + child.target() + " WHERE " + Sql.ident(dist) + " = ANY (?::" + Sql.castType(ct.type(dist)) + "[]) AND ("
-                    + Sql.ident(dist) + ", " + Sql.idents(hop.columns()) + ") IN (SELECT " + picked + parent.from() + ")";
+            String delete = "DELETE FROM " + child.target() + " WHERE " + Sql.ident(tenantKey) + " = ANY (?::" + Sql.castType(ct.type(tenantKey)) + "[]) AND ("
+                    + Sql.ident(tenantKey) + ", " + Sql.idents(hop.columns()) + ") IN (SELECT " + picked + parent.from() + ")";
             try (PreparedStatement ps = target.prepareStatement(delete)) {
                 List<Object> params = new ArrayList<>();
                 params.add(level.whereParams().get(0));

@@ -47,9 +47,9 @@ final class TenantPlacement {
     Map<List<Object>, String> newTenants(TargetTable t, Map<List<Object>, PendingRow> rows, List<CitusWriter.Unresolved> unresolved)
             throws SQLException {
         TableRule r = t.rule();
-        String dist = r.distributionColumn();
+        String tenantKey = r.distributionColumn();
         Map<List<Object>, String> tenant = new HashMap<>();
-        if (dist != null) {
+        if (tenantKey != null) {
             if (r.tenantAdded()) {
                 Map<List<Object>, List<String>> parentKeys = new HashMap<>();
                 for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
@@ -85,8 +85,8 @@ final class TenantPlacement {
                 for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
                     ChangeEvent ev = e.getValue().last;
                     if (ev.after() == null) continue;
-                    String v = PgText.format(ev.after().get(dist), ev.after().schema().field(dist).schema(), t.type(dist));
-                    if (v == null) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + dist + " is NULL"));
+                    String v = PgText.format(ev.after().get(tenantKey), ev.after().schema().field(tenantKey).schema(), t.type(tenantKey));
+                    if (v == null) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + tenantKey + " is NULL"));
                     else tenant.put(e.getKey(), v);
                 }
             }
@@ -97,23 +97,23 @@ final class TenantPlacement {
     /** The tenant key rows that may be on the target already live under now. */
     Map<List<Object>, String> currentTenants(TargetTable t, Map<List<Object>, PendingRow> rows) throws SQLException {
         TableRule r = t.rule();
-        String dist = r.distributionColumn();
+        String tenantKey = r.distributionColumn();
 
         // where rows that may already exist live now: their current tenant key
         Map<List<Object>, String> current = new HashMap<>();
-        if (dist != null) {
+        if (tenantKey != null) {
             List<List<Object>> ask = new ArrayList<>();
-            int inKey = r.key().indexOf(dist);
+            int inKey = r.key().indexOf(tenantKey);
             for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) {
                 if (e.getValue().insertOnly) continue;
                 if (inKey >= 0) {
                     // the tenant key is part of the row key: a row cannot move without a new key
                     Struct img = e.getValue().last.image();
-                    current.put(e.getKey(), PgText.format(img.get(dist), img.schema().field(dist).schema(), t.type(dist)));
+                    current.put(e.getKey(), PgText.format(img.get(tenantKey), img.schema().field(tenantKey).schema(), t.type(tenantKey)));
                     continue;
                 }
                 // Not from the before image: under the default replica identity it carries the key
-                // only, and Debezium fills a NOT NULL tenant column with 0, a tenant that is not the row's.
+                // only, and Debezium fills a NOT NULL tenant key with 0, a tenant that is not the row's.
                 String known = rowTenants.get(rowKey(r, e.getKey()));
                 if (known != null && !movedFrom.contains(known)) current.put(e.getKey(), known);
                 else if (!deletedByKeyAlone(r, e.getValue()) && !placedByUpsert(t, e.getValue())) ask.add(e.getKey());

@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -91,6 +93,11 @@ class SinkStreamIT {
         t.preCommit(current);
     }
 
+    /** The records of the tables named (true), and the others (false), each in the order they came. */
+    static Map<Boolean, List<SinkRecord>> byTable(List<SinkRecord> records, String... tables) {
+        return records.stream().collect(Collectors.partitioningBy(r -> Arrays.stream(tables).anyMatch(t -> r.topic().endsWith(t))));
+    }
+
     static long rows(Setup s) throws SQLException {
         try (Connection c = pg.connect(s.db()); var st = c.createStatement();
              var rs = st.executeQuery("select (select count(*) from companies) + (select count(*) from campaigns) + (select count(*) from ads)"
@@ -116,6 +123,23 @@ class SinkStreamIT {
         for (String q : statements) sql(s, q);
         deliver(task, dbz.take(events), 10);
         assertSame(s);
+    }
+
+    /** A test that streams on from a task that has written the snapshot. */
+    interface AfterSnapshot {
+        void run(Setup s, CitusSinkTask task, DebeziumCapture dbz) throws Exception;
+    }
+
+    /** A source set up, a task (whose dead-letter queue is {@code dlq}) that has written its snapshot, then the test; the task stopped after. */
+    static void afterSnapshot(String name, List<SinkRecord> dlq, AfterSnapshot test) throws Exception {
+        Setup s = setup(name);
+        CitusSinkTask task = task(s, 500, dlq);
+        try (DebeziumCapture dbz = capture(s)) {
+            deliver(task, dbz.take((int) rows(s)), 500);
+            test.run(s, task, dbz);
+        } finally {
+            task.stop();
+        }
     }
 
     @Test
@@ -193,10 +217,10 @@ class SinkStreamIT {
         Setup s = setup("batching");
         CitusSinkTask task = task(s, 100_000);
         try (DebeziumCapture dbz = capture(s)) {
-            List<SinkRecord> snapshot = dbz.take((int) rows(s));
             // parents first, then every click and impression in one batch
-            List<SinkRecord> parents = snapshot.stream().filter(r -> !r.topic().endsWith("clicks") && !r.topic().endsWith("impressions")).toList();
-            List<SinkRecord> children = snapshot.stream().filter(r -> r.topic().endsWith("clicks") || r.topic().endsWith("impressions")).toList();
+            Map<Boolean, List<SinkRecord>> snapshot = byTable(dbz.take((int) rows(s)), "clicks", "impressions");
+            List<SinkRecord> parents = snapshot.get(false);
+            List<SinkRecord> children = snapshot.get(true);
             deliver(task, parents, parents.size());
             // a new task: nothing cached, every parent key must be looked up
             task.stop();
@@ -218,10 +242,10 @@ class SinkStreamIT {
         Setup s = setup("interleave");
         CitusSinkTask task = task(s, 100_000);
         try (DebeziumCapture dbz = capture(s)) {
-            List<SinkRecord> snapshot = dbz.take((int) rows(s));
             // clicks arrive before their ads and campaigns (topics interleave)
-            List<SinkRecord> clicks = snapshot.stream().filter(r -> r.topic().endsWith("clicks")).toList();
-            List<SinkRecord> rest = snapshot.stream().filter(r -> !r.topic().endsWith("clicks")).toList();
+            Map<Boolean, List<SinkRecord>> snapshot = byTable(dbz.take((int) rows(s)), "clicks");
+            List<SinkRecord> clicks = snapshot.get(true);
+            List<SinkRecord> rest = snapshot.get(false);
             deliver(task, clicks, clicks.size());
             assertEquals(1, task.metrics().sourceLookups());
             deliver(task, rest, rest.size());
@@ -296,64 +320,54 @@ class SinkStreamIT {
 
     @Test
     void aParentThatChangesTenantTakesItsDescendantsAlong() throws Exception {
-        Setup s = setup("moves");
-        CitusSinkTask task = task(s, 500);
-        try (DebeziumCapture dbz = capture(s)) {
-            deliver(task, dbz.take((int) rows(s)), 500);
-            // an ad moves to a campaign of another company: its clicks and impressions go with it
-            applied(s, task, dbz, 1, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
-                    + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
-            // a campaign moves to another company: its ads, and their clicks and impressions, two levels down
-            long before = task.metrics().moveStatements();
-            applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select company_id from campaigns"
-                    + " where id = 2) limit 1) where id = 2");
-            // set-based: an INSERT ... SELECT and a DELETE per table below (ads, clicks, impressions), whatever their row counts
-            assertEquals(6, task.metrics().moveStatements() - before);
-            // several campaigns moving to different companies in one batch: still six statements, for all of them
-            before = task.metrics().moveStatements();
-            applied(s, task, dbz, 3, "update campaigns set company_id = company_id % (select count(*) from companies) + 1 where id in (3, 4, 5)");
-            assertEquals(6, task.metrics().moveStatements() - before);
-            assertTrue(Long.parseLong(citus.rows("select count(*) from " + s.schema() + ".clicks c join " + s.schema() + ".ads a"
-                    + " on a.company_id = c.company_id and a.id = c.ad_id where a.campaign_id = 2").get(0)) > 0,
-                    "the moved campaign's clicks are with its ads under the new tenant");
-            // a click that arrives later for a moved ad finds the new tenant (the lookup cache was updated)
-            applied(s, task, dbz, 1, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select id, now(), 'late', '3.3.3.3', '{}'"
-                    + " from ads where campaign_id = 2 limit 1");
-            // the caches followed the rows the last batch moved (their keys came back from the moves), and kept what the old
-            // tenants still hold: a moved impression, one of a campaign that stayed with a tenant rows left (campaign 6 with
-            // company 1, which campaign 3 left), and a click for a moved ad are all placed without a lookup
-            long lookups = task.metrics().lookupQueries();
-            applied(s, task, dbz, 3,
-                    "update impressions set site_url = 'moved' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
-                            + " where a.campaign_id = 3)",
-                    "update impressions set site_url = 'stayed' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
-                            + " where a.campaign_id = 6)",
-                    "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select min(id), now(), 'later', '4.4.4.4', '{}'"
-                            + " from ads where campaign_id = 4");
-            assertEquals(0, task.metrics().lookupQueries() - lookups, "no lookup after the moves");
-        } finally {
-            task.stop();
-        }
+        afterSnapshot("moves", null, (s, task, dbz) -> {
+        // an ad moves to a campaign of another company: its clicks and impressions go with it
+        applied(s, task, dbz, 1, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
+                + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
+        // a campaign moves to another company: its ads, and their clicks and impressions, two levels down
+        long before = task.metrics().moveStatements();
+        applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select company_id from campaigns"
+                + " where id = 2) limit 1) where id = 2");
+        // set-based: an INSERT ... SELECT and a DELETE per table below (ads, clicks, impressions), whatever their row counts
+        assertEquals(6, task.metrics().moveStatements() - before);
+        // several campaigns moving to different companies in one batch: still six statements, for all of them
+        before = task.metrics().moveStatements();
+        applied(s, task, dbz, 3, "update campaigns set company_id = company_id % (select count(*) from companies) + 1 where id in (3, 4, 5)");
+        assertEquals(6, task.metrics().moveStatements() - before);
+        assertTrue(Long.parseLong(citus.rows("select count(*) from " + s.schema() + ".clicks c join " + s.schema() + ".ads a"
+                + " on a.company_id = c.company_id and a.id = c.ad_id where a.campaign_id = 2").get(0)) > 0,
+                "the moved campaign's clicks are with its ads under the new tenant");
+        // a click that arrives later for a moved ad finds the new tenant (the lookup cache was updated)
+        applied(s, task, dbz, 1, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select id, now(), 'late', '3.3.3.3', '{}'"
+                + " from ads where campaign_id = 2 limit 1");
+        // the caches followed the rows the last batch moved (their keys came back from the moves), and kept what the old
+        // tenants still hold: a moved impression, one of a campaign that stayed with a tenant rows left (campaign 6 with
+        // company 1, which campaign 3 left), and a click for a moved ad are all placed without a lookup
+        long lookups = task.metrics().lookupQueries();
+        applied(s, task, dbz, 3,
+                "update impressions set site_url = 'moved' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                        + " where a.campaign_id = 3)",
+                "update impressions set site_url = 'stayed' where id = (select min(i.id) from impressions i join ads a on a.id = i.ad_id"
+                        + " where a.campaign_id = 6)",
+                "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) select min(id), now(), 'later', '4.4.4.4', '{}'"
+                        + " from ads where campaign_id = 4");
+        assertEquals(0, task.metrics().lookupQueries() - lookups, "no lookup after the moves");
+        });
     }
 
     @Test
     void unchangedToastedValuesAreKept() throws Exception {
-        Setup s = setup("toast");
-        CitusSinkTask task = task(s, 500);
-        try (DebeziumCapture dbz = capture(s)) {
-            deliver(task, dbz.take((int) rows(s)), 500);
-            sql(s, "update clicks set user_data = jsonb_build_object('blob', (select string_agg(md5(random()::text), '')"
-                    + " from generate_series(1, 2000))) where id = 9");
-            deliver(task, dbz.take(1), 10);
-            sql(s, "update clicks set site_url = 'only this changed' where id = 9");
-            List<SinkRecord> update = dbz.take(1);
-            org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after");
-            assertEquals(PgText.TOAST_PLACEHOLDER, after.get("user_data"), "Debezium sent the placeholder, not the value");
-            deliver(task, update, 10);
-            assertSame(s);
-        } finally {
-            task.stop();
-        }
+        afterSnapshot("toast", null, (s, task, dbz) -> {
+        sql(s, "update clicks set user_data = jsonb_build_object('blob', (select string_agg(md5(random()::text), '')"
+                + " from generate_series(1, 2000))) where id = 9");
+        deliver(task, dbz.take(1), 10);
+        sql(s, "update clicks set site_url = 'only this changed' where id = 9");
+        List<SinkRecord> update = dbz.take(1);
+        org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after");
+        assertEquals(PgText.TOAST_PLACEHOLDER, after.get("user_data"), "Debezium sent the placeholder, not the value");
+        deliver(task, update, 10);
+        assertSame(s);
+        });
     }
 
     /** Large, barely compressible text: stored out of line (TOASTed). */
@@ -361,81 +375,66 @@ class SinkStreamIT {
 
     @Test
     void unchangedToastedValuesSurviveTenantMovesAndRowsTheTargetLacks() throws Exception {
-        Setup s = setup("toastmove");
-        CitusSinkTask task = task(s, 500);
-        try (DebeziumCapture dbz = capture(s)) {
-            deliver(task, dbz.take((int) rows(s)), 500);
-            sql(s, "update ads set target_url = " + BIG + " where id in (1, 2)");
-            deliver(task, dbz.take(2), 10);
-            // ad 1 moves to a campaign of another company; its event leaves target_url out
-            sql(s, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
-                    + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
-            List<SinkRecord> move = dbz.take(1);
-            org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) move.get(0).value()).getStruct("after");
-            assertEquals(PgText.TOAST_PLACEHOLDER, after.get("target_url"), "Debezium sent the placeholder, not the value");
-            deliver(task, move, 10);
-            assertSame(s);
-            // ad 2 is carried along by its campaign's move to another company
-            applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select c.company_id from campaigns c"
-                    + " join ads a on a.campaign_id = c.id where a.id = 2) limit 1) where id = (select campaign_id from ads where id = 2)");
-            // a row the target does not have yet (its insert not delivered): the value comes from the source
-            sql(s, "insert into ads (campaign_id, name, target_url, created_at, updated_at) select campaign_id, 'new', " + BIG
-                    + ", now(), now() from ads where id = 3");
-            List<SinkRecord> insert = dbz.take(1);
-            sql(s, "update ads set name = 'renamed' where name = 'new'");
-            List<SinkRecord> update = dbz.take(1);
-            assertEquals(PgText.TOAST_PLACEHOLDER, ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after")
-                    .get("target_url"));
-            assertEquals(1, insert.size());
-            deliver(task, update, 10);
-            assertSame(s);
-            assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".ads where target_url is null and id in (1, 2)"
-                    + " or target_url = '" + PgText.TOAST_PLACEHOLDER + "'"));
-        } finally {
-            task.stop();
-        }
+        afterSnapshot("toastmove", null, (s, task, dbz) -> {
+        sql(s, "update ads set target_url = " + BIG + " where id in (1, 2)");
+        deliver(task, dbz.take(2), 10);
+        // ad 1 moves to a campaign of another company; its event leaves target_url out
+        sql(s, "update ads set campaign_id = (select id from campaigns where company_id <> (select c.company_id from ads a"
+                + " join campaigns c on c.id = a.campaign_id where a.id = 1) limit 1) where id = 1");
+        List<SinkRecord> move = dbz.take(1);
+        org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) move.get(0).value()).getStruct("after");
+        assertEquals(PgText.TOAST_PLACEHOLDER, after.get("target_url"), "Debezium sent the placeholder, not the value");
+        deliver(task, move, 10);
+        assertSame(s);
+        // ad 2 is carried along by its campaign's move to another company
+        applied(s, task, dbz, 1, "update campaigns set company_id = (select id from companies where id <> (select c.company_id from campaigns c"
+                + " join ads a on a.campaign_id = c.id where a.id = 2) limit 1) where id = (select campaign_id from ads where id = 2)");
+        // a row the target does not have yet (its insert not delivered): the value comes from the source
+        sql(s, "insert into ads (campaign_id, name, target_url, created_at, updated_at) select campaign_id, 'new', " + BIG
+                + ", now(), now() from ads where id = 3");
+        List<SinkRecord> insert = dbz.take(1);
+        sql(s, "update ads set name = 'renamed' where name = 'new'");
+        List<SinkRecord> update = dbz.take(1);
+        assertEquals(PgText.TOAST_PLACEHOLDER, ((org.apache.kafka.connect.data.Struct) update.get(0).value()).getStruct("after")
+                .get("target_url"));
+        assertEquals(1, insert.size());
+        deliver(task, update, 10);
+        assertSame(s);
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".ads where target_url is null and id in (1, 2)"
+                + " or target_url = '" + PgText.TOAST_PLACEHOLDER + "'"));
+        });
     }
 
     @Test
     void aRowThatCannotBePlacedStopsTheSinkNamingIt() throws Exception {
-        Setup s = setup("orphan");
-        CitusSinkTask task = task(s, 500);
-        try (DebeziumCapture dbz = capture(s)) {
-            deliver(task, dbz.take((int) rows(s)), 500);
-            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}')");
-            List<SinkRecord> orphan = dbz.take(1);
-            // no dead-letter queue configured: the task stops, it neither guesses a tenant nor drops the row
-            ConnectException e = assertThrows(ConnectException.class, () -> deliver(task, orphan, 10));
-            assertTrue(e.getMessage().contains("rows cannot be placed on a tenant") && e.getMessage().contains("ad_id is NULL: no path to a tenant"),
-                    e.getMessage());
-            assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".clicks where site_url = 'orphan'"));
-        } finally {
-            task.stop();
-        }
+        afterSnapshot("orphan", null, (s, task, dbz) -> {
+        sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}')");
+        List<SinkRecord> orphan = dbz.take(1);
+        // no dead-letter queue configured: the task stops, it neither guesses a tenant nor drops the row
+        ConnectException e = assertThrows(ConnectException.class, () -> deliver(task, orphan, 10));
+        assertTrue(e.getMessage().contains("rows cannot be placed on a tenant") && e.getMessage().contains("ad_id is NULL: no path to a tenant"),
+                e.getMessage());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + s.schema() + ".clicks where site_url = 'orphan'"));
+        });
     }
 
     @Test
     void withADeadLetterQueueTheRowGoesThereAndTheRestIsWritten() throws Exception {
-        Setup s = setup("dlq");
         List<SinkRecord> dlq = new java.util.ArrayList<>();
-        CitusSinkTask task = task(s, 500, dlq);
-        try (DebeziumCapture dbz = capture(s)) {
-            deliver(task, dbz.take((int) rows(s)), 500);
-            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}'),"
-                    + " (2, now(), 'placed', '6.6.6.6', '{}')");
-            deliver(task, dbz.take(2), 10);
-            assertEquals(1, dlq.size());
-            assertEquals("orphan", ((org.apache.kafka.connect.data.Struct) dlq.get(0).value()).getStruct("after").getString("site_url"));
-            assertEquals(List.of("placed"), citus.rows("select site_url from " + s.schema() + ".clicks where site_url in ('orphan', 'placed')"));
-            // a batch written again after an orphan was set aside counts its rows once
-            long ads = task.metrics().rowsPerTable().getOrDefault("public.ads", 0L);
-            sql(s, "insert into ads (campaign_id, name, created_at, updated_at) values (1, 'counted once', now(), now())");
-            sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan 2', '5.5.5.5', '{}')");
-            deliver(task, dbz.take(2), 10);
-            assertEquals(2, dlq.size());
-            assertEquals(ads + 1, task.metrics().rowsPerTable().get("public.ads"));
-        } finally {
-            task.stop();
-        }
+        afterSnapshot("dlq", dlq, (s, task, dbz) -> {
+        sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan', '5.5.5.5', '{}'),"
+                + " (2, now(), 'placed', '6.6.6.6', '{}')");
+        deliver(task, dbz.take(2), 10);
+        assertEquals(1, dlq.size());
+        assertEquals("orphan", ((org.apache.kafka.connect.data.Struct) dlq.get(0).value()).getStruct("after").getString("site_url"));
+        assertEquals(List.of("placed"), citus.rows("select site_url from " + s.schema() + ".clicks where site_url in ('orphan', 'placed')"));
+        // a batch written again after an orphan was set aside counts its rows once
+        long ads = task.metrics().rowsPerTable().getOrDefault("public.ads", 0L);
+        sql(s, "insert into ads (campaign_id, name, created_at, updated_at) values (1, 'counted once', now(), now())");
+        sql(s, "insert into clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (null, now(), 'orphan 2', '5.5.5.5', '{}')");
+        deliver(task, dbz.take(2), 10);
+        assertEquals(2, dlq.size());
+        assertEquals(ads + 1, task.metrics().rowsPerTable().get("public.ads"));
+        });
     }
 }

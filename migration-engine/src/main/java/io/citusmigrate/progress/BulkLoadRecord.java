@@ -8,8 +8,8 @@ import java.sql.SQLException;
 
 /**
  * On the target, beside the sink's positions: the live migrations (by slot) whose bulk load
- * finished and verified. The load reads the slot's exported snapshot, which dies with the run
- * that opened it; a run killed during the load leaves tables that can no longer be copied from
+ * finished and verified. The bulk load reads the slot's exported snapshot, which dies with the run
+ * that opened it; a run killed during the bulk load leaves tables that can no longer be copied from
  * it, so `--resume` streams only after a load recorded here as finished, and otherwise starts
  * over (the record says whether the target's tables are this migration's own).
  */

@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * builds its keys next: its checksums of the snapshot are taken meanwhile, for the verification.
  * Needs {@link SnapshotStep.Taken}; hands on {@link Copied}.
  */
+@Step.Needs(SnapshotStep.Taken.class)
+@Step.Makes(CopyStep.Copied.class)
 final class CopyStep implements Step {
     /** What each table's copy did, and the source's checksums of the snapshot, being taken. */
     record Copied(List<TableResult> results, CompletableFuture<Map<String, Checksum>> sourceSums) {}

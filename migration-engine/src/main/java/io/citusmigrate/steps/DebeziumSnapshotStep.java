@@ -30,6 +30,7 @@ import java.util.UUID;
  * reject files counted. Hands on {@link Written}; {@link Verify}, after the AFTER LOAD blocks,
  * compares as `verify` does (the source should be quiet: there is no exported snapshot to compare with).
  */
+@io.citusmigrate.steps.Step.Makes(DebeziumSnapshotStep.Written.class)
 final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
     /** The rows the snapshot wrote, the orphan rows rejected, and where the reject files disagree with the source's orphans. */
     record Written(long rows, long rejected, List<String> rejectDifferences) {}
@@ -79,6 +80,7 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
      * After the user's AFTER LOAD blocks (as after a bulk load): the source compared with the
      * target as `verify` does, and the reject files' differences. Needs {@link Written}.
      */
+    @io.citusmigrate.steps.Step.Needs(Written.class)
     static final class Verify implements io.citusmigrate.steps.Step {
         @Override
         public boolean run(Migration m, Outputs in) {

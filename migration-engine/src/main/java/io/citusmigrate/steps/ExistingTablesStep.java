@@ -24,7 +24,8 @@ import java.util.List;
  * and with `drop indexes` the indexes no constraint needs are dropped, to be created again by
  * {@link Indexes} after the rows. Nothing else is dropped or created. Hands on {@link Dropped}.
  */
-final class ExistingTablesStep implements io.citusmigrate.steps.Step {
+@Step.Makes(ExistingTablesStep.Dropped.class)
+final class ExistingTablesStep implements Step {
     /** The indexes dropped before the rows (`drop indexes`), to be created again after them. */
     record Dropped(List<Statement> indexes) {}
 
@@ -145,7 +146,8 @@ final class ExistingTablesStep implements io.citusmigrate.steps.Step {
      * After the rows: the dropped indexes created again (`drop indexes`), every index rebuilt
      * (`reindex`), the tables analyzed. Needs {@link Dropped}.
      */
-    static final class Indexes implements io.citusmigrate.steps.Step {
+    @Step.Needs(Dropped.class)
+    static final class Indexes implements Step {
         @Override
         public boolean run(Migration m, Outputs in) {
             MigrationSettings s = m.settings;

@@ -37,7 +37,7 @@ final class KeysStep implements io.citusmigrate.steps.Step {
             m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan));
         }
         m.said("comments and views", new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.POST_DATA), false));
-        // last: the load and the keys are not subject to owners, privileges or row-level security;
+        // last: the bulk load and the keys are not subject to owners, privileges or row-level security;
         // a rerun keeps the policies and roles it made already
         m.said("roles, owners, privileges, row-level security and policies",
                 new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.ACCESS)));

@@ -3,7 +3,9 @@ package io.citusmigrate.steps;
 import io.citusmigrate.plan.TablePlan;
 import io.citusmigrate.verify.Verifier;
 
+import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What the steps so far did: the copy's table (rows, bytes, verification), the time per step, the
@@ -11,15 +13,23 @@ import java.util.List;
  * and {@link VerifyStep.Checked}.
  */
 final class LoadReportStep implements Step {
+    /** Where the bulk load's summary table goes when not to the console (pgloader's --summary): handed on by the run. */
+    record SummaryTo(PrintWriter writer) {}
+
+    @Override
+    public Set<Class<?>> needs(MigrationSettings s) {
+        return s.copies() ? Set.of(CopyStep.Copied.class, VerifyStep.Checked.class) : Set.of();
+    }
+
     @Override
     public boolean run(Migration m, Outputs in) {
         boolean copy = m.settings.copies();
         List<Verifier.TableCheck> checks = copy ? in.get(VerifyStep.Checked.class).checks() : List.of();
         if (copy) {
-            LoadSummary.print(m.summary != null ? m.summary : m.out, in.get(CopyStep.Copied.class).results(), checks);
-            m.seconds.forEach((k, v) -> {
-                if (!k.equals(StepName.PLAN.label()) && !k.equals(StepName.PUBLICATION.label())) m.out.printf("  %-32s %8.1f s%n", k, v);
-            });
+            LoadSummary.print(in.find(SummaryTo.class).map(SummaryTo::writer).orElse(m.out), in.get(CopyStep.Copied.class).results(), checks);
+            for (Timings.Timing t : in.timings().steps()) {
+                if (t.step() != StepName.PLAN && t.step() != StepName.PUBLICATION) m.out.printf("  %-32s %8.1f s%n", t.step().label(), t.seconds());
+            }
         }
         long dist = count(m, TablePlan.Kind.DISTRIBUTED);
         long ref = count(m, TablePlan.Kind.REFERENCE);

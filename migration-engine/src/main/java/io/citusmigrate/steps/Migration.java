@@ -12,9 +12,7 @@ import io.citusmigrate.plan.Plan;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One run of `migrate`: its settings, its plan and its console, which every step reads and none
@@ -28,16 +26,7 @@ public final class Migration {
     final PrintWriter out;
     final PrintWriter err;
     final BulkLoader loader;
-    /** Seconds per step, in the order they ran. */
-    final Map<String, Double> seconds = new LinkedHashMap<>();
     final long started = System.nanoTime();
-    /** Where the bulk load's summary table goes (the console unless told). */
-    PrintWriter summary;
-
-    /** The summary table to another writer as well (pgloader's --summary). */
-    public void summaryTo(PrintWriter w) {
-        this.summary = w;
-    }
 
     public Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err) {
         this.settings = settings;

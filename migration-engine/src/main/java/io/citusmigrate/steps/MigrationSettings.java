@@ -113,7 +113,7 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
     }
 
     /**
-     * The lookup indexes are made when streaming starts, after the bulk copy is verified (the
+     * The lookup indexes are made when streaming starts, after the bulk load is verified (the
      * verification's tenant check chose a plan through them 6x slower, on Citus 13.2.2); without
      * a copy (Debezium's snapshot, a Connect deployment) they come with the keys.
      */

@@ -3,14 +3,17 @@ package io.citusmigrate.steps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the steps of one run have handed on so far, by type: each output is an immutable record
- * made by one step, handed on once, and read by the steps after it. A step that needs an output
- * no earlier step of its pipeline made fails saying which, instead of reading an empty field.
+ * made by one step (or given by the run: the resume point's, the summary's writer), handed on
+ * once, and read by the steps after it; and the steps' times, which the runner hands on. A pipeline is checked when it is built ({@link PipelineCheck}); a step
+ * that still finds an output missing fails saying which, instead of reading an empty field.
  */
 final class Outputs {
     private final Map<Class<?>, Object> made = new LinkedHashMap<>();
+    private Timings timings = Timings.none();
 
     /** Hands on a step's output; a second one of the same type is a pipeline built wrong. */
     void add(Object output) {
@@ -28,5 +31,20 @@ final class Outputs {
     /** The output, where an earlier step of this pipeline made one. */
     <T> Optional<T> find(Class<T> type) {
         return Optional.ofNullable(made.get(type)).map(type::cast);
+    }
+
+    /** The types handed on so far (what a resume point gave the pipeline, when it is built). */
+    Set<Class<?>> types() {
+        return Set.copyOf(made.keySet());
+    }
+
+    /** A step's time, which the runner took. */
+    void timed(StepName step, double seconds) {
+        timings = timings.and(step, seconds);
+    }
+
+    /** The times of the steps that have run. */
+    Timings timings() {
+        return timings;
     }
 }

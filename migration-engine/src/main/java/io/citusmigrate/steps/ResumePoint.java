@@ -20,6 +20,7 @@ import java.util.List;
 final class ResumePoint {
     private ResumePoint() {}
 
+    /** Where a run begins its pipeline; a first run begins where a start over does. */
     enum Where { AFTER_CUTOVER, STREAM, START_OVER }
 
     /** A rerun starting over, handed on to the schema step: how far the interrupted bulk load got. */

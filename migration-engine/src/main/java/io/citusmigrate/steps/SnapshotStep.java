@@ -4,11 +4,13 @@ import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.SourceSnapshot;
 import io.citusmigrate.crash.CrashPoints;
 
+
 /**
  * The source snapshot the copy reads: exported by the migration's persistent slot for a live
  * migration (streaming starts exactly where it ends), by a temporary one for a bulk load. Orphan
  * rows stop the run here, before the target is touched. Hands on {@link Taken}.
  */
+@Step.Makes(SnapshotStep.Taken.class)
 final class SnapshotStep implements Step {
     /** The snapshot (open until the run ends) and the copy prepared from it: its ranges and orphans. */
     record Taken(SourceSnapshot snapshot, BulkLoader.Prepared prepared) {

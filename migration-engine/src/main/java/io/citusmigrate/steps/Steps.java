@@ -4,6 +4,7 @@ import io.citusmigrate.crash.CrashPoints;
 import io.citusmigrate.stream.LiveSource;
 import io.citusmigrate.progress.StepRecord;
 
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -16,24 +17,29 @@ public final class Steps {
     /**
      * The pipeline of this run's mode, each step under its name: a first run's whole, or, for
      * `--resume`, what is left of it after where the interrupted run got to ({@link ResumePoint},
-     * which hands on to the steps what they must know of it).
+     * which hands on to the steps what they must know of it); checked before its first step runs
+     * ({@link PipelineCheck}).
      */
     static List<Step.Named> choose(Migration m, Outputs outputs) {
         MigrationSettings s = m.settings;
+        ResumePoint.Where from = s.resume() ? ResumePoint.find(m, outputs) : ResumePoint.Where.START_OVER;
+        return PipelineCheck.checked(choose(s, from), s, outputs.types());
+    }
+
+    /** The pipeline of a mode from where a run begins (a first run's begins as a start over's), unchecked. */
+    static List<Step.Named> choose(MigrationSettings s, ResumePoint.Where from) {
         List<Step.Named> steps = new ArrayList<>();
-        if (s.resume()) {
-            switch (ResumePoint.find(m, outputs)) {
-                case AFTER_CUTOVER -> {
-                    add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
-                    return steps;
-                }
-                case STREAM -> {
-                    add(steps, StepName.STREAM, new StreamStep(s.copies() ? "no_data" : "initial"));
-                    add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
-                    return steps;
-                }
-                case START_OVER -> { } // as a first run, below
+        switch (from) {
+            case AFTER_CUTOVER -> {
+                add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
+                return steps;
             }
+            case STREAM -> {
+                add(steps, StepName.STREAM, new StreamStep(s.copies() ? "no_data" : "initial"));
+                add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
+                return steps;
+            }
+            case START_OVER -> { } // as a first run, below
         }
         if (s.dataOnly()) {
             // the rows into the tables the target has: checked against the plan first, nothing dropped or created
@@ -81,8 +87,22 @@ public final class Steps {
     public static void schemaForStreaming(Migration m) {
         m.settings.refuseDataOnlyElsewhere();
         Outputs outputs = new Outputs();
-        new SchemaStep().run(m, outputs);
-        new KeysStep().run(m, outputs);
+        try {
+            for (Step.Named step : PipelineCheck.checked(forConnect(), m.settings, outputs.types())) step.step().run(m, outputs);
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.citusmigrate.UserError("interrupted");
+        }
+    }
+
+    /** The pipeline of a Connect deployment, before its connectors (unchecked). */
+    static List<Step.Named> forConnect() {
+        List<Step.Named> steps = new ArrayList<>();
+        add(steps, StepName.SCHEMA, new SchemaStep());
+        add(steps, StepName.KEYS, new KeysStep());
+        return steps;
     }
 
     /**
@@ -91,8 +111,18 @@ public final class Steps {
      * made: a step that fails then removes them (they would only hold WAL).
      */
     public static boolean run(Migration m) {
-        m.settings.refuseDataOnlyElsewhere();
+        return run(m, new Outputs());
+    }
+
+    /** The same, the bulk load's summary table written to {@code summary} instead of the console (pgloader's --summary). */
+    public static boolean run(Migration m, PrintWriter summary) {
         Outputs outputs = new Outputs();
+        outputs.add(new LoadReportStep.SummaryTo(summary));
+        return run(m, outputs);
+    }
+
+    private static boolean run(Migration m, Outputs outputs) {
+        m.settings.refuseDataOnlyElsewhere();
         Run run = new Run(m, outputs);
         try {
             if (!run.timed(new Step.Named(StepName.PLAN, new PlanStep()), 0)) return false;
@@ -139,7 +169,7 @@ public final class Steps {
             CrashPoints.reach(step.name().start());
             long t = System.nanoTime();
             boolean go = step.step().run(m, outputs);
-            m.seconds.put(step.name().label(), Migration.secs(t));
+            outputs.timed(step.name(), Migration.secs(t));
             if (go && step.name() == StepName.PUBLICATION) ownsSlot = true;
             // recorded: a failure from here on leaves the slot, and --resume streams from it
             if (go && step.name() == StepName.BULK_LOAD_RECORD) ownsSlot = false;

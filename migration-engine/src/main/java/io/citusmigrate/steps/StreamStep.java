@@ -18,7 +18,8 @@ import java.sql.SQLException;
  * until the marker of a cutover still waited on is applied; then the cutover: sequences, foreign
  * keys, the answer. Hands on the plan as the stream left it ({@link Streamed}).
  */
-final class StreamStep implements io.citusmigrate.steps.Step {
+@Step.Makes(StreamStep.Streamed.class)
+final class StreamStep implements Step {
     /** {@code no_data} after the bulk load took the snapshot from this slot; {@code initial} for Debezium's own snapshot. */
     private final String snapshotMode;
 

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletionException;
  * Each table's checksum on the target against the source's in the snapshot the copy read. Needs
  * {@link SnapshotStep.Taken} and {@link CopyStep.Copied}; hands on {@link Checked}.
  */
+@Step.Needs({SnapshotStep.Taken.class, CopyStep.Copied.class})
+@Step.Makes(VerifyStep.Checked.class)
 final class VerifyStep implements Step {
     /** Each table's comparison, and the large objects'. */
     record Checked(List<Verifier.TableCheck> checks) {}

@@ -2,11 +2,13 @@ package io.citusmigrate.steps;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What steps hand on: read by type, made once, a missing one named. */
+/** What steps hand on: read by type, made once, a missing one named; and the steps' times. */
 class OutputsTest {
     record Made(int n) {}
 
@@ -32,5 +34,16 @@ class OutputsTest {
         out.add(new Made(1));
         assertThrows(IllegalStateException.class, () -> out.add(new Made(2)));
         assertEquals(new Made(1), out.get(Made.class));
+    }
+
+    @Test
+    void theStepsTimesAreKeptInOrderAndNotChangedAfter() {
+        Outputs out = new Outputs();
+        out.timed(StepName.SCHEMA, 1.5);
+        Timings before = out.timings();
+        out.timed(StepName.DATA, 2.0);
+        assertEquals(List.of(new Timings.Timing(StepName.SCHEMA, 1.5)), before.steps());
+        assertEquals(List.of(StepName.SCHEMA, StepName.DATA), out.timings().steps().stream().map(Timings.Timing::step).toList());
+        assertThrows(UnsupportedOperationException.class, () -> out.timings().steps().clear());
     }
 }

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  * and page ranges of large tables, are copied in parallel by {@code workers} threads.
  *
  * <p>Orphans are found first, in the same snapshot: with {@code on orphan rows stop} any orphan
- * stops the load before a row is written; with {@code skip} they go to a reject file per table
+ * stops the bulk load before a row is written; with {@code skip} they go to a reject file per table
  * and are counted, so that read = written + rejected for every table.
  */
 public final class BulkLoader {
@@ -254,7 +254,7 @@ public final class BulkLoader {
         return Path.of(cmd.options().string(Option.REJECT_DIRECTORY) == null ? "rejects" : cmd.options().string(Option.REJECT_DIRECTORY));
     }
 
-    /** {@code on error resume next}: rows the target refuses go to the reject files and the load goes on. */
+    /** {@code on error resume next}: rows the target refuses go to the reject files and the bulk load goes on. */
     private boolean resumeNext() {
         return "resume next".equals(cmd.options().string(Option.ON_ERROR));
     }
@@ -400,7 +400,7 @@ public final class BulkLoader {
      * refuses is rolled back to its savepoint and split (at the row the error names, else in 16
      * parts), again and again, until the rows it refuses are found one by one: those go to the reject files ({@link RowErrors}), the rest
      * are written. An error that is not about a row (a lost connection, a missing privilege)
-     * stops the load as {@code on error stop} does.
+     * stops the bulk load as {@code on error stop} does.
      */
     private void copyRangeInBatches(CopyWorkers.Worker w, Unit u, String table, RowErrors errors) throws SQLException {
         long t0 = System.nanoTime();
@@ -476,7 +476,7 @@ public final class BulkLoader {
             try (Statement s = target.createStatement()) {
                 s.execute("ROLLBACK TO SAVEPOINT citus_migrate_batch");
             } catch (SQLException lost) {
-                throw e; // the transaction cannot go on: the batch's own error stops the load
+                throw e; // the transaction cannot go on: the batch's own error stops the bulk load
             }
             if (!aboutTheRow(e)) throw e;
             if (to - from == 1) {

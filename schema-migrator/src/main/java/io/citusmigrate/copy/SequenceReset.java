@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Sets every target sequence (identity columns' included) to its source value, so that an
- * INSERT through the coordinator after the load does not collide.
+ * INSERT through the coordinator after the bulk load does not collide.
  */
 public final class SequenceReset {
     private SequenceReset() {}

@@ -4,7 +4,7 @@ package io.citusmigrate.ddl;
 public record Statement(Step step, String what, String sql) {
     /**
      * The steps, in the order they run. Data loads between LATE_ROUTINES and KEYS; ACCESS (owners,
-     * privileges, row-level security) comes last, so that the load is not subject to it.
+     * privileges, row-level security) comes last, so that the bulk load is not subject to it.
      */
     public enum Step {
         DROP, SCHEMAS, TYPES, ROUTINES, SEQUENCES, TABLES, DISTRIBUTE, LATE_ROUTINES, KEYS, INDEXES, FOREIGN_KEYS, VALIDATE, POST_DATA, ACCESS, TRIGGERS,

@@ -488,7 +488,7 @@ public final class Planner {
         QualifiedName target = naming.table(t.name());
         List<String> rewrites = new ArrayList<>();
         Dist d = kind == Kind.DISTRIBUTED ? dist.get(owner.name()) : null;
-        String distCol = d == null ? null : d.column;
+        String tenantKey = d == null ? null : d.column;
 
         List<Column> columns = new ArrayList<>();
         for (Column c : t.columns()) {
@@ -500,7 +500,7 @@ public final class Planner {
                 col = new Column(col.num(), col.name(), col.type(), col.defaultExpr(), col.notNull(), col.identity(),
                         naming.expression(col.generated()), col.collation(), col.comment());
             }
-            if (d != null && !t.isPartition() && c.name().equals(distCol) && !col.notNull()) {
+            if (d != null && !t.isPartition() && c.name().equals(tenantKey) && !col.notNull()) {
                 col = col.withNotNull(true);
                 rewrites.add("column " + c.name() + " set NOT NULL: Citus rejects NULL in the distribution column");
             }
@@ -508,8 +508,8 @@ public final class Planner {
         }
         if (d != null && d.added && !t.isPartition()) {
             TypeRef type = distType(d);
-            columns.add(0, new Column(0, distCol, type, null, true, (char) 0, null, null, null));
-            rewrites.add("added column " + distCol + " " + type.sql() + " NOT NULL as the first column, back-filled along "
+            columns.add(0, new Column(0, tenantKey, type, null, true, (char) 0, null, null, null));
+            rewrites.add("added column " + tenantKey + " " + type.sql() + " NOT NULL as the first column, back-filled along "
                     + path(d).stream().map(Hop::toString).collect(Collectors.joining(", ")));
         }
 
@@ -517,18 +517,18 @@ public final class Planner {
         for (Constraint c : t.constraints()) {
             String def = naming.expression(c.definition());
             Constraint con = new Constraint(c.name(), c.kind(), c.columns(), def, c.deferrable(), c.initiallyDeferred());
-            if (d != null && !c.columns().contains(distCol)) {
+            if (d != null && !c.columns().contains(tenantKey)) {
                 switch (c.kind()) {
                     case PRIMARY_KEY, UNIQUE -> {
                         List<String> cols = new ArrayList<>(c.columns());
-                        cols.add(0, distCol);
+                        cols.add(0, tenantKey);
                         con = con.withColumns(List.copyOf(cols), replaceFirstGroup(def, Sql.idents(cols)));
                         rewrites.add((c.kind() == Constraint.Kind.PRIMARY_KEY ? "primary key " : "unique constraint ") + c.name()
                                 + " (" + String.join(", ", c.columns()) + ") extended to (" + String.join(", ", cols) + ")"
                                 + (c.kind() == Constraint.Kind.UNIQUE ? ": now unique per tenant" : ""));
                     }
                     case EXCLUDE -> issues.add(PlanIssue.error(t.name(), "exclusion constraint " + c.name()
-                            + " does not include the distribution column " + distCol
+                            + " does not include the distribution column " + tenantKey
                             + "; Citus rejects it (Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the partition column)"));
                     default -> { }
                 }
@@ -568,13 +568,13 @@ public final class Planner {
                     ix.keys().stream().map(k -> new Index.Key(naming.expression(k.expression()), k.opclass(), k.ordering())).toList(),
                     ix.keyColumns(), ix.include(), naming.expression(ix.predicate()), ix.nullsNotDistinct(), ix.definition());
             if ("uniquify".equals(uniquify)) out = out.withName("idx_" + t.oid() + "_" + ix.name());
-            if (d != null && ix.unique() && !ix.keyColumns().contains(distCol)) {
+            if (d != null && ix.unique() && !ix.keyColumns().contains(tenantKey)) {
                 List<Index.Key> keys = new ArrayList<>(out.keys());
-                keys.add(0, new Index.Key(Sql.ident(distCol), null, ""));
+                keys.add(0, new Index.Key(Sql.ident(tenantKey), null, ""));
                 List<String> kc = new ArrayList<>(ix.keyColumns());
-                kc.add(0, distCol);
+                kc.add(0, tenantKey);
                 out = out.withKeys(List.copyOf(keys), List.copyOf(kc));
-                rewrites.add("unique index " + ix.name() + " extended with " + distCol + " as its first key: now unique per tenant");
+                rewrites.add("unique index " + ix.name() + " extended with " + tenantKey + " as its first key: now unique per tenant");
             }
             indexes.add(out);
         }
@@ -612,7 +612,7 @@ public final class Planner {
             Dist r = colocationRoot(d);
             if (r != d) colocate = naming.table(r.table.name());
         }
-        return new TablePlan(t, target, t.isPartition() ? naming.table(t.partitionOf()) : null, kind, distCol, d != null && d.added, colocate,
+        return new TablePlan(t, target, t.isPartition() ? naming.table(t.partitionOf()) : null, kind, tenantKey, d != null && d.added, colocate,
                 d == null || t.isPartition() ? List.of() : path(d), derivation, List.copyOf(columns), List.copyOf(constraints),
                 List.copyOf(fks), List.copyOf(indexes), List.copyOf(triggers), naming.storageParams(t), naming.tablespace(t), List.copyOf(rewrites));
     }

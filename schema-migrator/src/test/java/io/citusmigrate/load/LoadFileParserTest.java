@@ -2,6 +2,8 @@ package io.citusmigrate.load;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -270,60 +272,31 @@ class LoadFileParserTest {
                 error("load database from pgsql:///a into pgsql:///b distribute schemas matching").getMessage());
     }
 
-    @Test
-    void unknownOption() {
-        LoadFileException e = error("load database\n from pgsql:///a\n into pgsql:///b\n with include drop, fast mode;");
-        assertEquals("test.load:4:21: unknown option 'fast mode'", e.getMessage());
-    }
-
-    @Test
-    void misspeltOption() {
-        LoadFileException e = error("load database from pgsql:///a into pgsql:///b with include drops;");
-        assertEquals("test.load:1:52: unknown option 'include drops'", e.getMessage());
-    }
-
-    @Test
-    void unterminatedDollarBlock() {
-        LoadFileException e = error("load database from pgsql:///a into pgsql:///b\nbefore load do\n  $$ create table x();\n");
-        assertEquals("test.load:3:3: unterminated $$ block: no closing $$", e.getMessage());
-    }
-
-    @Test
-    void badUrl() {
-        assertEquals("test.load:1:20: bad connection URL: unsupported URL scheme 'mysql': expected pgsql, postgres or postgresql",
-                error("load database from mysql://x/y into pgsql:///b;").getMessage());
-        assertEquals("test.load:1:36: bad connection URL: bad port 'abc'",
-                error("load database from pgsql:///a into pgsql://h:abc/b;").getMessage());
-        assertEquals("test.load:2:6: bad connection URL: not a connection URL: expected pgsql://, postgres:// or postgresql://",
-                error("load database\nfrom just-a-name into pgsql:///b;").getMessage());
-    }
-
-    @Test
-    void missingEnvironmentVariable() {
-        LoadFileException e = error("load database\n  from pgsql://u:{{NOPE}}@h/db into pgsql:///b;");
-        assertEquals("test.load:2:18: environment variable NOPE is not set (used as {{NOPE}})", e.getMessage());
-    }
-
-    @Test
-    void positionsStayTrueAfterTemplating() {
-        // {{PGPASS}} expands to a different length; the error after it still points at the original place
-        LoadFileException e = error("load database from pgsql://u:{{PGPASS}}@h/db into pgsql:///b with bogus;");
-        assertEquals("test.load:1:67: unknown option 'bogus'", e.getMessage());
-    }
-
-    @Test
-    void otherSyntaxErrors() {
-        assertEquals("test.load:1:1: expected LOAD, found 'copy'", error("copy database from pgsql:///a into pgsql:///b;").getMessage());
-        assertEquals("test.load:1:47: unknown clause 'load': expected WITH, SET, BEFORE LOAD, AFTER CREATE SCHEMA, AFTER LOAD, CAST, INCLUDING, EXCLUDING, ALTER or DISTRIBUTE",
-                error("load database from pgsql:///a into pgsql:///b load;").getMessage());
-        assertEquals("test.load:1:67: expected USING, found ';'", error("load database from pgsql:///a into pgsql:///b distribute companies;").getMessage());
-        assertEquals("test.load:1:62: workers needs a whole number, found 'many'", error("load database from pgsql:///a into pgsql:///b with workers = many;").getMessage());
-        assertEquals("test.load:1:52: a cast rule starts with TYPE or COLUMN, found 'tipe'", error("load database from pgsql:///a into pgsql:///b cast tipe int to bigint;").getMessage());
-        assertEquals("test.load:1:83: bad regular expression: Unclosed group", error("load database from pgsql:///a into pgsql:///b including only table names matching ~/(/;").getMessage());
-        assertEquals("test.load:1:47: unterminated string: no closing '", error("load database from pgsql:///a into pgsql:///b 'oops;").getMessage());
-        assertEquals("test.load:1:47: unterminated /* comment", error("load database from pgsql:///a into pgsql:///b /* never closed").getMessage());
-        assertEquals("test.load:1:70: snapshot method is 'copy' or 'debezium', not 'rsync'", error("load database from pgsql:///a into pgsql:///b with snapshot method = 'rsync';").getMessage());
-        assertEquals("test.load:1:48: unexpected 'with' after the closing ';'", error("load database from pgsql:///a into pgsql:///b; with workers = 1").getMessage());
+    /** Each wrong file (\n: a new line), and the error it gets: the file, line and column, then what is wrong there. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            load database\\n from pgsql:///a\\n into pgsql:///b\\n with include drop, fast mode; | test.load:4:21: unknown option 'fast mode'
+            load database from pgsql:///a into pgsql:///b with include drops; | test.load:1:52: unknown option 'include drops'
+            load database from pgsql:///a into pgsql:///b\\nbefore load do\\n  $$ create table x();\\n | test.load:3:3: unterminated $$ block: no closing $$
+            load database from mysql://x/y into pgsql:///b; | test.load:1:20: bad connection URL: unsupported URL scheme 'mysql': expected pgsql, postgres or postgresql
+            load database from pgsql:///a into pgsql://h:abc/b; | test.load:1:36: bad connection URL: bad port 'abc'
+            load database\\nfrom just-a-name into pgsql:///b; | test.load:2:6: bad connection URL: not a connection URL: expected pgsql://, postgres:// or postgresql://
+            load database\\n  from pgsql://u:{{NOPE}}@h/db into pgsql:///b; | test.load:2:18: environment variable NOPE is not set (used as {{NOPE}})
+            # {{PGPASS}} expands to a different length; the error after it still points at the original place
+            load database from pgsql://u:{{PGPASS}}@h/db into pgsql:///b with bogus; | test.load:1:67: unknown option 'bogus'
+            copy database from pgsql:///a into pgsql:///b; | test.load:1:1: expected LOAD, found 'copy'
+            load database from pgsql:///a into pgsql:///b load; | test.load:1:47: unknown clause 'load': expected WITH, SET, BEFORE LOAD, AFTER CREATE SCHEMA, AFTER LOAD, CAST, INCLUDING, EXCLUDING, ALTER or DISTRIBUTE
+            load database from pgsql:///a into pgsql:///b distribute companies; | test.load:1:67: expected USING, found ';'
+            load database from pgsql:///a into pgsql:///b with workers = many; | test.load:1:62: workers needs a whole number, found 'many'
+            load database from pgsql:///a into pgsql:///b cast tipe int to bigint; | test.load:1:52: a cast rule starts with TYPE or COLUMN, found 'tipe'
+            load database from pgsql:///a into pgsql:///b including only table names matching ~/(/; | test.load:1:83: bad regular expression: Unclosed group
+            load database from pgsql:///a into pgsql:///b 'oops; | test.load:1:47: unterminated string: no closing '
+            load database from pgsql:///a into pgsql:///b /* never closed | test.load:1:47: unterminated /* comment
+            load database from pgsql:///a into pgsql:///b with snapshot method = 'rsync'; | test.load:1:70: snapshot method is 'copy' or 'debezium', not 'rsync'
+            load database from pgsql:///a into pgsql:///b; with workers = 1 | test.load:1:48: unexpected 'with' after the closing ';'
+            """)
+    void anErrorSaysFileLineAndColumn(String text, String message) {
+        assertEquals(message, error(text.replace("\\n", "\n")).getMessage());
     }
 
     @Test
