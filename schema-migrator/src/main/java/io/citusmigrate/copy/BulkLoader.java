@@ -51,6 +51,8 @@ public final class BulkLoader {
     /** {@code on error resume next}: the checksums of the rows the target refused, per table (see {@link RowErrors}). */
     private final Map<String, Checksum> refused = new java.util.concurrent.ConcurrentHashMap<>();
     private RowErrors rowErrors;
+    /** Where each table's rows go, found when the first rows are copied (the target's tables exist by then). */
+    private ShardRoutes routes;
 
     public BulkLoader(Plan plan, LoadCommand cmd, Progress progress, Consumer<String> log) {
         this.plan = plan;
@@ -208,6 +210,11 @@ public final class BulkLoader {
         // the biggest tables first, so that the last minutes are not one table alone
         units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
                 a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
+        if (routes == null) {
+            routes = resumeNext() ? ShardRoutes.coordinatorOnly("`on error resume next` writes its batches through it")
+                    : ShardRoutes.find(cmd, projections(plan));
+            log.accept(routes.summary());
+        }
         try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz);
              RowErrors errors = resumeNext() ? new RowErrors(rejectDirectory(), cmd.source(), tz, prep.recordHash(), refused, log, ranges.keySet()) : null) {
             rowErrors = errors;
@@ -301,7 +308,10 @@ public final class BulkLoader {
         u.st.startOnce(progress);
         u.st.readers.acquireUninterruptibly(); // `concurrency`: readers of one table at a time
         try {
-            if (rowErrors != null) copyRangeInBatches(w, u, table, rowErrors); else copyRange(w, u, table);
+            ShardMap shards = routes.of(u.p);
+            if (rowErrors != null) copyRangeInBatches(w, u, table, rowErrors);
+            else if (shards != null) copyRangeToShards(conns, w, u, table, shards);
+            else copyRange(w, u, table);
         } finally {
             u.st.readers.release();
         }
@@ -387,6 +397,28 @@ public final class BulkLoader {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
             if (cause instanceof UserError ue) throw ue;
             throw new UserError("copying " + table + " failed: " + (cause instanceof SQLException se ? Databases.oneLine(se, null) : String.valueOf(cause)));
+        }
+    }
+
+    /** The range straight into its shards on the workers ({@link ShardCopy}), each worker's part in one transaction. */
+    private void copyRangeToShards(CopyWorkers conns, CopyWorkers.Worker w, Unit u, String table, ShardMap map) throws SQLException {
+        long t0 = System.nanoTime();
+        List<Connection> nodes = new ArrayList<>();
+        try {
+            for (Node n : map.nodes()) nodes.add(conns.node(w, n));
+            long[] read = new ShardCopy(map, u.p, u.p.binary()).copy(w.source(), nodes, u.range, r -> progress.advance(table, r, 0));
+            // one transaction per worker, not one for all: a run that stops between their commits copies
+            // its data again from the start (docs/CRASHES.md), so a range half committed is never kept
+            for (Connection c : nodes) c.commit();
+            if (recorder != null) recorder.copied(w.target(), table, u.range, read[0]);
+            w.target().commit();
+            progress.advance(table, 0, read[1]);
+            u.st.done(read[0], 0, read[1], System.nanoTime() - t0, progress);
+        } catch (SQLException | RuntimeException e) {
+            for (Connection c : nodes) try { c.rollback(); } catch (SQLException ignored) { /* the first error is reported */ }
+            try { w.target().rollback(); } catch (SQLException ignored) { /* idem */ }
+            if (e instanceof UserError ue) throw ue;
+            throw new UserError("copying " + table + " failed: " + (e instanceof SQLException se ? Databases.oneLine(se, null) : String.valueOf(e)));
         }
     }
 

@@ -10,10 +10,11 @@ import java.util.List;
 
 /**
  * One source reader (inside the exported snapshot) and one target writer per worker thread,
- * opened on first use and closed together at the end.
+ * and for the copy straight to the shards one connection per Citus worker node, opened on first
+ * use and closed together at the end.
  */
 final class CopyWorkers implements AutoCloseable {
-    record Worker(Connection source, Connection target) {}
+    record Worker(Connection source, Connection target, java.util.Map<Node, Connection> nodes) {}
 
     private final LoadCommand cmd;
     private final SourceSnapshot snapshot;
@@ -38,12 +39,26 @@ final class CopyWorkers implements AutoCloseable {
         snapshot.use(s);
         keepShardConnections(t);
         t.setAutoCommit(false);
-        w = new Worker(s, t);
+        w = new Worker(s, t, new java.util.HashMap<>());
         mine.set(w);
         synchronized (all) {
             all.add(w);
         }
         return w;
+    }
+
+    /** This thread's connection to a Citus node, in a transaction, with the target URL's credentials and SET settings. */
+    Connection node(Worker w, Node n) throws SQLException {
+        Connection c = w.nodes().get(n);
+        if (c != null) return c;
+        c = Databases.connect("worker", ShardRoutes.urlOf(cmd.target(), n));
+        synchronized (all) {
+            w.nodes().put(n, c); // closed with the others, even if what follows fails
+        }
+        Databases.applySettings(c, cmd.settings());
+        Databases.setTimeZone(c, timeZone); // text COPY parses dates in the source's time zone
+        c.setAutoCommit(false);
+        return c;
     }
 
     /**
@@ -63,6 +78,7 @@ final class CopyWorkers implements AutoCloseable {
             for (Worker w : all) {
                 Databases.close(w.source());
                 Databases.close(w.target());
+                w.nodes().values().forEach(Databases::close);
             }
             all.clear();
         }

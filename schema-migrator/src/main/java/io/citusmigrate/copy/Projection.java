@@ -118,6 +118,16 @@ public final class Projection {
         return "COPY (" + select(range) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
     }
 
+    /** The rows to load, each led by its shard hash (see {@link ShardHash}): for the copy straight to the shards. */
+    String copyOutWithShardHash(String range, boolean binary, ShardHash hash) {
+        return "COPY (SELECT " + hash.of(tenant) + ", " + selectList() + fromWhere(range) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
+    }
+
+    /** COPY into one shard's table on its worker ({@code shardTable} quoted), the same columns as {@link #copyIn}. */
+    String copyInto(String shardTable, boolean binary) {
+        return "COPY " + shardTable + " (" + targetColumnList() + ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
+    }
+
     public String copyIn(boolean binary) {
         return "COPY " + table.target().sql() + " (" + targetColumnList() + ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
     }
