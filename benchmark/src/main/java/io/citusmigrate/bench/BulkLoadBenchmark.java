@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -76,17 +77,29 @@ public final class BulkLoadBenchmark {
             }
             System.out.printf(Locale.ROOT, "generated %d rows at scale %s in %.1f s%n", counts.total(), scale, (System.nanoTime() - tg) / 1e9);
 
+            NodeCpu cpu = nodeCpu(citus, sourcePg, db);
             Tool tool = null;
             Reference ref = null;
+            Map<String, Double> t0, t1, r0, r1;
             if (referenceFirst) {
+                r0 = cpu.now();
                 ref = reference(sourcePg, db, citus);
+                r1 = cpu.now();
                 settle(citus);
+                t0 = cpu.now();
                 tool = tool(sourcePg, db, citus, workers, hold, extraOptions);
+                t1 = cpu.now();
             } else {
+                t0 = cpu.now();
                 tool = tool(sourcePg, db, citus, workers, hold, extraOptions);
+                t1 = cpu.now();
                 settle(citus);
+                r0 = cpu.now();
                 ref = reference(sourcePg, db, citus);
+                r1 = cpu.now();
             }
+            t1.put("tool JVM", tool.cpuSeconds());
+            r1.put("pipe JVM", ref.cpuSeconds());
             double toolSeconds = tool.seconds();
             long peakKb = tool.peakKb();
             double refSeconds = ref.seconds();
@@ -104,17 +117,52 @@ public final class BulkLoadBenchmark {
                     - citus-migrate bulk load (schema, data, keys, sequences, verification): %.1f s, %.0f rows/s, %.1f MB/s, peak RSS %d MB
                     - reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, then primary and foreign keys): %.1f s (data %.1f s, keys %.1f s), %.0f rows/s, %.1f MB/s
                     - ratio tool / reference: %.2f
+                    - CPU-seconds per million rows, tool (from its start to its exit, servers on this machine only): %s
+                    - CPU-seconds per million rows, reference pipe: %s
+                    - load average (1, 5, 15 min) at the end: %s
                     """, LocalDate.now(), scale, refRows, mb, machine, citus.description(),
                     scale, workers, referenceFirst ? " --reference-first" : "", extraOptions.isEmpty() ? "" : " --with '" + extraOptions.substring(2) + "'", toolSeconds, refRows / toolSeconds, mb / toolSeconds, peakKb / 1024,
-                    refSeconds, refDataSeconds, refKeySeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds);
+                    refSeconds, refDataSeconds, refKeySeconds, refRows / refSeconds, mb / refSeconds, toolSeconds / refSeconds,
+                    NodeCpu.perMillionRows(t0, t1, refRows), NodeCpu.perMillionRows(r0, r1, refRows), loadAverage());
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 
-    private record Tool(double seconds, long peakKb) {}
+    private record Tool(double seconds, long peakKb, double cpuSeconds) {}
 
-    private record Reference(double seconds, double dataSeconds, double keySeconds, long rows, long bytes) {}
+    private record Reference(double seconds, double dataSeconds, double keySeconds, long rows, long bytes, double cpuSeconds) {}
+
+    /** The cluster's servers and the source, when they run on this machine. */
+    private static NodeCpu nodeCpu(CitusTarget citus, EmbeddedPg sourcePg, String db) throws Exception {
+        NodeCpu cpu;
+        try {
+            cpu = NodeCpu.ofCluster(citus.jdbcUrl(), citus.user(), citus.password());
+        } catch (java.sql.SQLException e) {
+            cpu = new NodeCpu(); // the stand-in: one server, no pg_dist_node
+            try (Connection c = citus.connect()) {
+                cpu.add("target", c);
+            }
+        }
+        try (Connection c = sourcePg.connect(db)) {
+            cpu.add("source", c);
+        }
+        return cpu;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** This JVM's CPU-seconds so far (the pipe's client side runs in it). */
+    private static double ownCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
 
     /** Between the two runs: a checkpoint on every node, so that neither pays for the other's dirty pages. */
     private static void settle(CitusTarget citus) throws Exception {
@@ -145,8 +193,11 @@ public final class BulkLoadBenchmark {
         long t0 = System.nanoTime();
         Process p = pb.start();
         long peakKb = 0;
+        double cpuSeconds = 0;
         while (p.isAlive()) {
             peakKb = Math.max(peakKb, peakRssKb(p.pid()));
+            long[] st = NodeCpu.stat(p.pid()); // the last sample before it exits: within 0.1 s
+            if (st[0] + st[1] > 0) cpuSeconds = (st[0] + st[1]) / 100.0;
             Thread.sleep(100);
         }
         double toolSeconds = (System.nanoTime() - t0) / 1e9;
@@ -157,7 +208,7 @@ public final class BulkLoadBenchmark {
             System.out.println("holding for " + hold + " s: source " + sourcePg.url(db) + ", target " + citus.url() + ", schema " + toolSchema);
             Thread.sleep(hold * 1000);
         }
-        return new Tool(toolSeconds, peakKb);
+        return new Tool(toolSeconds, peakKb, cpuSeconds);
     }
 
     /** The reference pipe into bare distributed tables of the same shape, then its keys. */
@@ -177,6 +228,7 @@ public final class BulkLoadBenchmark {
         }
         AtomicLong refBytes = new AtomicLong();
         long refRows = 0;
+        double cpu0 = ownCpu();
         long t1 = System.nanoTime();
         for (Projection proj : BulkLoader.projections(plan)) {
             refRows += pipe(sourcePg.connect(db), citus.connect(), proj, refBytes);
@@ -189,7 +241,7 @@ public final class BulkLoadBenchmark {
         }
         double refKeySeconds = (System.nanoTime() - tk) / 1e9;
         double refSeconds = (System.nanoTime() - t1) / 1e9;
-        return new Reference(refSeconds, refDataSeconds, refKeySeconds, refRows, refBytes.get());
+        return new Reference(refSeconds, refDataSeconds, refKeySeconds, refRows, refBytes.get(), ownCpu() - cpu0);
     }
 
     /** One hand-written pipe: COPY out of the source, into the target, as psql | psql would. */
