@@ -211,8 +211,9 @@ public final class BulkLoader {
         units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
                 a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
         if (routes == null) {
-            routes = resumeNext() ? ShardRoutes.coordinatorOnly("`on error resume next` writes its batches through it")
-                    : ShardRoutes.find(cmd, projections(plan));
+            if (!cmd.options().flag(Option.COPY_TO_SHARDS)) routes = ShardRoutes.coordinatorOnly("`copy through coordinator` asks for it");
+            else if (resumeNext()) routes = ShardRoutes.coordinatorOnly("`on error resume next` writes its batches through it");
+            else routes = ShardRoutes.find(cmd, projections(plan));
             log.accept(routes.summary());
         }
         try (CopyWorkers conns = new CopyWorkers(cmd, snapshot, tz);

@@ -42,7 +42,9 @@ public enum Option {
     REJECT_DIRECTORY(Kind.STRING, null, true),
     /** How long a live migration keeps retrying a batch whose connection was lost before it stops. */
     RETRY_SECONDS(Kind.INT, 600, true),
-    CREATE_ROLES(Kind.FLAG, false, true);
+    CREATE_ROLES(Kind.FLAG, false, true),
+    /** The bulk load writes a distributed table's rows straight into its shards on the workers (else through the coordinator). */
+    COPY_TO_SHARDS(Kind.FLAG, true, true);
 
     public enum Kind { FLAG, INT, SIZE, STRING, CHOICE }
 
@@ -90,7 +92,8 @@ public enum Option {
             p("slot name", SLOT_NAME, null), p("publication name", PUBLICATION_NAME, null),
             p("on orphan rows stop", ON_ORPHAN_ROWS, "stop"), p("on orphan rows skip", ON_ORPHAN_ROWS, "skip"),
             p("reject directory", REJECT_DIRECTORY, null), p("retry seconds", RETRY_SECONDS, null),
-            p("create roles", CREATE_ROLES, true), p("create no roles", CREATE_ROLES, false));
+            p("create roles", CREATE_ROLES, true), p("create no roles", CREATE_ROLES, false),
+            p("copy to shards", COPY_TO_SHARDS, true), p("copy through coordinator", COPY_TO_SHARDS, false));
 
     private static Phrase p(String words, Option o, Object value) {
         return new Phrase(List.of(words.split(" ")), o, value);

@@ -189,6 +189,15 @@ class LoadFileParserTest {
     }
 
     @Test
+    void copyToShardsIsTheDefaultAndCopyThroughCoordinatorTurnsItOff() {
+        assertTrue(parse("load database from pgsql:///a into pgsql:///b;").options().flag(Option.COPY_TO_SHARDS));
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with copy through coordinator;");
+        assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+        assertFalse(c.options().flag(Option.COPY_TO_SHARDS));
+        assertTrue(parse("load database from pgsql:///a into pgsql:///b with copy to shards;").options().flag(Option.COPY_TO_SHARDS));
+    }
+
+    @Test
     void onErrorStopAndResumeNextBothActWithoutAWord() {
         for (String option : List.of("stop", "resume next")) {
             LoadCommand c = parse("load database from pgsql:///a into pgsql:///b with on error " + option + ";");
