@@ -158,7 +158,7 @@ final class ShardRoutes {
      * Empty when the tool can write the shards on {@code n}: it connects with the target URL's
      * credentials and finds every shard table there, with INSERT on it; else why not.
      */
-    private static Optional<String> check(LoadCommand cmd, Node n, Map<String, ShardMap> maps) {
+    static Optional<String> check(LoadCommand cmd, Node n, Map<String, ShardMap> maps) {
         ConnectionUrl url = urlOf(cmd.target(), n);
         Connection c;
         try {
