@@ -944,7 +944,7 @@ class LiveMigrationIT {
     }
 
     @Test
-    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyBeforeAnyLaterChange() throws Exception {
+    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyAndAResumeGoesOnOnceItIsUndone() throws Exception {
         String db = pg.createDatabase("ddlfk");
         pg.exec(db, """
                 create table tenant (id int primary key);
@@ -966,6 +966,25 @@ class LiveMigrationIT {
                 && r.err().contains("add constraint kind_item_fkey foreign key (item_id) references item")
                 && r.err().contains("the plan would make " + schema + ".kind distributed"), r.err());
         assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
+        assertTrue(r.err().contains("Undo it on the source") && r.err().contains("migrate " + file + " --resume"), r.err());
+        // settled by the user: the foreign key dropped again, then the run goes on from where it stopped
+        pg.exec(db, "alter table kind drop constraint kind_item_fkey; insert into item (tenant_id, note) values (2, 'settled')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select note from " + schema + ".item order by id").equals(List.of("before", "after", "settled")));
+        // a column change the stream cannot carry (the tenant key's type), undone: the table is taken as the source has it then
+        pg.exec(db, "alter table item alter column tenant_id type bigint");
+        resumed.thread().join(60_000);
+        assertEquals(1, resumed.result()[0].code(), resumed.out() + resumed.result()[0].err());
+        assertTrue(resumed.result()[0].err().contains("column tenant_id changed type (integer to bigint): it is the tenant key"),
+                resumed.result()[0].err());
+        pg.exec(db, "alter table item alter column tenant_id type int; insert into item (tenant_id, note) values (3, 'unseq')");
+        Background again = Background.migrate(file.toString(), "--resume");
+        again.await(() -> citus.rows("select note from " + schema + ".item where note = 'unseq'").equals(List.of("unseq")));
+        assertTrue(again.out().toString().contains("was undone on the source since; the table was carried as the source has it now"),
+                again.out().toString());
+        again.cutOverAndFinish(file);
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_constraint where conname = 'kind_item_fkey'"));
+        assertVerifies(file);
     }
 
     @Test
@@ -1047,7 +1066,7 @@ class LiveMigrationIT {
     }
 
     @Test
-    void aPrimaryKeyDroppedWhileStreamingStopsTheStreamNamingItAndTheApplicationsWritesGoOnWorking() throws Exception {
+    void aPrimaryKeyDroppedAndAddedWhileStreamingIsCarriedAndTheApplicationsWritesGoOnWorking() throws Exception {
         String db = pg.createDatabase("pkdrop");
         pg.exec(db, """
                 create table tenant (id int primary key);
@@ -1060,15 +1079,35 @@ class LiveMigrationIT {
         Background m = Background.streaming(file);
         pg.exec(db, "alter table item drop constraint item_pkey");
         // published under the default identity with no key left, these would fail: the capture gave the table FULL
-        pg.exec(db, "update item set note = 'after' where id = 1; delete from item where id = 2");
-        m.thread().join(60_000);
-        Run r = m.result()[0];
-        assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("primary key item_pkey was dropped"), r.err());
-        Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());
-        assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+        pg.exec(db, """
+                update item set note = 'after' where id = 1;
+                delete from item where id = 2;
+                insert into item (id, tenant_id, note) values (3, 1, 'n3'), (3, 1, 'n3');
+                delete from item where ctid = (select min(ctid) from item where id = 3 and note = 'n3');
+                """);
+        String key = "select pg_get_constraintdef(oid) from pg_constraint where conrelid = '%sitem'::regclass and contype = 'p'";
+        m.await(() -> citus.rows(key.formatted(schema + ".")).isEmpty()
+                && citus.rows("select count(*) from " + schema + ".item where id = 3").equals(List.of("2")));
+        assertEquals(List.of("f"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item'::regclass"));
+        pg.exec(db, """
+                delete from item where id = 3 and tenant_id = 1;
+                insert into item (id, tenant_id, note) values (3, 1, 'n3');
+                alter table item add constraint item_pkey primary key (id);
+                update item set note = 'keyed again' where id = 4;
+                delete from item where id = 5;
+                """);
+        m.await(() -> !citus.rows(key.formatted(schema + ".")).isEmpty()
+                && citus.rows("select note from " + schema + ".item where id = 4").equals(List.of("keyed again")));
+        String said = m.out().toString();
+        assertTrue(said.contains("schema change carried to " + schema + ".item: DROP CONSTRAINT item_pkey"), said);
+        assertTrue(said.contains("schema change carried to " + schema + ".item: ADD CONSTRAINT item_pkey PRIMARY KEY"), said);
+        assertEquals(List.of("PRIMARY KEY (tenant_id, id)"), citus.rows(key.formatted(schema + ".")), "by the plan's rules, with the tenant key");
+        m.cutOverAndFinish(file);
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note from %sitem) x";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row of item");
         assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item'::regclass"),
-                "cleanup puts the table's own replica identity back");
+                "the cutover puts the table's own replica identity back");
+        assertVerifies(file);
     }
 
     @Test

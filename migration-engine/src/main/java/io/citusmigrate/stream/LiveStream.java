@@ -70,7 +70,6 @@ public final class LiveStream implements AutoCloseable {
     private volatile java.util.Set<String> plannedTopics;
     private final String slot;
     private final LoadCommand cmd;
-    private volatile boolean resumable = true;
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -280,15 +279,52 @@ public final class LiveStream implements AutoCloseable {
         return catalog;
     }
 
+    /**
+     * A schema change met as a message: carried to the target. One that cannot be carried as the
+     * command left the table is carried as the table is on the source now, if the user undid it
+     * since (see {@link SettledChanges}); otherwise the stream stops on it, and a {@code --resume}
+     * after the user undid it goes on.
+     */
+    private void carrySchemaChange(String content) throws InterruptedException {
+        try {
+            carry(content);
+        } catch (SchemaChanges.NotCarried e) {
+            java.util.Optional<String> now;
+            try (java.sql.Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                now = SettledChanges.asNow(content, source);
+            } catch (java.sql.SQLException read) {
+                now = java.util.Optional.empty();
+            }
+            if (now.isEmpty()) fail(e.getMessage());
+            try {
+                carry(now.get());
+                say.accept("a schema change the stream could not carry was undone on the source since; the table was carried as the source"
+                        + " has it now");
+            } catch (SchemaChanges.NotCarried again) {
+                fail(e.getMessage());
+            }
+        }
+    }
+
+    private void carry(String content) throws InterruptedException {
+        if (SchemaChanges.replans(content, plan)) {
+            carryTableChange(content);
+            return;
+        }
+        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            String done = SchemaChanges.carry(content, plan, target, cmd);
+            if (!done.isEmpty()) say.accept(done);
+        } catch (java.sql.SQLException e) {
+            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+        }
+        untilWritten("the schema change", task::schemaChanged);
+    }
+
     /** A table created, dropped, renamed or keyed otherwise: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
     private void carryTableChange(String content) throws InterruptedException {
         SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
             t = SchemaChanges.replan(content, plan, target, cmd);
-        } catch (SchemaChanges.NotCarried e) {
-            resumable = false;
-            fail(e.getMessage());
-            return;
         } catch (java.sql.SQLException e) {
             fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;
@@ -304,29 +340,6 @@ public final class LiveStream implements AutoCloseable {
         catalog = t.catalog();
         plannedTopics = topics(plan);
         was.stop();
-    }
-
-    /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
-    private void carrySchemaChange(String content) throws InterruptedException {
-        if (SchemaChanges.replans(content, plan)) {
-            carryTableChange(content);
-            return;
-        }
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            String done = SchemaChanges.carry(content, plan, target, cmd);
-            if (!done.isEmpty()) say.accept(done);
-        } catch (SchemaChanges.NotCarried e) {
-            resumable = false;
-            fail(e.getMessage());
-        } catch (java.sql.SQLException e) {
-            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
-        }
-        untilWritten("the schema change", task::schemaChanged);
-    }
-
-    /** False when the stream stopped on something a rerun from the same slot cannot get past (a schema change not carried). */
-    public boolean resumable() {
-        return resumable;
     }
 
     /**

@@ -61,12 +61,30 @@ public final class SchemaChanges {
         }
     }
 
-    /** Carrying it failed for a reason the user must settle: the migration cannot go on from this slot. */
+    /** Carrying it failed for a reason the user must settle: undone on the source, the stream goes on with {@code --resume}. */
     public static final class NotCarried extends UserError {
         NotCarried(String message) {
             super(message);
         }
     }
+
+    // What a message says of its table, read in the command's own transaction (for the row r of
+    // pg_event_trigger_ddl_commands): the stream compares the target with the table as this command
+    // left it, not with the source as it is by the time the message is read (later commands may have
+    // changed it again). SettledChanges reads the same of a table as it is now.
+    /** The table's columns. */
+    static final String COLUMNS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
+            + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
+            + " 'generated', a.attgenerated <> '') ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
+            + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
+            + " AND r.object_type IN ('table', 'table column'))";
+    /** Its constraints (an ALTER TABLE may change those alone). */
+    static final String CONSTRAINTS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
+            + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
+            + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
+    /** Its row-level security switches. */
+    static final String SECURITY = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
+            + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
 
     private SchemaChanges() {}
 
@@ -110,7 +128,7 @@ public final class SchemaChanges {
                 + "     EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + pub + ", r.object_identity);"
                 + "   END IF;"
                 // a published table's primary key dropped: the same, so that the application's UPDATE and DELETE go on
-                // working (the stream stops at it, naming it)
+                // working (the stream then matches its rows by all their columns)
                 + " ELSIF r.command_tag = 'ALTER TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
                 + "   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = " + pub + " AND pr.prrelid = r.objid) THEN"
                 + full
@@ -120,13 +138,6 @@ public final class SchemaChanges {
         String name = objectName(publication);
         String function = Sql.ident(schemas.get(0)) + "." + Sql.ident(name);
         String inSchemas = schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
-        // the table's columns as this command left them, read in its own transaction: the stream compares the target with
-        // them, not with the source as it is by the time the message is read (later commands may have changed it again)
-        String columns = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
-                + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
-                + " 'generated', a.attgenerated <> '') ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
-                + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
-                + " AND r.object_type IN ('table', 'table column'))";
         // an index as this command made it (later commands may rename its columns): its table, definition and plain key columns
         String indexTable = "(SELECT i.indrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE i.indexrelid = r.objid"
                 + " AND r.object_type = 'index')";
@@ -134,16 +145,10 @@ public final class SchemaChanges {
                 + " 'keys', ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_catalog.pg_attribute a"
                 + " ON a.attrelid = i.indrelid AND a.attnum = u.attnum WHERE u.k <= i.indnkeyatts)) FROM pg_catalog.pg_index i"
                 + " WHERE i.indexrelid = r.objid AND r.object_type = 'index')";
-        // the table's constraints and row-level security as this command left them: an ALTER TABLE may change those alone
-        String constraints = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
-                + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
-                + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
-        String security = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
-                + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
                 + " 'type', r.object_type, 'identity', r.object_identity, 'oid', r.objid, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
-                + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index
-                + ", 'constraints', " + constraints + ", 'security', " + security + ")::text);";
+                + " 'columns', " + COLUMNS + ", 'table', " + indexTable + ", 'index', " + index
+                + ", 'constraints', " + CONSTRAINTS + ", 'security', " + SECURITY + ")::text);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
             // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
@@ -195,25 +200,37 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
+        char identity;
         try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+            identity = replicaIdentity(source, ch.oid());
         }
         Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
             case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
-            default -> alterTable(ch, plan, now, catalog, target, cmd);
+            default -> alterTable(ch, plan, now, catalog, identity, target, cmd);
         };
+    }
+
+    /** A table's replica identity on the source now (d, n, f or i), or d when it is gone. */
+    private static char replicaIdentity(Connection source, long oid) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT relreplident FROM pg_catalog.pg_class WHERE oid = ?::pg_catalog.oid")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1).charAt(0) : 'd';
+            }
+        }
     }
 
     /**
      * A migrated table renamed, or its keys changed: the table as the plan made now takes it. Its
-     * kind and tenant key must stay, and no other table's; a new unique or exclusion constraint
-     * is made on the target by the plan's rules (with the tenant key), a new foreign key at the
-     * cutover with the others. A primary key added or dropped is not carried: the sink matches
-     * rows by it.
+     * kind and tenant key must stay, and no other table's; a new primary, unique or exclusion
+     * constraint is made on the target by the plan's rules (with the tenant key), a new foreign key
+     * at the cutover with the others. The sink then matches rows by the new primary key, or by all
+     * their columns once the table has none (the capture gave it REPLICA IDENTITY FULL).
      */
-    private static Replanned alterTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+    private static Replanned alterTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, char identity, Connection target,
                                         io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan was = table(plan, ch);
         TablePlan t = was == null ? null : now.tables().stream().filter(x -> x.source().oid() == was.source().oid()).findFirst()
@@ -227,6 +244,12 @@ public final class SchemaChanges {
         }
         List<String> changed = otherwisePlanned(plan, now, was);
         if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
+        if (was.source().primaryKey().isPresent() && t.source().primaryKey().isEmpty()) {
+            // from here on its rows are matched by all their columns: the WAL must hold old rows whole
+            List<String> why = new ArrayList<>(ReplicaIdentities.unmatchable(now, t));
+            if (identity != 'f') why.add("its replica identity is not FULL (" + identity + "), so the WAL does not hold its old rows whole");
+            if (!why.isEmpty()) throw notCarried(ch, "its primary key was dropped, and " + String.join("; ", why), cmd.file());
+        }
         // the plan made now reads the source as it is now, which may be ahead of the stream (a table renamed or created
         // since): the stream goes on with its own plan, this one table in it as the plan made now takes it, under its name
         // at this change
@@ -499,8 +522,8 @@ public final class SchemaChanges {
     /**
      * The table's constraints follow the source, by name: CHECK constraints as the source has
      * them; unique and exclusion constraints as the plan {@code t} takes them (with the tenant
-     * key); foreign keys dropped here, added at the cutover with the others (by the plan). A
-     * primary key added or dropped is named as a problem: the sink matches rows by it.
+     * key), primary keys too (the stream's sink goes on with the plan that has them); foreign keys
+     * dropped here, added at the cutover with the others (by the plan).
      */
     private static void constraintChanges(Change ch, TablePlan t, QualifiedName at, Connection target, List<String> actions, List<String> problems)
             throws SQLException {
@@ -525,18 +548,13 @@ public final class SchemaChanges {
         });
         keys.forEach((name, type) -> {
             if (onTarget.containsKey(name) || type == 'f') return; // a foreign key: at the cutover
-            if (type == 'p') {
-                problems.add("primary key " + name + " was added (the sink matches rows by the primary key the migration started with)");
-                return;
-            }
             t.constraints().stream().filter(k -> k.name().equals(name)).findFirst().ifPresentOrElse(
                     k -> actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + k.definition()),
                     () -> problems.add("constraint " + name + " is not in the plan made now"));
         });
         onTarget.forEach((name, type) -> {
             if (type == 'c' ? checks.containsKey(name) : keys.containsKey(name)) return;
-            if (type == 'p') problems.add("primary key " + name + " was dropped (the sink matches rows by it)");
-            else actions.add("DROP CONSTRAINT " + Sql.ident(name));
+            actions.add("DROP CONSTRAINT " + Sql.ident(name));
         });
     }
 
@@ -628,8 +646,9 @@ public final class SchemaChanges {
 
     private static NotCarried notCarried(Change ch, String why, String file) {
         return new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said()
-                + (why == null ? "" : ": " + why) + ". Nothing after it was applied to the target. To take it in, start the migration over:"
-                + " `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`");
+                + (why == null ? "" : ": " + why) + ". Nothing after it was applied to the target. Undo it on the source (the stream then"
+                + " takes the table as the source has it), or start over to take it in with the schema (`citus-migrate cleanup " + file
+                + "`, then `citus-migrate migrate " + file + "`)");
     }
 
     private static TablePlan table(Plan plan, String identity) {
