@@ -988,6 +988,33 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aTableRenamedThatOthersLeadThroughStopsTheStreamAndAResumeGoesOnOnceItIsRenamedBack() throws Exception {
+        String db = pg.createDatabase("ddlren");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table item_log (id serial primary key, item_id int not null references item, line text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 9) g;
+                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 9) g;
+                """);
+        String schema = citus.newSchema("ddlren");
+        Path file = tenantLoadFile(db, schema, "cm_ddlren");
+        Background m = Background.streaming(file);
+        pg.exec(db, "alter table item rename to article; insert into item_log (item_id, line) values (1, 'renamed')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("other tables lead to their tenant or keys through it (" + schema + ".item_log)")
+                && r.err().contains("--resume"), r.err());
+        pg.exec(db, "alter table article rename to item; insert into item_log (item_id, line) values (2, 'back')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select line from " + schema + ".item_log where id > 9 order by id").equals(List.of("renamed", "back")));
+        resumed.cutOverAndFinish(file);
+        assertVerifies(file);
+    }
+
+    @Test
     void privilegesPoliciesAndCommentsChangedOnTheSourceWhileStreamingAreTheTargetsAfterTheCutover() throws Exception {
         String app = "app_live_grants";
         pg.exec("postgres", "create role " + app + " login");
