@@ -855,6 +855,40 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aGrantWhileStreamingOfAPrivilegeTheTargetLacksStopsTheStreamNamingItAndAResumeGoesOnOnceRevoked() throws Exception {
+        String db = pg.createDatabase("ddlmaint");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.parseInt(pg.rows(db, "show server_version_num").get(0)) >= 170000
+                && Integer.parseInt(citus.rows("show server_version_num").get(0)) < 170000, "[skipped] needs a source on PostgreSQL 17 or"
+                + " later and a target before 17 (MAINTAIN)");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                do $$ begin if not exists (select from pg_roles where rolname = 'cm_granted') then create role cm_granted; end if; end $$;
+                """);
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select from pg_roles where rolname = 'cm_granted') then create role cm_granted; end if; end $$");
+        }
+        String schema = citus.newSchema("ddlmaint");
+        Path file = tenantLoadFile(db, schema, "cm_ddlmaint");
+        Background m = Background.streaming(file);
+        pg.exec(db, "grant all on item to cm_granted; insert into item (tenant_id, note) values (1, 'after the grant')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("MAINTAIN on table " + schema + ".item to cm_granted: the target's PostgreSQL (15) has no such privilege")
+                && r.err().contains("--resume"), r.err());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + schema + ".item"), "nothing after the grant was applied");
+        pg.exec(db, "revoke maintain on item from cm_granted");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select note from " + schema + ".item").equals(List.of("after the grant")));
+        resumed.cutOverAndFinish(file);
+        assertEquals(List.of("true"), citus.rows("select has_table_privilege('cm_granted', '" + schema + ".item', 'UPDATE')::text"),
+                "the rest of the grant is the target's");
+        assertVerifies(file);
+    }
+
+    @Test
     void aTableDroppedOnTheSourceWhileStreamingIsDroppedOnTheTargetAndTheCutoverGoesOnWithoutIt() throws Exception {
         String db = pg.createDatabase("ddldrop");
         pg.exec(db, """

@@ -205,7 +205,7 @@ public final class SchemaChanges {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
             identity = replicaIdentity(source, ch.oid());
         }
-        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts());
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
             case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
@@ -413,13 +413,24 @@ public final class SchemaChanges {
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // no row changes with them: the target takes the source's state as it is now
-        if (AccessChanges.TAGS.contains(ch.tag())) return AccessChanges.sync(plan, target, cmd);
+        if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
         String done = alter(ch, t, t, List.of(), target, file);
         if (!OWNER.matcher(ch.query()).find()) return done;
-        String owners = AccessChanges.sync(plan, target, cmd);
+        String owners = accessSynced(ch, plan, target, cmd);
         return done.isEmpty() ? owners : done + "; " + owners;
+    }
+
+    /**
+     * The target's privileges, owners, row-level security and policies made the source's (see
+     * {@link AccessChanges}), unless the plan made now refuses something (a role or a privilege
+     * the target lacks): then the stream stops on the change, naming it.
+     */
+    private static String accessSynced(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Plan now = AccessChanges.planNow(target, cmd);
+        if (!now.ok()) throw notCarried(ch, now.errors().stream().map(io.citusmigrate.plan.PlanIssue::message).collect(Collectors.joining("; ")), cmd.file());
+        return AccessChanges.sync(plan, now, target);
     }
 
     private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile("(?i)\\bowner\\s+to\\b");

@@ -53,14 +53,6 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
                 tables.stream().filter(t -> t != gone).toList(), views, issues, routines, access, statistics, operatorsAndCasts);
     }
 
-    /** This plan with more issues (what only the target can tell). */
-    public Plan withIssues(List<PlanIssue> more) {
-        if (more.isEmpty()) return this;
-        List<PlanIssue> all = new java.util.ArrayList<>(issues);
-        all.addAll(more);
-        return new Plan(schemas, extensions, types, sequences, tables, views, List.copyOf(all), routines, access, statistics, operatorsAndCasts);
-    }
-
     public boolean ok() {
         return errors().isEmpty();
     }
