@@ -126,7 +126,10 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("publication.autocreate.mode", "disabled");
         // after our own bulk load, the publication says which tables stream: a table created on the source while
         // streaming joins it (see SchemaChanges) and its rows must get through Debezium's own filter too
-        if ("no_data".equals(snapshotMode)) {
+        // (a tenant schema created while streaming is not known yet: then the publication alone says)
+        if ("no_data".equals(snapshotMode) && CapturedSchemas.any(cmd.distribute())) {
+            p.remove("table.include.list");
+        } else if ("no_data".equals(snapshotMode)) {
             p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
                     .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
         }

@@ -104,8 +104,12 @@ public final class SchemaChanges {
                 + " the source, or move the data with `with snapshot only`");
     }
 
-    /** The event triggers and their function, in the publication's transaction. */
-    static void create(Connection c, String publication, Plan plan) throws SQLException {
+    /**
+     * The event triggers and their function, in the publication's transaction. They capture the
+     * schemas the plan takes tables from, and any schema a {@code distribute schemas matching}
+     * rule takes (a tenant schema created while streaming).
+     */
+    static void create(Connection c, String publication, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
         // A new permanent table joins the publication in the transaction that creates it, so that its first rows are
         // published; the stream then plans and creates it on the target. A plain one without a primary key gets REPLICA
         // IDENTITY FULL first (published under the default one, the application's UPDATE and DELETE on it would fail),
@@ -137,7 +141,8 @@ public final class SchemaChanges {
         if (schemas.isEmpty()) return;
         String name = objectName(publication);
         String function = Sql.ident(schemas.get(0)) + "." + Sql.ident(name);
-        String inSchemas = schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
+        String inSchemas = "(schema_name = ANY (" + schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]")) + ")"
+                + CapturedSchemas.matching(rules) + ")";
         // an index as this command made it (later commands may rename its columns): its table, definition and plain key columns
         String indexTable = "(SELECT i.indrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE i.indexrelid = r.objid"
                 + " AND r.object_type = 'index')";
@@ -161,10 +166,10 @@ public final class SchemaChanges {
                     + " IF TG_EVENT = 'sql_drop' THEN"
                     + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
                     + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
-                    + "     AND schema_name = ANY (" + inSchemas + ") LOOP " + emit + " END LOOP;"
+                    + "     AND " + inSchemas + " LOOP " + emit + " END LOOP;"
                     + " ELSE"
                     // GRANT and REVOKE name no schema: the stream makes the target's access the source's on each
-                    + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
+                    + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE " + inSchemas
                     + "     OR command_tag IN ('GRANT', 'REVOKE')"
                     + "     LOOP " + join + emit + " END LOOP;"
                     + " END IF;"
@@ -361,10 +366,28 @@ public final class SchemaChanges {
                     now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
                     List.of(), accessOf(now.access(), t));
             List<io.citusmigrate.ddl.Statement> script = io.citusmigrate.ddl.SchemaScript.of(one, cmd.options());
-            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SEQUENCES, io.citusmigrate.ddl.Statement.Step.TABLES,
-                    io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS, io.citusmigrate.ddl.Statement.Step.INDEXES,
-                    io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SCHEMAS, io.citusmigrate.ddl.Statement.Step.SEQUENCES,
+                    io.citusmigrate.ddl.Statement.Step.TABLES, io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS,
+                    io.citusmigrate.ddl.Statement.Step.INDEXES, io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+            // a table created in a schema Citus already distributes is distributed by Citus as it is created, and its
+            // sequences with it: Citus then refuses OWNED BY ("Altering a distributed sequence"), which only the
+            // coordinator needs (pg_get_serial_sequence, DROP TABLE); it is set there alone, after the table
+            List<io.citusmigrate.ddl.Statement> owners = List.of();
+            if (t.kind() == TablePlan.Kind.SCHEMA && distributedSchema(target, t.target().schema())) {
+                steps.remove(io.citusmigrate.ddl.Statement.Step.DISTRIBUTE);
+                owners = script.stream().filter(s -> s.what().startsWith("sequence owner ")).toList();
+                script = script.stream().filter(s -> !s.what().startsWith("sequence owner ")).toList();
+            }
             new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
+            List<io.citusmigrate.ddl.Statement> ownedBy = owners;
+            if (!ownedBy.isEmpty()) {
+                io.citusmigrate.db.Databases.inTransaction(target, () -> {
+                    try (Statement s = target.createStatement()) {
+                        s.execute("SET LOCAL citus.enable_ddl_propagation = off");
+                        for (io.citusmigrate.ddl.Statement o : ownedBy) s.execute(o.sql());
+                    }
+                });
+            }
         }
         // the plan made now reads the source as it is now, which may be ahead of the stream: the stream goes on with its own plan and this table
         Plan next = plan.withTableAdded(t, now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList());
@@ -392,10 +415,27 @@ public final class SchemaChanges {
                 + "; its rows stream through it");
     }
 
-    /** The privileges, owners and row-level security of one table. */
+    private static boolean distributedSchema(Connection target, String schema) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relname = 'pg_dist_schema' AND n.nspname = 'pg_catalog'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return false; // not Citus
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_dist_schema WHERE schemaid::pg_catalog.regnamespace::text = ?")) {
+            ps.setString(1, Sql.ident(schema));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The privileges, owners and row-level security of one table, and of its schema (a tenant schema new on the target). */
     private static io.citusmigrate.plan.AccessPlan accessOf(io.citusmigrate.plan.AccessPlan a, TablePlan t) {
-        return new io.citusmigrate.plan.AccessPlan(List.of(), List.of(), a.owners().stream().filter(o -> t.target().equals(o.object())).toList(),
-                a.privileges().stream().filter(p -> t.target().equals(p.object())).toList(), List.of(),
+        java.util.function.Predicate<io.citusmigrate.catalog.Access.ObjectKind> schema = k -> k == io.citusmigrate.catalog.Access.ObjectKind.SCHEMA;
+        return new io.citusmigrate.plan.AccessPlan(List.of(), List.of(), a.owners().stream().filter(o -> t.target().equals(o.object())
+                        || schema.test(o.kind()) && t.target().schema().equals(o.schema())).toList(),
+                a.privileges().stream().filter(p -> t.target().equals(p.object()) || schema.test(p.kind()) && t.target().schema().equals(p.schema())).toList(),
+                List.of(),
                 a.rowSecurity().stream().filter(r -> t.target().equals(r.table())).toList(),
                 a.policies().stream().filter(p -> t.target().equals(p.table())).toList(), List.of(), a.rolesChecked());
     }
