@@ -28,6 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class LiveMigrationIT {
+    /** Three tenants with thirty items between them: the schema most tests start from. */
+    private static final String TENANT_AND_ITEMS = """
+            create table tenant (id int primary key);
+            create table item (id serial primary key, tenant_id int not null references tenant, note text);
+            insert into tenant select generate_series(1, 3);
+            insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+            """;
+
     static EmbeddedPg pg;
     static CitusTarget citus;
     @TempDir
@@ -706,6 +714,42 @@ class LiveMigrationIT {
     }
 
     @Test
+    void columnsAddedWithAnEvaluatedDefaultOrGeneratedHoldTheSourcesValuesAndOnesEvaluatedPerRowStopTheStream() throws Exception {
+        String db = pg.createDatabase("ddlval");
+        pg.exec(db, TENANT_AND_ITEMS);
+        String schema = citus.newSchema("ddlval");
+        Path file = tenantLoadFile(db, schema, "cm_ddlval");
+        Background m = Background.streaming(file);
+        pg.exec(db, """
+                alter table item add column created timestamptz not null default now();
+                alter table item add column doubled int generated always as (id * 2) stored;
+                select pg_sleep(1.1);
+                update item set note = 'after' where id <= 3;
+                insert into item (tenant_id, note) values (1, 'new');
+                """);
+        m.await(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of("31")));
+        String said = m.out().toString();
+        assertTrue(said.contains("ADD COLUMN created timestamp with time zone DEFAULT '") && said.contains("ALTER COLUMN created SET DEFAULT now()"), said);
+        assertTrue(said.contains("ADD COLUMN doubled integer GENERATED ALWAYS AS ((id * 2)) STORED"), said);
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note, created, doubled from %sitem) x";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")),
+                "the rows that were there hold the time the source gave them, not the target's own now()");
+        // each existing row gets its own value, which no row change carries: refused, naming it
+        pg.exec(db, "alter table item add column token float8 default random()");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("column token has a default (random()) the source evaluated for each row: the values it gave the existing"
+                + " rows do not pass through the WAL"), r.err());
+        pg.exec(db, "alter table item drop column token; insert into item (tenant_id, note) values (2, 'settled')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select count(*) from " + schema + ".item where note = 'settled'").equals(List.of("1")));
+        resumed.cutOverAndFinish(file);
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")));
+        assertVerifies(file);
+    }
+
+    @Test
     void indexesAndColumnRenamesOnTheSourceWhileStreamingReachTheTarget() throws Exception {
         String db = pg.createDatabase("ddlidx");
         pg.exec(db, """
@@ -761,12 +805,7 @@ class LiveMigrationIT {
     @Test
     void aTableCreatedOnTheSourceWhileStreamingIsPlannedCreatedAndStreamedAndAResumeGoesOnWithIt() throws Exception {
         String db = pg.createDatabase("ddlnew");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
-                """);
+        pg.exec(db, TENANT_AND_ITEMS);
         String schema = citus.newSchema("ddlnew");
         Path file = tenantLoadFile(db, schema, "cm_ddlnew");
         Background m = Background.streaming(file);
@@ -804,11 +843,7 @@ class LiveMigrationIT {
     @Test
     void tablesTheApplicationsOwnRoleCreatesWhileStreamingWithAndWithoutAPrimaryKeyAreCarriedAndItsWritesNeverFail() throws Exception {
         String db = pg.createDatabase("ddlapp");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+        pg.exec(db, TENANT_AND_ITEMS + """
                 do $$ begin if not exists (select from pg_roles where rolname = 'cm_application') then create role cm_application login; end if; end $$;
                 grant create, usage on schema public to cm_application;
                 grant all on all tables in schema public to cm_application;
@@ -1129,12 +1164,7 @@ class LiveMigrationIT {
     @Test
     void aPrimaryKeyDroppedAndAddedWhileStreamingIsCarriedAndTheApplicationsWritesGoOnWorking() throws Exception {
         String db = pg.createDatabase("pkdrop");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
-                """);
+        pg.exec(db, TENANT_AND_ITEMS);
         String schema = citus.newSchema("pkdrop");
         Path file = tenantLoadFile(db, schema, "cm_pkdrop");
         Background m = Background.streaming(file);

@@ -49,6 +49,7 @@ final class StreamStep implements Step {
                 StreamWatch.untilMarker(m, stream, "streaming", "streaming: %d row changes applied");
             } catch (UserError e) {
                 refuseLostSlot(m);
+                if (!stream.resumable()) throw e;
                 // what is on the target is consistent with the slot: a rerun goes on from there
                 throw new UserError(e.getMessage() + ". Once that is fixed, go on with `citus-migrate migrate " + s.file() + " --resume`");
             }

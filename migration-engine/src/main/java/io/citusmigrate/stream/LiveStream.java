@@ -206,7 +206,13 @@ public final class LiveStream implements AutoCloseable {
                     }
                     default -> { }
                 }
-            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null && planned(r.topic())) {
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null && !planned(r.topic())) {
+                // published, and not the plan's: never passed over without a word
+                if (passedOver.add(r.topic())) {
+                    say.accept("row changes of " + r.topic().substring(TOPIC_PREFIX.length() + 1) + " are not migrated: the command file's"
+                            + " rules leave the table out");
+                }
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
                 SinkRecord s = new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
                         TimestampType.CREATE_TIME);
@@ -262,6 +268,12 @@ public final class LiveStream implements AutoCloseable {
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
     }
 
+    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
+    private volatile boolean resumable = true;
+
+    /** Tables whose row changes came and are not the plan's (said once each). */
+    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
+
     /** A row change of a table the plan takes (a new table the command file's rules leave out is published, and passed over). */
     private boolean planned(String topic) {
         return plannedTopics.contains(topic);
@@ -292,6 +304,10 @@ public final class LiveStream implements AutoCloseable {
         try {
             carry(content);
         } catch (SchemaChanges.NotCarried e) {
+            if (!e.undoable()) {
+                resumable = false;
+                fail(e.getMessage());
+            }
             java.util.Optional<String> now;
             try (java.sql.Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
                 now = SettledChanges.asNow(content, source);
@@ -343,6 +359,11 @@ public final class LiveStream implements AutoCloseable {
         catalog = t.catalog();
         plannedTopics = topics(plan);
         was.stop();
+    }
+
+    /** Whether a {@code --resume} can get past what stopped the stream. */
+    public boolean resumable() {
+        return resumable;
     }
 
     /**

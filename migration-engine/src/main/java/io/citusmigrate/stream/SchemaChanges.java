@@ -44,9 +44,10 @@ public final class SchemaChanges {
                 Map<String, Column> cols = new LinkedHashMap<>();
                 for (JsonNode c : n.path("columns")) {
                     boolean generated = c.path("generated").asBoolean();
+                    String expr = c.path("default").isNull() ? null : c.path("default").asText(null);
                     cols.put(c.path("name").asText(), new Column(c.path("num").asInt(), c.path("name").asText(), c.path("type").asText(),
-                            generated || c.path("default").isNull() ? null : c.path("default").asText(), c.path("notnull").asBoolean(),
-                            c.path("identity").asBoolean(), generated));
+                            generated ? null : expr, c.path("notnull").asBoolean(), c.path("identity").asBoolean(), generated,
+                            generated ? expr : null, c.path("hasmissing").asBoolean(), c.path("missing").isNull() ? null : c.path("missing").asText(null)));
                 }
                 return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("oid").asLong(0), n.path("schema").asText(),
                         n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"),
@@ -61,10 +62,20 @@ public final class SchemaChanges {
         }
     }
 
-    /** Carrying it failed for a reason the user must settle: undone on the source, the stream goes on with {@code --resume}. */
+    /**
+     * Carrying it failed for a reason the user must settle: {@code undoable} when, undone on the
+     * source, the stream goes on with {@code --resume}; otherwise only a new start takes it in.
+     */
     public static final class NotCarried extends UserError {
-        NotCarried(String message) {
+        private final boolean undoable;
+
+        NotCarried(String message, boolean undoable) {
             super(message);
+            this.undoable = undoable;
+        }
+
+        public boolean undoable() {
+            return undoable;
         }
     }
 
@@ -75,7 +86,8 @@ public final class SchemaChanges {
     /** The table's columns. */
     static final String COLUMNS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
             + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
-            + " 'generated', a.attgenerated <> '') ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
+            + " 'generated', a.attgenerated <> '', 'hasmissing', a.atthasmissing, 'missing', CASE WHEN a.atthasmissing THEN"
+            + " (a.attmissingval::text::text[])[1] END) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
             + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
             + " AND r.object_type IN ('table', 'table column'))";
     /** Its constraints (an ALTER TABLE may change those alone). */
@@ -119,11 +131,7 @@ public final class SchemaChanges {
         String noKey = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p')";
         String full = " IF " + noKey + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relkind = 'r'"
                 + "   AND t.relreplident = 'd') THEN"
-                + "   EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', r.object_identity);"
-                + "   EXECUTE pg_catalog.format('COMMENT ON PUBLICATION %I IS %L', " + pub + ", (COALESCE((SELECT pg_catalog.obj_description(p.oid,"
-                + "     'pg_publication')::jsonb FROM pg_catalog.pg_publication p WHERE p.pubname = " + pub + "), '[]'::jsonb)"
-                + "     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('schema', r.schema_name, 'table', (SELECT t.relname FROM"
-                + "     pg_catalog.pg_class t WHERE t.oid = r.objid), 'identity', 'd', 'index', NULL)))::text);"
+                + ReplicaIdentities.setFullInTrigger(publication)
                 + " END IF;";
         String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
                 + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition) THEN"
@@ -159,7 +167,9 @@ public final class SchemaChanges {
             // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
             // tables too, and the statements above must not fail its CREATE TABLE. The setting keeps this function from
             // capturing its own statements (event triggers fire for them as well).
+            // ISO dates: a value it renders (a column's default as existing rows took it) is read back on the target
             s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog"
+                    + " SET datestyle = 'ISO, YMD' SET intervalstyle = 'postgres' SET extra_float_digits = 3"
                     + " AS $$DECLARE r record; BEGIN"
                     + " IF pg_catalog.current_setting('citus_migrate.capturing', true) = 'on' THEN RETURN; END IF;"
                     + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'on', true);"
@@ -450,6 +460,8 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // a serial column's sequence, made and owned by the CREATE TABLE it belongs to: that table's carry makes it
         if ("sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return "";
+        // an identity or serial column's sequence, made by the ALTER TABLE that adds the column: that command's message decides
+        if ("sequence".equals(ch.type()) && ALTERS_TABLE.matcher(ch.query()).find()) return "";
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // no row changes with them: the target takes the source's state as it is now
@@ -482,7 +494,11 @@ public final class SchemaChanges {
      */
     private static String alter(Change ch, TablePlan planned, TablePlan t, List<String> first, Connection target, String file) throws SQLException {
         // rows that change table by these never pass through the WAL as row changes
-        if (PARTITIONING.matcher(ch.query()).find()) throw notCarried(ch, "attaching, detaching or inheriting moves rows without row changes", file);
+        if (PARTITIONING.matcher(ch.query()).find()) {
+            // undoing it is such a change too: only a new start copies the rows where they are now
+            throw new NotCarried(prefix(ch, "attaching, detaching or inheriting moves rows without row changes") + " Start over to take it in"
+                    + " with the schema: `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`", false);
+        }
         // where the table is on the target now: under its old name until a rename is carried
         QualifiedName at = first.isEmpty() ? t.target() : planned.target();
         // what changed on the source since the plan was made, done to the target: the plan's own differences
@@ -499,16 +515,15 @@ public final class SchemaChanges {
             if (old.name().equals(t.distributionColumn())) problems.add("column " + old.name() + " is the tenant key, renamed to " + c.name());
             renames.add("RENAME COLUMN " + Sql.ident(old.name()) + " TO " + Sql.ident(c.name()));
             Column was = tgt.remove(old.name());
-            tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated()));
+            tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated(), null, false, null));
         }
         List<String> actions = new ArrayList<>();
         for (Column c : src.values()) {
             Column now = tgt.get(c.name());
             io.citusmigrate.catalog.Column was = planned.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (now == null) {
-                if (c.identity() || c.generated()) problems.add("column " + c.name() + " is an identity or generated column");
-                else actions.add("ADD COLUMN " + Sql.ident(c.name()) + " " + c.type() + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "")
-                        + (c.notNull() ? " NOT NULL" : ""));
+                String problem = added(c, at, target, actions);
+                if (problem != null) problems.add("column " + c.name() + " " + problem);
                 continue;
             }
             String typeBefore = was != null ? was.type().sql() : now.type();
@@ -554,6 +569,41 @@ public final class SchemaChanges {
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
     }
 
+    /**
+     * A column added on the source, added to the target with what the existing rows hold there:
+     * a generated column computes it again from the row; a default PostgreSQL evaluated once
+     * (now(), a constant) is added as the value the rows took, then set as the default; a default
+     * evaluated for each row (random(), a sequence, an identity) gave values that never pass
+     * through the WAL, so it is refused unless the table has no rows. Returns why not, or null.
+     */
+    private static String added(Column c, QualifiedName at, Connection target, List<String> actions) throws SQLException {
+        String add = "ADD COLUMN " + Sql.ident(c.name()) + " " + c.type();
+        String notNull = c.notNull() ? " NOT NULL" : "";
+        if (c.generated()) {
+            actions.add(add + " GENERATED ALWAYS AS (" + c.generation() + ") STORED");
+            return null;
+        }
+        boolean perRow = c.identity() || c.defaultExpr() != null && !c.hasMissing();
+        if (perRow && hasRows(target, at)) {
+            return (c.identity() ? "is an identity column" : "has a default (" + c.defaultExpr() + ") the source evaluated for each row")
+                    + ": the values it gave the existing rows do not pass through the WAL";
+        }
+        if (c.identity()) return "is an identity column";
+        if (c.hasMissing()) {
+            actions.add(add + " DEFAULT " + (c.missing() == null ? "NULL" : Sql.literal(c.missing()) + "::" + c.type()) + notNull);
+            actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + c.defaultExpr());
+            return null;
+        }
+        actions.add(add + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "") + notNull);
+        return null;
+    }
+
+    private static boolean hasRows(Connection target, QualifiedName table) throws SQLException {
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table.sql() + ")")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
     /** Why a column's new type cannot be carried, or null: the tenant key, a type the plan casts, or a user-defined type. */
     private static String typeProblem(TablePlan t, Column c, io.citusmigrate.catalog.Column was) {
         if (c.name().equals(t.distributionColumn())) return "it is the tenant key";
@@ -566,6 +616,7 @@ public final class SchemaChanges {
     }
 
     private static final java.util.regex.Pattern CREATES_TABLE = java.util.regex.Pattern.compile("(?i)\\bcreate\\s+table\\b");
+    private static final java.util.regex.Pattern ALTERS_TABLE = java.util.regex.Pattern.compile("(?i)\\balter\\s+table\\b");
 
     private static final java.util.regex.Pattern PARTITIONING =
             java.util.regex.Pattern.compile("(?i)\\b(attach\\s+partition|detach\\s+partition|no\\s+inherit|inherit)\\b");
@@ -696,10 +747,13 @@ public final class SchemaChanges {
     }
 
     private static NotCarried notCarried(Change ch, String why, String file) {
-        return new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said()
-                + (why == null ? "" : ": " + why) + ". Nothing after it was applied to the target. Undo it on the source (the stream then"
-                + " takes the table as the source has it), or start over to take it in with the schema (`citus-migrate cleanup " + file
-                + "`, then `citus-migrate migrate " + file + "`)");
+        return new NotCarried(prefix(ch, why) + " Undo it on the source (the stream then takes the table as the source has it), or start"
+                + " over to take it in with the schema (`citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`)", true);
+    }
+
+    private static String prefix(Change ch, String why) {
+        return "a schema change on the source that this version does not carry while streaming: " + ch.said() + (why == null ? "" : ": " + why)
+                + ". Nothing after it was applied to the target.";
     }
 
     private static TablePlan table(Plan plan, String identity) {
@@ -722,8 +776,14 @@ public final class SchemaChanges {
         return identity.equals(n.sql()) || identity.equals(n.schema() + "." + n.name());
     }
 
-    /** A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL, identity or generated. */
-    private record Column(int num, String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated) {}
+    /**
+     * A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL,
+     * identity or generated (with its expression); for a column just added with a default that
+     * PostgreSQL evaluated once, the value the existing rows took ({@code hasMissing}, pg_attribute's
+     * attmissingval as text).
+     */
+    private record Column(int num, String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated,
+                          String generation, boolean hasMissing, String missing) {}
 
     private static Map<String, Column> columns(Connection c, String table) throws SQLException {
         // expressions name their objects in full, as the plan's catalog read them
@@ -740,7 +800,7 @@ public final class SchemaChanges {
                 while (rs.next()) {
                     boolean generated = rs.getBoolean(6);
                     out.put(rs.getString(1), new Column(0, rs.getString(1), rs.getString(2), generated ? null : rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), generated));
+                            rs.getBoolean(5), generated, generated ? rs.getString(3) : null, false, null));
                 }
             }
         }
