@@ -269,12 +269,11 @@ public final class SchemaChanges {
         // since): the stream goes on with its own plan, this one table in it as the plan made now takes it, under its name
         // at this change
         boolean renamed = "table".equals(ch.type()) && !named(was, ch.identity());
+        Plan next = plan;
         if (renamed) {
-            List<String> through = plan.tables().stream().filter(o -> o != was && o.leadsThrough(was.target())).map(o -> o.target().toString()).toList();
-            if (!through.isEmpty()) throw notCarried(ch, "other tables lead to their tenant or keys through it (" + String.join(", ", through)
-                    + "); renaming such a table is not carried while streaming", cmd.file());
             if (!named(t, ch.identity())) throw notCarried(ch, "it was renamed again since; carry one rename at a time", cmd.file());
             if (!t.target().schema().equals(was.target().schema())) throw notCarried(ch, "the plan would move it to schema " + t.target().schema(), cmd.file());
+            next = renamedThrough(ch, plan, now, was, cmd.file());
         } else {
             t = t.withNames(was.source().name(), was.target());
         }
@@ -282,7 +281,31 @@ public final class SchemaChanges {
         // read again after a restart, the rename is there already
         if (renamed && exists(target, was.target().schema(), was.target().name())) first.add("RENAME TO " + Sql.ident(t.target().name()));
         String done = alter(ch, was, t, first, target, cmd.file());
-        return new Replanned(plan.withTable(was.source().oid(), t), catalog, done);
+        return new Replanned(next.withTable(was.source().oid(), t), catalog, done);
+    }
+
+    /**
+     * A table renamed that other tables lead through (their tenant key's path, a foreign key, a
+     * partition's parent): those take it under its new name as the plan made now has them, and the
+     * sequences it owns name it so too. Each must be under the name the stream has for it (not
+     * renamed since itself): one rename at a time.
+     */
+    private static Plan renamedThrough(Change ch, Plan plan, Plan now, TablePlan was, String file) {
+        Plan next = plan;
+        for (TablePlan o : plan.tables()) {
+            if (o == was || !(o.leadsThrough(was.target()) || o.backfillPath().stream()
+                    .anyMatch(h -> h.parent().equals(was.source().name()) || h.child().equals(was.source().name())))) {
+                continue;
+            }
+            TablePlan n = now.tables().stream().filter(x -> x.source().oid() == o.source().oid()).findFirst().orElse(null);
+            if (n == null || !n.source().name().equals(o.source().name()) || !n.target().equals(o.target())) {
+                throw notCarried(ch, o.target() + ", which leads through it, was renamed or dropped since; carry one rename at a time", file);
+            }
+            next = next.withTable(o.source().oid(), n);
+        }
+        QualifiedName renamedTo = now.tables().stream().filter(x -> x.source().oid() == was.source().oid()).map(TablePlan::target).findFirst()
+                .orElse(was.target());
+        return next.withSequencesOwnedBy(was.target(), renamedTo);
     }
 
     private static List<String> errorsOf(Plan plan, TablePlan t) {

@@ -45,6 +45,12 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts);
     }
 
+    /** This plan with the sequences a table owns owned by it under another name (the table renamed). */
+    public Plan withSequencesOwnedBy(QualifiedName was, QualifiedName now) {
+        List<Sequence> qs = sequences.stream().map(q -> was.equals(q.ownedByTable()) ? q.ownedBy(now) : q).toList();
+        return new Plan(schemas, extensions, types, qs, tables, views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
     /** This plan without a table's plan (by its source oid) and the sequences it owns. */
     public Plan withoutTable(long oid) {
         TablePlan gone = tables.stream().filter(t -> t.source().oid() == oid).findFirst().orElse(null);
