@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -1166,6 +1167,28 @@ class LiveMigrationIT {
         Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());
         assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
         assertEquals(List.of(), pg.rows(db, "select evtname from pg_event_trigger"));
+    }
+
+    @Test
+    void withoutASuperuserPlanNamesWhatTheCaptureNeedsAndMigrateRefusesBeforeTheSourceIsTouched() throws Exception {
+        String db = pg.createDatabase("plainuser");
+        pg.exec(db, TENANT_AND_ITEMS);
+        pg.exec("postgres", "do $$ begin if not exists (select from pg_roles where rolname = 'cm_plain') then create role cm_plain login; end if; end $$");
+        pg.exec("postgres", "grant pg_read_all_data to cm_plain"); // reads every table without a grant the plan would carry
+        Path file = tenantLoadFile(db, citus.newSchema("plainuser"), "cm_plainuser");
+        Files.writeString(file, Files.readString(file).replace("postgres@localhost:" + pg.port(), "cm_plain@localhost:" + pg.port()));
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertEquals(0, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.out().contains("A live migration needs on the source:\n"
+                + "  MISSING  a superuser, for the event trigger that captures schema changes while streaming: cm_plain is not one\n"
+                + "  ok       wal_level = logical, for the replication slot and its snapshot: wal_level = logical\n"), plan.out());
+        assertTrue(plan.out().contains("`migrate` refuses to stream until these are met"), plan.out());
+        Run migrate = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, migrate.code(), migrate.out() + migrate.err());
+        assertTrue(migrate.err().contains("which only a superuser can create, and this user is not one. Nothing was changed on the source"),
+                migrate.err());
+        assertEquals(List.of("0:0"), pg.rows(db, "select (select count(*) from pg_replication_slots where slot_name = 'cm_plainuser') || ':'"
+                + " || (select count(*) from pg_publication)"), "no slot and no publication");
     }
 
     @Test
