@@ -18,7 +18,10 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                   List<String> distributionCalls, List<String> routines, List<String> grants, List<String> policies,
                   List<String> rolesToCreate, List<String> missingRoles,
                   List<Orphans> orphans, List<String> warnings, List<String> errors,
-                  io.citusmigrate.stream.LiveRequirements liveNeeds) {
+                  io.citusmigrate.stream.LiveRequirements liveNeeds, List<Tenant> tenants) {
+
+    /** A tenant of schema-based sharding: a source schema that becomes a distributed schema, and its tables. */
+    record Tenant(String source, String target, List<String> tables) {}
 
     /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
     record Orphans(String table, long count, List<String> firstKeys, String path,
@@ -45,7 +48,16 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                 plan.access().missingRoles(),
                 orphans.stream().map(o -> new Orphans(o.table(), o.count(), o.firstKeys(), o.path(), o.toString())).toList(),
                 plan.warnings().stream().map(PlanIssue::toString).toList(),
-                plan.errors().stream().map(PlanIssue::toString).toList(), liveNeeds);
+                plan.errors().stream().map(PlanIssue::toString).toList(), liveNeeds, tenants(plan));
+    }
+
+    private static List<Tenant> tenants(Plan plan) {
+        java.util.Map<String, Tenant> out = new java.util.LinkedHashMap<>();
+        for (TablePlan t : plan.tables()) {
+            if (t.kind() != TablePlan.Kind.SCHEMA || t.isPartition()) continue;
+            out.computeIfAbsent(t.target().schema(), s -> new Tenant(t.source().name().schema(), s, new java.util.ArrayList<>())).tables().add(t.target().name());
+        }
+        return List.copyOf(out.values());
     }
 
     void print(PrintWriter out) {
@@ -68,6 +80,8 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         section(out, "Added or rewritten:", tables.stream().flatMap(t -> t.rewrites().stream().map(r -> t.target() + ": " + r)).toList(), "");
         section(out, "Triggers, created after the data (a live migration: at the cutover, after the last replicated change):",
                 tables.stream().flatMap(t -> t.deferredTriggers().stream()).toList(), ";");
+        section(out, "Tenants (each source schema a distributed schema, its tables together on one node):", tenants.stream()
+                .map(t -> t.source() + " -> " + t.target() + ": " + t.tables().size() + " tables (" + String.join(", ", t.tables()) + ")").toList(), "");
         line(out, "Views: ", views);
         out.println();
         out.println("Distribution calls:");

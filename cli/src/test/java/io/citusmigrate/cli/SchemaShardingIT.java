@@ -75,6 +75,8 @@ class SchemaShardingIT {
         Run plan = Run.of(new StringWriter(), "plan", file.toString());
         assertEquals(0, plan.code(), plan.out() + plan.err());
         assertTrue(plan.out().contains("distributed schema"), plan.out());
+        assertTrue(plan.out().contains("Tenants (each source schema a distributed schema, its tables together on one node):\n"
+                + "  ssb_tenant_a -> ssb_tenant_a: 2 tables (customers, orders)\n"), plan.out());
 
         Run load = Run.of(new StringWriter(), "migrate", file.toString(), "--snapshot-only");
         assertEquals(0, load.code(), load.out() + load.err());
@@ -91,7 +93,9 @@ class SchemaShardingIT {
                 "the shared table a reference table");
         assertEveryTenantEqual(db, "ssb");
         assertEquals(List.of("3"), citus.rows("select count(*) from pg_constraint where contype = 'f' and conrelid::regclass::text like 'ssb_tenant_%.orders'"));
-        assertEquals(0, Run.of(new StringWriter(), "verify", file.toString()).code());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\nTENANT +TABLES +SOURCE ROWS +TARGET ROWS +RESULT\nssb_tenant_a +2 +70 +70 +ok\n.*"), verify.out());
         // the application inserts into any tenant through the coordinator, its sequences past the copied rows
         citus.rows("insert into ssb_tenant_b.orders (customer_id, total) values (3, 9) returning id");
     }
