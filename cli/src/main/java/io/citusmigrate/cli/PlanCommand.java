@@ -27,7 +27,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Session s = in.session();
-        PlanReport report = PlanReport.of(s.command(), s.plan(), s.plan().ok() ? orphans(s.command(), s.plan()) : List.of());
+        PlanReport report = PlanReport.of(s.command(), s.plan(), s.plan().ok() ? orphans(s.command(), s.plan()) : List.of(), liveNeeds(s.command()));
         if (json.on) {
             in.printJson(report);
         } else {
@@ -35,6 +35,16 @@ final class PlanCommand implements Callable<Integer> {
             in.out().flush();
         }
         return s.plan().ok() ? Main.OK : Main.FAILED;
+    }
+
+    /** What a live migration needs of the source; null for a file that only loads (schema or snapshot only). */
+    private static io.citusmigrate.stream.LiveRequirements liveNeeds(LoadCommand cmd) {
+        if (cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY) || cmd.options().flag(io.citusmigrate.load.Option.SCHEMA_ONLY)) return null;
+        try (Connection source = Databases.connect("source", cmd.source())) {
+            return io.citusmigrate.stream.LiveRequirements.read(source);
+        } catch (SQLException e) {
+            throw new UserError("reading what the source allows on " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
     }
 
     /** The rows without a tenant that the bulk load would meet, counted on the source. */

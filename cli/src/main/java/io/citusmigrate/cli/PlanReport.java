@@ -17,7 +17,11 @@ import java.util.List;
 record PlanReport(String source, String target, boolean ok, List<TableReport> tables, List<String> views,
                   List<String> distributionCalls, List<String> routines, List<String> grants, List<String> policies,
                   List<String> rolesToCreate, List<String> missingRoles,
-                  List<Orphans> orphans, List<String> warnings, List<String> errors) {
+                  List<Orphans> orphans, List<String> warnings, List<String> errors,
+                  io.citusmigrate.stream.LiveRequirements liveNeeds, List<Tenant> tenants) {
+
+    /** A tenant of schema-based sharding: a source schema that becomes a distributed schema, and its tables. */
+    record Tenant(String source, String target, List<String> tables) {}
 
     /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
     record Orphans(String table, long count, List<String> firstKeys, String path,
@@ -27,7 +31,8 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                        String colocateWith, List<String> backfillPath, String derivation, List<String> rewrites,
                        List<String> deferredTriggers, @com.fasterxml.jackson.annotation.JsonIgnore String chain) {}
 
-    static PlanReport of(LoadCommand cmd, Plan plan, List<OrphanReport> orphans) {
+    /** {@code liveNeeds}: what a live migration needs of the source, or null for a file that only loads. */
+    static PlanReport of(LoadCommand cmd, Plan plan, List<OrphanReport> orphans, io.citusmigrate.stream.LiveRequirements liveNeeds) {
         List<TableReport> tables = plan.tables().stream().map(t -> new TableReport(
                 t.source().name().toString(), t.target().toString(), t.kind().label(), t.distributionColumn(),
                 t.tenantColumnAdded(), t.colocateWith() == null ? null : t.colocateWith().toString(),
@@ -43,7 +48,16 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                 plan.access().missingRoles(),
                 orphans.stream().map(o -> new Orphans(o.table(), o.count(), o.firstKeys(), o.path(), o.toString())).toList(),
                 plan.warnings().stream().map(PlanIssue::toString).toList(),
-                plan.errors().stream().map(PlanIssue::toString).toList());
+                plan.errors().stream().map(PlanIssue::toString).toList(), liveNeeds, tenants(plan));
+    }
+
+    private static List<Tenant> tenants(Plan plan) {
+        java.util.Map<String, Tenant> out = new java.util.LinkedHashMap<>();
+        for (TablePlan t : plan.tables()) {
+            if (t.kind() != TablePlan.Kind.SCHEMA || t.isPartition()) continue;
+            out.computeIfAbsent(t.target().schema(), s -> new Tenant(t.source().name().schema(), s, new java.util.ArrayList<>())).tables().add(t.target().name());
+        }
+        return List.copyOf(out.values());
     }
 
     void print(PrintWriter out) {
@@ -66,6 +80,8 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         section(out, "Added or rewritten:", tables.stream().flatMap(t -> t.rewrites().stream().map(r -> t.target() + ": " + r)).toList(), "");
         section(out, "Triggers, created after the data (a live migration: at the cutover, after the last replicated change):",
                 tables.stream().flatMap(t -> t.deferredTriggers().stream()).toList(), ";");
+        section(out, "Tenants (each source schema a distributed schema, its tables together on one node):", tenants.stream()
+                .map(t -> t.source() + " -> " + t.target() + ": " + t.tables().size() + " tables (" + String.join(", ", t.tables()) + ")").toList(), "");
         line(out, "Views: ", views);
         out.println();
         out.println("Distribution calls:");
@@ -77,6 +93,11 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         section(out, "Orphan rows (no path to a tenant; `on orphan rows stop` refuses to load, `skip` writes them to reject files):",
                 orphans.stream().map(Orphans::text).toList(), "");
         section(out, "Warnings:", warnings, "");
+        if (liveNeeds != null) {
+            section(out, "A live migration needs on the source:", liveNeeds.needs().stream()
+                    .map(n -> (n.met() ? "ok       " : "MISSING  ") + n.what() + ": " + n.now()).toList(), "");
+            if (!liveNeeds.met()) out.println("  `migrate` refuses to stream until these are met; `with snapshot only` needs none of them.");
+        }
         out.println();
         if (errors.isEmpty()) {
             out.println("The plan can work on Citus.");

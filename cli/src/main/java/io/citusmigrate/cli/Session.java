@@ -8,7 +8,6 @@ import io.citusmigrate.load.LoadCommand;
 import io.citusmigrate.load.LoadFileParser;
 import io.citusmigrate.plan.Plan;
 import io.citusmigrate.plan.Planner;
-import io.citusmigrate.plan.TargetPrivileges;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -35,9 +34,7 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         if (!catalog.access().namesRoles()) return new Session(cmd, catalog, Planner.plan(cmd, catalog));
         // roles are the cluster's: a grant, owner or policy naming a role the target lacks stops the plan
         try (Connection target = Databases.connect("target", cmd.target())) {
-            int version = new CatalogReader(target).serverVersionNum();
-            Plan plan = Planner.plan(cmd, catalog, new CatalogReader(target).roleNames());
-            return new Session(cmd, catalog, plan.withIssues(TargetPrivileges.unknownOn(plan.access(), version)));
+            return new Session(cmd, catalog, Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts()));
         } catch (SQLException | UserError e) {
             // the plan says the roles were not checked; a migration fails on the target anyway
             return new Session(cmd, catalog, Planner.plan(cmd, catalog));

@@ -105,6 +105,9 @@ class CliIT {
         JsonNode clicks = plan.get("tables").get(3);
         assertEquals("public.clicks", clicks.get("source").asText());
         assertEquals("clicks(ad_id) -> ads(id)", clicks.get("backfillPath").get(0).asText());
+        JsonNode needs = plan.get("liveNeeds").get("needs");
+        assertEquals(4, needs.size(), needs.toString());
+        needs.forEach(n -> assertTrue(n.get("met").asBoolean(), n.toString())); // the embedded source's superuser, logical WAL
     }
 
     @Test

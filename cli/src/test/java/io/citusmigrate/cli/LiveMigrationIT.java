@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,6 +29,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
 @org.junit.jupiter.api.extension.ExtendWith(io.citusmigrate.testing.SourceAndCitus.class) // its source and the best Citus there is
 class LiveMigrationIT {
+    /** Three tenants with thirty items between them: the schema most tests start from. */
+    private static final String TENANT_AND_ITEMS = """
+            create table tenant (id int primary key);
+            create table item (id serial primary key, tenant_id int not null references tenant, note text);
+            insert into tenant select generate_series(1, 3);
+            insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+            """;
+
     static EmbeddedPg pg;
     static CitusTarget citus;
     @TempDir
@@ -706,6 +715,42 @@ class LiveMigrationIT {
     }
 
     @Test
+    void columnsAddedWithAnEvaluatedDefaultOrGeneratedHoldTheSourcesValuesAndOnesEvaluatedPerRowStopTheStream() throws Exception {
+        String db = pg.createDatabase("ddlval");
+        pg.exec(db, TENANT_AND_ITEMS);
+        String schema = citus.newSchema("ddlval");
+        Path file = tenantLoadFile(db, schema, "cm_ddlval");
+        Background m = Background.streaming(file);
+        pg.exec(db, """
+                alter table item add column created timestamptz not null default now();
+                alter table item add column doubled int generated always as (id * 2) stored;
+                select pg_sleep(1.1);
+                update item set note = 'after' where id <= 3;
+                insert into item (tenant_id, note) values (1, 'new');
+                """);
+        m.await(() -> citus.rows("select count(*) from " + schema + ".item").equals(List.of("31")));
+        String said = m.out().toString();
+        assertTrue(said.contains("ADD COLUMN created timestamp with time zone DEFAULT '") && said.contains("ALTER COLUMN created SET DEFAULT now()"), said);
+        assertTrue(said.contains("ADD COLUMN doubled integer GENERATED ALWAYS AS ((id * 2)) STORED"), said);
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note, created, doubled from %sitem) x";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")),
+                "the rows that were there hold the time the source gave them, not the target's own now()");
+        // each existing row gets its own value, which no row change carries: refused, naming it
+        pg.exec(db, "alter table item add column token float8 default random()");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("column token has a default (random()) the source evaluated for each row: the values it gave the existing"
+                + " rows do not pass through the WAL"), r.err());
+        pg.exec(db, "alter table item drop column token; insert into item (tenant_id, note) values (2, 'settled')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select count(*) from " + schema + ".item where note = 'settled'").equals(List.of("1")));
+        resumed.cutOverAndFinish(file);
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")));
+        assertVerifies(file);
+    }
+
+    @Test
     void indexesAndColumnRenamesOnTheSourceWhileStreamingReachTheTarget() throws Exception {
         String db = pg.createDatabase("ddlidx");
         pg.exec(db, """
@@ -761,12 +806,7 @@ class LiveMigrationIT {
     @Test
     void aTableCreatedOnTheSourceWhileStreamingIsPlannedCreatedAndStreamedAndAResumeGoesOnWithIt() throws Exception {
         String db = pg.createDatabase("ddlnew");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
-                """);
+        pg.exec(db, TENANT_AND_ITEMS);
         String schema = citus.newSchema("ddlnew");
         Path file = tenantLoadFile(db, schema, "cm_ddlnew");
         Background m = Background.streaming(file);
@@ -804,11 +844,7 @@ class LiveMigrationIT {
     @Test
     void tablesTheApplicationsOwnRoleCreatesWhileStreamingWithAndWithoutAPrimaryKeyAreCarriedAndItsWritesNeverFail() throws Exception {
         String db = pg.createDatabase("ddlapp");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
+        pg.exec(db, TENANT_AND_ITEMS + """
                 do $$ begin if not exists (select from pg_roles where rolname = 'cm_application') then create role cm_application login; end if; end $$;
                 grant create, usage on schema public to cm_application;
                 grant all on all tables in schema public to cm_application;
@@ -851,6 +887,40 @@ class LiveMigrationIT {
         }
         assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item_log'::regclass"),
                 "the table's own replica identity back after the cutover");
+        assertVerifies(file);
+    }
+
+    @Test
+    void aGrantWhileStreamingOfAPrivilegeTheTargetLacksStopsTheStreamNamingItAndAResumeGoesOnOnceRevoked() throws Exception {
+        String db = pg.createDatabase("ddlmaint");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.parseInt(pg.rows(db, "show server_version_num").get(0)) >= 170000
+                && Integer.parseInt(citus.rows("show server_version_num").get(0)) < 170000, "[skipped] needs a source on PostgreSQL 17 or"
+                + " later and a target before 17 (MAINTAIN)");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                insert into tenant select generate_series(1, 3);
+                do $$ begin if not exists (select from pg_roles where rolname = 'cm_granted') then create role cm_granted; end if; end $$;
+                """);
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select from pg_roles where rolname = 'cm_granted') then create role cm_granted; end if; end $$");
+        }
+        String schema = citus.newSchema("ddlmaint");
+        Path file = tenantLoadFile(db, schema, "cm_ddlmaint");
+        Background m = Background.streaming(file);
+        pg.exec(db, "grant all on item to cm_granted; insert into item (tenant_id, note) values (1, 'after the grant')");
+        m.thread().join(60_000);
+        Run r = m.result()[0];
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("MAINTAIN on table " + schema + ".item to cm_granted: the target's PostgreSQL (15) has no such privilege")
+                && r.err().contains("--resume"), r.err());
+        assertEquals(List.of("0"), citus.rows("select count(*) from " + schema + ".item"), "nothing after the grant was applied");
+        pg.exec(db, "revoke maintain on item from cm_granted");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select note from " + schema + ".item").equals(List.of("after the grant")));
+        resumed.cutOverAndFinish(file);
+        assertEquals(List.of("true"), citus.rows("select has_table_privilege('cm_granted', '" + schema + ".item', 'UPDATE')::text"),
+                "the rest of the grant is the target's");
         assertVerifies(file);
     }
 
@@ -944,7 +1014,7 @@ class LiveMigrationIT {
     }
 
     @Test
-    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyBeforeAnyLaterChange() throws Exception {
+    void aForeignKeyThatWouldChangeHowTheTableIsPlannedStopsTheStreamNamingWhyAndAResumeGoesOnOnceItIsUndone() throws Exception {
         String db = pg.createDatabase("ddlfk");
         pg.exec(db, """
                 create table tenant (id int primary key);
@@ -966,6 +1036,59 @@ class LiveMigrationIT {
                 && r.err().contains("add constraint kind_item_fkey foreign key (item_id) references item")
                 && r.err().contains("the plan would make " + schema + ".kind distributed"), r.err());
         assertEquals(List.of("before"), citus.rows("select note from " + schema + ".item"), "nothing after it was applied");
+        assertTrue(r.err().contains("Undo it on the source") && r.err().contains("migrate " + file + " --resume"), r.err());
+        // settled by the user: the foreign key dropped again, then the run goes on from where it stopped
+        pg.exec(db, "alter table kind drop constraint kind_item_fkey; insert into item (tenant_id, note) values (2, 'settled')");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> citus.rows("select note from " + schema + ".item order by id").equals(List.of("before", "after", "settled")));
+        // a column change the stream cannot carry (the tenant key's type), undone: the table is taken as the source has it then
+        pg.exec(db, "alter table item alter column tenant_id type bigint");
+        resumed.thread().join(60_000);
+        assertEquals(1, resumed.result()[0].code(), resumed.out() + resumed.result()[0].err());
+        assertTrue(resumed.result()[0].err().contains("column tenant_id changed type (integer to bigint): it is the tenant key"),
+                resumed.result()[0].err());
+        pg.exec(db, "alter table item alter column tenant_id type int; insert into item (tenant_id, note) values (3, 'unseq')");
+        Background again = Background.migrate(file.toString(), "--resume");
+        again.await(() -> citus.rows("select note from " + schema + ".item where note = 'unseq'").equals(List.of("unseq")));
+        assertTrue(again.out().toString().contains("was undone on the source since; the table was carried as the source has it now"),
+                again.out().toString());
+        again.cutOverAndFinish(file);
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_constraint where conname = 'kind_item_fkey'"));
+        assertVerifies(file);
+    }
+
+    @Test
+    void aTableRenamedThatOthersLeadThroughIsCarriedAndTheyFindTheirTenantThroughItUnderItsNewName() throws Exception {
+        String db = pg.createDatabase("ddlren");
+        pg.exec(db, """
+                create table tenant (id int primary key);
+                create table item (id serial primary key, tenant_id int not null references tenant, note text);
+                create table item_log (id serial primary key, item_id int not null references item, line text);
+                insert into tenant select generate_series(1, 3);
+                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 9) g;
+                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 9) g;
+                """);
+        String schema = citus.newSchema("ddlren");
+        Path file = tenantLoadFile(db, schema, "cm_ddlren");
+        Background m = Background.streaming(file);
+        pg.exec(db, """
+                alter table item rename to article;
+                insert into item_log (item_id, line) values (1, 'renamed');
+                insert into article (tenant_id, note) values (2, 'new article');
+                insert into item_log (item_id, line) select max(id), 'of the new one' from article;
+                update item_log set line = 'moved' where id = 2;
+                """);
+        m.await(() -> citus.rows("select line from " + schema + ".item_log where id > 9 order by id").equals(List.of("renamed", "of the new one")));
+        assertTrue(m.out().toString().contains("schema change carried to " + schema + ".article: RENAME TO article"), m.out().toString());
+        m.cutOverAndFinish(file);
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select %s from %s%s x) x";
+        assertEquals(pg.rows(db, rows.formatted("x.id, x.item_id, x.line", "", "item_log")),
+                citus.rows(rows.formatted("x.id, x.item_id, x.line", schema + ".", "item_log")));
+        assertEquals(pg.rows(db, "select a.tenant_id || ':' || l.id from item_log l join article a on a.id = l.item_id order by 1"),
+                citus.rows("select l.tenant_id || ':' || l.id from " + schema + ".item_log l order by 1"), "each log line under its article's tenant");
+        assertEquals(List.of("FOREIGN KEY (tenant_id, item_id) REFERENCES " + schema + ".article(tenant_id, id)"), citus.rows("select"
+                + " pg_get_constraintdef(oid) from pg_constraint where conrelid = '" + schema + ".item_log'::regclass and contype = 'f'"));
+        assertVerifies(file);
     }
 
     @Test
@@ -1047,28 +1170,65 @@ class LiveMigrationIT {
     }
 
     @Test
-    void aPrimaryKeyDroppedWhileStreamingStopsTheStreamNamingItAndTheApplicationsWritesGoOnWorking() throws Exception {
+    void withoutASuperuserPlanNamesWhatTheCaptureNeedsAndMigrateRefusesBeforeTheSourceIsTouched() throws Exception {
+        String db = pg.createDatabase("plainuser");
+        pg.exec(db, TENANT_AND_ITEMS);
+        pg.exec("postgres", "do $$ begin if not exists (select from pg_roles where rolname = 'cm_plain') then create role cm_plain login; end if; end $$");
+        pg.exec("postgres", "grant pg_read_all_data to cm_plain"); // reads every table without a grant the plan would carry
+        Path file = tenantLoadFile(db, citus.newSchema("plainuser"), "cm_plainuser");
+        Files.writeString(file, Files.readString(file).replace("postgres@localhost:" + pg.port(), "cm_plain@localhost:" + pg.port()));
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertEquals(0, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.out().contains("A live migration needs on the source:\n"
+                + "  MISSING  a superuser, for the event trigger that captures schema changes while streaming: cm_plain is not one\n"
+                + "  ok       wal_level = logical, for the replication slot and its snapshot: wal_level = logical\n"), plan.out());
+        assertTrue(plan.out().contains("`migrate` refuses to stream until these are met"), plan.out());
+        Run migrate = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, migrate.code(), migrate.out() + migrate.err());
+        assertTrue(migrate.err().contains("which only a superuser can create, and this user is not one. Nothing was changed on the source"),
+                migrate.err());
+        assertEquals(List.of("0:0"), pg.rows(db, "select (select count(*) from pg_replication_slots where slot_name = 'cm_plainuser') || ':'"
+                + " || (select count(*) from pg_publication)"), "no slot and no publication");
+    }
+
+    @Test
+    void aPrimaryKeyDroppedAndAddedWhileStreamingIsCarriedAndTheApplicationsWritesGoOnWorking() throws Exception {
         String db = pg.createDatabase("pkdrop");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
-                """);
+        pg.exec(db, TENANT_AND_ITEMS);
         String schema = citus.newSchema("pkdrop");
         Path file = tenantLoadFile(db, schema, "cm_pkdrop");
         Background m = Background.streaming(file);
         pg.exec(db, "alter table item drop constraint item_pkey");
         // published under the default identity with no key left, these would fail: the capture gave the table FULL
-        pg.exec(db, "update item set note = 'after' where id = 1; delete from item where id = 2");
-        m.thread().join(60_000);
-        Run r = m.result()[0];
-        assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("primary key item_pkey was dropped"), r.err());
-        Run cleanup = Run.of(new StringWriter(), "cleanup", file.toString());
-        assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+        pg.exec(db, """
+                update item set note = 'after' where id = 1;
+                delete from item where id = 2;
+                insert into item (id, tenant_id, note) values (3, 1, 'n3'), (3, 1, 'n3');
+                delete from item where ctid = (select min(ctid) from item where id = 3 and note = 'n3');
+                """);
+        String key = "select pg_get_constraintdef(oid) from pg_constraint where conrelid = '%sitem'::regclass and contype = 'p'";
+        m.await(() -> citus.rows(key.formatted(schema + ".")).isEmpty()
+                && citus.rows("select count(*) from " + schema + ".item where id = 3").equals(List.of("2")));
+        assertEquals(List.of("f"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item'::regclass"));
+        pg.exec(db, """
+                delete from item where id = 3 and tenant_id = 1;
+                insert into item (id, tenant_id, note) values (3, 1, 'n3');
+                alter table item add constraint item_pkey primary key (id);
+                update item set note = 'keyed again' where id = 4;
+                delete from item where id = 5;
+                """);
+        m.await(() -> !citus.rows(key.formatted(schema + ".")).isEmpty()
+                && citus.rows("select note from " + schema + ".item where id = 4").equals(List.of("keyed again")));
+        String said = m.out().toString();
+        assertTrue(said.contains("schema change carried to " + schema + ".item: DROP CONSTRAINT item_pkey"), said);
+        assertTrue(said.contains("schema change carried to " + schema + ".item: ADD CONSTRAINT item_pkey PRIMARY KEY"), said);
+        assertEquals(List.of("PRIMARY KEY (tenant_id, id)"), citus.rows(key.formatted(schema + ".")), "by the plan's rules, with the tenant key");
+        m.cutOverAndFinish(file);
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note from %sitem) x";
+        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")), "every row of item");
         assertEquals(List.of("d"), pg.rows(db, "select relreplident::text from pg_class where oid = 'item'::regclass"),
-                "cleanup puts the table's own replica identity back");
+                "the cutover puts the table's own replica identity back");
+        assertVerifies(file);
     }
 
     @Test

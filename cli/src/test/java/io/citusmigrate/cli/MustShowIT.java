@@ -280,6 +280,38 @@ class MustShowIT {
         });
     }
 
+    /** Weeks of a live migration in one: schema changes, a TRUNCATE, restarts of every node and a cutover given up, one after the other. */
+    @Test
+    void manyChangesAndFaultsInOneMigration() throws Exception {
+        liveMigration("ms_combined", null, l -> {
+            l.source("truncate impressions");
+            l.source("alter table ads add column note text default 'n0'; update ads set note = 'n' || id where id % 3 = 0");
+            l.source("create table ad_notes (id bigserial primary key, ad_id bigint not null references ads, body text);"
+                    + " insert into ad_notes (ad_id, body) select id, 'note ' || id from ads where id % 2 = 0");
+            l.caughtUp("select count(*) from ad_notes");
+            boolean restarts = citus.restartNode(1);
+            if (restarts) {
+                l.source("update ads set name = name || ' after a worker restart'");
+                l.caughtUp("select count(*) filter (where name like '% after a worker restart%') from ads");
+            } else {
+                System.out.println("[skipped] the node restarts: the target is not a Citus cluster this suite started (" + citus.description() + ")");
+            }
+            l.source("alter table ads drop column image_url; create index ads_note on ads (note)");
+            pg.restart();
+            l.write();
+            l.source("update ad_notes set body = body || ' after the source restarted' where id % 3 = 0");
+            if (restarts && citus.restartNode(0)) l.source("update ads set note = 'after the coordinator restarted' where id % 5 = 0");
+            try (Connection c = citus.connect()) {
+                Child late = cutoverHeldUp(l, c, "3");
+                late.exitCode(120);
+                assertTrue(late.output().contains("writes given back, the source is writable again"), late.output());
+                c.rollback();
+            }
+            l.write();
+            l.caughtUp("select count(*) filter (where note = 'after the coordinator restarted') from ads");
+        });
+    }
+
     /**
      * A `cutover --stop-writes` in a process of its own whose wait cannot end: once it has weighed
      * the stream's lag (a stalled stream is refused before anything stops), a lock on the target

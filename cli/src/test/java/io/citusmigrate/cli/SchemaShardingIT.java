@@ -59,8 +59,8 @@ class SchemaShardingIT {
         return file;
     }
 
-    private static void assertEveryTenantEqual(String db, String prefix) throws Exception {
-        for (String t : List.of("a", "b", "c")) {
+    private static void assertEveryTenantEqual(String db, String prefix, String... tenants) throws Exception {
+        for (String t : tenants.length == 0 ? new String[] {"a", "b", "c"} : tenants) {
             for (String table : List.of("customers", "orders")) {
                 String q = "select count(*) || ':' || md5(string_agg(x::text, ',' order by x::text)) from " + prefix + "_tenant_" + t + "." + table + " x";
                 assertEquals(pg.rows(db, q), citus.rows(q), "every row of " + prefix + "_tenant_" + t + "." + table);
@@ -75,6 +75,8 @@ class SchemaShardingIT {
         Run plan = Run.of(new StringWriter(), "plan", file.toString());
         assertEquals(0, plan.code(), plan.out() + plan.err());
         assertTrue(plan.out().contains("distributed schema"), plan.out());
+        assertTrue(plan.out().contains("Tenants (each source schema a distributed schema, its tables together on one node):\n"
+                + "  ssb_tenant_a -> ssb_tenant_a: 2 tables (customers, orders)\n"), plan.out());
 
         Run load = Run.of(new StringWriter(), "migrate", file.toString(), "--snapshot-only");
         assertEquals(0, load.code(), load.out() + load.err());
@@ -91,13 +93,15 @@ class SchemaShardingIT {
                 "the shared table a reference table");
         assertEveryTenantEqual(db, "ssb");
         assertEquals(List.of("3"), citus.rows("select count(*) from pg_constraint where contype = 'f' and conrelid::regclass::text like 'ssb_tenant_%.orders'"));
-        assertEquals(0, Run.of(new StringWriter(), "verify", file.toString()).code());
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\nTENANT +TABLES +SOURCE ROWS +TARGET ROWS +RESULT\nssb_tenant_a +2 +70 +70 +ok\n.*"), verify.out());
         // the application inserts into any tenant through the coordinator, its sequences past the copied rows
         citus.rows("insert into ssb_tenant_b.orders (customer_id, total) values (3, 9) returning id");
     }
 
     @Test
-    void aLiveMigrationStreamsEveryTenantsWritesIntoItsDistributedSchemaThenCutsOver() throws Exception {
+    void aLiveMigrationStreamsEveryTenantsWritesIntoItsDistributedSchemaAndTakesInATenantSchemaCreatedWhileStreaming() throws Exception {
         String db = source("ssl");
         Path file = file(db, "ssl", "include drop, slot name = 'cm_schema_sharding'");
         Background m = Background.streaming(file);
@@ -109,10 +113,31 @@ class SchemaShardingIT {
                     insert into ssl_tenant_%1$s.orders (customer_id, total) select id, 1 from ssl_tenant_%1$s.customers where name = 'streamed';
                     """.formatted(t));
         }
+        // a tenant signs up: its schema, tables and first rows in one transaction, more rows later
+        pg.exec(db, """
+                begin;
+                create schema ssl_tenant_d;
+                create table ssl_tenant_d.customers (id serial primary key, name text, country text references countries);
+                create table ssl_tenant_d.orders (id serial primary key, customer_id int not null references ssl_tenant_d.customers, total numeric);
+                insert into ssl_tenant_d.customers (name, country) select 'd' || g, 'fr' from generate_series(1, 5) g;
+                insert into ssl_tenant_d.orders (customer_id, total) select g % 5 + 1, g from generate_series(1, 12) g;
+                commit;
+                update ssl_tenant_d.orders set total = 0 where id = 1;
+                insert into ssl_tenant_d.orders (customer_id, total) values (2, 99);
+                """);
         m.await(() -> citus.rows("select count(*) from ssl_tenant_c.orders").equals(pg.rows(db, "select count(*) from ssl_tenant_c.orders")));
+        m.await(() -> m.out().toString().contains("new table carried to the target: ssl_tenant_d.orders"));
         m.cutOverAndFinish(file);
-        assertEveryTenantEqual(db, "ssl");
-        assertEquals(0, Run.of(new StringWriter(), "verify", file.toString()).code());
+        assertEveryTenantEqual(db, "ssl", "a", "b", "c", "d");
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("ssl_tenant_d"), citus.rows("select schemaid::regnamespace::text from pg_dist_schema where"
+                    + " schemaid::regnamespace::text = 'ssl_tenant_d'"), "the new tenant a distributed schema too");
+            assertEquals(List.of("1"), citus.rows("select count(distinct colocationid) from pg_dist_partition where logicalrelid::text like 'ssl_tenant_d.%'"));
+        }
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+        // the application goes on in the new tenant through the coordinator, its sequence past the streamed rows
+        citus.rows("insert into ssl_tenant_d.orders (customer_id, total) values (3, 1) returning id");
     }
 }

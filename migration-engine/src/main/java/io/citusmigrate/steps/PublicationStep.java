@@ -32,7 +32,7 @@ final class PublicationStep implements Step {
             // Debezium's snapshot may read a keyless table's rows twice after a restart; the bulk load cannot
             if (s.viaDebezium()) LiveSource.refuseKeyless(m.plan);
             ReplicaIdentities.refuseUnmatchable(m.plan);
-            LiveSource.createPublication(source, s.publication(), m.plan);
+            LiveSource.createPublication(source, s.publication(), m.plan, s.command().distribute());
             // a new run, before its slot exists: nothing an earlier migration on this slot recorded may steer a rerun of this one
             try (Connection target = m.target()) {
                 StepRecord.forget(target, s.slot());

@@ -15,8 +15,23 @@ import java.util.List;
 public final class Verification {
     private Verification() {}
 
-    /** The rows of each table, and the schema section: privileges, row-level security, routines. */
-    public record Comparison(List<Verifier.TableCheck> tables, List<String> schema) {}
+    /**
+     * The rows of each table, and the schema section: privileges, row-level security, routines;
+     * {@code tenants} the tables of each distributed schema (a tenant of schema-based sharding), by schema.
+     */
+    public record Comparison(List<Verifier.TableCheck> tables, List<String> schema, java.util.Map<String, List<String>> tenants) {
+        public Comparison(List<Verifier.TableCheck> tables, List<String> schema) {
+            this(tables, schema, java.util.Map.of());
+        }
+    }
+
+    /** The target tables of each distributed schema of the plan, by schema, in the plan's order. */
+    private static java.util.Map<String, List<String>> tenants(Plan plan) {
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        plan.tables().stream().filter(t -> t.kind() == io.citusmigrate.plan.TablePlan.Kind.SCHEMA && !t.isPartition())
+                .forEach(t -> out.computeIfAbsent(t.target().schema(), k -> new java.util.ArrayList<>()).add(t.target().toString()));
+        return out;
+    }
 
     /** Each table of the source, projected through the plan, against the target (one snapshot of the source); then the schema section. */
     public static Comparison compare(LoadCommand cmd, Plan plan) {
@@ -32,10 +47,27 @@ public final class Verification {
             Verifier.largeObjects(source, target).ifPresent(checks::add);
             List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();
-            return new Comparison(List.copyOf(checks), schema);
+            return new Comparison(List.copyOf(checks), schema, tenants(plan));
         } catch (SQLException e) {
             throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
         }
+    }
+
+    /** Each tenant of schema-based sharding (a distributed schema): its tables, rows on each side, and whether all are equal. */
+    private static void tenants(PrintWriter out, Comparison comparison) {
+        if (comparison.tenants().isEmpty()) return;
+        java.util.Map<String, Verifier.TableCheck> byTable = new java.util.HashMap<>();
+        comparison.tables().forEach(c -> byTable.put(c.table(), c));
+        int w = Math.max(6, comparison.tenants().keySet().stream().mapToInt(String::length).max().orElse(6));
+        String fmt = "%-" + w + "s  %6s  %12s  %12s  %s%n";
+        out.println();
+        out.printf(fmt, "TENANT", "TABLES", "SOURCE ROWS", "TARGET ROWS", "RESULT");
+        comparison.tenants().forEach((schema, tables) -> {
+            List<Verifier.TableCheck> mine = tables.stream().map(byTable::get).filter(java.util.Objects::nonNull).toList();
+            List<String> differ = mine.stream().filter(c -> !c.ok()).map(Verifier.TableCheck::table).toList();
+            out.printf(fmt, schema, tables.size(), mine.stream().mapToLong(Verifier.TableCheck::sourceRows).sum(),
+                    mine.stream().mapToLong(Verifier.TableCheck::targetRows).sum(), differ.isEmpty() ? "ok" : "DIFFERS: " + String.join(", ", differ));
+        });
     }
 
     /** Prints the comparison, every difference on stderr too; false when a table or the schema differs. */
@@ -50,6 +82,7 @@ public final class Verification {
         out.flush();
         List<Verifier.TableCheck> bad = checks.stream().filter(c -> !c.ok()).toList();
         bad.forEach(c -> err.println("verification failed: " + c.table() + ": " + c.problem() + (c.sampleKey() == null ? "" : ", e.g. key " + c.sampleKey())));
+        tenants(out, comparison);
         out.println();
         out.println("SCHEMA (privileges, row-level security, triggers, routines): " + (comparison.schema().isEmpty() ? "ok" : comparison.schema().size() + " differences"));
         comparison.schema().forEach(d -> out.println("  " + d));

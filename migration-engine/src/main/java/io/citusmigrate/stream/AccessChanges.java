@@ -33,13 +33,13 @@ public final class AccessChanges {
 
     private AccessChanges() {}
 
-    /** The target's access to the migrated tables and sequences made the source's; returns what was done, one line. */
-    static String sync(Plan streamed, Connection target, LoadCommand cmd) throws SQLException {
+    /** The source read and planned again as it is now, checked against the target (its roles, the privileges it has). */
+    static Plan planNow(Connection target, LoadCommand cmd) throws SQLException {
         Catalog catalog;
         try (Connection source = Databases.connect("source", cmd.source())) {
             catalog = new CatalogReader(source).read();
         }
-        return sync(streamed, Planner.plan(cmd, catalog), target);
+        return Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts());
     }
 
     /** The same with the plan made from the source as it is now ({@code now}). */

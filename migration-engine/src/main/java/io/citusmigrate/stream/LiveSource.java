@@ -30,7 +30,7 @@ public final class LiveSource {
      * ({@link ReplicaIdentities}): published under the default one, PostgreSQL would refuse the
      * application's UPDATE and DELETE on them.
      */
-    public static void createPublication(Connection c, String name, Plan plan) throws SQLException {
+    public static void createPublication(Connection c, String name, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
         if (publicationExists(c, name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
         SchemaChanges.refuseWithoutSuperuser(c);
@@ -40,7 +40,7 @@ public final class LiveSource {
             }
             ReplicaIdentities.setFull(c, name, plan);
             PartitionTruncates.create(c, name, plan);
-            SchemaChanges.create(c, name, plan);
+            SchemaChanges.create(c, name, plan, rules);
         });
     }
 

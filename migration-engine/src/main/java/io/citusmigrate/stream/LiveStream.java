@@ -70,7 +70,6 @@ public final class LiveStream implements AutoCloseable {
     private volatile java.util.Set<String> plannedTopics;
     private final String slot;
     private final LoadCommand cmd;
-    private volatile boolean resumable = true;
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -127,7 +126,10 @@ public final class LiveStream implements AutoCloseable {
         p.setProperty("publication.autocreate.mode", "disabled");
         // after our own bulk load, the publication says which tables stream: a table created on the source while
         // streaming joins it (see SchemaChanges) and its rows must get through Debezium's own filter too
-        if ("no_data".equals(snapshotMode)) {
+        // (a tenant schema created while streaming is not known yet: then the publication alone says)
+        if ("no_data".equals(snapshotMode) && CapturedSchemas.any(cmd.distribute())) {
+            p.remove("table.include.list");
+        } else if ("no_data".equals(snapshotMode)) {
             p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
                     .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
         }
@@ -204,7 +206,13 @@ public final class LiveStream implements AutoCloseable {
                     }
                     default -> { }
                 }
-            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null && planned(r.topic())) {
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null && !planned(r.topic())) {
+                // published, and not the plan's: never passed over without a word
+                if (passedOver.add(r.topic())) {
+                    say.accept("row changes of " + r.topic().substring(TOPIC_PREFIX.length() + 1) + " are not migrated: the command file's"
+                            + " rules leave the table out");
+                }
+            } else if (r.topic().startsWith(TOPIC_PREFIX + ".") && r.value() != null) {
                 long offset = offsets.merge(r.topic(), 1L, Long::sum) - 1;
                 SinkRecord s = new SinkRecord(r.topic(), 0, r.keySchema(), r.key(), r.valueSchema(), r.value(), offset, r.timestamp(),
                         TimestampType.CREATE_TIME);
@@ -260,6 +268,12 @@ public final class LiveStream implements AutoCloseable {
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
     }
 
+    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
+    private volatile boolean resumable = true;
+
+    /** Tables whose row changes came and are not the plan's (said once each). */
+    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
+
     /** A row change of a table the plan takes (a new table the command file's rules leave out is published, and passed over). */
     private boolean planned(String topic) {
         return plannedTopics.contains(topic);
@@ -280,15 +294,56 @@ public final class LiveStream implements AutoCloseable {
         return catalog;
     }
 
+    /**
+     * A schema change met as a message: carried to the target. One that cannot be carried as the
+     * command left the table is carried as the table is on the source now, if the user undid it
+     * since (see {@link SettledChanges}); otherwise the stream stops on it, and a {@code --resume}
+     * after the user undid it goes on.
+     */
+    private void carrySchemaChange(String content) throws InterruptedException {
+        try {
+            carry(content);
+        } catch (SchemaChanges.NotCarried e) {
+            if (!e.undoable()) {
+                resumable = false;
+                fail(e.getMessage());
+            }
+            java.util.Optional<String> now;
+            try (java.sql.Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                now = SettledChanges.asNow(content, source);
+            } catch (java.sql.SQLException read) {
+                now = java.util.Optional.empty();
+            }
+            if (now.isEmpty()) fail(e.getMessage());
+            try {
+                carry(now.get());
+                say.accept("a schema change the stream could not carry was undone on the source since; the table was carried as the source"
+                        + " has it now");
+            } catch (SchemaChanges.NotCarried again) {
+                fail(e.getMessage());
+            }
+        }
+    }
+
+    private void carry(String content) throws InterruptedException {
+        if (SchemaChanges.replans(content, plan)) {
+            carryTableChange(content);
+            return;
+        }
+        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+            String done = SchemaChanges.carry(content, plan, target, cmd);
+            if (!done.isEmpty()) say.accept(done);
+        } catch (java.sql.SQLException e) {
+            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+        }
+        untilWritten("the schema change", task::schemaChanged);
+    }
+
     /** A table created, dropped, renamed or keyed otherwise: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
     private void carryTableChange(String content) throws InterruptedException {
         SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
             t = SchemaChanges.replan(content, plan, target, cmd);
-        } catch (SchemaChanges.NotCarried e) {
-            resumable = false;
-            fail(e.getMessage());
-            return;
         } catch (java.sql.SQLException e) {
             fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;
@@ -306,25 +361,7 @@ public final class LiveStream implements AutoCloseable {
         was.stop();
     }
 
-    /** A schema change met as a message: carried to the target, and the sink reads the table's columns again. */
-    private void carrySchemaChange(String content) throws InterruptedException {
-        if (SchemaChanges.replans(content, plan)) {
-            carryTableChange(content);
-            return;
-        }
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            String done = SchemaChanges.carry(content, plan, target, cmd);
-            if (!done.isEmpty()) say.accept(done);
-        } catch (SchemaChanges.NotCarried e) {
-            resumable = false;
-            fail(e.getMessage());
-        } catch (java.sql.SQLException e) {
-            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
-        }
-        untilWritten("the schema change", task::schemaChanged);
-    }
-
-    /** False when the stream stopped on something a rerun from the same slot cannot get past (a schema change not carried). */
+    /** Whether a {@code --resume} can get past what stopped the stream. */
     public boolean resumable() {
         return resumable;
     }

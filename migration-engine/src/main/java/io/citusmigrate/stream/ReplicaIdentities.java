@@ -85,6 +85,20 @@ public final class ReplicaIdentities {
         }
     }
 
+    /**
+     * PL/pgSQL for the capture's event trigger (see {@link SchemaChanges}): the table {@code r.objid}
+     * gets REPLICA IDENTITY FULL and its own setting, the default one, joins those kept in the
+     * publication's comment, written as {@link Kept} is read.
+     */
+    static String setFullInTrigger(String publication) {
+        String pub = Sql.literal(publication);
+        return "   EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', r.object_identity);"
+                + "   EXECUTE pg_catalog.format('COMMENT ON PUBLICATION %I IS %L', " + pub + ", (COALESCE((SELECT pg_catalog.obj_description(p.oid,"
+                + "     'pg_publication')::jsonb FROM pg_catalog.pg_publication p WHERE p.pubname = " + pub + "), '[]'::jsonb)"
+                + "     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('schema', r.schema_name, 'table', (SELECT t.relname FROM"
+                + "     pg_catalog.pg_class t WHERE t.oid = r.objid), 'identity', 'd', 'index', NULL)))::text);";
+    }
+
     /** Puts back what {@link #setFull} changed, from the publication's comment (tables gone since are skipped); returns them. */
     static List<Kept> restore(Connection c, String publication) throws SQLException {
         List<Kept> kept = read(c, publication);

@@ -44,9 +44,10 @@ public final class SchemaChanges {
                 Map<String, Column> cols = new LinkedHashMap<>();
                 for (JsonNode c : n.path("columns")) {
                     boolean generated = c.path("generated").asBoolean();
+                    String expr = c.path("default").isNull() ? null : c.path("default").asText(null);
                     cols.put(c.path("name").asText(), new Column(c.path("num").asInt(), c.path("name").asText(), c.path("type").asText(),
-                            generated || c.path("default").isNull() ? null : c.path("default").asText(), c.path("notnull").asBoolean(),
-                            c.path("identity").asBoolean(), generated));
+                            generated ? null : expr, c.path("notnull").asBoolean(), c.path("identity").asBoolean(), generated,
+                            generated ? expr : null, c.path("hasmissing").asBoolean(), c.path("missing").isNull() ? null : c.path("missing").asText(null)));
                 }
                 return new Change(n.path("tag").asText(), n.path("type").asText(), n.path("identity").asText(), n.path("oid").asLong(0), n.path("schema").asText(),
                         n.path("query").asText(), cols, n.path("table").isNull() ? null : n.path("table").asText(null), n.path("index"),
@@ -61,12 +62,41 @@ public final class SchemaChanges {
         }
     }
 
-    /** Carrying it failed for a reason the user must settle: the migration cannot go on from this slot. */
+    /**
+     * Carrying it failed for a reason the user must settle: {@code undoable} when, undone on the
+     * source, the stream goes on with {@code --resume}; otherwise only a new start takes it in.
+     */
     public static final class NotCarried extends UserError {
-        NotCarried(String message) {
+        private final boolean undoable;
+
+        NotCarried(String message, boolean undoable) {
             super(message);
+            this.undoable = undoable;
+        }
+
+        public boolean undoable() {
+            return undoable;
         }
     }
+
+    // What a message says of its table, read in the command's own transaction (for the row r of
+    // pg_event_trigger_ddl_commands): the stream compares the target with the table as this command
+    // left it, not with the source as it is by the time the message is read (later commands may have
+    // changed it again). SettledChanges reads the same of a table as it is now.
+    /** The table's columns. */
+    static final String COLUMNS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
+            + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
+            + " 'generated', a.attgenerated <> '', 'hasmissing', a.atthasmissing, 'missing', CASE WHEN a.atthasmissing THEN"
+            + " (a.attmissingval::text::text[])[1] END) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
+            + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
+            + " AND r.object_type IN ('table', 'table column'))";
+    /** Its constraints (an ALTER TABLE may change those alone). */
+    static final String CONSTRAINTS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
+            + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
+            + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
+    /** Its row-level security switches. */
+    static final String SECURITY = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
+            + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
 
     private SchemaChanges() {}
 
@@ -86,8 +116,12 @@ public final class SchemaChanges {
                 + " the source, or move the data with `with snapshot only`");
     }
 
-    /** The event triggers and their function, in the publication's transaction. */
-    static void create(Connection c, String publication, Plan plan) throws SQLException {
+    /**
+     * The event triggers and their function, in the publication's transaction. They capture the
+     * schemas the plan takes tables from, and any schema a {@code distribute schemas matching}
+     * rule takes (a tenant schema created while streaming).
+     */
+    static void create(Connection c, String publication, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
         // A new permanent table joins the publication in the transaction that creates it, so that its first rows are
         // published; the stream then plans and creates it on the target. A plain one without a primary key gets REPLICA
         // IDENTITY FULL first (published under the default one, the application's UPDATE and DELETE on it would fail),
@@ -97,11 +131,7 @@ public final class SchemaChanges {
         String noKey = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p')";
         String full = " IF " + noKey + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relkind = 'r'"
                 + "   AND t.relreplident = 'd') THEN"
-                + "   EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', r.object_identity);"
-                + "   EXECUTE pg_catalog.format('COMMENT ON PUBLICATION %I IS %L', " + pub + ", (COALESCE((SELECT pg_catalog.obj_description(p.oid,"
-                + "     'pg_publication')::jsonb FROM pg_catalog.pg_publication p WHERE p.pubname = " + pub + "), '[]'::jsonb)"
-                + "     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('schema', r.schema_name, 'table', (SELECT t.relname FROM"
-                + "     pg_catalog.pg_class t WHERE t.oid = r.objid), 'identity', 'd', 'index', NULL)))::text);"
+                + ReplicaIdentities.setFullInTrigger(publication)
                 + " END IF;";
         String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
                 + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition) THEN"
@@ -110,7 +140,7 @@ public final class SchemaChanges {
                 + "     EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + pub + ", r.object_identity);"
                 + "   END IF;"
                 // a published table's primary key dropped: the same, so that the application's UPDATE and DELETE go on
-                // working (the stream stops at it, naming it)
+                // working (the stream then matches its rows by all their columns)
                 + " ELSIF r.command_tag = 'ALTER TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
                 + "   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = " + pub + " AND pr.prrelid = r.objid) THEN"
                 + full
@@ -119,14 +149,8 @@ public final class SchemaChanges {
         if (schemas.isEmpty()) return;
         String name = objectName(publication);
         String function = Sql.ident(schemas.get(0)) + "." + Sql.ident(name);
-        String inSchemas = schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
-        // the table's columns as this command left them, read in its own transaction: the stream compares the target with
-        // them, not with the source as it is by the time the message is read (later commands may have changed it again)
-        String columns = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
-                + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
-                + " 'generated', a.attgenerated <> '') ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
-                + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
-                + " AND r.object_type IN ('table', 'table column'))";
+        String inSchemas = "(schema_name = ANY (" + schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]")) + ")"
+                + CapturedSchemas.matching(rules) + ")";
         // an index as this command made it (later commands may rename its columns): its table, definition and plain key columns
         String indexTable = "(SELECT i.indrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE i.indexrelid = r.objid"
                 + " AND r.object_type = 'index')";
@@ -134,32 +158,28 @@ public final class SchemaChanges {
                 + " 'keys', ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_catalog.pg_attribute a"
                 + " ON a.attrelid = i.indrelid AND a.attnum = u.attnum WHERE u.k <= i.indnkeyatts)) FROM pg_catalog.pg_index i"
                 + " WHERE i.indexrelid = r.objid AND r.object_type = 'index')";
-        // the table's constraints and row-level security as this command left them: an ALTER TABLE may change those alone
-        String constraints = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
-                + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
-                + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
-        String security = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
-                + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
                 + " 'type', r.object_type, 'identity', r.object_identity, 'oid', r.objid, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
-                + " 'columns', " + columns + ", 'table', " + indexTable + ", 'index', " + index
-                + ", 'constraints', " + constraints + ", 'security', " + security + ")::text);";
+                + " 'columns', " + COLUMNS + ", 'table', " + indexTable + ", 'index', " + index
+                + ", 'constraints', " + CONSTRAINTS + ", 'security', " + SECURITY + ")::text);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
             // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
             // tables too, and the statements above must not fail its CREATE TABLE. The setting keeps this function from
             // capturing its own statements (event triggers fire for them as well).
+            // ISO dates: a value it renders (a column's default as existing rows took it) is read back on the target
             s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog"
+                    + " SET datestyle = 'ISO, YMD' SET intervalstyle = 'postgres' SET extra_float_digits = 3"
                     + " AS $$DECLARE r record; BEGIN"
                     + " IF pg_catalog.current_setting('citus_migrate.capturing', true) = 'on' THEN RETURN; END IF;"
                     + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'on', true);"
                     + " IF TG_EVENT = 'sql_drop' THEN"
                     + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
                     + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
-                    + "     AND schema_name = ANY (" + inSchemas + ") LOOP " + emit + " END LOOP;"
+                    + "     AND " + inSchemas + " LOOP " + emit + " END LOOP;"
                     + " ELSE"
                     // GRANT and REVOKE name no schema: the stream makes the target's access the source's on each
-                    + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE schema_name = ANY (" + inSchemas + ")"
+                    + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE " + inSchemas
                     + "     OR command_tag IN ('GRANT', 'REVOKE')"
                     + "     LOOP " + join + emit + " END LOOP;"
                     + " END IF;"
@@ -195,25 +215,37 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
+        char identity;
         try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+            identity = replicaIdentity(source, ch.oid());
         }
-        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog);
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts());
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
             case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
-            default -> alterTable(ch, plan, now, catalog, target, cmd);
+            default -> alterTable(ch, plan, now, catalog, identity, target, cmd);
         };
+    }
+
+    /** A table's replica identity on the source now (d, n, f or i), or d when it is gone. */
+    private static char replicaIdentity(Connection source, long oid) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT relreplident FROM pg_catalog.pg_class WHERE oid = ?::pg_catalog.oid")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1).charAt(0) : 'd';
+            }
+        }
     }
 
     /**
      * A migrated table renamed, or its keys changed: the table as the plan made now takes it. Its
-     * kind and tenant key must stay, and no other table's; a new unique or exclusion constraint
-     * is made on the target by the plan's rules (with the tenant key), a new foreign key at the
-     * cutover with the others. A primary key added or dropped is not carried: the sink matches
-     * rows by it.
+     * kind and tenant key must stay, and no other table's; a new primary, unique or exclusion
+     * constraint is made on the target by the plan's rules (with the tenant key), a new foreign key
+     * at the cutover with the others. The sink then matches rows by the new primary key, or by all
+     * their columns once the table has none (the capture gave it REPLICA IDENTITY FULL).
      */
-    private static Replanned alterTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+    private static Replanned alterTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, char identity, Connection target,
                                         io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan was = table(plan, ch);
         TablePlan t = was == null ? null : now.tables().stream().filter(x -> x.source().oid() == was.source().oid()).findFirst()
@@ -227,16 +259,21 @@ public final class SchemaChanges {
         }
         List<String> changed = otherwisePlanned(plan, now, was);
         if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
+        if (was.source().primaryKey().isPresent() && t.source().primaryKey().isEmpty()) {
+            // from here on its rows are matched by all their columns: the WAL must hold old rows whole
+            List<String> why = new ArrayList<>(ReplicaIdentities.unmatchable(now, t));
+            if (identity != 'f') why.add("its replica identity is not FULL (" + identity + "), so the WAL does not hold its old rows whole");
+            if (!why.isEmpty()) throw notCarried(ch, "its primary key was dropped, and " + String.join("; ", why), cmd.file());
+        }
         // the plan made now reads the source as it is now, which may be ahead of the stream (a table renamed or created
         // since): the stream goes on with its own plan, this one table in it as the plan made now takes it, under its name
         // at this change
         boolean renamed = "table".equals(ch.type()) && !named(was, ch.identity());
+        Plan next = plan;
         if (renamed) {
-            List<String> through = plan.tables().stream().filter(o -> o != was && o.leadsThrough(was.target())).map(o -> o.target().toString()).toList();
-            if (!through.isEmpty()) throw notCarried(ch, "other tables lead to their tenant or keys through it (" + String.join(", ", through)
-                    + "); renaming such a table is not carried while streaming", cmd.file());
             if (!named(t, ch.identity())) throw notCarried(ch, "it was renamed again since; carry one rename at a time", cmd.file());
             if (!t.target().schema().equals(was.target().schema())) throw notCarried(ch, "the plan would move it to schema " + t.target().schema(), cmd.file());
+            next = renamedThrough(ch, plan, now, was, cmd.file());
         } else {
             t = t.withNames(was.source().name(), was.target());
         }
@@ -244,7 +281,31 @@ public final class SchemaChanges {
         // read again after a restart, the rename is there already
         if (renamed && exists(target, was.target().schema(), was.target().name())) first.add("RENAME TO " + Sql.ident(t.target().name()));
         String done = alter(ch, was, t, first, target, cmd.file());
-        return new Replanned(plan.withTable(was.source().oid(), t), catalog, done);
+        return new Replanned(next.withTable(was.source().oid(), t), catalog, done);
+    }
+
+    /**
+     * A table renamed that other tables lead through (their tenant key's path, a foreign key, a
+     * partition's parent): those take it under its new name as the plan made now has them, and the
+     * sequences it owns name it so too. Each must be under the name the stream has for it (not
+     * renamed since itself): one rename at a time.
+     */
+    private static Plan renamedThrough(Change ch, Plan plan, Plan now, TablePlan was, String file) {
+        Plan next = plan;
+        for (TablePlan o : plan.tables()) {
+            if (o == was || !(o.leadsThrough(was.target()) || o.backfillPath().stream()
+                    .anyMatch(h -> h.parent().equals(was.source().name()) || h.child().equals(was.source().name())))) {
+                continue;
+            }
+            TablePlan n = now.tables().stream().filter(x -> x.source().oid() == o.source().oid()).findFirst().orElse(null);
+            if (n == null || !n.source().name().equals(o.source().name()) || !n.target().equals(o.target())) {
+                throw notCarried(ch, o.target() + ", which leads through it, was renamed or dropped since; carry one rename at a time", file);
+            }
+            next = next.withTable(o.source().oid(), n);
+        }
+        QualifiedName renamedTo = now.tables().stream().filter(x -> x.source().oid() == was.source().oid()).map(TablePlan::target).findFirst()
+                .orElse(was.target());
+        return next.withSequencesOwnedBy(was.target(), renamedTo);
     }
 
     private static List<String> errorsOf(Plan plan, TablePlan t) {
@@ -338,10 +399,28 @@ public final class SchemaChanges {
                     now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
                     List.of(), accessOf(now.access(), t));
             List<io.citusmigrate.ddl.Statement> script = io.citusmigrate.ddl.SchemaScript.of(one, cmd.options());
-            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SEQUENCES, io.citusmigrate.ddl.Statement.Step.TABLES,
-                    io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS, io.citusmigrate.ddl.Statement.Step.INDEXES,
-                    io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SCHEMAS, io.citusmigrate.ddl.Statement.Step.SEQUENCES,
+                    io.citusmigrate.ddl.Statement.Step.TABLES, io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS,
+                    io.citusmigrate.ddl.Statement.Step.INDEXES, io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+            // a table created in a schema Citus already distributes is distributed by Citus as it is created, and its
+            // sequences with it: Citus then refuses OWNED BY ("Altering a distributed sequence"), which only the
+            // coordinator needs (pg_get_serial_sequence, DROP TABLE); it is set there alone, after the table
+            List<io.citusmigrate.ddl.Statement> owners = List.of();
+            if (t.kind() == TablePlan.Kind.SCHEMA && distributedSchema(target, t.target().schema())) {
+                steps.remove(io.citusmigrate.ddl.Statement.Step.DISTRIBUTE);
+                owners = script.stream().filter(s -> s.what().startsWith("sequence owner ")).toList();
+                script = script.stream().filter(s -> !s.what().startsWith("sequence owner ")).toList();
+            }
             new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
+            List<io.citusmigrate.ddl.Statement> ownedBy = owners;
+            if (!ownedBy.isEmpty()) {
+                io.citusmigrate.db.Databases.inTransaction(target, () -> {
+                    try (Statement s = target.createStatement()) {
+                        s.execute("SET LOCAL citus.enable_ddl_propagation = off");
+                        for (io.citusmigrate.ddl.Statement o : ownedBy) s.execute(o.sql());
+                    }
+                });
+            }
         }
         // the plan made now reads the source as it is now, which may be ahead of the stream: the stream goes on with its own plan and this table
         Plan next = plan.withTableAdded(t, now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList());
@@ -369,10 +448,27 @@ public final class SchemaChanges {
                 + "; its rows stream through it");
     }
 
-    /** The privileges, owners and row-level security of one table. */
+    private static boolean distributedSchema(Connection target, String schema) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relname = 'pg_dist_schema' AND n.nspname = 'pg_catalog'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return false; // not Citus
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_dist_schema WHERE schemaid::pg_catalog.regnamespace::text = ?")) {
+            ps.setString(1, Sql.ident(schema));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The privileges, owners and row-level security of one table, and of its schema (a tenant schema new on the target). */
     private static io.citusmigrate.plan.AccessPlan accessOf(io.citusmigrate.plan.AccessPlan a, TablePlan t) {
-        return new io.citusmigrate.plan.AccessPlan(List.of(), List.of(), a.owners().stream().filter(o -> t.target().equals(o.object())).toList(),
-                a.privileges().stream().filter(p -> t.target().equals(p.object())).toList(), List.of(),
+        java.util.function.Predicate<io.citusmigrate.catalog.Access.ObjectKind> schema = k -> k == io.citusmigrate.catalog.Access.ObjectKind.SCHEMA;
+        return new io.citusmigrate.plan.AccessPlan(List.of(), List.of(), a.owners().stream().filter(o -> t.target().equals(o.object())
+                        || schema.test(o.kind()) && t.target().schema().equals(o.schema())).toList(),
+                a.privileges().stream().filter(p -> t.target().equals(p.object()) || schema.test(p.kind()) && t.target().schema().equals(p.schema())).toList(),
+                List.of(),
                 a.rowSecurity().stream().filter(r -> t.target().equals(r.table())).toList(),
                 a.policies().stream().filter(p -> t.target().equals(p.table())).toList(), List.of(), a.rolesChecked());
     }
@@ -387,16 +483,29 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // a serial column's sequence, made and owned by the CREATE TABLE it belongs to: that table's carry makes it
         if ("sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return "";
+        // an identity or serial column's sequence, made by the ALTER TABLE that adds the column: that command's message decides
+        if ("sequence".equals(ch.type()) && ALTERS_TABLE.matcher(ch.query()).find()) return "";
         if ("index".equals(ch.type()) && ch.tag().equals("CREATE INDEX")) return createIndex(ch, plan, target, cmd);
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // no row changes with them: the target takes the source's state as it is now
-        if (AccessChanges.TAGS.contains(ch.tag())) return AccessChanges.sync(plan, target, cmd);
+        if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
         String done = alter(ch, t, t, List.of(), target, file);
         if (!OWNER.matcher(ch.query()).find()) return done;
-        String owners = AccessChanges.sync(plan, target, cmd);
+        String owners = accessSynced(ch, plan, target, cmd);
         return done.isEmpty() ? owners : done + "; " + owners;
+    }
+
+    /**
+     * The target's privileges, owners, row-level security and policies made the source's (see
+     * {@link AccessChanges}), unless the plan made now refuses something (a role or a privilege
+     * the target lacks): then the stream stops on the change, naming it.
+     */
+    private static String accessSynced(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Plan now = AccessChanges.planNow(target, cmd);
+        if (!now.ok()) throw notCarried(ch, now.errors().stream().map(io.citusmigrate.plan.PlanIssue::message).collect(Collectors.joining("; ")), cmd.file());
+        return AccessChanges.sync(plan, now, target);
     }
 
     private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile("(?i)\\bowner\\s+to\\b");
@@ -408,7 +517,11 @@ public final class SchemaChanges {
      */
     private static String alter(Change ch, TablePlan planned, TablePlan t, List<String> first, Connection target, String file) throws SQLException {
         // rows that change table by these never pass through the WAL as row changes
-        if (PARTITIONING.matcher(ch.query()).find()) throw notCarried(ch, "attaching, detaching or inheriting moves rows without row changes", file);
+        if (PARTITIONING.matcher(ch.query()).find()) {
+            // undoing it is such a change too: only a new start copies the rows where they are now
+            throw new NotCarried(prefix(ch, "attaching, detaching or inheriting moves rows without row changes") + " Start over to take it in"
+                    + " with the schema: `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`", false);
+        }
         // where the table is on the target now: under its old name until a rename is carried
         QualifiedName at = first.isEmpty() ? t.target() : planned.target();
         // what changed on the source since the plan was made, done to the target: the plan's own differences
@@ -425,16 +538,15 @@ public final class SchemaChanges {
             if (old.name().equals(t.distributionColumn())) problems.add("column " + old.name() + " is the tenant key, renamed to " + c.name());
             renames.add("RENAME COLUMN " + Sql.ident(old.name()) + " TO " + Sql.ident(c.name()));
             Column was = tgt.remove(old.name());
-            tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated()));
+            tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated(), null, false, null));
         }
         List<String> actions = new ArrayList<>();
         for (Column c : src.values()) {
             Column now = tgt.get(c.name());
             io.citusmigrate.catalog.Column was = planned.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (now == null) {
-                if (c.identity() || c.generated()) problems.add("column " + c.name() + " is an identity or generated column");
-                else actions.add("ADD COLUMN " + Sql.ident(c.name()) + " " + c.type() + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "")
-                        + (c.notNull() ? " NOT NULL" : ""));
+                String problem = added(c, at, target, actions);
+                if (problem != null) problems.add("column " + c.name() + " " + problem);
                 continue;
             }
             String typeBefore = was != null ? was.type().sql() : now.type();
@@ -480,6 +592,41 @@ public final class SchemaChanges {
         return "schema change carried to " + t.target() + ": " + String.join(", ", done);
     }
 
+    /**
+     * A column added on the source, added to the target with what the existing rows hold there:
+     * a generated column computes it again from the row; a default PostgreSQL evaluated once
+     * (now(), a constant) is added as the value the rows took, then set as the default; a default
+     * evaluated for each row (random(), a sequence, an identity) gave values that never pass
+     * through the WAL, so it is refused unless the table has no rows. Returns why not, or null.
+     */
+    private static String added(Column c, QualifiedName at, Connection target, List<String> actions) throws SQLException {
+        String add = "ADD COLUMN " + Sql.ident(c.name()) + " " + c.type();
+        String notNull = c.notNull() ? " NOT NULL" : "";
+        if (c.generated()) {
+            actions.add(add + " GENERATED ALWAYS AS (" + c.generation() + ") STORED");
+            return null;
+        }
+        boolean perRow = c.identity() || c.defaultExpr() != null && !c.hasMissing();
+        if (perRow && hasRows(target, at)) {
+            return (c.identity() ? "is an identity column" : "has a default (" + c.defaultExpr() + ") the source evaluated for each row")
+                    + ": the values it gave the existing rows do not pass through the WAL";
+        }
+        if (c.identity()) return "is an identity column";
+        if (c.hasMissing()) {
+            actions.add(add + " DEFAULT " + (c.missing() == null ? "NULL" : Sql.literal(c.missing()) + "::" + c.type()) + notNull);
+            actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + c.defaultExpr());
+            return null;
+        }
+        actions.add(add + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "") + notNull);
+        return null;
+    }
+
+    private static boolean hasRows(Connection target, QualifiedName table) throws SQLException {
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table.sql() + ")")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
     /** Why a column's new type cannot be carried, or null: the tenant key, a type the plan casts, or a user-defined type. */
     private static String typeProblem(TablePlan t, Column c, io.citusmigrate.catalog.Column was) {
         if (c.name().equals(t.distributionColumn())) return "it is the tenant key";
@@ -492,6 +639,7 @@ public final class SchemaChanges {
     }
 
     private static final java.util.regex.Pattern CREATES_TABLE = java.util.regex.Pattern.compile("(?i)\\bcreate\\s+table\\b");
+    private static final java.util.regex.Pattern ALTERS_TABLE = java.util.regex.Pattern.compile("(?i)\\balter\\s+table\\b");
 
     private static final java.util.regex.Pattern PARTITIONING =
             java.util.regex.Pattern.compile("(?i)\\b(attach\\s+partition|detach\\s+partition|no\\s+inherit|inherit)\\b");
@@ -499,8 +647,8 @@ public final class SchemaChanges {
     /**
      * The table's constraints follow the source, by name: CHECK constraints as the source has
      * them; unique and exclusion constraints as the plan {@code t} takes them (with the tenant
-     * key); foreign keys dropped here, added at the cutover with the others (by the plan). A
-     * primary key added or dropped is named as a problem: the sink matches rows by it.
+     * key), primary keys too (the stream's sink goes on with the plan that has them); foreign keys
+     * dropped here, added at the cutover with the others (by the plan).
      */
     private static void constraintChanges(Change ch, TablePlan t, QualifiedName at, Connection target, List<String> actions, List<String> problems)
             throws SQLException {
@@ -525,18 +673,13 @@ public final class SchemaChanges {
         });
         keys.forEach((name, type) -> {
             if (onTarget.containsKey(name) || type == 'f') return; // a foreign key: at the cutover
-            if (type == 'p') {
-                problems.add("primary key " + name + " was added (the sink matches rows by the primary key the migration started with)");
-                return;
-            }
             t.constraints().stream().filter(k -> k.name().equals(name)).findFirst().ifPresentOrElse(
                     k -> actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + k.definition()),
                     () -> problems.add("constraint " + name + " is not in the plan made now"));
         });
         onTarget.forEach((name, type) -> {
             if (type == 'c' ? checks.containsKey(name) : keys.containsKey(name)) return;
-            if (type == 'p') problems.add("primary key " + name + " was dropped (the sink matches rows by it)");
-            else actions.add("DROP CONSTRAINT " + Sql.ident(name));
+            actions.add("DROP CONSTRAINT " + Sql.ident(name));
         });
     }
 
@@ -627,9 +770,13 @@ public final class SchemaChanges {
     }
 
     private static NotCarried notCarried(Change ch, String why, String file) {
-        return new NotCarried("a schema change on the source that this version does not carry while streaming: " + ch.said()
-                + (why == null ? "" : ": " + why) + ". Nothing after it was applied to the target. To take it in, start the migration over:"
-                + " `citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`");
+        return new NotCarried(prefix(ch, why) + " Undo it on the source (the stream then takes the table as the source has it), or start"
+                + " over to take it in with the schema (`citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`)", true);
+    }
+
+    private static String prefix(Change ch, String why) {
+        return "a schema change on the source that this version does not carry while streaming: " + ch.said() + (why == null ? "" : ": " + why)
+                + ". Nothing after it was applied to the target.";
     }
 
     private static TablePlan table(Plan plan, String identity) {
@@ -652,8 +799,14 @@ public final class SchemaChanges {
         return identity.equals(n.sql()) || identity.equals(n.schema() + "." + n.name());
     }
 
-    /** A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL, identity or generated. */
-    private record Column(int num, String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated) {}
+    /**
+     * A column as both sides are compared: its type as PostgreSQL prints it, default, NOT NULL,
+     * identity or generated (with its expression); for a column just added with a default that
+     * PostgreSQL evaluated once, the value the existing rows took ({@code hasMissing}, pg_attribute's
+     * attmissingval as text).
+     */
+    private record Column(int num, String name, String type, String defaultExpr, boolean notNull, boolean identity, boolean generated,
+                          String generation, boolean hasMissing, String missing) {}
 
     private static Map<String, Column> columns(Connection c, String table) throws SQLException {
         // expressions name their objects in full, as the plan's catalog read them
@@ -670,7 +823,7 @@ public final class SchemaChanges {
                 while (rs.next()) {
                     boolean generated = rs.getBoolean(6);
                     out.put(rs.getString(1), new Column(0, rs.getString(1), rs.getString(2), generated ? null : rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), generated));
+                            rs.getBoolean(5), generated, generated ? rs.getString(3) : null, false, null));
                 }
             }
         }

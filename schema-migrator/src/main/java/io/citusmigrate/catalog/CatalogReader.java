@@ -274,14 +274,19 @@ public final class CatalogReader {
 
     /** The names of the roles of the server this reader is connected to (a target's, to check a plan against). */
     /** The server's version as server_version_num (150004 for 15.4). */
-    public int serverVersionNum() throws SQLException {
+    /** The roles and version of the server read: what a plan is checked against on the target. */
+    public TargetFacts targetFacts() throws SQLException {
+        return new TargetFacts(roleNames(), serverVersionNum());
+    }
+
+    private int serverVersionNum() throws SQLException {
         try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int")) {
             rs.next();
             return rs.getInt(1);
         }
     }
 
-    public java.util.Set<String> roleNames() throws SQLException {
+    private java.util.Set<String> roleNames() throws SQLException {
         java.util.Set<String> out = new java.util.HashSet<>();
         for (Access.Role r : roles()) out.add(r.name());
         return java.util.Set.copyOf(out);

@@ -45,20 +45,18 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts);
     }
 
+    /** This plan with the sequences a table owns owned by it under another name (the table renamed). */
+    public Plan withSequencesOwnedBy(QualifiedName was, QualifiedName now) {
+        List<Sequence> qs = sequences.stream().map(q -> was.equals(q.ownedByTable()) ? q.ownedBy(now) : q).toList();
+        return new Plan(schemas, extensions, types, qs, tables, views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
     /** This plan without a table's plan (by its source oid) and the sequences it owns. */
     public Plan withoutTable(long oid) {
         TablePlan gone = tables.stream().filter(t -> t.source().oid() == oid).findFirst().orElse(null);
         if (gone == null) return this;
         return new Plan(schemas, extensions, types, sequences.stream().filter(q -> !gone.target().equals(q.ownedByTable())).toList(),
                 tables.stream().filter(t -> t != gone).toList(), views, issues, routines, access, statistics, operatorsAndCasts);
-    }
-
-    /** This plan with more issues (what only the target can tell). */
-    public Plan withIssues(List<PlanIssue> more) {
-        if (more.isEmpty()) return this;
-        List<PlanIssue> all = new java.util.ArrayList<>(issues);
-        all.addAll(more);
-        return new Plan(schemas, extensions, types, sequences, tables, views, List.copyOf(all), routines, access, statistics, operatorsAndCasts);
     }
 
     public boolean ok() {

@@ -72,12 +72,12 @@ public final class Planner {
     private Naming naming;
     private Casts casts;
 
-    private final java.util.Optional<Set<String>> targetRoles;
+    private final java.util.Optional<io.citusmigrate.catalog.TargetFacts> target;
 
-    private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<Set<String>> targetRoles) {
+    private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<io.citusmigrate.catalog.TargetFacts> target) {
         this.cmd = cmd;
         this.catalog = catalog;
-        this.targetRoles = targetRoles;
+        this.target = target;
     }
 
     /** A plan whose roles are not checked against the target (a warning says so when the source names any). */
@@ -85,9 +85,9 @@ public final class Planner {
         return new Planner(cmd, catalog, java.util.Optional.empty()).run();
     }
 
-    /** A plan checked against the roles the target cluster has. */
-    public static Plan plan(LoadCommand cmd, Catalog catalog, Set<String> targetRoles) {
-        return new Planner(cmd, catalog, java.util.Optional.of(Set.copyOf(targetRoles))).run();
+    /** A plan checked against the target: the roles its cluster has, the privileges its PostgreSQL has. */
+    public static Plan plan(LoadCommand cmd, Catalog catalog, io.citusmigrate.catalog.TargetFacts target) {
+        return new Planner(cmd, catalog, java.util.Optional.of(target)).run();
     }
 
     /** Warnings about the command file found while planning (cast rules that match nothing). */
@@ -129,7 +129,8 @@ public final class Planner {
         AccessPlanner access = new AccessPlanner(cmd, catalog, naming, issues);
         List<Routine> routines = access.routines(schemas);
         routines.forEach(r -> schemas.add(r.name().schema()));
-        AccessPlan accessPlan = access.plan(schemas, tables, types, sequences, views, routines, targetRoles);
+        AccessPlan accessPlan = access.plan(schemas, tables, types, sequences, views, routines, target.map(io.citusmigrate.catalog.TargetFacts::roles));
+        target.ifPresent(t -> issues.addAll(TargetPrivileges.unknownOn(accessPlan, t.versionNum())));
         // extended statistics of the migrated tables, in target names (Citus creates them on every shard)
         List<io.citusmigrate.catalog.Statistic> statistics = catalog.statistics().stream().filter(st -> included.containsKey(st.table()))
                 .map(st -> new io.citusmigrate.catalog.Statistic(naming.object(st.name()), naming.table(st.table()), naming.expression(st.definition())))

@@ -1,6 +1,7 @@
 package io.citusmigrate.plan;
 
 import io.citusmigrate.SourceDb;
+import io.citusmigrate.catalog.TargetFacts;
 import io.citusmigrate.ddl.SchemaScript;
 import io.citusmigrate.ddl.Statement;
 import io.citusmigrate.ddl.Statement.Step;
@@ -47,13 +48,13 @@ class AccessPlanIT {
     @Test
     void rolesMissingOnTheTargetStopThePlanUnlessCreateRoles() {
         String rules = "with include drop\ndistribute tenant using id\n";
-        Plan refused = Planner.plan(db.command("pgsql://localhost/target", rules), db.catalog(), Set.of("postgres"));
+        Plan refused = Planner.plan(db.command("pgsql://localhost/target", rules), db.catalog(), onPg17(Set.of("postgres")));
         assertTrue(refused.errors().stream().anyMatch(e -> e.message().startsWith("roles missing on the target ")
                 && e.message().contains(": i20_owner, i20_reader (")), refused.errors().toString());
         assertEquals(List.of("i20_owner", "i20_reader"), refused.access().missingRoles());
 
         Plan created = Planner.plan(db.command("pgsql://localhost/target", "with include drop, create roles\ndistribute tenant using id\n"),
-                db.catalog(), Set.of("postgres"));
+                db.catalog(), onPg17(Set.of("postgres")));
         assertTrue(created.errors().stream().noneMatch(e -> e.message().contains("roles missing")), created.errors().toString());
         List<String> access = SchemaScript.of(created, Options.defaults()).stream().filter(s -> s.step() == Step.ACCESS).map(Statement::sql).toList();
         assertTrue(access.contains("CREATE ROLE i20_owner NOLOGIN NOINHERIT"), access.toString());
@@ -72,16 +73,16 @@ class AccessPlanIT {
 
     @Test
     void aRestrictivePolicyOnADistributedTableStopsThePlan() {
-        Plan p = Planner.plan(db.command("pgsql://localhost/target", "with create roles\ndistribute tenant using id\n"), db.catalog(), Set.of());
+        Plan p = Planner.plan(db.command("pgsql://localhost/target", "with create roles\ndistribute tenant using id\n"), db.catalog(), onPg17(Set.of()));
         assertTrue(p.errors().stream().anyMatch(e -> e.message().startsWith("policy positive is RESTRICTIVE")), p.errors().toString());
         // on a local table it is kept as it is
-        Plan local = Planner.plan(db.command("pgsql://localhost/target", "with create roles\n"), db.catalog(), Set.of());
+        Plan local = Planner.plan(db.command("pgsql://localhost/target", "with create roles\n"), db.catalog(), onPg17(Set.of()));
         assertTrue(local.ok(), local.errors().toString());
     }
 
     @Test
     void routinesComeBeforeTheTablesOrAfterTheDistributionAndAccessComesLast() {
-        Plan p = Planner.plan(db.command("pgsql://localhost/target", "with include drop\n"), db.catalog(), Set.of("i20_reader", "i20_owner"));
+        Plan p = Planner.plan(db.command("pgsql://localhost/target", "with include drop\n"), db.catalog(), onPg17(Set.of("i20_reader", "i20_owner")));
         List<Statement> script = SchemaScript.of(p, Options.defaults());
         List<String> what = script.stream().map(s -> s.step() == Step.DROP ? "drop" : s.what()).toList();
         int early = what.indexOf("function public.next_code()");
@@ -93,5 +94,23 @@ class AccessPlanIT {
         assertEquals(Step.ACCESS, script.get(script.size() - 1).step());
         assertTrue(script.stream().anyMatch(s -> s.step() == Step.ROUTINES && s.sql().equals("SET check_function_bodies = off")));
         assertTrue(script.stream().anyMatch(s -> s.step() == Step.DROP && s.sql().equals("DROP FUNCTION IF EXISTS public.next_code()")));
+    }
+
+    @Test
+    void aPrivilegeTheTargetsPostgresqlLacksStopsThePlanNamingIt() {
+        SourceDb maint = new SourceDb(pg, "maint").run("""
+                create table tenant (id int primary key);
+                grant all on tenant to i20_reader;
+                """);
+        String rules = "distribute tenant using id\n";
+        Plan on15 = Planner.plan(maint.command("pgsql://localhost/target", rules), maint.catalog(), new TargetFacts(Set.of("i20_reader"), 150004));
+        assertTrue(on15.errors().stream().anyMatch(e -> e.message().startsWith("MAINTAIN on table public.tenant to i20_reader: the target's"
+                + " PostgreSQL (15) has no such privilege")), on15.errors().toString());
+        assertTrue(Planner.plan(maint.command("pgsql://localhost/target", rules), maint.catalog(), onPg17(Set.of("i20_reader"))).ok());
+    }
+
+    /** The target's roles, on a PostgreSQL as new as the source (every privilege the source grants exists there). */
+    private static TargetFacts onPg17(Set<String> roles) {
+        return new TargetFacts(roles, 170000);
     }
 }
