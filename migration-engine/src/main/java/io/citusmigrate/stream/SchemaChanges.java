@@ -490,6 +490,9 @@ public final class SchemaChanges {
         // no row changes with them: the target takes the source's state as it is now
         if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
+        if (t == null && ch.tag().equals("ALTER TABLE") && ("table".equals(ch.type()) || "table column".equals(ch.type()))) {
+            return notMigrated(ch, ch.type().equals("table") ? ch.identity() : ch.identity().substring(0, ch.identity().lastIndexOf('.')), target, cmd);
+        }
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
         String done = alter(ch, t, t, List.of(), target, file);
         if (!OWNER.matcher(ch.query()).find()) return done;
@@ -506,6 +509,22 @@ public final class SchemaChanges {
         Plan now = AccessChanges.planNow(target, cmd);
         if (!now.ok()) throw notCarried(ch, now.errors().stream().map(io.citusmigrate.plan.PlanIssue::message).collect(Collectors.joining("; ")), cmd.file());
         return AccessChanges.sync(plan, now, target);
+    }
+
+    /**
+     * A change of a table in a migrated schema that the migration does not take (the command
+     * file's rules leave it out): passed over, said in one line, as long as the plan made now
+     * still leaves it out. A change that brings it into the plan (its rows were never streamed)
+     * stops the stream.
+     */
+    private static String notMigrated(Change ch, String table, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Plan now = AccessChanges.planNow(target, cmd);
+        boolean taken = ch.oid() > 0 && "table".equals(ch.type()) ? now.tables().stream().anyMatch(x -> x.source().oid() == ch.oid())
+                : table(now, table) != null;
+        if (taken) {
+            throw notCarried(ch, "with it the plan takes " + table + ", which the migration left out, so its rows were never streamed", cmd.file());
+        }
+        return "schema change passed over: " + table + " is not migrated (the command file's rules leave it out)";
     }
 
     private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile("(?i)\\bowner\\s+to\\b");
@@ -706,6 +725,7 @@ public final class SchemaChanges {
      */
     private static String createIndex(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan t = ch.table() == null ? null : table(plan, ch.table());
+        if (t == null && ch.table() != null) return notMigrated(ch, ch.table(), target, cmd);
         if (t == null || ch.index().isMissingNode() || ch.index().isNull()) throw notCarried(ch, "an index on a table the plan does not know", cmd.file());
         String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
         if ("uniquify".equals(cmd.options().string(io.citusmigrate.load.Option.INDEX_NAMES))) name = "idx_" + t.source().oid() + "_" + name;
