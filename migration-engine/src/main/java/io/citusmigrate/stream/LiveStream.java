@@ -133,7 +133,7 @@ public final class LiveStream implements AutoCloseable {
             p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
                     .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
         }
-        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaChanges.PREFIX);
+        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaCapture.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -193,11 +193,11 @@ public final class LiveStream implements AutoCloseable {
                 Message msg = Message.of(r);
                 if (msg == null) continue;
                 switch (msg.prefix()) {
-                    case SchemaChanges.PREFIX, PartitionTruncates.PREFIX -> {
+                    case SchemaCapture.PREFIX, PartitionTruncates.PREFIX -> {
                         // what came before it first, then it, at its place, then what comes after it
                         written += write(batch, all);
                         batch = new ArrayList<>();
-                        if (msg.prefix().equals(SchemaChanges.PREFIX)) carrySchemaChange(msg.content());
+                        if (msg.prefix().equals(SchemaCapture.PREFIX)) carrySchemaChange(msg.content());
                         else truncatePartition(PartitionTruncates.partition(msg.content()), sourceOffset(r));
                     }
                     case MARKER_PREFIX -> {
@@ -427,7 +427,7 @@ public final class LiveStream implements AutoCloseable {
             Struct m = v.getStruct("message");
             if (m == null) return null;
             String prefix = m.getString("prefix");
-            if (!List.of(MARKER_PREFIX, PartitionTruncates.PREFIX, SchemaChanges.PREFIX).contains(prefix)) return null;
+            if (!List.of(MARKER_PREFIX, PartitionTruncates.PREFIX, SchemaCapture.PREFIX).contains(prefix)) return null;
             Object content = m.get("content");
             return new Message(prefix, content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
                     : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content));
