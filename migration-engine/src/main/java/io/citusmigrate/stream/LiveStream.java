@@ -70,6 +70,10 @@ public final class LiveStream implements AutoCloseable {
     private volatile java.util.Set<String> plannedTopics;
     private final String slot;
     private final LoadCommand cmd;
+    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
+    private volatile boolean resumable = true;
+    /** Tables whose row changes came and are not the plan's (said once each). */
+    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -267,12 +271,6 @@ public final class LiveStream implements AutoCloseable {
         String source = partition.schema() + "." + partition.name();
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
     }
-
-    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
-    private volatile boolean resumable = true;
-
-    /** Tables whose row changes came and are not the plan's (said once each). */
-    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
 
     /** A row change of a table the plan takes (a new table the command file's rules leave out is published, and passed over). */
     private boolean planned(String topic) {
