@@ -1192,6 +1192,28 @@ class LiveMigrationIT {
     }
 
     @Test
+    void schemaChangesOfATableTheRulesLeaveOutArePassedOverAndTheStreamGoesOn() throws Exception {
+        String db = pg.createDatabase("ddlleft");
+        pg.exec(db, TENANT_AND_ITEMS + "create table scratch (id int primary key, note text);");
+        String schema = citus.newSchema("ddlleft");
+        Path file = dir.resolve("cm_ddlleft.load");
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_ddlleft'",
+                "excluding table names matching 'scratch' distribute tenant using id");
+        Background m = Background.streaming(file);
+        pg.exec(db, """
+                alter table scratch add column extra int;
+                create index scratch_extra on scratch (extra);
+                insert into item (tenant_id, note) values (2, 'after');
+                """);
+        m.await(() -> citus.rows("select note from " + schema + ".item where note = 'after'").equals(List.of("after")));
+        assertTrue(m.out().toString().contains("schema change passed over: public.scratch is not migrated (the command file's rules leave it out)"),
+                m.out().toString());
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("t"), citus.rows("select to_regclass('" + schema + ".scratch') is null"));
+        assertVerifies(file);
+    }
+
+    @Test
     void aPrimaryKeyDroppedAndAddedWhileStreamingIsCarriedAndTheApplicationsWritesGoOnWorking() throws Exception {
         String db = pg.createDatabase("pkdrop");
         pg.exec(db, TENANT_AND_ITEMS);

@@ -125,8 +125,18 @@ class SchemaShardingIT {
                 update ssl_tenant_d.orders set total = 0 where id = 1;
                 insert into ssl_tenant_d.orders (customer_id, total) values (2, 99);
                 """);
+        // a schema change rolled out to the tenants one after the other: for a while their tables differ
+        pg.exec(db, """
+                alter table ssl_tenant_a.orders add column note text default 'none';
+                update ssl_tenant_a.orders set note = 'noted' where id <= 5;
+                insert into ssl_tenant_b.orders (customer_id, total) values (1, 5);
+                alter table ssl_tenant_b.orders add column note text default 'none';
+                update ssl_tenant_b.orders set note = 'noted b' where id <= 3;
+                """);
         m.await(() -> citus.rows("select count(*) from ssl_tenant_c.orders").equals(pg.rows(db, "select count(*) from ssl_tenant_c.orders")));
         m.await(() -> m.out().toString().contains("new table carried to the target: ssl_tenant_d.orders"));
+        m.await(() -> m.out().toString().contains("schema change carried to ssl_tenant_b.orders: ADD COLUMN note text"));
+        m.await(() -> citus.rows("select count(*) from ssl_tenant_b.orders where note = 'noted b'").equals(List.of("3")));
         m.cutOverAndFinish(file);
         assertEveryTenantEqual(db, "ssl", "a", "b", "c", "d");
         if (!citus.isStandIn()) {

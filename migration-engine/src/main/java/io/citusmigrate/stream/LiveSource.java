@@ -33,14 +33,14 @@ public final class LiveSource {
     public static void createPublication(Connection c, String name, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
         if (publicationExists(c, name)) return;
         String tables = ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().sql()).collect(Collectors.joining(", "));
-        SchemaChanges.refuseWithoutSuperuser(c);
+        SchemaCapture.refuseWithoutSuperuser(c);
         io.citusmigrate.db.Databases.inTransaction(c, () -> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
             }
             ReplicaIdentities.setFull(c, name, plan);
             PartitionTruncates.create(c, name, plan);
-            SchemaChanges.create(c, name, plan, rules);
+            SchemaCapture.create(c, name, plan, rules);
         });
     }
 
@@ -71,7 +71,7 @@ public final class LiveSource {
         // where a keyless table is published under the default one. The capture goes first: it
         // would take the restored default for a dropped primary key and set FULL again.
         io.citusmigrate.db.Databases.inTransaction(c, () -> {
-            SchemaChanges.drop(c, publication);
+            SchemaCapture.drop(c, publication);
             PartitionTruncates.drop(c, publication);
             ReplicaIdentities.restore(c, publication);
             try (Statement s = c.createStatement()) {

@@ -70,6 +70,10 @@ public final class LiveStream implements AutoCloseable {
     private volatile java.util.Set<String> plannedTopics;
     private final String slot;
     private final LoadCommand cmd;
+    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
+    private volatile boolean resumable = true;
+    /** Tables whose row changes came and are not the plan's (said once each). */
+    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
@@ -133,7 +137,7 @@ public final class LiveStream implements AutoCloseable {
             p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
                     .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
         }
-        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaChanges.PREFIX);
+        p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaCapture.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -193,11 +197,11 @@ public final class LiveStream implements AutoCloseable {
                 Message msg = Message.of(r);
                 if (msg == null) continue;
                 switch (msg.prefix()) {
-                    case SchemaChanges.PREFIX, PartitionTruncates.PREFIX -> {
+                    case SchemaCapture.PREFIX, PartitionTruncates.PREFIX -> {
                         // what came before it first, then it, at its place, then what comes after it
                         written += write(batch, all);
                         batch = new ArrayList<>();
-                        if (msg.prefix().equals(SchemaChanges.PREFIX)) carrySchemaChange(msg.content());
+                        if (msg.prefix().equals(SchemaCapture.PREFIX)) carrySchemaChange(msg.content());
                         else truncatePartition(PartitionTruncates.partition(msg.content()), sourceOffset(r));
                     }
                     case MARKER_PREFIX -> {
@@ -267,12 +271,6 @@ public final class LiveStream implements AutoCloseable {
         String source = partition.schema() + "." + partition.name();
         untilWritten("the TRUNCATE of " + source, () -> task.truncatePartition(source, target, offset));
     }
-
-    /** False once the stream stopped on a change a rerun from the same slot cannot get past (see {@link SchemaChanges.NotCarried}). */
-    private volatile boolean resumable = true;
-
-    /** Tables whose row changes came and are not the plan's (said once each). */
-    private final java.util.Set<String> passedOver = new java.util.HashSet<>();
 
     /** A row change of a table the plan takes (a new table the command file's rules leave out is published, and passed over). */
     private boolean planned(String topic) {
@@ -427,7 +425,7 @@ public final class LiveStream implements AutoCloseable {
             Struct m = v.getStruct("message");
             if (m == null) return null;
             String prefix = m.getString("prefix");
-            if (!List.of(MARKER_PREFIX, PartitionTruncates.PREFIX, SchemaChanges.PREFIX).contains(prefix)) return null;
+            if (!List.of(MARKER_PREFIX, PartitionTruncates.PREFIX, SchemaCapture.PREFIX).contains(prefix)) return null;
             Object content = m.get("content");
             return new Message(prefix, content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
                     : content instanceof java.nio.ByteBuffer bb ? StandardCharsets.UTF_8.decode(bb.duplicate()).toString() : String.valueOf(content));

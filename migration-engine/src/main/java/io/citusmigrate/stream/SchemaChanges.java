@@ -20,19 +20,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Schema changes on the source while streaming. Debezium emits no DDL for PostgreSQL, so an
- * event trigger (made in the publication's transaction, dropped in the one that drops it) writes
- * each DDL command on the migrated schemas into the WAL as a transactional logical message, in
- * its place among the row changes. The stream writes what came before it, then carries it:
- * column changes of a migrated table (ADD, DROP and RENAME COLUMN, SET and DROP DEFAULT or NOT
- * NULL) by comparing the table's columns as the command left them with the target's and altering
- * the target's to match in one transaction; CREATE and DROP INDEX as the command made them, by the
- * plan's rules; anything else stops the stream before any later change is applied, naming it. An event trigger
- * needs a superuser: without one the live migration is refused before the source is touched.
+ * Schema changes on the source while streaming, as {@link SchemaCapture} writes them into the WAL,
+ * carried to the target at their place among the row changes: column changes of a migrated table
+ * by comparing its columns as the command left them with the target's, in one transaction; indexes
+ * and constraints by the plan's rules; tables created, dropped, renamed or keyed otherwise by a plan
+ * made again. A change that cannot be carried stops the stream before any later change is applied,
+ * naming it and what to do.
  */
 public final class SchemaChanges {
-    /** The prefix of the trigger's messages. */
-    public static final String PREFIX = "citus_migrate_ddl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A captured DDL command: its tag (ALTER TABLE), object type and identity, and the statement. */
@@ -79,120 +74,7 @@ public final class SchemaChanges {
         }
     }
 
-    // What a message says of its table, read in the command's own transaction (for the row r of
-    // pg_event_trigger_ddl_commands): the stream compares the target with the table as this command
-    // left it, not with the source as it is by the time the message is read (later commands may have
-    // changed it again). SettledChanges reads the same of a table as it is now.
-    /** The table's columns. */
-    static final String COLUMNS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('num', a.attnum, 'name', a.attname, 'type', pg_catalog.format_type(a.atttypid,"
-            + " a.atttypmod), 'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'notnull', a.attnotnull, 'identity', a.attidentity <> '',"
-            + " 'generated', a.attgenerated <> '', 'hasmissing', a.atthasmissing, 'missing', CASE WHEN a.atthasmissing THEN"
-            + " (a.attmissingval::text::text[])[1] END) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
-            + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = r.objid AND a.attnum > 0 AND NOT a.attisdropped"
-            + " AND r.object_type IN ('table', 'table column'))";
-    /** Its constraints (an ALTER TABLE may change those alone). */
-    static final String CONSTRAINTS = "(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', k.conname, 'type', k.contype, 'definition',"
-            + " pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid"
-            + " AND k.contype IN ('c', 'p', 'u', 'f', 'x') AND r.object_type IN ('table', 'table column'))";
-    /** Its row-level security switches. */
-    static final String SECURITY = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
-            + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
-
     private SchemaChanges() {}
-
-    static String objectName(String publication) {
-        String n = "citus_migrate_ddl_" + publication;
-        return n.length() > 63 ? n.substring(0, 63) : n;
-    }
-
-    /** An event trigger needs a superuser: refused before anything is made, never silently off. */
-    static void refuseWithoutSuperuser(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")) {
-            if (rs.next() && rs.getBoolean(1)) return;
-        }
-        throw new UserError("a live migration captures the source's schema changes with an event trigger, which only a superuser can"
-                + " create, and this user is not one. Nothing was changed on the source. Run the live migration as a superuser of"
-                + " the source, or move the data with `with snapshot only`");
-    }
-
-    /**
-     * The event triggers and their function, in the publication's transaction. They capture the
-     * schemas the plan takes tables from, and any schema a {@code distribute schemas matching}
-     * rule takes (a tenant schema created while streaming).
-     */
-    static void create(Connection c, String publication, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
-        // A new permanent table joins the publication in the transaction that creates it, so that its first rows are
-        // published; the stream then plans and creates it on the target. A plain one without a primary key gets REPLICA
-        // IDENTITY FULL first (published under the default one, the application's UPDATE and DELETE on it would fail),
-        // its own setting kept in the publication's comment as ReplicaIdentities keeps the others', to be put back with them.
-        // A partitioned one without a primary key is left out; its message stops the stream.
-        String pub = Sql.literal(publication);
-        String noKey = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.objid AND k.contype = 'p')";
-        String full = " IF " + noKey + " AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relkind = 'r'"
-                + "   AND t.relreplident = 'd') THEN"
-                + ReplicaIdentities.setFullInTrigger(publication)
-                + " END IF;";
-        String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
-                + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition) THEN"
-                + full
-                + "   IF NOT " + noKey + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relreplident = 'f') THEN"
-                + "     EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + pub + ", r.object_identity);"
-                + "   END IF;"
-                // a published table's primary key dropped: the same, so that the application's UPDATE and DELETE go on
-                // working (the stream then matches its rows by all their columns)
-                + " ELSIF r.command_tag = 'ALTER TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
-                + "   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = " + pub + " AND pr.prrelid = r.objid) THEN"
-                + full
-                + " END IF;";
-        List<String> schemas = plan.tables().stream().map(t -> t.source().name().schema()).distinct().sorted().toList();
-        if (schemas.isEmpty()) return;
-        String name = objectName(publication);
-        String function = Sql.ident(schemas.get(0)) + "." + Sql.ident(name);
-        String inSchemas = "(schema_name = ANY (" + schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]")) + ")"
-                + CapturedSchemas.matching(rules) + ")";
-        // an index as this command made it (later commands may rename its columns): its table, definition and plain key columns
-        String indexTable = "(SELECT i.indrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE i.indexrelid = r.objid"
-                + " AND r.object_type = 'index')";
-        String index = "(SELECT pg_catalog.json_build_object('definition', pg_catalog.pg_get_indexdef(i.indexrelid), 'unique', i.indisunique,"
-                + " 'keys', ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, k) JOIN pg_catalog.pg_attribute a"
-                + " ON a.attrelid = i.indrelid AND a.attnum = u.attnum WHERE u.k <= i.indnkeyatts)) FROM pg_catalog.pg_index i"
-                + " WHERE i.indexrelid = r.objid AND r.object_type = 'index')";
-        String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
-                + " 'type', r.object_type, 'identity', r.object_identity, 'oid', r.objid, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
-                + " 'columns', " + COLUMNS + ", 'table', " + indexTable + ", 'index', " + index
-                + ", 'constraints', " + CONSTRAINTS + ", 'security', " + SECURITY + ")::text);";
-        try (Statement s = c.createStatement()) {
-            // expressions rendered in full, whatever the application's search_path
-            // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
-            // tables too, and the statements above must not fail its CREATE TABLE. The setting keeps this function from
-            // capturing its own statements (event triggers fire for them as well).
-            // ISO dates: a value it renders (a column's default as existing rows took it) is read back on the target
-            s.execute("CREATE FUNCTION " + function + "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog"
-                    + " SET datestyle = 'ISO, YMD' SET intervalstyle = 'postgres' SET extra_float_digits = 3"
-                    + " AS $$DECLARE r record; BEGIN"
-                    + " IF pg_catalog.current_setting('citus_migrate.capturing', true) = 'on' THEN RETURN; END IF;"
-                    + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'on', true);"
-                    + " IF TG_EVENT = 'sql_drop' THEN"
-                    + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
-                    + "     FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original AND object_type IN ('table', 'index')"
-                    + "     AND " + inSchemas + " LOOP " + emit + " END LOOP;"
-                    + " ELSE"
-                    // GRANT and REVOKE name no schema: the stream makes the target's access the source's on each
-                    + "   FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() WHERE " + inSchemas
-                    + "     OR command_tag IN ('GRANT', 'REVOKE')"
-                    + "     LOOP " + join + emit + " END LOOP;"
-                    + " END IF;"
-                    + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'off', true); END$$");
-            s.execute("CREATE EVENT TRIGGER " + Sql.ident(name) + " ON ddl_command_end EXECUTE FUNCTION " + function + "()");
-            s.execute("CREATE EVENT TRIGGER " + Sql.ident(name + "_drop") + " ON sql_drop EXECUTE FUNCTION " + function + "()");
-        }
-    }
-
-    /** Drops this publication's event triggers and their function. */
-    static void drop(Connection c, String publication) throws SQLException {
-        LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
-    }
 
     /**
      * Whether a captured change changes the plan, so that the stream goes on with a plan made
@@ -490,6 +372,9 @@ public final class SchemaChanges {
         // no row changes with them: the target takes the source's state as it is now
         if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
+        if (t == null && ch.tag().equals("ALTER TABLE") && ("table".equals(ch.type()) || "table column".equals(ch.type()))) {
+            return notMigrated(ch, ch.type().equals("table") ? ch.identity() : ch.identity().substring(0, ch.identity().lastIndexOf('.')), target, cmd);
+        }
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
         String done = alter(ch, t, t, List.of(), target, file);
         if (!OWNER.matcher(ch.query()).find()) return done;
@@ -506,6 +391,22 @@ public final class SchemaChanges {
         Plan now = AccessChanges.planNow(target, cmd);
         if (!now.ok()) throw notCarried(ch, now.errors().stream().map(io.citusmigrate.plan.PlanIssue::message).collect(Collectors.joining("; ")), cmd.file());
         return AccessChanges.sync(plan, now, target);
+    }
+
+    /**
+     * A change of a table in a migrated schema that the migration does not take (the command
+     * file's rules leave it out): passed over, said in one line, as long as the plan made now
+     * still leaves it out. A change that brings it into the plan (its rows were never streamed)
+     * stops the stream.
+     */
+    private static String notMigrated(Change ch, String table, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        Plan now = AccessChanges.planNow(target, cmd);
+        boolean taken = ch.oid() > 0 && "table".equals(ch.type()) ? now.tables().stream().anyMatch(x -> x.source().oid() == ch.oid())
+                : table(now, table) != null;
+        if (taken) {
+            throw notCarried(ch, "with it the plan takes " + table + ", which the migration left out, so its rows were never streamed", cmd.file());
+        }
+        return "schema change passed over: " + table + " is not migrated (the command file's rules leave it out)";
     }
 
     private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile("(?i)\\bowner\\s+to\\b");
@@ -706,6 +607,7 @@ public final class SchemaChanges {
      */
     private static String createIndex(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan t = ch.table() == null ? null : table(plan, ch.table());
+        if (t == null && ch.table() != null) return notMigrated(ch, ch.table(), target, cmd);
         if (t == null || ch.index().isMissingNode() || ch.index().isNull()) throw notCarried(ch, "an index on a table the plan does not know", cmd.file());
         String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
         if ("uniquify".equals(cmd.options().string(io.citusmigrate.load.Option.INDEX_NAMES))) name = "idx_" + t.source().oid() + "_" + name;

@@ -23,8 +23,8 @@ final class SettledChanges {
 
     /** The message's table as it is now, the same fields as the event trigger writes; read with the trigger's own expressions. */
     private static final String NOW = "SELECT pg_catalog.json_build_object('identity', (pg_catalog.pg_identify_object('pg_catalog.pg_class'::pg_catalog.regclass,"
-            + " r.objid, 0)).identity, 'schema', n.nspname, 'columns', " + SchemaChanges.COLUMNS + ", 'constraints', " + SchemaChanges.CONSTRAINTS
-            + ", 'security', " + SchemaChanges.SECURITY + ")::text FROM (SELECT ?::pg_catalog.oid AS objid, 'table'::text AS object_type) r"
+            + " r.objid, 0)).identity, 'schema', n.nspname, 'columns', " + SchemaCapture.COLUMNS + ", 'constraints', " + SchemaCapture.CONSTRAINTS
+            + ", 'security', " + SchemaCapture.SECURITY + ")::text FROM (SELECT ?::pg_catalog.oid AS objid, 'table'::text AS object_type) r"
             + " JOIN pg_catalog.pg_class c ON c.oid = r.objid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 
     private SettledChanges() {}
