@@ -5,7 +5,6 @@ import io.citusmigrate.copy.BulkLoader;
 import io.citusmigrate.copy.OrphanReport;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.load.LoadCommand;
-import io.citusmigrate.plan.Plan;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,7 +26,17 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Session s = in.session();
-        PlanReport report = PlanReport.of(s.command(), s.plan(), s.plan().ok() ? orphans(s.command(), s.plan()) : List.of(), liveNeeds(s.command()));
+        LoadCommand cmd = s.command();
+        List<OrphanReport> orphans;
+        io.citusmigrate.stream.LiveRequirements liveNeeds;
+        try (Connection source = Databases.connect("source", cmd.source())) {
+            // the rows without a tenant the bulk load would meet; what a live migration needs of the source
+            orphans = s.plan().ok() ? BulkLoader.orphans(source, BulkLoader.projections(s.plan()), Databases.hasRecordHash(source), true) : List.of();
+            liveNeeds = loadsOnly(cmd) ? null : io.citusmigrate.stream.LiveRequirements.read(source);
+        } catch (SQLException e) {
+            throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
+        PlanReport report = PlanReport.of(cmd, s.plan(), orphans, liveNeeds);
         if (json.on) {
             in.printJson(report);
         } else {
@@ -37,22 +46,8 @@ final class PlanCommand implements Callable<Integer> {
         return s.plan().ok() ? Main.OK : Main.FAILED;
     }
 
-    /** What a live migration needs of the source; null for a file that only loads (schema or snapshot only). */
-    private static io.citusmigrate.stream.LiveRequirements liveNeeds(LoadCommand cmd) {
-        if (cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY) || cmd.options().flag(io.citusmigrate.load.Option.SCHEMA_ONLY)) return null;
-        try (Connection source = Databases.connect("source", cmd.source())) {
-            return io.citusmigrate.stream.LiveRequirements.read(source);
-        } catch (SQLException e) {
-            throw new UserError("reading what the source allows on " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
-        }
-    }
-
-    /** The rows without a tenant that the bulk load would meet, counted on the source. */
-    private static List<OrphanReport> orphans(LoadCommand cmd, Plan plan) {
-        try (Connection source = Databases.connect("source", cmd.source())) {
-            return BulkLoader.orphans(source, BulkLoader.projections(plan), Databases.hasRecordHash(source), true);
-        } catch (SQLException e) {
-            throw new UserError("counting orphan rows on the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
-        }
+    /** A file that loads and exits (schema or snapshot only): no live migration to check the source for. */
+    private static boolean loadsOnly(LoadCommand cmd) {
+        return cmd.options().flag(io.citusmigrate.load.Option.SNAPSHOT_ONLY) || cmd.options().flag(io.citusmigrate.load.Option.SCHEMA_ONLY);
     }
 }

@@ -36,6 +36,11 @@ class LiveMigrationIT {
             insert into tenant select generate_series(1, 3);
             insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
             """;
+    /** The same with a log table whose rows find their tenant through item: thirty lines, one per item. */
+    private static final String TENANT_ITEMS_AND_LOG = TENANT_AND_ITEMS + """
+            create table item_log (id serial primary key, item_id int not null references item, line text);
+            insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 30) g;
+            """;
 
     static EmbeddedPg pg;
     static CitusTarget citus;
@@ -927,14 +932,7 @@ class LiveMigrationIT {
     @Test
     void aTableDroppedOnTheSourceWhileStreamingIsDroppedOnTheTargetAndTheCutoverGoesOnWithoutIt() throws Exception {
         String db = pg.createDatabase("ddldrop");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                create table item_log (id serial primary key, item_id int not null references item, line text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 30) g;
-                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 30) g;
-                """);
+        pg.exec(db, TENANT_ITEMS_AND_LOG);
         String schema = citus.newSchema("ddldrop");
         Path file = tenantLoadFile(db, schema, "cm_ddldrop");
         Background m = Background.streaming(file);
@@ -1060,14 +1058,7 @@ class LiveMigrationIT {
     @Test
     void aTableRenamedThatOthersLeadThroughIsCarriedAndTheyFindTheirTenantThroughItUnderItsNewName() throws Exception {
         String db = pg.createDatabase("ddlren");
-        pg.exec(db, """
-                create table tenant (id int primary key);
-                create table item (id serial primary key, tenant_id int not null references tenant, note text);
-                create table item_log (id serial primary key, item_id int not null references item, line text);
-                insert into tenant select generate_series(1, 3);
-                insert into item (tenant_id, note) select g % 3 + 1, 'n' || g from generate_series(1, 9) g;
-                insert into item_log (item_id, line) select g, 'l' || g from generate_series(1, 9) g;
-                """);
+        pg.exec(db, TENANT_ITEMS_AND_LOG);
         String schema = citus.newSchema("ddlren");
         Path file = tenantLoadFile(db, schema, "cm_ddlren");
         Background m = Background.streaming(file);
@@ -1078,7 +1069,7 @@ class LiveMigrationIT {
                 insert into item_log (item_id, line) select max(id), 'of the new one' from article;
                 update item_log set line = 'moved' where id = 2;
                 """);
-        m.await(() -> citus.rows("select line from " + schema + ".item_log where id > 9 order by id").equals(List.of("renamed", "of the new one")));
+        m.await(() -> citus.rows("select line from " + schema + ".item_log where id > 30 order by id").equals(List.of("renamed", "of the new one")));
         assertTrue(m.out().toString().contains("schema change carried to " + schema + ".article: RENAME TO article"), m.out().toString());
         m.cutOverAndFinish(file);
         String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select %s from %s%s x) x";

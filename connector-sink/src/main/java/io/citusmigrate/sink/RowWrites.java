@@ -265,18 +265,7 @@ final class RowWrites {
                         if (r.tenantAdded()) ps.setString(n++, tenant.get(p.last.key()));
                         for (String c : g.getKey()) ps.setString(n++, PgText.format(a.get(c), a.schema().field(c).schema(), t.type(c)));
                     }
-                    if (!tellFresh) {
-                        ps.executeUpdate();
-                        continue;
-                    }
-                    Map<String, List<Object>> byText = new HashMap<>();
-                    for (PendingRow p : chunk) byText.put(keyText(t, p.last), p.last.key());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            List<Object> k = byText.get(rs.getString(1));
-                            if (k != null && rs.getBoolean(2)) fresh.add(k);
-                        }
-                    }
+                    run(ps, t, chunk, tellFresh, fresh);
                 }
             }
         }
@@ -311,20 +300,28 @@ final class RowWrites {
         Set<List<Object>> fresh = new java.util.HashSet<>();
         try (PreparedStatement ps = target.prepareStatement(sql.toString())) {
             for (int i = 0; i < cols.size(); i++) ps.setArray(i + 1, target.createArrayOf("text", values[i]));
-            if (!tellFresh) {
-                ps.executeUpdate();
-                return fresh;
-            }
-            Map<String, List<Object>> byText = new HashMap<>();
-            for (PendingRow p : rows) byText.put(keyText(t, p.last), p.last.key());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<Object> k = byText.get(rs.getString(1));
-                    if (k != null && rs.getBoolean(2)) fresh.add(k);
-                }
-            }
+            run(ps, t, rows, tellFresh, fresh);
         }
         return fresh;
+    }
+
+    /**
+     * Runs an upsert of {@code rows}; with {@code tellFresh} (it returns each row's key as text and
+     * whether it was inserted, see {@link #onConflict}) adds the keys of the rows it inserted to {@code fresh}.
+     */
+    private void run(PreparedStatement ps, TargetTable t, List<PendingRow> rows, boolean tellFresh, Set<List<Object>> fresh) throws SQLException {
+        if (!tellFresh) {
+            ps.executeUpdate();
+            return;
+        }
+        Map<String, List<Object>> byText = new HashMap<>();
+        for (PendingRow p : rows) byText.put(keyText(t, p.last), p.last.key());
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                List<Object> k = byText.get(rs.getString(1));
+                if (k != null && rs.getBoolean(2)) fresh.add(k);
+            }
+        }
     }
 
     /** A row's single-column key as PostgreSQL prints it (what {@code key::text} returns). */
