@@ -720,9 +720,12 @@ class LiveMigrationIT {
     }
 
     @Test
-    void columnsAddedWithAnEvaluatedDefaultOrGeneratedHoldTheSourcesValuesAndOnesEvaluatedPerRowStopTheStream() throws Exception {
+    void columnsAddedWithAnEvaluatedDefaultGeneratedIdentitySerialOrPerRowDefaultHoldTheSourcesValues() throws Exception {
         String db = pg.createDatabase("ddlval");
-        pg.exec(db, TENANT_AND_ITEMS);
+        pg.exec(db, TENANT_AND_ITEMS + """
+                create table note (line text);
+                insert into note values ('a'), ('b');
+                """);
         String schema = citus.newSchema("ddlval");
         Path file = tenantLoadFile(db, schema, "cm_ddlval");
         Background m = Background.streaming(file);
@@ -737,22 +740,42 @@ class LiveMigrationIT {
         String said = m.out().toString();
         assertTrue(said.contains("ADD COLUMN created timestamp with time zone DEFAULT '") && said.contains("ALTER COLUMN created SET DEFAULT now()"), said);
         assertTrue(said.contains("ADD COLUMN doubled integer GENERATED ALWAYS AS ((id * 2)) STORED"), said);
-        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note, created, doubled from %sitem) x";
-        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")),
+        String rows = "select md5(string_agg(x::text, ',' order by x::text)) from (select id, note, created, doubled%s from %sitem) x";
+        assertEquals(pg.rows(db, rows.formatted("", "")), citus.rows(rows.formatted("", schema + ".")),
                 "the rows that were there hold the time the source gave them, not the target's own now()");
-        // each existing row gets its own value, which no row change carries: refused, naming it
-        pg.exec(db, "alter table item add column token float8 default random()");
+        // each existing row gets its own value, which no row change carries: read from the source by the primary key
+        pg.exec(db, """
+                alter table item add column token float8 default random();
+                alter table item add column seq_no bigint generated always as identity;
+                alter table item add column ser serial;
+                update item set note = 'later' where id in (4, 5);
+                delete from item where id = 6;
+                insert into item (tenant_id, note) values (2, 'after identity');
+                """);
+        m.await(() -> citus.rows("select count(*) from " + schema + ".item where note = 'after identity'").equals(List.of("1")));
+        said = m.out().toString();
+        assertTrue(said.contains("ADD COLUMN token double precision; token filled from the source (31 values)"), said);
+        assertTrue(said.contains("ADD COLUMN seq_no bigint; seq_no filled from the source (31 values); an identity column there"), said);
+        assertTrue(said.contains("ADD COLUMN ser integer; ser filled from the source (31 values)"), said);
+        String withNew = ", token, seq_no, ser";
+        assertEquals(pg.rows(db, rows.formatted(withNew, "")), citus.rows(rows.formatted(withNew, schema + ".")),
+                "every row holds the values the source evaluated for it");
+        // without a primary key the rows cannot be told apart on the source: refused, naming it
+        pg.exec(db, "alter table note add column token float8 default random()");
         m.thread().join(60_000);
         Run r = m.result()[0];
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("column token has a default (random()) the source evaluated for each row: the values it gave the existing"
-                + " rows do not pass through the WAL"), r.err());
-        pg.exec(db, "alter table item drop column token; insert into item (tenant_id, note) values (2, 'settled')");
+                + " rows do not pass through the WAL, and without a primary key"), r.err());
+        pg.exec(db, "alter table note drop column token; insert into item (tenant_id, note) values (2, 'settled')");
         Background resumed = Background.migrate(file.toString(), "--resume");
         resumed.await(() -> citus.rows("select count(*) from " + schema + ".item where note = 'settled'").equals(List.of("1")));
         resumed.cutOverAndFinish(file);
-        assertEquals(pg.rows(db, rows.formatted("")), citus.rows(rows.formatted(schema + ".")));
+        assertEquals(pg.rows(db, rows.formatted(withNew, "")), citus.rows(rows.formatted(withNew, schema + ".")));
         assertVerifies(file);
+        // the cutover set the sequences: the application's next rows do not collide with the source's
+        assertEquals(pg.rows(db, "select max(seq_no) + 1, max(ser) + 1 from item"),
+                citus.rows("insert into " + schema + ".item (tenant_id, note) values (1, 'on target') returning seq_no, ser"));
     }
 
     @Test

@@ -88,6 +88,11 @@ public final class SchemaChanges {
         TablePlan t = table(plan, ch);
         if (t == null) return false;
         if ("table".equals(ch.type()) && !named(t, ch.identity())) return true; // renamed
+        // an identity or serial column added: its sequence joins the plan
+        if (ch.columns().values().stream().anyMatch(c -> (c.identity() || c.defaultExpr() != null && c.defaultExpr().contains("nextval("))
+                && t.source().columns().stream().noneMatch(p -> p.num() == c.num()))) {
+            return true;
+        }
         if (!ch.constraints().isArray() && !ch.constraints().isNull()) return false; // an older message, without them
         return !keys(ch).equals(plannedKeys(t));
     }
@@ -162,8 +167,12 @@ public final class SchemaChanges {
         List<String> first = new ArrayList<>();
         // read again after a restart, the rename is there already
         if (renamed && exists(target, was.target().schema(), was.target().name())) first.add("RENAME TO " + Sql.ident(t.target().name()));
-        String done = alter(ch, was, t, first, target, cmd.file());
-        return new Replanned(next.withTable(was.source().oid(), t), catalog, done);
+        String done = alter(ch, was, t, first, target, cmd, now.sequences());
+        // a serial column added: its sequence is the plan's from here on, so that the cutover sets it
+        QualifiedName owner = t.target();
+        List<io.citusmigrate.catalog.Sequence> owned = now.sequences().stream()
+                .filter(q -> owner.equals(q.ownedByTable()) && plan.sequences().stream().noneMatch(p -> p.name().equals(q.name()))).toList();
+        return new Replanned(next.withTable(was.source().oid(), t).withSequencesAdded(owned), catalog, done);
     }
 
     /**
@@ -376,7 +385,7 @@ public final class SchemaChanges {
             return notMigrated(ch, ch.type().equals("table") ? ch.identity() : ch.identity().substring(0, ch.identity().lastIndexOf('.')), target, cmd);
         }
         if (t == null || !ch.tag().equals("ALTER TABLE")) throw notCarried(ch, null, file);
-        String done = alter(ch, t, t, List.of(), target, file);
+        String done = alter(ch, t, t, List.of(), target, cmd, plan.sequences());
         if (!OWNER.matcher(ch.query()).find()) return done;
         String owners = accessSynced(ch, plan, target, cmd);
         return done.isEmpty() ? owners : done + "; " + owners;
@@ -416,7 +425,9 @@ public final class SchemaChanges {
      * the table as the command left it on the source and as the plan {@code t} takes it, in one
      * transaction; {@code first} are actions that go before the others (a rename of the table).
      */
-    private static String alter(Change ch, TablePlan planned, TablePlan t, List<String> first, Connection target, String file) throws SQLException {
+    private static String alter(Change ch, TablePlan planned, TablePlan t, List<String> first, Connection target, io.citusmigrate.load.LoadCommand cmd,
+                                List<io.citusmigrate.catalog.Sequence> sequences) throws SQLException {
+        String file = cmd.file();
         // rows that change table by these never pass through the WAL as row changes
         if (PARTITIONING.matcher(ch.query()).find()) {
             // undoing it is such a change too: only a new start copies the rows where they are now
@@ -442,11 +453,13 @@ public final class SchemaChanges {
             tgt.put(c.name(), new Column(was.num(), c.name(), was.type(), was.defaultExpr(), was.notNull(), was.identity(), was.generated(), null, false, null));
         }
         List<String> actions = new ArrayList<>();
+        List<ColumnBackfill.Fill> fills = new ArrayList<>();
+        List<String> key = planned.source().primaryKey().map(io.citusmigrate.catalog.Constraint::columns).orElse(List.of());
         for (Column c : src.values()) {
             Column now = tgt.get(c.name());
             io.citusmigrate.catalog.Column was = planned.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             if (now == null) {
-                String problem = added(c, at, target, actions);
+                String problem = added(c, at, t, key.isEmpty() || !tgt.keySet().containsAll(key) ? null : key, target, actions, fills, sequences, cmd);
                 if (problem != null) problems.add("column " + c.name() + " " + problem);
                 continue;
             }
@@ -482,6 +495,9 @@ public final class SchemaChanges {
         done.addAll(renames);
         done.addAll(actions);
         if (done.isEmpty()) return "";
+        Map<String, String> keyTypes = new LinkedHashMap<>();
+        key.forEach(k -> keyTypes.put(k, tgt.containsKey(k) ? tgt.get(k).type() : null));
+        long[] filled = {0};
         // all of it or none: a rename is a statement of its own
         io.citusmigrate.db.Databases.inTransaction(target, () -> {
             try (Statement s = target.createStatement()) {
@@ -489,8 +505,16 @@ public final class SchemaChanges {
                 for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
                 if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
             }
+            if (fills.isEmpty()) return;
+            try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                for (ColumnBackfill.Fill f : fills) filled[0] += ColumnBackfill.run(f, t.target(), key, keyTypes, planned.source().oid(), source, target);
+            }
         });
-        return "schema change carried to " + t.target() + ": " + String.join(", ", done);
+        String said = fills.isEmpty() ? "" : "; " + fills.stream().map(ColumnBackfill.Fill::column).collect(Collectors.joining(", "))
+                + " filled from the source (" + filled[0] + " values)" + (src.values().stream().anyMatch(c -> c.identity() && !before.containsKey(c.name()))
+                ? "; an identity column there, a column whose default is a sequence it owns here (Citus adds no identity column to a"
+                + " distributed table), which the cutover sets" : "");
+        return "schema change carried to " + t.target() + ": " + String.join(", ", done) + said;
     }
 
     /**
@@ -498,27 +522,50 @@ public final class SchemaChanges {
      * a generated column computes it again from the row; a default PostgreSQL evaluated once
      * (now(), a constant) is added as the value the rows took, then set as the default; a default
      * evaluated for each row (random(), a sequence, an identity) gave values that never pass
-     * through the WAL, so it is refused unless the table has no rows. Returns why not, or null.
+     * through the WAL, so they are read from the source by the table's primary key
+     * ({@link ColumnBackfill}; refused when there is none and the table has rows). Returns why
+     * not, or null.
      */
-    private static String added(Column c, QualifiedName at, Connection target, List<String> actions) throws SQLException {
+    private static String added(Column c, QualifiedName at, TablePlan t, List<String> key, Connection target, List<String> actions,
+                                List<ColumnBackfill.Fill> fills, List<io.citusmigrate.catalog.Sequence> sequences,
+                                io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         String add = "ADD COLUMN " + Sql.ident(c.name()) + " " + c.type();
         String notNull = c.notNull() ? " NOT NULL" : "";
         if (c.generated()) {
             actions.add(add + " GENERATED ALWAYS AS (" + c.generation() + ") STORED");
             return null;
         }
-        boolean perRow = c.identity() || c.defaultExpr() != null && !c.hasMissing();
-        if (perRow && hasRows(target, at)) {
-            return (c.identity() ? "is an identity column" : "has a default (" + c.defaultExpr() + ") the source evaluated for each row")
-                    + ": the values it gave the existing rows do not pass through the WAL";
-        }
-        if (c.identity()) return "is an identity column";
         if (c.hasMissing()) {
             actions.add(add + " DEFAULT " + (c.missing() == null ? "NULL" : Sql.literal(c.missing()) + "::" + c.type()) + notNull);
             actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + c.defaultExpr());
             return null;
         }
-        actions.add(add + (c.defaultExpr() != null ? " DEFAULT " + c.defaultExpr() : "") + notNull);
+        boolean serial = c.defaultExpr() != null && c.defaultExpr().contains("nextval(");
+        if (!c.identity() && c.defaultExpr() == null) {
+            actions.add(add + notNull);
+            return null;
+        }
+        if (key == null && hasRows(target, at)) {
+            return (c.identity() ? "is an identity column" : "has a default (" + c.defaultExpr() + ") the source evaluated for each row")
+                    + ": the values it gave the existing rows do not pass through the WAL, and without a primary key they cannot be read"
+                    + " from the source row by row";
+        }
+        io.citusmigrate.catalog.Sequence planned = null;
+        String sequence = null;
+        if (c.identity() || serial) {
+            try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                sequence = ColumnBackfill.ownedSequence(source, t.source().oid(), c.num());
+            }
+            if (sequence == null) return "has a sequence default (" + c.defaultExpr() + ") of a sequence the column does not own";
+            String name = sequence;
+            planned = sequences.stream().filter(q -> q.name().name().equals(name) && t.target().equals(q.ownedByTable())).findFirst().orElse(null);
+            if (serial && planned == null) return "has a sequence default (" + c.defaultExpr() + ") the plan made now does not take";
+        }
+        QualifiedName seq = planned != null ? planned.name() : sequence != null ? new QualifiedName(at.schema(), sequence) : null;
+        String create = planned != null ? io.citusmigrate.ddl.SchemaScript.sequence(planned)
+                : seq != null ? "CREATE SEQUENCE IF NOT EXISTS " + seq.sql() + " AS " + c.type() : null;
+        actions.add(add);
+        fills.add(new ColumnBackfill.Fill(c.num(), c.name(), c.type(), c.defaultExpr(), c.notNull() || c.identity(), seq, create));
         return null;
     }
 

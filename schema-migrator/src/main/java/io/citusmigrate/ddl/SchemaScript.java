@@ -193,7 +193,7 @@ public final class SchemaScript {
         };
     }
 
-    static String sequence(Sequence s) {
+    public static String sequence(Sequence s) {
         return "CREATE SEQUENCE IF NOT EXISTS " + s.name().sql() + " AS " + s.type() + " INCREMENT BY " + s.increment()
                 + " MINVALUE " + s.min() + " MAXVALUE " + s.max() + " START WITH " + s.start() + " CACHE " + s.cache()
                 + (s.cycle() ? " CYCLE" : " NO CYCLE");

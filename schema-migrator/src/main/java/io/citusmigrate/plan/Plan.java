@@ -51,6 +51,14 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, qs, tables, views, issues, routines, access, statistics, operatorsAndCasts);
     }
 
+    /** This plan with more sequences (a serial column added while streaming). */
+    public Plan withSequencesAdded(List<Sequence> more) {
+        if (more.isEmpty()) return this;
+        List<Sequence> qs = new java.util.ArrayList<>(sequences);
+        qs.addAll(more);
+        return new Plan(schemas, extensions, types, List.copyOf(qs), tables, views, issues, routines, access, statistics, operatorsAndCasts);
+    }
+
     /** This plan without a table's plan (by its source oid) and the sequences it owns. */
     public Plan withoutTable(long oid) {
         TablePlan gone = tables.stream().filter(t -> t.source().oid() == oid).findFirst().orElse(null);
