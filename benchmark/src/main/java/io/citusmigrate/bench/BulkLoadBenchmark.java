@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * against a hand-written {@code COPY (join) TO STDOUT | COPY ... FROM STDIN} pipe, table after
  * table, into the same target in the same run, and the tool's peak resident memory.
  *
- * <pre>java -jar benchmark/target/benchmark.jar [--scale 1] [--workers 2] [--reference-first] [--record benchmark/RESULTS.md]</pre>
+ * <pre>java -jar benchmark/target/benchmark.jar [--scale 1] [--workers 2] [--reference-first | --runs 3] [--record benchmark/RESULTS.md]</pre>
  *
  * The tool runs first unless {@code --reference-first}; a checkpoint on every node separates the two runs.
  */
@@ -51,6 +51,7 @@ public final class BulkLoadBenchmark {
         int workers = 2;
         String extraOptions = ""; // more WITH options for the tool's command file
         boolean referenceFirst = false; // which runs first: the second finds the cluster's WAL and caches warm
+        int runs = 1; // more than one: each run the pipe, the tool, the pipe again; the median ratio
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--workers")) workers = Integer.parseInt(args[++i]);
             if (args[i].equals("--scale")) scale = Double.parseDouble(args[++i]);
@@ -58,6 +59,7 @@ public final class BulkLoadBenchmark {
             if (args[i].equals("--hold")) hold = Long.parseLong(args[++i]);
             if (args[i].equals("--reference-first")) referenceFirst = true;
             if (args[i].equals("--with")) extraOptions = ", " + args[++i];
+            if (args[i].equals("--runs")) runs = Integer.parseInt(args[++i]);
         }
         Path jar = Path.of("cli/target/citus-migrate.jar");
         if (!Files.exists(jar)) throw new IllegalStateException("build first: mvn -B -Pbench -DskipTests package");
@@ -77,6 +79,10 @@ public final class BulkLoadBenchmark {
             }
             System.out.printf(Locale.ROOT, "generated %d rows at scale %s in %.1f s%n", counts.total(), scale, (System.nanoTime() - tg) / 1e9);
 
+            if (runs > 1) {
+                repeated(runs, scale, workers, extraOptions, sourcePg, db, citus, record);
+                return;
+            }
             NodeCpu cpu = nodeCpu(citus, sourcePg, db);
             Tool tool = null;
             Reference ref = null;
@@ -126,6 +132,67 @@ public final class BulkLoadBenchmark {
                     NodeCpu.perMillionRows(t0, t1, refRows), NodeCpu.perMillionRows(r0, r1, refRows), loadAverage());
             System.out.println(report);
             if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /**
+     * The issue's measure: {@code runs} times the pipe, the tool, the pipe again (a checkpoint on
+     * every node between them, each one's schema dropped after it), each run's ratio the tool's
+     * time over the mean of the two pipes around it, and the median of those ratios.
+     */
+    private static void repeated(int runs, double scale, int workers, String extraOptions, EmbeddedPg sourcePg, String db, CitusTarget citus,
+                                 Path record) throws Exception {
+        StringBuilder rows = new StringBuilder();
+        List<Double> ratios = new ArrayList<>();
+        long refRows = 0;
+        double mb = 0;
+        for (int run = 1; run <= runs; run++) {
+            Reference before = reference(sourcePg, db, citus);
+            dropBenchSchemas(citus);
+            settle(citus);
+            Tool tool = tool(sourcePg, db, citus, workers, 0, extraOptions);
+            dropBenchSchemas(citus);
+            settle(citus);
+            Reference after = reference(sourcePg, db, citus);
+            dropBenchSchemas(citus);
+            settle(citus);
+            refRows = before.rows();
+            mb = before.bytes() / 1048576.0;
+            double ratio = tool.seconds() / ((before.seconds() + after.seconds()) / 2);
+            ratios.add(ratio);
+            String row = String.format(Locale.ROOT, "| %d | %.1f s (%.1f + %.1f) | %.1f s | %.1f s (%.1f + %.1f) | %.2f | %d MB | %s |%n", run,
+                    before.seconds(), before.dataSeconds(), before.keySeconds(), tool.seconds(), after.seconds(), after.dataSeconds(),
+                    after.keySeconds(), ratio, tool.peakKb() / 1024, loadAverage());
+            System.out.print(row);
+            rows.append(row);
+        }
+        List<Double> sorted = new ArrayList<>(ratios);
+        java.util.Collections.sort(sorted);
+        String report = String.format(Locale.ROOT, """
+                ### %s, scale %s (%d rows, %.0f MB of COPY text), %d runs, the pipe before and after each
+                - machine: %s
+                - target: %s
+                - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -jar benchmark/target/benchmark.jar --scale %s --workers %d --runs %d%s`
+                - each run: the reference pipe (COPY (join) TO STDOUT | COPY FROM STDIN, table after table, then primary and foreign keys), the tool's bulk load (schema, data, keys, ANALYZE, sequences, verification; exit 0: every table verified, orphans rejected, sequences set), the pipe again; ratio = the tool's time / the mean of the two pipes
+
+                | run | pipe before (data + keys) | tool | pipe after (data + keys) | ratio | tool's peak RSS | load average at the end |
+                | --- | --- | --- | --- | --- | --- | --- |
+                %s
+                - **median ratio tool / pipe: %.2f**
+                """, LocalDate.now(), scale, refRows, mb, runs, machine(), citus.description(), scale, workers, runs,
+                extraOptions.isEmpty() ? "" : " --with '" + extraOptions.substring(2) + "'", rows.toString().stripTrailing(), sorted.get(sorted.size() / 2));
+        System.out.println(report);
+        if (record != null) Files.writeString(record, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** The schemas a run made, dropped so that the next one starts from the same cluster. */
+    private static void dropBenchSchemas(CitusTarget citus) throws Exception {
+        try (Connection t = citus.connect(); Statement s = t.createStatement()) {
+            List<String> names = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'")) {
+                while (rs.next()) names.add(rs.getString(1));
+            }
+            for (String n : names) s.execute("DROP SCHEMA " + io.citusmigrate.sql.Sql.ident(n) + " CASCADE");
         }
     }
 

@@ -35,6 +35,50 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--big-transaction ROWS] [--big-update ROWS] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
+    /**
+     * Until {@code deadline}: each second a company's name set on the source to a new probe value,
+     * then the target polled every 10 ms until it has it; each probe's seconds from its commit.
+     */
+    static void probe(EmbeddedPg sourcePg, String db, CitusTarget citus, String schema, long deadline, java.util.List<Double> out) {
+        try (Connection src = sourcePg.connect(db); Connection tgt = citus.connect();
+             PreparedStatement set = src.prepareStatement("UPDATE companies SET name = ? WHERE id = (SELECT min(id) FROM companies)");
+             PreparedStatement get = tgt.prepareStatement("SELECT name FROM \"" + schema + "\".companies WHERE id = (SELECT min(id) FROM \""
+                     + schema + "\".companies)")) {
+            src.setAutoCommit(true);
+            for (int n = 0; System.nanoTime() < deadline; n++) {
+                String value = "lag probe " + n;
+                set.setString(1, value);
+                set.executeUpdate();
+                long committed = System.nanoTime();
+                while (true) {
+                    if (System.nanoTime() > deadline) return; // the last probe, still on its way: not counted
+                    try (java.sql.ResultSet rs = get.executeQuery()) {
+                        if (rs.next() && value.equals(rs.getString(1))) break;
+                    }
+                    Thread.sleep(10);
+                }
+                out.add((System.nanoTime() - committed) / 1e9);
+                long next = committed + 1_000_000_000L;
+                while (System.nanoTime() < next) Thread.sleep(5);
+            }
+        } catch (Exception e) {
+            System.out.println("lag probe stopped: " + e.getMessage());
+        }
+    }
+
+    /** The lag's p50/p99/max once the bulk load's backlog is drained: from the first sample under a second after one over it. */
+    static String afterCatchUp(java.util.List<Double> lags) {
+        // the stream's first samples may read 0 before it has fallen behind: from the first under a second after it was behind
+        int from = 0;
+        while (from < lags.size() && lags.get(from) < 1.0) from++;
+        if (from == lags.size()) from = 0;
+        while (from < lags.size() && lags.get(from) >= 1.0) from++;
+        if (from == lags.size()) return "never under 1 s";
+        java.util.List<Double> after = lags.subList(from, lags.size());
+        return String.format(Locale.ROOT, "p50 %.2f s, p99 %.2f s, max %.2f s (%d samples, from %d s in)", percentile(after, 50), percentile(after, 99),
+                percentile(after, 100), after.size(), from);
+    }
+
     public static void main(String[] args) throws Exception {
         double scale = 0.2;
         int rate = 200; // transactions per second, 3 row changes each
@@ -228,6 +272,11 @@ public final class LiveBenchmark {
                 big = big.isEmpty() ? line : big + "\n- " + line;
             }
             long deadline = System.nanoTime() + streamSeconds * 1_000_000_000L;
+            // finer than the heartbeat: a probe written to the source each second, timed until the target has it
+            java.util.List<Double> probes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Thread prober = new Thread(() -> probe(sourcePg, db, citus, schema, deadline, probes), "lag-probe");
+            prober.setDaemon(true);
+            prober.start();
             java.util.List<Double> lags = new java.util.ArrayList<>();
             java.util.List<Double> rates = new java.util.ArrayList<>();
             long appliedAtStart = -1;
@@ -264,6 +313,7 @@ public final class LiveBenchmark {
                 }
             }
             double streamedSeconds = (System.nanoTime() - tStreamStart) / 1e9;
+            prober.join(120_000);
 
             // as a user would: cut over once `status` says catching up takes at most --cut-over-at seconds (up to --catch-up-wait, then regardless);
             // a cutover refused because its own estimate is over --max-lag stops nothing, and is tried again a second later
@@ -339,7 +389,7 @@ public final class LiveBenchmark {
                     - command: `mvn -B -Pbench -DskipTests package && CITUS_URL=... java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark --scale %s --rate %d --stream-seconds %d%s`
                     - bulk load until streaming: %.1f s, with the application writing; then %d s of streaming
                     - application transactions during the run: %d (%.0f/s)%s
-                    - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second)
+                    - stream while the application writes: %d row changes applied in %.0f s (%.0f/s); lag p50 %.1f s, p99 %.1f s, max %.1f s (%d samples of `migrate`'s own measure, one a second); after catch-up (from the first sample under 1 s after one over it): %s; probes (a row updated on the source each second, polled on the target every 10 ms) after catch-up: %s
                     - waited %.0f s after that for `status` to estimate a catch-up of at most %s s%s, the application still writing
                     - write downtime (from writes stopped to `cutover --stop-writes` done: stream caught up, sequences set, foreign keys added; as `cutover` reports it): %s s; the whole command, its JVM start and estimate included: %.1f s
                     - exit codes: cutover %d, migrate %d, verify %d (0: the target equals the source); peak RSS of migrate %d MB; %s%s
@@ -353,7 +403,7 @@ public final class LiveBenchmark {
                             + (bigUpdate > 0 ? " --big-update " + bigUpdate : ""), bulkSeconds, streamSeconds, txs.get(), txs.get() / ((tStop - t0) / 1e9),
                     withMoves ? String.format(Locale.ROOT, ", %d of them tenant moves", moved.get()) : "",
                     Math.max(0, appliedAtEnd - appliedAtStart), streamedSeconds, Math.max(0, appliedAtEnd - appliedAtStart) / streamedSeconds,
-                    percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(),
+                    percentile(lags, 50), percentile(lags, 99), percentile(lags, 100), lags.size(), afterCatchUp(lags), afterCatchUp(probes),
                     waitedSeconds, fmt(cutOverAt), (caughtUp ? "" : " (never reached: cut over with --max-lag off)")
                             + (refused == 0 ? "" : "; " + refused + " cutover(s) refused by their own estimate before that, nothing stopped"),
                     writesStopped(dir.resolve("cutover.log")), downtime, cutoverCode, migrateCode, verifyCode, peakKb / 1024, slotsLeft,
