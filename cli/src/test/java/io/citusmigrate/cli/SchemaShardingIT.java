@@ -137,6 +137,14 @@ class SchemaShardingIT {
         m.await(() -> m.out().toString().contains("new table carried to the target: ssl_tenant_d.orders"));
         m.await(() -> m.out().toString().contains("schema change carried to ssl_tenant_b.orders: ADD COLUMN note text"));
         m.await(() -> citus.rows("select count(*) from ssl_tenant_b.orders where note = 'noted b'").equals(List.of("3")));
+        // `status` speaks per tenant: the new one too, once the stream has reported its rows
+        String[] status = {""};
+        m.await(() -> {
+            Run r = Run.of(new StringWriter(), "status", file.toString());
+            status[0] = r.out();
+            return r.out().matches("(?s).*\n    ssl_tenant_d +\\d+ in 2 tables\n.*");
+        });
+        assertTrue(status[0].contains("rows written per tenant (each a source schema, a distributed schema on the target):\n    ssl_tenant_a "), status[0]);
         m.cutOverAndFinish(file);
         assertEveryTenantEqual(db, "ssl", "a", "b", "c", "d");
         if (!citus.isStandIn()) {

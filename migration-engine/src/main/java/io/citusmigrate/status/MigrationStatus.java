@@ -31,7 +31,7 @@ import java.util.Map;
  */
 public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes, LiveSource.SlotHealth health, LiveProgress.Status progress,
                               List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected, Map<String, String> connectors,
-                              boolean onConnect) {
+                              boolean onConnect, List<io.citusmigrate.load.NamePattern> tenantSchemas) {
 
     /** @param cluster a Connect deployment's cluster, or null; {@code connectors} its NAME-source and NAME-sink */
     public static MigrationStatus read(LoadCommand cmd, String slot, ConnectCluster cluster, List<String> connectors) {
@@ -50,7 +50,27 @@ public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes
         Map<String, String> states = new LinkedHashMap<>();
         if (cluster != null) for (String c : connectors) states.put(c, cluster.state(c));
         return new MigrationStatus(slot, s.exists(), s.lag(), s.health(), t.progress(), t.steps(), t.copied(), t.rejected(), states,
-                cluster != null);
+                cluster != null, cmd.distribute().stream().flatMap(r -> r.schemas().stream()).toList());
+    }
+
+    /**
+     * With {@code distribute schemas matching}: the rows written while streaming per tenant (each
+     * source schema the rules' patterns match, a distributed schema on the target), with the
+     * number of its tables written to; empty otherwise or before the first report.
+     */
+    public Map<String, long[]> tenants() {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        if (progress == null || tenantSchemas.isEmpty()) return out;
+        progress.tables().forEach((table, rows) -> {
+            int dot = table.indexOf('.');
+            String schema = dot < 0 ? "" : table.substring(0, dot);
+            if (tenantSchemas.stream().anyMatch(p -> p.matches(schema))) {
+                long[] t = out.computeIfAbsent(schema, k -> new long[2]);
+                t[0] += rows;
+                t[1]++;
+            }
+        });
+        return out;
     }
 
     private record Source(boolean exists, Long lag, LiveSource.SlotHealth health) {}

@@ -57,6 +57,10 @@ public final class StatusReport {
             n.put("source_seconds_applied_per_second", round(st.pace()));
             ObjectNode tables = n.putObject("rows_written_per_table");
             st.tables().forEach(tables::put);
+            if (!m.tenants().isEmpty()) {
+                ObjectNode tenants = n.putObject("rows_written_per_tenant");
+                m.tenants().forEach((t, v) -> tenants.putObject(t).put("rows", v[0]).put("tables", v[1]));
+            }
         }
         return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n);
     }
@@ -93,6 +97,10 @@ public final class StatusReport {
             }
         } else {
             printProgress(st, out);
+            if (!m.tenants().isEmpty()) {
+                out.println("  rows written per tenant (each a source schema, a distributed schema on the target):");
+                m.tenants().forEach((t, v) -> out.printf("    %-40s %d in %d tables%n", t, v[0], v[1]));
+            }
         }
         out.flush();
     }
