@@ -50,6 +50,8 @@ public final class LiveStream implements AutoCloseable {
 
     /** Replaced, with its rules, when a table created on the source joins the plan. */
     private volatile CitusSinkTask task = new CitusSinkTask();
+    /** Rows written per table by the sink tasks a change of plan replaced (see {@link #rowsPerTable}). */
+    private final java.util.Map<String, Long> earlierRows = new java.util.concurrent.ConcurrentHashMap<>();
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "citus-migrate-stream");
@@ -352,6 +354,8 @@ public final class LiveStream implements AutoCloseable {
         next.start(ConnectorConfigs.sink(cmd, t.plan(), TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE));
         next.appliedAtStart().forEach((tp, last) -> offsets.merge(tp.topic(), last + 1, Math::max));
         CitusSinkTask was = task;
+        // the new task counts from zero: what the old one wrote stays in the counts `status` shows
+        was.metrics().rowsPerTable().forEach((table, n) -> earlierRows.merge(table, n, Long::sum));
         task = next;
         plan = t.plan();
         catalog = t.catalog();
@@ -444,7 +448,9 @@ public final class LiveStream implements AutoCloseable {
     }
 
     public java.util.Map<String, Long> rowsPerTable() {
-        return task.metrics().rowsPerTable();
+        java.util.Map<String, Long> out = new java.util.TreeMap<>(earlierRows);
+        task.metrics().rowsPerTable().forEach((t, n) -> out.merge(t, n, Long::sum));
+        return out;
     }
 
     /** Waits until the cutover marker has been applied; false on timeout. A failed stream throws. */
