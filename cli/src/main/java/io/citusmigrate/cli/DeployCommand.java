@@ -80,7 +80,7 @@ final class DeployCommand implements Callable<Integer> {
             err.flush();
         }
         Session s = Session.open(cmd);
-        if (s.refused(err)) return Main.FAILED;
+        if (s.refused(err) || s.streamRefused(err)) return Main.FAILED;
         return deploy(settings, pw).run(s.catalog(), s.plan()) ? Main.OK : Main.FAILED;
     }
 

@@ -20,8 +20,11 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                   List<Orphans> orphans, List<String> warnings, List<String> errors,
                   io.citusmigrate.stream.LiveRequirements liveNeeds, List<Tenant> tenants) {
 
-    /** A tenant of schema-based sharding: a source schema that becomes a distributed schema, and its tables. */
-    record Tenant(String source, String target, List<String> tables) {}
+    /**
+     * A tenant: a source schema and its tables. With schema-based sharding it becomes the
+     * distributed schema {@code target}; consolidated, its rows get the tenant key {@code tenantKey} in {@code target}'s tables.
+     */
+    record Tenant(String source, String target, Long tenantKey, List<String> tables) {}
 
     /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
     record Orphans(String table, long count, List<String> firstKeys, String path,
@@ -53,9 +56,16 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
 
     private static List<Tenant> tenants(Plan plan) {
         java.util.Map<String, Tenant> out = new java.util.LinkedHashMap<>();
+        if (plan.consolidation() != null) {
+            var c = plan.consolidation();
+            for (var tenant : c.tenants()) {
+                out.put(tenant.schema(), new Tenant(tenant.schema(), c.intoSchema(), tenant.key(), c.shares().stream()
+                        .filter(t -> t.source().name().schema().equals(tenant.schema())).map(t -> t.source().name().name()).toList()));
+            }
+        }
         for (TablePlan t : plan.tables()) {
             if (t.kind() != TablePlan.Kind.SCHEMA || t.isPartition()) continue;
-            out.computeIfAbsent(t.target().schema(), s -> new Tenant(t.source().name().schema(), s, new java.util.ArrayList<>())).tables().add(t.target().name());
+            out.computeIfAbsent(t.target().schema(), s -> new Tenant(t.source().name().schema(), s, null, new java.util.ArrayList<>())).tables().add(t.target().name());
         }
         return List.copyOf(out.values());
     }
@@ -71,7 +81,7 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         for (TableReport t : tables) {
             String path = !"distributed".equals(t.kind()) ? "-"
                     : t.colocateWith() == null && t.backfillPath().isEmpty() ? "(root)"
-                    : t.backfillPath().isEmpty() ? "(carries the column)" : t.chain();
+                    : t.backfillPath().isEmpty() ? (t.tenantColumnAdded() ? "(its schema's tenant key)" : "(carries the column)") : t.chain();
             out.printf(fmt, t.target(), t.kind(), col(t), t.colocateWith() == null ? "-" : t.colocateWith(), path);
         }
         out.println();
@@ -81,7 +91,12 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         section(out, "Triggers, created after the data (a live migration: at the cutover, after the last replicated change):",
                 tables.stream().flatMap(t -> t.deferredTriggers().stream()).toList(), ";");
         section(out, "Tenants (each source schema a distributed schema, its tables together on one node):", tenants.stream()
+                .filter(t -> t.tenantKey() == null)
                 .map(t -> t.source() + " -> " + t.target() + ": " + t.tables().size() + " tables (" + String.join(", ", t.tables()) + ")").toList(), "");
+        section(out, "Tenants (each source schema's rows into the tables of one schema, under its tenant key):", tenants.stream()
+                .filter(t -> t.tenantKey() != null)
+                .map(t -> t.source() + " -> " + t.target() + ", tenant key " + t.tenantKey() + ": " + t.tables().size() + " tables ("
+                        + String.join(", ", t.tables()) + ")").toList(), "");
         line(out, "Views: ", views);
         out.println();
         out.println("Distribution calls:");

@@ -48,4 +48,12 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         err.flush();
         return true;
     }
+
+    /** A stream cannot carry tenant schemas consolidated yet: the Connect deployment and the sink's settings are refused. */
+    boolean streamRefused(PrintWriter err) {
+        if (plan.consolidation() == null) return false;
+        err.println(io.citusmigrate.plan.Consolidation.NOT_STREAMED);
+        err.flush();
+        return true;
+    }
 }

@@ -31,7 +31,7 @@ final class SinkConfigCommand implements Callable<Integer> {
         PrintWriter err = in.err();
         Session s = in.session();
         LoadCommand cmd = s.command();
-        if (s.refused(err)) return Main.FAILED;
+        if (s.refused(err) || s.streamRefused(err)) return Main.FAILED;
         Map<String, String> c = ConnectorConfigs.sink(cmd, s.plan(), topicPrefix, name, ConnectorConfigs.Passwords.ENV);
         c.putAll(ConnectorConfigs.jsonWithSchemas());
         c.putAll(ConnectorConfigs.orphans(cmd, name + "-dlq", -1));

@@ -36,6 +36,15 @@ final class CopyStep implements Step {
         SnapshotStep.Taken taken = in.get(SnapshotStep.Taken.class);
         if (m.settings.truncate()) m.onTarget(target -> Target.truncate(m, new SchemaCreator(target, m::say)));
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
+        List<TableResult> tenants = new ArrayList<>();
+        if (m.plan.consolidation() != null) {
+            long t = System.nanoTime();
+            var c = m.plan.consolidation();
+            m.onTarget(target -> {
+                int n = io.citusmigrate.copy.TenantRows.write(c, target);
+                tenants.add(new TableResult(c.tenantsTable().toString(), n, n, 0, 0, Migration.secs(t)));
+            });
+        }
         List<TableResult> loaded;
         if (m.settings.disableTriggers()) {
             triggers(m, false);
@@ -47,7 +56,8 @@ final class CopyStep implements Step {
         } else {
             loaded = m.settings.dataOnly() ? parentsFirst(m, taken.prepared()) : m.loader.load(taken.prepared());
         }
-        List<TableResult> results = new ArrayList<>(loaded);
+        List<TableResult> results = new ArrayList<>(tenants);
+        results.addAll(loaded);
         largeObjects(m, taken).ifPresent(results::add);
         var prepared = taken.prepared();
         in.add(new Copied(List.copyOf(results), CompletableFuture.supplyAsync(() -> m.loader.sourceChecksums(prepared, m.settings.workers()))));

@@ -12,6 +12,11 @@ final class PlanStep implements Step {
             m.err.flush();
             return false;
         }
+        if (m.plan.consolidation() != null && (m.settings.streams() || m.settings.viaDebezium())) {
+            m.err.println(io.citusmigrate.plan.Consolidation.NOT_STREAMED + "; nothing was changed on the target");
+            m.err.flush();
+            return false;
+        }
         m.plan.warnings().forEach(m.err::println);
         m.err.flush();
         return !(m.settings.streams() && StreamedTypes.refuse(m.plan, m.catalog, m.settings.viaDebezium(), m.err,

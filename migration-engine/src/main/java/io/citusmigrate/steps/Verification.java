@@ -30,6 +30,14 @@ public final class Verification {
         java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
         plan.tables().stream().filter(t -> t.kind() == io.citusmigrate.plan.TablePlan.Kind.SCHEMA && !t.isPartition())
                 .forEach(t -> out.computeIfAbsent(t.target().schema(), k -> new java.util.ArrayList<>()).add(t.target().toString()));
+        // consolidated tenant schemas: each schema's shares, under the tenant key its rows got
+        var c = plan.consolidation();
+        if (c != null) {
+            for (var tenant : c.tenants()) {
+                out.put(tenant.schema() + " (" + c.tenantKey() + " " + tenant.key() + ")", c.shares().stream()
+                        .filter(t -> t.source().name().schema().equals(tenant.schema())).map(io.citusmigrate.plan.TablePlan::label).toList());
+            }
+        }
         return out;
     }
 

@@ -63,7 +63,7 @@ public final class BulkLoader {
 
     /** Tables whose rows are copied: partitions are read through their parent. */
     public static List<Projection> projections(Plan plan) {
-        return plan.tables().stream().filter(t -> !t.isPartition()).map(Projection::new).toList();
+        return plan.sourceTables().stream().filter(t -> !t.isPartition()).map(Projection::new).toList();
     }
 
     /**
@@ -94,7 +94,7 @@ public final class BulkLoader {
             }
             String path = p.table().backfillPath().isEmpty() ? p.table().distributionColumn()
                     : p.table().backfillPath().stream().map(Hop::toString).collect(Collectors.joining(", "));
-            out.add(new OrphanReport(p.table().target().toString(), n, keys, path));
+            out.add(new OrphanReport(p.table().label(), n, keys, path));
         }
         return out;
     }
@@ -107,7 +107,7 @@ public final class BulkLoader {
     public record Prepared(SourceSnapshot snapshot, String timeZone, Map<Projection, List<String>> ranges,
                            Map<String, Checksum> orphans, boolean recordHash) {
         long rejected(Projection p) {
-            return orphans.getOrDefault(p.table().target().toString(), Checksum.NONE).rows();
+            return orphans.getOrDefault(p.table().label(), Checksum.NONE).rows();
         }
     }
 
@@ -164,14 +164,14 @@ public final class BulkLoader {
         })) {
             List<Checksum> sums = Parallel.map(projections, threads, p -> {
                 try (Statement s = conns.get().createStatement(); ResultSet rs = s.executeQuery(p.checksumOfSourceRows(prep.recordHash()))) {
-                    String t = p.table().target().toString();
+                    String t = p.table().label();
                     return Checksum.read(rs).minus(prep.orphans().getOrDefault(t, Checksum.NONE)).minus(refused.getOrDefault(t, Checksum.NONE));
                 } catch (SQLException e) {
                     throw new UserError("reading the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
                 }
             });
             Map<String, Checksum> out = new LinkedHashMap<>();
-            for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).table().target().toString(), sums.get(i));
+            for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).table().label(), sums.get(i));
             return out;
         }
     }
@@ -246,7 +246,7 @@ public final class BulkLoader {
             throw new UserError("cannot create the reject directory " + dir + ": " + e.getMessage());
         }
         for (OrphanReport o : orphans) {
-            Projection p = projections.stream().filter(x -> x.table().target().toString().equals(o.table())).findFirst().orElseThrow();
+            Projection p = projections.stream().filter(x -> x.table().label().equals(o.table())).findFirst().orElseThrow();
             Path file = dir.resolve(p.table().target().schema() + "." + p.table().target().name() + ".reject.csv");
             try (OutputStream out = Files.newOutputStream(file)) {
                 reader.unwrap(PGConnection.class).getCopyAPI().copyOut(p.copyOrphansOut(), out);
@@ -305,7 +305,7 @@ public final class BulkLoader {
 
     private void copy(CopyWorkers conns, Unit u) throws SQLException {
         CopyWorkers.Worker w = conns.get();
-        String table = u.p.table().target().toString();
+        String table = u.p.table().label();
         u.st.startOnce(progress);
         u.st.readers.acquireUninterruptibly(); // `concurrency`: readers of one table at a time
         try {
@@ -578,7 +578,7 @@ public final class BulkLoader {
         void startOnce(Progress progress) {
             if (started.compareAndSet(false, true)) {
                 firstStart.set(System.nanoTime());
-                progress.start(p.table().target().toString(), p.table().source().estimatedRows());
+                progress.start(p.table().label(), p.table().source().estimatedRows());
             }
         }
 
@@ -589,14 +589,14 @@ public final class BulkLoader {
             bytes.addAndGet(b);
             if (left.decrementAndGet() == 0) {
                 lastEnd.set(System.nanoTime());
-                progress.finish(p.table().target().toString());
+                progress.finish(p.table().label());
             }
         }
 
         TableResult result() {
             double secs = (lastEnd.get() - firstStart.get()) / 1e9;
             long out = rejected + refused.get();
-            return new TableResult(p.table().target().toString(), rows.get() + out, rows.get(), out, bytes.get(), Math.max(0, secs));
+            return new TableResult(p.table().label(), rows.get() + out, rows.get(), out, bytes.get(), Math.max(0, secs));
         }
     }
 }

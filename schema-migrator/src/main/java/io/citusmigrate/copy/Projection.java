@@ -45,6 +45,11 @@ public final class Projection {
         this.from = f.toString();
         if (table.kind() != TablePlan.Kind.DISTRIBUTED) {
             tenant = null;
+        } else if (table.constantTenant()) {
+            // a tenant schema's share: every row gets its schema's tenant key
+            tenant = Sql.literal(table.tenantValue()) + "::" + Sql.castType(table.columns().get(0).type().sql());
+        } else if (table.tenantColumnAdded() && path.isEmpty()) {
+            throw new IllegalStateException(table.target() + " is consolidated from tenant schemas: its rows come from its shares (Plan.sourceTables)");
         } else if (table.tenantColumnAdded()) {
             tenant = "p" + path.size() + "." + Sql.ident(table.distributionColumn());
         } else {
@@ -84,7 +89,7 @@ public final class Projection {
     }
 
     public boolean canHaveOrphans() {
-        return tenant != null && (table.tenantColumnAdded() || !table.source().column(table.distributionColumn()).orElseThrow().notNull());
+        return tenant != null && !table.constantTenant() && (table.tenantColumnAdded() || !table.source().column(table.distributionColumn()).orElseThrow().notNull());
     }
 
     private String where(String range, boolean orphans) {
@@ -221,7 +226,12 @@ public final class Projection {
     public String checksumOfTarget(boolean withAddedTenant, boolean record) {
         List<Column> cols = columns.stream().filter(c -> withAddedTenant || !addedTenant(c)).toList();
         List<String> exprs = cols.stream().map(c -> "t." + Sql.ident(c.name())).toList();
-        return checksum(rowHash(cols, exprs, record)) + " FROM " + table.target().sql() + " t";
+        return checksum(rowHash(cols, exprs, record)) + " FROM " + table.target().sql() + " t" + shareOnly();
+    }
+
+    /** For a tenant schema's share, the WHERE that keeps the target's rows to its tenant's; else nothing. */
+    public String shareOnly() {
+        return table.constantTenant() ? " WHERE t." + Sql.ident(table.distributionColumn()) + " = " + tenant : "";
     }
 
     /** The first orphans' keys, for the report. */

@@ -59,7 +59,7 @@ public final class RowErrors implements AutoCloseable {
 
     /** One row the target refused, as COPY's text format gave it (one line). */
     synchronized void reject(Projection p, byte[] line, String error) {
-        String table = p.table().target().toString();
+        String table = p.table().label();
         List<String> values = fields(line);
         Writer w = files.computeIfAbsent(table, t -> open(p));
         paths.putIfAbsent(table, file(p));
@@ -79,7 +79,9 @@ public final class RowErrors implements AutoCloseable {
     }
 
     private static Path file(Path dir, Projection p) {
-        return dir.resolve(p.table().target().schema() + "." + p.table().target().name() + ".errors.csv");
+        // a tenant schema's share of a consolidated table by its own (source) name: the shares write to one target
+        io.citusmigrate.catalog.QualifiedName n = p.table().constantTenant() ? p.table().source().name() : p.table().target();
+        return dir.resolve(n.schema() + "." + n.name() + ".errors.csv");
     }
 
     /**
@@ -90,7 +92,7 @@ public final class RowErrors implements AutoCloseable {
     public static Map<String, Checksum> refused(Path dir, io.citusmigrate.plan.Plan plan, Connection source, boolean recordHash)
             throws SQLException {
         Map<String, Checksum> out = new LinkedHashMap<>();
-        for (io.citusmigrate.plan.TablePlan t : plan.tables()) {
+        for (io.citusmigrate.plan.TablePlan t : plan.sourceTables()) {
             if (t.isPartition()) continue;
             Projection p = new Projection(t);
             Path f = file(dir, p);
@@ -117,7 +119,7 @@ public final class RowErrors implements AutoCloseable {
                     }
                 }
             }
-            out.put(t.target().toString(), sum);
+            out.put(t.label(), sum);
         }
         return out;
     }

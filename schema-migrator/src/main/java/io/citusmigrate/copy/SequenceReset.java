@@ -23,8 +23,13 @@ public final class SequenceReset {
 
     public record Reset(String sequence, long lastValue, boolean isCalled) {}
 
+    /**
+     * Tenant schemas consolidated into one set of tables have a sequence each for one target
+     * sequence: that one is set past the furthest of them, so that no tenant's next id collides.
+     */
     public static List<Reset> run(Catalog catalog, Plan plan, Connection source, Connection target) throws SQLException {
-        List<Reset> out = new ArrayList<>();
+        java.util.Map<String, Reset> out = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Long> nextOf = new java.util.HashMap<>();
         for (Sequence s : catalog.sequences()) {
             String targetSeq = targetName(s, plan, target);
             if (targetSeq == null) continue;
@@ -36,15 +41,22 @@ public final class SequenceReset {
                 last = rs.getLong(1);
                 called = rs.getBoolean(2);
             }
+            long step = s.increment() == 0 ? 1 : s.increment();
+            long next = called ? last + step : last;
+            Long before = nextOf.get(targetSeq);
+            if (before != null && (step > 0 ? next <= before : next >= before)) continue;
+            nextOf.put(targetSeq, next);
+            out.put(targetSeq, new Reset(targetSeq, last, called));
+        }
+        for (Reset r : out.values()) {
             try (PreparedStatement ps = target.prepareStatement("SELECT setval(?::regclass, ?, ?)")) {
-                ps.setString(1, targetSeq);
-                ps.setLong(2, last);
-                ps.setBoolean(3, called);
+                ps.setString(1, r.sequence());
+                ps.setLong(2, r.lastValue());
+                ps.setBoolean(3, r.isCalled());
                 ps.execute();
             }
-            out.add(new Reset(targetSeq, last, called));
         }
-        return out;
+        return List.copyOf(out.values());
     }
 
     /** The target sequence's regclass text, or null when it is not migrated. */

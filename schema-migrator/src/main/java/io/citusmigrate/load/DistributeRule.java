@@ -6,27 +6,41 @@ import java.util.List;
  * {@code distribute T using C [from P, ...] [colocate with 'X']},
  * {@code distribute T as reference table}, or
  * {@code distribute schemas matching PATTERN, ...}: each source schema matched becomes a
- * distributed schema on Citus (schema-based sharding), its tables kept as they are, together on one node.
+ * distributed schema on Citus (schema-based sharding), its tables kept as they are, together on one node; or
+ * {@code distribute schemas matching PATTERN, ... into 'S' using C}: the schemas matched, one per tenant,
+ * consolidated into one set of tables in schema S, each row with its schema's tenant key in a column C.
  */
 public record DistributeRule(TableRef table, String column, List<TableRef> from, TableRef colocateWith,
-                             boolean reference, Position at, Position columnAt, List<NamePattern> schemas) {
+                             boolean reference, Position at, Position columnAt, List<NamePattern> schemas, String intoSchema) {
 
     public DistributeRule(TableRef table, String column, List<TableRef> from, TableRef colocateWith, boolean reference, Position at, Position columnAt) {
-        this(table, column, from, colocateWith, reference, at, columnAt, List.of());
+        this(table, column, from, colocateWith, reference, at, columnAt, List.of(), null);
     }
 
     /** {@code distribute schemas matching ...}. */
     public static DistributeRule schemas(List<NamePattern> patterns, Position at) {
-        return new DistributeRule(null, null, List.of(), null, false, at, null, List.copyOf(patterns));
+        return new DistributeRule(null, null, List.of(), null, false, at, null, List.copyOf(patterns), null);
     }
 
+    /** {@code distribute schemas matching ... into 'S' using C}. */
+    public static DistributeRule consolidation(List<NamePattern> patterns, String intoSchema, String tenantKey, Position at, Position columnAt) {
+        return new DistributeRule(null, tenantKey, List.of(), null, false, at, columnAt, List.copyOf(patterns), intoSchema);
+    }
+
+    /** Schema-based sharding: each schema matched a distributed schema. */
     public boolean isSchemaRule() {
-        return !schemas.isEmpty();
+        return !schemas.isEmpty() && intoSchema == null;
+    }
+
+    /** The tenant schemas matched consolidated into one set of tables with a tenant key. */
+    public boolean isConsolidation() {
+        return intoSchema != null;
     }
 
     @Override
     public String toString() {
-        if (isSchemaRule()) return "distribute schemas matching " + String.join(", ", schemas.stream().map(NamePattern::toString).toList());
+        if (!schemas.isEmpty()) return "distribute schemas matching " + String.join(", ", schemas.stream().map(NamePattern::toString).toList())
+                + (intoSchema == null ? "" : " into '" + intoSchema + "' using " + column);
         if (reference) return "distribute " + table + " as reference table";
         StringBuilder b = new StringBuilder("distribute " + table + " using " + column);
         if (!from.isEmpty()) b.append(" from ").append(String.join(", ", from.stream().map(TableRef::toString).toList()));

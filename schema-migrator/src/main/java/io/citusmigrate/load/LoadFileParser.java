@@ -491,7 +491,12 @@ public final class LoadFileParser {
         if (lx.peek().isWord("schemas") && lx.peekSecond().isWord("matching")) {
             lx.next();
             lx.next();
-            return DistributeRule.schemas(patterns(), at);
+            List<NamePattern> patterns = patterns();
+            if (!acceptWord("into")) return DistributeRule.schemas(patterns, at);
+            String into = string("a schema name");
+            expectWord("using");
+            Token col = identToken();
+            return DistributeRule.consolidation(patterns, into, ident(col), at, lx.position(col.offset()));
         }
         TableRef table = tableRef();
         if (acceptWord("as")) {

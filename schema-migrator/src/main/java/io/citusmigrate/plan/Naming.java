@@ -25,8 +25,10 @@ final class Naming {
     private final Map<QualifiedName, QualifiedName> tableTargets = new LinkedHashMap<>();
     private final Set<QualifiedName> userTypes;
 
-    Naming(LoadCommand cmd, List<Table> tables, Set<QualifiedName> userTypes) {
+    /** {@code moreRenames}: schemas renamed by the plan itself (the first tenant schema into a consolidation's). */
+    Naming(LoadCommand cmd, List<Table> tables, Set<QualifiedName> userTypes, Map<String, String> moreRenames) {
         cmd.schemaRenames().forEach(r -> schemaRenames.put(r.from(), r.to()));
+        schemaRenames.putAll(moreRenames);
         this.alters = cmd.alterTables();
         this.userTypes = userTypes;
         for (Table t : tables) {

@@ -18,7 +18,14 @@ import java.util.Optional;
  */
 public record Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
                    List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access,
-                   List<io.citusmigrate.catalog.Statistic> statistics, List<io.citusmigrate.catalog.OperatorOrCast> operatorsAndCasts) {
+                   List<io.citusmigrate.catalog.Statistic> statistics, List<io.citusmigrate.catalog.OperatorOrCast> operatorsAndCasts,
+                   Consolidation consolidation) {
+
+    public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
+                List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access,
+                List<io.citusmigrate.catalog.Statistic> statistics, List<io.citusmigrate.catalog.OperatorOrCast> operatorsAndCasts) {
+        this(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts, null);
+    }
 
     public Plan(List<String> schemas, List<Extension> extensions, List<UserType> types, List<Sequence> sequences,
                 List<TablePlan> tables, List<View> views, List<PlanIssue> issues, List<Routine> routines, AccessPlan access) {
@@ -33,7 +40,7 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
     /** This plan with one table's plan (by its source oid) replaced. */
     public Plan withTable(long oid, TablePlan table) {
         List<TablePlan> ts = tables.stream().map(t -> t.source().oid() == oid ? table : t).toList();
-        return new Plan(schemas, extensions, types, sequences, ts, views, issues, routines, access, statistics, operatorsAndCasts);
+        return new Plan(schemas, extensions, types, sequences, ts, views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
     /** This plan with a table's plan added, with the sequences it owns. */
@@ -42,13 +49,13 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         ts.add(table);
         List<Sequence> qs = new java.util.ArrayList<>(sequences);
         qs.addAll(owned);
-        return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts);
+        return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
     /** This plan with the sequences a table owns owned by it under another name (the table renamed). */
     public Plan withSequencesOwnedBy(QualifiedName was, QualifiedName now) {
         List<Sequence> qs = sequences.stream().map(q -> was.equals(q.ownedByTable()) ? q.ownedBy(now) : q).toList();
-        return new Plan(schemas, extensions, types, qs, tables, views, issues, routines, access, statistics, operatorsAndCasts);
+        return new Plan(schemas, extensions, types, qs, tables, views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
     /** This plan with more sequences (a serial column added while streaming). */
@@ -56,7 +63,7 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         if (more.isEmpty()) return this;
         List<Sequence> qs = new java.util.ArrayList<>(sequences);
         qs.addAll(more);
-        return new Plan(schemas, extensions, types, List.copyOf(qs), tables, views, issues, routines, access, statistics, operatorsAndCasts);
+        return new Plan(schemas, extensions, types, List.copyOf(qs), tables, views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
     /** This plan without a table's plan (by its source oid) and the sequences it owns. */
@@ -64,7 +71,7 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         TablePlan gone = tables.stream().filter(t -> t.source().oid() == oid).findFirst().orElse(null);
         if (gone == null) return this;
         return new Plan(schemas, extensions, types, sequences.stream().filter(q -> !gone.target().equals(q.ownedByTable())).toList(),
-                tables.stream().filter(t -> t != gone).toList(), views, issues, routines, access, statistics, operatorsAndCasts);
+                tables.stream().filter(t -> t != gone).toList(), views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
     public boolean ok() {
@@ -79,8 +86,27 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return issues.stream().filter(i -> i.severity() == PlanIssue.Severity.WARNING).toList();
     }
 
+    /** A source table's plan: a tenant schema's table's share of its consolidated table included. */
     public Optional<TablePlan> table(QualifiedName sourceName) {
-        return tables.stream().filter(t -> t.source().name().equals(sourceName)).findFirst();
+        return sourceTables().stream().filter(t -> t.source().name().equals(sourceName)).findFirst()
+                .or(() -> tables.stream().filter(t -> t.source().name().equals(sourceName)).findFirst());
+    }
+
+    /**
+     * Every source table whose rows the migration moves, with the plan of its rows: {@link #tables}
+     * itself, except that a consolidated table comes once per tenant schema (each share with its
+     * tenant key) and the tenants table, whose rows the plan makes, not at all.
+     */
+    public List<TablePlan> sourceTables() {
+        if (consolidation == null) return tables;
+        List<TablePlan> out = new java.util.ArrayList<>();
+        for (TablePlan t : tables) {
+            if (t.target().equals(consolidation.tenantsTable())) continue;
+            List<TablePlan> shares = consolidation.sharesOf(t.target());
+            if (shares.isEmpty()) out.add(t);
+            else out.addAll(shares);
+        }
+        return List.copyOf(out);
     }
 
     public Optional<TablePlan> tableByTarget(QualifiedName targetName) {

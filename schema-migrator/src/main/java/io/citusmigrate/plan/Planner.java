@@ -93,8 +93,10 @@ public final class Planner {
     /** Warnings about the command file found while planning (cast rules that match nothing). */
     private Plan run() {
         select();
+        consolidate();
         Set<QualifiedName> userTypes = catalog.types().stream().map(UserType::name).collect(Collectors.toSet());
-        naming = new Naming(cmd, List.copyOf(included.values()), userTypes);
+        naming = new Naming(cmd, List.copyOf(included.values()), userTypes,
+                tenantSchemas == null ? Map.of() : Map.of(tenantSchemas.template, tenantSchemas.rule.intoSchema()));
         casts = new Casts(cmd.casts());
         applyRules();
         derive();
@@ -103,6 +105,7 @@ public final class Planner {
         checkDistributedSchemas(tables);
         checkColocation(tables);
         checkRangeTypes(tables);
+        Consolidation consolidation = consolidation(tables);
         for (LoadCommand.Warning w : casts.unused()) issues.add(new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at()));
         issues.addAll(0, fileWarnings.stream().map(w -> new PlanIssue(PlanIssue.Severity.WARNING, null, w.message(), w.at())).toList());
 
@@ -142,7 +145,7 @@ public final class Planner {
                         naming.expression(o.dropStatement()), o.schemas().stream().map(naming::schema).toList()))
                 .toList();
         return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
-                routines, accessPlan, statistics, operators);
+                routines, accessPlan, statistics, operators, consolidation);
     }
 
     private static boolean referenced(UserType t, List<TablePlan> tables) {
@@ -186,6 +189,92 @@ public final class Planner {
         return t;
     }
 
+    // ---- tenant schemas consolidated -----------------------------------------------------
+
+    private TenantSchemas tenantSchemas;
+    private Table tenantsTable;
+
+    /**
+     * Tenant schemas into rows: the first schema's tables stand for all (renamed into the rule's
+     * schema, the tenant key added first and leading to the tenants table); the other schemas'
+     * tables leave the plan's tables and come back as their shares.
+     */
+    private void consolidate() {
+        List<DistributeRule> rules = cmd.distribute().stream().filter(DistributeRule::isConsolidation).toList();
+        if (rules.isEmpty()) return;
+        if (rules.size() > 1) {
+            throw new LoadFileException(rules.get(1).at(), "tenant schemas are consolidated by one rule: give all their patterns to the first");
+        }
+        DistributeRule r = rules.get(0);
+        tenantSchemas = new TenantSchemas(r, included.values());
+        String template = tenantSchemas.template;
+        String key = r.column();
+        issues.addAll(tenantSchemas.differences());
+        included.keySet().removeIf(n -> tenantSchemas.contains(n.schema()) && !n.schema().equals(template));
+        List<Table> templates = included.values().stream().filter(t -> t.name().schema().equals(template)).toList();
+        QualifiedName tenantsName = QualifiedName.of(r.intoSchema(), "tenants");
+        for (Table t : templates) {
+            QualifiedName into = QualifiedName.of(r.intoSchema(), t.name().name());
+            if (into.equals(tenantsName) || included.containsKey(into) && !r.intoSchema().equals(template)) {
+                throw new LoadFileException(r.at(), "the tenant schemas' table " + t.name().name() + " would become " + into
+                        + (into.equals(tenantsName) ? ", the tenants table" : ", which the source has already") + "; consolidate into another schema");
+            }
+        }
+        if (included.containsKey(tenantsName)) {
+            throw new LoadFileException(r.at(), "the tenants table " + tenantsName + " exists on the source already; consolidate into another schema");
+        }
+        TypeRef bigint = TypeRef.builtin("bigint");
+        tenantsTable = new Table(-1, tenantsName,
+                List.of(new Column(1, key, bigint, null, true, (char) 0, null, null, null),
+                        new Column(2, Consolidation.SCHEMA_COLUMN, TypeRef.builtin("text"), null, true, (char) 0, null, null, null)),
+                List.of(new Constraint("tenants_pkey", Constraint.Kind.PRIMARY_KEY, List.of(key), "PRIMARY KEY (" + Sql.ident(key) + ")", false, false)),
+                List.of(), List.of(), List.of(), null, null, null,
+                "The tenants: each source schema that became one, by its tenant key " + key + " (citus-migrate)", tenantSchemas.schemas.size());
+        included.put(tenantsName, tenantsTable);
+        Dist root = new Dist(tenantsTable);
+        root.column = key;
+        root.derivation = "the tenants of the rule at " + r.at() + ": one row per tenant schema";
+        dist.put(tenantsName, root);
+        for (Table t : templates) {
+            if (t.column(key).isPresent()) {
+                throw new LoadFileException(r.columnAt(), "table " + t.name() + " has a column " + Sql.ident(key) + " already; name another tenant key");
+            }
+            if (t.isPartition()) continue;
+            ForeignKey fk = new ForeignKey(t.name().name() + "_" + key + "_fkey", List.of(key), tenantsName, List.of(key), 'a', 'a', List.of(),
+                    's', false, false, true);
+            List<ForeignKey> fks = new ArrayList<>(t.foreignKeys());
+            fks.add(0, fk);
+            Table withKey = new Table(t.oid(), t.name(), t.columns(), t.constraints(), List.copyOf(fks), t.indexes(), t.triggers(),
+                    t.partitionKey(), t.partitionOf(), t.partitionBound(), t.comment(), t.estimatedRows(), t.unlogged());
+            included.put(t.name(), withKey);
+            Dist d = new Dist(withKey);
+            d.column = key;
+            d.added = true;
+            d.parent = tenantsTable;
+            d.via = fk;
+            d.explicitPath = List.of();
+            List<String> all = tenantSchemas.schemas;
+            d.derivation = all.size() + " tenant schema" + (all.size() == 1 ? " " + all.get(0) : "s (" + all.get(0) + (all.size() > 2 ? ", ..., " : ", ")
+                    + all.get(all.size() - 1) + ")") + " consolidated (rule at " + r.at() + "): each row's tenant key is its schema's";
+            dist.put(t.name(), d);
+        }
+    }
+
+    /** Each tenant schema's tables as shares of the consolidated tables; null without consolidation. */
+    private Consolidation consolidation(List<TablePlan> tables) {
+        if (tenantSchemas == null) return null;
+        List<Consolidation.Tenant> tenants = tenantSchemas.tenants();
+        List<TablePlan> shares = new ArrayList<>();
+        for (TablePlan t : tables) {
+            if (t.isPartition() || !t.source().name().schema().equals(tenantSchemas.template)) continue;
+            for (Consolidation.Tenant tenant : tenants) {
+                Table source = tenantSchemas.tables.get(tenant.schema()).get(t.source().name().name());
+                if (source != null) shares.add(t.forTenant(source, Long.toString(tenant.key())));
+            }
+        }
+        return new Consolidation(tenantSchemas.rule.intoSchema(), tenantSchemas.rule.column(), tenantsTable.name(), tenants, List.copyOf(shares));
+    }
+
     // ---- explicit rules -----------------------------------------------------------------
 
     private void applyRules() {
@@ -201,8 +290,12 @@ public final class Planner {
             }
         }
         for (DistributeRule r : cmd.distribute()) {
-            if (r.isSchemaRule()) continue;
+            if (!r.schemas().isEmpty()) continue;
             Table t = resolve(r.table());
+            if (tenantSchemas != null && tenantSchemas.contains(t.name().schema())) {
+                throw new LoadFileException(r.at(), "table " + r.table() + " is in the tenant schema " + t.name().schema()
+                        + ", which the rule at " + tenantSchemas.rule.at() + " consolidates: its tables are distributed by " + tenantSchemas.rule.column());
+            }
             if (distributedSchemas.containsKey(t.name().schema())) {
                 throw new LoadFileException(r.at(), "table " + r.table() + " is in the distributed schema " + t.name().schema() + " ("
                         + distributedSchemas.get(t.name().schema()) + "): its tables are kept whole, distributed with their schema");
@@ -510,8 +603,9 @@ public final class Planner {
         if (d != null && d.added && !t.isPartition()) {
             TypeRef type = distType(d);
             columns.add(0, new Column(0, tenantKey, type, null, true, (char) 0, null, null, null));
-            rewrites.add("added column " + tenantKey + " " + type.sql() + " NOT NULL as the first column, back-filled along "
-                    + path(d).stream().map(Hop::toString).collect(Collectors.joining(", ")));
+            rewrites.add("added column " + tenantKey + " " + type.sql() + " NOT NULL as the first column, " + (d.parent == tenantsTable
+                    ? "holding the tenant key of the row's source schema (as " + tenantsTable.name() + " records it)"
+                    : "back-filled along " + path(d).stream().map(Hop::toString).collect(Collectors.joining(", "))));
         }
 
         List<Constraint> constraints = new ArrayList<>();
@@ -757,6 +851,10 @@ public final class Planner {
             }
             available.add(v.name());
             QualifiedName target = naming.object(v.name());
+            if (tenantSchemas != null && v.name().schema().equals(tenantSchemas.template)) {
+                issues.add(PlanIssue.warning(v.name(), "view of the first tenant schema: created as " + target + " over the consolidated"
+                        + " tables, where it shows every tenant's rows; the application must filter it by " + tenantSchemas.rule.column()));
+            }
             if (v.materialized()) {
                 issues.add(PlanIssue.warning(v.name(), "materialized view: created with its data after the bulk load, with its "
                         + v.indexes().size() + " index" + (v.indexes().size() == 1 ? "" : "es") + "; a live migration refreshes it after the cutover"));

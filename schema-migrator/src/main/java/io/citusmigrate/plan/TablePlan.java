@@ -32,7 +32,16 @@ public record TablePlan(
         List<Trigger> deferredTriggers,
         Map<String, String> storageParams,
         String tablespace,
-        List<String> rewrites) {
+        List<String> rewrites,
+        String tenantValue) {         // a tenant schema's share of a consolidated table: the tenant key of all its rows (as text)
+
+    public TablePlan(Table source, QualifiedName target, QualifiedName partitionOf, Kind kind, String distributionColumn, boolean tenantColumnAdded,
+                     QualifiedName colocateWith, List<Hop> backfillPath, String derivation, List<Column> columns, List<Constraint> constraints,
+                     List<ForeignKey> foreignKeys, List<Index> indexes, List<Trigger> deferredTriggers, Map<String, String> storageParams,
+                     String tablespace, List<String> rewrites) {
+        this(source, target, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith, backfillPath, derivation, columns,
+                constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, null);
+    }
 
     public enum Kind {
         DISTRIBUTED, REFERENCE, LOCAL,
@@ -51,7 +60,23 @@ public record TablePlan(
     /** The same plan for the table under other names (on the source and the target). */
     public TablePlan withNames(QualifiedName sourceName, QualifiedName targetName) {
         return new TablePlan(source.withName(sourceName), targetName, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith,
-                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites);
+                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, tenantValue);
+    }
+
+    /** One tenant schema's share of this consolidated table: its rows read from {@code source}, each given the tenant key {@code value}. */
+    public TablePlan forTenant(Table source, String value) {
+        return new TablePlan(source, target, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith,
+                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, value);
+    }
+
+    /** How reports name this table's rows: its target, and for a tenant schema's share the schema too. */
+    public String label() {
+        return tenantValue == null ? target.toString() : target + " (" + source.name().schema() + ")";
+    }
+
+    /** Whether the tenant key of every row is one value (a tenant schema's share of a consolidated table). */
+    public boolean constantTenant() {
+        return tenantValue != null;
     }
 
     /** Whether this table's plan leads through another (by its target name): a foreign key, its tenant key's path or its parent. */

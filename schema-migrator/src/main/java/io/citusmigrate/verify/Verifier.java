@@ -48,17 +48,17 @@ public final class Verifier {
      */
     public static List<TableCheck> verifyLoaded(Plan plan, Map<String, Checksum> source, boolean recordHash,
                                                 java.util.function.Supplier<Connection> target, int threads) {
-        List<TablePlan> tables = plan.tables().stream().filter(t -> !t.isPartition()).toList();
+        List<TablePlan> tables = plan.sourceTables().stream().filter(t -> !t.isPartition()).toList();
         try (Parallel.Connections conns = new Parallel.Connections(target)) {
             return Parallel.map(tables, threads, t -> {
                 Connection c = conns.get();
-                Checksum src = source.get(t.target().toString());
+                Checksum src = source.get(t.label());
                 Checksum tgt;
                 try (Statement s = c.createStatement();
                      ResultSet rs = s.executeQuery(new Projection(t).checksumOfTarget(false, recordHash))) {
                     tgt = Checksum.read(rs);
                 }
-                String name = t.target().toString();
+                String name = t.label();
                 if (!src.equals(tgt)) {
                     return new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem(src, tgt),
                             "(run citus-migrate verify for a sample key)");
@@ -96,20 +96,20 @@ public final class Verifier {
         Map<String, Checksum> refused = errorsDirectory == null ? Map.of()
                 : io.citusmigrate.copy.RowErrors.refused(errorsDirectory, plan, source, recordHash);
         List<TableCheck> out = new ArrayList<>();
-        for (TablePlan t : plan.tables()) {
+        for (TablePlan t : plan.sourceTables()) {
             if (t.isPartition()) continue;
             Projection p = new Projection(t);
             String shape = shapeDifference(t, target);
             if (shape != null) {
                 // the table changed on the source since the plan was made: no checksum can compare them
                 long targetRows = shape.startsWith("not on the target") ? 0 : count(target, t.target().sql());
-                out.add(new TableCheck(t.target().toString(), sums(source, p.checksumOfProjection(recordHash)).rows(), targetRows, false, shape, null));
+                out.add(new TableCheck(t.label(), sums(source, p.checksumOfProjection(recordHash)).rows(), targetRows, false, shape, null));
                 continue;
             }
             // the two sides are different servers: scan them at the same time
             CompletableFuture<Checksum> srcScan = CompletableFuture.supplyAsync(() -> sums(source, p.checksumOfProjection(recordHash)));
             Checksum tgt = sums(target, p.checksumOfTarget(true, recordHash));
-            String name = t.target().toString();
+            String name = t.label();
             Checksum src = join(srcScan).minus(refused.getOrDefault(name, Checksum.NONE));
             if (!src.equals(tgt)) {
                 out.add(new TableCheck(name, src.rows(), tgt.rows(), src.sum().equals(tgt.sum()), problem(src, tgt),
@@ -138,8 +138,8 @@ public final class Verifier {
             plan.access().rowSecurity().forEach(r -> expectedSecurity.computeIfAbsent(r.table(), k -> new ArrayList<>())
                     .add("row level security " + (r.enabled() ? "enabled" : "disabled") + (r.forced() ? ", forced" : "")));
             plan.access().policies().forEach(p -> expectedSecurity.computeIfAbsent(p.table(), k -> new ArrayList<>()).add(policyItem(p)));
-            for (TablePlan t : plan.tables()) {
-                String name = t.target().toString();
+            for (TablePlan t : plan.sourceTables()) {
+                String name = t.label();
                 // a table on one side only is named once, by the row section
                 if (!exists(source, t.source().name().sql()) || !exists(target, t.target().sql())) continue;
                 List<String> onSource = items(source, sql("table_privileges.sql"), t.source().name().sql(), 2);
@@ -340,7 +340,7 @@ public final class Verifier {
         String fromSource = "SELECT k, h FROM (SELECT " + keyExpr + " AS k, md5(ROW(" + p.selectList() + ")::text) AS h" + p.fromWhere(null)
                 + ") x ORDER BY k COLLATE \"C\"";
         String fromTarget = "SELECT k, h FROM (SELECT " + keyExpr + " AS k, md5(ROW(" + targetColumns(t) + ")::text) AS h FROM "
-                + t.target().sql() + " t) x ORDER BY k COLLATE \"C\"";
+                + t.target().sql() + " t" + p.shareOnly() + ") x ORDER BY k COLLATE \"C\"";
         boolean sourceAuto = source.getAutoCommit();
         boolean targetAuto = target.getAutoCommit();
         source.setAutoCommit(false); // cursors: a fetch size is honoured inside a transaction only

@@ -281,6 +281,25 @@ class LoadFileParserTest {
                 error("load database from pgsql:///a into pgsql:///b distribute schemas matching").getMessage());
     }
 
+    @Test
+    void distributeSchemasIntoOneSchemaUsingATenantKeyConsolidatesThem() throws Exception {
+        LoadCommand c = parse("load database from pgsql:///a into pgsql:///b\n distribute schemas matching ~/^tenant_/ into 'public' using tenant_id;");
+        DistributeRule r = c.distribute().get(0);
+        assertTrue(r.isConsolidation());
+        assertFalse(r.isSchemaRule());
+        assertEquals("public", r.intoSchema());
+        assertEquals("tenant_id", r.column());
+        assertEquals("distribute schemas matching ~/^tenant_/ into 'public' using tenant_id", r.toString());
+        assertEquals("test.load:2:55: expected USING, found end of file",
+                error("load database from pgsql:///a into pgsql:///b\n distribute schemas matching ~/^tenant_/ into 'public'").getMessage());
+        // the shipped file parses, its URLs from the environment
+        String text = Files.readString(Path.of("../config/consolidate-schemas.load"));
+        LoadCommand shipped = LoadFileParser.parse("consolidate-schemas.load", text,
+                Map.of("SOURCE_URL", "postgresql://s/db", "TARGET_URL", "postgresql://t/db")::get);
+        assertTrue(shipped.distribute().get(0).isConsolidation());
+        assertTrue(shipped.distribute().get(0).schemas().get(0).matches("tenant_7"));
+    }
+
     /** Each wrong file (\n: a new line), and the error it gets: the file, line and column, then what is wrong there. */
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """

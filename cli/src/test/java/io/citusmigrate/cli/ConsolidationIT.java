@@ -1,0 +1,157 @@
+package io.citusmigrate.cli;
+
+import io.citusmigrate.testing.CitusTarget;
+import io.citusmigrate.testing.EmbeddedPg;
+import io.citusmigrate.testing.SourceAndCitus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * `distribute schemas matching ~/re/ into 'S' using tenant_id`: a schema per tenant (the example
+ * application's tables without a company column, ids repeating across tenants) consolidated into
+ * one set of distributed tables, each row under its schema's tenant key.
+ */
+@ExtendWith(SourceAndCitus.class)
+class ConsolidationIT {
+    static EmbeddedPg pg;
+    static CitusTarget citus;
+    @TempDir
+    Path dir;
+
+    static final List<String> TABLES = List.of("campaigns", "ads", "clicks", "impressions");
+
+    /** {@code n} tenant schemas of the example's tables without a company column, each with its own rows and ids from 1. */
+    private static String source(String prefix, int n) {
+        String db = pg.createDatabase(prefix);
+        StringBuilder sql = new StringBuilder("create table countries (code text primary key, name text);\n"
+                + "insert into countries values ('de', 'Germany'), ('fr', 'France');\n");
+        for (int i = 1; i <= n; i++) {
+            sql.append("""
+                    create schema %1$s_tenant_%2$02d;
+                    set search_path = %1$s_tenant_%2$02d;
+                    create type state as enum ('draft', 'running', 'done');
+                    create table campaigns (id bigserial primary key, name text not null, cost_model text not null, state state not null,
+                      monthly_budget bigint, blacklisted_site_urls text[], country text references public.countries,
+                      created_at timestamp not null, updated_at timestamp not null, unique (name));
+                    create table ads (id bigserial primary key, campaign_id bigint references campaigns (id), name text not null,
+                      image_url text, target_url text, impressions_count bigint default 0, clicks_count bigint default 0,
+                      created_at timestamp not null, updated_at timestamp not null);
+                    create table clicks (id bigserial primary key, ad_id bigint references ads (id), clicked_at timestamp not null,
+                      site_url text not null, cost_per_click_usd numeric(20,10), user_ip inet not null, user_data jsonb not null);
+                    create table impressions (id bigserial primary key, ad_id bigint references ads (id), seen_at timestamp not null,
+                      site_url text not null, cost_per_impression_usd numeric(20,10), user_ip inet not null, user_data jsonb not null);
+                    insert into campaigns (name, cost_model, state, monthly_budget, blacklisted_site_urls, country, created_at, updated_at)
+                      select 'c' || g, 'cpc', (array['draft','running','done']::state[])[g %% 3 + 1], g * 100, array['x.com'], 'de',
+                             now(), now() from generate_series(1, %3$d) g;
+                    insert into ads (campaign_id, name, image_url, created_at, updated_at)
+                      select g %% %3$d + 1, 'ad' || g, 'http://img/' || g, now(), now() from generate_series(1, %3$d * 2) g;
+                    insert into clicks (ad_id, clicked_at, site_url, cost_per_click_usd, user_ip, user_data)
+                      select g %% (%3$d * 2) + 1, now(), 'http://s/' || g, g / 7.0, '10.0.0.1', '{"k": %2$d}' from generate_series(1, %3$d * 5) g;
+                    insert into impressions (ad_id, seen_at, site_url, cost_per_impression_usd, user_ip, user_data)
+                      select g %% (%3$d * 2) + 1, now(), 'http://s/' || g, g / 9.0, '10.0.0.2', '{}' from generate_series(1, %3$d * 8) g;
+                    """.formatted(prefix, i, 3 + i % 4));
+        }
+        sql.append("reset search_path;\n");
+        pg.exec(db, sql.toString());
+        return db;
+    }
+
+    private Path file(String db, String prefix, String with) throws Exception {
+        Path file = dir.resolve(prefix + ".load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with %s
+                  distribute schemas matching ~/^%s_tenant_/ into '%s' using tenant_id
+                  distribute countries as reference table;
+                """.formatted(pg.url(db), citus.url(), with, prefix, prefix));
+        return file;
+    }
+
+    /** A table's rows, the tenant key aside, as one md5 (with their count). */
+    private static String rows(String table, String where) {
+        return "select count(*) || ':' || coalesce(md5(string_agg((to_jsonb(x) - 'tenant_id')::text, ',' order by x.id)), '') from "
+                + table + " x" + where;
+    }
+
+    private static void assertEveryTenantEqual(String db, String prefix, int n) throws Exception {
+        for (int i = 1; i <= n; i++) {
+            String schema = "%s_tenant_%02d".formatted(prefix, i);
+            for (String table : TABLES) {
+                assertEquals(pg.rows(db, rows(schema + "." + table, "")), citus.rows(rows(prefix + "." + table,
+                        " where tenant_id = (select tenant_id from " + prefix + ".tenants where schema_name = '" + schema + "')")),
+                        "every row of " + schema + "." + table);
+            }
+        }
+    }
+
+    @Test
+    void fiftyTenantSchemasBecomeOneSetOfDistributedTablesEachRowUnderItsSchemasTenantKey() throws Exception {
+        String db = source("cbl", 50);
+        Path file = file(db, "cbl", "include drop, snapshot only");
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertEquals(0, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.out().contains("Tenants (each source schema's rows into the tables of one schema, under its tenant key):\n"
+                + "  cbl_tenant_01 -> cbl, tenant key 1: 4 tables (ads, campaigns, clicks, impressions)\n"), plan.out());
+        assertTrue(plan.out().contains("cbl_tenant_50 -> cbl, tenant key 50"), plan.out());
+        assertTrue(plan.out().contains("cbl.campaigns: primary key campaigns_pkey (id) extended to (tenant_id, id)"), plan.out());
+
+        Run load = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(0, load.code(), load.out() + load.err());
+        assertEquals(List.of("50"), citus.rows("select count(*) from cbl.tenants"));
+        assertEquals(List.of("cbl_tenant_07"), citus.rows("select schema_name from cbl.tenants where tenant_id = 7"));
+        assertEveryTenantEqual(db, "cbl", 50);
+        assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name like 'cbl_tenant_%'"),
+                "no tenant schema on the target");
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("5"), citus.rows("select count(*) from pg_dist_partition where logicalrelid::text like 'cbl.%'"
+                    + " and partmethod = 'h' and column_to_column_name(logicalrelid, partkey) = 'tenant_id'"), "the tenants table and the 4 tables, by tenant_id");
+            assertEquals(List.of("1"), citus.rows("select count(distinct colocationid) from pg_dist_partition where logicalrelid::text like 'cbl.%'"),
+                    "colocated");
+        }
+        assertEquals(List.of("FOREIGN KEY (tenant_id, campaign_id) REFERENCES cbl.campaigns(tenant_id, id)"),
+                citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'cbl.ads'::regclass and conname = 'ads_campaign_id_fkey'"));
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\nTENANT +TABLES +SOURCE ROWS +TARGET ROWS +RESULT\ncbl_tenant_01 \\(tenant_id 1\\) +4 +\\d+ +\\d+ +ok\n.*"),
+                verify.out());
+        // the application inserts into any tenant through the coordinator: the sequences are past every tenant's ids
+        long maxId = Long.parseLong(pg.rows(db, "select max(m) from (" + String.join(" union all ",
+                java.util.stream.IntStream.rangeClosed(1, 50).mapToObj(i -> "select max(id) m from cbl_tenant_%02d.clicks".formatted(i)).toList()) + ") x").get(0));
+        for (int tenant : List.of(1, 17, 50)) {
+            long id = Long.parseLong(citus.rows("insert into cbl.clicks (tenant_id, ad_id, clicked_at, site_url, user_ip, user_data) values ("
+                    + tenant + ", 1, now(), 'new', '10.0.0.9', '{}') returning id").get(0));
+            assertTrue(id > maxId, id + " > " + maxId);
+        }
+    }
+
+    @Test
+    void aTenantSchemaWhoseTablesDifferIsReportedBeforeAnythingIsWritten() throws Exception {
+        String db = source("cdf", 3);
+        pg.exec(db, "alter table cdf_tenant_02.ads drop column target_url; alter table cdf_tenant_03.clicks alter column site_url type varchar(200);"
+                + " create table cdf_tenant_03.extra (id int primary key)");
+        Path file = file(db, "cdf", "include drop, snapshot only");
+        Run load = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, load.code(), load.out() + load.err());
+        assertTrue(load.err().contains("cdf_tenant_02.ads: has no column target_url, which cdf_tenant_01.ads has"), load.err());
+        assertTrue(load.err().contains("cdf_tenant_03.clicks: column site_url is character varying(200) but text in cdf_tenant_01.clicks"), load.err());
+        assertTrue(load.err().contains("cdf_tenant_03.extra: is only in tenant schema cdf_tenant_03, not in cdf_tenant_01"), load.err());
+        assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name = 'cdf'"), "nothing written");
+
+        // a live migration does not carry a consolidation yet: refused before the source or the target is touched
+        pg.exec(db, "drop schema cdf_tenant_03 cascade; alter table cdf_tenant_01.ads drop column target_url");
+        Run live = Run.of(new StringWriter(), "migrate", file(db, "cdf", "include drop").toString());
+        assertEquals(1, live.code(), live.out() + live.err());
+        assertTrue(live.err().contains("tenant schemas consolidated into one set of tables are a bulk load for now"), live.err());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name = 'cdf'"), "nothing written");
+    }
+}

@@ -1,0 +1,49 @@
+package io.citusmigrate.copy;
+
+import io.citusmigrate.UserError;
+import io.citusmigrate.plan.Consolidation;
+import io.citusmigrate.sql.Sql;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The rows of a consolidation's tenants table: one per tenant schema, its tenant key and its
+ * name. They come from the plan, not from a source table, and go in before any tenant's rows
+ * (whose foreign keys point at them). A tenant already there keeps its row if it names the same
+ * schema; one naming another schema stops the run: the rows written under that key are another tenant's.
+ */
+public final class TenantRows {
+    private TenantRows() {}
+
+    /** Writes the tenants the target lacks; returns how many it holds. */
+    public static int write(Consolidation c, Connection target) throws SQLException {
+        String key = Sql.ident(c.tenantKey());
+        String name = Sql.ident(Consolidation.SCHEMA_COLUMN);
+        Map<Long, String> there = new HashMap<>();
+        try (Statement s = target.createStatement();
+             ResultSet rs = s.executeQuery("SELECT " + key + ", " + name + " FROM " + c.tenantsTable().sql())) {
+            while (rs.next()) there.put(rs.getLong(1), rs.getString(2));
+        }
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + c.tenantsTable().sql() + " (" + key + ", " + name + ") VALUES (?, ?)")) {
+            for (Consolidation.Tenant t : c.tenants()) {
+                String other = there.get(t.key());
+                if (other != null && !other.equals(t.schema())) {
+                    throw new UserError("the target's " + c.tenantsTable() + " gives tenant key " + t.key() + " to schema " + other
+                            + ", which the plan gives to schema " + t.schema() + "; drop the target's tables (with include drop) and load again");
+                }
+                if (other != null) continue;
+                ps.setLong(1, t.key());
+                ps.setString(2, t.schema());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return c.tenants().size();
+    }
+}

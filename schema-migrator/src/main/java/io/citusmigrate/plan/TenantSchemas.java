@@ -1,0 +1,109 @@
+package io.citusmigrate.plan;
+
+import io.citusmigrate.catalog.Column;
+import io.citusmigrate.catalog.Constraint;
+import io.citusmigrate.catalog.QualifiedName;
+import io.citusmigrate.catalog.Table;
+import io.citusmigrate.catalog.TypeRef;
+import io.citusmigrate.load.DistributeRule;
+import io.citusmigrate.load.LoadFileException;
+import io.citusmigrate.load.NamePattern;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The tenant schemas a consolidation rule takes: which they are (sorted by name, so each gets the
+ * same tenant key on every run: 1, 2, ...), the first of them whose tables stand for all, and
+ * every way another schema's tables differ from those (reported before anything is written).
+ */
+final class TenantSchemas {
+    final DistributeRule rule;
+    final List<String> schemas;
+    final String template;                                  // the first schema: its tables stand for all
+    final Map<String, Map<String, Table>> tables = new TreeMap<>(); // schema -> table name -> table
+
+    TenantSchemas(DistributeRule rule, Collection<Table> included) {
+        this.rule = rule;
+        for (Table t : included) {
+            String s = t.name().schema();
+            if (rule.schemas().stream().anyMatch(p -> p.matches(s))) tables.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(t.name().name(), t);
+        }
+        if (tables.isEmpty()) {
+            throw new LoadFileException(rule.at(), "no schema of the source's migrated tables matches "
+                    + rule.schemas().stream().map(NamePattern::toString).collect(Collectors.joining(", ")));
+        }
+        schemas = List.copyOf(tables.keySet());
+        template = schemas.get(0);
+    }
+
+    boolean contains(String schema) {
+        return tables.containsKey(schema);
+    }
+
+    /** The tenants, numbered in schema-name order. */
+    List<Consolidation.Tenant> tenants() {
+        List<Consolidation.Tenant> out = new ArrayList<>();
+        for (int i = 0; i < schemas.size(); i++) out.add(new Consolidation.Tenant(schemas.get(i), i + 1));
+        return List.copyOf(out);
+    }
+
+    /** Each schema's table of the same name as a template table. */
+    List<Table> sharesOf(Table templateTable) {
+        return schemas.stream().map(s -> tables.get(s).get(templateTable.name().name())).filter(Objects::nonNull).toList();
+    }
+
+    /** Every difference between a tenant schema's tables and the first schema's, one line each. */
+    List<PlanIssue> differences() {
+        List<PlanIssue> out = new ArrayList<>();
+        Map<String, Table> first = tables.get(template);
+        for (String s : schemas) {
+            if (s.equals(template)) continue;
+            Map<String, Table> mine = tables.get(s);
+            for (String name : first.keySet()) {
+                if (!mine.containsKey(name)) out.add(PlanIssue.error(QualifiedName.of(s, name), "is missing: tenant schema " + s
+                        + " has no table " + name + ", which " + template + " has; the tenant schemas must hold the same tables to become one set"));
+            }
+            for (Table t : mine.values()) {
+                Table f = first.get(t.name().name());
+                if (f == null) {
+                    out.add(PlanIssue.error(t.name(), "is only in tenant schema " + s + ", not in " + template
+                            + "; the tenant schemas must hold the same tables to become one set"));
+                    continue;
+                }
+                for (Column c : f.columns()) {
+                    Column mc = t.column(c.name()).orElse(null);
+                    if (mc == null) out.add(PlanIssue.error(t.name(), "has no column " + c.name() + ", which " + f.name() + " has"));
+                    else if (!type(mc.type(), s).equals(type(c.type(), template))) {
+                        out.add(PlanIssue.error(t.name(), "column " + c.name() + " is " + mc.type().sql() + " but " + c.type().sql() + " in " + f.name()));
+                    } else if (mc.generated() == null != (c.generated() == null)) {
+                        out.add(PlanIssue.error(t.name(), "column " + c.name() + (mc.generated() == null ? " is not" : " is") + " generated, unlike in " + f.name()));
+                    }
+                }
+                for (Column mc : t.columns()) {
+                    if (f.column(mc.name()).isEmpty()) out.add(PlanIssue.error(t.name(), "has a column " + mc.name() + " that " + f.name() + " has not"));
+                }
+                List<String> pk = t.primaryKey().map(Constraint::columns).orElse(List.of());
+                List<String> fpk = f.primaryKey().map(Constraint::columns).orElse(List.of());
+                if (!pk.equals(fpk)) out.add(PlanIssue.error(t.name(), "has the primary key (" + String.join(", ", pk) + "), " + f.name()
+                        + " (" + String.join(", ", fpk) + ")"));
+                if (t.isPartitioned() != f.isPartitioned() || t.isPartition() != f.isPartition()) {
+                    out.add(PlanIssue.error(t.name(), "is partitioned otherwise than " + f.name()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A type as compared across schemas: a type of the tenant's own schema by its name alone. */
+    private static String type(TypeRef t, String schema) {
+        if (t.userType() != null && t.userType().schema().equals(schema)) return t.userType().name() + (t.array() ? "[]" : "");
+        return t.sql();
+    }
+}
