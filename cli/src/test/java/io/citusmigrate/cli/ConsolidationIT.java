@@ -86,11 +86,55 @@ class ConsolidationIT {
         for (int i = 1; i <= n; i++) {
             String schema = "%s_tenant_%02d".formatted(prefix, i);
             for (String table : TABLES) {
-                assertEquals(pg.rows(db, rows(schema + "." + table, "")), citus.rows(rows(prefix + "." + table,
-                        " where tenant_id = (select tenant_id from " + prefix + ".tenants where schema_name = '" + schema + "')")),
+                assertEquals(pg.rows(db, rows(schema + "." + table, "")), citus.rows(rows(prefix + "." + table, tenant(prefix, schema))),
                         "every row of " + schema + "." + table);
             }
         }
+    }
+
+    private static boolean everyTenantEqual(String db, String prefix, int n) throws Exception {
+        for (int i = 1; i <= n; i++) {
+            String schema = "%s_tenant_%02d".formatted(prefix, i);
+            for (String table : TABLES) {
+                if (!pg.rows(db, rows(schema + "." + table, "")).equals(citus.rows(rows(prefix + "." + table, tenant(prefix, schema))))) return false;
+            }
+        }
+        return true;
+    }
+
+    private static String tenant(String prefix, String schema) {
+        return " where tenant_id = (select tenant_id from " + prefix + ".tenants where schema_name = '" + schema + "')";
+    }
+
+    @Test
+    void aLiveMigrationStreamsEveryTenantsWritesIntoItsRowsAndCutsOver() throws Exception {
+        String db = source("clv", 5);
+        Path file = file(db, "clv", "include drop, slot name = 'cm_consolidation'");
+        Background m = Background.streaming(file);
+        for (int i = 1; i <= 5; i++) {
+            // the same ids in every tenant: what one tenant changes leaves the others' rows of those ids alone
+            pg.exec(db, """
+                    insert into %1$s.campaigns (name, cost_model, state, created_at, updated_at) values ('streamed', 'cpm', 'running', now(), now());
+                    update %1$s.ads set name = name || ' updated', clicks_count = clicks_count + 1 where id %% 2 = 0;
+                    delete from %1$s.clicks where id %% 3 = 0;
+                    delete from %1$s.impressions where id = %2$d;
+                    insert into %1$s.ads (campaign_id, name, created_at, updated_at) select id, 'new ad', now(), now() from %1$s.campaigns where name = 'streamed';
+                    update %1$s.campaigns set monthly_budget = 7, state = 'done' where id = 1;
+                    insert into %1$s.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (1, now(), 'streamed', '10.1.1.1', '{"s": 1}');
+                    """.formatted("clv_tenant_%02d".formatted(i), i));
+        }
+        m.await(() -> everyTenantEqual(db, "clv", 5));
+        m.cutOverAndFinish(file);
+        assertEveryTenantEqual(db, "clv", 5);
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+        // after the cutover the application inserts into any tenant through the coordinator, past every tenant's streamed ids
+        long maxId = Long.parseLong(pg.rows(db, "select max(m) from (" + String.join(" union all ", java.util.stream.IntStream.rangeClosed(1, 5)
+                .mapToObj(i -> "select max(id) m from clv_tenant_%02d.ads".formatted(i)).toList()) + ") x").get(0));
+        long id = Long.parseLong(citus.rows("insert into clv.ads (tenant_id, campaign_id, name, created_at, updated_at) values (4, 1, 'after', now(), now())"
+                + " returning id").get(0));
+        assertTrue(id > maxId, id + " > " + maxId);
     }
 
     @Test
@@ -146,11 +190,13 @@ class ConsolidationIT {
         assertTrue(load.err().contains("cdf_tenant_03.extra: is only in tenant schema cdf_tenant_03, not in cdf_tenant_01"), load.err());
         assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name = 'cdf'"), "nothing written");
 
-        // a live migration does not carry a consolidation yet: refused before the source or the target is touched
-        pg.exec(db, "drop schema cdf_tenant_03 cascade; alter table cdf_tenant_01.ads drop column target_url");
+        // a live migration matches a consolidated table's rows by tenant key and primary key: a table without one is refused
+        pg.exec(db, "drop schema cdf_tenant_03 cascade; alter table cdf_tenant_01.ads drop column target_url;"
+                + " create table cdf_tenant_01.log (msg text); create table cdf_tenant_02.log (msg text)");
         Run live = Run.of(new StringWriter(), "migrate", file(db, "cdf", "include drop").toString());
         assertEquals(1, live.code(), live.out() + live.err());
-        assertTrue(live.err().contains("tenant schemas consolidated into one set of tables are a bulk load for now"), live.err());
+        assertTrue(live.err().contains("and cdf_tenant_01.log, cdf_tenant_02.log have none: give each one, or move the data with `with snapshot only`;"
+                + " nothing was changed on the source or the target"), live.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
         assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name = 'cdf'"), "nothing written");
     }

@@ -20,9 +20,15 @@ import java.util.Map;
  * @param parent             the one hop on the target that gives the tenant key (tenantAdded only)
  * @param sourcePath         the hops on the source, for parents not on the target yet
  * @param hasChildren        other tables take their tenant key from this one
+ * @param tenantValue        a tenant schema's table consolidated with the other tenants': every row's tenant key (as text); else null
  */
 public record TableRule(String source, String targetSchema, String targetTable, String distributionColumn, boolean tenantAdded,
-                        List<String> key, Hop parent, List<Hop> sourcePath, boolean hasChildren) {
+                        List<String> key, Hop parent, List<Hop> sourcePath, boolean hasChildren, String tenantValue) {
+
+    public TableRule(String source, String targetSchema, String targetTable, String distributionColumn, boolean tenantAdded,
+                     List<String> key, Hop parent, List<Hop> sourcePath, boolean hasChildren) {
+        this(source, targetSchema, targetTable, distributionColumn, tenantAdded, key, parent, sourcePath, hasChildren, null);
+    }
 
     /** A foreign-key hop: rows of {@code table}'s child find their parent where columns = parentColumns. */
     public record Hop(String child, List<String> columns, String parentSchema, String parentTable, List<String> parentColumns) {}

@@ -49,6 +49,11 @@ final class TenantPlacement {
         TableRule r = t.rule();
         String tenantKey = r.distributionColumn();
         Map<List<Object>, String> tenant = new HashMap<>();
+        if (r.tenantValue() != null) {
+            // a tenant schema's share of a consolidated table: every row its schema's tenant key
+            for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) if (e.getValue().last.after() != null) tenant.put(e.getKey(), r.tenantValue());
+            return tenant;
+        }
         if (tenantKey != null) {
             if (r.tenantAdded()) {
                 Map<List<Object>, List<String>> parentKeys = new HashMap<>();
@@ -101,6 +106,11 @@ final class TenantPlacement {
 
         // where rows that may already exist live now: their current tenant key
         Map<List<Object>, String> current = new HashMap<>();
+        if (r.tenantValue() != null) {
+            // a share's rows never leave its tenant: ids repeat across tenants, so nothing is looked up by key alone
+            for (Map.Entry<List<Object>, PendingRow> e : rows.entrySet()) if (!e.getValue().insertOnly) current.put(e.getKey(), r.tenantValue());
+            return current;
+        }
         if (tenantKey != null) {
             List<List<Object>> ask = new ArrayList<>();
             int inKey = r.key().indexOf(tenantKey);
@@ -133,7 +143,7 @@ final class TenantPlacement {
      * multi-shard probe, and a round trip more.
      */
     static boolean deletedByKeyAlone(TableRule r, PendingRow p) {
-        return p.last.after() == null && r.key().size() == 1 && !r.key().contains(r.distributionColumn());
+        return r.tenantValue() == null && p.last.after() == null && r.key().size() == 1 && !r.key().contains(r.distributionColumn());
     }
 
     /**
@@ -146,7 +156,7 @@ final class TenantPlacement {
      */
     static boolean placedByUpsert(TargetTable t, PendingRow p) {
         TableRule r = t.rule();
-        if (r.hasChildren() || r.key().size() != 1 || r.key().contains(r.distributionColumn()) || p.insertOnly) return false;
+        if (r.tenantValue() != null || r.hasChildren() || r.key().size() != 1 || r.key().contains(r.distributionColumn()) || p.insertOnly) return false;
         Struct a = p.last.after();
         if (a == null) return false;
         for (org.apache.kafka.connect.data.Field f : a.schema().fields()) {

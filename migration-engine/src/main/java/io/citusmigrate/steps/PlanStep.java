@@ -12,8 +12,10 @@ final class PlanStep implements Step {
             m.err.flush();
             return false;
         }
-        if (m.plan.consolidation() != null && (m.settings.streams() || m.settings.viaDebezium())) {
-            m.err.println(io.citusmigrate.plan.Consolidation.NOT_STREAMED + "; nothing was changed on the target");
+        String notStreamed = m.plan.consolidation() == null || !m.settings.streams() && !m.settings.viaDebezium() ? null
+                : m.plan.consolidation().notStreamed(m.settings.viaDebezium());
+        if (notStreamed != null) {
+            m.err.println(notStreamed + "; nothing was changed on the source or the target");
             m.err.flush();
             return false;
         }

@@ -121,9 +121,10 @@ public final class ConnectorConfigs {
 
     /**
      * Tables whose rows stream: partitions come through their root (publish_via_partition_root);
-     * UNLOGGED tables never reach the WAL, the cutover copies them again ({@link UnloggedTables}).
+     * UNLOGGED tables never reach the WAL, the cutover copies them again ({@link UnloggedTables});
+     * consolidated tenant schemas each stream their own tables.
      */
     public static java.util.List<TablePlan> streamed(Plan plan) {
-        return plan.tables().stream().filter(t -> !t.isPartition() && !t.source().unlogged()).toList();
+        return plan.sourceTables().stream().filter(t -> !t.isPartition() && !t.source().unlogged()).toList();
     }
 }

@@ -326,6 +326,7 @@ public final class LiveStream implements AutoCloseable {
     }
 
     private void carry(String content) throws InterruptedException {
+        SchemaChanges.refuseConsolidated(content, plan, cmd.file());
         if (SchemaChanges.replans(content, plan)) {
             carryTableChange(content);
             return;

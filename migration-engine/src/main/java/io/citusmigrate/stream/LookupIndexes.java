@@ -29,7 +29,8 @@ public final class LookupIndexes {
             if (t.source().isPartitioned()) partitioned.add(t.target().schema() + "." + t.target().name());
         }
         for (TableRule r : TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan)).values()) {
-            if (r.distributionColumn() == null) continue;
+            // a share of a consolidated table: its rows are found by tenant key and key, which the primary key indexes
+            if (r.distributionColumn() == null || r.tenantValue() != null) continue;
             // dropped after the cutover, while the application writes to the target: CONCURRENTLY does not block its
             // writes (a plain DROP INDEX locks them out, and while it waits for a transaction open on the table every write
             // queues behind it); PostgreSQL cannot drop a partitioned table's index so

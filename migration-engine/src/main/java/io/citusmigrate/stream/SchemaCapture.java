@@ -88,7 +88,7 @@ final class SchemaCapture {
                 + "   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = " + pub + " AND pr.prrelid = r.objid) THEN"
                 + full
                 + " END IF;";
-        List<String> schemas = plan.tables().stream().map(t -> t.source().name().schema()).distinct().sorted().toList();
+        List<String> schemas = plan.sourceTables().stream().map(t -> t.source().name().schema()).distinct().sorted().toList();
         if (schemas.isEmpty()) return;
         String name = objectName(publication);
         String function = Sql.ident(schemas.get(0)) + "." + Sql.ident(name);

@@ -718,6 +718,13 @@ public final class SchemaChanges {
         }
     }
 
+    /** Tenant schemas consolidated into one set of tables: no schema change of theirs is carried while streaming yet. */
+    public static void refuseConsolidated(String content, Plan plan, String file) {
+        if (plan.consolidation() == null) return;
+        throw notCarried(Change.of(content), "the tenant schemas are consolidated into one set of tables, which takes no schema change"
+                + " while streaming yet (a new tenant schema included)", file);
+    }
+
     private static NotCarried notCarried(Change ch, String why, String file) {
         return new NotCarried(prefix(ch, why) + " Undo it on the source (the stream then takes the table as the source has it), or start"
                 + " over to take it in with the schema (`citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`)", true);

@@ -23,7 +23,7 @@ public final class UnloggedTables {
     private UnloggedTables() {}
 
     public static List<TablePlan> of(Plan plan) {
-        return plan.tables().stream().filter(t -> !t.isPartition() && t.source().unlogged()).toList();
+        return plan.sourceTables().stream().filter(t -> !t.isPartition() && t.source().unlogged()).toList();
     }
 
     /**

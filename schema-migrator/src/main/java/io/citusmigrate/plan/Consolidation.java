@@ -15,9 +15,20 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
     /** A tenant: its source schema and the tenant key its rows get. */
     public record Tenant(String schema, long key) {}
 
-    /** Why a live migration refuses a consolidation (for now). */
-    public static final String NOT_STREAMED = "tenant schemas consolidated into one set of tables are a bulk load for now: a stream"
-            + " does not carry them yet; add `snapshot only` to the WITH clause (or --snapshot-only)";
+    /** Why a deployment to Kafka Connect refuses a consolidation (for now). */
+    public static final String NOT_STREAMED = "tenant schemas consolidated into one set of tables do not go through Kafka Connect yet:"
+            + " migrate them with `citus-migrate migrate` (a bulk load, or a live migration in one process)";
+
+    /** Why a live migration refuses it: what the stream does not carry yet, or null when it carries all. */
+    public String notStreamed(boolean debeziumSnapshot) {
+        if (debeziumSnapshot) return "tenant schemas consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
+                + " leave out `snapshot method = 'debezium'`";
+        List<String> keyless = shares.stream().filter(s -> !s.isPartition() && s.source().primaryKey().isEmpty())
+                .map(s -> s.source().name().toString()).toList();
+        if (keyless.isEmpty()) return null;
+        return "a live migration streams consolidated tenant schemas' tables by their primary key, and " + String.join(", ", keyless)
+                + (keyless.size() == 1 ? " has" : " have") + " none: give each one, or move the data with `with snapshot only`";
+    }
 
     /** The column of the tenants table that names each tenant's source schema. */
     public static final String SCHEMA_COLUMN = "schema_name";

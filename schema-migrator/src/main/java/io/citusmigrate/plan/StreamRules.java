@@ -17,10 +17,11 @@ public final class StreamRules {
     /**
      * One table: {@code distributionColumn} null for reference and local tables; {@code parent} the
      * one hop on the target that gives an added tenant key; {@code sourcePath} the hops on the
-     * source; {@code key} the source primary key (empty without one).
+     * source; {@code key} the source primary key (empty without one); {@code tenantValue} the tenant
+     * key of every row of a tenant schema's share of a consolidated table, else null.
      */
     public record Rule(String source, String targetSchema, String targetTable, String distributionColumn, boolean tenantAdded,
-                       List<String> key, StreamHop parent, List<StreamHop> sourcePath, boolean hasChildren) {}
+                       List<String> key, StreamHop parent, List<StreamHop> sourcePath, boolean hasChildren, String tenantValue) {}
 
     /** A foreign-key hop: rows of {@code child} find their parent where columns = parentColumns. */
     public record StreamHop(String child, List<String> columns, String parentSchema, String parentTable, List<String> parentColumns) {}
@@ -29,7 +30,7 @@ public final class StreamRules {
 
     public static List<Rule> from(Plan plan) {
         List<Rule> out = new ArrayList<>();
-        for (TablePlan t : plan.tables()) {
+        for (TablePlan t : plan.sourceTables()) {
             if (t.isPartition()) continue;
             StreamHop parent = null;
             List<StreamHop> path = new ArrayList<>();
@@ -45,7 +46,7 @@ public final class StreamRules {
                     && c.backfillPath().get(0).parent().equals(t.source().name()));
             List<String> key = t.source().primaryKey().map(pk -> pk.columns()).orElse(List.of());
             out.add(new Rule(t.source().name().schema() + "." + t.source().name().name(), t.target().schema(), t.target().name(),
-                    t.distributionColumn(), t.tenantColumnAdded(), key, parent, path, children));
+                    t.distributionColumn(), t.tenantColumnAdded(), key, parent, path, children, t.tenantValue()));
         }
         return out;
     }
