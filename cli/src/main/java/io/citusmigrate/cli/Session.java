@@ -31,10 +31,12 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         } catch (SQLException e) {
             throw new UserError("reading the source catalog of " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }
-        if (!catalog.access().namesRoles()) return new Session(cmd, catalog, Planner.plan(cmd, catalog));
+        // a consolidation of tenant schemas keeps the tenant keys the target recorded
+        boolean consolidates = cmd.distribute().stream().anyMatch(io.citusmigrate.load.DistributeRule::isConsolidation);
+        if (!catalog.access().namesRoles() && !consolidates) return new Session(cmd, catalog, Planner.plan(cmd, catalog));
         // roles are the cluster's: a grant, owner or policy naming a role the target lacks stops the plan
         try (Connection target = Databases.connect("target", cmd.target())) {
-            return new Session(cmd, catalog, Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts()));
+            return new Session(cmd, catalog, Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts(cmd)));
         } catch (SQLException | UserError e) {
             // the plan says the roles were not checked; a migration fails on the target anyway
             return new Session(cmd, catalog, Planner.plan(cmd, catalog));

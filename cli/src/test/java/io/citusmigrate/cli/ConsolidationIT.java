@@ -34,8 +34,16 @@ class ConsolidationIT {
         String db = pg.createDatabase(prefix);
         StringBuilder sql = new StringBuilder("create table countries (code text primary key, name text);\n"
                 + "insert into countries values ('de', 'Germany'), ('fr', 'France');\n");
-        for (int i = 1; i <= n; i++) {
-            sql.append("""
+        for (int i = 1; i <= n; i++) sql.append(tenantSchema(prefix, i));
+        sql.append("reset search_path;\n");
+        pg.exec(db, sql.toString());
+        return db;
+    }
+
+    /** One tenant schema: the example's tables without a company column, its own rows, its ids from 1. */
+    private static String tenantSchema(String prefix, int i) {
+        {
+            return """
                     create schema %1$s_tenant_%2$02d;
                     set search_path = %1$s_tenant_%2$02d;
                     create type state as enum ('draft', 'running', 'done');
@@ -58,11 +66,8 @@ class ConsolidationIT {
                       select g %% (%3$d * 2) + 1, now(), 'http://s/' || g, g / 7.0, '10.0.0.1', '{"k": %2$d}' from generate_series(1, %3$d * 5) g;
                     insert into impressions (ad_id, seen_at, site_url, cost_per_impression_usd, user_ip, user_data)
                       select g %% (%3$d * 2) + 1, now(), 'http://s/' || g, g / 9.0, '10.0.0.2', '{}' from generate_series(1, %3$d * 8) g;
-                    """.formatted(prefix, i, 3 + i % 4));
+                    """.formatted(prefix, i, 3 + i % 4);
         }
-        sql.append("reset search_path;\n");
-        pg.exec(db, sql.toString());
-        return db;
     }
 
     private Path file(String db, String prefix, String with) throws Exception {
@@ -83,7 +88,11 @@ class ConsolidationIT {
     }
 
     private static void assertEveryTenantEqual(String db, String prefix, int n) throws Exception {
-        for (int i = 1; i <= n; i++) {
+        assertEveryTenantEqual(db, prefix, 1, n);
+    }
+
+    private static void assertEveryTenantEqual(String db, String prefix, int first, int n) throws Exception {
+        for (int i = first; i <= n; i++) {
             String schema = "%s_tenant_%02d".formatted(prefix, i);
             for (String table : TABLES) {
                 assertEquals(pg.rows(db, rows(schema + "." + table, "")), citus.rows(rows(prefix + "." + table, tenant(prefix, schema))),
@@ -93,7 +102,11 @@ class ConsolidationIT {
     }
 
     private static boolean everyTenantEqual(String db, String prefix, int n) throws Exception {
-        for (int i = 1; i <= n; i++) {
+        return everyTenantEqual(db, prefix, 1, n);
+    }
+
+    private static boolean everyTenantEqual(String db, String prefix, int first, int n) throws Exception {
+        for (int i = first; i <= n; i++) {
             String schema = "%s_tenant_%02d".formatted(prefix, i);
             for (String table : TABLES) {
                 if (!pg.rows(db, rows(schema + "." + table, "")).equals(citus.rows(rows(prefix + "." + table, tenant(prefix, schema))))) return false;
@@ -123,9 +136,26 @@ class ConsolidationIT {
                     insert into %1$s.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (1, now(), 'streamed', '10.1.1.1', '{"s": 1}');
                     """.formatted("clv_tenant_%02d".formatted(i), i));
         }
-        m.await(() -> everyTenantEqual(db, "clv", 5));
+        // a tenant signs up: its schema, tables and first rows in one transaction, more rows later. Its name sorts first,
+        // yet it gets the next tenant key: the others keep theirs, as the target recorded them
+        pg.exec(db, "begin;\n" + tenantSchema("clv", 0) + "reset search_path;\ncommit;");
+        pg.exec(db, """
+                insert into clv_tenant_00.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (2, now(), 'later', '10.2.2.2', '{}');
+                update clv_tenant_00.ads set name = 'renamed' where id = 1;
+                delete from clv_tenant_00.impressions where id = 2;
+                """);
+        m.await(() -> m.out().toString().contains("new tenant clv_tenant_00 taken in under tenant key 6 (recorded in clv.tenants)"));
+        m.await(() -> everyTenantEqual(db, "clv", 0, 5));
+        // `status` speaks per tenant, the new one included
+        m.await(() -> {
+            String out = Run.of(new StringWriter(), "status", file.toString()).out();
+            return out.contains("rows written per tenant (each a source schema, its rows under its tenant key in the consolidated tables):\n")
+                    && out.matches("(?s).*\n    clv_tenant_00 +\\d+ in 4 tables\n.*");
+        });
         m.cutOverAndFinish(file);
-        assertEveryTenantEqual(db, "clv", 5);
+        assertEquals(List.of("6"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_00'"));
+        assertEquals(List.of("1"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_01'"));
+        assertEveryTenantEqual(db, "clv", 0, 5);
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));

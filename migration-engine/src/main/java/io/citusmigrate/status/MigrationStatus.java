@@ -28,10 +28,11 @@ import java.util.Map;
  * @param copied       the bulk load's rows and ranges copied so far, per table
  * @param rejected     rows a Connect deployment's sink sent to the dead-letter topic; null without one
  * @param connectors   each connector's state; empty without a Connect deployment
+ * @param consolidated the tenant schemas are consolidated into one set of tables (else each a distributed schema)
  */
 public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes, LiveSource.SlotHealth health, LiveProgress.Status progress,
                               List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected, Map<String, String> connectors,
-                              boolean onConnect, List<io.citusmigrate.load.NamePattern> tenantSchemas) {
+                              boolean onConnect, List<io.citusmigrate.load.NamePattern> tenantSchemas, boolean consolidated) {
 
     /** @param cluster a Connect deployment's cluster, or null; {@code connectors} its NAME-source and NAME-sink */
     public static MigrationStatus read(LoadCommand cmd, String slot, ConnectCluster cluster, List<String> connectors) {
@@ -50,12 +51,14 @@ public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes
         Map<String, String> states = new LinkedHashMap<>();
         if (cluster != null) for (String c : connectors) states.put(c, cluster.state(c));
         return new MigrationStatus(slot, s.exists(), s.lag(), s.health(), t.progress(), t.steps(), t.copied(), t.rejected(), states,
-                cluster != null, cmd.distribute().stream().flatMap(r -> r.schemas().stream()).toList());
+                cluster != null, cmd.distribute().stream().flatMap(r -> r.schemas().stream()).toList(),
+                cmd.distribute().stream().anyMatch(io.citusmigrate.load.DistributeRule::isConsolidation));
     }
 
     /**
      * With {@code distribute schemas matching}: the rows written while streaming per tenant (each
-     * source schema the rules' patterns match, a distributed schema on the target), with the
+     * source schema the rules' patterns match, a distributed schema on the target or its rows in
+     * the consolidated tables), with the
      * number of its tables written to; empty otherwise or before the first report.
      */
     public Map<String, long[]> tenants() {

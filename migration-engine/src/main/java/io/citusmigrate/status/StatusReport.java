@@ -98,7 +98,8 @@ public final class StatusReport {
         } else {
             printProgress(st, out);
             if (!m.tenants().isEmpty()) {
-                out.println("  rows written per tenant (each a source schema, a distributed schema on the target):");
+                out.println(m.consolidated() ? "  rows written per tenant (each a source schema, its rows under its tenant key in the consolidated tables):"
+                        : "  rows written per tenant (each a source schema, a distributed schema on the target):");
                 m.tenants().forEach((t, v) -> out.printf("    %-40s %d in %d tables%n", t, v[0], v[1]));
             }
         }

@@ -39,7 +39,7 @@ public final class AccessChanges {
         try (Connection source = Databases.connect("source", cmd.source())) {
             catalog = new CatalogReader(source).read();
         }
-        return Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts());
+        return Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts(cmd));
     }
 
     /** The same with the plan made from the source as it is now ({@code now}). */

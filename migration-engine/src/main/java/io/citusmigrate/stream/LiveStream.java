@@ -326,7 +326,15 @@ public final class LiveStream implements AutoCloseable {
     }
 
     private void carry(String content) throws InterruptedException {
-        SchemaChanges.refuseConsolidated(content, plan, cmd.file());
+        try {
+            java.util.Optional<String> passed = SchemaChanges.consolidated(content, plan, cmd);
+            if (passed.isPresent()) {
+                if (!passed.get().isEmpty()) say.accept(passed.get());
+                return;
+            }
+        } catch (java.sql.SQLException e) {
+            fail("reading a schema change's type on the source failed: " + io.citusmigrate.db.Databases.oneLine(e, cmd.source()));
+        }
         if (SchemaChanges.replans(content, plan)) {
             carryTableChange(content);
             return;

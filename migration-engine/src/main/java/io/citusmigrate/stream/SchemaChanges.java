@@ -107,7 +107,8 @@ public final class SchemaChanges {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
             identity = replicaIdentity(source, ch.oid());
         }
-        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts());
+        Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
+        if (plan.consolidation() != null && "CREATE TABLE".equals(ch.tag())) return tenantTableCreated(ch, plan, now, catalog, target, cmd);
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
             case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
@@ -718,11 +719,78 @@ public final class SchemaChanges {
         }
     }
 
-    /** Tenant schemas consolidated into one set of tables: no schema change of theirs is carried while streaming yet. */
-    public static void refuseConsolidated(String content, Plan plan, String file) {
-        if (plan.consolidation() == null) return;
-        throw notCarried(Change.of(content), "the tenant schemas are consolidated into one set of tables, which takes no schema change"
-                + " while streaming yet (a new tenant schema included)", file);
+    /**
+     * Tenant schemas consolidated into one set of tables take one schema change while streaming: a
+     * tenant schema's table created (a tenant signing up, its schema's tables one after the other),
+     * with the sequences its CREATE TABLE makes (empty: carried as a table change) and the keys and
+     * indexes it makes (passed over: the consolidated table has the first tenant's), and the types
+     * a new tenant schema creates, alike to the other tenants' (passed over, said in the line
+     * returned: the consolidated tables have the first tenant's). Any other is not carried yet.
+     */
+    public static java.util.Optional<String> consolidated(String content, Plan plan, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        if (plan.consolidation() == null) return java.util.Optional.empty();
+        Change ch = Change.of(content);
+        boolean tenantSchema = ch.schema() != null && cmd.distribute().stream().filter(io.citusmigrate.load.DistributeRule::isConsolidation)
+                .anyMatch(r -> r.schemas().stream().anyMatch(p -> p.matches(ch.schema())));
+        if (tenantSchema && "CREATE TABLE".equals(ch.tag()) && "table".equals(ch.type())) return java.util.Optional.empty();
+        if (tenantSchema && "sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
+        // what else its CREATE TABLE makes (its keys' indexes, its foreign keys): the consolidated table has the first tenant's
+        if (tenantSchema && CREATES_TABLE.matcher(ch.query()).find() && !"CREATE TYPE".equals(ch.tag())) return java.util.Optional.of("");
+        if (tenantSchema && "CREATE TYPE".equals(ch.tag()) && plan.consolidation().tenant(ch.schema()).isEmpty()) {
+            String first = plan.consolidation().tenants().get(0).schema();
+            String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1);
+            try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source());
+                 PreparedStatement ps = source.prepareStatement("SELECT pg_catalog.format_type(t.oid, NULL), (SELECT pg_catalog.array_agg(e.enumlabel"
+                         + " ORDER BY e.enumsortorder)::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), t.typtype FROM pg_catalog.pg_type t"
+                         + " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = ? AND t.typname = ?")) {
+                String[] mine = type(ps, ch.schema(), name.replace("\"", ""));
+                String[] theirs = type(ps, first, name.replace("\"", ""));
+                if (mine != null && theirs != null && java.util.Objects.equals(mine[1], theirs[1]) && mine[2].equals(theirs[2])
+                        && ("e".equals(mine[2]) || "d".equals(mine[2]))) {
+                    return java.util.Optional.of("new tenant schema's type " + ch.identity() + " passed over: alike to " + first + "'s, which the"
+                            + " consolidated tables use");
+                }
+                throw notCarried(ch, theirs == null ? "the tenant schema " + first + " has no such type" : "it differs from " + first + "'s",
+                        cmd.file());
+            }
+        }
+        throw notCarried(ch, "the tenant schemas are consolidated into one set of tables, which takes no schema change while streaming yet"
+                + " but a table created in a tenant schema", cmd.file());
+    }
+
+    private static String[] type(PreparedStatement ps, String schema, String name) throws SQLException {
+        ps.setString(1, schema);
+        ps.setString(2, name);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new String[] {rs.getString(1), rs.getString(2), rs.getString(3)} : null;
+        }
+    }
+
+    /**
+     * A table created in a tenant schema of a consolidation: taken in as that tenant's share of
+     * its consolidated table, the tenant (a new schema) given the next tenant key and recorded on
+     * the target first. The table must be one the tenant schemas share, alike (the plan made now
+     * names any difference); the schema's other tables may come later.
+     */
+    private static Replanned tenantTableCreated(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                                io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        io.citusmigrate.plan.Consolidation nc = now.consolidation();
+        TablePlan share = nc == null ? null : nc.shares().stream().filter(x -> x.source().oid() == ch.oid()).findFirst().orElse(null);
+        List<String> errors = now.errors().stream().filter(e -> share != null ? share.source().name().equals(e.table())
+                : e.table() != null && e.table().schema().equals(ch.schema())).map(io.citusmigrate.plan.PlanIssue::message).toList();
+        if (share == null && errors.isEmpty()) {
+            return new Replanned(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
+        }
+        if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
+        if (plan.table(share.source().name()).isPresent()) return new Replanned(plan, catalog, ""); // read again after a restart
+        io.citusmigrate.plan.Consolidation.Tenant tenant = nc.tenant(ch.schema()).orElseThrow();
+        io.citusmigrate.plan.Consolidation was = plan.consolidation();
+        io.citusmigrate.copy.TenantRows.write(new io.citusmigrate.plan.Consolidation(was.intoSchema(), was.tenantKey(), was.tenantsTable(),
+                List.of(tenant), List.of()), target);
+        boolean newTenant = was.tenant(ch.schema()).isEmpty();
+        return new Replanned(plan.withShareAdded(share, tenant), catalog, (newTenant ? "new tenant " + ch.schema() + " taken in under tenant key "
+                + tenant.key() + " (recorded in " + was.tenantsTable() + "); its" : "tenant " + ch.schema() + "'s") + " table " + share.source().name()
+                + " carried into " + share.target() + "; its rows stream from its creation on");
     }
 
     private static NotCarried notCarried(Change ch, String why, String file) {

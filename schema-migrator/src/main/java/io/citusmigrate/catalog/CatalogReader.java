@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -277,6 +278,31 @@ public final class CatalogReader {
     /** The roles and version of the server read: what a plan is checked against on the target. */
     public TargetFacts targetFacts() throws SQLException {
         return new TargetFacts(roleNames(), serverVersionNum());
+    }
+
+    /** The same, with the tenant keys the command file's consolidation of tenant schemas recorded on this target (none before its first run). */
+    public TargetFacts targetFacts(io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        return new TargetFacts(roleNames(), serverVersionNum(), tenantKeys(cmd));
+    }
+
+    private java.util.Map<String, Long> tenantKeys(io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (io.citusmigrate.load.DistributeRule r : cmd.distribute()) {
+            if (!r.isConsolidation()) continue;
+            QualifiedName tenants = QualifiedName.of(r.intoSchema(), io.citusmigrate.plan.Consolidation.TENANTS_TABLE);
+            try (PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+                ps.setString(1, tenants.sql());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) continue;
+                }
+            }
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT " + io.citusmigrate.sql.Sql.ident(
+                    io.citusmigrate.plan.Consolidation.SCHEMA_COLUMN) + ", " + io.citusmigrate.sql.Sql.ident(r.column()) + " FROM " + tenants.sql())) {
+                while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return out;
     }
 
     private int serverVersionNum() throws SQLException {

@@ -30,6 +30,9 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
                 + (keyless.size() == 1 ? " has" : " have") + " none: give each one, or move the data with `with snapshot only`";
     }
 
+    /** The tenants table's name, in the schema the tenant schemas are consolidated into. */
+    public static final String TENANTS_TABLE = "tenants";
+
     /** The column of the tenants table that names each tenant's source schema. */
     public static final String SCHEMA_COLUMN = "schema_name";
 

@@ -52,6 +52,17 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, List.copyOf(qs), List.copyOf(ts), views, issues, routines, access, statistics, operatorsAndCasts, consolidation);
     }
 
+    /** This plan with one more share of a consolidated table (a table created in a tenant schema while streaming), its tenant added if new. */
+    public Plan withShareAdded(TablePlan share, Consolidation.Tenant tenant) {
+        List<Consolidation.Tenant> ts = new java.util.ArrayList<>(consolidation.tenants());
+        if (consolidation.tenant(tenant.schema()).isEmpty()) ts.add(tenant);
+        List<TablePlan> shares = new java.util.ArrayList<>(consolidation.shares());
+        shares.add(share);
+        Consolidation c = new Consolidation(consolidation.intoSchema(), consolidation.tenantKey(), consolidation.tenantsTable(), List.copyOf(ts),
+                List.copyOf(shares));
+        return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts, c);
+    }
+
     /** This plan with the sequences a table owns owned by it under another name (the table renamed). */
     public Plan withSequencesOwnedBy(QualifiedName was, QualifiedName now) {
         List<Sequence> qs = sequences.stream().map(q -> was.equals(q.ownedByTable()) ? q.ownedBy(now) : q).toList();

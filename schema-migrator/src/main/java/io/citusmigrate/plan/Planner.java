@@ -212,7 +212,7 @@ public final class Planner {
         issues.addAll(tenantSchemas.differences());
         included.keySet().removeIf(n -> tenantSchemas.contains(n.schema()) && !n.schema().equals(template));
         List<Table> templates = included.values().stream().filter(t -> t.name().schema().equals(template)).toList();
-        QualifiedName tenantsName = QualifiedName.of(r.intoSchema(), "tenants");
+        QualifiedName tenantsName = QualifiedName.of(r.intoSchema(), Consolidation.TENANTS_TABLE);
         for (Table t : templates) {
             QualifiedName into = QualifiedName.of(r.intoSchema(), t.name().name());
             if (into.equals(tenantsName) || included.containsKey(into) && !r.intoSchema().equals(template)) {
@@ -263,7 +263,11 @@ public final class Planner {
     /** Each tenant schema's tables as shares of the consolidated tables; null without consolidation. */
     private Consolidation consolidation(List<TablePlan> tables) {
         if (tenantSchemas == null) return null;
-        List<Consolidation.Tenant> tenants = tenantSchemas.tenants();
+        Map<String, Long> recorded = target.map(io.citusmigrate.catalog.TargetFacts::tenantKeys).orElse(Map.of());
+        List<Consolidation.Tenant> tenants = tenantSchemas.tenants(recorded);
+        recorded.keySet().stream().filter(s -> !tenantSchemas.contains(s)).sorted().forEach(s -> issues.add(PlanIssue.warning(tenantsTable.name(),
+                "tenant " + s + " (tenant key " + recorded.get(s) + ") is recorded on the target but the source has no such tenant schema"
+                        + " any more: its rows on the target are left as they are, and not compared")));
         List<TablePlan> shares = new ArrayList<>();
         for (TablePlan t : tables) {
             if (t.isPartition() || !t.source().name().schema().equals(tenantSchemas.template)) continue;

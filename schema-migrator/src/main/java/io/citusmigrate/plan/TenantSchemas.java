@@ -47,10 +47,15 @@ final class TenantSchemas {
         return tables.containsKey(schema);
     }
 
-    /** The tenants, numbered in schema-name order. */
-    List<Consolidation.Tenant> tenants() {
+    /**
+     * The tenants: a schema the target has recorded keeps its tenant key (its rows are there
+     * under it); the others are numbered after the highest recorded, in schema-name order (1, 2,
+     * ... on a first run).
+     */
+    List<Consolidation.Tenant> tenants(Map<String, Long> recorded) {
         List<Consolidation.Tenant> out = new ArrayList<>();
-        for (int i = 0; i < schemas.size(); i++) out.add(new Consolidation.Tenant(schemas.get(i), i + 1));
+        long next = recorded.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+        for (String s : schemas) out.add(new Consolidation.Tenant(s, recorded.containsKey(s) ? recorded.get(s) : next++));
         return List.copyOf(out);
     }
 
