@@ -120,8 +120,8 @@ class ConsolidationIT {
     }
 
     @Test
-    void aLiveMigrationStreamsEveryTenantsWritesIntoItsRowsAndCutsOver() throws Exception {
-        String db = source("clv", 5);
+    void fiftyTenantSchemasConsolidatedLiveWhileTheApplicationWritesToSeveralAndANewTenantSignsUp() throws Exception {
+        String db = source("clv", 50);
         Path file = file(db, "clv", "include drop, slot name = 'cm_consolidation'");
         Background m = Background.streaming(file);
         for (int i = 1; i <= 5; i++) {
@@ -144,7 +144,7 @@ class ConsolidationIT {
                 update clv_tenant_00.ads set name = 'renamed' where id = 1;
                 delete from clv_tenant_00.impressions where id = 2;
                 """);
-        m.await(() -> m.out().toString().contains("new tenant clv_tenant_00 taken in under tenant key 6 (recorded in clv.tenants)"));
+        m.await(() -> m.out().toString().contains("new tenant clv_tenant_00 taken in under tenant key 51 (recorded in clv.tenants)"));
         m.await(() -> everyTenantEqual(db, "clv", 0, 5));
         // `status` speaks per tenant, the new one included
         m.await(() -> {
@@ -153,14 +153,14 @@ class ConsolidationIT {
                     && out.matches("(?s).*\n    clv_tenant_00 +\\d+ in 4 tables\n.*");
         });
         m.cutOverAndFinish(file);
-        assertEquals(List.of("6"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_00'"));
+        assertEquals(List.of("51"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_00'"));
         assertEquals(List.of("1"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_01'"));
-        assertEveryTenantEqual(db, "clv", 0, 5);
+        assertEveryTenantEqual(db, "clv", 0, 50);
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
         // after the cutover the application inserts into any tenant through the coordinator, past every tenant's streamed ids
-        long maxId = Long.parseLong(pg.rows(db, "select max(m) from (" + String.join(" union all ", java.util.stream.IntStream.rangeClosed(1, 5)
+        long maxId = Long.parseLong(pg.rows(db, "select max(m) from (" + String.join(" union all ", java.util.stream.IntStream.rangeClosed(1, 50)
                 .mapToObj(i -> "select max(id) m from clv_tenant_%02d.ads".formatted(i)).toList()) + ") x").get(0));
         long id = Long.parseLong(citus.rows("insert into clv.ads (tenant_id, campaign_id, name, created_at, updated_at) values (4, 1, 'after', now(), now())"
                 + " returning id").get(0));
@@ -205,6 +205,35 @@ class ConsolidationIT {
                     + tenant + ", 1, now(), 'new', '10.0.0.9', '{}') returning id").get(0));
             assertTrue(id > maxId, id + " > " + maxId);
         }
+    }
+
+    /** The alternative target: the same fifty schemas each a distributed schema (schema-based sharding), no tenant key added. */
+    @Test
+    void theSameFiftySchemasOntoSchemaBasedShardingEachADistributedSchemaEqualToItsSource() throws Exception {
+        String db = source("csh", 50);
+        Path file = dir.resolve("csh.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, snapshot only
+                  distribute schemas matching ~/^csh_tenant_/
+                  distribute countries as reference table;
+                """.formatted(pg.url(db), citus.url()));
+        Run load = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(0, load.code(), load.out() + load.err());
+        for (int i = 1; i <= 50; i++) {
+            String schema = "csh_tenant_%02d".formatted(i);
+            for (String table : TABLES) {
+                assertEquals(pg.rows(db, rows(schema + "." + table, "")), citus.rows(rows(schema + "." + table, "")), "every row of " + schema + "." + table);
+            }
+        }
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("50"), citus.rows("select count(*) from pg_dist_schema where schemaid::regnamespace::text like 'csh_tenant_%'"));
+            assertEquals(List.of("50"), citus.rows("select count(distinct colocationid) from pg_dist_partition where logicalrelid::text like 'csh_tenant_%'"),
+                    "each schema's tables together, apart from the other schemas'");
+        }
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\ncsh_tenant_50 +4 +\\d+ +\\d+ +ok\n.*"), verify.out());
     }
 
     @Test
