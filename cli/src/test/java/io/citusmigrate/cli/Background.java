@@ -60,7 +60,10 @@ record Background(StringWriter out, Run[] result, Thread thread) {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!c.ok()) {
             if (!t.isAlive()) throw new AssertionError("migrate ended early: " + said.get());
-            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out");
+            if (System.currentTimeMillis() > deadline) {
+                String so = said.get();
+                throw new AssertionError("timed out; migrate said so far: " + so.substring(Math.max(0, so.length() - 4000)));
+            }
             Thread.sleep(50);
         }
     }

@@ -145,7 +145,22 @@ class ConsolidationIT {
                 delete from clv_tenant_00.impressions where id = 2;
                 """);
         m.await(() -> m.out().toString().contains("new tenant clv_tenant_00 taken in under tenant key 51 (recorded in clv.tenants)"));
-        m.await(() -> everyTenantEqual(db, "clv", 0, 5));
+        // a schema change rolled out to the tenants one after the other: for a while their tables differ, the rows of
+        // tenants without the column written meanwhile, with it after
+        for (int i = 0; i <= 50; i++) {
+            String s = "clv_tenant_%02d".formatted(i);
+            pg.exec(db, "alter table " + s + ".ads add column note text default 'none'");
+            if (i % 10 == 1) {
+                pg.exec(db, "update " + s + ".ads set note = 'noted " + i + "' where id <= 2;"
+                        + " insert into " + s + ".ads (campaign_id, name, note, created_at, updated_at) values (1, 'with a note', 'n', now(), now())");
+            }
+            if (i == 2) pg.exec(db, "insert into clv_tenant_30.ads (campaign_id, name, created_at, updated_at) values (1, 'before its note', now(), now())");
+        }
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_00 carried to clv.ads: column note added (every tenant's rows"
+                + " given its default)"));
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.ads: column note there already, added alike"
+                + " for the tenants before"));
+        m.await(() -> everyTenantEqual(db, "clv", 0, 5) && everyTenantEqual(db, "clv", 30, 31) && everyTenantEqual(db, "clv", 50, 50));
         // `status` speaks per tenant, the new one included
         m.await(() -> {
             String out = Run.of(new StringWriter(), "status", file.toString()).out();

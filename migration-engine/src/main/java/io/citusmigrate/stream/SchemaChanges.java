@@ -83,6 +83,8 @@ public final class SchemaChanges {
      */
     public static boolean replans(String content, Plan plan) {
         Change ch = Change.of(content);
+        // consolidated tenant schemas: a table created in one is taken in as a share; their ALTERs are carried share by share
+        if (plan.consolidation() != null) return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type());
         if ((ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type())) return true;
         if (!ch.tag().equals("ALTER TABLE")) return false;
         TablePlan t = table(plan, ch);
@@ -381,6 +383,7 @@ public final class SchemaChanges {
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // no row changes with them: the target takes the source's state as it is now
         if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
+        if (plan.consolidation() != null && ch.tag().equals("ALTER TABLE")) return consolidatedAlter(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
         if (t == null && ch.tag().equals("ALTER TABLE") && ("table".equals(ch.type()) || "table column".equals(ch.type()))) {
             return notMigrated(ch, ch.type().equals("table") ? ch.identity() : ch.identity().substring(0, ch.identity().lastIndexOf('.')), target, cmd);
@@ -733,6 +736,9 @@ public final class SchemaChanges {
         boolean tenantSchema = ch.schema() != null && cmd.distribute().stream().filter(io.citusmigrate.load.DistributeRule::isConsolidation)
                 .anyMatch(r -> r.schemas().stream().anyMatch(p -> p.matches(ch.schema())));
         if (tenantSchema && "CREATE TABLE".equals(ch.tag()) && "table".equals(ch.type())) return java.util.Optional.empty();
+        if (tenantSchema && "ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch) != null) {
+            return java.util.Optional.empty();
+        }
         if (tenantSchema && "sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
         // what else its CREATE TABLE makes (its keys' indexes, its foreign keys): the consolidated table has the first tenant's
         if (tenantSchema && CREATES_TABLE.matcher(ch.query()).find() && !"CREATE TYPE".equals(ch.tag())) return java.util.Optional.of("");
@@ -756,6 +762,101 @@ public final class SchemaChanges {
         }
         throw notCarried(ch, "the tenant schemas are consolidated into one set of tables, which takes no schema change while streaming yet"
                 + " but a table created in a tenant schema", cmd.file());
+    }
+
+    /** The share of a consolidated table a change names: its table, by oid or by name. */
+    private static TablePlan share(Plan plan, Change ch) {
+        String table = "table column".equals(ch.type()) ? ch.identity().substring(0, ch.identity().lastIndexOf('.')) : ch.identity();
+        return plan.consolidation().shares().stream().filter(x -> ch.oid() > 0 && x.source().oid() == ch.oid() || named(x, table)).findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * A tenant schema's table altered, its schema change rolled out to the tenants one after the
+     * other: a column added (no default, a constant one, or generated) is added to the
+     * consolidated table by the first tenant that adds it, its default giving every tenant's rows
+     * their value; a later tenant adding the same column (type, default, NOT NULL alike) finds it
+     * there, its rows holding what its own ADD gave them. Anything else (a column dropped,
+     * renamed or changed, a default evaluated for each row, keys or constraints changed) is not
+     * carried yet. While some tenants have the column and others not, the tenant schemas differ:
+     * the cutover refuses until every tenant has it.
+     */
+    private static String consolidatedAlter(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan share = share(plan, ch);
+        if (share == null) throw notCarried(ch, "a table the consolidated tenant schemas do not share", cmd.file());
+        if ("table".equals(ch.type()) && !named(share, ch.identity())) throw notCarried(ch, "a tenant schema's table renamed", cmd.file());
+        Map<String, Column> tgt = columns(target, share.target().sql());
+        List<String> actions = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        List<String> there = new ArrayList<>();
+        for (Column c : ch.columns().values()) {
+            io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
+            Column now = tgt.get(c.name());
+            if (was != null && !was.name().equals(c.name())) {
+                problems.add("column " + was.name() + " renamed to " + c.name());
+                continue;
+            }
+            if (was != null) {
+                if (!was.type().sql().equals(c.type()) || !java.util.Objects.equals(was.defaultExpr(), c.defaultExpr()) || was.notNull() != c.notNull()) {
+                    problems.add("column " + c.name() + " changed (its type, default or NOT NULL)");
+                }
+                continue;
+            }
+            if (now != null) {
+                // added for a tenant before: alike, or this tenant's rows hold other values than the target gave them
+                if (!now.type().equals(c.type()) || !java.util.Objects.equals(now.defaultExpr(), c.defaultExpr()) || now.notNull() != c.notNull()
+                        || now.generated() != c.generated()) {
+                    problems.add("column " + c.name() + " (" + c.type() + (c.defaultExpr() == null ? "" : " DEFAULT " + c.defaultExpr())
+                            + (c.notNull() ? " NOT NULL" : "") + ") was added for the tenants before as " + now.type()
+                            + (now.defaultExpr() == null ? "" : " DEFAULT " + now.defaultExpr()) + (now.notNull() ? " NOT NULL" : ""));
+                } else {
+                    there.add(c.name());
+                }
+                continue;
+            }
+            String add = "ADD COLUMN " + Sql.ident(c.name()) + " " + c.type();
+            if (c.generated()) {
+                actions.add(add + " GENERATED ALWAYS AS (" + c.generation() + ") STORED");
+            } else if (c.hasMissing()) {
+                actions.add(add + " DEFAULT " + (c.missing() == null ? "NULL" : Sql.literal(c.missing()) + "::" + c.type()) + (c.notNull() ? " NOT NULL" : ""));
+                actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + c.defaultExpr());
+            } else if (c.identity() || c.defaultExpr() != null) {
+                problems.add("column " + c.name() + " added with a default the source evaluated for each row (" + (c.identity() ? "identity" : c.defaultExpr())
+                        + "), which consolidated tenant schemas do not take while streaming yet");
+                continue;
+            } else if (c.notNull()) {
+                problems.add("column " + c.name() + " added NOT NULL without a default: the other tenants' rows would have no value");
+                continue;
+            } else {
+                actions.add(add);
+            }
+            added.add(c.name());
+        }
+        for (io.citusmigrate.catalog.Column was : share.source().columns()) {
+            if (ch.columns().values().stream().noneMatch(c -> c.num() == was.num())) problems.add("column " + was.name() + " dropped");
+        }
+        java.util.Set<String> constraints = new java.util.TreeSet<>();
+        for (JsonNode k : ch.constraints()) constraints.add(k.path("name").asText());
+        java.util.Set<String> planned = new java.util.TreeSet<>();
+        share.source().constraints().forEach(k -> planned.add(k.name()));
+        share.source().foreignKeys().forEach(k -> planned.add(k.name()));
+        if ((ch.constraints().isArray()) && !constraints.equals(planned)) problems.add("its constraints changed (" + planned + " to " + constraints + ")");
+        if (!problems.isEmpty()) {
+            throw notCarried(ch, String.join("; ", problems) + " in a consolidated tenant schema (only columns added, alike for every tenant,"
+                    + " are carried while streaming)", cmd.file());
+        }
+        String tenant = share.source().name().schema();
+        if (!actions.isEmpty()) {
+            try (Statement s = target.createStatement()) {
+                s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", actions));
+            }
+        }
+        if (added.isEmpty() && there.isEmpty()) return "";
+        return "schema change of tenant " + tenant + " carried to " + share.target() + ": " + (added.isEmpty() ? ""
+                : "column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)")
+                + (added.isEmpty() || there.isEmpty() ? "" : "; ") + (there.isEmpty() ? ""
+                : "column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
     }
 
     private static String[] type(PreparedStatement ps, String schema, String name) throws SQLException {
@@ -788,7 +889,11 @@ public final class SchemaChanges {
         io.citusmigrate.copy.TenantRows.write(new io.citusmigrate.plan.Consolidation(was.intoSchema(), was.tenantKey(), was.tenantsTable(),
                 List.of(tenant), List.of()), target);
         boolean newTenant = was.tenant(ch.schema()).isEmpty();
-        return new Replanned(plan.withShareAdded(share, tenant), catalog, (newTenant ? "new tenant " + ch.schema() + " taken in under tenant key "
+        // the source as read now may be ahead of the stream (a column added since): the share holds the columns the table was created with,
+        // so that a later ALTER in the stream is carried as a change
+        TablePlan asCreated = share.forTenant(share.source().withColumns(share.source().columns().stream()
+                .filter(c -> ch.columns().values().stream().anyMatch(m -> m.num() == c.num())).toList()), share.tenantValue());
+        return new Replanned(plan.withShareAdded(asCreated, tenant), catalog, (newTenant ? "new tenant " + ch.schema() + " taken in under tenant key "
                 + tenant.key() + " (recorded in " + was.tenantsTable() + "); its" : "tenant " + ch.schema() + "'s") + " table " + share.source().name()
                 + " carried into " + share.target() + "; its rows stream from its creation on");
     }
