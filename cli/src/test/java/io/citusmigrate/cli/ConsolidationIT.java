@@ -210,6 +210,7 @@ class ConsolidationIT {
                 citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'cbl.ads'::regclass and conname = 'ads_campaign_id_fkey'"));
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\ncbl\\.tenants +50 +50 +ok\n.*"), verify.out());
         assertTrue(verify.out().matches("(?s).*\nTENANT +TABLES +SOURCE ROWS +TARGET ROWS +RESULT\ncbl_tenant_01 \\(tenant_id 1\\) +4 +\\d+ +\\d+ +ok\n.*"),
                 verify.out());
         // the application inserts into any tenant through the coordinator: the sequences are past every tenant's ids
@@ -220,6 +221,30 @@ class ConsolidationIT {
                     + tenant + ", 1, now(), 'new', '10.0.0.9', '{}') returning id").get(0));
             assertTrue(id > maxId, id + " > " + maxId);
         }
+    }
+
+    @Test
+    void aSchemaChangeATenantSchemaCannotCarryStopsTheStreamNamingItAndResumeGoesOnOnceUndone() throws Exception {
+        String db = source("cst", 3);
+        Path file = file(db, "cst", "include drop, slot name = 'cm_consolidation_stop'");
+        Background m = Background.streaming(file);
+        pg.exec(db, "insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'before', now(), now());"
+                + " alter table cst_tenant_02.ads alter column name type varchar(200);"
+                + " insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'after', now(), now())");
+        m.thread().join(120_000);
+        Run stopped = m.result()[0];
+        assertEquals(1, stopped.code(), stopped.out() + stopped.err());
+        assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.ads (alter table cst_tenant_02.ads alter column name type varchar(200)):"
+                + " column name changed (its type, default or NOT NULL) in a consolidated tenant schema"), stopped.err());
+        assertTrue(stopped.err().contains("--resume"), stopped.err());
+        assertEquals(List.of("0"), citus.rows("select count(*) from cst.ads where name = 'after'"), "nothing after it applied");
+        // undone on the source: the stream goes on from the change, as the source has the table now
+        pg.exec(db, "alter table cst_tenant_02.ads alter column name type text; update cst_tenant_03.ads set name = 'later' where id = 1");
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.waitUntilStreaming();
+        resumed.await(() -> everyTenantEqual(db, "cst", 3));
+        resumed.cutOverAndFinish(file);
+        assertEveryTenantEqual(db, "cst", 3);
     }
 
     /** The alternative target: the same fifty schemas each a distributed schema (schema-based sharding), no tenant key added. */

@@ -51,7 +51,9 @@ public final class Verification {
             var o = cmd.options();
             java.nio.file.Path errors = !"resume next".equals(o.string(io.citusmigrate.load.Option.ON_ERROR)) ? null
                     : java.nio.file.Path.of(o.string(io.citusmigrate.load.Option.REJECT_DIRECTORY) == null ? "rejects" : o.string(io.citusmigrate.load.Option.REJECT_DIRECTORY));
-            List<Verifier.TableCheck> checks = new java.util.ArrayList<>(Verifier.verify(plan, source, target, errors));
+            List<Verifier.TableCheck> checks = new java.util.ArrayList<>();
+            Verifier.tenants(plan, target).ifPresent(checks::add);
+            checks.addAll(Verifier.verify(plan, source, target, errors));
             Verifier.largeObjects(source, target).ifPresent(checks::add);
             List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();

@@ -70,6 +70,28 @@ public final class Verifier {
     }
 
     /**
+     * A consolidation's tenants table as one more line of the row section, or none without one:
+     * the target's rows against the plan's tenants (each schema under its tenant key).
+     */
+    public static java.util.Optional<TableCheck> tenants(Plan plan, Connection target) throws SQLException {
+        io.citusmigrate.plan.Consolidation c = plan.consolidation();
+        if (c == null) return java.util.Optional.empty();
+        Map<String, Long> there = new HashMap<>();
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + Sql.ident(io.citusmigrate.plan.Consolidation.SCHEMA_COLUMN)
+                + ", " + Sql.ident(c.tenantKey()) + " FROM " + c.tenantsTable().sql())) {
+            while (rs.next()) there.put(rs.getString(1), rs.getLong(2));
+        }
+        String problem = null;
+        for (io.citusmigrate.plan.Consolidation.Tenant t : c.tenants()) {
+            Long key = there.get(t.schema());
+            if (key == null) problem = "tenant " + t.schema() + " missing";
+            else if (key != t.key()) problem = "tenant " + t.schema() + " under tenant key " + key + ", the plan's " + t.key();
+            if (problem != null) break;
+        }
+        return java.util.Optional.of(new TableCheck(c.tenantsTable().toString(), c.tenants().size(), there.size(), problem == null, problem, null));
+    }
+
+    /**
      * The large objects as one more line of the row section, or none when neither side has any:
      * their contents, owners and grants, object by object.
      */
