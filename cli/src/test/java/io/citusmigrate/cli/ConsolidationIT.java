@@ -136,6 +136,9 @@ class ConsolidationIT {
                     insert into %1$s.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (1, now(), 'streamed', '10.1.1.1', '{"s": 1}');
                     """.formatted("clv_tenant_%02d".formatted(i), i));
         }
+        // a tenant empties its tables: only its rows go on the target, the other tenants' stay
+        pg.exec(db, "truncate clv_tenant_03.campaigns cascade; insert into clv_tenant_03.campaigns (name, cost_model, state, created_at, updated_at)"
+                + " values ('after the truncate', 'cpc', 'draft', now(), now())");
         // a tenant signs up: its schema, tables and first rows in one transaction, more rows later. Its name sorts first,
         // yet it gets the next tenant key: the others keep theirs, as the target recorded them
         pg.exec(db, "begin;\n" + tenantSchema("clv", 0) + "reset search_path;\ncommit;");

@@ -143,13 +143,51 @@ public final class CitusWriter {
         if (buffer.truncated().isEmpty()) return;
         long ts = System.nanoTime();
         List<String> names = new ArrayList<>();
-        for (String source : buffer.truncated()) names.add(rules.get(source).target());
-        try (java.sql.Statement st = target.createStatement()) {
-            st.execute("TRUNCATE " + String.join(", ", names) + " CASCADE");
+        for (String source : buffer.truncated()) {
+            TableRule r = rules.get(source);
+            if (r.tenantValue() != null) truncateShare(r);
+            else names.add(r.target());
+        }
+        if (!names.isEmpty()) {
+            try (java.sql.Statement st = target.createStatement()) {
+                st.execute("TRUNCATE " + String.join(", ", names) + " CASCADE");
+            }
         }
         metrics.timed("truncate", ts);
         for (String source : buffer.truncated()) counts.add(metrics.truncated, source, 1);
         placement.forgetAll(); // the tenant keys it knew of these rows are gone with them
+    }
+
+    /**
+     * A tenant schema's table truncated, of tables consolidated from tenant schemas: a TRUNCATE
+     * on the target would empty every tenant's rows. Its tenant's rows go instead, with its
+     * tenant's rows of the tables that reference it (as CASCADE would, within the tenant: the
+     * source's TRUNCATE had to name them too), children first, in one statement (each foreign
+     * key checked at its end).
+     */
+    private void truncateShare(TableRule r) throws SQLException {
+        List<String> closure = new ArrayList<>();
+        try (java.sql.PreparedStatement ps = target.prepareStatement("WITH RECURSIVE r(rel, depth) AS (SELECT ?::pg_catalog.regclass::pg_catalog.oid, 0"
+                + " UNION SELECT c.conrelid, r.depth + 1 FROM pg_catalog.pg_constraint c JOIN r ON c.confrelid = r.rel WHERE c.contype = 'f'"
+                + " AND c.conrelid <> r.rel AND r.depth < 32)"
+                + " SELECT r.rel::pg_catalog.regclass::text FROM r WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = r.rel"
+                + " AND a.attname = ? AND NOT a.attisdropped) GROUP BY r.rel ORDER BY max(r.depth) DESC")) {
+            ps.setString(1, r.target());
+            ps.setString(2, r.distributionColumn());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) closure.add(rs.getString(1));
+            }
+        }
+        StringBuilder sql = new StringBuilder();
+        String where = " WHERE " + io.citusmigrate.sql.Sql.ident(r.distributionColumn()) + " = ?::text::" + tables.get(r.source()).type(r.distributionColumn());
+        for (int i = 0; i < closure.size() - 1; i++) {
+            sql.append(i == 0 ? "WITH " : ", ").append("d").append(i).append(" AS (DELETE FROM ").append(closure.get(i)).append(where).append(")");
+        }
+        sql.append(closure.size() > 1 ? " " : "").append("DELETE FROM ").append(closure.get(closure.size() - 1)).append(where);
+        try (java.sql.PreparedStatement ps = target.prepareStatement(sql.toString())) {
+            for (int i = 1; i <= closure.size(); i++) ps.setString(i, r.tenantValue());
+            ps.executeUpdate();
+        }
     }
 
     /**

@@ -884,6 +884,10 @@ public final class SchemaChanges {
         }
         if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
         if (plan.table(share.source().name()).isPresent()) return new Replanned(plan, catalog, ""); // read again after a restart
+        if (share.source().isPartitioned() || share.source().unlogged() || share.source().primaryKey().isEmpty()) {
+            throw notCarried(ch, "a consolidated tenant schema's table that is partitioned, UNLOGGED or without a primary key is not streamed yet",
+                    cmd.file());
+        }
         io.citusmigrate.plan.Consolidation.Tenant tenant = nc.tenant(ch.schema()).orElseThrow();
         io.citusmigrate.plan.Consolidation was = plan.consolidation();
         io.citusmigrate.copy.TenantRows.write(new io.citusmigrate.plan.Consolidation(was.intoSchema(), was.tenantKey(), was.tenantsTable(),

@@ -23,6 +23,13 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
     public String notStreamed(boolean debeziumSnapshot) {
         if (debeziumSnapshot) return "tenant schemas consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
                 + " leave out `snapshot method = 'debezium'`";
+        // a partition's TRUNCATE and an UNLOGGED table's copy at the cutover empty a target table: every tenant's rows
+        List<String> whole = shares.stream().filter(s -> s.source().isPartitioned() || s.source().unlogged())
+                .map(s -> s.source().name() + (s.source().unlogged() ? " (UNLOGGED)" : " (partitioned)")).toList();
+        if (!whole.isEmpty()) {
+            return "a live migration does not stream partitioned or UNLOGGED tables of consolidated tenant schemas yet: " + String.join(", ", whole)
+                    + "; move the data with `with snapshot only`";
+        }
         List<String> keyless = shares.stream().filter(s -> !s.isPartition() && s.source().primaryKey().isEmpty())
                 .map(s -> s.source().name().toString()).toList();
         if (keyless.isEmpty()) return null;
