@@ -136,6 +136,8 @@ class ConsolidationIT {
                     insert into %1$s.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (1, now(), 'streamed', '10.1.1.1', '{"s": 1}');
                     """.formatted("clv_tenant_%02d".formatted(i), i));
         }
+        // a shared table's schema change takes the usual way
+        pg.exec(db, "alter table countries add column note text; update countries set note = 'noted' where code = 'de'");
         // a tenant empties its tables: only its rows go on the target, the other tenants' stay
         pg.exec(db, "truncate clv_tenant_03.campaigns cascade; insert into clv_tenant_03.campaigns (name, cost_model, state, created_at, updated_at)"
                 + " values ('after the truncate', 'cpc', 'draft', now(), now())");
@@ -163,14 +165,29 @@ class ConsolidationIT {
                 + " given its default)"));
         m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.ads: column note there already, added alike"
                 + " for the tenants before"));
-        m.await(() -> everyTenantEqual(db, "clv", 0, 5) && everyTenantEqual(db, "clv", 30, 31) && everyTenantEqual(db, "clv", 50, 50));
+        // and a column dropped the same way: kept on the target till the last tenant drops it
+        for (int i = 0; i <= 50; i++) {
+            String s = "clv_tenant_%02d".formatted(i);
+            pg.exec(db, "alter table " + s + ".ads drop column image_url");
+            if (i == 1) pg.exec(db, "insert into " + s + ".ads (campaign_id, name, created_at, updated_at) values (1, 'without an image', now(), now())");
+            if (i == 2) pg.exec(db, "insert into clv_tenant_40.ads (campaign_id, name, image_url, created_at, updated_at) values (1, 'with', 'x', now(), now())");
+        }
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_00 carried to clv.ads: column image_url (kept for the 50 tenants"
+                + " that have it still) dropped for this tenant"));
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.ads: column image_url dropped (the last tenant"
+                + " to have it)"));
+        m.await(() -> everyTenantEqual(db, "clv", 0, 5) && everyTenantEqual(db, "clv", 30, 31) && everyTenantEqual(db, "clv", 40, 40)
+                && everyTenantEqual(db, "clv", 50, 50));
         // `status` speaks per tenant, the new one included
         m.await(() -> {
             String out = Run.of(new StringWriter(), "status", file.toString()).out();
             return out.contains("rows written per tenant (each a source schema, its rows under its tenant key in the consolidated tables):\n")
                     && out.matches("(?s).*\n    clv_tenant_00 +\\d+ in 4 tables\n.*");
         });
+        m.await(() -> m.out().toString().contains("schema change carried to public.countries"));
         m.cutOverAndFinish(file);
+        assertEquals(pg.rows(db, "select code || ':' || coalesce(note, '-') from countries order by 1"),
+                citus.rows("select code || ':' || coalesce(note, '-') from public.countries order by 1"));
         assertEquals(List.of("51"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_00'"));
         assertEquals(List.of("1"), citus.rows("select tenant_id from clv.tenants where schema_name = 'clv_tenant_01'"));
         assertEveryTenantEqual(db, "clv", 0, 50);

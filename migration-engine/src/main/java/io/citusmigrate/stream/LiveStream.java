@@ -359,6 +359,13 @@ public final class LiveStream implements AutoCloseable {
         }
         if (!t.said().isEmpty()) say.accept(t.said());
         if (t.plan() == plan) return;
+        if (io.citusmigrate.plan.StreamRules.json(t.plan()).equals(io.citusmigrate.plan.StreamRules.json(plan))) {
+            // the sink writes as before (a consolidated tenant's table altered): it reads the target's columns again
+            plan = t.plan();
+            catalog = t.catalog();
+            untilWritten("the schema change", task::schemaChanged);
+            return;
+        }
         CitusSinkTask next = new CitusSinkTask();
         next.start(ConnectorConfigs.sink(cmd, t.plan(), TOPIC_PREFIX, sinkName(slot), ConnectorConfigs.Passwords.INLINE));
         next.appliedAtStart().forEach((tp, last) -> offsets.merge(tp.topic(), last + 1, Math::max));

@@ -84,7 +84,9 @@ public final class SchemaChanges {
     public static boolean replans(String content, Plan plan) {
         Change ch = Change.of(content);
         // consolidated tenant schemas: a table created in one is taken in as a share; their ALTERs are carried share by share
-        if (plan.consolidation() != null) return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type());
+        if (plan.consolidation() != null && plan.consolidation().isTenantSchema(ch.schema())) {
+            return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("ALTER TABLE");
+        }
         if ((ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type())) return true;
         if (!ch.tag().equals("ALTER TABLE")) return false;
         TablePlan t = table(plan, ch);
@@ -110,7 +112,12 @@ public final class SchemaChanges {
             identity = replicaIdentity(source, ch.oid());
         }
         Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
-        if (plan.consolidation() != null && "CREATE TABLE".equals(ch.tag())) return tenantTableCreated(ch, plan, now, catalog, target, cmd);
+        if (plan.consolidation() != null && "CREATE TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
+            return tenantTableCreated(ch, plan, now, catalog, target, cmd);
+        }
+        if (plan.consolidation() != null && "ALTER TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
+            return consolidatedAlter(ch, plan, catalog, target, cmd);
+        }
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);
             case "CREATE TABLE" -> createTable(ch, plan, now, catalog, target, cmd);
@@ -383,7 +390,6 @@ public final class SchemaChanges {
         if ("index".equals(ch.type()) && ch.tag().equals("DROP INDEX")) return dropIndex(ch, plan, target);
         // no row changes with them: the target takes the source's state as it is now
         if (AccessChanges.TAGS.contains(ch.tag())) return accessSynced(ch, plan, target, cmd);
-        if (plan.consolidation() != null && ch.tag().equals("ALTER TABLE")) return consolidatedAlter(ch, plan, target, cmd);
         TablePlan t = table(plan, ch);
         if (t == null && ch.tag().equals("ALTER TABLE") && ("table".equals(ch.type()) || "table column".equals(ch.type()))) {
             return notMigrated(ch, ch.type().equals("table") ? ch.identity() : ch.identity().substring(0, ch.identity().lastIndexOf('.')), target, cmd);
@@ -733,8 +739,9 @@ public final class SchemaChanges {
     public static java.util.Optional<String> consolidated(String content, Plan plan, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         if (plan.consolidation() == null) return java.util.Optional.empty();
         Change ch = Change.of(content);
-        boolean tenantSchema = ch.schema() != null && cmd.distribute().stream().filter(io.citusmigrate.load.DistributeRule::isConsolidation)
-                .anyMatch(r -> r.schemas().stream().anyMatch(p -> p.matches(ch.schema())));
+        // a change outside the tenant schemas (a shared table's) takes the usual way
+        boolean tenantSchema = plan.consolidation().isTenantSchema(ch.schema());
+        if (!tenantSchema) return java.util.Optional.empty();
         if (tenantSchema && "CREATE TABLE".equals(ch.tag()) && "table".equals(ch.type())) return java.util.Optional.empty();
         if (tenantSchema && "ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch) != null) {
             return java.util.Optional.empty();
@@ -781,7 +788,8 @@ public final class SchemaChanges {
      * carried yet. While some tenants have the column and others not, the tenant schemas differ:
      * the cutover refuses until every tenant has it.
      */
-    private static String consolidatedAlter(Change ch, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+    private static Replanned consolidatedAlter(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                               io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         TablePlan share = share(plan, ch);
         if (share == null) throw notCarried(ch, "a table the consolidated tenant schemas do not share", cmd.file());
         if ("table".equals(ch.type()) && !named(share, ch.identity())) throw notCarried(ch, "a tenant schema's table renamed", cmd.file());
@@ -833,8 +841,27 @@ public final class SchemaChanges {
             }
             added.add(c.name());
         }
+        // a column dropped: dropped on the target with the last tenant that has it; till then kept, NULL allowed for the tenants without it
+        List<String> dropped = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        List<String> key = share.source().primaryKey().map(io.citusmigrate.catalog.Constraint::columns).orElse(List.of());
         for (io.citusmigrate.catalog.Column was : share.source().columns()) {
-            if (ch.columns().values().stream().noneMatch(c -> c.num() == was.num())) problems.add("column " + was.name() + " dropped");
+            if (ch.columns().values().stream().anyMatch(c -> c.num() == was.num())) continue;
+            if (key.contains(was.name())) {
+                problems.add("column " + was.name() + " of the primary key dropped");
+                continue;
+            }
+            Column now = tgt.get(was.name());
+            if (now == null) continue;
+            long others = plan.consolidation().sharesOf(share.target()).stream()
+                    .filter(o -> o.source().oid() != share.source().oid() && o.source().column(was.name()).isPresent()).count();
+            if (others == 0) {
+                actions.add("DROP COLUMN " + Sql.ident(was.name()));
+                dropped.add(was.name());
+            } else {
+                if (now.notNull()) actions.add("ALTER COLUMN " + Sql.ident(was.name()) + " DROP NOT NULL");
+                kept.add(was.name() + " (kept for the " + others + " tenant" + (others == 1 ? "" : "s") + " that have it still)");
+            }
         }
         java.util.Set<String> constraints = new java.util.TreeSet<>();
         for (JsonNode k : ch.constraints()) constraints.add(k.path("name").asText());
@@ -844,7 +871,7 @@ public final class SchemaChanges {
         if ((ch.constraints().isArray()) && !constraints.equals(planned)) problems.add("its constraints changed (" + planned + " to " + constraints + ")");
         if (!problems.isEmpty()) {
             throw notCarried(ch, String.join("; ", problems) + " in a consolidated tenant schema (only columns added, alike for every tenant,"
-                    + " are carried while streaming)", cmd.file());
+                    + " and columns dropped are carried while streaming)", cmd.file());
         }
         String tenant = share.source().name().schema();
         if (!actions.isEmpty()) {
@@ -852,11 +879,21 @@ public final class SchemaChanges {
                 s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", actions));
             }
         }
-        if (added.isEmpty() && there.isEmpty()) return "";
-        return "schema change of tenant " + tenant + " carried to " + share.target() + ": " + (added.isEmpty() ? ""
-                : "column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)")
-                + (added.isEmpty() || there.isEmpty() ? "" : "; ") + (there.isEmpty() ? ""
-                : "column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
+        // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
+        List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
+        for (Column c : ch.columns().values()) {
+            columns.add(share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst()
+                    .orElse(new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
+                            c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null)));
+        }
+        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)), share.tenantValue()));
+        List<String> said = new ArrayList<>();
+        if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
+        if (!there.isEmpty()) said.add("column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
+        if (!kept.isEmpty()) said.add("column" + (kept.size() > 1 ? "s " : " ") + String.join(", ", kept) + " dropped for this tenant");
+        if (!dropped.isEmpty()) said.add("column" + (dropped.size() > 1 ? "s " : " ") + String.join(", ", dropped) + " dropped (the last tenant to have it)");
+        return new Replanned(next, catalog, said.isEmpty() ? "" : "schema change of tenant " + tenant + " carried to " + share.target() + ": "
+                + String.join("; ", said));
     }
 
     private static String[] type(PreparedStatement ps, String schema, String name) throws SQLException {
@@ -890,8 +927,7 @@ public final class SchemaChanges {
         }
         io.citusmigrate.plan.Consolidation.Tenant tenant = nc.tenant(ch.schema()).orElseThrow();
         io.citusmigrate.plan.Consolidation was = plan.consolidation();
-        io.citusmigrate.copy.TenantRows.write(new io.citusmigrate.plan.Consolidation(was.intoSchema(), was.tenantKey(), was.tenantsTable(),
-                List.of(tenant), List.of()), target);
+        io.citusmigrate.copy.TenantRows.write(was.with(List.of(tenant), List.of()), target);
         boolean newTenant = was.tenant(ch.schema()).isEmpty();
         // the source as read now may be ahead of the stream (a column added since): the share holds the columns the table was created with,
         // so that a later ALTER in the stream is carried as a change

@@ -10,7 +10,18 @@ import java.util.Optional;
  * tenants table that records it, and every tenant schema's tables as shares of the consolidated
  * tables ({@link TablePlan#forTenant}).
  */
-public record Consolidation(String intoSchema, String tenantKey, QualifiedName tenantsTable, List<Tenant> tenants, List<TablePlan> shares) {
+public record Consolidation(String intoSchema, String tenantKey, QualifiedName tenantsTable, List<Tenant> tenants, List<TablePlan> shares,
+                            List<io.citusmigrate.load.NamePattern> patterns) {
+
+    /** Whether a source schema is a tenant schema of this consolidation (one of its rule's patterns matches it), known yet or not. */
+    public boolean isTenantSchema(String schema) {
+        return schema != null && patterns.stream().anyMatch(p -> p.matches(schema));
+    }
+
+    /** The same consolidation with other tenants and shares. */
+    public Consolidation with(List<Tenant> otherTenants, List<TablePlan> otherShares) {
+        return new Consolidation(intoSchema, tenantKey, tenantsTable, List.copyOf(otherTenants), List.copyOf(otherShares), patterns);
+    }
 
     /** A tenant: its source schema and the tenant key its rows get. */
     public record Tenant(String schema, long key) {}

@@ -58,9 +58,15 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         if (consolidation.tenant(tenant.schema()).isEmpty()) ts.add(tenant);
         List<TablePlan> shares = new java.util.ArrayList<>(consolidation.shares());
         shares.add(share);
-        Consolidation c = new Consolidation(consolidation.intoSchema(), consolidation.tenantKey(), consolidation.tenantsTable(), List.copyOf(ts),
-                List.copyOf(shares));
+        Consolidation c = consolidation.with(ts, shares);
         return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts, c);
+    }
+
+    /** This plan with a share of a consolidated table (by its source oid) replaced: its tenant's table altered while streaming. */
+    public Plan withShareReplaced(TablePlan share) {
+        List<TablePlan> shares = consolidation.shares().stream().map(x -> x.source().oid() == share.source().oid() ? share : x).toList();
+        return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts,
+                consolidation.with(consolidation.tenants(), shares));
     }
 
     /** This plan with the sequences a table owns owned by it under another name (the table renamed). */

@@ -276,7 +276,8 @@ public final class Planner {
                 if (source != null) shares.add(t.forTenant(source, Long.toString(tenant.key())));
             }
         }
-        return new Consolidation(tenantSchemas.rule.intoSchema(), tenantSchemas.rule.column(), tenantsTable.name(), tenants, List.copyOf(shares));
+        return new Consolidation(tenantSchemas.rule.intoSchema(), tenantSchemas.rule.column(), tenantsTable.name(), tenants, List.copyOf(shares),
+                tenantSchemas.rule.schemas());
     }
 
     // ---- explicit rules -----------------------------------------------------------------
