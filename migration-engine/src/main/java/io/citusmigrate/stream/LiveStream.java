@@ -352,7 +352,7 @@ public final class LiveStream implements AutoCloseable {
     private void carryTableChange(String content) throws InterruptedException {
         SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            t = SchemaChanges.replan(content, plan, target, cmd);
+            t = SchemaChanges.replan(content, plan, catalog, target, cmd);
         } catch (java.sql.SQLException e) {
             fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;

@@ -102,8 +102,13 @@ public final class SchemaChanges {
     }
 
     /** A table created, dropped, renamed or keyed otherwise: carried by the plan made now, from here on the stream's, with what was done. */
-    public static Replanned replan(String content, Plan plan, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+    public static Replanned replan(String content, Plan plan, io.citusmigrate.catalog.Catalog streamed, Connection target,
+                                   io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         Change ch = Change.of(content);
+        // a consolidated tenant's table altered: carried from the stream's own plan, the source not read again
+        if (plan.consolidation() != null && "ALTER TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
+            return consolidatedAlter(ch, plan, streamed, target, cmd);
+        }
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
         char identity;
@@ -114,9 +119,6 @@ public final class SchemaChanges {
         Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
         if (plan.consolidation() != null && "CREATE TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
             return tenantTableCreated(ch, plan, now, catalog, target, cmd);
-        }
-        if (plan.consolidation() != null && "ALTER TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
-            return consolidatedAlter(ch, plan, catalog, target, cmd);
         }
         return switch (ch.tag()) {
             case "DROP TABLE" -> dropTable(ch, plan, now, catalog, target, cmd);

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -289,18 +288,8 @@ public final class CatalogReader {
         java.util.Map<String, Long> out = new java.util.HashMap<>();
         for (io.citusmigrate.load.DistributeRule r : cmd.distribute()) {
             if (!r.isConsolidation()) continue;
-            QualifiedName tenants = QualifiedName.of(r.intoSchema(), io.citusmigrate.plan.Consolidation.TENANTS_TABLE);
-            try (PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-                ps.setString(1, tenants.sql());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) continue;
-                }
-            }
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT " + io.citusmigrate.sql.Sql.ident(
-                    io.citusmigrate.plan.Consolidation.SCHEMA_COLUMN) + ", " + io.citusmigrate.sql.Sql.ident(r.column()) + " FROM " + tenants.sql())) {
-                while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
-            }
+            out.putAll(io.citusmigrate.copy.TenantRows.recorded(conn, QualifiedName.of(r.intoSchema(),
+                    io.citusmigrate.plan.Consolidation.TENANTS_TABLE), r.column()));
         }
         return out;
     }

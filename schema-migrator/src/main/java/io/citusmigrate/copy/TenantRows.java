@@ -21,15 +21,30 @@ import java.util.Map;
 public final class TenantRows {
     private TenantRows() {}
 
+    /** The tenants the target's tenants table records, schema to tenant key; none when the table is not there yet. */
+    public static Map<String, Long> recorded(Connection target, io.citusmigrate.catalog.QualifiedName tenantsTable, String tenantKey)
+            throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, tenantsTable.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) return out;
+            }
+        }
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + Sql.ident(Consolidation.SCHEMA_COLUMN) + ", "
+                + Sql.ident(tenantKey) + " FROM " + tenantsTable.sql())) {
+            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+        }
+        return out;
+    }
+
     /** Writes the tenants the target lacks; returns how many it holds. */
     public static int write(Consolidation c, Connection target) throws SQLException {
         String key = Sql.ident(c.tenantKey());
         String name = Sql.ident(Consolidation.SCHEMA_COLUMN);
         Map<Long, String> there = new HashMap<>();
-        try (Statement s = target.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + key + ", " + name + " FROM " + c.tenantsTable().sql())) {
-            while (rs.next()) there.put(rs.getLong(1), rs.getString(2));
-        }
+        recorded(target, c.tenantsTable(), c.tenantKey()).forEach((schema, k) -> there.put(k, schema));
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + c.tenantsTable().sql() + " (" + key + ", " + name + ") VALUES (?, ?)")) {
             for (Consolidation.Tenant t : c.tenants()) {
                 String other = there.get(t.key());

@@ -76,11 +76,7 @@ public final class Verifier {
     public static java.util.Optional<TableCheck> tenants(Plan plan, Connection target) throws SQLException {
         io.citusmigrate.plan.Consolidation c = plan.consolidation();
         if (c == null) return java.util.Optional.empty();
-        Map<String, Long> there = new HashMap<>();
-        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + Sql.ident(io.citusmigrate.plan.Consolidation.SCHEMA_COLUMN)
-                + ", " + Sql.ident(c.tenantKey()) + " FROM " + c.tenantsTable().sql())) {
-            while (rs.next()) there.put(rs.getString(1), rs.getLong(2));
-        }
+        Map<String, Long> there = io.citusmigrate.copy.TenantRows.recorded(target, c.tenantsTable(), c.tenantKey());
         String problem = null;
         for (io.citusmigrate.plan.Consolidation.Tenant t : c.tenants()) {
             Long key = there.get(t.schema());
