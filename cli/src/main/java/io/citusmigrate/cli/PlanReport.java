@@ -24,7 +24,8 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
      * A tenant: a source schema and its tables. With schema-based sharding it becomes the
      * distributed schema {@code target}; consolidated, its rows get the tenant key {@code tenantKey} in {@code target}'s tables.
      */
-    record Tenant(String source, String target, Long tenantKey, List<String> tables) {}
+    /** A tenant: its source schema or database ({@code kind}), where its rows go, its tenant key (none for a distributed schema). */
+    record Tenant(String kind, String source, String target, Long tenantKey, List<String> tables) {}
 
     /** A table's orphan rows as the plan shows them (the checksum the bulk load keeps is left out). */
     record Orphans(String table, long count, List<String> firstKeys, String path,
@@ -59,13 +60,13 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         if (plan.consolidation() != null) {
             var c = plan.consolidation();
             for (var tenant : c.tenants()) {
-                out.put(tenant.schema(), new Tenant(tenant.schema(), c.intoSchema(), tenant.key(), c.shares().stream()
-                        .filter(t -> t.source().name().schema().equals(tenant.schema())).map(t -> t.source().name().name()).toList()));
+                out.put(tenant.name(), new Tenant(c.tenantKind(), tenant.name(), c.intoSchema(), tenant.key(), c.sharesOf(tenant).stream()
+                        .map(t -> c.databases() ? t.source().name().toString() : t.source().name().name()).toList()));
             }
         }
         for (TablePlan t : plan.tables()) {
             if (t.kind() != TablePlan.Kind.SCHEMA || t.isPartition()) continue;
-            out.computeIfAbsent(t.target().schema(), s -> new Tenant(t.source().name().schema(), s, null, new java.util.ArrayList<>())).tables().add(t.target().name());
+            out.computeIfAbsent(t.target().schema(), s -> new Tenant("schema", t.source().name().schema(), s, null, new java.util.ArrayList<>())).tables().add(t.target().name());
         }
         return List.copyOf(out.values());
     }
@@ -81,7 +82,7 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
         for (TableReport t : tables) {
             String path = !"distributed".equals(t.kind()) ? "-"
                     : t.colocateWith() == null && t.backfillPath().isEmpty() ? "(root)"
-                    : t.backfillPath().isEmpty() ? (t.tenantColumnAdded() ? "(its schema's tenant key)" : "(carries the column)") : t.chain();
+                    : t.backfillPath().isEmpty() ? (t.tenantColumnAdded() ? "(its tenant's key)" : "(carries the column)") : t.chain();
             out.printf(fmt, t.target(), t.kind(), col(t), t.colocateWith() == null ? "-" : t.colocateWith(), path);
         }
         out.println();
@@ -94,7 +95,11 @@ record PlanReport(String source, String target, boolean ok, List<TableReport> ta
                 .filter(t -> t.tenantKey() == null)
                 .map(t -> t.source() + " -> " + t.target() + ": " + t.tables().size() + " tables (" + String.join(", ", t.tables()) + ")").toList(), "");
         section(out, "Tenants (each source schema's rows into the tables of one schema, under its tenant key):", tenants.stream()
-                .filter(t -> t.tenantKey() != null)
+                .filter(t -> t.tenantKey() != null && t.kind().equals("schema"))
+                .map(t -> t.source() + " -> " + t.target() + ", tenant key " + t.tenantKey() + ": " + t.tables().size() + " tables ("
+                        + String.join(", ", t.tables()) + ")").toList(), "");
+        section(out, "Tenants (each source database's rows into one set of tables, under its tenant key; the tenants table in the schema named):",
+                tenants.stream().filter(t -> t.tenantKey() != null && t.kind().equals("database"))
                 .map(t -> t.source() + " -> " + t.target() + ", tenant key " + t.tenantKey() + ": " + t.tables().size() + " tables ("
                         + String.join(", ", t.tables()) + ")").toList(), "");
         line(out, "Views: ", views);

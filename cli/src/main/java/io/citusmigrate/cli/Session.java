@@ -25,6 +25,7 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
     }
 
     static Session open(LoadCommand cmd) {
+        if (io.citusmigrate.catalog.TenantDatabases.rule(cmd).isPresent()) return databases(cmd);
         Catalog catalog;
         try (Connection source = Databases.connect("source", cmd.source())) {
             catalog = new CatalogReader(source).read();
@@ -41,6 +42,22 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
             // the plan says the roles were not checked; a migration fails on the target anyway
             return new Session(cmd, catalog, Planner.plan(cmd, catalog));
         }
+    }
+
+    /**
+     * Tenant databases consolidated: every matched database's catalog read, the first standing
+     * for all (the session's catalog); the target's recorded tenant keys kept where it has them.
+     */
+    private static Session databases(LoadCommand cmd) {
+        java.util.SortedMap<String, Catalog> catalogs = io.citusmigrate.catalog.TenantDatabases.catalogs(cmd);
+        java.util.Optional<io.citusmigrate.catalog.TargetFacts> facts;
+        try (Connection target = Databases.connect("target", cmd.target())) {
+            facts = java.util.Optional.of(new CatalogReader(target).targetFacts(cmd));
+        } catch (SQLException | UserError e) {
+            facts = java.util.Optional.empty();
+        }
+        Plan plan = Planner.plan(cmd, catalogs, facts);
+        return new Session(cmd, catalogs.isEmpty() ? null : catalogs.get(catalogs.firstKey()), plan);
     }
 
     /** When Citus would reject the plan: its errors said on {@code err}, and true. */

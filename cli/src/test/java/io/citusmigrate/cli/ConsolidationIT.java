@@ -176,6 +176,24 @@ class ConsolidationIT {
                 + " that have it still) dropped for this tenant"));
         m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.ads: column image_url dropped (the last tenant"
                 + " to have it)"));
+        // indexes rolled out the same way: a plain one is created with the first tenant's and dropped with the last tenant's;
+        // a unique one (unique per tenant) only once every tenant has it, so that the target never refuses what a tenant without it takes
+        for (int i = 0; i <= 50; i++) {
+            String s = "clv_tenant_%02d".formatted(i);
+            pg.exec(db, "create index ads_name_idx on " + s + ".ads (name); create unique index campaigns_budget_key on " + s
+                    + ".campaigns (name, monthly_budget)");
+        }
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_00 carried to clv.ads: index ads_name_idx created"));
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_49 carried to clv.campaigns: unique index campaigns_budget_key"
+                + " not created yet: 1 tenant without it"));
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.campaigns: index campaigns_budget_key created"
+                + " (unique per tenant: tenant_id is its first key; every tenant has it now)"));
+        for (int i = 0; i <= 50; i++) pg.exec(db, "drop index clv_tenant_%02d.ads_name_idx".formatted(i));
+        m.await(() -> m.out().toString().contains("schema change of tenant clv_tenant_50 carried to clv.ads: index ads_name_idx dropped (the last"
+                + " tenant to have it)"));
+        assertEquals(List.of("CREATE UNIQUE INDEX campaigns_budget_key ON clv.campaigns USING btree (tenant_id, name, monthly_budget)"),
+                citus.rows("select pg_get_indexdef('clv.campaigns_budget_key'::regclass)"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_class where relname = 'ads_name_idx'"));
         m.await(() -> everyTenantEqual(db, "clv", 0, 5) && everyTenantEqual(db, "clv", 30, 31) && everyTenantEqual(db, "clv", 40, 40)
                 && everyTenantEqual(db, "clv", 50, 50));
         // `status` speaks per tenant, the new one included
@@ -294,6 +312,84 @@ class ConsolidationIT {
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertTrue(verify.out().matches("(?s).*\ncsh_tenant_50 +4 +\\d+ +\\d+ +ok\n.*"), verify.out());
+    }
+
+    /** A database per tenant: the example's tables without a company column in its schema app, its own rows, its ids from 1. */
+    private static String tenantDatabase(int i) {
+        String db = pg.createDatabase("cdb_t" + i);
+        String tables = tenantSchema("x", i).replace("create schema x_tenant_%02d;\n".formatted(i), "")
+                .replace("set search_path = x_tenant_%02d;\n".formatted(i), "").replace("public.countries", "countries");
+        pg.exec(db, "create schema app; set search_path = app;\n"
+                + "create table countries (code text primary key, name text);\n"
+                + "insert into countries values ('de', 'Germany'), ('fr', 'France');\n" + tables);
+        return db;
+    }
+
+    @Test
+    void threeTenantDatabasesBecomeOneSetOfDistributedTablesEachRowUnderItsDatabasesTenantKey() throws Exception {
+        List<String> dbs = List.of(tenantDatabase(1), tenantDatabase(2), tenantDatabase(3));
+        pg.createDatabase("cdbx"); // not matched: stays out
+        Path file = dir.resolve("cdb.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, snapshot only
+                  distribute databases matching ~/^cdb_t/ into 'cdb' using tenant_id;
+                """.formatted(pg.url("postgres"), citus.url()));
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertEquals(0, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.out().contains("Tenants (each source database's rows into one set of tables, under its tenant key; the tenants table in the"
+                + " schema named):\n  " + dbs.get(0) + " -> cdb, tenant key 1: 5 tables (app.ads, app.campaigns, app.clicks, app.countries,"
+                + " app.impressions)\n"), plan.out());
+        assertTrue(plan.out().contains(dbs.get(2) + " -> cdb, tenant key 3"), plan.out());
+        assertTrue(plan.out().contains("app.campaigns: primary key campaigns_pkey (id) extended to (tenant_id, id)"), plan.out());
+
+        Run load = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(0, load.code(), load.out() + load.err());
+        assertEquals(List.of("3"), citus.rows("select count(*) from cdb.tenants"));
+        assertEquals(List.of(dbs.get(1)), citus.rows("select database_name from cdb.tenants where tenant_id = 2"));
+        for (String db : dbs) {
+            String mine = " where tenant_id = (select tenant_id from cdb.tenants where database_name = '" + db + "')";
+            for (String table : TABLES) {
+                assertEquals(pg.rows(db, rows("app." + table, "")), citus.rows(rows("app." + table, mine)), "every row of " + db + ".app." + table);
+            }
+            assertEquals(List.of("2"), citus.rows("select count(*) from app.countries" + mine));
+        }
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("6"), citus.rows("select count(*) from pg_dist_partition where (logicalrelid::text like 'app.%'"
+                    + " or logicalrelid = 'cdb.tenants'::regclass) and partmethod = 'h' and column_to_column_name(logicalrelid, partkey) = 'tenant_id'"
+                    + " and colocationid = (select colocationid from pg_dist_partition where logicalrelid = 'cdb.tenants'::regclass)"),
+                    "the tenants table and the 5 tables, by tenant_id, colocated");
+        }
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\ncdb\\.tenants +3 +3 +ok\n.*"), verify.out());
+        assertTrue(verify.out().matches("(?s).*\n" + dbs.get(1) + " \\(tenant_id 2\\) +5 +\\d+ +\\d+ +ok\n.*"), verify.out());
+        // a row changed on one tenant's source: verify names that tenant's table
+        pg.exec(dbs.get(2), "update app.ads set name = 'changed' where id = 1");
+        Run differs = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(1, differs.code(), differs.out() + differs.err());
+        assertTrue(differs.out().contains("app.ads (" + dbs.get(2) + ")"), differs.out());
+        // the application inserts into any tenant through the coordinator: the sequences are past every tenant's ids
+        long maxId = dbs.stream().mapToLong(db -> Long.parseLong(pg.rows(db, "select max(id) from app.clicks").get(0))).max().orElseThrow();
+        for (int tenant : List.of(1, 2, 3)) {
+            long id = Long.parseLong(citus.rows("insert into app.clicks (tenant_id, ad_id, clicked_at, site_url, user_ip, user_data) values ("
+                    + tenant + ", 1, now(), 'new', '10.0.0.9', '{}') returning id").get(0));
+            assertTrue(id > maxId, id + " > " + maxId);
+        }
+
+        // a tenant database whose tables differ is reported before anything is written
+        pg.exec(dbs.get(1), "alter table app.ads drop column target_url");
+        Run refused = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("app.ads: (in tenant database " + dbs.get(1) + ") has no column target_url, which app.ads of "
+                + dbs.get(0) + " has"), refused.err());
+        // a stream from several databases is not built: a live migration is refused before anything is touched
+        pg.exec(dbs.get(1), "alter table app.ads add column target_url text");
+        Files.writeString(file, Files.readString(file).replace("include drop, snapshot only", "include drop"));
+        Run live = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, live.code(), live.out() + live.err());
+        assertTrue(live.err().contains("tenant databases consolidated into one set of tables are moved by a bulk load only for now"), live.err());
+        for (String db : dbs) assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
     }
 
     @Test

@@ -34,7 +34,8 @@ final class CopyStep implements Step {
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException {
         SnapshotStep.Taken taken = in.get(SnapshotStep.Taken.class);
-        if (m.settings.truncate()) m.onTarget(target -> Target.truncate(m, new SchemaCreator(target, m::say)));
+        if (!m.plan.tenantDatabases().isEmpty()) refuseLargeObjects(m);
+        if (m.settings.truncate() && !m.laterDatabase) m.onTarget(target -> Target.truncate(m, new SchemaCreator(target, m::say)));
         if (m.settings.live()) m.loader.recordRanges(CopyRecord.recorder(m.settings.slot()));
         List<TableResult> tenants = new ArrayList<>();
         if (m.plan.consolidation() != null) {
@@ -115,6 +116,25 @@ final class CopyStep implements Step {
             }
         } catch (SQLException e) {
             throw m.targetFailed(e);
+        }
+    }
+
+    /**
+     * A tenant database's large objects cannot join the others' on the target: their oids would
+     * collide, and the copy makes the target's large objects the source's. The run stops naming them.
+     */
+    private static void refuseLargeObjects(Migration m) {
+        try (Connection source = m.source(); java.sql.Statement s = source.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_largeobject_metadata")) {
+            rs.next();
+            long n = rs.getLong(1);
+            if (n > 0) {
+                throw new io.citusmigrate.UserError("the tenant database " + m.settings.source().database() + " has " + n + " large object"
+                        + (n == 1 ? "" : "s") + ", which a consolidation of databases does not carry (their oids would collide with another"
+                        + " tenant's): move them into bytea columns, or migrate that database on its own");
+            }
+        } catch (SQLException e) {
+            throw m.sourceFailed(e);
         }
     }
 

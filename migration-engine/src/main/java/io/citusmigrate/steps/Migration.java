@@ -29,6 +29,11 @@ public final class Migration {
     final long started = System.nanoTime();
 
     public Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err) {
+        this(settings, catalog, plan, out, err, false);
+    }
+
+    private Migration(MigrationSettings settings, Catalog catalog, Plan plan, PrintWriter out, PrintWriter err, boolean laterDatabase) {
+        this.laterDatabase = laterDatabase;
         this.settings = settings;
         this.catalog = catalog;
         this.plan = plan;
@@ -36,6 +41,24 @@ public final class Migration {
         this.err = err;
         this.loader = new BulkLoader(plan, settings.command(), ProgressReporter.forConsole(out), this::say);
     }
+
+    /**
+     * Tenant databases consolidated: this run as a step that reads one of them sees it (that
+     * database as the source, its own catalog, the plan with its tenant and shares alone).
+     */
+    Migration forDatabase(String database) {
+        return databases.computeIfAbsent(database, db -> {
+            MigrationSettings sub = settings.forDatabase(db, plan.tenantDatabases().indexOf(db) + 1);
+            return new Migration(sub, io.citusmigrate.catalog.TenantDatabases.catalog(sub.command(), db), plan.forDatabase(db), out, err,
+                    !db.equals(plan.tenantDatabases().get(0)));
+        });
+    }
+
+    /** Each tenant database's run, made once. */
+    private final java.util.Map<String, Migration> databases = new java.util.HashMap<>();
+
+    /** A later tenant database's run: what is done to the target once for all (a TRUNCATE) was done by the first's. */
+    final boolean laterDatabase;
 
     void say(String line) {
         out.println(line);

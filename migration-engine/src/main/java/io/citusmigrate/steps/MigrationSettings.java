@@ -74,6 +74,21 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex, disableTriggers);
     }
 
+    /** Tenant databases consolidated: the steps that read the source run once for each ({@link EachDatabase}). */
+    boolean tenantDatabases() {
+        return command != null && io.citusmigrate.catalog.TenantDatabases.rule(command).isPresent(); // none: a pipeline built in a test
+    }
+
+    /** The same settings reading one tenant database of the source's server instead of the source URL's. */
+    MigrationSettings forDatabase(String database, int n) {
+        ConnectionUrl url = io.citusmigrate.catalog.TenantDatabases.url(command, database);
+        // slot names are the source server's, not a database's: each tenant database's snapshot has its own
+        String own = (slot.length() > 55 ? slot.substring(0, 55) : slot) + "_" + n;
+        return new MigrationSettings(file, command.withSource(url), url, target, mode, viaDebezium, rehearsal, resume, own, publication, workers,
+                indexBuilds, skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly,
+                dropIndexes, reindex, disableTriggers);
+    }
+
     /** `data only` and `on error resume next` are the bulk COPY's alone: said before anything is touched (`status`, `verify` read such a file too). */
     public void refuseDataOnlyElsewhere() {
         if (dataOnly && mode != Mode.BULK_LOAD) {

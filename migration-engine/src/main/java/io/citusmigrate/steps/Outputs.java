@@ -14,6 +14,27 @@ import java.util.Set;
 final class Outputs {
     private final Map<Class<?>, Object> made = new LinkedHashMap<>();
     private Timings timings = Timings.none();
+    /** A tenant database's outputs read the run's too. */
+    private final Outputs run;
+    private final Map<String, Outputs> databases = new LinkedHashMap<>();
+
+    Outputs() {
+        this(null);
+    }
+
+    private Outputs(Outputs run) {
+        this.run = run;
+    }
+
+    /** What the steps run for one tenant database hand on ({@link EachDatabase}), kept apart from the others'. */
+    Outputs forDatabase(String database) {
+        return databases.computeIfAbsent(database, d -> new Outputs(this));
+    }
+
+    /** Each tenant database's outputs, in the order they were run. */
+    java.util.Collection<Outputs> databases() {
+        return databases.values();
+    }
 
     /** Hands on a step's output; a second one of the same type is a pipeline built wrong. */
     void add(Object output) {
@@ -30,7 +51,7 @@ final class Outputs {
 
     /** The output, where an earlier step of this pipeline made one. */
     <T> Optional<T> find(Class<T> type) {
-        return Optional.ofNullable(made.get(type)).map(type::cast);
+        return Optional.ofNullable(made.get(type)).map(type::cast).or(() -> run == null ? Optional.empty() : run.find(type));
     }
 
     /** The types handed on so far (what a resume point gave the pipeline, when it is built). */

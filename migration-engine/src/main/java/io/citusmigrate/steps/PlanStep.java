@@ -19,6 +19,12 @@ final class PlanStep implements Step {
             m.err.flush();
             return false;
         }
+        if (m.settings.dataOnly() && !m.plan.tenantDatabases().isEmpty()) {
+            m.err.println("`data only` loads one source database into the tables the target has; tenant databases consolidated are loaded"
+                    + " with their tables created (leave out `data only`); nothing was changed on the target");
+            m.err.flush();
+            return false;
+        }
         m.plan.warnings().forEach(m.err::println);
         m.err.flush();
         return !(m.settings.streams() && StreamedTypes.refuse(m.plan, m.catalog, m.settings.viaDebezium(), m.err,

@@ -24,7 +24,7 @@ final class SnapshotStep implements Step {
     public boolean run(Migration m, Outputs in) {
         boolean live = m.settings.live();
         SourceSnapshot snapshot = SourceSnapshot.open(m.settings.source(), m.settings.slot(), !live);
-        m.say("source snapshot " + snapshot.name() + (snapshot.slot() != null
+        m.say((m.plan.tenantDatabases().isEmpty() ? "" : "tenant database " + m.settings.source().database() + ": ") + "source snapshot " + snapshot.name() + (snapshot.slot() != null
                 ? " exported by " + (live ? "" : "temporary ") + "slot " + snapshot.slot() + " at " + snapshot.consistentPoint() : ""));
         try {
             CrashPoints.reach("bulk.after-snapshot");

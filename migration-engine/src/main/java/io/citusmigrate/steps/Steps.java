@@ -54,13 +54,13 @@ public final class Steps {
             return steps;
         }
         if (s.streams()) add(steps, StepName.PUBLICATION, new PublicationStep());
-        if (s.copies()) add(steps, StepName.SNAPSHOT, new SnapshotStep());
+        if (s.copies()) add(steps, StepName.SNAPSHOT, source(s, new SnapshotStep()));
         add(steps, StepName.SCHEMA, new SchemaStep());
-        if (s.copies()) add(steps, StepName.DATA, new CopyStep());
+        if (s.copies()) add(steps, StepName.DATA, source(s, new CopyStep()));
         add(steps, StepName.KEYS, new KeysStep());
         if (s.copies()) {
             add(steps, StepName.SEQUENCES, new SequencesStep());
-            add(steps, StepName.VERIFICATION, new VerifyStep());
+            add(steps, StepName.VERIFICATION, source(s, new VerifyStep()));
         }
         if (s.viaDebezium() && !s.live()) {
             // the user's AFTER LOAD blocks come before the comparison, as after a bulk load
@@ -77,6 +77,11 @@ public final class Steps {
             add(steps, StepName.AFTER_CUTOVER, new AfterCutoverStep());
         }
         return steps;
+    }
+
+    /** A step that reads the source's rows: run for each tenant database when databases are consolidated. */
+    private static Step source(MigrationSettings s, Step step) {
+        return s.tenantDatabases() ? new EachDatabase(step) : step;
     }
 
     private static void add(List<Step.Named> steps, StepName name, Step step) {
@@ -188,6 +193,7 @@ public final class Steps {
 
         void closeSnapshot() {
             outputs.find(SnapshotStep.Taken.class).ifPresent(t -> t.snapshot().close());
+            outputs.databases().forEach(o -> o.find(SnapshotStep.Taken.class).ifPresent(t -> t.snapshot().close()));
         }
 
         void dropOwnSlot() {

@@ -34,8 +34,8 @@ public final class Verification {
         var c = plan.consolidation();
         if (c != null) {
             for (var tenant : c.tenants()) {
-                out.put(tenant.schema() + " (" + c.tenantKey() + " " + tenant.key() + ")", c.shares().stream()
-                        .filter(t -> t.source().name().schema().equals(tenant.schema())).map(io.citusmigrate.plan.TablePlan::label).toList());
+                out.put(tenant.name() + " (" + c.tenantKey() + " " + tenant.key() + ")", c.sharesOf(tenant).stream()
+                        .map(io.citusmigrate.plan.TablePlan::label).toList());
             }
         }
         return out;
@@ -43,6 +43,7 @@ public final class Verification {
 
     /** Each table of the source, projected through the plan, against the target (one snapshot of the source); then the schema section. */
     public static Comparison compare(LoadCommand cmd, Plan plan) {
+        if (!plan.tenantDatabases().isEmpty()) return compareDatabases(cmd, plan);
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             Databases.setTimeZone(target, Databases.timeZone(source));
             source.setAutoCommit(false);
@@ -57,6 +58,35 @@ public final class Verification {
             Verifier.largeObjects(source, target).ifPresent(checks::add);
             List<String> schema = Verifier.schemaDifferences(plan, source, target);
             source.commit();
+            return new Comparison(List.copyOf(checks), schema, tenants(plan));
+        } catch (SQLException e) {
+            throw new UserError("verification failed to run: " + Databases.oneLine(e, null));
+        }
+    }
+
+    /**
+     * Tenant databases consolidated: each database's tables against its tenant's rows (each in
+     * one snapshot of its database), the tenants table against the plan, and the schema section
+     * against the first database, whose objects the target's were made from.
+     */
+    private static Comparison compareDatabases(LoadCommand cmd, Plan plan) {
+        List<Verifier.TableCheck> checks = new java.util.ArrayList<>();
+        List<String> schema = List.of();
+        List<String> dbs = plan.tenantDatabases();
+        try (Connection target = Databases.target(cmd)) {
+            Verifier.tenants(plan, target).ifPresent(checks::add);
+            for (String db : dbs) {
+                LoadCommand one = cmd.withSource(io.citusmigrate.catalog.TenantDatabases.url(cmd, db));
+                try (Connection source = Databases.connect("source", one.source())) {
+                    Databases.setTimeZone(target, Databases.timeZone(source));
+                    source.setAutoCommit(false);
+                    source.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                    Plan mine = plan.forDatabase(db);
+                    checks.addAll(Verifier.verify(mine, source, target, null));
+                    if (db.equals(dbs.get(0))) schema = Verifier.schemaDifferences(mine, source, target);
+                    source.commit();
+                }
+            }
             return new Comparison(List.copyOf(checks), schema, tenants(plan));
         } catch (SQLException e) {
             throw new UserError("verification failed to run: " + Databases.oneLine(e, null));

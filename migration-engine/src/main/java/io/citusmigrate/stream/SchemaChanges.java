@@ -85,7 +85,7 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // consolidated tenant schemas: a table created in one is taken in as a share; their ALTERs are carried share by share
         if (plan.consolidation() != null && plan.consolidation().isTenantSchema(ch.schema())) {
-            return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("ALTER TABLE");
+            return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
         }
         if ((ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type())) return true;
         if (!ch.tag().equals("ALTER TABLE")) return false;
@@ -108,6 +108,9 @@ public final class SchemaChanges {
         // a consolidated tenant's table altered: carried from the stream's own plan, the source not read again
         if (plan.consolidation() != null && "ALTER TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
             return consolidatedAlter(ch, plan, streamed, target, cmd);
+        }
+        if (plan.consolidation() != null && tenantIndex(ch) && plan.consolidation().isTenantSchema(ch.schema())) {
+            return consolidatedIndex(ch, plan, streamed, target, cmd);
         }
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
@@ -749,10 +752,11 @@ public final class SchemaChanges {
             return java.util.Optional.empty();
         }
         if (tenantSchema && "sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
+        if (tenantIndex(ch) && !CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
         // what else its CREATE TABLE makes (its keys' indexes, its foreign keys): the consolidated table has the first tenant's
         if (tenantSchema && CREATES_TABLE.matcher(ch.query()).find() && !"CREATE TYPE".equals(ch.tag())) return java.util.Optional.of("");
         if (tenantSchema && "CREATE TYPE".equals(ch.tag()) && plan.consolidation().tenant(ch.schema()).isEmpty()) {
-            String first = plan.consolidation().tenants().get(0).schema();
+            String first = plan.consolidation().tenants().get(0).name();
             String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1);
             try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source());
                  PreparedStatement ps = source.prepareStatement("SELECT pg_catalog.format_type(t.oid, NULL), (SELECT pg_catalog.array_agg(e.enumlabel"
@@ -896,6 +900,105 @@ public final class SchemaChanges {
         if (!dropped.isEmpty()) said.add("column" + (dropped.size() > 1 ? "s " : " ") + String.join(", ", dropped) + " dropped (the last tenant to have it)");
         return new Replanned(next, catalog, said.isEmpty() ? "" : "schema change of tenant " + tenant + " carried to " + share.target() + ": "
                 + String.join("; ", said));
+    }
+
+    /** An index created or dropped by a command of its own (not one a CREATE TABLE makes for its keys). */
+    private static boolean tenantIndex(Change ch) {
+        return "index".equals(ch.type()) && ("CREATE INDEX".equals(ch.tag()) || "DROP INDEX".equals(ch.tag()));
+    }
+
+    /**
+     * An index created or dropped in a tenant schema, rolled out to the tenants one after the
+     * other: which tenants have it is kept in the stream's plan (each share's indexes). A plain
+     * index is created on the consolidated table with the first tenant's and dropped with the
+     * last tenant's; a unique one (unique per tenant: the tenant key first) is created only once
+     * every tenant has it and dropped with the first tenant's, so that the target never refuses
+     * rows the source took. A later tenant's index must be alike to the one the target has.
+     */
+    private static Replanned consolidatedIndex(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                               io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
+        io.citusmigrate.plan.Consolidation c = plan.consolidation();
+        String tenant = ch.schema();
+        TablePlan share;
+        if ("CREATE INDEX".equals(ch.tag())) {
+            share = ch.table() == null ? null : c.shares().stream().filter(x -> named(x, ch.table())).findFirst().orElse(null);
+            if (share == null || ch.index().isMissingNode() || ch.index().isNull()) {
+                throw notCarried(ch, "an index on a table the consolidated tenant schemas do not share", cmd.file());
+            }
+        } else {
+            share = c.shares().stream().filter(x -> x.source().name().schema().equals(tenant)
+                    && x.source().indexes().stream().anyMatch(i -> i.name().equals(name))).findFirst().orElse(null);
+            if (share == null) return new Replanned(plan, catalog, ""); // not one the stream knows (dropped with its table, or read again)
+        }
+        TablePlan sh = share;
+        List<io.citusmigrate.catalog.Index> indexes = new ArrayList<>(sh.source().indexes());
+        boolean create = "CREATE INDEX".equals(ch.tag());
+        String definition = create ? ch.index().path("definition").asText() : null;
+        boolean unique = create ? ch.index().path("unique").asBoolean()
+                : indexes.stream().filter(i -> i.name().equals(name)).findFirst().map(io.citusmigrate.catalog.Index::unique).orElse(false);
+        if (create) {
+            if (indexes.stream().anyMatch(i -> i.name().equals(name))) return new Replanned(plan, catalog, ""); // read again after a restart
+            List<String> keys = new ArrayList<>();
+            ch.index().path("keys").forEach(k -> keys.add(k.asText()));
+            indexes.add(new io.citusmigrate.catalog.Index(name, unique, null, List.of(), List.copyOf(keys), List.of(), null, false, definition));
+        } else {
+            indexes.removeIf(i -> i.name().equals(name));
+        }
+        Plan next = plan.withShareReplaced(sh.forTenant(sh.source().withIndexes(List.copyOf(indexes)), sh.tenantValue()));
+        // the tenants of this consolidated table that have the index now, this one's change included
+        List<TablePlan> all = next.consolidation().sharesOf(sh.target());
+        long with = all.stream().filter(x -> x.source().indexes().stream().anyMatch(i -> i.name().equals(name))).count();
+        String targetSchema = sh.target().schema();
+        boolean there = exists(target, targetSchema, name);
+        String said;
+        if (create) {
+            int using = definition.indexOf(" USING ");
+            if (using < 0) throw notCarried(ch, "its definition could not be read (" + definition + ")", cmd.file());
+            String rest = definition.substring(using);
+            if (unique) {
+                int open = rest.indexOf('(');
+                rest = rest.substring(0, open + 1) + Sql.ident(c.tenantKey()) + ", " + rest.substring(open + 1);
+            }
+            String mine = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX " + Sql.ident(name) + " ON " + sh.target().sql() + rest;
+            if (there) {
+                String theirs = indexDefinition(target, targetSchema, name);
+                if (theirs == null || !theirs.substring(theirs.indexOf(" USING ")).equals(rest)) {
+                    throw notCarried(ch, "the index " + name + " the tenants before created is not alike (" + theirs + ")", cmd.file());
+                }
+                said = "index " + name + " there already, created alike for the tenants before";
+            } else if (!unique || with == all.size()) {
+                try (Statement st = target.createStatement()) {
+                    st.execute(mine);
+                }
+                said = "index " + name + " created" + (unique ? " (unique per tenant: " + c.tenantKey() + " is its first key; every tenant has it now)" : "");
+            } else {
+                said = "unique index " + name + " not created yet: " + (all.size() - with) + " tenant" + (all.size() - with == 1 ? "" : "s")
+                        + " without it (it is created once every tenant has it)";
+            }
+        } else {
+            if (there && (unique || with == 0)) {
+                try (Statement st = target.createStatement()) {
+                    st.execute("DROP INDEX " + Sql.ident(targetSchema) + "." + Sql.ident(name));
+                }
+                said = "index " + name + " dropped" + (unique ? " (unique: with the first tenant that drops it)" : " (the last tenant to have it)");
+            } else {
+                said = "index " + name + " dropped for this tenant" + (there ? " (kept for the " + with + " tenant" + (with == 1 ? "" : "s")
+                        + " that have it still)" : "");
+            }
+        }
+        return new Replanned(next, catalog, "schema change of tenant " + tenant + " carried to " + sh.target() + ": " + said);
+    }
+
+    private static String indexDefinition(Connection target, String schema, String index) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, index);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     private static String[] type(PreparedStatement ps, String schema, String name) throws SQLException {

@@ -41,6 +41,18 @@ class StepsTest {
     }
 
     @Test
+    void aBulkLoadOfTenantDatabasesReadsEachDatabaseInTheStepsThatReadTheSource() {
+        io.citusmigrate.load.LoadCommand cmd = io.citusmigrate.load.LoadFileParser.parse("t.load", """
+                load database from postgresql://u@h/postgres into postgresql://u@c/db with snapshot only
+                  distribute databases matching ~/^tenant_/ into 'public' using tenant_id;
+                """, k -> null);
+        MigrationSettings s = MigrationSettings.of(Path.of("t.load"), cmd, false, false, false);
+        List<Step.Named> steps = PipelineCheck.checked(Steps.choose(s, ResumePoint.Where.START_OVER), s, Set.of());
+        assertEquals(List.of(SNAPSHOT, SCHEMA, DATA, KEYS, SEQUENCES, VERIFICATION, AFTER_LOAD, REPORT), steps.stream().map(Step.Named::name).toList());
+        assertEquals(List.of(SNAPSHOT, DATA, VERIFICATION), steps.stream().filter(n -> n.step() instanceof EachDatabase).map(Step.Named::name).toList());
+    }
+
+    @Test
     void dataOnly() {
         assertEquals(List.of(SNAPSHOT, EXISTING_TABLES, DATA, INDEXES, SEQUENCES, VERIFICATION, AFTER_LOAD, REPORT),
                 firstRun(settings(Mode.BULK_LOAD, false, true)));

@@ -289,7 +289,8 @@ public final class CatalogReader {
         for (io.citusmigrate.load.DistributeRule r : cmd.distribute()) {
             if (!r.isConsolidation()) continue;
             out.putAll(io.citusmigrate.copy.TenantRows.recorded(conn, QualifiedName.of(r.intoSchema(),
-                    io.citusmigrate.plan.Consolidation.TENANTS_TABLE), r.column()));
+                    io.citusmigrate.plan.Consolidation.TENANTS_TABLE), r.column(), r.databases()
+                    ? io.citusmigrate.plan.Consolidation.DATABASE_COLUMN : io.citusmigrate.plan.Consolidation.SCHEMA_COLUMN));
         }
         return out;
     }

@@ -42,4 +42,8 @@ public record Table(long oid, QualifiedName name, List<Column> columns, List<Con
     public Table withColumns(List<Column> cols) {
         return new Table(oid, name, cols, constraints, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
     }
+
+    public Table withIndexes(List<Index> ix) {
+        return new Table(oid, name, columns, constraints, foreignKeys, ix, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
+    }
 }

@@ -21,15 +21,26 @@ import java.util.List;
 public final class SequenceReset {
     private SequenceReset() {}
 
-    public record Reset(String sequence, long lastValue, boolean isCalled) {}
+    /** A target sequence's value: {@code next} is what its next call gives (the furthest of several sources' wins). */
+    public record Reset(String sequence, long lastValue, boolean isCalled, long next, boolean ascending) {
+        boolean beyond(Reset other) {
+            return ascending ? next > other.next : next < other.next;
+        }
+    }
 
     /**
      * Tenant schemas consolidated into one set of tables have a sequence each for one target
      * sequence: that one is set past the furthest of them, so that no tenant's next id collides.
      */
     public static List<Reset> run(Catalog catalog, Plan plan, Connection source, Connection target) throws SQLException {
+        List<Reset> out = read(catalog, plan, source, target);
+        apply(target, out);
+        return out;
+    }
+
+    /** Each target sequence's value from this source, the furthest where several of its sequences go into one. */
+    public static List<Reset> read(Catalog catalog, Plan plan, Connection source, Connection target) throws SQLException {
         java.util.Map<String, Reset> out = new java.util.LinkedHashMap<>();
-        java.util.Map<String, Long> nextOf = new java.util.HashMap<>();
         for (Sequence s : catalog.sequences()) {
             String targetSeq = targetName(s, plan, target);
             if (targetSeq == null) continue;
@@ -42,13 +53,26 @@ public final class SequenceReset {
                 called = rs.getBoolean(2);
             }
             long step = s.increment() == 0 ? 1 : s.increment();
-            long next = called ? last + step : last;
-            Long before = nextOf.get(targetSeq);
-            if (before != null && (step > 0 ? next <= before : next >= before)) continue;
-            nextOf.put(targetSeq, next);
-            out.put(targetSeq, new Reset(targetSeq, last, called));
+            furthest(out, new Reset(targetSeq, last, called, called ? last + step : last, step > 0));
         }
-        for (Reset r : out.values()) {
+        return List.copyOf(out.values());
+    }
+
+    /** Several sources' values (tenant databases) as one: each target sequence past the furthest. */
+    public static List<Reset> furthest(List<List<Reset>> each) {
+        java.util.Map<String, Reset> out = new java.util.LinkedHashMap<>();
+        each.forEach(rs -> rs.forEach(r -> furthest(out, r)));
+        return List.copyOf(out.values());
+    }
+
+    private static void furthest(java.util.Map<String, Reset> out, Reset r) {
+        Reset before = out.get(r.sequence());
+        if (before == null || r.beyond(before)) out.put(r.sequence(), r);
+    }
+
+    /** Sets the target's sequences. */
+    public static void apply(Connection target, List<Reset> resets) throws SQLException {
+        for (Reset r : resets) {
             try (PreparedStatement ps = target.prepareStatement("SELECT setval(?::regclass, ?, ?)")) {
                 ps.setString(1, r.sequence());
                 ps.setLong(2, r.lastValue());
@@ -56,7 +80,6 @@ public final class SequenceReset {
                 ps.execute();
             }
         }
-        return List.copyOf(out.values());
     }
 
     /** The target sequence's regclass text, or null when it is not migrated. */

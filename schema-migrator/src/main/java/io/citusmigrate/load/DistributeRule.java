@@ -8,10 +8,18 @@ import java.util.List;
  * {@code distribute schemas matching PATTERN, ...}: each source schema matched becomes a
  * distributed schema on Citus (schema-based sharding), its tables kept as they are, together on one node; or
  * {@code distribute schemas matching PATTERN, ... into 'S' using C}: the schemas matched, one per tenant,
- * consolidated into one set of tables in schema S, each row with its schema's tenant key in a column C.
+ * consolidated into one set of tables in schema S, each row with its schema's tenant key in a column C; or
+ * {@code distribute databases matching PATTERN, ... into 'S' using C}: the same for the source server's
+ * databases matched, one per tenant (their tables keep their names; the tenants table goes into S).
  */
 public record DistributeRule(TableRef table, String column, List<TableRef> from, TableRef colocateWith,
-                             boolean reference, Position at, Position columnAt, List<NamePattern> schemas, String intoSchema) {
+                             boolean reference, Position at, Position columnAt, List<NamePattern> schemas, String intoSchema,
+                             boolean databases) {
+
+    public DistributeRule(TableRef table, String column, List<TableRef> from, TableRef colocateWith, boolean reference, Position at,
+                          Position columnAt, List<NamePattern> schemas, String intoSchema) {
+        this(table, column, from, colocateWith, reference, at, columnAt, schemas, intoSchema, false);
+    }
 
     public DistributeRule(TableRef table, String column, List<TableRef> from, TableRef colocateWith, boolean reference, Position at, Position columnAt) {
         this(table, column, from, colocateWith, reference, at, columnAt, List.of(), null);
@@ -27,6 +35,11 @@ public record DistributeRule(TableRef table, String column, List<TableRef> from,
         return new DistributeRule(null, tenantKey, List.of(), null, false, at, columnAt, List.copyOf(patterns), intoSchema);
     }
 
+    /** {@code distribute databases matching ... into 'S' using C}: {@link #schemas} then match the source server's databases. */
+    public static DistributeRule databases(List<NamePattern> patterns, String intoSchema, String tenantKey, Position at, Position columnAt) {
+        return new DistributeRule(null, tenantKey, List.of(), null, false, at, columnAt, List.copyOf(patterns), intoSchema, true);
+    }
+
     /** Schema-based sharding: each schema matched a distributed schema. */
     public boolean isSchemaRule() {
         return !schemas.isEmpty() && intoSchema == null;
@@ -39,7 +52,7 @@ public record DistributeRule(TableRef table, String column, List<TableRef> from,
 
     @Override
     public String toString() {
-        if (!schemas.isEmpty()) return "distribute schemas matching " + String.join(", ", schemas.stream().map(NamePattern::toString).toList())
+        if (!schemas.isEmpty()) return "distribute " + (databases ? "databases" : "schemas") + " matching " + String.join(", ", schemas.stream().map(NamePattern::toString).toList())
                 + (intoSchema == null ? "" : " into '" + intoSchema + "' using " + column);
         if (reference) return "distribute " + table + " as reference table";
         StringBuilder b = new StringBuilder("distribute " + table + " using " + column);

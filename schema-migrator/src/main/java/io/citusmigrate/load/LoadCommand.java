@@ -27,6 +27,12 @@ public record LoadCommand(
                 schemaRenames, alterTables, distribute, warnings);
     }
 
+    /** The same command reading another source database (a tenant database of the source's server). */
+    public LoadCommand withSource(ConnectionUrl other) {
+        return new LoadCommand(file, other, target, options, settings, beforeLoad, afterCreateSchema, afterLoad, casts, including, excluding,
+                schemaRenames, alterTables, distribute, warnings);
+    }
+
     public record Setting(String name, String value, Position at) {}
 
     /** One SQL text of a BEFORE LOAD / AFTER CREATE SCHEMA / AFTER LOAD clause. */

@@ -498,6 +498,17 @@ public final class LoadFileParser {
             Token col = identToken();
             return DistributeRule.consolidation(patterns, into, ident(col), at, lx.position(col.offset()));
         }
+        // `databases matching`: one tenant per database of the source's server
+        if (lx.peek().isWord("databases") && lx.peekSecond().isWord("matching")) {
+            lx.next();
+            lx.next();
+            List<NamePattern> patterns = patterns();
+            expectWord("into");
+            String into = string("a schema name (where the tenants table goes)");
+            expectWord("using");
+            Token col = identToken();
+            return DistributeRule.databases(patterns, into, ident(col), at, lx.position(col.offset()));
+        }
         TableRef table = tableRef();
         if (acceptWord("as")) {
             expectWord("reference");

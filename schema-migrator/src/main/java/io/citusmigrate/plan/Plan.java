@@ -55,7 +55,7 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
     /** This plan with one more share of a consolidated table (a table created in a tenant schema while streaming), its tenant added if new. */
     public Plan withShareAdded(TablePlan share, Consolidation.Tenant tenant) {
         List<Consolidation.Tenant> ts = new java.util.ArrayList<>(consolidation.tenants());
-        if (consolidation.tenant(tenant.schema()).isEmpty()) ts.add(tenant);
+        if (consolidation.tenant(tenant.name()).isEmpty()) ts.add(tenant);
         List<TablePlan> shares = new java.util.ArrayList<>(consolidation.shares());
         shares.add(share);
         Consolidation c = consolidation.with(ts, shares);
@@ -67,6 +67,18 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         List<TablePlan> shares = consolidation.shares().stream().map(x -> x.source().oid() == share.source().oid() ? share : x).toList();
         return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts,
                 consolidation.with(consolidation.tenants(), shares));
+    }
+
+    /** Tenant databases consolidated: this plan as a step that reads one of them sees it, with that database's tenant and shares alone. */
+    public Plan forDatabase(String database) {
+        return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts,
+                consolidation.forDatabase(database));
+    }
+
+    /** The tenant databases of a consolidation of databases, in tenant-key order; empty otherwise. */
+    public List<String> tenantDatabases() {
+        if (consolidation == null || !consolidation.databases()) return List.of();
+        return consolidation.tenants().stream().map(Consolidation.Tenant::name).toList();
     }
 
     /** This plan with the sequences a table owns owned by it under another name (the table renamed). */

@@ -74,10 +74,34 @@ public final class Planner {
 
     private final java.util.Optional<io.citusmigrate.catalog.TargetFacts> target;
 
+    /** Tenant databases consolidated: each matched database's catalog, by name; null otherwise. */
+    private final java.util.SortedMap<String, Catalog> databases;
+
     private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<io.citusmigrate.catalog.TargetFacts> target) {
+        this(cmd, catalog, target, null);
+    }
+
+    private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<io.citusmigrate.catalog.TargetFacts> target,
+                    java.util.SortedMap<String, Catalog> databases) {
         this.cmd = cmd;
         this.catalog = catalog;
         this.target = target;
+        this.databases = databases;
+    }
+
+    /**
+     * Tenant databases consolidated ({@code distribute databases matching ... into ...}): the plan
+     * of the first database's catalog, whose tables stand for all; every database's tables become
+     * its shares. The target's facts, where known, keep the tenant keys it recorded.
+     */
+    public static Plan plan(LoadCommand cmd, java.util.SortedMap<String, Catalog> databases,
+                            java.util.Optional<io.citusmigrate.catalog.TargetFacts> target) {
+        if (databases.isEmpty()) {
+            DistributeRule r = cmd.distribute().stream().filter(DistributeRule::databases).findFirst().orElseThrow();
+            throw new LoadFileException(r.at(), "no database of the source's server matches "
+                    + r.schemas().stream().map(NamePattern::toString).collect(Collectors.joining(", ")));
+        }
+        return new Planner(cmd, databases.get(databases.firstKey()), target, databases).run();
     }
 
     /** A plan whose roles are not checked against the target (a warning says so when the source names any). */
@@ -96,7 +120,7 @@ public final class Planner {
         consolidate();
         Set<QualifiedName> userTypes = catalog.types().stream().map(UserType::name).collect(Collectors.toSet());
         naming = new Naming(cmd, List.copyOf(included.values()), userTypes,
-                tenantSchemas == null ? Map.of() : Map.of(tenantSchemas.template, tenantSchemas.rule.intoSchema()));
+                tenantSchemas == null || databases != null ? Map.of() : Map.of(tenantSchemas.template, tenantSchemas.rule.intoSchema()));
         casts = new Casts(cmd.casts());
         applyRules();
         derive();
@@ -155,6 +179,12 @@ public final class Planner {
     // ---- selection ----------------------------------------------------------------------
 
     private void select() {
+        included.putAll(selected(catalog));
+    }
+
+    /** A catalog's tables that the command file's INCLUDING and EXCLUDING filters take. */
+    private Map<QualifiedName, Table> selected(Catalog catalog) {
+        Map<QualifiedName, Table> included = new LinkedHashMap<>();
         Map<QualifiedName, Table> all = new LinkedHashMap<>();
         catalog.tables().forEach(t -> all.put(t.name(), t));
         for (Table t : catalog.tables()) {
@@ -165,6 +195,7 @@ public final class Planner {
             if (cmd.excluding().stream().anyMatch(f -> f.matches(topF.name().schema(), topF.name().name()))) in = false;
             if (in) included.put(t.name(), t);
         }
+        return included;
     }
 
     private Table resolve(TableRef ref) {
@@ -206,16 +237,31 @@ public final class Planner {
             throw new LoadFileException(rules.get(1).at(), "tenant schemas are consolidated by one rule: give all their patterns to the first");
         }
         DistributeRule r = rules.get(0);
-        tenantSchemas = new TenantSchemas(r, included.values());
-        String template = tenantSchemas.template;
+        if (r.databases() != (databases != null)) {
+            throw new LoadFileException(r.at(), r.databases() ? "tenant databases are consolidated by `citus-migrate` itself: it reads each database"
+                    : "tenant schemas are consolidated from one database");
+        }
         String key = r.column();
-        issues.addAll(tenantSchemas.differences());
-        included.keySet().removeIf(n -> tenantSchemas.contains(n.schema()) && !n.schema().equals(template));
-        List<Table> templates = included.values().stream().filter(t -> t.name().schema().equals(template)).toList();
+        List<Table> templates;
+        if (r.databases()) {
+            // every table of a tenant database is a tenant's, under its own name
+            Map<String, List<Table>> byDatabase = new LinkedHashMap<>();
+            databases.forEach((db, c) -> byDatabase.put(db, List.copyOf(selected(c).values())));
+            tenantSchemas = new TenantSchemas(r, byDatabase);
+            issues.addAll(tenantSchemas.differences());
+            templates = List.copyOf(included.values());
+        } else {
+            tenantSchemas = new TenantSchemas(r, included.values());
+            String template = tenantSchemas.template;
+            issues.addAll(tenantSchemas.differences());
+            included.keySet().removeIf(n -> tenantSchemas.contains(n.schema()) && !n.schema().equals(template));
+            templates = included.values().stream().filter(t -> t.name().schema().equals(template)).toList();
+        }
+        String kind = r.databases() ? "database" : "schema";
         QualifiedName tenantsName = QualifiedName.of(r.intoSchema(), Consolidation.TENANTS_TABLE);
-        for (Table t : templates) {
+        for (Table t : r.databases() ? List.<Table>of() : templates) {
             QualifiedName into = QualifiedName.of(r.intoSchema(), t.name().name());
-            if (into.equals(tenantsName) || included.containsKey(into) && !r.intoSchema().equals(template)) {
+            if (into.equals(tenantsName) || included.containsKey(into) && !r.intoSchema().equals(tenantSchemas.template)) {
                 throw new LoadFileException(r.at(), "the tenant schemas' table " + t.name().name() + " would become " + into
                         + (into.equals(tenantsName) ? ", the tenants table" : ", which the source has already") + "; consolidate into another schema");
             }
@@ -226,14 +272,15 @@ public final class Planner {
         TypeRef bigint = TypeRef.builtin("bigint");
         tenantsTable = new Table(-1, tenantsName,
                 List.of(new Column(1, key, bigint, null, true, (char) 0, null, null, null),
-                        new Column(2, Consolidation.SCHEMA_COLUMN, TypeRef.builtin("text"), null, true, (char) 0, null, null, null)),
+                        new Column(2, r.databases() ? Consolidation.DATABASE_COLUMN : Consolidation.SCHEMA_COLUMN, TypeRef.builtin("text"), null, true,
+                                (char) 0, null, null, null)),
                 List.of(new Constraint("tenants_pkey", Constraint.Kind.PRIMARY_KEY, List.of(key), "PRIMARY KEY (" + Sql.ident(key) + ")", false, false)),
                 List.of(), List.of(), List.of(), null, null, null,
-                "The tenants: each source schema that became one, by its tenant key " + key + " (citus-migrate)", tenantSchemas.schemas.size());
+                "The tenants: each source " + kind + " that became one, by its tenant key " + key + " (citus-migrate)", tenantSchemas.schemas.size());
         included.put(tenantsName, tenantsTable);
         Dist root = new Dist(tenantsTable);
         root.column = key;
-        root.derivation = "the tenants of the rule at " + r.at() + ": one row per tenant schema";
+        root.derivation = "the tenants of the rule at " + r.at() + ": one row per tenant " + kind;
         dist.put(tenantsName, root);
         for (Table t : templates) {
             if (t.column(key).isPresent()) {
@@ -254,8 +301,8 @@ public final class Planner {
             d.via = fk;
             d.explicitPath = List.of();
             List<String> all = tenantSchemas.schemas;
-            d.derivation = all.size() + " tenant schema" + (all.size() == 1 ? " " + all.get(0) : "s (" + all.get(0) + (all.size() > 2 ? ", ..., " : ", ")
-                    + all.get(all.size() - 1) + ")") + " consolidated (rule at " + r.at() + "): each row's tenant key is its schema's";
+            d.derivation = all.size() + " tenant " + kind + (all.size() == 1 ? " " + all.get(0) : "s (" + all.get(0) + (all.size() > 2 ? ", ..., " : ", ")
+                    + all.get(all.size() - 1) + ")") + " consolidated (rule at " + r.at() + "): each row's tenant key is its " + kind + "'s";
             dist.put(t.name(), d);
         }
     }
@@ -270,14 +317,15 @@ public final class Planner {
                         + " any more: its rows on the target are left as they are, and not compared")));
         List<TablePlan> shares = new ArrayList<>();
         for (TablePlan t : tables) {
-            if (t.isPartition() || !t.source().name().schema().equals(tenantSchemas.template)) continue;
+            if (t.isPartition() || t.source() == tenantsTable) continue;
+            if (!tenantSchemas.rule.databases() && !t.source().name().schema().equals(tenantSchemas.template)) continue;
             for (Consolidation.Tenant tenant : tenants) {
-                Table source = tenantSchemas.tables.get(tenant.schema()).get(t.source().name().name());
-                if (source != null) shares.add(t.forTenant(source, Long.toString(tenant.key())));
+                Table source = tenantSchemas.tables.get(tenant.name()).get(tenantSchemas.key(t.source()));
+                if (source != null) shares.add(t.forTenant(source, Long.toString(tenant.key()), tenant.name()));
             }
         }
         return new Consolidation(tenantSchemas.rule.intoSchema(), tenantSchemas.rule.column(), tenantsTable.name(), tenants, List.copyOf(shares),
-                tenantSchemas.rule.schemas());
+                tenantSchemas.rule.schemas(), tenantSchemas.rule.databases());
     }
 
     // ---- explicit rules -----------------------------------------------------------------
@@ -297,6 +345,10 @@ public final class Planner {
         for (DistributeRule r : cmd.distribute()) {
             if (!r.schemas().isEmpty()) continue;
             Table t = resolve(r.table());
+            if (tenantSchemas != null && tenantSchemas.rule.databases()) {
+                throw new LoadFileException(r.at(), "table " + r.table() + " is a tenant database's, which the rule at " + tenantSchemas.rule.at()
+                        + " consolidates: every table of the tenant databases is distributed by " + tenantSchemas.rule.column());
+            }
             if (tenantSchemas != null && tenantSchemas.contains(t.name().schema())) {
                 throw new LoadFileException(r.at(), "table " + r.table() + " is in the tenant schema " + t.name().schema()
                         + ", which the rule at " + tenantSchemas.rule.at() + " consolidates: its tables are distributed by " + tenantSchemas.rule.column());
@@ -609,7 +661,7 @@ public final class Planner {
             TypeRef type = distType(d);
             columns.add(0, new Column(0, tenantKey, type, null, true, (char) 0, null, null, null));
             rewrites.add("added column " + tenantKey + " " + type.sql() + " NOT NULL as the first column, " + (d.parent == tenantsTable
-                    ? "holding the tenant key of the row's source schema (as " + tenantsTable.name() + " records it)"
+                    ? "holding the tenant key of the row's source " + (tenantSchemas.rule.databases() ? "database" : "schema") + " (as " + tenantsTable.name() + " records it)"
                     : "back-filled along " + path(d).stream().map(Hop::toString).collect(Collectors.joining(", "))));
         }
 
@@ -856,8 +908,9 @@ public final class Planner {
             }
             available.add(v.name());
             QualifiedName target = naming.object(v.name());
-            if (tenantSchemas != null && v.name().schema().equals(tenantSchemas.template)) {
-                issues.add(PlanIssue.warning(v.name(), "view of the first tenant schema: created as " + target + " over the consolidated"
+            if (tenantSchemas != null && (tenantSchemas.rule.databases() || v.name().schema().equals(tenantSchemas.template))) {
+                issues.add(PlanIssue.warning(v.name(), "view of the first tenant " + (tenantSchemas.rule.databases() ? "database" : "schema")
+                        + ": created as " + target + " over the consolidated"
                         + " tables, where it shows every tenant's rows; the application must filter it by " + tenantSchemas.rule.column()));
             }
             if (v.materialized()) {

@@ -33,14 +33,15 @@ public record TablePlan(
         Map<String, String> storageParams,
         String tablespace,
         List<String> rewrites,
-        String tenantValue) {         // a tenant schema's share of a consolidated table: the tenant key of all its rows (as text)
+        String tenantValue,           // a tenant schema's share of a consolidated table: the tenant key of all its rows (as text)
+        String tenantName) {          // and the tenant's name (its schema, or its database)
 
     public TablePlan(Table source, QualifiedName target, QualifiedName partitionOf, Kind kind, String distributionColumn, boolean tenantColumnAdded,
                      QualifiedName colocateWith, List<Hop> backfillPath, String derivation, List<Column> columns, List<Constraint> constraints,
                      List<ForeignKey> foreignKeys, List<Index> indexes, List<Trigger> deferredTriggers, Map<String, String> storageParams,
                      String tablespace, List<String> rewrites) {
         this(source, target, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith, backfillPath, derivation, columns,
-                constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, null);
+                constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, null, null);
     }
 
     public enum Kind {
@@ -60,18 +61,23 @@ public record TablePlan(
     /** The same plan for the table under other names (on the source and the target). */
     public TablePlan withNames(QualifiedName sourceName, QualifiedName targetName) {
         return new TablePlan(source.withName(sourceName), targetName, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith,
-                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, tenantValue);
+                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, tenantValue, tenantName);
     }
 
     /** One tenant schema's share of this consolidated table: its rows read from {@code source}, each given the tenant key {@code value}. */
     public TablePlan forTenant(Table source, String value) {
+        return forTenant(source, value, source.name().schema());
+    }
+
+    /** The same for a tenant named otherwise than its table's schema (a tenant database). */
+    public TablePlan forTenant(Table source, String value, String name) {
         return new TablePlan(source, target, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith,
-                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, value);
+                backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, value, name);
     }
 
     /** How reports name this table's rows: its target, and for a tenant schema's share the schema too. */
     public String label() {
-        return tenantValue == null ? target.toString() : target + " (" + source.name().schema() + ")";
+        return tenantValue == null ? target.toString() : target + " (" + tenantName + ")";
     }
 
     /** Whether the tenant key of every row is one value (a tenant schema's share of a consolidated table). */

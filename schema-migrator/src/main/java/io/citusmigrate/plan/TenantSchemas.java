@@ -19,21 +19,23 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The tenant schemas a consolidation rule takes: which they are (sorted by name, so each gets the
- * same tenant key on every run: 1, 2, ...), the first of them whose tables stand for all, and
- * every way another schema's tables differ from those (reported before anything is written).
+ * The tenant schemas a consolidation rule takes (or its tenant databases): which they are (sorted
+ * by name, so each gets the same tenant key on every run: 1, 2, ...), the first of them whose
+ * tables stand for all, and every way another tenant's tables differ from those (reported before
+ * anything is written). A tenant schema's table is known by its name; a tenant database's by its
+ * schema-qualified name, which it keeps on the target.
  */
 final class TenantSchemas {
     final DistributeRule rule;
-    final List<String> schemas;
-    final String template;                                  // the first schema: its tables stand for all
-    final Map<String, Map<String, Table>> tables = new TreeMap<>(); // schema -> table name -> table
+    final List<String> schemas;                             // the tenants' names: schemas, or databases
+    final String template;                                  // the first tenant: its tables stand for all
+    final Map<String, Map<String, Table>> tables = new TreeMap<>(); // tenant -> table key -> table
 
     TenantSchemas(DistributeRule rule, Collection<Table> included) {
         this.rule = rule;
         for (Table t : included) {
             String s = t.name().schema();
-            if (rule.schemas().stream().anyMatch(p -> p.matches(s))) tables.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(t.name().name(), t);
+            if (rule.schemas().stream().anyMatch(p -> p.matches(s))) tables.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(key(t), t);
         }
         if (tables.isEmpty()) {
             throw new LoadFileException(rule.at(), "no schema of the source's migrated tables matches "
@@ -41,6 +43,40 @@ final class TenantSchemas {
         }
         schemas = List.copyOf(tables.keySet());
         template = schemas.get(0);
+    }
+
+    /** Tenant databases: each database's migrated tables (the databases matched, read by the caller). */
+    TenantSchemas(DistributeRule rule, Map<String, ? extends Collection<Table>> byDatabase) {
+        this.rule = rule;
+        byDatabase.forEach((db, ts) -> {
+            Map<String, Table> mine = tables.computeIfAbsent(db, k -> new LinkedHashMap<>());
+            ts.forEach(t -> mine.put(key(t), t));
+        });
+        if (tables.isEmpty()) {
+            throw new LoadFileException(rule.at(), "no database of the source's server matches "
+                    + rule.schemas().stream().map(NamePattern::toString).collect(Collectors.joining(", ")));
+        }
+        schemas = List.copyOf(tables.keySet());
+        template = schemas.get(0);
+    }
+
+    /** How a tenant's table is matched with the first tenant's: by name in a tenant schema, by qualified name in a tenant database. */
+    String key(Table t) {
+        return rule.databases() ? t.name().toString() : t.name().name();
+    }
+
+    private String kind() {
+        return rule.databases() ? "tenant database " : "tenant schema ";
+    }
+
+    /** Where a difference is, before what it is: a tenant database's tables have the first's names. */
+    private String in(String tenant) {
+        return rule.databases() ? "(in tenant database " + tenant + ") " : "";
+    }
+
+    /** The first tenant's table, as a difference names it. */
+    private String first(Table f) {
+        return rule.databases() ? f.name() + " of " + template : f.name().toString();
     }
 
     boolean contains(String schema) {
@@ -72,34 +108,35 @@ final class TenantSchemas {
             if (s.equals(template)) continue;
             Map<String, Table> mine = tables.get(s);
             for (String name : first.keySet()) {
-                if (!mine.containsKey(name)) out.add(PlanIssue.error(QualifiedName.of(s, name), "is missing: tenant schema " + s
-                        + " has no table " + name + ", which " + template + " has; the tenant schemas must hold the same tables to become one set"));
+                if (!mine.containsKey(name)) out.add(PlanIssue.error(rule.databases() ? first.get(name).name() : QualifiedName.of(s, name), "is missing: " + kind() + s
+                        + " has no table " + name + ", which " + template + " has; the tenants must hold the same tables to become one set"));
             }
             for (Table t : mine.values()) {
-                Table f = first.get(t.name().name());
+                Table f = first.get(key(t));
+                String in = in(s);
                 if (f == null) {
-                    out.add(PlanIssue.error(t.name(), "is only in tenant schema " + s + ", not in " + template
-                            + "; the tenant schemas must hold the same tables to become one set"));
+                    out.add(PlanIssue.error(t.name(), "is only in " + kind() + s + ", not in " + template
+                            + "; the tenants must hold the same tables to become one set"));
                     continue;
                 }
                 for (Column c : f.columns()) {
                     Column mc = t.column(c.name()).orElse(null);
-                    if (mc == null) out.add(PlanIssue.error(t.name(), "has no column " + c.name() + ", which " + f.name() + " has"));
+                    if (mc == null) out.add(PlanIssue.error(t.name(), in + "has no column " + c.name() + ", which " + first(f) + " has"));
                     else if (!type(mc.type(), s).equals(type(c.type(), template))) {
-                        out.add(PlanIssue.error(t.name(), "column " + c.name() + " is " + mc.type().sql() + " but " + c.type().sql() + " in " + f.name()));
+                        out.add(PlanIssue.error(t.name(), in + "column " + c.name() + " is " + mc.type().sql() + " but " + c.type().sql() + " in " + first(f)));
                     } else if (mc.generated() == null != (c.generated() == null)) {
-                        out.add(PlanIssue.error(t.name(), "column " + c.name() + (mc.generated() == null ? " is not" : " is") + " generated, unlike in " + f.name()));
+                        out.add(PlanIssue.error(t.name(), in + "column " + c.name() + (mc.generated() == null ? " is not" : " is") + " generated, unlike in " + first(f)));
                     }
                 }
                 for (Column mc : t.columns()) {
-                    if (f.column(mc.name()).isEmpty()) out.add(PlanIssue.error(t.name(), "has a column " + mc.name() + " that " + f.name() + " has not"));
+                    if (f.column(mc.name()).isEmpty()) out.add(PlanIssue.error(t.name(), in + "has a column " + mc.name() + " that " + first(f) + " has not"));
                 }
                 List<String> pk = t.primaryKey().map(Constraint::columns).orElse(List.of());
                 List<String> fpk = f.primaryKey().map(Constraint::columns).orElse(List.of());
-                if (!pk.equals(fpk)) out.add(PlanIssue.error(t.name(), "has the primary key (" + String.join(", ", pk) + "), " + f.name()
+                if (!pk.equals(fpk)) out.add(PlanIssue.error(t.name(), in + "has the primary key (" + String.join(", ", pk) + "), " + first(f)
                         + " (" + String.join(", ", fpk) + ")"));
                 if (t.isPartitioned() != f.isPartitioned() || t.isPartition() != f.isPartition()) {
-                    out.add(PlanIssue.error(t.name(), "is partitioned otherwise than " + f.name()));
+                    out.add(PlanIssue.error(t.name(), in + "is partitioned otherwise than " + first(f)));
                 }
             }
         }

@@ -76,12 +76,12 @@ public final class Verifier {
     public static java.util.Optional<TableCheck> tenants(Plan plan, Connection target) throws SQLException {
         io.citusmigrate.plan.Consolidation c = plan.consolidation();
         if (c == null) return java.util.Optional.empty();
-        Map<String, Long> there = io.citusmigrate.copy.TenantRows.recorded(target, c.tenantsTable(), c.tenantKey());
+        Map<String, Long> there = io.citusmigrate.copy.TenantRows.recorded(target, c.tenantsTable(), c.tenantKey(), c.nameColumn());
         String problem = null;
         for (io.citusmigrate.plan.Consolidation.Tenant t : c.tenants()) {
-            Long key = there.get(t.schema());
-            if (key == null) problem = "tenant " + t.schema() + " missing";
-            else if (key != t.key()) problem = "tenant " + t.schema() + " under tenant key " + key + ", the plan's " + t.key();
+            Long key = there.get(t.name());
+            if (key == null) problem = "tenant " + t.name() + " missing";
+            else if (key != t.key()) problem = "tenant " + t.name() + " under tenant key " + key + ", the plan's " + t.key();
             if (problem != null) break;
         }
         return java.util.Optional.of(new TableCheck(c.tenantsTable().toString(), c.tenants().size(), there.size(), problem == null, problem, null));

@@ -300,6 +300,21 @@ class LoadFileParserTest {
         assertTrue(shipped.distribute().get(0).schemas().get(0).matches("tenant_7"));
     }
 
+    @Test
+    void tenantDatabasesConsolidated() throws Exception {
+        DistributeRule r = parse("load database from pgsql:///postgres into pgsql:///b\n distribute databases matching ~/^tenant_/, 'acme' into 'public' using tenant_id;")
+                .distribute().get(0);
+        assertTrue(r.isConsolidation() && r.databases() && !r.isSchemaRule());
+        assertEquals("distribute databases matching ~/^tenant_/, 'acme' into 'public' using tenant_id", r.toString());
+        assertEquals("test.load:2:43: expected INTO, found end of file",
+                error("load database from pgsql:///a into pgsql:///b\n distribute databases matching ~/^tenant_/").getMessage());
+        String text = Files.readString(Path.of("../config/consolidate-databases.load"));
+        LoadCommand shipped = LoadFileParser.parse("consolidate-databases.load", text,
+                Map.of("SOURCE_URL", "postgresql://s/postgres", "TARGET_URL", "postgresql://t/db")::get);
+        assertTrue(shipped.distribute().get(0).databases());
+        assertTrue(shipped.distribute().get(0).schemas().get(0).matches("tenant_7"));
+    }
+
     /** Each wrong file (\n: a new line), and the error it gets: the file, line and column, then what is wrong there. */
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
