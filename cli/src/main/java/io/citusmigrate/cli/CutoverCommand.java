@@ -12,6 +12,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import io.citusmigrate.cutover.CutoverSource;
+import io.citusmigrate.load.ConnectionUrl;
 import java.sql.SQLException;
 import java.util.concurrent.Callable;
 
@@ -47,6 +51,7 @@ final class CutoverCommand implements Callable<Integer> {
         LoadCommand cmd = settings.command();
         CutoverRequest request = new CutoverRequest(in.file, settings.slot(), stopWrites, timeoutSeconds, maxLagSeconds);
         long t0 = System.nanoTime();
+        if (settings.tenantDatabases() && in.cluster() == null) return databases(settings, request, t0);
         try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
             if (!LiveSource.slotExists(source, request.slot())) {
                 throw new UserError("the source has no slot " + request.slot() + ": no live migration of this command file is streaming");
@@ -60,6 +65,46 @@ final class CutoverCommand implements Callable<Integer> {
             return done ? Main.OK : Main.FAILED;
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+        }
+    }
+
+    /**
+     * Tenant databases consolidated: every tenant database with its stream's slot is stopped and
+     * marked, and the running `migrate` answers once for all. A database the rule matches that
+     * has no slot (created after the migration began) is not streamed: the cutover is refused.
+     */
+    private Integer databases(MigrationSettings settings, CutoverRequest request, long t0) throws InterruptedException {
+        LoadCommand cmd = settings.command();
+        List<CutoverSource> sources = new ArrayList<>();
+        try (Connection target = Databases.target(cmd)) {
+            List<String> unstreamed = new ArrayList<>();
+            for (String db : io.citusmigrate.catalog.TenantDatabases.names(cmd)) {
+                ConnectionUrl url = io.citusmigrate.catalog.TenantDatabases.url(cmd, db);
+                Connection c = Databases.connect("source", url);
+                String slot = MigrationSettings.slotFor(request.slot(), db);
+                if (LiveSource.slotExists(c, slot)) {
+                    sources.add(new CutoverSource(c, url, slot));
+                } else {
+                    Databases.close(c);
+                    unstreamed.add(db);
+                }
+            }
+            if (sources.isEmpty()) {
+                throw new UserError("no tenant database has a slot of this migration (" + request.slot() + "_...): no live migration of this"
+                        + " command file is streaming");
+            }
+            if (!unstreamed.isEmpty()) {
+                throw new UserError("cutover refused, nothing was stopped: the tenant database" + (unstreamed.size() == 1 ? " " : "s ")
+                        + String.join(", ", unstreamed) + (unstreamed.size() == 1 ? " is" : " are") + " not streamed (created after the migration"
+                        + " began?); rename or drop " + (unstreamed.size() == 1 ? "it" : "them") + ", or migrate " + (unstreamed.size() == 1 ? "it" : "them")
+                        + " again with the others");
+            }
+            boolean done = new LiveCutover(cmd, request, in.out(), in.err()).run(sources, target, () -> Session.open(cmd).plan(), t0);
+            return done ? Main.OK : Main.FAILED;
+        } catch (SQLException e) {
+            throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
+        } finally {
+            sources.forEach(s -> Databases.close(s.connection()));
         }
     }
 }

@@ -28,6 +28,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // JSON is all that --json prints
         MigrationSettings settings = in.settings(json.on ? new PrintWriter(OutputStream.nullOutputStream()) : in.out());
+        if (settings.tenantDatabases() && in.cluster() == null) return databases(settings);
         MigrationStatus status = MigrationStatus.read(settings.command(), settings.slot(), in.cluster(), in.connectors());
         if (json.on) {
             in.out().println(StatusReport.json(status, in.file.toString()));
@@ -35,6 +36,27 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             StatusReport.print(status, in.file.toString(), in.out());
         }
+        return Main.OK;
+    }
+
+    /** Tenant databases consolidated: each database's stream (its slot, how far behind, what it wrote), one after the other. */
+    private Integer databases(MigrationSettings settings) throws Exception {
+        io.citusmigrate.load.LoadCommand cmd = settings.command();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode all = mapper.createObjectNode();
+        for (String db : io.citusmigrate.catalog.TenantDatabases.names(cmd)) {
+            io.citusmigrate.load.LoadCommand one = cmd.withSource(io.citusmigrate.catalog.TenantDatabases.url(cmd, db));
+            MigrationStatus status = MigrationStatus.read(one, MigrationSettings.slotFor(settings.slot(), db), null, java.util.List.of());
+            if (json.on) {
+                all.set(db, mapper.readTree(StatusReport.json(status, in.file.toString())));
+            } else {
+                in.out().println("tenant database " + db + ":");
+                StatusReport.print(status, in.file.toString(), in.out());
+                in.out().println();
+            }
+        }
+        if (json.on) in.out().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(mapper.createObjectNode().set("tenant_databases", all)));
+        in.out().flush();
         return Main.OK;
     }
 }

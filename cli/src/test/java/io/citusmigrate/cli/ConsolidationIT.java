@@ -315,8 +315,8 @@ class ConsolidationIT {
     }
 
     /** A database per tenant: the example's tables without a company column in its schema app, its own rows, its ids from 1. */
-    private static String tenantDatabase(int i) {
-        String db = pg.createDatabase("cdb_t" + i);
+    private static String tenantDatabase(String prefix, int i) {
+        String db = pg.createDatabase(prefix + i);
         String tables = tenantSchema("x", i).replace("create schema x_tenant_%02d;\n".formatted(i), "")
                 .replace("set search_path = x_tenant_%02d;\n".formatted(i), "").replace("public.countries", "countries");
         pg.exec(db, "create schema app; set search_path = app;\n"
@@ -325,9 +325,76 @@ class ConsolidationIT {
         return db;
     }
 
+    /** Whether each tenant database's tables equal its tenant's rows in the consolidated tables (md5 of rows, the tenant key aside). */
+    private static boolean everyDatabaseEqual(List<String> dbs, String into) throws Exception {
+        for (String db : dbs) {
+            String mine = " where tenant_id = (select tenant_id from " + into + ".tenants where database_name = '" + db + "')";
+            for (String table : TABLES) {
+                if (!pg.rows(db, rows("app." + table, "")).equals(citus.rows(rows("app." + table, mine)))) return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachWithOneCutoverForAll() throws Exception {
+        List<String> dbs = List.of(tenantDatabase("cdl_t", 1), tenantDatabase("cdl_t", 2), tenantDatabase("cdl_t", 3));
+        Path file = dir.resolve("cdl.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, slot name = 'cm_dbs'
+                  distribute databases matching ~/^cdl_t/ into 'cdl' using tenant_id;
+                """.formatted(pg.url("postgres"), citus.url()));
+        Background m = Background.migrate(file.toString());
+        m.await(() -> m.out().toString().contains("streaming changes from 3 tenant databases"));
+        for (int i = 0; i < 3; i++) {
+            // the same ids in every database: what one tenant changes leaves the others' rows of those ids alone
+            pg.exec(dbs.get(i), """
+                    insert into app.campaigns (name, cost_model, state, created_at, updated_at) values ('streamed', 'cpm', 'running', now(), now());
+                    update app.ads set name = name || ' updated', clicks_count = clicks_count + 1 where id %% 2 = 0;
+                    delete from app.clicks where id %% 3 = 0;
+                    delete from app.impressions where id = %1$d;
+                    insert into app.ads (campaign_id, name, created_at, updated_at) select id, 'new ad', now(), now() from app.campaigns where name = 'streamed';
+                    update app.campaigns set monthly_budget = 7, state = 'done' where id = 1;
+                    insert into app.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (1, now(), 'streamed', '10.1.1.1', '{"s": 1}');
+                    """.formatted(i + 1));
+        }
+        // one tenant empties a table: only its rows go on the target
+        pg.exec(dbs.get(1), "truncate app.impressions; insert into app.impressions (ad_id, seen_at, site_url, user_ip, user_data)"
+                + " values (1, now(), 'after the truncate', '10.3.3.3', '{}')");
+        m.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // one `status` for all: each database's stream
+        Run status = Run.of(new StringWriter(), "status", file.toString());
+        assertEquals(0, status.code(), status.out() + status.err());
+        for (String db : dbs) assertTrue(status.out().contains("tenant database " + db + ":\n"), status.out());
+        // one cutover that stops writes on every database, waits for every stream and answers once
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120");
+        assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + m.out());
+        assertTrue(cutover.out().contains("writes stopped: the source databases (3) are read-only for new sessions"), cutover.out());
+        assertTrue(cutover.out().contains("Point the application at the target."), cutover.out());
+        m.thread().join(60_000);
+        Run done = m.result()[0];
+        assertEquals(0, done.code(), done.out() + done.err());
+        assertTrue(done.out().contains("row changes streamed from 3 tenant databases"), done.out());
+        assertTrue(everyDatabaseEqual(dbs, "cdl"), "every tenant equal after the cutover");
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        for (String db : dbs) {
+            assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"), "no slot left");
+            assertEquals(List.of("0"), pg.rows(db, "select count(*) from pg_publication"), "no publication left");
+        }
+        // the application, moved, inserts into any tenant through the coordinator: past every database's ids
+        long maxId = dbs.stream().mapToLong(db -> Long.parseLong(pg.rows(db, "select max(id) from app.ads").get(0))).max().orElseThrow();
+        for (int tenant : List.of(1, 2, 3)) {
+            long id = Long.parseLong(citus.rows("insert into app.ads (tenant_id, campaign_id, name, created_at, updated_at) values (" + tenant
+                    + ", 1, 'after', now(), now()) returning id").get(0));
+            assertTrue(id > maxId, id + " > " + maxId);
+        }
+    }
+
     @Test
     void threeTenantDatabasesBecomeOneSetOfDistributedTablesEachRowUnderItsDatabasesTenantKey() throws Exception {
-        List<String> dbs = List.of(tenantDatabase(1), tenantDatabase(2), tenantDatabase(3));
+        List<String> dbs = List.of(tenantDatabase("cdb_t", 1), tenantDatabase("cdb_t", 2), tenantDatabase("cdb_t", 3));
         pg.createDatabase("cdbx"); // not matched: stays out
         Path file = dir.resolve("cdb.load");
         Files.writeString(file, """
@@ -383,13 +450,6 @@ class ConsolidationIT {
         assertEquals(1, refused.code(), refused.out() + refused.err());
         assertTrue(refused.err().contains("app.ads: (in tenant database " + dbs.get(1) + ") has no column target_url, which app.ads of "
                 + dbs.get(0) + " has"), refused.err());
-        // a stream from several databases is not built: a live migration is refused before anything is touched
-        pg.exec(dbs.get(1), "alter table app.ads add column target_url text");
-        Files.writeString(file, Files.readString(file).replace("include drop, snapshot only", "include drop"));
-        Run live = Run.of(new StringWriter(), "migrate", file.toString());
-        assertEquals(1, live.code(), live.out() + live.err());
-        assertTrue(live.err().contains("tenant databases consolidated into one set of tables are moved by a bulk load only for now"), live.err());
-        for (String db : dbs) assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots"));
     }
 
     @Test

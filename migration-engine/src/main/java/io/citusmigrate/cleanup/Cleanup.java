@@ -29,6 +29,10 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
      * @param connectors its NAME-source and NAME-sink
      */
     public void run(ConnectCluster cluster, String connectUrl, List<String> connectors, boolean dryRun) {
+        if (settings.tenantDatabases() && cluster == null) {
+            databases(dryRun);
+            return;
+        }
         LoadCommand cmd = settings.command();
         String slot = settings.slot();
         String publication = settings.publication();
@@ -88,6 +92,72 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted");
+        }
+    }
+
+    /** Tenant databases consolidated: each database's slot and publication, and the rows of the migration's and each database's slot. */
+    private void databases(boolean dryRun) {
+        LoadCommand cmd = settings.command();
+        String publication = settings.publication();
+        List<String> found = new ArrayList<>();
+        java.util.Map<String, String> slots = new java.util.LinkedHashMap<>(); // database -> its slot
+        try (Connection target = Databases.target(cmd)) {
+            for (String db : io.citusmigrate.catalog.TenantDatabases.names(cmd)) {
+                String slot = MigrationSettings.slotFor(settings.slot(), db);
+                var url = io.citusmigrate.catalog.TenantDatabases.url(cmd, db);
+                try (Connection source = Databases.connect("source", url)) {
+                    Integer activePid = LiveSource.slotReader(source, slot);
+                    if (activePid != null) {
+                        throw new UserError("the slot " + slot + " is in use (walsender pid " + activePid + "): a migrate of this command file is"
+                                + " still streaming; stop it first");
+                    }
+                    boolean there = false;
+                    if (LiveSource.slotExists(source, slot)) {
+                        found.add("replication slot " + slot + " on the source " + url);
+                        there = true;
+                    }
+                    if (LiveSource.publicationExists(source, publication)) {
+                        found.add("publication " + publication + " on the source " + url);
+                        there = true;
+                    }
+                    if (there) slots.put(db, slot);
+                }
+            }
+            java.util.Map<String, List<ProgressCatalog.CatalogTable>> rows = new java.util.LinkedHashMap<>();
+            List<String> keys = new ArrayList<>(List.of(settings.slot()));
+            io.citusmigrate.catalog.TenantDatabases.names(cmd).forEach(db -> keys.add(MigrationSettings.slotFor(settings.slot(), db)));
+            for (String slot : keys) {
+                for (ProgressCatalog.CatalogTable t : ProgressCatalog.TABLES) {
+                    long n = ProgressCatalog.count(target, t, slot);
+                    if (n > 0) {
+                        rows.computeIfAbsent(slot, k -> new ArrayList<>()).add(t);
+                        found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t.name() + " (" + slot + ") on the target " + cmd.target());
+                    }
+                }
+            }
+            if (found.isEmpty()) {
+                out.println("nothing to clean up: no slot " + settings.slot() + "_..., no publication " + publication
+                        + " in the tenant databases, no progress rows on the target");
+                out.flush();
+                return;
+            }
+            out.println((dryRun ? "would remove" : "removing") + ":");
+            found.forEach(f -> out.println("  " + f));
+            out.flush();
+            if (dryRun) return;
+            for (var e : slots.entrySet()) {
+                try (Connection source = Databases.connect("source", io.citusmigrate.catalog.TenantDatabases.url(cmd, e.getKey()))) {
+                    LiveSource.drop(source, e.getValue(), publication);
+                }
+            }
+            AutovacuumPause.resume(target, settings.slot());
+            boolean dropped = false;
+            for (var e : rows.entrySet()) dropped = ProgressCatalog.forget(target, e.getValue(), e.getKey());
+            if (dropped) out.println("  (the citus_migrate schema held nothing else: dropped)");
+            out.println("done");
+            out.flush();
+        } catch (SQLException e) {
+            throw new UserError("cleanup failed: " + Databases.oneLine(e, null));
         }
     }
 }

@@ -60,14 +60,41 @@ public final class Finish {
     }
 
     /**
+     * Tenant databases consolidated: the same, with each target sequence set past the furthest of
+     * every database's ({@code sequences}, read from each); a tenant database's large objects and
+     * UNLOGGED tables are refused before anything streams, so there are none to copy.
+     */
+    public static Done beforeAnswer(Plan plan, List<Statement> script, List<SequenceReset.Reset> sequences, Connection target) throws SQLException {
+        SequenceReset.apply(target, sequences);
+        CrashPoints.reach("cutover.after-sequences");
+        int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
+        CrashPoints.reach("cutover.after-foreign-keys");
+        int triggers = new SchemaCreator(target, line -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
+        return new Done(script, sequences.size(), fks, triggers, new LargeObjects.Sync(0, 0, 0), "");
+    }
+
+    /**
      * After the answer, while the application writes: what only served the stream goes, then
      * validation and refreshes. {@code removed} opens the line that says so (what the caller removed before).
      */
     public static void afterAnswer(Plan plan, List<Statement> script, String slot, String publication, int builds, Connection source,
                                    Connection target, Supplier<Connection> targets, String removed, Consumer<String> say) throws SQLException {
+        afterAnswer(plan, script, () -> {
+            LiveSource.drop(source, slot, publication);
+            return removed + "slot " + slot + " and publication " + publication + " dropped";
+        }, builds, target, targets, say);
+    }
+
+    /** What only served the stream on the source (its slots and publications), removed; returns the line that says so. */
+    public interface SourceRemoval {
+        String remove() throws SQLException;
+    }
+
+    /** The same, the source's part done by {@code removal} (several tenant databases' slots). */
+    public static void afterAnswer(Plan plan, List<Statement> script, SourceRemoval removal, int builds, Connection target,
+                                   Supplier<Connection> targets, Consumer<String> say) throws SQLException {
         LookupIndexes.drop(target, plan);
-        LiveSource.drop(source, slot, publication);
-        say.accept(removed + "slot " + slot + " and publication " + publication + " dropped");
+        say.accept(removal.remove());
         long t = System.nanoTime();
         int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), builds, targets);
         say.accept(String.format(java.util.Locale.ROOT, "foreign keys validated (%d, while the application writes) in %.1f s", validated,

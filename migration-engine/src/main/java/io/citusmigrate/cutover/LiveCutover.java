@@ -25,35 +25,44 @@ import java.util.function.Supplier;
 public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, PrintWriter err) {
     /** True once migrate has answered; false when refused or given up. {@code plan} is read only when foreign keys are to come. */
     public boolean run(Connection source, Connection target, Supplier<Plan> plan, long t0) throws SQLException, InterruptedException {
-        String slot = r.slot();
-        LiveProgress.Status st = LiveProgress.read(target, slot);
-        // a migrate that just began streaming reports within a second or two
-        for (long until = System.currentTimeMillis() + 5_000; stale(st) && System.currentTimeMillis() < until
-                && LiveSource.slotReader(source, slot) != null; st = LiveProgress.read(target, slot)) {
-            Thread.sleep(250);
+        return run(List.of(new CutoverSource(source, cmd.source(), r.slot())), target, plan, t0);
+    }
+
+    /** The same for several source databases (tenant databases consolidated), each with its stream's slot: stopped and marked together. */
+    public boolean run(List<CutoverSource> sources, Connection target, Supplier<Plan> plan, long t0) throws SQLException, InterruptedException {
+        for (CutoverSource s : sources) {
+            String slot = s.slot();
+            LiveProgress.Status st = LiveProgress.read(target, slot);
+            // a migrate that just began streaming reports within a second or two
+            for (long until = System.currentTimeMillis() + 5_000; stale(st) && System.currentTimeMillis() < until
+                    && LiveSource.slotReader(s.connection(), slot) != null; st = LiveProgress.read(target, slot)) {
+                Thread.sleep(250);
+            }
+            if (stale(st) && LiveSource.slotReader(s.connection(), slot) != null) {
+                // something streams the slot but is not a `migrate` reporting here: a Connect deployment deploy did not record
+                err.println("cutover refused: the slot " + slot + " is read by a process that is not a running `citus-migrate migrate`"
+                        + " of this command file (a Connect deployment?); nothing was stopped. For a Connect deployment: `citus-migrate"
+                        + " cutover " + r.file() + " --connect URL`");
+                err.flush();
+                return false;
+            }
+            if (stale(st)) {
+                err.println("warning: the running migrate has not reported how far behind it is" + (sources.size() > 1 ? " on slot " + slot : "")
+                        + (st == null ? "" : String.format(Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");
+                err.flush();
+            } else if (!withinMaxLag(st, sources.size() == 1 ? "the stream" : "the stream of slot " + slot)) {
+                return false;
+            }
         }
-        if (stale(st) && LiveSource.slotReader(source, slot) != null) {
-            // something streams the slot but is not a `migrate` reporting here: a Connect deployment deploy did not record
-            err.println("cutover refused: the slot " + slot + " is read by a process that is not a running `citus-migrate migrate`"
-                    + " of this command file (a Connect deployment?); nothing was stopped. For a Connect deployment: `citus-migrate"
-                    + " cutover " + r.file() + " --connect URL`");
-            err.flush();
-            return false;
-        }
-        if (stale(st)) {
-            err.println("warning: the running migrate has not reported how far behind it is" + (st == null ? ""
-                    : String.format(Locale.ROOT, " for %.0f s", st.ageSeconds())) + "; cutting over without an estimate");
-            err.flush();
-        } else if (!withinMaxLag(st)) {
-            return false;
-        }
-        String alsoStopped = io.citusmigrate.stream.UnloggedTables.whileWritesStopped(source);
-        if (!alsoStopped.isEmpty()) {
-            out.println(alsoStopped);
-            out.flush();
+        for (CutoverSource s : sources) {
+            String alsoStopped = io.citusmigrate.stream.UnloggedTables.whileWritesStopped(s.connection());
+            if (!alsoStopped.isEmpty()) {
+                out.println(alsoStopped);
+                out.flush();
+            }
         }
         // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
-        int paused = AutovacuumPause.pause(target, slot, cmd.options().flag(Option.FOREIGN_KEYS)
+        int paused = AutovacuumPause.pause(target, r.slot(), cmd.options().flag(Option.FOREIGN_KEYS)
                 ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of(), line -> {
                     err.println("warning: " + line);
                     err.flush();
@@ -64,11 +73,11 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         }
         boolean answered = false;
         try {
-            answered = cutOver(source, target, t0);
+            answered = cutOver(sources, target, t0);
             return answered;
         } finally {
             // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
-            if (!answered && paused > 0) AutovacuumPause.resumeAfterFailure(target, slot, err);
+            if (!answered && paused > 0) AutovacuumPause.resumeAfterFailure(target, r.slot(), err);
         }
     }
 
@@ -77,11 +86,11 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
     }
 
     /** Says the estimate; false (said why) when catching up would take longer than --max-lag. */
-    private boolean withinMaxLag(LiveProgress.Status st) {
+    private boolean withinMaxLag(LiveProgress.Status st, String stream) {
         double catchUp = st.catchUpSeconds();
         String estimate = Double.isInfinite(catchUp) ? "cannot be estimated (nothing applied lately)"
                 : String.format(Locale.ROOT, "should take about %.1f s", catchUp);
-        out.printf(Locale.ROOT, "the stream is %.1f s (%s) behind the source; catching up %s%n", st.lagSeconds(),
+        out.printf(Locale.ROOT, "%s is %.1f s (%s) behind the source; catching up %s%n", stream, st.lagSeconds(),
                 LiveProgress.bytes(st.lagBytes()), estimate);
         out.flush();
         if (catchUp <= r.maxLagSeconds()) return true;
@@ -97,12 +106,12 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
      * an error, Ctrl-C or SIGTERM) withdraws the request and gives the writes back, unless
      * `migrate` has taken the cutover on already: then it finishes it.
      */
-    private boolean cutOver(Connection source, Connection target, long t0) throws SQLException, InterruptedException {
+    private boolean cutOver(List<CutoverSource> sources, Connection target, long t0) throws SQLException, InterruptedException {
         String request = CutoverTable.request(target, r.slot());
-        try (CutoverUndo undo = new CutoverUndo(how -> undo(request, how))) {
+        try (CutoverUndo undo = new CutoverUndo(how -> undo(sources, request, how))) {
             boolean answered;
             try {
-                answered = new CutoverWait(r, source, target, request, out, err).await(t0, stopWrites(source));
+                answered = new CutoverWait(r, sources, target, request, out, err).await(t0, stopWrites(sources));
             } catch (SQLException | RuntimeException e) {
                 undo.run("failed");
                 throw e;
@@ -114,36 +123,43 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
     }
 
     /** With --stop-writes: the source read-only, its open sessions ended; when that began. */
-    private long stopWrites(Connection source) throws SQLException {
+    private long stopWrites(List<CutoverSource> sources) throws SQLException {
         long stopped = System.nanoTime();
         if (!r.stopWrites()) return stopped;
-        int ended = LiveSource.stopWrites(source);
+        int ended = 0;
+        for (CutoverSource s : sources) ended += LiveSource.stopWrites(s.connection());
         CrashPoints.reach("cutover.after-stop-writes");
-        out.println("writes stopped: the source database is read-only for new sessions, " + ended + " open session"
-                + (ended == 1 ? "" : "s") + " ended");
+        out.println("writes stopped: the source " + (sources.size() == 1 ? "database is" : "databases (" + sources.size() + ") are")
+                + " read-only for new sessions, " + ended + " open session" + (ended == 1 ? "" : "s") + " ended");
         return stopped;
     }
 
     /** The undo, on connections of its own. */
-    private void undo(String request, String how) {
-        try (Connection s = Databases.connect("source", cmd.source()); Connection t = Databases.target(cmd)) {
-            withdrawAndGiveBack(s, t, request, how);
+    private void undo(List<CutoverSource> sources, String request, String how) {
+        List<Connection> opened = new java.util.ArrayList<>();
+        try (Connection t = Databases.target(cmd)) {
+            for (CutoverSource s : sources) opened.add(Databases.connect("source", s.url()));
+            withdrawAndGiveBack(opened, sources, t, request, how);
         } catch (SQLException | RuntimeException e) {
             err.println("cutover " + how + ", and it could not be undone: " + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage())
                     + (r.stopWrites() ? ". The source may be read-only: ALTER DATABASE ... RESET default_transaction_read_only gives its writes back" : ""));
             err.flush();
+        } finally {
+            opened.forEach(Databases::close);
         }
     }
 
     /** Withdraws the request and gives the writes back; when `migrate` has taken the cutover on, says that it finishes it. */
-    private void withdrawAndGiveBack(Connection source, Connection target, String request, String how) throws SQLException {
+    private void withdrawAndGiveBack(List<Connection> opened, List<CutoverSource> sources, Connection target, String request, String how)
+            throws SQLException {
         String slot = r.slot();
         if (CutoverTable.doneChanges(target, slot, request) != null) return; // done: nothing to undo
-        boolean finishing = !CutoverTable.withdraw(target, slot, request) && CutoverTable.claimed(target, slot, request)
-                && LiveSource.slotReader(source, slot) != null;
+        boolean read = false;
+        for (int i = 0; i < sources.size(); i++) read |= LiveSource.slotReader(opened.get(i), sources.get(i).slot()) != null;
+        boolean finishing = !CutoverTable.withdraw(target, slot, request) && CutoverTable.claimed(target, slot, request) && read;
         if (!finishing) {
             CutoverTable.withdraw(target, slot, request, true); // taken on by a migrate no longer there to finish it
-            if (r.stopWrites()) LiveSource.giveWritesBack(source);
+            if (r.stopWrites()) for (Connection c : opened) LiveSource.giveWritesBack(c);
             err.println("cutover " + how + " and undone: the migration will not act on its marker" + (r.stopWrites()
                     ? "; writes given back, the source is writable again" : "") + ". The migration streams on; run the cutover again when ready");
         } else {

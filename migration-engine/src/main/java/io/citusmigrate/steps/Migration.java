@@ -48,7 +48,7 @@ public final class Migration {
      */
     Migration forDatabase(String database) {
         return databases.computeIfAbsent(database, db -> {
-            MigrationSettings sub = settings.forDatabase(db, plan.tenantDatabases().indexOf(db) + 1);
+            MigrationSettings sub = settings.forDatabase(db);
             return new Migration(sub, io.citusmigrate.catalog.TenantDatabases.catalog(sub.command(), db), plan.forDatabase(db), out, err,
                     !db.equals(plan.tenantDatabases().get(0)));
         });

@@ -74,16 +74,25 @@ public record MigrationSettings(Path file, LoadCommand command, ConnectionUrl so
                 skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly, dropIndexes, reindex, disableTriggers);
     }
 
+    /**
+     * A tenant database's slot: slot names are the source server's, not a database's, so each
+     * database's has its own, named after it (stable whatever databases come and go).
+     */
+    public static String slotFor(String slot, String database) {
+        String s = slot + "_" + database;
+        if (database.matches("[a-z0-9_]+") && s.length() <= 63) return s;
+        return (slot.length() > 54 ? slot.substring(0, 54) : slot) + "_" + String.format("%08x", database.hashCode());
+    }
+
     /** Tenant databases consolidated: the steps that read the source run once for each ({@link EachDatabase}). */
-    boolean tenantDatabases() {
+    public boolean tenantDatabases() {
         return command != null && io.citusmigrate.catalog.TenantDatabases.rule(command).isPresent(); // none: a pipeline built in a test
     }
 
     /** The same settings reading one tenant database of the source's server instead of the source URL's. */
-    MigrationSettings forDatabase(String database, int n) {
+    MigrationSettings forDatabase(String database) {
         ConnectionUrl url = io.citusmigrate.catalog.TenantDatabases.url(command, database);
-        // slot names are the source server's, not a database's: each tenant database's snapshot has its own
-        String own = (slot.length() > 55 ? slot.substring(0, 55) : slot) + "_" + n;
+        String own = slotFor(slot, database);
         return new MigrationSettings(file, command.withSource(url), url, target, mode, viaDebezium, rehearsal, resume, own, publication, workers,
                 indexBuilds, skipOrphans, rejectDirectory, createTables, truncate, resetSequences, beforeLoad, afterCreateSchema, afterLoad, dataOnly,
                 dropIndexes, reindex, disableTriggers);

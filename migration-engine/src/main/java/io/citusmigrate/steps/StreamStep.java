@@ -12,6 +12,7 @@ import io.citusmigrate.stream.LookupIndexes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * The source's changes streamed from the slot (Debezium's embedded engine into the sink task)
@@ -33,6 +34,7 @@ final class StreamStep implements Step {
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
+        if (s.tenantDatabases()) return streamEach(m, in);
         refuseLostSlot(m);
         if (s.lookupIndexesAtStreamStart()) {
             m.onTarget(target -> m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan)));
@@ -74,6 +76,96 @@ final class StreamStep implements Step {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted while streaming: run `citus-migrate migrate " + s.file() + " --resume` to go on");
+        }
+        return true;
+    }
+
+    /**
+     * Tenant databases consolidated: one stream per database (its own slot and sink), all at once
+     * into the same target tables, each watched on a thread of its own. A cutover writes its
+     * marker into every database; each stream stops at its own once the cutover is claimed
+     * (under the migration's slot, as one), and when every stream has applied its marker the
+     * cutover is finished once: sequences past the furthest of every database's, foreign keys,
+     * the one answer. A stream that fails stops them all.
+     */
+    private boolean streamEach(Migration m, Outputs in) throws SQLException, InterruptedException {
+        MigrationSettings s = m.settings;
+        List<Migration> dbs = m.plan.tenantDatabases().stream().map(m::forDatabase).toList();
+        for (Migration one : dbs) refuseLostSlot(one);
+        if (s.lookupIndexesAtStreamStart()) {
+            m.onTarget(target -> m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan)));
+        }
+        String startOver = "start over: `citus-migrate cleanup " + s.file() + "`, then `citus-migrate migrate " + s.file() + "`";
+        List<LiveStream> streams = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newFixedThreadPool(dbs.size(), r -> {
+            Thread t = new Thread(r, "citus-migrate-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Migration one : dbs) {
+                LiveStream stream = new LiveStream(one.settings.command(), one.plan, one.catalog, one.settings.slot(), one.settings.publication(),
+                        snapshotMode);
+                streams.add(stream);
+                stream.answering(request -> waitedOn(m, request));
+                stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
+                stream.start();
+            }
+            m.say("streaming changes from " + dbs.size() + " tenant databases (slots " + String.join(", ", dbs.stream().map(o -> o.settings.slot()).toList())
+                    + "). To cut over: stop writes to the source, then run `citus-migrate cutover " + s.file() + "`");
+            List<java.util.concurrent.Future<Void>> watched = new java.util.ArrayList<>();
+            for (int i = 0; i < dbs.size(); i++) {
+                Migration one = dbs.get(i);
+                LiveStream stream = streams.get(i);
+                watched.add(watchers.submit(() -> {
+                    StreamWatch.untilMarker(one, stream, "streaming", "streaming " + one.settings.source().database() + ": %d row changes applied");
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<Void> f : watched) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof UserError u) throw new UserError(u.getMessage() + ". Once that is fixed, " + startOver);
+                    if (c instanceof RuntimeException r) throw r;
+                    throw new IllegalStateException(c);
+                }
+            }
+            CrashPoints.reach("cutover.after-marker");
+            String request = streams.get(0).cutoverRequest();
+            if (streams.stream().anyMatch(x -> !request.equals(x.cutoverRequest()))) {
+                throw new UserError("the tenant databases' streams stopped at the markers of different cutovers; " + startOver);
+            }
+            List<List<io.citusmigrate.copy.SequenceReset.Reset>> each = new java.util.ArrayList<>();
+            try (Connection target = m.target()) {
+                if (s.resetSequences()) {
+                    for (Migration one : dbs) {
+                        try (Connection source = one.source()) {
+                            each.add(io.citusmigrate.copy.SequenceReset.read(one.catalog, one.plan, source, target));
+                        }
+                    }
+                }
+                in.add(new Streamed(m.plan, m.catalog));
+                Finish.Done done = Finish.beforeAnswer(m.plan, m.script(), io.citusmigrate.copy.SequenceReset.furthest(each), target);
+                long applied = streams.stream().mapToLong(LiveStream::applied).sum();
+                if (!CutoverTable.done(target, s.slot(), request, applied)) {
+                    throw new UserError("the cutover gave up waiting just as the streams caught up: run `citus-migrate cutover " + s.file() + "` again");
+                }
+                CrashPoints.reach("cutover.after-answer");
+                streams.forEach(LiveStream::close); // releases the slots before they are dropped
+                long truncates = streams.stream().flatMap(x -> x.truncatesPerTable().values().stream()).mapToLong(Long::longValue).sum();
+                m.say("cutover: " + applied + " row changes streamed from " + dbs.size() + " tenant databases, "
+                        + (truncates > 0 ? truncates + " TRUNCATEs carried, " : "") + done.phrase() + ". The target is ready: point the application at it.");
+            } catch (SQLException e) {
+                throw new UserError("the cutover failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted while streaming: " + startOver);
+        } finally {
+            watchers.shutdownNow();
+            streams.forEach(LiveStream::close);
         }
         return true;
     }

@@ -26,7 +26,7 @@ final class StreamWatch {
         try {
             while (!stream.awaitCutover(1000)) {
                 stream.truncatesPerTable().forEach((table, n) -> {
-                    if (!n.equals(truncates.put(table, n))) m.say("TRUNCATE of " + table + " on the source: the target table is emptied too");
+                    if (!n.equals(truncates.put(table, n))) m.say(truncated(m, table));
                 });
                 LiveProgress.Status st = null;
                 try {
@@ -59,6 +59,14 @@ final class StreamWatch {
             close(source);
             close(target);
         }
+    }
+
+    /** What a TRUNCATE on the source did on the target: a consolidated tenant's empties its rows alone. */
+    private static String truncated(Migration m, String table) {
+        var c = m.plan.consolidation();
+        if (c == null) return "TRUNCATE of " + table + " on the source: the target table is emptied too";
+        return "TRUNCATE of " + table + " on the source" + (c.databases() ? " (tenant database " + m.settings.source().database() + ")" : "")
+                + ": that tenant's rows are deleted on the target too";
     }
 
     /** Large objects the application wrote since, carried now so that the cutover has few left to copy. */

@@ -39,6 +39,8 @@ public final class ConnectorConfigs {
         p.put("topic.prefix", topicPrefix);
         p.put("plugin.name", "pgoutput");
         p.put("slot.name", slot);
+        // each stream's metrics under a name of its own: several streams in one process (tenant databases) would wait on each other's
+        p.put("custom.metric.tags", "slot=" + slot);
         p.put("publication.name", publication);
         p.put("publication.autocreate.mode", "filtered");
         // a partition's rows come as its root's (the plan streams roots); Debezium's own publication publishes them so too

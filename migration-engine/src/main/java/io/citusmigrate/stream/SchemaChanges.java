@@ -744,6 +744,11 @@ public final class SchemaChanges {
     public static java.util.Optional<String> consolidated(String content, Plan plan, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         if (plan.consolidation() == null) return java.util.Optional.empty();
         Change ch = Change.of(content);
+        if (plan.consolidation().databases()) {
+            throw new NotCarried(prefix(ch, "tenant databases consolidated into one set of tables take no schema change while streaming yet")
+                    + " Undo it on the source and start over (`citus-migrate cleanup " + cmd.file() + "`, then `citus-migrate migrate " + cmd.file()
+                    + "`), or make it after the cutover", false);
+        }
         // a change outside the tenant schemas (a shared table's) takes the usual way
         boolean tenantSchema = plan.consolidation().isTenantSchema(ch.schema());
         if (!tenantSchema) return java.util.Optional.empty();

@@ -53,6 +53,21 @@ class StepsTest {
     }
 
     @Test
+    void aLiveMigrationOfTenantDatabasesHasASlotAndABulkLoadRecordPerDatabase() {
+        io.citusmigrate.load.LoadCommand cmd = io.citusmigrate.load.LoadFileParser.parse("t.load", """
+                load database from postgresql://u@h/postgres into postgresql://u@c/db
+                  distribute databases matching ~/^tenant_/ into 'public' using tenant_id;
+                """, k -> null);
+        MigrationSettings s = MigrationSettings.of(Path.of("t.load"), cmd, false, false, false);
+        List<Step.Named> steps = PipelineCheck.checked(Steps.choose(s, ResumePoint.Where.START_OVER), s, Set.of());
+        assertEquals(List.of(PUBLICATION, SNAPSHOT, DATA, VERIFICATION, BULK_LOAD_RECORD),
+                steps.stream().filter(n -> n.step() instanceof EachDatabase).map(Step.Named::name).toList());
+        assertEquals("citus_migrate_db_tenant_7", MigrationSettings.slotFor(s.slot(), "tenant_7"));
+        assertEquals("citus_migrate_db_" + String.format("%08x", "Tenant-7".hashCode()), MigrationSettings.slotFor(s.slot(), "Tenant-7"),
+                "a name a slot cannot hold: its hash");
+    }
+
+    @Test
     void dataOnly() {
         assertEquals(List.of(SNAPSHOT, EXISTING_TABLES, DATA, INDEXES, SEQUENCES, VERIFICATION, AFTER_LOAD, REPORT),
                 firstRun(settings(Mode.BULK_LOAD, false, true)));

@@ -60,22 +60,25 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
 
     /** Why a live migration refuses it: what the stream does not carry yet, or null when it carries all. */
     public String notStreamed(boolean debeziumSnapshot) {
-        if (databases) return "tenant databases consolidated into one set of tables are moved by a bulk load only for now (a stream from"
-                + " several databases at once is not built yet): add `with snapshot only` and stop the application's writes while it runs";
-        if (debeziumSnapshot) return "tenant schemas consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
+        if (debeziumSnapshot) return "tenant " + tenantKind() + "s consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
                 + " leave out `snapshot method = 'debezium'`";
         // a partition's TRUNCATE and an UNLOGGED table's copy at the cutover empty a target table: every tenant's rows
         List<String> whole = shares.stream().filter(s -> s.source().isPartitioned() || s.source().unlogged())
-                .map(s -> s.source().name() + (s.source().unlogged() ? " (UNLOGGED)" : " (partitioned)")).toList();
+                .map(s -> named(s) + (s.source().unlogged() ? " (UNLOGGED)" : " (partitioned)")).toList();
         if (!whole.isEmpty()) {
-            return "a live migration does not stream partitioned or UNLOGGED tables of consolidated tenant schemas yet: " + String.join(", ", whole)
+            return "a live migration does not stream partitioned or UNLOGGED tables of consolidated tenant " + tenantKind() + "s yet: " + String.join(", ", whole)
                     + "; move the data with `with snapshot only`";
         }
         List<String> keyless = shares.stream().filter(s -> !s.isPartition() && s.source().primaryKey().isEmpty())
-                .map(s -> s.source().name().toString()).toList();
+                .map(this::named).toList();
         if (keyless.isEmpty()) return null;
-        return "a live migration streams consolidated tenant schemas' tables by their primary key, and " + String.join(", ", keyless)
+        return "a live migration streams consolidated tenant " + tenantKind() + "s' tables by their primary key, and " + String.join(", ", keyless)
                 + (keyless.size() == 1 ? " has" : " have") + " none: give each one, or move the data with `with snapshot only`";
+    }
+
+    /** A share as a refusal names it: a tenant database's with its database (its table's name is every database's). */
+    private String named(TablePlan share) {
+        return databases ? share.label() : share.source().name().toString();
     }
 
     /** The tenants table's name, in the schema the tenant schemas are consolidated into. */
