@@ -273,13 +273,25 @@ class ConsolidationIT {
         Run stopped = m.result()[0];
         assertEquals(1, stopped.code(), stopped.out() + stopped.err());
         assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.ads (alter table cst_tenant_02.ads alter column name type varchar(200)):"
-                + " column name changed (its type, default or NOT NULL) in a consolidated tenant schema"), stopped.err());
+                + " column name changed its type (text to character varying(200)) in a consolidated tenant schema"), stopped.err());
         assertTrue(stopped.err().contains("--resume"), stopped.err());
         assertEquals(List.of("0"), citus.rows("select count(*) from cst.ads where name = 'after'"), "nothing after it applied");
         // undone on the source: the stream goes on from the change, as the source has the table now
         pg.exec(db, "alter table cst_tenant_02.ads alter column name type text; update cst_tenant_03.ads set name = 'later' where id = 1");
         Background resumed = Background.migrate(file.toString(), "--resume");
         resumed.waitUntilStreaming();
+        resumed.await(() -> everyTenantEqual(db, "cst", 3));
+        // a default and NOT NULL rolled out to the tenants one after the other: the target takes them once every tenant has them
+        for (int i = 1; i <= 3; i++) {
+            pg.exec(db, "alter table cst_tenant_0" + i + ".ads alter column clicks_count set default 1, alter column clicks_count set not null;"
+                    + " insert into cst_tenant_0" + i + ".ads (campaign_id, name, created_at, updated_at) values (1, 'default " + i + "', now(), now())");
+        }
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_01 carried to cst.ads: column clicks_count: default"
+                + " kept till every tenant has 1; column clicks_count: NOT NULL not set yet (2 tenants without it)"));
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_03 carried to cst.ads: column clicks_count: default 1;"
+                + " column clicks_count: NOT NULL set (every tenant has it)"));
+        assertEquals(List.of("1:true"), citus.rows("select pg_get_expr(d.adbin, d.adrelid) || ':' || a.attnotnull from pg_attribute a join pg_attrdef d"
+                + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = 'cst.ads'::regclass and a.attname = 'clicks_count'"));
         resumed.await(() -> everyTenantEqual(db, "cst", 3));
         resumed.cutOverAndFinish(file);
         assertEveryTenantEqual(db, "cst", 3);
@@ -346,7 +358,8 @@ class ConsolidationIT {
                   distribute databases matching ~/^cdl_t/ into 'cdl' using tenant_id;
                 """.formatted(pg.url("postgres"), citus.url()));
         Background m = Background.migrate(file.toString());
-        m.await(() -> m.out().toString().contains("streaming changes from 3 tenant databases"));
+        Background first = m;
+        first.await(() -> first.out().toString().contains("streaming changes from 3 tenant databases"));
         for (int i = 0; i < 3; i++) {
             // the same ids in every database: what one tenant changes leaves the others' rows of those ids alone
             pg.exec(dbs.get(i), """
@@ -362,7 +375,19 @@ class ConsolidationIT {
         // one tenant empties a table: only its rows go on the target
         pg.exec(dbs.get(1), "truncate app.impressions; insert into app.impressions (ad_id, seen_at, site_url, user_ip, user_data)"
                 + " values (1, now(), 'after the truncate', '10.3.3.3', '{}')");
-        m.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        first.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // interrupted (Ctrl-C) while streaming: --resume goes on from every database's slot, nothing lost or doubled
+        Run stopped = m.interrupt();
+        assertTrue(stopped.err().contains("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on"),
+                stopped.out() + stopped.err());
+        for (String db : dbs) {
+            pg.exec(db, "insert into app.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (2, now(), 'while stopped', '10.4.4.4', '{}');"
+                    + " update app.ads set name = 'while stopped' where id = 3");
+        }
+        m = Background.migrate(file.toString(), "--resume");
+        Background resumed = m;
+        resumed.await(() -> resumed.out().toString().contains("streaming changes from 3 tenant databases"));
+        resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // one `status` for all: each database's stream
         Run status = Run.of(new StringWriter(), "status", file.toString());
         assertEquals(0, status.code(), status.out() + status.err());

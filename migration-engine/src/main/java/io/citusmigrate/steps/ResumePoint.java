@@ -29,6 +29,7 @@ final class ResumePoint {
     /** Where the rerun goes on; a start over hands on {@link StartOver}. */
     static Where find(Migration m, Outputs out) {
         MigrationSettings s = m.settings;
+        if (s.tenantDatabases()) return findEach(m, out);
         try (Connection source = m.source(); Connection target = m.target()) {
             if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
             LiveSource.SlotHealth health = LiveSource.slotHealth(source, s.slot());
@@ -60,6 +61,57 @@ final class ResumePoint {
                     + " are " + (s.createTables() ? "dropped and created again" : "emptied") : "")
                     + "; then the bulk load runs from a new snapshot, and streaming follows from the new slot.");
             LiveSource.drop(source, s.slot(), s.publication());
+            out.add(new StartOver(state));
+            return Where.START_OVER;
+        } catch (SQLException e) {
+            throw m.targetFailed(e);
+        }
+    }
+
+    /**
+     * Tenant databases consolidated: the same, from every database's slot and bulk load record
+     * (the cutover and the plan are the migration's, under its own slot). The stream goes on
+     * only when every database's bulk load finished; else every database starts over.
+     */
+    private static Where findEach(Migration m, Outputs out) {
+        MigrationSettings s = m.settings;
+        List<Migration> dbs = m.plan.tenantDatabases().stream().map(m::forDatabase).toList();
+        try (Connection target = m.target()) {
+            for (Migration one : dbs) {
+                try (Connection source = one.source()) {
+                    if (!LiveSource.slotExists(source, one.settings.slot())) {
+                        throw new UserError("--resume: the tenant database " + one.settings.source().database() + " has no slot " + one.settings.slot()
+                                + " to stream from (a database matched since the migration began?); start over: `citus-migrate cleanup " + s.file()
+                                + "`, then `citus-migrate migrate " + s.file() + "`");
+                    }
+                    if (LiveSource.slotHealth(source, one.settings.slot()).lost()) throw new UserError(LiveSource.SlotHealth.invalidated(s.file().toString()));
+                }
+            }
+            StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
+                    m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
+            if (CutoverTable.isDone(target, s.slot())) {
+                m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
+                return Where.AFTER_CUTOVER;
+            }
+            String was = BulkLoadRecord.plan(target, s.slot());
+            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan, s.fingerprint()));
+            if (!changes.isEmpty()) {
+                throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
+                        + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
+                        + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
+            }
+            boolean all = true;
+            for (Migration one : dbs) all &= BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.FINISHED;
+            if (all) return Where.STREAM;
+            BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
+            m.say("--resume: the bulk load of the interrupted run did not finish in every tenant database, and the snapshots it read died with"
+                    + " that run. Starting over: every database's slot and publication are dropped and made again; the plan's tables on the"
+                    + " target are " + (s.createTables() ? "dropped and created again" : "emptied") + "; then the bulk load runs from new snapshots.");
+            for (Migration one : dbs) {
+                try (Connection source = one.source()) {
+                    LiveSource.drop(source, one.settings.slot(), one.settings.publication());
+                }
+            }
             out.add(new StartOver(state));
             return Where.START_OVER;
         } catch (SQLException e) {

@@ -22,10 +22,6 @@ public final class Steps {
      */
     static List<Step.Named> choose(Migration m, Outputs outputs) {
         MigrationSettings s = m.settings;
-        if (s.resume() && s.tenantDatabases()) {
-            throw new io.citusmigrate.UserError("`--resume` of a live migration from several tenant databases is not built yet: remove what"
-                    + " the interrupted run left with `citus-migrate cleanup " + s.file() + "`, then run `citus-migrate migrate " + s.file() + "` again");
-        }
         ResumePoint.Where from = s.resume() ? ResumePoint.find(m, outputs) : ResumePoint.Where.START_OVER;
         return PipelineCheck.checked(choose(s, from), s, outputs.types());
     }

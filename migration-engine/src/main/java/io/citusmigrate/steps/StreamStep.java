@@ -127,7 +127,9 @@ final class StreamStep implements Step {
                     f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     Throwable c = e.getCause();
-                    if (c instanceof UserError u) throw new UserError(u.getMessage() + ". Once that is fixed, " + startOver);
+                    // what is on the target is consistent with each slot: a rerun goes on from there
+                    if (c instanceof UserError u) throw streams.stream().allMatch(LiveStream::resumable) ? new UserError(u.getMessage()
+                            + ". Once that is fixed, go on with `citus-migrate migrate " + s.file() + " --resume`") : u;
                     if (c instanceof RuntimeException r) throw r;
                     throw new IllegalStateException(c);
                 }
@@ -162,7 +164,7 @@ final class StreamStep implements Step {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UserError("interrupted while streaming: " + startOver);
+            throw new UserError("interrupted while streaming: run `citus-migrate migrate " + s.file() + " --resume` to go on");
         } finally {
             watchers.shutdownNow();
             streams.forEach(LiveStream::close);

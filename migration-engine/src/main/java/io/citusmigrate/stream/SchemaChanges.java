@@ -809,6 +809,7 @@ public final class SchemaChanges {
         List<String> problems = new ArrayList<>();
         List<String> added = new ArrayList<>();
         List<String> there = new ArrayList<>();
+        List<String> altered = new ArrayList<>(); // a default or NOT NULL changed: the target follows once every tenant agrees
         for (Column c : ch.columns().values()) {
             io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             Column now = tgt.get(c.name());
@@ -817,9 +818,8 @@ public final class SchemaChanges {
                 continue;
             }
             if (was != null) {
-                if (!was.type().sql().equals(c.type()) || !java.util.Objects.equals(was.defaultExpr(), c.defaultExpr()) || was.notNull() != c.notNull()) {
-                    problems.add("column " + c.name() + " changed (its type, default or NOT NULL)");
-                }
+                if (!was.type().sql().equals(c.type())) problems.add("column " + c.name() + " changed its type (" + was.type().sql() + " to " + c.type() + ")");
+                else if (!java.util.Objects.equals(was.defaultExpr(), c.defaultExpr()) || was.notNull() != c.notNull()) altered.add(c.name());
                 continue;
             }
             if (now != null) {
@@ -881,24 +881,57 @@ public final class SchemaChanges {
         share.source().foreignKeys().forEach(k -> planned.add(k.name()));
         if ((ch.constraints().isArray()) && !constraints.equals(planned)) problems.add("its constraints changed (" + planned + " to " + constraints + ")");
         if (!problems.isEmpty()) {
-            throw notCarried(ch, String.join("; ", problems) + " in a consolidated tenant schema (only columns added, alike for every tenant,"
-                    + " and columns dropped are carried while streaming)", cmd.file());
+            throw notCarried(ch, String.join("; ", problems) + " in a consolidated tenant schema (columns added alike for every tenant, columns"
+                    + " dropped, defaults and NOT NULL changed are carried while streaming)", cmd.file());
         }
         String tenant = share.source().name().schema();
+        // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
+        List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
+        for (Column c : ch.columns().values()) {
+            io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
+            columns.add(was != null ? new io.citusmigrate.catalog.Column(was.num(), was.name(), was.type(), c.defaultExpr(), c.notNull(), was.identity(),
+                    was.generated(), was.collation(), was.comment())
+                    : new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
+                            c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null));
+        }
+        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)), share.tenantValue()));
+        List<String> follows = new ArrayList<>();
+        for (String name : altered) {
+            // every tenant's column as the stream has it now, this tenant's change included
+            List<io.citusmigrate.catalog.Column> all = next.consolidation().sharesOf(share.target()).stream()
+                    .map(o -> o.source().column(name).orElse(null)).filter(java.util.Objects::nonNull).toList();
+            Column now = tgt.get(name);
+            Column c = ch.columns().values().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            String def = c.defaultExpr();
+            boolean sameDefault = all.stream().allMatch(x -> java.util.Objects.equals(x.defaultExpr(), def));
+            if (now != null && !java.util.Objects.equals(now.defaultExpr(), def)) {
+                if (sameDefault) {
+                    actions.add("ALTER COLUMN " + Sql.ident(name) + (def == null ? " DROP DEFAULT" : " SET DEFAULT " + def));
+                    follows.add(name + (def == null ? ": default dropped" : ": default " + def));
+                } else {
+                    follows.add(name + ": default kept till every tenant has " + (def == null ? "none" : def));
+                }
+            }
+            if (now != null && now.notNull() != c.notNull()) {
+                // NOT NULL only once every tenant's rows have a value; dropped at once (a tenant may write NULL now)
+                if (!c.notNull()) {
+                    actions.add("ALTER COLUMN " + Sql.ident(name) + " DROP NOT NULL");
+                    follows.add(name + ": NOT NULL dropped");
+                } else if (all.stream().allMatch(io.citusmigrate.catalog.Column::notNull)) {
+                    actions.add("ALTER COLUMN " + Sql.ident(name) + " SET NOT NULL");
+                    follows.add(name + ": NOT NULL set (every tenant has it)");
+                } else {
+                    follows.add(name + ": NOT NULL not set yet (" + all.stream().filter(x -> !x.notNull()).count() + " tenants without it)");
+                }
+            }
+        }
         if (!actions.isEmpty()) {
             try (Statement s = target.createStatement()) {
                 s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", actions));
             }
         }
-        // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
-        List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
-        for (Column c : ch.columns().values()) {
-            columns.add(share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst()
-                    .orElse(new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
-                            c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null)));
-        }
-        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)), share.tenantValue()));
         List<String> said = new ArrayList<>();
+        if (!follows.isEmpty()) said.add("column " + String.join("; column ", follows));
         if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
         if (!there.isEmpty()) said.add("column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
         if (!kept.isEmpty()) said.add("column" + (kept.size() > 1 ? "s " : " ") + String.join(", ", kept) + " dropped for this tenant");
