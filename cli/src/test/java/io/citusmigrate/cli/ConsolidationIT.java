@@ -292,6 +292,20 @@ class ConsolidationIT {
                 + " column clicks_count: NOT NULL set (every tenant has it)"));
         assertEquals(List.of("1:true"), citus.rows("select pg_get_expr(d.adbin, d.adrelid) || ':' || a.attnotnull from pg_attribute a join pg_attrdef d"
                 + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = 'cst.ads'::regclass and a.attname = 'clicks_count'"));
+        // CHECK and UNIQUE constraints the same way: added once every tenant has them, dropped with the first tenant's drop
+        for (int i = 1; i <= 3; i++) {
+            pg.exec(db, "alter table cst_tenant_0" + i + ".campaigns add constraint budget_positive check (monthly_budget >= 0),"
+                    + " add constraint campaigns_name_cost unique (name, cost_model)");
+        }
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_02 carried to cst.campaigns: constraint budget_positive"
+                + " not added yet (1 tenant without it); constraint campaigns_name_cost not added yet (1 tenant without it)"));
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_03 carried to cst.campaigns: constraint budget_positive"
+                + " added (every tenant has it); constraint campaigns_name_cost added (every tenant has it; unique per tenant)"));
+        assertEquals(List.of("UNIQUE (tenant_id, name, cost_model)"), citus.rows("select pg_get_constraintdef(oid) from pg_constraint"
+                + " where conrelid = 'cst.campaigns'::regclass and conname = 'campaigns_name_cost'"));
+        pg.exec(db, "alter table cst_tenant_01.campaigns drop constraint budget_positive");
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_01 carried to cst.campaigns: constraint budget_positive"
+                + " dropped (with the first tenant that drops it)"));
         resumed.await(() -> everyTenantEqual(db, "cst", 3));
         resumed.cutOverAndFinish(file);
         assertEveryTenantEqual(db, "cst", 3);

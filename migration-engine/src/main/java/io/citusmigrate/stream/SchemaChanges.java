@@ -874,15 +874,42 @@ public final class SchemaChanges {
                 kept.add(was.name() + " (kept for the " + others + " tenant" + (others == 1 ? "" : "s") + " that have it still)");
             }
         }
-        java.util.Set<String> constraints = new java.util.TreeSet<>();
-        for (JsonNode k : ch.constraints()) constraints.add(k.path("name").asText());
-        java.util.Set<String> planned = new java.util.TreeSet<>();
-        share.source().constraints().forEach(k -> planned.add(k.name()));
-        share.source().foreignKeys().forEach(k -> planned.add(k.name()));
-        if ((ch.constraints().isArray()) && !constraints.equals(planned)) problems.add("its constraints changed (" + planned + " to " + constraints + ")");
+        // CHECK and UNIQUE constraints rolled out one tenant after the other: the rest of the keys must stay as planned
+        Map<String, JsonNode> constraints = new java.util.TreeMap<>();
+        for (JsonNode k : ch.constraints()) constraints.put(k.path("name").asText(), k);
+        Map<String, io.citusmigrate.catalog.Constraint> planned = new java.util.TreeMap<>();
+        share.source().constraints().forEach(k -> planned.put(k.name(), k));
+        java.util.Set<String> plannedKeys = new java.util.TreeSet<>(planned.keySet());
+        share.source().foreignKeys().forEach(k -> plannedKeys.add(k.name()));
+        List<io.citusmigrate.catalog.Constraint> keptConstraints = new ArrayList<>(share.source().constraints());
+        List<JsonNode> addedConstraints = new ArrayList<>();
+        List<io.citusmigrate.catalog.Constraint> droppedConstraints = new ArrayList<>();
+        if (ch.constraints().isArray()) {
+            for (var e : constraints.entrySet()) {
+                if (plannedKeys.contains(e.getKey())) continue;
+                String type = e.getValue().path("type").asText();
+                if (!"c".equals(type) && !"u".equals(type)) problems.add("constraint " + e.getKey() + " added (" + e.getValue().path("definition").asText() + ")");
+                else addedConstraints.add(e.getValue());
+            }
+            for (String name : plannedKeys) {
+                if (constraints.containsKey(name)) continue;
+                io.citusmigrate.catalog.Constraint was = planned.get(name);
+                if (was == null || was.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK && was.kind() != io.citusmigrate.catalog.Constraint.Kind.UNIQUE) {
+                    problems.add("constraint " + name + " dropped");
+                } else {
+                    droppedConstraints.add(was);
+                }
+            }
+        }
+        for (JsonNode k : addedConstraints) {
+            boolean unique = "u".equals(k.path("type").asText());
+            keptConstraints.add(new io.citusmigrate.catalog.Constraint(k.path("name").asText(), unique ? io.citusmigrate.catalog.Constraint.Kind.UNIQUE
+                    : io.citusmigrate.catalog.Constraint.Kind.CHECK, List.of(), k.path("definition").asText(), false, false));
+        }
+        keptConstraints.removeAll(droppedConstraints);
         if (!problems.isEmpty()) {
-            throw notCarried(ch, String.join("; ", problems) + " in a consolidated tenant schema (columns added alike for every tenant, columns"
-                    + " dropped, defaults and NOT NULL changed are carried while streaming)", cmd.file());
+            throw notCarried(ch, String.join("; ", problems) +  " in a consolidated tenant schema (columns added alike for every tenant, columns"
+                    + " dropped, defaults, NOT NULL, CHECK and UNIQUE constraints changed are carried while streaming)", cmd.file());
         }
         String tenant = share.source().name().schema();
         // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
@@ -894,8 +921,36 @@ public final class SchemaChanges {
                     : new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
                             c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null));
         }
-        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)), share.tenantValue()));
+        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)).withConstraints(List.copyOf(keptConstraints)),
+                share.tenantValue()));
         List<String> follows = new ArrayList<>();
+        // a constraint reaches the target once every tenant has it (their rows all satisfy it then), and leaves it with the first tenant's drop
+        List<String> constraintSaid = new ArrayList<>();
+        List<String> constraintActions = new ArrayList<>(); // one statement each: Citus takes a constraint's ADD or DROP alone
+        for (JsonNode k : addedConstraints) {
+            String name = k.path("name").asText();
+            long without = next.consolidation().sharesOf(share.target()).stream()
+                    .filter(o -> o.source().constraints().stream().noneMatch(x -> x.name().equals(name))).count();
+            if (constraintExists(target, share.target(), name)) {
+                constraintSaid.add("constraint " + name + " there already");
+            } else if (without > 0) {
+                constraintSaid.add("constraint " + name + " not added yet (" + without + " tenant" + (without == 1 ? "" : "s") + " without it)");
+            } else {
+                String def = k.path("definition").asText();
+                if ("u".equals(k.path("type").asText())) def = io.citusmigrate.plan.Planner.replaceFirstGroup(def, Sql.ident(next.consolidation().tenantKey())
+                        + ", " + def.substring(def.indexOf('(') + 1, def.indexOf(')')));
+                constraintActions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + def);
+                constraintSaid.add("constraint " + name + " added (every tenant has it" + ("u".equals(k.path("type").asText()) ? "; unique per tenant" : "") + ")");
+            }
+        }
+        for (io.citusmigrate.catalog.Constraint k : droppedConstraints) {
+            if (constraintExists(target, share.target(), k.name())) {
+                constraintActions.add("DROP CONSTRAINT " + Sql.ident(k.name()));
+                constraintSaid.add("constraint " + k.name() + " dropped (with the first tenant that drops it)");
+            } else {
+                constraintSaid.add("constraint " + k.name() + " dropped for this tenant");
+            }
+        }
         for (String name : altered) {
             // every tenant's column as the stream has it now, this tenant's change included
             List<io.citusmigrate.catalog.Column> all = next.consolidation().sharesOf(share.target()).stream()
@@ -930,8 +985,14 @@ public final class SchemaChanges {
                 s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", actions));
             }
         }
+        for (String a : constraintActions) {
+            try (Statement s = target.createStatement()) {
+                s.execute("ALTER TABLE " + share.target().sql() + " " + a);
+            }
+        }
         List<String> said = new ArrayList<>();
         if (!follows.isEmpty()) said.add("column " + String.join("; column ", follows));
+        said.addAll(constraintSaid);
         if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
         if (!there.isEmpty()) said.add("column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
         if (!kept.isEmpty()) said.add("column" + (kept.size() > 1 ? "s " : " ") + String.join(", ", kept) + " dropped for this tenant");
@@ -1026,6 +1087,16 @@ public final class SchemaChanges {
             }
         }
         return new Replanned(next, catalog, "schema change of tenant " + tenant + " carried to " + sh.target() + ": " + said);
+    }
+
+    private static boolean constraintExists(Connection target, QualifiedName table, String name) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = ?::regclass AND conname = ?")) {
+            ps.setString(1, table.sql());
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static String indexDefinition(Connection target, String schema, String index) throws SQLException {

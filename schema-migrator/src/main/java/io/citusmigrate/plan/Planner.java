@@ -926,7 +926,7 @@ public final class Planner {
     }
 
     /** Replaces the first parenthesised group of a constraint definition, respecting quotes. */
-    static String replaceFirstGroup(String def, String inner) {
+    public static String replaceFirstGroup(String def, String inner) {
         int open = def.indexOf('(');
         if (open < 0) return def;
         int depth = 0;
