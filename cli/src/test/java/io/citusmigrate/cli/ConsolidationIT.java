@@ -267,17 +267,18 @@ class ConsolidationIT {
         Path file = file(db, "cst", "include drop, slot name = 'cm_consolidation_stop'");
         Background m = Background.streaming(file);
         pg.exec(db, "insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'before', now(), now());"
-                + " alter table cst_tenant_02.ads alter column name type varchar(200);"
+                + " alter table cst_tenant_02.clicks add constraint clicks_ad_again foreign key (ad_id) references cst_tenant_02.ads (id);"
                 + " insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'after', now(), now())");
         m.thread().join(120_000);
         Run stopped = m.result()[0];
         assertEquals(1, stopped.code(), stopped.out() + stopped.err());
-        assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.ads (alter table cst_tenant_02.ads alter column name type varchar(200)):"
-                + " column name changed its type (text to character varying(200)) in a consolidated tenant schema"), stopped.err());
+        assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.clicks (alter table cst_tenant_02.clicks add constraint clicks_ad_again"
+                + " foreign key (ad_id) references cst_tenant_02.ads (id)): constraint clicks_ad_again added (FOREIGN KEY (ad_id) REFERENCES"
+                + " cst_tenant_02.ads(id)) in a consolidated tenant schema"), stopped.err());
         assertTrue(stopped.err().contains("--resume"), stopped.err());
         assertEquals(List.of("0"), citus.rows("select count(*) from cst.ads where name = 'after'"), "nothing after it applied");
         // undone on the source: the stream goes on from the change, as the source has the table now
-        pg.exec(db, "alter table cst_tenant_02.ads alter column name type text; update cst_tenant_03.ads set name = 'later' where id = 1");
+        pg.exec(db, "alter table cst_tenant_02.clicks drop constraint clicks_ad_again; update cst_tenant_03.ads set name = 'later' where id = 1");
         Background resumed = Background.migrate(file.toString(), "--resume");
         resumed.waitUntilStreaming();
         resumed.await(() -> everyTenantEqual(db, "cst", 3));
@@ -306,6 +307,15 @@ class ConsolidationIT {
         pg.exec(db, "alter table cst_tenant_01.campaigns drop constraint budget_positive");
         resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_01 carried to cst.campaigns: constraint budget_positive"
                 + " dropped (with the first tenant that drops it)"));
+        // a column's type changed the same way: the target converts every tenant's rows with the first tenant's change
+        for (int i = 1; i <= 3; i++) {
+            pg.exec(db, "alter table cst_tenant_0" + i + ".ads alter column name type varchar(300);"
+                    + " insert into cst_tenant_0" + i + ".ads (campaign_id, name, created_at, updated_at) values (1, repeat('n', 280), now(), now())");
+        }
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_01 carried to cst.ads: column name: type changed to"
+                + " character varying(300) (every tenant's rows converted)"));
+        resumed.await(() -> resumed.out().toString().contains("schema change of tenant cst_tenant_03 carried to cst.ads: column name: type character"
+                + " varying(300) there already, changed alike for the tenants before"));
         resumed.await(() -> everyTenantEqual(db, "cst", 3));
         resumed.cutOverAndFinish(file);
         assertEveryTenantEqual(db, "cst", 3);

@@ -810,6 +810,7 @@ public final class SchemaChanges {
         List<String> added = new ArrayList<>();
         List<String> there = new ArrayList<>();
         List<String> altered = new ArrayList<>(); // a default or NOT NULL changed: the target follows once every tenant agrees
+        List<String> retyped = new ArrayList<>();
         for (Column c : ch.columns().values()) {
             io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             Column now = tgt.get(c.name());
@@ -818,8 +819,19 @@ public final class SchemaChanges {
                 continue;
             }
             if (was != null) {
-                if (!was.type().sql().equals(c.type())) problems.add("column " + c.name() + " changed its type (" + was.type().sql() + " to " + c.type() + ")");
-                else if (!java.util.Objects.equals(was.defaultExpr(), c.defaultExpr()) || was.notNull() != c.notNull()) altered.add(c.name());
+                if (!was.type().sql().equals(c.type())) {
+                    // converted on the target with the first tenant's change: the other tenants' rows must convert too, else it stops here
+                    boolean keyColumn = share.source().primaryKey().map(k -> k.columns().contains(c.name())).orElse(false);
+                    if (keyColumn || c.type().contains(".") || c.type().contains("\"") || now == null) {
+                        problems.add("column " + c.name() + " changed its type (" + was.type().sql() + " to " + c.type() + ")");
+                    } else if (now.type().equals(c.type())) {
+                        retyped.add(c.name() + ": type " + c.type() + " there already, changed alike for the tenants before");
+                    } else {
+                        actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " TYPE " + c.type() + " USING " + Sql.ident(c.name()) + "::" + c.type());
+                        retyped.add(c.name() + ": type changed to " + c.type() + " (every tenant's rows converted)");
+                    }
+                }
+                if (!java.util.Objects.equals(was.defaultExpr(), c.defaultExpr()) || was.notNull() != c.notNull()) altered.add(c.name());
                 continue;
             }
             if (now != null) {
@@ -916,7 +928,8 @@ public final class SchemaChanges {
         List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
         for (Column c : ch.columns().values()) {
             io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
-            columns.add(was != null ? new io.citusmigrate.catalog.Column(was.num(), was.name(), was.type(), c.defaultExpr(), c.notNull(), was.identity(),
+            columns.add(was != null ? new io.citusmigrate.catalog.Column(was.num(), was.name(), was.type().sql().equals(c.type()) ? was.type()
+                    : io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(), c.notNull(), was.identity(),
                     was.generated(), was.collation(), was.comment())
                     : new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
                             c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null));
@@ -991,6 +1004,7 @@ public final class SchemaChanges {
             }
         }
         List<String> said = new ArrayList<>();
+        if (!retyped.isEmpty()) said.add("column " + String.join("; column ", retyped));
         if (!follows.isEmpty()) said.add("column " + String.join("; column ", follows));
         said.addAll(constraintSaid);
         if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
