@@ -412,6 +412,16 @@ class ConsolidationIT {
         Background resumed = m;
         resumed.await(() -> resumed.out().toString().contains("streaming changes from 3 tenant databases"));
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // a schema change rolled out to the databases one after the other: a column and an index, taken with whichever database's comes first
+        for (String db : dbs) {
+            pg.exec(db, "alter table app.ads add column note text default 'none'; create index ads_note_idx on app.ads (note);"
+                    + " update app.ads set note = 'noted' where id = 1");
+        }
+        resumed.await(() -> resumed.out().toString().split("carried to app.ads: column note there already, added alike for the tenants before", -1).length == 3
+                && resumed.out().toString().split("carried to app.ads: index ads_note_idx there already, created alike for the tenants before", -1).length == 3);
+        assertTrue(resumed.out().toString().contains("carried to app.ads: column note added (every tenant's rows given its default)"), resumed.out().toString());
+        assertTrue(resumed.out().toString().contains("carried to app.ads: index ads_note_idx created"), resumed.out().toString());
+        resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // one `status` for all: each database's stream
         Run status = Run.of(new StringWriter(), "status", file.toString());
         assertEquals(0, status.code(), status.out() + status.err());

@@ -97,6 +97,8 @@ final class StreamStep implements Step {
         }
         String startOver = "start over: `citus-migrate cleanup " + s.file() + "`, then `citus-migrate migrate " + s.file() + "`";
         List<LiveStream> streams = new java.util.ArrayList<>();
+        // the streams decide schema changes rolled out to the databases on one plan
+        java.util.concurrent.atomic.AtomicReference<io.citusmigrate.plan.Plan> whole = new java.util.concurrent.atomic.AtomicReference<>(m.plan);
         java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newFixedThreadPool(dbs.size(), r -> {
             Thread t = new Thread(r, "citus-migrate-watch");
             t.setDaemon(true);
@@ -107,6 +109,7 @@ final class StreamStep implements Step {
                 LiveStream stream = new LiveStream(one.settings.command(), one.plan, one.catalog, one.settings.slot(), one.settings.publication(),
                         snapshotMode);
                 streams.add(stream);
+                stream.consolidating(whole, one.settings.source().database());
                 stream.answering(request -> waitedOn(m, request));
                 stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
                 stream.start();
@@ -148,8 +151,8 @@ final class StreamStep implements Step {
                         }
                     }
                 }
-                in.add(new Streamed(m.plan, m.catalog));
-                Finish.Done done = Finish.beforeAnswer(m.plan, m.script(), io.citusmigrate.copy.SequenceReset.furthest(each), target);
+                in.add(new Streamed(whole.get(), m.catalog));
+                Finish.Done done = Finish.beforeAnswer(whole.get(), m.script(whole.get()), io.citusmigrate.copy.SequenceReset.furthest(each), target);
                 long applied = streams.stream().mapToLong(LiveStream::applied).sum();
                 if (!CutoverTable.done(target, s.slot(), request, applied)) {
                     throw new UserError("the cutover gave up waiting just as the streams caught up: run `citus-migrate cutover " + s.file() + "` again");

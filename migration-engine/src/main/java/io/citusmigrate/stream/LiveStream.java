@@ -68,6 +68,9 @@ public final class LiveStream implements AutoCloseable {
     private final String markerPrefix;
     /** The plan the stream writes by: the migration's, and from a new table on the one it was carried by. */
     private volatile Plan plan;
+    /** Tenant databases consolidated: the whole migration's plan, which every database's stream shares, and this stream's database. */
+    private java.util.concurrent.atomic.AtomicReference<Plan> whole;
+    private String database;
     private volatile io.citusmigrate.catalog.Catalog catalog;
     private volatile java.util.Set<String> plannedTopics;
     private final String slot;
@@ -348,11 +351,29 @@ public final class LiveStream implements AutoCloseable {
         untilWritten("the schema change", task::schemaChanged);
     }
 
+    /**
+     * Tenant databases consolidated: this stream is one database's; a schema change rolled out to
+     * the databases one after the other is decided on the whole migration's plan, which the
+     * streams share (one change at a time).
+     */
+    public void consolidating(java.util.concurrent.atomic.AtomicReference<Plan> whole, String database) {
+        this.whole = whole;
+        this.database = database;
+    }
+
     /** A table created, dropped, renamed or keyed otherwise: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
     private void carryTableChange(String content) throws InterruptedException {
         SchemaChanges.Replanned t;
         try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            t = SchemaChanges.replan(content, plan, catalog, target, cmd);
+            if (whole != null) {
+                synchronized (whole) {
+                    SchemaChanges.Replanned all = SchemaChanges.replan(content, whole.get(), catalog, target, cmd, database);
+                    whole.set(all.plan());
+                    t = new SchemaChanges.Replanned(all.plan().forDatabase(database), all.catalog(), all.said());
+                }
+            } else {
+                t = SchemaChanges.replan(content, plan, catalog, target, cmd);
+            }
         } catch (java.sql.SQLException e) {
             fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
             return;

@@ -87,6 +87,8 @@ public final class SchemaChanges {
         if (plan.consolidation() != null && plan.consolidation().isTenantSchema(ch.schema())) {
             return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
         }
+        // a tenant database's: its tables' changes are rolled out as a tenant schema's
+        if (plan.consolidation() != null && plan.consolidation().databases()) return ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
         if ((ch.tag().equals("CREATE TABLE") || ch.tag().equals("DROP TABLE")) && "table".equals(ch.type())) return true;
         if (!ch.tag().equals("ALTER TABLE")) return false;
         TablePlan t = table(plan, ch);
@@ -104,14 +106,22 @@ public final class SchemaChanges {
     /** A table created, dropped, renamed or keyed otherwise: carried by the plan made now, from here on the stream's, with what was done. */
     public static Replanned replan(String content, Plan plan, io.citusmigrate.catalog.Catalog streamed, Connection target,
                                    io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        return replan(content, plan, streamed, target, cmd, null);
+    }
+
+    /**
+     * The same for a tenant database's stream: {@code plan} is the whole migration's (every
+     * tenant's shares, which decide when a change rolled out reaches the target), {@code database}
+     * the tenant whose change it is; the plan returned is the whole migration's too.
+     */
+    public static Replanned replan(String content, Plan plan, io.citusmigrate.catalog.Catalog streamed, Connection target,
+                                   io.citusmigrate.load.LoadCommand cmd, String database) throws SQLException {
         Change ch = Change.of(content);
         // a consolidated tenant's table altered: carried from the stream's own plan, the source not read again
-        if (plan.consolidation() != null && "ALTER TABLE".equals(ch.tag()) && plan.consolidation().isTenantSchema(ch.schema())) {
-            return consolidatedAlter(ch, plan, streamed, target, cmd);
-        }
-        if (plan.consolidation() != null && tenantIndex(ch) && plan.consolidation().isTenantSchema(ch.schema())) {
-            return consolidatedIndex(ch, plan, streamed, target, cmd);
-        }
+        boolean tenants = plan.consolidation() != null && (database != null || plan.consolidation().isTenantSchema(ch.schema()));
+        String tenant = database != null ? database : ch.schema();
+        if (tenants && "ALTER TABLE".equals(ch.tag())) return consolidatedAlter(ch, plan, streamed, target, cmd, tenant);
+        if (tenants && tenantIndex(ch)) return consolidatedIndex(ch, plan, streamed, target, cmd, tenant);
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
         char identity;
@@ -745,7 +755,11 @@ public final class SchemaChanges {
         if (plan.consolidation() == null) return java.util.Optional.empty();
         Change ch = Change.of(content);
         if (plan.consolidation().databases()) {
-            throw new NotCarried(prefix(ch, "tenant databases consolidated into one set of tables take no schema change while streaming yet")
+            // this stream's plan holds its own database's shares alone
+            if ("ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch, null) != null) return java.util.Optional.empty();
+            if (tenantIndex(ch) && !CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
+            throw new NotCarried(prefix(ch, "tenant databases consolidated into one set of tables take no schema change while streaming yet but"
+                    + " their tables' columns, defaults, NOT NULL, CHECK and UNIQUE constraints and indexes")
                     + " Undo it on the source and start over (`citus-migrate cleanup " + cmd.file() + "`, then `citus-migrate migrate " + cmd.file()
                     + "`), or make it after the cutover", false);
         }
@@ -753,7 +767,7 @@ public final class SchemaChanges {
         boolean tenantSchema = plan.consolidation().isTenantSchema(ch.schema());
         if (!tenantSchema) return java.util.Optional.empty();
         if (tenantSchema && "CREATE TABLE".equals(ch.tag()) && "table".equals(ch.type())) return java.util.Optional.empty();
-        if (tenantSchema && "ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch) != null) {
+        if (tenantSchema && "ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch, ch.schema()) != null) {
             return java.util.Optional.empty();
         }
         if (tenantSchema && "sequence".equals(ch.type()) && CREATES_TABLE.matcher(ch.query()).find()) return java.util.Optional.empty();
@@ -782,11 +796,12 @@ public final class SchemaChanges {
                 + " but a table created in a tenant schema", cmd.file());
     }
 
-    /** The share of a consolidated table a change names: its table, by oid or by name. */
-    private static TablePlan share(Plan plan, Change ch) {
+    /** The share of a consolidated table a change names: its table, by oid or by name, among one tenant's shares (any tenant's: null). */
+    private static TablePlan share(Plan plan, Change ch, String tenant) {
         String table = "table column".equals(ch.type()) ? ch.identity().substring(0, ch.identity().lastIndexOf('.')) : ch.identity();
-        return plan.consolidation().shares().stream().filter(x -> ch.oid() > 0 && x.source().oid() == ch.oid() || named(x, table)).findFirst()
-                .orElse(null);
+        // a tenant database's oids and names are every database's: its own shares alone are looked at
+        return plan.consolidation().shares().stream().filter(x -> tenant == null || tenant.equals(x.tenantName()))
+                .filter(x -> ch.oid() > 0 && x.source().oid() == ch.oid() || named(x, table)).findFirst().orElse(null);
     }
 
     /**
@@ -800,8 +815,8 @@ public final class SchemaChanges {
      * the cutover refuses until every tenant has it.
      */
     private static Replanned consolidatedAlter(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
-                                               io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        TablePlan share = share(plan, ch);
+                                               io.citusmigrate.load.LoadCommand cmd, String tenant) throws SQLException {
+        TablePlan share = share(plan, ch, tenant);
         if (share == null) throw notCarried(ch, "a table the consolidated tenant schemas do not share", cmd.file());
         if ("table".equals(ch.type()) && !named(share, ch.identity())) throw notCarried(ch, "a tenant schema's table renamed", cmd.file());
         Map<String, Column> tgt = columns(target, share.target().sql());
@@ -877,7 +892,7 @@ public final class SchemaChanges {
             Column now = tgt.get(was.name());
             if (now == null) continue;
             long others = plan.consolidation().sharesOf(share.target()).stream()
-                    .filter(o -> o.source().oid() != share.source().oid() && o.source().column(was.name()).isPresent()).count();
+                    .filter(o -> !java.util.Objects.equals(o.tenantValue(), share.tenantValue()) && o.source().column(was.name()).isPresent()).count();
             if (others == 0) {
                 actions.add("DROP COLUMN " + Sql.ident(was.name()));
                 dropped.add(was.name());
@@ -923,7 +938,6 @@ public final class SchemaChanges {
             throw notCarried(ch, String.join("; ", problems) +  " in a consolidated tenant schema (columns added alike for every tenant, columns"
                     + " dropped, defaults, NOT NULL, CHECK and UNIQUE constraints changed are carried while streaming)", cmd.file());
         }
-        String tenant = share.source().name().schema();
         // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
         List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
         for (Column c : ch.columns().values()) {
@@ -935,7 +949,7 @@ public final class SchemaChanges {
                             c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null));
         }
         Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)).withConstraints(List.copyOf(keptConstraints)),
-                share.tenantValue()));
+                share.tenantValue(), share.tenantName()));
         List<String> follows = new ArrayList<>();
         // a constraint reaches the target once every tenant has it (their rows all satisfy it then), and leaves it with the first tenant's drop
         List<String> constraintSaid = new ArrayList<>();
@@ -1029,18 +1043,18 @@ public final class SchemaChanges {
      * rows the source took. A later tenant's index must be alike to the one the target has.
      */
     private static Replanned consolidatedIndex(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
-                                               io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+                                               io.citusmigrate.load.LoadCommand cmd, String tenant) throws SQLException {
         String name = ch.identity().substring(ch.identity().lastIndexOf('.') + 1).replace("\"", "");
         io.citusmigrate.plan.Consolidation c = plan.consolidation();
-        String tenant = ch.schema();
         TablePlan share;
         if ("CREATE INDEX".equals(ch.tag())) {
-            share = ch.table() == null ? null : c.shares().stream().filter(x -> named(x, ch.table())).findFirst().orElse(null);
+            share = ch.table() == null ? null : c.shares().stream().filter(x -> tenant.equals(x.tenantName()) && named(x, ch.table())).findFirst()
+                    .orElse(null);
             if (share == null || ch.index().isMissingNode() || ch.index().isNull()) {
                 throw notCarried(ch, "an index on a table the consolidated tenant schemas do not share", cmd.file());
             }
         } else {
-            share = c.shares().stream().filter(x -> x.source().name().schema().equals(tenant)
+            share = c.shares().stream().filter(x -> tenant.equals(x.tenantName())
                     && x.source().indexes().stream().anyMatch(i -> i.name().equals(name))).findFirst().orElse(null);
             if (share == null) return new Replanned(plan, catalog, ""); // not one the stream knows (dropped with its table, or read again)
         }
@@ -1058,7 +1072,7 @@ public final class SchemaChanges {
         } else {
             indexes.removeIf(i -> i.name().equals(name));
         }
-        Plan next = plan.withShareReplaced(sh.forTenant(sh.source().withIndexes(List.copyOf(indexes)), sh.tenantValue()));
+        Plan next = plan.withShareReplaced(sh.forTenant(sh.source().withIndexes(List.copyOf(indexes)), sh.tenantValue(), sh.tenantName()));
         // the tenants of this consolidated table that have the index now, this one's change included
         List<TablePlan> all = next.consolidation().sharesOf(sh.target());
         long with = all.stream().filter(x -> x.source().indexes().stream().anyMatch(i -> i.name().equals(name))).count();

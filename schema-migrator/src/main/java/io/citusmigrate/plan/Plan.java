@@ -64,7 +64,9 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
 
     /** This plan with a share of a consolidated table (by its source oid) replaced: its tenant's table altered while streaming. */
     public Plan withShareReplaced(TablePlan share) {
-        List<TablePlan> shares = consolidation.shares().stream().map(x -> x.source().oid() == share.source().oid() ? share : x).toList();
+        // a tenant database's oids may be another database's too: the same tenant's share alone
+        List<TablePlan> shares = consolidation.shares().stream().map(x -> x.source().oid() == share.source().oid()
+                && java.util.Objects.equals(x.tenantValue(), share.tenantValue()) ? share : x).toList();
         return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts,
                 consolidation.with(consolidation.tenants(), shares));
     }
