@@ -82,7 +82,14 @@ final class CutoverCommand implements Callable<Integer> {
                 ConnectionUrl url = io.citusmigrate.catalog.TenantDatabases.url(cmd, db);
                 Connection c = Databases.connect("source", url);
                 String slot = MigrationSettings.slotFor(request.slot(), db);
-                if (LiveSource.slotExists(c, slot)) {
+                boolean streamed;
+                try {
+                    streamed = LiveSource.slotExists(c, slot);
+                } catch (SQLException e) {
+                    Databases.close(c);
+                    throw e;
+                }
+                if (streamed) {
                     sources.add(new CutoverSource(c, url, slot));
                 } else {
                     Databases.close(c);

@@ -422,6 +422,24 @@ class ConsolidationIT {
         assertTrue(resumed.out().toString().contains("carried to app.ads: column note added (every tenant's rows given its default)"), resumed.out().toString());
         assertTrue(resumed.out().toString().contains("carried to app.ads: index ads_note_idx created"), resumed.out().toString());
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // a cutover that cannot finish (one database's stream held up on the target) gives every database its writes back, and
+        // the streams that met their markers go on past them
+        try (java.sql.Connection lock = citus.connect()) {
+            lock.setAutoCommit(false);
+            try (java.sql.Statement st = lock.createStatement()) {
+                st.execute("lock table app.ads in access exclusive mode");
+            }
+            pg.exec(dbs.get(1), "update app.ads set name = 'held up' where id = 2");
+            Run gaveUp = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "5", "--max-lag", "off");
+            assertEquals(1, gaveUp.code(), gaveUp.out() + gaveUp.err());
+            assertTrue(gaveUp.err().contains("and undone: the migration will not act on its markers; writes given back to every source database"),
+                    gaveUp.out() + gaveUp.err());
+            lock.rollback();
+        }
+        for (String db : dbs) {
+            pg.exec(db, "insert into app.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (3, now(), 'after the give-back', '10.5.5.5', '{}')");
+        }
+        resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // one `status` for all: each database's stream
         Run status = Run.of(new StringWriter(), "status", file.toString());
         assertEquals(0, status.code(), status.out() + status.err());

@@ -123,6 +123,22 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
                     if (there) slots.put(db, slot);
                 }
             }
+            // slots of databases the rule no longer matches (renamed, or the file edited): slots are the server's, and hold its WAL
+            try (Connection server = Databases.connect("source", cmd.source());
+                 java.sql.PreparedStatement ps = server.prepareStatement("SELECT slot_name, database FROM pg_catalog.pg_replication_slots"
+                         + " WHERE starts_with(slot_name, ?) AND database IS NOT NULL ORDER BY 1")) {
+                ps.setString(1, settings.slot() + "_");
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String db = rs.getString(2);
+                        if (slots.containsKey(db) || slots.containsValue(rs.getString(1))) continue;
+                        if (!rs.getString(1).equals(MigrationSettings.slotFor(settings.slot(), db))) continue;
+                        slots.put(db, rs.getString(1));
+                        found.add("replication slot " + rs.getString(1) + " on the source " + io.citusmigrate.catalog.TenantDatabases.url(cmd, db)
+                                + " (a database the rule no longer matches)");
+                    }
+                }
+            }
             java.util.Map<String, List<ProgressCatalog.CatalogTable>> rows = new java.util.LinkedHashMap<>();
             List<String> keys = new ArrayList<>(List.of(settings.slot()));
             io.citusmigrate.catalog.TenantDatabases.names(cmd).forEach(db -> keys.add(MigrationSettings.slotFor(settings.slot(), db)));

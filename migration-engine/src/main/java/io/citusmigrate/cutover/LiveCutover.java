@@ -136,6 +136,10 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
 
     /** The undo, on connections of its own. */
     private void undo(List<CutoverSource> sources, String request, String how) {
+        if (sources.size() > 1) {
+            undoEach(sources, request, how);
+            return;
+        }
         List<Connection> opened = new java.util.ArrayList<>();
         try (Connection t = Databases.target(cmd)) {
             for (CutoverSource s : sources) opened.add(Databases.connect("source", s.url()));
@@ -147,6 +151,57 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         } finally {
             opened.forEach(Databases::close);
         }
+    }
+
+    /**
+     * Several source databases: the request taken back, then each database's writes given back
+     * on a connection of its own, so that one that cannot be reached does not keep the others
+     * read-only; each that could not be given back is named with the statement that does it.
+     */
+    private void undoEach(List<CutoverSource> sources, String request, String how) {
+        String slot = r.slot();
+        boolean finishing;
+        try (Connection t = Databases.target(cmd)) {
+            if (CutoverTable.doneChanges(t, slot, request) != null) return; // done: nothing to undo
+            boolean read = false;
+            // on connections of its own: the cutover's may be in use (Ctrl-C, SIGTERM)
+            for (CutoverSource s : sources) {
+                try (Connection c = Databases.connect("source", s.url())) {
+                    read |= LiveSource.slotReader(c, s.slot()) != null;
+                } catch (SQLException | RuntimeException e) {
+                    // unreachable: its stream cannot be finishing from there
+                }
+            }
+            finishing = !CutoverTable.withdraw(t, slot, request) && CutoverTable.claimed(t, slot, request) && read;
+            if (!finishing) CutoverTable.withdraw(t, slot, request, true);
+        } catch (SQLException | RuntimeException e) {
+            finishing = false;
+            err.println("cutover " + how + ", and its request could not be taken back: " + (e instanceof SQLException q ? Databases.oneLine(q, null)
+                    : e.getMessage()));
+        }
+        if (finishing) {
+            err.println("cutover " + how + " after the running migrate took it on: it finishes it" + (r.stopWrites() ? " and the source databases stay"
+                    + " read-only" : "") + "; `citus-migrate status " + r.file() + "` says when it is done");
+            err.flush();
+            return;
+        }
+        List<String> failed = new java.util.ArrayList<>();
+        if (r.stopWrites()) {
+            for (CutoverSource s : sources) {
+                try (Connection c = Databases.connect("source", s.url())) {
+                    LiveSource.giveWritesBack(c);
+                } catch (SQLException | RuntimeException e) {
+                    failed.add(s.url().database());
+                    err.println("cutover " + how + ": the writes of " + s.url() + " could not be given back (" + (e instanceof SQLException q
+                            ? Databases.oneLine(q, null) : e.getMessage()) + "): ALTER DATABASE " + io.citusmigrate.sql.Sql.ident(s.url().database())
+                            + " RESET default_transaction_read_only gives them back");
+                }
+            }
+        }
+        err.println("cutover " + how + " and undone: the migration will not act on its markers" + (r.stopWrites() ? "; writes given back"
+                + (failed.isEmpty() ? " to every source database" : " to every source database but " + String.join(", ", failed)) : "")
+                + ". The migration streams on; run the cutover again when ready");
+        err.flush();
     }
 
     /** Withdraws the request and gives the writes back; when `migrate` has taken the cutover on, says that it finishes it. */

@@ -54,6 +54,18 @@ public final class CutoverTable {
                 slot, id) == 1;
     }
 
+    /** True while request {@code id} stands: not taken back, not answered yet. */
+    public static boolean pending(Connection target, String slot, String id) throws SQLException {
+        if (!exists(target)) return false;
+        try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM " + TABLE + " WHERE slot = ? AND request_id = ? AND done_at IS NULL")) {
+            ps.setString(1, slot);
+            ps.setString(2, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** True while `migrate` has taken request {@code id} on and not answered it yet. */
     public static boolean claimed(Connection target, String slot, String id) throws SQLException {
         if (!exists(target)) return false;

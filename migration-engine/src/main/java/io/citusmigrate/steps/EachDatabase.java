@@ -37,6 +37,8 @@ final class EachDatabase implements Step {
     @Override
     public boolean run(Migration m, Outputs in) throws SQLException, InterruptedException {
         String tenantsTable = m.plan.consolidation().tenantsTable().toString();
+        // a new run: its steps, cutover and bulk load are recorded under the migration's own slot, which no database's run forgets
+        if (inner instanceof PublicationStep) m.onTarget(target -> PublicationStep.forgetEarlier(target, m.settings.slot()));
         for (String db : m.plan.tenantDatabases()) {
             if (!inner.run(m.forDatabase(db), in.forDatabase(db))) return false;
         }

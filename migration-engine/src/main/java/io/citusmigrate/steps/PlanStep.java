@@ -9,6 +9,10 @@ final class PlanStep implements Step {
         if (!m.plan.ok()) {
             m.err.println("The plan cannot work on Citus; nothing was changed on the target:");
             m.plan.errors().forEach(e -> m.err.println("  " + e));
+            if (m.settings.resume() && m.plan.consolidation() != null) {
+                m.err.println("If a schema change rolled out to the tenants is half done, finish it in every tenant, then run `citus-migrate migrate "
+                        + m.settings.file() + " --resume` again: the stream carries each tenant's change in its place.");
+            }
             m.err.flush();
             return false;
         }

@@ -35,15 +35,20 @@ final class PublicationStep implements Step {
             LiveSource.createPublication(source, s.publication(), m.plan, s.command().distribute());
             // a new run, before its slot exists: nothing an earlier migration on this slot recorded may steer a rerun of this one
             try (Connection target = m.target()) {
-                StepRecord.forget(target, s.slot());
-                CutoverTable.forget(target, s.slot());
-                BulkLoadRecord.forget(target, s.slot());
-                CopyRecord.forget(target, s.slot());
-                SinkPositions.forget(target, LiveStream.sinkName(s.slot()));
+                forgetEarlier(target, s.slot());
             }
         } catch (SQLException e) {
             throw m.sourceFailed(e);
         }
         return true;
+    }
+
+    /** What an earlier migration recorded under a slot: forgotten by a new run (tenant databases: the migration's own slot too). */
+    static void forgetEarlier(Connection target, String slot) throws SQLException {
+        StepRecord.forget(target, slot);
+        CutoverTable.forget(target, slot);
+        BulkLoadRecord.forget(target, slot);
+        CopyRecord.forget(target, slot);
+        SinkPositions.forget(target, LiveStream.sinkName(slot));
     }
 }

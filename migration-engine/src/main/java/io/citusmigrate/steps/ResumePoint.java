@@ -104,9 +104,15 @@ final class ResumePoint {
             for (Migration one : dbs) all &= BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.FINISHED;
             if (all) return Where.STREAM;
             BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
+            if (state == BulkLoadRecord.State.STARTED && !s.createTables() && !s.truncate()) {
+                throw new UserError("--resume: the bulk load of the interrupted run did not finish, and its snapshots died with it, so it"
+                        + " must start over; but the tables are yours (`create no tables`) and hold its partial copy: empty them (or add"
+                        + " `truncate` to the command file), then run `citus-migrate migrate " + s.file() + " --resume` again");
+            }
             m.say("--resume: the bulk load of the interrupted run did not finish in every tenant database, and the snapshots it read died with"
-                    + " that run. Starting over: every database's slot and publication are dropped and made again; the plan's tables on the"
-                    + " target are " + (s.createTables() ? "dropped and created again" : "emptied") + "; then the bulk load runs from new snapshots.");
+                    + " that run. Starting over: every database's slot and publication are dropped and made again"
+                    + (state == BulkLoadRecord.State.STARTED ? "; the plan's tables on the target, which that run created and partly loaded, are "
+                    + (s.createTables() ? "dropped and created again" : "emptied") : "") + "; then the bulk load runs from new snapshots.");
             for (Migration one : dbs) {
                 try (Connection source = one.source()) {
                     LiveSource.drop(source, one.settings.slot(), one.settings.publication());

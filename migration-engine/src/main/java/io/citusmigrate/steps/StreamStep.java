@@ -99,6 +99,7 @@ final class StreamStep implements Step {
         List<LiveStream> streams = new java.util.ArrayList<>();
         // the streams decide schema changes rolled out to the databases on one plan
         java.util.concurrent.atomic.AtomicReference<io.citusmigrate.plan.Plan> whole = new java.util.concurrent.atomic.AtomicReference<>(m.plan);
+        CutoverGate gate = new CutoverGate(m, dbs.size());
         java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newFixedThreadPool(dbs.size(), r -> {
             Thread t = new Thread(r, "citus-migrate-watch");
             t.setDaemon(true);
@@ -110,24 +111,25 @@ final class StreamStep implements Step {
                         snapshotMode);
                 streams.add(stream);
                 stream.consolidating(whole, one.settings.source().database());
-                stream.answering(request -> waitedOn(m, request));
+                stream.answering(gate::arrive);
                 stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
                 stream.start();
             }
             m.say("streaming changes from " + dbs.size() + " tenant databases (slots " + String.join(", ", dbs.stream().map(o -> o.settings.slot()).toList())
                     + "). To cut over: stop writes to the source, then run `citus-migrate cutover " + s.file() + "`");
-            List<java.util.concurrent.Future<Void>> watched = new java.util.ArrayList<>();
+            java.util.concurrent.CompletionService<Void> watched = new java.util.concurrent.ExecutorCompletionService<>(watchers);
             for (int i = 0; i < dbs.size(); i++) {
                 Migration one = dbs.get(i);
                 LiveStream stream = streams.get(i);
-                watched.add(watchers.submit(() -> {
+                watched.submit(() -> {
                     StreamWatch.untilMarker(one, stream, "streaming", "streaming " + one.settings.source().database() + ": %d row changes applied");
                     return null;
-                }));
+                });
             }
-            for (java.util.concurrent.Future<Void> f : watched) {
+            // the first stream to fail stops them all, whichever database's it is
+            for (int i = 0; i < dbs.size(); i++) {
                 try {
-                    f.get();
+                    watched.take().get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     Throwable c = e.getCause();
                     // what is on the target is consistent with each slot: a rerun goes on from there
@@ -144,6 +146,17 @@ final class StreamStep implements Step {
             }
             List<List<io.citusmigrate.copy.SequenceReset.Reset>> each = new java.util.ArrayList<>();
             try (Connection target = m.target()) {
+                // large objects cannot join the target from several databases (their oids would collide): named, never dropped silently
+                for (Migration one : dbs) {
+                    try (Connection source = one.source()) {
+                        long objects = io.citusmigrate.copy.LargeObjects.compare(source, target).sourceCount();
+                        if (objects > 0) {
+                            throw new UserError("the cutover stops: the tenant database " + one.settings.source().database() + " has " + objects
+                                    + " large objects, which a consolidation of databases does not carry (their oids would collide); move them"
+                                    + " into bytea columns, then `citus-migrate migrate " + s.file() + " --resume` and cut over again");
+                        }
+                    }
+                }
                 if (s.resetSequences()) {
                     for (Migration one : dbs) {
                         try (Connection source = one.source()) {
@@ -155,7 +168,8 @@ final class StreamStep implements Step {
                 Finish.Done done = Finish.beforeAnswer(whole.get(), m.script(whole.get()), io.citusmigrate.copy.SequenceReset.furthest(each), target);
                 long applied = streams.stream().mapToLong(LiveStream::applied).sum();
                 if (!CutoverTable.done(target, s.slot(), request, applied)) {
-                    throw new UserError("the cutover gave up waiting just as the streams caught up: run `citus-migrate cutover " + s.file() + "` again");
+                    throw new UserError("the cutover gave up waiting just as the streams caught up: run `citus-migrate migrate " + s.file()
+                            + " --resume`, then `citus-migrate cutover " + s.file() + "` again");
                 }
                 CrashPoints.reach("cutover.after-answer");
                 streams.forEach(LiveStream::close); // releases the slots before they are dropped
@@ -173,6 +187,48 @@ final class StreamStep implements Step {
             streams.forEach(LiveStream::close);
         }
         return true;
+    }
+
+    /**
+     * Tenant databases: a cutover is taken on only when every database's stream has met its
+     * marker. Until then each stream that has met it waits at it (its writes stopped, nothing
+     * after the marker applied); a request taken back meanwhile (the cutover gave up, or was
+     * interrupted) lets them all go on, so that a cutover can be undone until it is claimed.
+     */
+    private static final class CutoverGate {
+        private final Migration m;
+        private final int streams;
+        private final java.util.Map<String, Integer> arrived = new java.util.HashMap<>();
+        private final java.util.Map<String, Boolean> decided = new java.util.HashMap<>();
+
+        CutoverGate(Migration m, int streams) {
+            this.m = m;
+            this.streams = streams;
+        }
+
+        synchronized boolean arrive(String request) {
+            if (decided.containsKey(request)) return decided.get(request);
+            int n = arrived.merge(request, 1, Integer::sum);
+            if (n == streams) {
+                boolean claimed = waitedOn(m, request);
+                decided.put(request, claimed);
+                notifyAll();
+                return claimed;
+            }
+            try {
+                while (!decided.containsKey(request)) {
+                    wait(250);
+                    if (!decided.containsKey(request) && !m.fromTarget(t -> CutoverTable.pending(t, m.settings.slot(), request))) {
+                        decided.put(request, false); // taken back: every stream goes on past its marker
+                        notifyAll();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return decided.get(request);
+        }
     }
 
     /** A slot the source invalidated cannot be streamed from: the run stops saying how to start over. */

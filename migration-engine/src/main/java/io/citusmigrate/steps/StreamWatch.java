@@ -71,7 +71,8 @@ final class StreamWatch {
 
     /** Large objects the application wrote since, carried now so that the cutover has few left to copy. */
     private static void newLargeObjects(Migration m, Connection source, Connection target) {
-        if (source == null) return;
+        // tenant databases' large objects are not carried (their oids would collide): the cutover names them
+        if (source == null || m.plan.consolidation() != null && m.plan.consolidation().databases()) return;
         try {
             int n = LargeObjects.copyNew(source, target);
             if (n > 0) m.say(n + " new large object" + (n == 1 ? "" : "s") + " copied from the source");
