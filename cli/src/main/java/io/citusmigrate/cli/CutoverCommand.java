@@ -102,9 +102,9 @@ final class CutoverCommand implements Callable<Integer> {
             }
             if (!unstreamed.isEmpty()) {
                 throw new UserError("cutover refused, nothing was stopped: the tenant database" + (unstreamed.size() == 1 ? " " : "s ")
-                        + String.join(", ", unstreamed) + (unstreamed.size() == 1 ? " is" : " are") + " not streamed (created after the migration"
-                        + " began?); rename or drop " + (unstreamed.size() == 1 ? "it" : "them") + ", or migrate " + (unstreamed.size() == 1 ? "it" : "them")
-                        + " again with the others");
+                        + String.join(", ", unstreamed) + (unstreamed.size() == 1 ? " is" : " are") + " not streamed yet: created since the"
+                        + " migration began, `migrate` takes a new tenant database in within seconds (its bulk load first; `status` shows its"
+                        + " stream) or says why it cannot; cut over once it streams");
             }
             boolean done = new LiveCutover(cmd, request, in.out(), in.err()).run(sources, target, () -> Session.open(cmd).plan(), t0);
             return done ? Main.OK : Main.FAILED;

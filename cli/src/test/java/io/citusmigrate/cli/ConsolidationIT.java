@@ -373,8 +373,8 @@ class ConsolidationIT {
     }
 
     @Test
-    void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachWithOneCutoverForAll() throws Exception {
-        List<String> dbs = List.of(tenantDatabase("cdl_t", 1), tenantDatabase("cdl_t", 2), tenantDatabase("cdl_t", 3));
+    void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachAFourthSignsUpAndOneCutoverEndsAll() throws Exception {
+        List<String> dbs = new java.util.ArrayList<>(List.of(tenantDatabase("cdl_t", 1), tenantDatabase("cdl_t", 2), tenantDatabase("cdl_t", 3)));
         Path file = dir.resolve("cdl.load");
         Files.writeString(file, """
                 load database from %s into %s
@@ -422,6 +422,15 @@ class ConsolidationIT {
         assertTrue(resumed.out().toString().contains("carried to app.ads: column note added (every tenant's rows given its default)"), resumed.out().toString());
         assertTrue(resumed.out().toString().contains("carried to app.ads: index ads_note_idx created"), resumed.out().toString());
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // a tenant signs up: its database, tables and rows appear while streaming; it is loaded, then streamed, under the next tenant key
+        String signedUp = tenantDatabase("cdl_t", 4);
+        // provisioned with the schema as it was, then brought up to date: taken in once alike to the others
+        pg.exec(signedUp, "alter table app.ads add column note text default 'none'");
+        resumed.await(() -> resumed.out().toString().contains("new tenant database " + signedUp + ": loaded and compared; its changes stream from slot"));
+        assertEquals(List.of("4"), citus.rows("select tenant_id from cdl.tenants where database_name = '" + signedUp + "'"));
+        pg.exec(signedUp, "update app.ads set name = 'streamed after signing up', note = 'new' where id = 1; delete from app.clicks where id = 2");
+        dbs.add(signedUp);
+        resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // a cutover that cannot finish (one database's stream held up on the target) gives every database its writes back, and
         // the streams that met their markers go on past them
         try (java.sql.Connection lock = citus.connect()) {
@@ -447,12 +456,12 @@ class ConsolidationIT {
         // one cutover that stops writes on every database, waits for every stream and answers once
         Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + m.out());
-        assertTrue(cutover.out().contains("writes stopped: the source databases (3) are read-only for new sessions"), cutover.out());
+        assertTrue(cutover.out().contains("writes stopped: the source databases (4) are read-only for new sessions"), cutover.out());
         assertTrue(cutover.out().contains("Point the application at the target."), cutover.out());
         m.thread().join(60_000);
         Run done = m.result()[0];
         assertEquals(0, done.code(), done.out() + done.err());
-        assertTrue(done.out().contains("row changes streamed from 3 tenant databases"), done.out());
+        assertTrue(done.out().contains("row changes streamed from 4 tenant databases"), done.out());
         assertTrue(everyDatabaseEqual(dbs, "cdl"), "every tenant equal after the cutover");
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
@@ -462,7 +471,7 @@ class ConsolidationIT {
         }
         // the application, moved, inserts into any tenant through the coordinator: past every database's ids
         long maxId = dbs.stream().mapToLong(db -> Long.parseLong(pg.rows(db, "select max(id) from app.ads").get(0))).max().orElseThrow();
-        for (int tenant : List.of(1, 2, 3)) {
+        for (int tenant : List.of(1, 2, 3, 4)) {
             long id = Long.parseLong(citus.rows("insert into app.ads (tenant_id, campaign_id, name, created_at, updated_at) values (" + tenant
                     + ", 1, 'after', now(), now()) returning id").get(0));
             assertTrue(id > maxId, id + " > " + maxId);

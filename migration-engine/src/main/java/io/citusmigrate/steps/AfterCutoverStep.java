@@ -22,7 +22,7 @@ final class AfterCutoverStep implements io.citusmigrate.steps.Step {
             try (Connection target = m.target()) {
                 Finish.afterAnswer(plan, m.script(plan), () -> {
                     List<String> dropped = new java.util.ArrayList<>();
-                    for (String db : m.plan.tenantDatabases()) {
+                    for (String db : plan.tenantDatabases()) { // the stream's: a database taken in while streaming included
                         Migration one = m.forDatabase(db);
                         try (Connection source = one.source()) {
                             io.citusmigrate.stream.LiveSource.drop(source, one.settings.slot(), one.settings.publication());

@@ -54,6 +54,13 @@ public final class Migration {
         });
     }
 
+    /** A tenant database taken in while streaming: its run with the plan as it is now (which has its tenant) and its catalog. */
+    Migration forDatabase(String database, Plan now, Catalog catalog) {
+        Migration one = new Migration(settings.forDatabase(database), catalog, now.forDatabase(database), out, err, true);
+        databases.put(database, one);
+        return one;
+    }
+
     /** Each tenant database's run, made once. */
     private final java.util.Map<String, Migration> databases = new java.util.HashMap<>();
 

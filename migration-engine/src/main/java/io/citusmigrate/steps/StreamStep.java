@@ -90,7 +90,7 @@ final class StreamStep implements Step {
      */
     private boolean streamEach(Migration m, Outputs in) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
-        List<Migration> dbs = m.plan.tenantDatabases().stream().map(m::forDatabase).toList();
+        List<Migration> dbs = new java.util.concurrent.CopyOnWriteArrayList<>(m.plan.tenantDatabases().stream().map(m::forDatabase).toList());
         for (Migration one : dbs) refuseLostSlot(one);
         if (s.lookupIndexesAtStreamStart()) {
             m.onTarget(target -> m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan)));
@@ -99,37 +99,46 @@ final class StreamStep implements Step {
         List<LiveStream> streams = new java.util.ArrayList<>();
         // the streams decide schema changes rolled out to the databases on one plan
         java.util.concurrent.atomic.AtomicReference<io.citusmigrate.plan.Plan> whole = new java.util.concurrent.atomic.AtomicReference<>(m.plan);
-        CutoverGate gate = new CutoverGate(m, dbs.size());
-        java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newFixedThreadPool(dbs.size(), r -> {
+        CutoverGate gate = new CutoverGate(m, dbs::size);
+        java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "citus-migrate-watch");
             t.setDaemon(true);
             return t;
         });
         try {
-            for (Migration one : dbs) {
-                LiveStream stream = new LiveStream(one.settings.command(), one.plan, one.catalog, one.settings.slot(), one.settings.publication(),
-                        snapshotMode);
-                streams.add(stream);
-                stream.consolidating(whole, one.settings.source().database());
-                stream.answering(gate::arrive);
-                stream.onConnectionLost(m::say, 1000L * s.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
-                stream.start();
-            }
+            java.util.concurrent.CompletionService<Void> watched = new java.util.concurrent.ExecutorCompletionService<>(watchers);
+            for (Migration one : dbs) streams.add(stream(m, one, snapshotMode, whole, gate, watched));
             m.say("streaming changes from " + dbs.size() + " tenant databases (slots " + String.join(", ", dbs.stream().map(o -> o.settings.slot()).toList())
                     + "). To cut over: stop writes to the source, then run `citus-migrate cutover " + s.file() + "`");
-            java.util.concurrent.CompletionService<Void> watched = new java.util.concurrent.ExecutorCompletionService<>(watchers);
-            for (int i = 0; i < dbs.size(); i++) {
-                Migration one = dbs.get(i);
-                LiveStream stream = streams.get(i);
-                watched.submit(() -> {
-                    StreamWatch.untilMarker(one, stream, "streaming", "streaming " + one.settings.source().database() + ": %d row changes applied");
-                    return null;
-                });
-            }
-            // the first stream to fail stops them all, whichever database's it is
-            for (int i = 0; i < dbs.size(); i++) {
+            java.util.Set<String> passedOver = new java.util.HashSet<>(); // failed while taken in: `--resume` tries again
+            java.util.Map<String, String> said = new java.util.HashMap<>(); // why each new database is not taken in yet, said once
+            long looked = System.currentTimeMillis();
+            // the first stream to fail stops them all, whichever database's it is; meanwhile a tenant database created since is taken in
+            for (int done = 0; done < streams.size(); ) {
                 try {
-                    watched.take().get();
+                    java.util.concurrent.Future<Void> f = watched.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+                    if (f != null) {
+                        f.get();
+                        done++;
+                    } else if (!gate.met() && System.currentTimeMillis() - looked > NEW_DATABASES_MILLIS) {
+                        looked = System.currentTimeMillis();
+                        for (String db : io.citusmigrate.catalog.TenantDatabases.names(s.command())) {
+                            if (passedOver.contains(db) || dbs.stream().anyMatch(o -> o.settings.source().database().equals(db))) continue;
+                            Migration one;
+                            try {
+                                one = takeIn(m, db, whole, dbs, said);
+                            } catch (RuntimeException | SQLException e) {
+                                m.err.println("warning: the new tenant database " + db + " is not taken in: " + (e instanceof SQLException q
+                                        ? io.citusmigrate.db.Databases.oneLine(q, null) : e.getMessage()) + ". A cutover refuses while it is there;"
+                                        + " `citus-migrate migrate " + s.file() + " --resume` tries again");
+                                m.err.flush();
+                                passedOver.add(db);
+                                one = null;
+                            }
+                            if (one == null) continue; // not alike yet (its tables still being made?): looked at again
+                            streams.add(stream(m, one, "no_data", whole, gate, watched));
+                        }
+                    }
                 } catch (java.util.concurrent.ExecutionException e) {
                     Throwable c = e.getCause();
                     // what is on the target is consistent with each slot: a rerun goes on from there
@@ -189,6 +198,84 @@ final class StreamStep implements Step {
         return true;
     }
 
+    /** How often a live migration of tenant databases looks for a database the rule matches that it does not stream yet. */
+    static final long NEW_DATABASES_MILLIS = 5_000;
+
+    /** A tenant database's stream, started, its watcher submitted. */
+    private static LiveStream stream(Migration m, Migration one, String snapshotMode, java.util.concurrent.atomic.AtomicReference<io.citusmigrate.plan.Plan> whole,
+                                     CutoverGate gate, java.util.concurrent.CompletionService<Void> watched) throws InterruptedException {
+        LiveStream stream = new LiveStream(one.settings.command(), one.plan, one.catalog, one.settings.slot(), one.settings.publication(), snapshotMode);
+        stream.consolidating(whole, one.settings.source().database());
+        stream.answering(gate::arrive);
+        stream.onConnectionLost(m::say, 1000L * m.settings.command().options().integer(io.citusmigrate.load.Option.RETRY_SECONDS));
+        stream.start();
+        watched.submit(() -> {
+            StreamWatch.untilMarker(one, stream, "streaming", "streaming " + one.settings.source().database() + ": %d row changes applied");
+            return null;
+        });
+        return stream;
+    }
+
+    /**
+     * A tenant database created while streaming (a tenant signing up): planned with the others
+     * (its tables must be theirs, alike; a difference passes it over, said), given the next
+     * tenant key, recorded on the target, then loaded from its own slot's snapshot as at the
+     * start (its rows copied and compared) before its stream starts where the snapshot ends.
+     * Null when it is passed over: a cutover then refuses, naming it.
+     */
+    private static Migration takeIn(Migration m, String db, java.util.concurrent.atomic.AtomicReference<io.citusmigrate.plan.Plan> whole,
+                                    List<Migration> dbs, java.util.Map<String, String> said) throws SQLException, InterruptedException {
+        io.citusmigrate.load.LoadCommand cmd = m.settings.command();
+        java.util.SortedMap<String, io.citusmigrate.catalog.Catalog> catalogs = io.citusmigrate.catalog.TenantDatabases.catalogs(cmd);
+        io.citusmigrate.plan.Plan now;
+        try (Connection target = m.target()) {
+            now = io.citusmigrate.plan.Planner.plan(cmd, catalogs, java.util.Optional.of(new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd)));
+        }
+        List<String> differences = now.errors().stream().map(Object::toString).filter(e -> e.contains("tenant database " + db)).toList();
+        var tenant = now.consolidation().tenant(db).orElse(null);
+        if (!differences.isEmpty() || tenant == null) {
+            String why = "warning: the new tenant database " + db + " is not taken in yet" + (differences.isEmpty() ? "" : ": " + String.join("; ", differences))
+                    + ". It is looked at again every few seconds; a cutover refuses while it is there";
+            if (!why.equals(said.put(db, why))) {
+                m.err.println(why);
+                m.err.flush();
+            }
+            return null;
+        }
+        io.citusmigrate.plan.Plan all;
+        synchronized (whole) {
+            all = whole.get();
+            for (var share : now.consolidation().sharesOf(tenant)) all = all.withShareAdded(share, tenant);
+            whole.set(all);
+        }
+        Migration one = m.forDatabase(db, all, catalogs.get(db));
+        // counted before its slot exists: a cutover that marks its slot waits for its stream too, never claimed without it
+        dbs.add(one);
+        m.say("new tenant database " + db + ": taken in under tenant key " + tenant.key() + "; its bulk load from its own slot's snapshot comes first");
+        Outputs o = new Outputs();
+        try {
+            new PublicationStep().run(one, o);
+            new SnapshotStep().run(one, o);
+            new CopyStep().run(one, o);
+            new VerifyStep().run(one, o);
+            List<String> unequal = o.get(VerifyStep.Checked.class).checks().stream().filter(c -> !c.ok()).map(c -> c.table()).toList();
+            if (!unequal.isEmpty()) throw new UserError("the new tenant database " + db + "'s copy differs from its source: " + String.join(", ", unequal));
+            new LoadRecordStep().run(one, o);
+        } catch (RuntimeException | SQLException e) {
+            dbs.remove(one);
+            o.find(SnapshotStep.Taken.class).ifPresent(t -> t.snapshot().close());
+            try (Connection source = one.source()) {
+                io.citusmigrate.stream.LiveSource.drop(source, one.settings.slot(), one.settings.publication());
+            } catch (SQLException dropped) {
+                // the failure is what is said
+            }
+            throw e;
+        }
+        o.find(SnapshotStep.Taken.class).ifPresent(t -> t.snapshot().close());
+        m.say("new tenant database " + db + ": loaded and compared; its changes stream from slot " + one.settings.slot());
+        return one;
+    }
+
     /**
      * Tenant databases: a cutover is taken on only when every database's stream has met its
      * marker. Until then each stream that has met it waits at it (its writes stopped, nothing
@@ -197,19 +284,24 @@ final class StreamStep implements Step {
      */
     private static final class CutoverGate {
         private final Migration m;
-        private final int streams;
+        private final java.util.function.IntSupplier streams;
         private final java.util.Map<String, Integer> arrived = new java.util.HashMap<>();
         private final java.util.Map<String, Boolean> decided = new java.util.HashMap<>();
 
-        CutoverGate(Migration m, int streams) {
+        CutoverGate(Migration m, java.util.function.IntSupplier streams) {
             this.m = m;
             this.streams = streams;
+        }
+
+        /** Whether some stream has met a cutover's marker: no tenant database is taken in from then on. */
+        synchronized boolean met() {
+            return arrived.keySet().stream().anyMatch(r -> !Boolean.FALSE.equals(decided.get(r)));
         }
 
         synchronized boolean arrive(String request) {
             if (decided.containsKey(request)) return decided.get(request);
             int n = arrived.merge(request, 1, Integer::sum);
-            if (n == streams) {
+            if (n >= streams.getAsInt()) {
                 boolean claimed = waitedOn(m, request);
                 decided.put(request, claimed);
                 notifyAll();
