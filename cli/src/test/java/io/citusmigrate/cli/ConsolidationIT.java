@@ -373,7 +373,7 @@ class ConsolidationIT {
     }
 
     @Test
-    void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachAFourthSignsUpAndOneCutoverEndsAll() throws Exception {
+    void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachTwoMoreSignUpAndOneCutoverEndsAll() throws Exception {
         List<String> dbs = new java.util.ArrayList<>(List.of(tenantDatabase("cdl_t", 1), tenantDatabase("cdl_t", 2), tenantDatabase("cdl_t", 3)));
         Path file = dir.resolve("cdl.load");
         Files.writeString(file, """
@@ -404,21 +404,26 @@ class ConsolidationIT {
         Run stopped = m.interrupt();
         assertTrue(stopped.err().contains("interrupted while streaming: run `citus-migrate migrate " + file + " --resume` to go on"),
                 stopped.out() + stopped.err());
-        for (String db : dbs) {
+        for (String db : List.copyOf(dbs)) {
             pg.exec(db, "insert into app.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (2, now(), 'while stopped', '10.4.4.4', '{}');"
                     + " update app.ads set name = 'while stopped' where id = 3");
         }
+        // a tenant database created while no migrate runs: the resumed run takes it in once streaming
+        String whileStopped = tenantDatabase("cdl_t", 5);
         m = Background.migrate(file.toString(), "--resume");
         Background resumed = m;
         resumed.await(() -> resumed.out().toString().contains("streaming changes from 3 tenant databases"));
+        resumed.await(() -> resumed.out().toString().contains("new tenant database " + whileStopped + ": loaded and compared"));
+        assertEquals(List.of("4"), citus.rows("select tenant_id from cdl.tenants where database_name = '" + whileStopped + "'"));
+        dbs.add(whileStopped);
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // a schema change rolled out to the databases one after the other: a column and an index, taken with whichever database's comes first
         for (String db : dbs) {
             pg.exec(db, "alter table app.ads add column note text default 'none'; create index ads_note_idx on app.ads (note);"
                     + " update app.ads set note = 'noted' where id = 1");
         }
-        resumed.await(() -> resumed.out().toString().split("carried to app.ads: column note there already, added alike for the tenants before", -1).length == 3
-                && resumed.out().toString().split("carried to app.ads: index ads_note_idx there already, created alike for the tenants before", -1).length == 3);
+        resumed.await(() -> resumed.out().toString().split("carried to app.ads: column note there already, added alike for the tenants before", -1).length == 4
+                && resumed.out().toString().split("carried to app.ads: index ads_note_idx there already, created alike for the tenants before", -1).length == 4);
         assertTrue(resumed.out().toString().contains("carried to app.ads: column note added (every tenant's rows given its default)"), resumed.out().toString());
         assertTrue(resumed.out().toString().contains("carried to app.ads: index ads_note_idx created"), resumed.out().toString());
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
@@ -427,7 +432,7 @@ class ConsolidationIT {
         // provisioned with the schema as it was, then brought up to date: taken in once alike to the others
         pg.exec(signedUp, "alter table app.ads add column note text default 'none'");
         resumed.await(() -> resumed.out().toString().contains("new tenant database " + signedUp + ": loaded and compared; its changes stream from slot"));
-        assertEquals(List.of("4"), citus.rows("select tenant_id from cdl.tenants where database_name = '" + signedUp + "'"));
+        assertEquals(List.of("5"), citus.rows("select tenant_id from cdl.tenants where database_name = '" + signedUp + "'"));
         pg.exec(signedUp, "update app.ads set name = 'streamed after signing up', note = 'new' where id = 1; delete from app.clicks where id = 2");
         dbs.add(signedUp);
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
@@ -456,12 +461,12 @@ class ConsolidationIT {
         // one cutover that stops writes on every database, waits for every stream and answers once
         Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + m.out());
-        assertTrue(cutover.out().contains("writes stopped: the source databases (4) are read-only for new sessions"), cutover.out());
+        assertTrue(cutover.out().contains("writes stopped: the source databases (5) are read-only for new sessions"), cutover.out());
         assertTrue(cutover.out().contains("Point the application at the target."), cutover.out());
         m.thread().join(60_000);
         Run done = m.result()[0];
         assertEquals(0, done.code(), done.out() + done.err());
-        assertTrue(done.out().contains("row changes streamed from 4 tenant databases"), done.out());
+        assertTrue(done.out().contains("row changes streamed from 5 tenant databases"), done.out());
         assertTrue(everyDatabaseEqual(dbs, "cdl"), "every tenant equal after the cutover");
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
@@ -471,7 +476,7 @@ class ConsolidationIT {
         }
         // the application, moved, inserts into any tenant through the coordinator: past every database's ids
         long maxId = dbs.stream().mapToLong(db -> Long.parseLong(pg.rows(db, "select max(id) from app.ads").get(0))).max().orElseThrow();
-        for (int tenant : List.of(1, 2, 3, 4)) {
+        for (int tenant : List.of(1, 2, 3, 4, 5)) {
             long id = Long.parseLong(citus.rows("insert into app.ads (tenant_id, campaign_id, name, created_at, updated_at) values (" + tenant
                     + ", 1, 'after', now(), now()) returning id").get(0));
             assertTrue(id > maxId, id + " > " + maxId);

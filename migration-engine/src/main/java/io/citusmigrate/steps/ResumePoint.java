@@ -26,6 +26,9 @@ final class ResumePoint {
     /** A rerun starting over, handed on to the schema step: how far the interrupted bulk load got. */
     record StartOver(BulkLoadRecord.State state) {}
 
+    /** Tenant databases the interrupted run was not streaming yet (matched since it began): taken in once streaming, not streamed at once. */
+    record NotStreamedYet(java.util.Set<String> databases) {}
+
     /** Where the rerun goes on; a start over hands on {@link StartOver}. */
     static Where find(Migration m, Outputs out) {
         MigrationSettings s = m.settings;
@@ -76,10 +79,16 @@ final class ResumePoint {
     private static Where findEach(Migration m, Outputs out) {
         MigrationSettings s = m.settings;
         List<Migration> dbs = m.plan.tenantDatabases().stream().map(m::forDatabase).toList();
+        java.util.Set<String> later = new java.util.TreeSet<>();
         try (Connection target = m.target()) {
             for (Migration one : dbs) {
                 try (Connection source = one.source()) {
                     if (!LiveSource.slotExists(source, one.settings.slot())) {
+                        // never loaded: a database matched since (a tenant signing up), taken in once streaming as it would have been
+                        if (BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.NONE) {
+                            later.add(one.settings.source().database());
+                            continue;
+                        }
                         throw new UserError("--resume: the tenant database " + one.settings.source().database() + " has no slot " + one.settings.slot()
                                 + " to stream from (a database matched since the migration began?); start over: `citus-migrate cleanup " + s.file()
                                 + "`, then `citus-migrate migrate " + s.file() + "`");
@@ -101,8 +110,17 @@ final class ResumePoint {
                         + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
             }
             boolean all = true;
-            for (Migration one : dbs) all &= BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.FINISHED;
-            if (all) return Where.STREAM;
+            for (Migration one : dbs) {
+                if (!later.contains(one.settings.source().database())) all &= BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.FINISHED;
+            }
+            if (all && later.size() < dbs.size()) {
+                if (!later.isEmpty()) {
+                    m.say("--resume: tenant database" + (later.size() == 1 ? " " : "s ") + String.join(", ", later) + " matched since the"
+                            + " interrupted run began: taken in once streaming");
+                    out.add(new NotStreamedYet(java.util.Set.copyOf(later)));
+                }
+                return Where.STREAM;
+            }
             BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
             if (state == BulkLoadRecord.State.STARTED && !s.createTables() && !s.truncate()) {
                 throw new UserError("--resume: the bulk load of the interrupted run did not finish, and its snapshots died with it, so it"

@@ -90,7 +90,9 @@ final class StreamStep implements Step {
      */
     private boolean streamEach(Migration m, Outputs in) throws SQLException, InterruptedException {
         MigrationSettings s = m.settings;
-        List<Migration> dbs = new java.util.concurrent.CopyOnWriteArrayList<>(m.plan.tenantDatabases().stream().map(m::forDatabase).toList());
+        java.util.Set<String> later = in.find(ResumePoint.NotStreamedYet.class).map(ResumePoint.NotStreamedYet::databases).orElse(java.util.Set.of());
+        List<Migration> dbs = new java.util.concurrent.CopyOnWriteArrayList<>(m.plan.tenantDatabases().stream().filter(db -> !later.contains(db))
+                .map(m::forDatabase).toList());
         for (Migration one : dbs) refuseLostSlot(one);
         if (s.lookupIndexesAtStreamStart()) {
             m.onTarget(target -> m.said("lookup indexes for streaming (dropped at the cutover)", LookupIndexes.create(target, m.plan)));
@@ -245,7 +247,10 @@ final class StreamStep implements Step {
         io.citusmigrate.plan.Plan all;
         synchronized (whole) {
             all = whole.get();
-            for (var share : now.consolidation().sharesOf(tenant)) all = all.withShareAdded(share, tenant);
+            // a resumed run's plan has a database matched before it began, and not loaded yet, already
+            if (all.consolidation().tenant(db).isEmpty()) {
+                for (var share : now.consolidation().sharesOf(tenant)) all = all.withShareAdded(share, tenant);
+            }
             whole.set(all);
         }
         Migration one = m.forDatabase(db, all, catalogs.get(db));
