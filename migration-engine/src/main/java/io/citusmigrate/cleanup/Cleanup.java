@@ -71,15 +71,7 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
                     found.add(n + " row" + (n == 1 ? "" : "s") + " of citus_migrate." + t.name() + " on the target " + cmd.target());
                 }
             }
-            if (found.isEmpty()) {
-                out.println("nothing to clean up: no slot " + slot + ", no publication " + publication + ", no progress rows on the target");
-                out.flush();
-                return;
-            }
-            out.println((dryRun ? "would remove" : "removing") + ":");
-            found.forEach(f -> out.println("  " + f));
-            out.flush();
-            if (dryRun) return;
+            if (!said(found, dryRun, "no slot " + slot + ", no publication " + publication + ", no progress rows on the target")) return;
             LiveSource.drop(source, slot, publication);
             // a Connect deployment's sink keeps its positions under its connector's name
             if (cluster != null) SinkPositions.forget(target, connectors.get(1));
@@ -151,16 +143,8 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
                     }
                 }
             }
-            if (found.isEmpty()) {
-                out.println("nothing to clean up: no slot " + settings.slot() + "_..., no publication " + publication
-                        + " in the tenant databases, no progress rows on the target");
-                out.flush();
-                return;
-            }
-            out.println((dryRun ? "would remove" : "removing") + ":");
-            found.forEach(f -> out.println("  " + f));
-            out.flush();
-            if (dryRun) return;
+            if (!said(found, dryRun, "no slot " + settings.slot() + "_..., no publication " + publication
+                    + " in the tenant databases, no progress rows on the target")) return;
             for (var e : slots.entrySet()) {
                 try (Connection source = Databases.connect("source", io.citusmigrate.catalog.TenantDatabases.url(cmd, e.getKey()))) {
                     LiveSource.drop(source, e.getValue(), publication);
@@ -175,5 +159,18 @@ public record Cleanup(MigrationSettings settings, PrintWriter out) {
         } catch (SQLException e) {
             throw new UserError("cleanup failed: " + Databases.oneLine(e, null));
         }
+    }
+
+    /** Says what is found (or, with none, that there is nothing: {@code none}); true when it is to be removed now (not a dry run). */
+    private boolean said(List<String> found, boolean dryRun, String none) {
+        if (found.isEmpty()) {
+            out.println("nothing to clean up: " + none);
+            out.flush();
+            return false;
+        }
+        out.println((dryRun ? "would remove" : "removing") + ":");
+        found.forEach(f -> out.println("  " + f));
+        out.flush();
+        return !dryRun;
     }
 }

@@ -37,19 +37,7 @@ final class ResumePoint {
             if (!LiveSource.slotExists(source, s.slot())) throw new UserError("--resume: the source has no slot " + s.slot() + " to stream from");
             LiveSource.SlotHealth health = LiveSource.slotHealth(source, s.slot());
             if (health.lost()) throw new UserError(LiveSource.SlotHealth.invalidated(s.file().toString()));
-            StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
-                    m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
-            if (CutoverTable.isDone(target, s.slot())) {
-                m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
-                return Where.AFTER_CUTOVER;
-            }
-            String was = BulkLoadRecord.plan(target, s.slot());
-            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan, s.fingerprint()));
-            if (!changes.isEmpty()) {
-                throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
-                        + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
-                        + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
-            }
+            if (cutoverAnswered(m, target)) return Where.AFTER_CUTOVER;
             if (!s.copies()) return Where.STREAM; // Debezium's snapshot starts over by itself; its writes are idempotent
             BulkLoadRecord.State state = BulkLoadRecord.state(target, s.slot());
             if (state == BulkLoadRecord.State.FINISHED) return Where.STREAM;
@@ -69,6 +57,29 @@ final class ResumePoint {
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }
+    }
+
+    /**
+     * What every resume reads first under the migration's slot: where the interrupted run stopped
+     * (said), and whether its cutover had answered (said); else its plan must be the one the
+     * interrupted run started with, or the resume is refused naming what changed.
+     */
+    private static boolean cutoverAnswered(Migration m, Connection target) throws SQLException {
+        MigrationSettings s = m.settings;
+        StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
+                m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
+        if (CutoverTable.isDone(target, s.slot())) {
+            m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
+            return true;
+        }
+        String was = BulkLoadRecord.plan(target, s.slot());
+        List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan, s.fingerprint()));
+        if (!changes.isEmpty()) {
+            throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
+                    + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
+                    + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
+        }
+        return false;
     }
 
     /**
@@ -96,19 +107,7 @@ final class ResumePoint {
                     if (LiveSource.slotHealth(source, one.settings.slot()).lost()) throw new UserError(LiveSource.SlotHealth.invalidated(s.file().toString()));
                 }
             }
-            StepRecord.read(target, s.slot()).stream().filter(e -> e.finished() == null).reduce((a, b) -> b).ifPresent(e ->
-                    m.say("--resume: the interrupted run stopped in its step \"" + e.step() + "\" (begun " + e.started() + ")"));
-            if (CutoverTable.isDone(target, s.slot())) {
-                m.say("--resume: the cutover of the interrupted run had answered; what comes after it is done now");
-                return Where.AFTER_CUTOVER;
-            }
-            String was = BulkLoadRecord.plan(target, s.slot());
-            List<String> changes = was == null ? List.of() : PlanFingerprint.changes(was, PlanFingerprint.of(m.plan, s.fingerprint()));
-            if (!changes.isEmpty()) {
-                throw new UserError("--resume refused: the plan of " + s.file() + " is not the one the interrupted run started with:\n  "
-                        + String.join("\n  ", changes) + "\nResume with the command file as it was, or start over: `citus-migrate cleanup "
-                        + s.file() + "`, then `citus-migrate migrate " + s.file() + "`");
-            }
+            if (cutoverAnswered(m, target)) return Where.AFTER_CUTOVER;
             boolean all = true;
             for (Migration one : dbs) {
                 if (!later.contains(one.settings.source().database())) all &= BulkLoadRecord.state(target, one.settings.slot()) == BulkLoadRecord.State.FINISHED;
