@@ -28,7 +28,7 @@ record Session(LoadCommand command, Catalog catalog, Plan plan) {
         if (io.citusmigrate.catalog.TenantDatabases.rule(cmd).isPresent()) return databases(cmd);
         Catalog catalog;
         try (Connection source = Databases.connect("source", cmd.source())) {
-            catalog = new CatalogReader(source).read();
+            catalog = new CatalogReader(source).read(cmd);
         } catch (SQLException e) {
             throw new UserError("reading the source catalog of " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
         }

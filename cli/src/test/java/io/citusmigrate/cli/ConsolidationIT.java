@@ -544,6 +544,100 @@ class ConsolidationIT {
     }
 
     @Test
+    void tenantKeysFromAMappingTableOfTheSourceLiveWithATenantWhoseRowComesAfterItsSchema() throws Exception {
+        String db = source("cmp", 3);
+        pg.exec(db, "create table customers (id int primary key, schema_name text unique, name text);"
+                + " insert into customers values (101, 'cmp_tenant_01', 'Acme'), (205, 'cmp_tenant_02', 'Globex')");
+        Path file = dir.resolve("cmp.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, slot name = 'cm_mapping'
+                  distribute schemas matching ~/^cmp_tenant_/ into 'cmp' using tenant_id
+                    from public.customers (schema_name, id)
+                  distribute countries as reference table
+                  distribute customers as reference table;
+                """.formatted(pg.url(db), citus.url()));
+        // a tenant without its row: a plan error naming it, before anything is written
+        Run refused = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("tenant schema cmp_tenant_03 has no row in the tenant mapping public.customers (schema_name, id)"
+                + " (schema_name = 'cmp_tenant_03')"), refused.err());
+        assertEquals(List.of("0"), citus.rows("select count(*) from information_schema.schemata where schema_name = 'cmp'"), "nothing written");
+        assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
+        pg.exec(db, "insert into customers values (37, 'cmp_tenant_03', 'Initech')");
+        Run plan = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(plan.out().contains("cmp_tenant_02 -> cmp, tenant key 205: 4 tables"), plan.out());
+        assertTrue(plan.out().contains("as the tenant mapping public.customers (schema_name, id) gives it"), plan.out());
+
+        Background m = Background.streaming(file);
+        pg.exec(db, "update cmp_tenant_02.ads set name = 'streamed' where id = 1; delete from cmp_tenant_03.clicks where id = 2");
+        // a tenant signs up: its schema and rows first, its row in the mapping a moment later; the stream waits for it
+        pg.exec(db, "begin;\n" + tenantSchema("cmp", 4) + "reset search_path;\ncommit;");
+        m.await(() -> m.out().toString().contains("waiting for new tenant schema cmp_tenant_04's row in the tenant mapping public.customers"
+                + " (schema_name, id): looking again in"));
+        pg.exec(db, "insert into customers values (12, 'cmp_tenant_04', 'Hooli')");
+        m.await(() -> m.out().toString().contains("new tenant cmp_tenant_04 taken in under tenant key 12 (recorded in cmp.tenants)"));
+        pg.exec(db, "insert into cmp_tenant_04.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (2, now(), 'later', '10.2.2.2', '{}')");
+        m.await(() -> everyTenantEqual(db, "cmp", 4));
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("12:cmp_tenant_04", "37:cmp_tenant_03", "101:cmp_tenant_01", "205:cmp_tenant_02"),
+                citus.rows("select tenant_id || ':' || schema_name from cmp.tenants order by tenant_id"));
+        assertEveryTenantEqual(db, "cmp", 4);
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().matches("(?s).*\ncmp_tenant_02 \\(tenant_id 205\\) +4 +\\d+ +\\d+ +ok\n.*"), verify.out());
+
+        // the mapping changed after the tenant's rows went under its key: the plan refuses, naming both keys
+        pg.exec(db, "update customers set id = 99 where schema_name = 'cmp_tenant_02'");
+        Run changed = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(changed.code() != 0, changed.out() + changed.err());
+        assertTrue((changed.out() + changed.err()).contains("tenant schema cmp_tenant_02 is recorded on the target under tenant key 205 (its rows are there under it),"
+                + " but the tenant mapping public.customers (schema_name, id) gives it 99"), changed.err());
+        // a mapping the source cannot answer is the command file's mistake, at its place
+        Files.writeString(file, Files.readString(file).replace("(schema_name, id)", "(schema_name, nope)"));
+        Run bad = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(bad.code() != 0, bad.out() + bad.err());
+        assertTrue((bad.out() + bad.err()).contains("cmp.load:4:5: the tenant mapping public.customers (schema_name, nope) cannot be read on the source: ERROR: column"
+                + " \"nope\" does not exist"), bad.err());
+    }
+
+    @Test
+    void tenantDatabasesTakeTheirKeysFromAMappingInTheDatabaseTheSourceUrlNames() throws Exception {
+        List<String> dbs = List.of(tenantDatabase("cdm_t", 1), tenantDatabase("cdm_t", 2));
+        String registry = pg.createDatabase("cdm_registry");
+        pg.exec(registry, "create table tenants_map (db name primary key, tenant bigint not null);"
+                + " insert into tenants_map values ('" + dbs.get(0) + "', 7001), ('" + dbs.get(1) + "', 7000)");
+        Path file = dir.resolve("cdm.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, snapshot only
+                  distribute databases matching ~/^cdm_t/ into 'cdm' using tenant_id from tenants_map (db, tenant);
+                """.formatted(pg.url(registry), citus.url()));
+        Run load = Run.of(new StringWriter(), "migrate", file.toString());
+        assertEquals(0, load.code(), load.out() + load.err());
+        assertEquals(List.of("7000:" + dbs.get(1), "7001:" + dbs.get(0)),
+                citus.rows("select tenant_id || ':' || database_name from cdm.tenants order by tenant_id"));
+        for (String db : dbs) {
+            String mine = " where tenant_id = (select tenant_id from cdm.tenants where database_name = '" + db + "')";
+            for (String table : TABLES) {
+                assertEquals(pg.rows(db, rows("app." + table, "")), citus.rows(rows("app." + table, mine)), "every row of " + db + ".app." + table);
+            }
+        }
+        // the mapping changed: a tenant's key is the one its rows are under on the target
+        pg.exec(registry, "update tenants_map set tenant = 7001");
+        Run changed = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(changed.code() != 0, changed.out() + changed.err());
+        assertTrue((changed.out() + changed.err()).contains("tenant database " + dbs.get(1) + " is recorded on the target under tenant key 7000 (its rows are there"
+                + " under it), but the tenant mapping tenants_map (db, tenant) gives it 7001"), changed.err());
+        // into a new schema (nothing recorded): two tenants given one key, the second named with the first
+        Files.writeString(file, Files.readString(file).replace("'cdm'", "'cdm_new'"));
+        Run clash = Run.of(new StringWriter(), "plan", file.toString());
+        assertTrue(clash.code() != 0, clash.out() + clash.err());
+        assertTrue((clash.out() + clash.err()).contains("tenant database " + dbs.get(1) + " gets tenant key 7001 from the tenant mapping tenants_map (db, tenant),"
+                + " which " + dbs.get(0) + " has already"), clash.err());
+    }
+
+    @Test
     void aTenantSchemaWhoseTablesDifferIsReportedBeforeAnythingIsWritten() throws Exception {
         String db = source("cdf", 3);
         pg.exec(db, "alter table cdf_tenant_02.ads drop column target_url; alter table cdf_tenant_03.clicks alter column site_url type varchar(200);"

@@ -37,7 +37,7 @@ public final class AccessChanges {
     static Plan planNow(Connection target, LoadCommand cmd) throws SQLException {
         Catalog catalog;
         try (Connection source = Databases.connect("source", cmd.source())) {
-            catalog = new CatalogReader(source).read();
+            catalog = new CatalogReader(source).read(cmd);
         }
         return Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts(cmd));
     }

@@ -63,14 +63,25 @@ public final class SchemaChanges {
      */
     public static final class NotCarried extends UserError {
         private final boolean undoable;
+        private final String waitingFor;
 
         NotCarried(String message, boolean undoable) {
+            this(message, undoable, null);
+        }
+
+        NotCarried(String message, boolean undoable, String waitingFor) {
             super(message);
             this.undoable = undoable;
+            this.waitingFor = waitingFor;
         }
 
         public boolean undoable() {
             return undoable;
+        }
+
+        /** What the source may yet do that lets it be carried (a new tenant's row in the tenant mapping), said while waiting; null when nothing. */
+        public String waitingFor() {
+            return waitingFor;
         }
     }
 
@@ -126,7 +137,7 @@ public final class SchemaChanges {
         io.citusmigrate.catalog.Catalog catalog;
         char identity;
         try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
-            catalog = new io.citusmigrate.catalog.CatalogReader(source).read();
+            catalog = new io.citusmigrate.catalog.CatalogReader(source).read(cmd);
             identity = replicaIdentity(source, ch.oid());
         }
         Plan now = io.citusmigrate.plan.Planner.plan(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
@@ -1156,12 +1167,22 @@ public final class SchemaChanges {
                                                 io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         io.citusmigrate.plan.Consolidation nc = now.consolidation();
         TablePlan share = nc == null ? null : nc.shares().stream().filter(x -> x.source().oid() == ch.oid()).findFirst().orElse(null);
+        // the table's own errors, and the tenant's (its key), which the plan tells at one of its tables
         List<String> errors = now.errors().stream().filter(e -> share != null ? share.source().name().equals(e.table())
+                        || e.message().startsWith("tenant schema " + ch.schema() + " ")
                 : e.table() != null && e.table().schema().equals(ch.schema())).map(io.citusmigrate.plan.PlanIssue::message).toList();
         if (share == null && errors.isEmpty()) {
             return new Replanned(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
         }
-        if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
+        if (!errors.isEmpty()) {
+            NotCarried e = notCarried(ch, String.join("; ", errors), cmd.file());
+            // a tenant signing up may add its row to the tenant mapping after its schema's first table
+            if (errors.stream().allMatch(m -> m.contains(io.citusmigrate.plan.Consolidation.NOT_MAPPED))) {
+                throw new NotCarried(e.getMessage(), true, "new tenant schema " + ch.schema() + "'s row in the tenant mapping "
+                        + io.citusmigrate.catalog.TenantMapping.of(cmd).orElseThrow());
+            }
+            throw e;
+        }
         if (plan.table(share.source().name()).isPresent()) return new Replanned(plan, catalog, ""); // read again after a restart
         if (share.source().isPartitioned() || share.source().unlogged() || share.source().primaryKey().isEmpty()) {
             throw notCarried(ch, "a consolidated tenant schema's table that is partitioned, UNLOGGED or without a primary key is not streamed yet",

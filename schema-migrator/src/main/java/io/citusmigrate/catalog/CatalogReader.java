@@ -28,6 +28,16 @@ public final class CatalogReader {
         this.conn = conn;
     }
 
+    /**
+     * The source's schema, with the tenant keys the command file's mapping of tenant schemas gives
+     * (read before the search path is narrowed). Tenant databases' mapping is in the database the
+     * source URL names, which {@link TenantDatabases#catalogs} reads.
+     */
+    public Catalog read(io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        java.util.Map<String, Long> map = TenantDatabases.rule(cmd).isPresent() ? java.util.Map.of() : TenantMapping.read(conn, cmd);
+        return read().withTenantMap(map);
+    }
+
     public Catalog read() throws SQLException {
         int version;
         String versionText;

@@ -50,10 +50,16 @@ public final class TenantDatabases {
         return cmd.source().withDatabase(database);
     }
 
-    /** Each matched database's catalog, by name. */
+    /** Each matched database's catalog, by name, each with the tenant keys the command file's mapping gives (read where the source URL points). */
     public static SortedMap<String, Catalog> catalogs(LoadCommand cmd) {
+        java.util.Map<String, Long> map;
+        try (Connection server = Databases.connect("source", cmd.source())) {
+            map = TenantMapping.read(server, cmd);
+        } catch (SQLException e) {
+            throw new UserError("reading the tenant mapping on the source " + cmd.source() + " failed: " + Databases.oneLine(e, cmd.source()));
+        }
         SortedMap<String, Catalog> out = new TreeMap<>();
-        for (String db : names(cmd)) out.put(db, catalog(cmd, db));
+        for (String db : names(cmd)) out.put(db, catalog(cmd, db).withTenantMap(map));
         return out;
     }
 

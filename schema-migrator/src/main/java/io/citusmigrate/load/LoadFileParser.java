@@ -496,7 +496,7 @@ public final class LoadFileParser {
             String into = string("a schema name");
             expectWord("using");
             Token col = identToken();
-            return DistributeRule.consolidation(patterns, into, ident(col), at, lx.position(col.offset()));
+            return DistributeRule.consolidation(patterns, into, ident(col), at, lx.position(col.offset()), false, tenantMap());
         }
         // `databases matching`: one tenant per database of the source's server
         if (lx.peek().isWord("databases") && lx.peekSecond().isWord("matching")) {
@@ -507,7 +507,7 @@ public final class LoadFileParser {
             String into = string("a schema name (where the tenants table goes)");
             expectWord("using");
             Token col = identToken();
-            return DistributeRule.databases(patterns, into, ident(col), at, lx.position(col.offset()));
+            return DistributeRule.consolidation(patterns, into, ident(col), at, lx.position(col.offset()), true, tenantMap());
         }
         TableRef table = tableRef();
         if (acceptWord("as")) {
@@ -537,6 +537,19 @@ public final class LoadFileParser {
             }
         }
         return new DistributeRule(table, ident(col), from, colocate, false, at, lx.position(col.offset()));
+    }
+
+    /** A consolidation's optional `from TABLE (NAME_COLUMN, KEY_COLUMN)`: the tenant keys a table of the source gives. */
+    private DistributeRule.TenantMap tenantMap() {
+        if (!lx.peek().isWord("from")) return null;
+        Position at = lx.position(lx.next().offset());
+        TableRef table = tableRef();
+        expectPunct("(");
+        String name = ident(identToken());
+        expectPunct(",");
+        String key = ident(identToken());
+        expectPunct(")");
+        return new DistributeRule.TenantMap(table, name, key, at);
     }
 
     private TableRef tableRef() {

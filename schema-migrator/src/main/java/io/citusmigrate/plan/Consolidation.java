@@ -54,6 +54,9 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
         return databases ? DATABASE_COLUMN : SCHEMA_COLUMN;
     }
 
+    /** How a plan error says a tenant lacks its row in the tenant mapping (a tenant signing up may add it in a moment). */
+    public static final String NOT_MAPPED = "has no row in the tenant mapping";
+
     /** Why a deployment to Kafka Connect refuses a consolidation (for now). */
     public static final String NOT_STREAMED = "tenant schemas consolidated into one set of tables do not go through Kafka Connect yet:"
             + " migrate them with `citus-migrate migrate` (a bulk load, or a live migration in one process)";

@@ -302,7 +302,8 @@ public final class Planner {
             d.explicitPath = List.of();
             List<String> all = tenantSchemas.schemas;
             d.derivation = all.size() + " tenant " + kind + (all.size() == 1 ? " " + all.get(0) : "s (" + all.get(0) + (all.size() > 2 ? ", ..., " : ", ")
-                    + all.get(all.size() - 1) + ")") + " consolidated (rule at " + r.at() + "): each row's tenant key is its " + kind + "'s";
+                    + all.get(all.size() - 1) + ")") + " consolidated (rule at " + r.at() + "): each row's tenant key is its " + kind + "'s"
+                    + (r.tenantMap() == null ? "" : ", as the tenant mapping " + r.tenantMap() + " gives it");
             dist.put(t.name(), d);
         }
     }
@@ -311,7 +312,7 @@ public final class Planner {
     private Consolidation consolidation(List<TablePlan> tables) {
         if (tenantSchemas == null) return null;
         Map<String, Long> recorded = target.map(io.citusmigrate.catalog.TargetFacts::tenantKeys).orElse(Map.of());
-        List<Consolidation.Tenant> tenants = tenantSchemas.tenants(recorded);
+        List<Consolidation.Tenant> tenants = tenantSchemas.tenants(recorded, catalog.tenantMap(), issues);
         recorded.keySet().stream().filter(s -> !tenantSchemas.contains(s)).sorted().forEach(s -> issues.add(PlanIssue.warning(tenantsTable.name(),
                 "tenant " + s + " (tenant key " + recorded.get(s) + ") is recorded on the target but the source has no such tenant schema"
                         + " any more: its rows on the target are left as they are, and not compared")));

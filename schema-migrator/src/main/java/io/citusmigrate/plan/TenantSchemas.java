@@ -86,13 +86,42 @@ final class TenantSchemas {
     /**
      * The tenants: a schema the target has recorded keeps its tenant key (its rows are there
      * under it); the others are numbered after the highest recorded, in schema-name order (1, 2,
-     * ... on a first run).
+     * ... on a first run), or, with a mapping ({@code from T (N, K)}), take the key it gives.
+     * A mapping must give every tenant a key of its own, and the key the target recorded: each
+     * way it does not is a plan error naming the tenant.
      */
-    List<Consolidation.Tenant> tenants(Map<String, Long> recorded) {
+    List<Consolidation.Tenant> tenants(Map<String, Long> recorded, Map<String, Long> mapped, List<PlanIssue> issues) {
         List<Consolidation.Tenant> out = new ArrayList<>();
         long next = recorded.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
-        for (String s : schemas) out.add(new Consolidation.Tenant(s, recorded.containsKey(s) ? recorded.get(s) : next++));
+        DistributeRule.TenantMap map = rule.tenantMap();
+        Map<Long, String> taken = new TreeMap<>();
+        recorded.forEach((name, key) -> taken.put(key, name));
+        for (String s : schemas) {
+            Long key = recorded.get(s);
+            if (map != null) {
+                Long given = mapped.get(s);
+                String said = null;
+                if (given == null) {
+                    said = Consolidation.NOT_MAPPED + " " + map + " (" + map.nameColumn() + " = '" + s + "'): the mapping gives each tenant its tenant key";
+                } else if (key != null && !key.equals(given)) {
+                    said = "is recorded on the target under tenant key " + key + " (its rows are there under it), but the tenant mapping " + map
+                            + " gives it " + given;
+                } else if (key == null && taken.containsKey(given)) {
+                    said = "gets tenant key " + given + " from the tenant mapping " + map + ", which " + taken.get(given) + " has already";
+                }
+                if (said != null) issues.add(PlanIssue.error(at(s), kind() + s + " " + said));
+                if (key == null && given != null && !taken.containsKey(given)) key = given;
+                if (key != null) taken.putIfAbsent(key, s);
+            }
+            out.add(new Consolidation.Tenant(s, key != null ? key : next++));
+        }
         return List.copyOf(out);
+    }
+
+    /** Where a tenant's plan error is told: its first table (its tenants-table row for a database, whose tables have the first's names). */
+    private QualifiedName at(String tenant) {
+        Table first = tables.get(tenant).values().stream().findFirst().orElse(null);
+        return first == null || rule.databases() ? QualifiedName.of(rule.intoSchema(), Consolidation.TENANTS_TABLE) : first.name();
     }
 
     /** Each schema's table of the same name as a template table. */

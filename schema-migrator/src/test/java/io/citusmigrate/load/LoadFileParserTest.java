@@ -301,6 +301,25 @@ class LoadFileParserTest {
     }
 
     @Test
+    void aConsolidationTakesItsTenantKeysFromAMappingOfTheSource() throws Exception {
+        DistributeRule r = parse("load database from pgsql:///a into pgsql:///b\n distribute schemas matching ~/^tenant_/ into 'public' using tenant_id\n"
+                + "   from public.customers (\"Schema\", id);").distribute().get(0);
+        assertEquals(new DistributeRule.TenantMap(new TableRef("public", "customers", r.tenantMap().table().at()), "Schema", "id", r.tenantMap().at()),
+                r.tenantMap());
+        assertEquals("test.load:3:4", r.tenantMap().at().toString());
+        assertEquals("distribute schemas matching ~/^tenant_/ into 'public' using tenant_id from public.customers (Schema, id)", r.toString());
+        DistributeRule d = parse("load database from pgsql:///postgres into pgsql:///b\n distribute databases matching ~/^t/ into 'public' using tenant_id"
+                + " from registry (db, key)").distribute().get(0);
+        assertTrue(d.databases());
+        assertEquals("registry (db, key)", d.tenantMap().toString());
+        assertNull(parse("load database from pgsql:///a into pgsql:///b distribute schemas matching ~/^t/ into 'public' using tenant_id")
+                .distribute().get(0).tenantMap());
+        assertEquals("test.load:2:86: expected ',', found ')'",
+                error("load database from pgsql:///a into pgsql:///b\n distribute schemas matching ~/^t/ into 'public' using tenant_id from customers (name)")
+                        .getMessage());
+    }
+
+    @Test
     void tenantDatabasesConsolidated() throws Exception {
         DistributeRule r = parse("load database from pgsql:///postgres into pgsql:///b\n distribute databases matching ~/^tenant_/, 'acme' into 'public' using tenant_id;")
                 .distribute().get(0);
