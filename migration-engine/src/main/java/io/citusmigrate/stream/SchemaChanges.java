@@ -1184,9 +1184,12 @@ public final class SchemaChanges {
             throw e;
         }
         if (plan.table(share.source().name()).isPresent()) return new Replanned(plan, catalog, ""); // read again after a restart
-        if (share.source().isPartitioned() || share.source().unlogged() || share.source().primaryKey().isEmpty()) {
-            throw notCarried(ch, "a consolidated tenant schema's table that is partitioned, UNLOGGED or without a primary key is not streamed yet",
-                    cmd.file());
+        if (share.source().isPartitioned()) {
+            throw notCarried(ch, "a consolidated tenant schema's partitioned table is not streamed yet", cmd.file());
+        }
+        if (share.source().primaryKey().isEmpty()) {
+            List<String> why = ReplicaIdentities.unmatchable(now, share);
+            if (!why.isEmpty()) throw notCarried(ch, "it has no primary key, and " + String.join("; ", why), cmd.file());
         }
         io.citusmigrate.plan.Consolidation.Tenant tenant = nc.tenant(ch.schema()).orElseThrow();
         io.citusmigrate.plan.Consolidation was = plan.consolidation();

@@ -17,7 +17,7 @@ import java.util.List;
  * UNLOGGED tables: logical decoding never sees their changes, so a stream cannot carry them.
  * The bulk load copies them; the cutover, once writes have stopped and every streamed change is
  * on the target, empties each on the target and copies it again from the source, in one target
- * transaction per table.
+ * transaction per table (a consolidated tenant's table: its tenant's rows alone).
  */
 public final class UnloggedTables {
     private UnloggedTables() {}
@@ -83,7 +83,16 @@ public final class UnloggedTables {
         boolean auto = target.getAutoCommit();
         target.setAutoCommit(false);
         try (Statement s = target.createStatement()) {
-            s.execute("TRUNCATE " + p.table().target().sql());
+            if (p.table().tenantValue() == null) {
+                s.execute("TRUNCATE " + p.table().target().sql());
+            } else {
+                // a consolidated tenant's table: its tenant's rows alone, the other tenants' stay
+                try (java.sql.PreparedStatement d = target.prepareStatement("DELETE FROM " + p.table().target().sql() + " WHERE "
+                        + io.citusmigrate.sql.Sql.ident(p.table().distributionColumn()) + " = ?::" + io.citusmigrate.sql.Sql.castType(p.table().columns().get(0).type().sql()))) {
+                    d.setString(1, p.table().tenantValue());
+                    d.executeUpdate();
+                }
+            }
             CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(p.copyOut(null, binary));
             CopyIn in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(p.copyIn(binary));
             try {

@@ -65,18 +65,14 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
     public String notStreamed(boolean debeziumSnapshot) {
         if (debeziumSnapshot) return "tenant " + tenantKind() + "s consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
                 + " leave out `snapshot method = 'debezium'`";
-        // a partition's TRUNCATE and an UNLOGGED table's copy at the cutover empty a target table: every tenant's rows
-        List<String> whole = shares.stream().filter(s -> s.source().isPartitioned() || s.source().unlogged())
-                .map(s -> named(s) + (s.source().unlogged() ? " (UNLOGGED)" : " (partitioned)")).toList();
+        // a partition's TRUNCATE empties a target partition: every tenant's rows (an UNLOGGED table is copied again at the cutover, its tenant's rows alone)
+        List<String> whole = shares.stream().filter(s -> s.source().isPartitioned()).map(s -> named(s) + " (partitioned)").toList();
         if (!whole.isEmpty()) {
-            return "a live migration does not stream partitioned or UNLOGGED tables of consolidated tenant " + tenantKind() + "s yet: " + String.join(", ", whole)
+            return "a live migration does not stream partitioned tables of consolidated tenant " + tenantKind() + "s yet: " + String.join(", ", whole)
                     + "; move the data with `with snapshot only`";
         }
-        List<String> keyless = shares.stream().filter(s -> !s.isPartition() && s.source().primaryKey().isEmpty())
-                .map(this::named).toList();
-        if (keyless.isEmpty()) return null;
-        return "a live migration streams consolidated tenant " + tenantKind() + "s' tables by their primary key, and " + String.join(", ", keyless)
-                + (keyless.size() == 1 ? " has" : " have") + " none: give each one, or move the data with `with snapshot only`";
+        // a table without a primary key streams as any keyless table does (REPLICA IDENTITY FULL, each row matched by its columns), under its tenant key
+        return null;
     }
 
     /** A share as a refusal names it: a tenant database's with its database (its table's name is every database's). */
