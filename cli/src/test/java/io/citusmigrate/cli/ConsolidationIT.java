@@ -673,6 +673,46 @@ class ConsolidationIT {
                 "each table's replica identity given back");
     }
 
+    @Test
+    void aTableCreatedInTheTenantSchemasOneAfterTheOtherWhileStreamingBecomesOneConsolidatedTable() throws Exception {
+        String db = source("crt", 3);
+        Path file = file(db, "crt", "include drop, slot name = 'cm_rollout'");
+        Background m = Background.streaming(file);
+        // a deployment adds a table to each tenant schema in turn, not the first tenant first, each with rows at once
+        String notes = "create table %1$s.notes (id bigserial primary key, ad_id bigint not null references %1$s.ads (id), body text not null,"
+                + " created_at timestamp not null default now(), unique (ad_id, body));"
+                + " insert into %1$s.notes (ad_id, body) select id, 'note ' || id from %1$s.ads where id <= %2$d";
+        pg.exec(db, notes.formatted("crt_tenant_02", 2));
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_02 carried: new table notes created as crt.notes, distributed"
+                + " by tenant_id (added), colocated with crt.tenants"));
+        pg.exec(db, "insert into crt_tenant_02.notes (ad_id, body) values (3, 'streamed')");
+        pg.exec(db, notes.formatted("crt_tenant_01", 1) + "; update crt_tenant_02.notes set body = 'changed' where id = 1");
+        pg.exec(db, "begin; " + notes.formatted("crt_tenant_03", 3) + "; delete from crt_tenant_03.notes where id = 2; commit");
+        m.await(() -> m.out().toString().contains("tenant crt_tenant_03's table crt_tenant_03.notes carried into crt.notes"));
+        String q = "select count(*) || ':' || coalesce(md5(string_agg(id || '/' || ad_id || '/' || body, ',' order by id)), '') from %s x%s";
+        m.await(() -> {
+            for (int i = 1; i <= 3; i++) {
+                String schema = "crt_tenant_0" + i;
+                if (!pg.rows(db, q.formatted(schema + ".notes", "")).equals(citus.rows(q.formatted("crt.notes", tenant("crt", schema))))) return false;
+            }
+            return true;
+        });
+        m.cutOverAndFinish(file);
+        assertEquals(List.of("1:1", "3:2", "2:3"), citus.rows("select count(*) || ':' || tenant_id from crt.notes group by tenant_id order by tenant_id"));
+        assertEquals(List.of("FOREIGN KEY (tenant_id, ad_id) REFERENCES crt.ads(tenant_id, id)"),
+                citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'crt.notes'::regclass and contype = 'f'"
+                        + " and conname <> 'notes_tenant_id_fkey'"));
+        if (!citus.isStandIn()) {
+            assertEquals(List.of("t"), citus.rows("select (select colocationid from pg_dist_partition where logicalrelid = 'crt.notes'::regclass)"
+                    + " = (select colocationid from pg_dist_partition where logicalrelid = 'crt.tenants'::regclass)"), "colocated with the tenants");
+        }
+        Run verify = Run.of(new StringWriter(), "verify", file.toString());
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        // the application inserts a note for any tenant through the coordinator, past every tenant's ids
+        long id = Long.parseLong(citus.rows("insert into crt.notes (tenant_id, ad_id, body) values (1, 1, 'after') returning id").get(0));
+        assertTrue(id > 3, id + " > 3");
+    }
+
     /** Whether each tenant's keyless log equals its rows on the target (as a sorted multiset). */
     private static boolean logsEqual(String db, int n) throws Exception {
         for (int i = 1; i <= n; i++) {

@@ -321,39 +321,43 @@ public final class SchemaChanges {
         }
         List<String> changed = otherwisePlanned(plan, now, t);
         if (!changed.isEmpty()) throw notCarried(ch, "with it the plan takes other tables otherwise: " + String.join("; ", changed), cmd.file());
-        if (!exists(target, t.target().schema(), t.target().name())) {
-            Plan one = new Plan(List.of(t.target().schema()), List.of(), List.of(),
-                    now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
-                    List.of(), accessOf(now.access(), t));
-            List<io.citusmigrate.ddl.Statement> script = io.citusmigrate.ddl.SchemaScript.of(one, cmd.options());
-            var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SCHEMAS, io.citusmigrate.ddl.Statement.Step.SEQUENCES,
-                    io.citusmigrate.ddl.Statement.Step.TABLES, io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS,
-                    io.citusmigrate.ddl.Statement.Step.INDEXES, io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
-            // a table created in a schema Citus already distributes is distributed by Citus as it is created, and its
-            // sequences with it: Citus then refuses OWNED BY ("Altering a distributed sequence"), which only the
-            // coordinator needs (pg_get_serial_sequence, DROP TABLE); it is set there alone, after the table
-            List<io.citusmigrate.ddl.Statement> owners = List.of();
-            if (t.kind() == TablePlan.Kind.SCHEMA && distributedSchema(target, t.target().schema())) {
-                steps.remove(io.citusmigrate.ddl.Statement.Step.DISTRIBUTE);
-                owners = script.stream().filter(s -> s.what().startsWith("sequence owner ")).toList();
-                script = script.stream().filter(s -> !s.what().startsWith("sequence owner ")).toList();
-            }
-            new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
-            List<io.citusmigrate.ddl.Statement> ownedBy = owners;
-            if (!ownedBy.isEmpty()) {
-                io.citusmigrate.db.Databases.inTransaction(target, () -> {
-                    try (Statement s = target.createStatement()) {
-                        s.execute("SET LOCAL citus.enable_ddl_propagation = off");
-                        for (io.citusmigrate.ddl.Statement o : ownedBy) s.execute(o.sql());
-                    }
-                });
-            }
-        }
+        createOnTarget(t, now, target, cmd);
         // the plan made now reads the source as it is now, which may be ahead of the stream: the stream goes on with its own plan and this table
         Plan next = plan.withTableAdded(t, now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList());
         return new Replanned(next, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
                 + (t.distributionColumn() != null ? " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added, back-filled)" : "") : "")
                 + "; its rows stream from its creation on");
+    }
+
+    /** A table of the plan made now created on the target as that plan has it (with its owned sequences, keys, indexes and access), unless there already. */
+    private static void createOnTarget(TablePlan t, Plan now, Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        if (exists(target, t.target().schema(), t.target().name())) return;
+        Plan one = new Plan(List.of(t.target().schema()), List.of(), List.of(),
+                now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList(), List.of(t), List.of(), List.of(),
+                List.of(), accessOf(now.access(), t));
+        List<io.citusmigrate.ddl.Statement> script = io.citusmigrate.ddl.SchemaScript.of(one, cmd.options());
+        var steps = java.util.EnumSet.of(io.citusmigrate.ddl.Statement.Step.SCHEMAS, io.citusmigrate.ddl.Statement.Step.SEQUENCES,
+                io.citusmigrate.ddl.Statement.Step.TABLES, io.citusmigrate.ddl.Statement.Step.DISTRIBUTE, io.citusmigrate.ddl.Statement.Step.KEYS,
+                io.citusmigrate.ddl.Statement.Step.INDEXES, io.citusmigrate.ddl.Statement.Step.POST_DATA, io.citusmigrate.ddl.Statement.Step.ACCESS);
+        // a table created in a schema Citus already distributes is distributed by Citus as it is created, and its
+        // sequences with it: Citus then refuses OWNED BY ("Altering a distributed sequence"), which only the
+        // coordinator needs (pg_get_serial_sequence, DROP TABLE); it is set there alone, after the table
+        List<io.citusmigrate.ddl.Statement> owners = List.of();
+        if (t.kind() == TablePlan.Kind.SCHEMA && distributedSchema(target, t.target().schema())) {
+            steps.remove(io.citusmigrate.ddl.Statement.Step.DISTRIBUTE);
+            owners = script.stream().filter(s -> s.what().startsWith("sequence owner ")).toList();
+            script = script.stream().filter(s -> !s.what().startsWith("sequence owner ")).toList();
+        }
+        new io.citusmigrate.ddl.SchemaCreator(target, line -> { }).run(script, steps, false);
+        List<io.citusmigrate.ddl.Statement> ownedBy = owners;
+        if (!ownedBy.isEmpty()) {
+            io.citusmigrate.db.Databases.inTransaction(target, () -> {
+                try (Statement s = target.createStatement()) {
+                    s.execute("SET LOCAL citus.enable_ddl_propagation = off");
+                    for (io.citusmigrate.ddl.Statement o : ownedBy) s.execute(o.sql());
+                }
+            });
+        }
     }
 
     /**
@@ -1165,8 +1169,18 @@ public final class SchemaChanges {
      */
     private static Replanned tenantTableCreated(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
                                                 io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan first = share(now, ch);
+        if (first == null || plan.tableByTarget(first.target()).isEmpty()) {
+            // a table the tenant schemas do not all have: one rolled out to them one after the other, planned from the first that has it
+            Plan rolled = io.citusmigrate.plan.Planner.planWhileStreaming(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
+            TablePlan r = share(rolled, ch);
+            if (r != null && plan.consolidation().tenant(ch.schema()).isPresent()) {
+                if (plan.tableByTarget(r.target()).isEmpty()) return tableRolledOut(ch, plan, rolled, r, catalog, target, cmd);
+                now = rolled;
+            }
+        }
         io.citusmigrate.plan.Consolidation nc = now.consolidation();
-        TablePlan share = nc == null ? null : nc.shares().stream().filter(x -> x.source().oid() == ch.oid()).findFirst().orElse(null);
+        TablePlan share = share(now, ch);
         // the table's own errors, and the tenant's (its key), which the plan tells at one of its tables
         List<String> errors = now.errors().stream().filter(e -> share != null ? share.source().name().equals(e.table())
                         || e.message().startsWith("tenant schema " + ch.schema() + " ")
@@ -1202,6 +1216,40 @@ public final class SchemaChanges {
         return new Replanned(plan.withShareAdded(asCreated, tenant), catalog, (newTenant ? "new tenant " + ch.schema() + " taken in under tenant key "
                 + tenant.key() + " (recorded in " + was.tenantsTable() + "); its" : "tenant " + ch.schema() + "'s") + " table " + share.source().name()
                 + " carried into " + share.target() + "; its rows stream from its creation on");
+    }
+
+    private static TablePlan share(Plan now, Change ch) {
+        io.citusmigrate.plan.Consolidation c = now.consolidation();
+        return c == null ? null : c.shares().stream().filter(x -> x.source().oid() == ch.oid()).findFirst().orElse(null);
+    }
+
+    /**
+     * A table created in a tenant schema that the stream's plan has no consolidated table for:
+     * the first of a table rolled out to the tenant schemas one after the other. Its consolidated
+     * table is created on the target as the plan made now has it (the tenant key first, keys
+     * extended, colocated with the tenants), this tenant's table its first share; each later
+     * tenant's must be alike, and becomes a share as it comes.
+     */
+    private static Replanned tableRolledOut(Change ch, Plan plan, Plan now, TablePlan share, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                            io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan t = now.tableByTarget(share.target()).orElseThrow();
+        List<String> errors = new ArrayList<>(errorsOf(now, t));
+        now.errors().stream().filter(e -> share.source().name().equals(e.table()) && !errors.contains(e.message())).forEach(e -> errors.add(e.message()));
+        if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
+        if (share.source().isPartitioned()) throw notCarried(ch, "a consolidated tenant schema's partitioned table is not streamed yet", cmd.file());
+        if (share.source().primaryKey().isEmpty()) {
+            List<String> why = ReplicaIdentities.unmatchable(now, share);
+            if (!why.isEmpty()) throw notCarried(ch, "it has no primary key, and " + String.join("; ", why), cmd.file());
+        }
+        createOnTarget(t, now, target, cmd);
+        io.citusmigrate.plan.Consolidation.Tenant tenant = plan.consolidation().tenant(ch.schema()).orElseThrow();
+        TablePlan asCreated = share.forTenant(share.source().withColumns(share.source().columns().stream()
+                .filter(c -> ch.columns().values().stream().anyMatch(m -> m.num() == c.num())).toList()), share.tenantValue());
+        Plan next = plan.withTableAdded(t, now.sequences().stream().filter(q -> t.target().equals(q.ownedByTable())).toList())
+                .withShareAdded(asCreated, tenant);
+        return new Replanned(next, catalog, "schema change of tenant " + ch.schema() + " carried: new table " + share.source().name().name()
+                + " created as " + t.target() + ", " + t.kind().label() + " by " + t.distributionColumn() + " (added), colocated with "
+                + plan.consolidation().tenantsTable() + "; each tenant's table of that name joins it as it is created; its rows stream from its creation on");
     }
 
     private static NotCarried notCarried(Change ch, String why, String file) {

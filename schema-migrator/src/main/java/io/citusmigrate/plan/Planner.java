@@ -77,8 +77,23 @@ public final class Planner {
     /** Tenant databases consolidated: each matched database's catalog, by name; null otherwise. */
     private final java.util.SortedMap<String, Catalog> databases;
 
+    /** While streaming: a table rolled out to the tenant schemas one after the other is planned from the first that has it. */
+    private boolean rollout;
+
     private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<io.citusmigrate.catalog.TargetFacts> target) {
         this(cmd, catalog, target, null);
+    }
+
+    /**
+     * The plan of the source as it is now, made while streaming: a table created in some of the
+     * consolidated tenant schemas (a schema change rolled out to them one after the other) is a
+     * consolidated table already, planned from the first tenant schema that has it, and the
+     * tenants without it yet are no difference.
+     */
+    public static Plan planWhileStreaming(LoadCommand cmd, Catalog catalog, io.citusmigrate.catalog.TargetFacts target) {
+        Planner p = new Planner(cmd, catalog, java.util.Optional.of(target));
+        p.rollout = true;
+        return p.run();
     }
 
     private Planner(LoadCommand cmd, Catalog catalog, java.util.Optional<io.citusmigrate.catalog.TargetFacts> target,
@@ -114,13 +129,25 @@ public final class Planner {
         return new Planner(cmd, catalog, java.util.Optional.of(target)).run();
     }
 
+    /**
+     * The tenant schemas whose tables stand for the consolidated ones, each into the schema
+     * named: the first; while streaming, every one (a table rolled out comes from the first that
+     * has it, with its types and sequences, which then stand for every tenant's).
+     */
+    private Map<String, String> intoSchema() {
+        if (!rollout) return Map.of(tenantSchemas.template, tenantSchemas.rule.intoSchema());
+        Map<String, String> out = new java.util.HashMap<>();
+        tenantSchemas.schemas.forEach(s -> out.put(s, tenantSchemas.rule.intoSchema()));
+        return out;
+    }
+
     /** Warnings about the command file found while planning (cast rules that match nothing). */
     private Plan run() {
         select();
         consolidate();
         Set<QualifiedName> userTypes = catalog.types().stream().map(UserType::name).collect(Collectors.toSet());
         naming = new Naming(cmd, List.copyOf(included.values()), userTypes,
-                tenantSchemas == null || databases != null ? Map.of() : Map.of(tenantSchemas.template, tenantSchemas.rule.intoSchema()));
+                tenantSchemas == null || databases != null ? Map.of() : intoSchema());
         casts = new Casts(cmd.casts());
         applyRules();
         derive();
@@ -140,6 +167,7 @@ public final class Planner {
                         t.domainDefault(), t.domainNotNull(), t.checks(), t.attributes().stream().map(naming::expression).toList(),
                         t.rangeSubtype()))
                 .filter(t -> schemas.contains(t.name().schema()) || referenced(t, tables))
+                .filter(distinctNames()) // while streaming every tenant schema's types are the consolidation's: the first tenant's stand for all
                 .toList();
         types.forEach(t -> schemas.add(t.name().schema()));
         List<Sequence> sequences = new ArrayList<>();
@@ -170,6 +198,11 @@ public final class Planner {
                 .toList();
         return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
                 routines, accessPlan, statistics, operators, consolidation);
+    }
+
+    private static java.util.function.Predicate<UserType> distinctNames() {
+        Set<QualifiedName> seen = new java.util.HashSet<>();
+        return t -> seen.add(t.name());
     }
 
     private static boolean referenced(UserType t, List<TablePlan> tables) {
@@ -251,11 +284,13 @@ public final class Planner {
             issues.addAll(tenantSchemas.differences());
             templates = List.copyOf(included.values());
         } else {
-            tenantSchemas = new TenantSchemas(r, included.values());
-            String template = tenantSchemas.template;
+            tenantSchemas = new TenantSchemas(r, included.values(), rollout);
             issues.addAll(tenantSchemas.differences());
-            included.keySet().removeIf(n -> tenantSchemas.contains(n.schema()) && !n.schema().equals(template));
-            templates = included.values().stream().filter(t -> t.name().schema().equals(template)).toList();
+            templates = List.copyOf(tenantSchemas.templates().values());
+            Map<QualifiedName, Table> byName = new LinkedHashMap<>();
+            templates.forEach(t -> byName.put(t.name(), t));
+            included.values().removeIf(t -> tenantSchemas.contains(t.name().schema()) && !byName.containsKey(t.name()));
+            included.replaceAll((n, t) -> byName.getOrDefault(n, t));
         }
         String kind = r.databases() ? "database" : "schema";
         QualifiedName tenantsName = QualifiedName.of(r.intoSchema(), Consolidation.TENANTS_TABLE);
@@ -319,7 +354,7 @@ public final class Planner {
         List<TablePlan> shares = new ArrayList<>();
         for (TablePlan t : tables) {
             if (t.isPartition() || t.source() == tenantsTable) continue;
-            if (!tenantSchemas.rule.databases() && !t.source().name().schema().equals(tenantSchemas.template)) continue;
+            if (!tenantSchemas.rule.databases() && !tenantSchemas.isTemplate(t.source())) continue;
             for (Consolidation.Tenant tenant : tenants) {
                 Table source = tenantSchemas.tables.get(tenant.name()).get(tenantSchemas.key(t.source()));
                 if (source != null) shares.add(t.forTenant(source, Long.toString(tenant.key()), tenant.name()));

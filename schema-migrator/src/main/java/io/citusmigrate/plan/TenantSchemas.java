@@ -30,6 +30,17 @@ final class TenantSchemas {
     final List<String> schemas;                             // the tenants' names: schemas, or databases
     final String template;                                  // the first tenant: its tables stand for all
     final Map<String, Map<String, Table>> tables = new TreeMap<>(); // tenant -> table key -> table
+    /**
+     * While streaming: a table created in the tenant schemas one after the other (a schema change
+     * rolled out) is one of theirs from the first tenant that has it, which stands for it; the
+     * tenants without it yet are no difference.
+     */
+    private boolean rollout;
+
+    TenantSchemas(DistributeRule rule, Collection<Table> included, boolean rollout) {
+        this(rule, included);
+        this.rollout = rollout && !rule.databases();
+    }
 
     TenantSchemas(DistributeRule rule, Collection<Table> included) {
         this.rule = rule;
@@ -84,6 +95,34 @@ final class TenantSchemas {
     }
 
     /**
+     * The tables that stand for the consolidated ones, by key: the first tenant's; while streaming
+     * (a table rolled out) a table the first tenant lacks yet from the first tenant that has it.
+     */
+    Map<String, Table> templates() {
+        Map<String, Table> out = new LinkedHashMap<>(tables.get(template));
+        if (!rollout) return out;
+        for (String s : schemas) {
+            for (Table t : tables.get(s).values()) {
+                if (out.containsKey(key(t))) continue;
+                // its foreign keys to its own schema's tables point at the tables that stand for those
+                List<io.citusmigrate.catalog.ForeignKey> fks = t.foreignKeys().stream().map(fk -> {
+                    Table ref = fk.refTable().schema().equals(s) ? out.get(fk.refTable().name()) : null;
+                    return ref == null ? fk : fk.with(fk.columns(), ref.name(), fk.refColumns(), fk.onUpdate(), fk.onDelete(), fk.onDeleteSetColumns());
+                }).toList();
+                out.put(key(t), new Table(t.oid(), t.name(), t.columns(), t.constraints(), fks, t.indexes(), t.triggers(), t.partitionKey(),
+                        t.partitionOf(), t.partitionBound(), t.comment(), t.estimatedRows(), t.unlogged()));
+            }
+        }
+        return out;
+    }
+
+    /** Whether a table stands for its consolidated table (see {@link #templates}). */
+    boolean isTemplate(Table t) {
+        Table f = templates().get(key(t));
+        return f != null && f.name().equals(t.name());
+    }
+
+    /**
      * The tenants: a schema the target has recorded keeps its tenant key (its rows are there
      * under it); the others are numbered after the highest recorded, in schema-name order (1, 2,
      * ... on a first run), or, with a mapping ({@code from T (N, K)}), take the key it gives.
@@ -132,16 +171,17 @@ final class TenantSchemas {
     /** Every difference between a tenant schema's tables and the first schema's, one line each. */
     List<PlanIssue> differences() {
         List<PlanIssue> out = new ArrayList<>();
-        Map<String, Table> first = tables.get(template);
+        Map<String, Table> first = rollout ? templates() : tables.get(template);
         for (String s : schemas) {
-            if (s.equals(template)) continue;
             Map<String, Table> mine = tables.get(s);
             for (String name : first.keySet()) {
+                if (s.equals(template) || rollout) continue;
                 if (!mine.containsKey(name)) out.add(PlanIssue.error(rule.databases() ? first.get(name).name() : QualifiedName.of(s, name), "is missing: " + kind() + s
                         + " has no table " + name + ", which " + template + " has; the tenants must hold the same tables to become one set"));
             }
             for (Table t : mine.values()) {
                 Table f = first.get(key(t));
+                if (f == t) continue;
                 String in = in(s);
                 if (f == null) {
                     out.add(PlanIssue.error(t.name(), "is only in " + kind() + s + ", not in " + template
@@ -151,7 +191,7 @@ final class TenantSchemas {
                 for (Column c : f.columns()) {
                     Column mc = t.column(c.name()).orElse(null);
                     if (mc == null) out.add(PlanIssue.error(t.name(), in + "has no column " + c.name() + ", which " + first(f) + " has"));
-                    else if (!type(mc.type(), s).equals(type(c.type(), template))) {
+                    else if (!type(mc.type(), s).equals(type(c.type(), rule.databases() ? template : f.name().schema()))) {
                         out.add(PlanIssue.error(t.name(), in + "column " + c.name() + " is " + mc.type().sql() + " but " + c.type().sql() + " in " + first(f)));
                     } else if (mc.generated() == null != (c.generated() == null)) {
                         out.add(PlanIssue.error(t.name(), in + "column " + c.name() + (mc.generated() == null ? " is not" : " is") + " generated, unlike in " + first(f)));
