@@ -689,6 +689,20 @@ class ConsolidationIT {
         pg.exec(db, notes.formatted("crt_tenant_01", 1) + "; update crt_tenant_02.notes set body = 'changed' where id = 1");
         pg.exec(db, "begin; " + notes.formatted("crt_tenant_03", 3) + "; delete from crt_tenant_03.notes where id = 2; commit");
         m.await(() -> m.out().toString().contains("tenant crt_tenant_03's table crt_tenant_03.notes carried into crt.notes"));
+        // and a table dropped the same way: each tenant's rows leave with its drop, the table with the last one
+        for (int i = 1; i <= 2; i++) {
+            pg.exec(db, "create table crt_tenant_0%1$d.tags (id int primary key, tag text); insert into crt_tenant_0%1$d.tags values (1, 't'), (2, 'u')"
+                    .formatted(i));
+        }
+        m.await(() -> m.out().toString().contains("tenant crt_tenant_02's table crt_tenant_02.tags carried into crt.tags")
+                && citus.rows("select count(*) from crt.tags").equals(List.of("4")));
+        pg.exec(db, "drop table crt_tenant_02.tags");
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_02 carried to crt.tags: table dropped for this tenant, its rows"
+                + " deleted (kept for the 1 tenant that has it still)"));
+        assertEquals(List.of("1"), citus.rows("select distinct tenant_id from crt.tags"));
+        pg.exec(db, "insert into crt_tenant_01.tags values (3, 'v'); drop table crt_tenant_01.tags");
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_01 carried to crt.tags: table dropped (the last tenant to have it)"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_class where relname = 'tags' and relnamespace = 'crt'::regnamespace"));
         String q = "select count(*) || ':' || coalesce(md5(string_agg(id || '/' || ad_id || '/' || body, ',' order by id)), '') from %s x%s";
         m.await(() -> {
             for (int i = 1; i <= 3; i++) {

@@ -96,7 +96,8 @@ public final class SchemaChanges {
         Change ch = Change.of(content);
         // consolidated tenant schemas: a table created in one is taken in as a share; their ALTERs are carried share by share
         if (plan.consolidation() != null && plan.consolidation().isTenantSchema(ch.schema())) {
-            return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
+            return ch.tag().equals("CREATE TABLE") && "table".equals(ch.type()) || ch.tag().equals("DROP TABLE") && "table".equals(ch.type())
+                    || ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
         }
         // a tenant database's: its tables' changes are rolled out as a tenant schema's
         if (plan.consolidation() != null && plan.consolidation().databases()) return ch.tag().equals("ALTER TABLE") || tenantIndex(ch);
@@ -133,6 +134,7 @@ public final class SchemaChanges {
         String tenant = database != null ? database : ch.schema();
         if (tenants && "ALTER TABLE".equals(ch.tag())) return consolidatedAlter(ch, plan, streamed, target, cmd, tenant);
         if (tenants && tenantIndex(ch)) return consolidatedIndex(ch, plan, streamed, target, cmd, tenant);
+        if (tenants && database == null && "DROP TABLE".equals(ch.tag())) return tenantTableDropped(ch, plan, streamed, target, cmd);
         // the source read and planned again, as at the start
         io.citusmigrate.catalog.Catalog catalog;
         char identity;
@@ -781,7 +783,7 @@ public final class SchemaChanges {
         // a change outside the tenant schemas (a shared table's) takes the usual way
         boolean tenantSchema = plan.consolidation().isTenantSchema(ch.schema());
         if (!tenantSchema) return java.util.Optional.empty();
-        if (tenantSchema && "CREATE TABLE".equals(ch.tag()) && "table".equals(ch.type())) return java.util.Optional.empty();
+        if (tenantSchema && ("CREATE TABLE".equals(ch.tag()) || "DROP TABLE".equals(ch.tag())) && "table".equals(ch.type())) return java.util.Optional.empty();
         if (tenantSchema && "ALTER TABLE".equals(ch.tag()) && !CREATES_TABLE.matcher(ch.query()).find() && share(plan, ch, ch.schema()) != null) {
             return java.util.Optional.empty();
         }
@@ -1216,6 +1218,44 @@ public final class SchemaChanges {
         return new Replanned(plan.withShareAdded(asCreated, tenant), catalog, (newTenant ? "new tenant " + ch.schema() + " taken in under tenant key "
                 + tenant.key() + " (recorded in " + was.tenantsTable() + "); its" : "tenant " + ch.schema() + "'s") + " table " + share.source().name()
                 + " carried into " + share.target() + "; its rows stream from its creation on");
+    }
+
+    /**
+     * A tenant schema's table dropped (a schema change rolled out to the tenants one after the
+     * other): that tenant's rows leave the consolidated table, as they left the source; the last
+     * tenant's drop drops the consolidated table. A table other consolidated tables' foreign keys
+     * point at is not carried yet (the source's DROP ... CASCADE dropped that tenant's keys
+     * alone, and the target's would refuse its rows there at the cutover).
+     */
+    private static Replanned tenantTableDropped(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                                io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        TablePlan share = share(plan, ch, ch.schema());
+        if (share == null) return new Replanned(plan, catalog, ""); // not migrated
+        TablePlan ct = plan.tableByTarget(share.target()).orElseThrow();
+        List<String> pointing = plan.tables().stream().filter(x -> x != ct && x.foreignKeys().stream().anyMatch(fk -> fk.refTable().equals(ct.target())))
+                .map(x -> x.target().toString()).toList();
+        if (!pointing.isEmpty()) {
+            throw notCarried(ch, "foreign keys of " + String.join(", ", pointing) + " point at " + ct.target() + ", which keeps them for every tenant",
+                    cmd.file());
+        }
+        Plan next = plan.withShareRemoved(share);
+        boolean last = next.consolidation().sharesOf(ct.target()).isEmpty();
+        try (Statement s = target.createStatement()) {
+            if (last) {
+                s.execute("DROP TABLE IF EXISTS " + ct.target().sql() + " CASCADE");
+            } else {
+                try (PreparedStatement d = target.prepareStatement("DELETE FROM " + ct.target().sql() + " WHERE " + Sql.ident(ct.distributionColumn())
+                        + " = ?::bigint")) {
+                    d.setString(1, share.tenantValue());
+                    d.executeUpdate();
+                }
+            }
+        }
+        if (last) next = next.withoutTable(ct.source().oid());
+        int left = next.consolidation().sharesOf(ct.target()).size();
+        return new Replanned(next, catalog, "schema change of tenant " + ch.schema() + " carried to " + ct.target() + ": " + (last
+                ? "table dropped (the last tenant to have it)" : "table dropped for this tenant, its rows deleted (kept for the " + left
+                + (left == 1 ? " tenant that has" : " tenants that have") + " it still)"));
     }
 
     private static TablePlan share(Plan now, Change ch) {

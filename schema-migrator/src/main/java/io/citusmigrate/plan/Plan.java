@@ -62,6 +62,14 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts, c);
     }
 
+    /** This plan without a share of a consolidated table (by its source oid, of its tenant): its tenant's table dropped while streaming. */
+    public Plan withShareRemoved(TablePlan share) {
+        List<TablePlan> shares = consolidation.shares().stream().filter(x -> !(x.source().oid() == share.source().oid()
+                && java.util.Objects.equals(x.tenantValue(), share.tenantValue()))).toList();
+        return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts,
+                consolidation.with(consolidation.tenants(), shares));
+    }
+
     /** This plan with a share of a consolidated table (by its source oid) replaced: its tenant's table altered while streaming. */
     public Plan withShareReplaced(TablePlan share) {
         // a tenant database's oids may be another database's too: the same tenant's share alone
