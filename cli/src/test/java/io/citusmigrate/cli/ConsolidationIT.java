@@ -689,6 +689,20 @@ class ConsolidationIT {
         pg.exec(db, notes.formatted("crt_tenant_01", 1) + "; update crt_tenant_02.notes set body = 'changed' where id = 1");
         pg.exec(db, "begin; " + notes.formatted("crt_tenant_03", 3) + "; delete from crt_tenant_03.notes where id = 2; commit");
         m.await(() -> m.out().toString().contains("tenant crt_tenant_03's table crt_tenant_03.notes carried into crt.notes"));
+        // a foreign key rolled out: the consolidated table takes it once every tenant has it (added at the cutover, as every key);
+        // one dropped leaves it with the first tenant's drop
+        for (int i = 1; i <= 3; i++) {
+            pg.exec(db, "alter table crt_tenant_0%1$d.impressions add column campaign_id bigint; alter table crt_tenant_0%1$d.impressions"
+                    .formatted(i) + " add constraint impressions_campaign_fkey foreign key (campaign_id) references crt_tenant_0%1$d.campaigns (id)"
+                    .formatted(i));
+        }
+        pg.exec(db, "alter table crt_tenant_02.clicks drop constraint clicks_ad_id_fkey");
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_01 carried to crt.impressions: foreign key impressions_campaign_fkey"
+                + " not added yet (2 tenants without it)"));
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_03 carried to crt.impressions: foreign key impressions_campaign_fkey"
+                + " planned (every tenant has it: FOREIGN KEY (tenant_id, campaign_id) REFERENCES crt.campaigns (tenant_id, id), added at the cutover)"));
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_02 carried to crt.clicks: foreign key clicks_ad_id_fkey dropped"
+                + " (with the first tenant that drops it)"));
         // and a table dropped the same way: each tenant's rows leave with its drop, the table with the last one
         for (int i = 1; i <= 2; i++) {
             pg.exec(db, "create table crt_tenant_0%1$d.tags (id int primary key, tag text); insert into crt_tenant_0%1$d.tags values (1, 't'), (2, 'u')"
@@ -720,6 +734,9 @@ class ConsolidationIT {
             assertEquals(List.of("t"), citus.rows("select (select colocationid from pg_dist_partition where logicalrelid = 'crt.notes'::regclass)"
                     + " = (select colocationid from pg_dist_partition where logicalrelid = 'crt.tenants'::regclass)"), "colocated with the tenants");
         }
+        assertEquals(List.of("FOREIGN KEY (tenant_id, campaign_id) REFERENCES crt.campaigns(tenant_id, id)"),
+                citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conname = 'impressions_campaign_fkey'"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_constraint where conname = 'clicks_ad_id_fkey'"));
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         // the application inserts a note for any tenant through the coordinator, past every tenant's ids

@@ -928,22 +928,40 @@ public final class SchemaChanges {
         List<io.citusmigrate.catalog.Constraint> keptConstraints = new ArrayList<>(share.source().constraints());
         List<JsonNode> addedConstraints = new ArrayList<>();
         List<io.citusmigrate.catalog.Constraint> droppedConstraints = new ArrayList<>();
+        // foreign keys of a tenant schema's table (the tenant databases' are not carried yet): kept per share, the consolidated table's at the cutover
+        List<String> addedKeys = new ArrayList<>();
+        List<String> droppedKeys = new ArrayList<>();
+        boolean schemas = !plan.consolidation().databases();
         if (ch.constraints().isArray()) {
             for (var e : constraints.entrySet()) {
                 if (plannedKeys.contains(e.getKey())) continue;
                 String type = e.getValue().path("type").asText();
-                if (!"c".equals(type) && !"u".equals(type)) problems.add("constraint " + e.getKey() + " added (" + e.getValue().path("definition").asText() + ")");
+                if ("f".equals(type) && schemas) addedKeys.add(e.getKey());
+                else if (!"c".equals(type) && !"u".equals(type)) problems.add("constraint " + e.getKey() + " added (" + e.getValue().path("definition").asText() + ")");
                 else addedConstraints.add(e.getValue());
             }
             for (String name : plannedKeys) {
                 if (constraints.containsKey(name)) continue;
                 io.citusmigrate.catalog.Constraint was = planned.get(name);
-                if (was == null || was.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK && was.kind() != io.citusmigrate.catalog.Constraint.Kind.UNIQUE) {
+                if (was == null && schemas && share.source().foreignKeys().stream().anyMatch(k -> k.name().equals(name))) {
+                    droppedKeys.add(name);
+                } else if (was == null || was.kind() != io.citusmigrate.catalog.Constraint.Kind.CHECK && was.kind() != io.citusmigrate.catalog.Constraint.Kind.UNIQUE) {
                     problems.add("constraint " + name + " dropped");
                 } else {
                     droppedConstraints.add(was);
                 }
             }
+        }
+        // an added foreign key as the source has it now, on this tenant's table and (once every tenant has it) on the consolidated table
+        Plan keysNow = addedKeys.isEmpty() ? null : planWhileStreaming(target, cmd);
+        TablePlan shareNow = keysNow == null ? null : share(keysNow, ch, tenant);
+        List<io.citusmigrate.catalog.ForeignKey> keptKeys = new ArrayList<>(share.source().foreignKeys());
+        keptKeys.removeIf(k -> droppedKeys.contains(k.name()));
+        for (String name : addedKeys) {
+            io.citusmigrate.catalog.ForeignKey k = shareNow == null ? null : shareNow.source().foreignKeys().stream().filter(x -> x.name().equals(name))
+                    .findFirst().orElse(null);
+            if (k == null) problems.add("foreign key " + name + " added, and dropped again since");
+            else keptKeys.add(k);
         }
         for (JsonNode k : addedConstraints) {
             boolean unique = "u".equals(k.path("type").asText());
@@ -953,7 +971,7 @@ public final class SchemaChanges {
         keptConstraints.removeAll(droppedConstraints);
         if (!problems.isEmpty()) {
             throw notCarried(ch, String.join("; ", problems) +  " in a consolidated tenant schema (columns added alike for every tenant, columns"
-                    + " dropped, defaults, NOT NULL, CHECK and UNIQUE constraints changed are carried while streaming)", cmd.file());
+                    + " dropped, defaults, NOT NULL, CHECK and UNIQUE constraints and foreign keys changed are carried while streaming)", cmd.file());
         }
         // the share as the stream has it from here on: which tenants still have a column decides when the target drops it
         List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
@@ -965,8 +983,33 @@ public final class SchemaChanges {
                     : new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
                             c.notNull(), c.identity() ? 'd' : (char) 0, c.generated() ? c.generation() : null, null, null));
         }
-        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)).withConstraints(List.copyOf(keptConstraints)),
-                share.tenantValue(), share.tenantName()));
+        Plan next = plan.withShareReplaced(share.forTenant(share.source().withColumns(List.copyOf(columns)).withConstraints(List.copyOf(keptConstraints))
+                .withForeignKeys(List.copyOf(keptKeys)), share.tenantValue(), share.tenantName()));
+        // a foreign key joins the consolidated table once every tenant has it (their rows all satisfy it then), and leaves it with the
+        // first tenant's drop; like every foreign key of a live migration, the target gets it at the cutover
+        List<String> keysSaid = new ArrayList<>();
+        TablePlan ct = next.tableByTarget(share.target()).orElseThrow();
+        List<io.citusmigrate.catalog.ForeignKey> ctKeys = new ArrayList<>(ct.foreignKeys());
+        for (String name : addedKeys) {
+            long without = next.consolidation().sharesOf(share.target()).stream()
+                    .filter(o -> o.source().foreignKeys().stream().noneMatch(x -> x.name().equals(name))).count();
+            io.citusmigrate.catalog.ForeignKey k = keysNow.tableByTarget(share.target()).flatMap(t -> t.foreignKeys().stream()
+                    .filter(x -> x.name().equals(name)).findFirst()).orElse(null);
+            if (ctKeys.stream().anyMatch(x -> x.name().equals(name))) {
+                keysSaid.add("foreign key " + name + " there already");
+            } else if (without > 0 || k == null) {
+                keysSaid.add("foreign key " + name + " not added yet (" + without + " tenant" + (without == 1 ? "" : "s") + " without it)");
+            } else {
+                ctKeys.add(k);
+                keysSaid.add("foreign key " + name + " planned (every tenant has it: " + io.citusmigrate.ddl.SchemaScript.foreignKeyText(k)
+                        + ", added at the cutover)");
+            }
+        }
+        for (String name : droppedKeys) {
+            if (ctKeys.removeIf(x -> x.name().equals(name))) keysSaid.add("foreign key " + name + " dropped (with the first tenant that drops it)");
+            else keysSaid.add("foreign key " + name + " dropped for this tenant");
+        }
+        if (!addedKeys.isEmpty() || !droppedKeys.isEmpty()) next = next.withTable(ct.source().oid(), ct.withForeignKeys(ctKeys));
         List<String> follows = new ArrayList<>();
         // a constraint reaches the target once every tenant has it (their rows all satisfy it then), and leaves it with the first tenant's drop
         List<String> constraintSaid = new ArrayList<>();
@@ -1038,6 +1081,7 @@ public final class SchemaChanges {
         if (!retyped.isEmpty()) said.add("column " + String.join("; column ", retyped));
         if (!follows.isEmpty()) said.add("column " + String.join("; column ", follows));
         said.addAll(constraintSaid);
+        said.addAll(keysSaid);
         if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
         if (!there.isEmpty()) said.add("column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
         if (!kept.isEmpty()) said.add("column" + (kept.size() > 1 ? "s " : " ") + String.join(", ", kept) + " dropped for this tenant");
@@ -1256,6 +1300,15 @@ public final class SchemaChanges {
         return new Replanned(next, catalog, "schema change of tenant " + ch.schema() + " carried to " + ct.target() + ": " + (last
                 ? "table dropped (the last tenant to have it)" : "table dropped for this tenant, its rows deleted (kept for the " + left
                 + (left == 1 ? " tenant that has" : " tenants that have") + " it still)"));
+    }
+
+    /** The source read and planned now, as while streaming (a table rolled out to some tenant schemas is one of theirs). */
+    private static Plan planWhileStreaming(Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
+        io.citusmigrate.catalog.Catalog catalog;
+        try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+            catalog = new io.citusmigrate.catalog.CatalogReader(source).read(cmd);
+        }
+        return io.citusmigrate.plan.Planner.planWhileStreaming(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
     }
 
     private static TablePlan share(Plan now, Change ch) {

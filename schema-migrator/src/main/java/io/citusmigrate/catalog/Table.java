@@ -47,6 +47,10 @@ public record Table(long oid, QualifiedName name, List<Column> columns, List<Con
         return new Table(oid, name, columns, cs, foreignKeys, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
     }
 
+    public Table withForeignKeys(List<ForeignKey> fks) {
+        return new Table(oid, name, columns, constraints, fks, indexes, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
+    }
+
     public Table withIndexes(List<Index> ix) {
         return new Table(oid, name, columns, constraints, foreignKeys, ix, triggers, partitionKey, partitionOf, partitionBound, comment, estimatedRows, unlogged);
     }

@@ -252,6 +252,11 @@ public final class SchemaScript {
         return b.toString();
     }
 
+    /** A foreign key as its ADD CONSTRAINT says it. */
+    public static String foreignKeyText(ForeignKey fk) {
+        return foreignKey(fk);
+    }
+
     static String foreignKey(ForeignKey fk) {
         StringBuilder b = new StringBuilder("FOREIGN KEY (").append(Sql.idents(fk.columns())).append(") REFERENCES ")
                 .append(fk.refTable().sql()).append(" (").append(Sql.idents(fk.refColumns())).append(')');

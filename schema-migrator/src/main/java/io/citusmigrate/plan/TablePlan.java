@@ -64,6 +64,12 @@ public record TablePlan(
                 backfillPath, derivation, columns, constraints, foreignKeys, indexes, deferredTriggers, storageParams, tablespace, rewrites, tenantValue, tenantName);
     }
 
+    /** The same plan with other foreign keys (target names, keys extended). */
+    public TablePlan withForeignKeys(List<ForeignKey> fks) {
+        return new TablePlan(source, target, partitionOf, kind, distributionColumn, tenantColumnAdded, colocateWith, backfillPath, derivation, columns,
+                constraints, List.copyOf(fks), indexes, deferredTriggers, storageParams, tablespace, rewrites, tenantValue, tenantName);
+    }
+
     /** One tenant schema's share of this consolidated table: its rows read from {@code source}, each given the tenant key {@code value}. */
     public TablePlan forTenant(Table source, String value) {
         return forTenant(source, value, source.name().schema());
