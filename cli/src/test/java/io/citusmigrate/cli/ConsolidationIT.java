@@ -267,18 +267,18 @@ class ConsolidationIT {
         Path file = file(db, "cst", "include drop, slot name = 'cm_consolidation_stop'");
         Background m = Background.streaming(file);
         pg.exec(db, "insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'before', now(), now());"
-                + " alter table cst_tenant_02.clicks add constraint clicks_ad_again foreign key (ad_id) references cst_tenant_02.ads (id);"
+                + " alter table cst_tenant_02.clicks add constraint clicks_key_again exclude using btree (id with =);"
                 + " insert into cst_tenant_02.ads (campaign_id, name, created_at, updated_at) values (1, 'after', now(), now())");
         m.thread().join(120_000);
         Run stopped = m.result()[0];
         assertEquals(1, stopped.code(), stopped.out() + stopped.err());
-        assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.clicks (alter table cst_tenant_02.clicks add constraint clicks_ad_again"
-                + " foreign key (ad_id) references cst_tenant_02.ads (id)): constraint clicks_ad_again added (FOREIGN KEY (ad_id) REFERENCES"
-                + " cst_tenant_02.ads(id)) in a consolidated tenant schema"), stopped.err());
+        assertTrue(stopped.err().contains("ALTER TABLE cst_tenant_02.clicks (alter table cst_tenant_02.clicks add constraint clicks_key_again"
+                + " exclude using btree (id with =)): constraint clicks_key_again added (EXCLUDE USING btree (id WITH =)) in a consolidated tenant schema"),
+                stopped.err());
         assertTrue(stopped.err().contains("--resume"), stopped.err());
         assertEquals(List.of("0"), citus.rows("select count(*) from cst.ads where name = 'after'"), "nothing after it applied");
         // undone on the source: the stream goes on from the change, as the source has the table now
-        pg.exec(db, "alter table cst_tenant_02.clicks drop constraint clicks_ad_again; update cst_tenant_03.ads set name = 'later' where id = 1");
+        pg.exec(db, "alter table cst_tenant_02.clicks drop constraint clicks_key_again; update cst_tenant_03.ads set name = 'later' where id = 1");
         Background resumed = Background.migrate(file.toString(), "--resume");
         resumed.waitUntilStreaming();
         resumed.await(() -> everyTenantEqual(db, "cst", 3));
@@ -703,6 +703,16 @@ class ConsolidationIT {
                 + " planned (every tenant has it: FOREIGN KEY (tenant_id, campaign_id) REFERENCES crt.campaigns (tenant_id, id), added at the cutover)"));
         m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_02 carried to crt.clicks: foreign key clicks_ad_id_fkey dropped"
                 + " (with the first tenant that drops it)"));
+        // a column renamed the same way: each tenant's values move to the new name with its rename, the old name goes with the last one
+        for (int i : new int[] {2, 1, 3}) {
+            String t = "crt_tenant_0" + i;
+            if (i == 1) pg.exec(db, "insert into crt_tenant_03.ads (campaign_id, name, target_url, created_at, updated_at) values (1, 'before', 'b', now(), now())");
+            pg.exec(db, "alter table " + t + ".ads rename column target_url to landing_url; update " + t + ".ads set landing_url = 'l' || id where id <= 2");
+        }
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_02 carried to crt.ads: column target_url renamed to landing_url for"
+                + " this tenant, its values copied (target_url kept for the 2 tenants that have it still)"));
+        m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_03 carried to crt.ads: column target_url renamed to landing_url"
+                + " (the last tenant to rename it: target_url dropped)"));
         // and a table dropped the same way: each tenant's rows leave with its drop, the table with the last one
         for (int i = 1; i <= 2; i++) {
             pg.exec(db, "create table crt_tenant_0%1$d.tags (id int primary key, tag text); insert into crt_tenant_0%1$d.tags values (1, 't'), (2, 'u')"
@@ -725,7 +735,9 @@ class ConsolidationIT {
             }
             return true;
         });
+        m.await(() -> everyTenantEqual(db, "crt", 3));
         m.cutOverAndFinish(file);
+        assertEveryTenantEqual(db, "crt", 3);
         assertEquals(List.of("1:1", "3:2", "2:3"), citus.rows("select count(*) || ':' || tenant_id from crt.notes group by tenant_id order by tenant_id"));
         assertEquals(List.of("FOREIGN KEY (tenant_id, ad_id) REFERENCES crt.ads(tenant_id, id)"),
                 citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'crt.notes'::regclass and contype = 'f'"
@@ -735,8 +747,9 @@ class ConsolidationIT {
                     + " = (select colocationid from pg_dist_partition where logicalrelid = 'crt.tenants'::regclass)"), "colocated with the tenants");
         }
         assertEquals(List.of("FOREIGN KEY (tenant_id, campaign_id) REFERENCES crt.campaigns(tenant_id, id)"),
-                citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conname = 'impressions_campaign_fkey'"));
-        assertEquals(List.of("0"), citus.rows("select count(*) from pg_constraint where conname = 'clicks_ad_id_fkey'"));
+                citus.rows("select pg_get_constraintdef(oid) from pg_constraint where conname = 'impressions_campaign_fkey'"
+                        + " and conrelid = 'crt.impressions'::regclass"));
+        assertEquals(List.of("0"), citus.rows("select count(*) from pg_constraint where conname = 'clicks_ad_id_fkey' and conrelid = 'crt.clicks'::regclass"));
         Run verify = Run.of(new StringWriter(), "verify", file.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         // the application inserts a note for any tenant through the coordinator, past every tenant's ids

@@ -843,11 +843,41 @@ public final class SchemaChanges {
         List<String> there = new ArrayList<>();
         List<String> altered = new ArrayList<>(); // a default or NOT NULL changed: the target follows once every tenant agrees
         List<String> retyped = new ArrayList<>();
+        List<String> renameFirst = new ArrayList<>(); // a renamed column's new name added to the target, before this tenant's values are copied
+        List<String[]> renameCopies = new ArrayList<>(); // old name, new name: this tenant's values copied
+        List<String> renamed = new ArrayList<>();
         for (Column c : ch.columns().values()) {
             io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
             Column now = tgt.get(c.name());
             if (was != null && !was.name().equals(c.name())) {
-                problems.add("column " + was.name() + " renamed to " + c.name());
+                // renamed: the new name is a column of its own on the target till the last tenant renames it, each tenant's values copied
+                // into it with its rename; the old name is kept for the tenants that have it still, dropped with the last one's
+                String refused = renameRefused(plan, share, was.name());
+                Column old = tgt.get(was.name());
+                if (refused != null || old == null || !was.type().sql().equals(c.type())) {
+                    problems.add("column " + was.name() + " renamed to " + c.name() + (refused != null ? ", " + refused
+                            : old == null ? ", which the target has not" : " and its type changed at once"));
+                    continue;
+                }
+                if (now == null) {
+                    renameFirst.add("ADD COLUMN " + Sql.ident(c.name()) + " " + old.type());
+                    if (old.defaultExpr() != null) renameFirst.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + old.defaultExpr());
+                } else if (!now.type().equals(old.type())) {
+                    problems.add("column " + was.name() + " renamed to " + c.name() + ", which the target has as " + now.type() + " already");
+                    continue;
+                }
+                renameCopies.add(new String[] {was.name(), c.name()});
+                long others = plan.consolidation().sharesOf(share.target()).stream()
+                        .filter(o -> !java.util.Objects.equals(o.tenantValue(), share.tenantValue()) && o.source().column(was.name()).isPresent()).count();
+                if (others == 0) {
+                    if (old.notNull()) actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET NOT NULL");
+                    actions.add("DROP COLUMN " + Sql.ident(was.name()));
+                    renamed.add(was.name() + " renamed to " + c.name() + " (the last tenant to rename it: " + was.name() + " dropped)");
+                } else {
+                    if (old.notNull()) actions.add("ALTER COLUMN " + Sql.ident(was.name()) + " DROP NOT NULL");
+                    renamed.add(was.name() + " renamed to " + c.name() + " for this tenant, its values copied (" + was.name() + " kept for the " + others
+                            + (others == 1 ? " tenant that has" : " tenants that have") + " it still)");
+                }
                 continue;
             }
             if (was != null) {
@@ -977,7 +1007,7 @@ public final class SchemaChanges {
         List<io.citusmigrate.catalog.Column> columns = new ArrayList<>();
         for (Column c : ch.columns().values()) {
             io.citusmigrate.catalog.Column was = share.source().columns().stream().filter(p -> p.num() == c.num()).findFirst().orElse(null);
-            columns.add(was != null ? new io.citusmigrate.catalog.Column(was.num(), was.name(), was.type().sql().equals(c.type()) ? was.type()
+            columns.add(was != null ? new io.citusmigrate.catalog.Column(was.num(), c.name(), was.type().sql().equals(c.type()) ? was.type()
                     : io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(), c.notNull(), was.identity(),
                     was.generated(), was.collation(), was.comment())
                     : new io.citusmigrate.catalog.Column(c.num(), c.name(), io.citusmigrate.catalog.TypeRef.builtin(c.type()), c.defaultExpr(),
@@ -1067,6 +1097,18 @@ public final class SchemaChanges {
                 }
             }
         }
+        if (!renameFirst.isEmpty()) {
+            try (Statement s = target.createStatement()) {
+                s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", renameFirst));
+            }
+        }
+        for (String[] r : renameCopies) {
+            try (PreparedStatement u = target.prepareStatement("UPDATE " + share.target().sql() + " SET " + Sql.ident(r[1]) + " = " + Sql.ident(r[0])
+                    + " WHERE " + Sql.ident(plan.consolidation().tenantKey()) + " = ?::bigint")) {
+                u.setString(1, share.tenantValue());
+                u.executeUpdate();
+            }
+        }
         if (!actions.isEmpty()) {
             try (Statement s = target.createStatement()) {
                 s.execute("ALTER TABLE " + share.target().sql() + " " + String.join(", ", actions));
@@ -1082,6 +1124,7 @@ public final class SchemaChanges {
         if (!follows.isEmpty()) said.add("column " + String.join("; column ", follows));
         said.addAll(constraintSaid);
         said.addAll(keysSaid);
+        renamed.forEach(r -> said.add("column " + r));
         if (!added.isEmpty()) said.add("column" + (added.size() > 1 ? "s " : " ") + String.join(", ", added) + " added (every tenant's rows given its default)");
         if (!there.isEmpty()) said.add("column" + (there.size() > 1 ? "s " : " ") + String.join(", ", there) + " there already, added alike for the tenants before");
         if (!kept.isEmpty()) said.add("column" + (kept.size() > 1 ? "s " : " ") + String.join(", ", kept) + " dropped for this tenant");
@@ -1300,6 +1343,24 @@ public final class SchemaChanges {
         return new Replanned(next, catalog, "schema change of tenant " + ch.schema() + " carried to " + ct.target() + ": " + (last
                 ? "table dropped (the last tenant to have it)" : "table dropped for this tenant, its rows deleted (kept for the " + left
                 + (left == 1 ? " tenant that has" : " tenants that have") + " it still)"));
+    }
+
+    /** Why a column renamed in a tenant schema is not carried: a key, index, constraint or foreign key uses it; null when it is. */
+    private static String renameRefused(Plan plan, TablePlan share, String column) {
+        io.citusmigrate.catalog.Table t = share.source();
+        if (t.primaryKey().map(k -> k.columns().contains(column)).orElse(false)) return "a column of the primary key";
+        java.util.function.Predicate<String> names = text -> text != null && java.util.regex.Pattern.compile("(?<![\\w$])\"?" + java.util.regex.Pattern.quote(column)
+                + "\"?(?![\\w$])").matcher(text).find();
+        if (t.indexes().stream().anyMatch(i -> i.keyColumns().contains(column) || i.include().contains(column) || names.test(i.definition()))) {
+            return "which an index uses";
+        }
+        if (t.constraints().stream().anyMatch(k -> k.columns().contains(column) || names.test(k.definition()))) return "which a constraint uses";
+        if (t.foreignKeys().stream().anyMatch(k -> k.columns().contains(column))
+                || plan.tables().stream().anyMatch(o -> o.foreignKeys().stream().anyMatch(k -> k.refTable().equals(share.target()) && k.refColumns().contains(column)))) {
+            return "which a foreign key uses";
+        }
+        if (t.columns().stream().anyMatch(c -> names.test(c.generated()))) return "which a generated column uses";
+        return null;
     }
 
     /** The source read and planned now, as while streaming (a table rolled out to some tenant schemas is one of theirs). */
