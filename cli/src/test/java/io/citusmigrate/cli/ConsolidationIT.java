@@ -436,6 +436,11 @@ class ConsolidationIT {
         pg.exec(signedUp, "update app.ads set name = 'streamed after signing up', note = 'new' where id = 1; delete from app.clicks where id = 2");
         dbs.add(signedUp);
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
+        // a column renamed in the databases one after the other: each database's values move to the new name with its rename
+        for (String db : dbs) pg.exec(db, "alter table app.clicks rename column site_url to page_url; update app.clicks set page_url = 'renamed' where id = 1");
+        resumed.await(() -> resumed.out().toString().contains("carried to app.clicks: column site_url renamed to page_url (the last tenant to rename it:"
+                + " site_url dropped)"));
+        resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // a cutover that cannot finish (one database's stream held up on the target) gives every database its writes back, and
         // the streams that met their markers go on past them
         try (java.sql.Connection lock = citus.connect()) {
@@ -451,7 +456,7 @@ class ConsolidationIT {
             lock.rollback();
         }
         for (String db : dbs) {
-            pg.exec(db, "insert into app.clicks (ad_id, clicked_at, site_url, user_ip, user_data) values (3, now(), 'after the give-back', '10.5.5.5', '{}')");
+            pg.exec(db, "insert into app.clicks (ad_id, clicked_at, page_url, user_ip, user_data) values (3, now(), 'after the give-back', '10.5.5.5', '{}')");
         }
         resumed.await(() -> everyDatabaseEqual(dbs, "cdl"));
         // one `status` for all: each database's stream
@@ -459,7 +464,7 @@ class ConsolidationIT {
         assertEquals(0, status.code(), status.out() + status.err());
         for (String db : dbs) assertTrue(status.out().contains("tenant database " + db + ":\n"), status.out());
         // one cutover that stops writes on every database, waits for every stream and answers once
-        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120");
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120", "--max-lag", "120");
         assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nmigrate said:\n" + m.out());
         assertTrue(cutover.out().contains("writes stopped: the source databases (5) are read-only for new sessions"), cutover.out());
         assertTrue(cutover.out().contains("Point the application at the target."), cutover.out());
