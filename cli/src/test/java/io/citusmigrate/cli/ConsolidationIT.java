@@ -718,6 +718,16 @@ class ConsolidationIT {
                 + " this tenant, its values copied (target_url kept for the 2 tenants that have it still)"));
         m.await(() -> m.out().toString().contains("schema change of tenant crt_tenant_03 carried to crt.ads: column target_url renamed to landing_url"
                 + " (the last tenant to rename it: target_url dropped)"));
+        // a grant rolled out: the consolidated table holds every tenant's rows, so a role gets it once every tenant's table grants it
+        pg.exec("postgres", "do $$ begin if not exists (select from pg_roles where rolname = 'crt_reader') then create role crt_reader; end if; end $$");
+        try (java.sql.Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select from pg_roles where rolname = 'crt_reader') then create role crt_reader; end if; end $$");
+        }
+        pg.exec(db, "grant select on crt_tenant_01.ads, crt_tenant_02.ads to crt_reader; update crt_tenant_03.ads set name = 'after two grants' where id = 1");
+        m.await(() -> everyTenantEqual(db, "crt", 3, 3));
+        assertEquals(List.of("f"), citus.rows("select has_table_privilege('crt_reader', 'crt.ads', 'select')"), "two tenants of three grant it");
+        pg.exec(db, "grant select on crt_tenant_03.ads to crt_reader");
+        m.await(() -> citus.rows("select has_table_privilege('crt_reader', 'crt.ads', 'select')").equals(List.of("t")));
         // and a table dropped the same way: each tenant's rows leave with its drop, the table with the last one
         for (int i = 1; i <= 2; i++) {
             pg.exec(db, "create table crt_tenant_0%1$d.tags (id int primary key, tag text); insert into crt_tenant_0%1$d.tags values (1, 't'), (2, 'u')"

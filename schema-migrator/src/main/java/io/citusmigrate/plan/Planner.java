@@ -184,7 +184,8 @@ public final class Planner {
         AccessPlanner access = new AccessPlanner(cmd, catalog, naming, issues);
         List<Routine> routines = access.routines(schemas);
         routines.forEach(r -> schemas.add(r.name().schema()));
-        AccessPlan accessPlan = access.plan(schemas, tables, types, sequences, views, routines, target.map(io.citusmigrate.catalog.TargetFacts::roles));
+        AccessPlan accessPlan = sharedGrants(access.plan(schemas, tables, types, sequences, views, routines,
+                target.map(io.citusmigrate.catalog.TargetFacts::roles)), consolidation);
         target.ifPresent(t -> issues.addAll(TargetPrivileges.unknownOn(accessPlan, t.versionNum())));
         // extended statistics of the migrated tables, in target names (Citus creates them on every shard)
         List<io.citusmigrate.catalog.Statistic> statistics = catalog.statistics().stream().filter(st -> included.containsKey(st.table()))
@@ -198,6 +199,39 @@ public final class Planner {
                 .toList();
         return new Plan(List.copyOf(schemas), catalog.extensions(), types, List.copyOf(sequences), tables, views, List.copyOf(issues),
                 routines, accessPlan, statistics, operators, consolidation);
+    }
+
+    /**
+     * A consolidated table holds every tenant's rows: a privilege granted on it is one every
+     * tenant's table grants (each grant of the first tenant's kept only if every other tenant's
+     * table has it too), so that a role granted one tenant's table sees no other tenant's rows.
+     * Each grant left out is a warning naming the tenants without it.
+     */
+    private AccessPlan sharedGrants(AccessPlan plan, Consolidation consolidation) {
+        if (consolidation == null) return plan;
+        List<io.citusmigrate.catalog.Access.Privilege> kept = new ArrayList<>();
+        for (io.citusmigrate.catalog.Access.Privilege p : plan.privileges()) {
+            List<TablePlan> shares = p.object() == null || !p.grant() ? List.of() : consolidation.sharesOf(p.object());
+            List<String> without = shares.stream().filter(sh -> tenantAccess(sh).privileges().stream().noneMatch(q -> q.grant()
+                    && sh.source().name().equals(q.object()) && q.kind() == p.kind() && Objects.equals(q.column(), p.column())
+                    && Objects.equals(q.grantee(), p.grantee()) && q.privilege().equals(p.privilege()) && q.grantable() == p.grantable()))
+                    .map(TablePlan::tenantName).toList();
+            if (without.isEmpty()) {
+                kept.add(p);
+                continue;
+            }
+            issues.add(PlanIssue.warning(p.object(), p.privilege() + (p.column() == null ? "" : " (" + p.column() + ")") + " to "
+                    + (p.grantee() == null ? "PUBLIC" : p.grantee()) + " is not granted on the consolidated table: " + without.size() + " tenant"
+                    + (without.size() == 1 ? " has" : "s have") + " it not (" + String.join(", ", without.subList(0, Math.min(3, without.size())))
+                    + (without.size() > 3 ? ", ..." : "") + "), and the table holds every tenant's rows"));
+        }
+        return new AccessPlan(plan.rolesToCreate(), plan.memberships(), plan.owners(), List.copyOf(kept), plan.defaultPrivileges(), plan.rowSecurity(),
+                plan.policies(), plan.missingRoles(), plan.rolesChecked());
+    }
+
+    /** The privileges of the source a share's table is read from: its tenant database's, or the one source's. */
+    private io.citusmigrate.catalog.Access tenantAccess(TablePlan share) {
+        return databases != null && databases.containsKey(share.tenantName()) ? databases.get(share.tenantName()).access() : catalog.access();
     }
 
     private static java.util.function.Predicate<UserType> distinctNames() {
