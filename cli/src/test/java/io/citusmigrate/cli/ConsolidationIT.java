@@ -489,6 +489,37 @@ class ConsolidationIT {
     }
 
     @Test
+    void tenantDatabasesUnloggedTablesAreCopiedAgainAtTheCutoverEachTenantsRowsAlone() throws Exception {
+        List<String> dbs = List.of(tenantDatabase("cdu_t", 1), tenantDatabase("cdu_t", 2));
+        for (int i = 1; i <= 2; i++) {
+            pg.exec(dbs.get(i - 1), "create unlogged table app.cache (id int primary key, v text); insert into app.cache select g, 'v' || g from generate_series(1, "
+                    + (i * 2) + ") g; create table app.log (at int, msg text); insert into app.log values (1, 'a'), (1, 'a'), (2, 'b')");
+        }
+        Path file = dir.resolve("cdu.load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with include drop, slot name = 'cm_dbs_unlogged'
+                  distribute databases matching ~/^cdu_t/ into 'cdu' using tenant_id;
+                """.formatted(pg.url("postgres"), citus.url()));
+        Background m = Background.migrate(file.toString());
+        m.await(() -> m.out().toString().contains("streaming changes from 2 tenant databases"));
+        // never in the WAL: only the cutover's copy brings these to the target
+        pg.exec(dbs.get(0), "update app.cache set v = 'changed'; insert into app.cache values (9, 'new')");
+        pg.exec(dbs.get(1), "delete from app.cache where id = 1");
+        // a table without a primary key streams, each old row matched by its columns within its database's rows
+        pg.exec(dbs.get(0), "delete from app.log where ctid = (select ctid from app.log where at = 1 limit 1); update app.log set msg = 'c' where at = 2");
+        pg.exec(dbs.get(1), "insert into app.log values (3, 'd')");
+        m.await(() -> citus.rows("select string_agg(tenant_id || ':' || at || msg, ',' order by tenant_id, at, msg) from app.log"
+                + " where tenant_id in (select tenant_id from cdu.tenants)").equals(List.of("1:1a,1:2c,2:1a,2:1a,2:2b,2:3d")));
+        Run cutover = m.cutOverAndFinish(file);
+        assertTrue(m.result()[0].out().contains("2 UNLOGGED tables copied again (6 rows)"), m.result()[0].out());
+        assertEquals(List.of("1:1:changed", "1:2:changed", "1:9:new", "2:2:v2", "2:3:v3", "2:4:v4"),
+                citus.rows("select tenant_id || ':' || id || ':' || v from app.cache where tenant_id in (select tenant_id from cdu.tenants)"
+                        + " order by tenant_id, id"));
+        assertTrue(cutover.out().contains("Point the application at the target."), cutover.out());
+    }
+
+    @Test
     void threeTenantDatabasesBecomeOneSetOfDistributedTablesEachRowUnderItsDatabasesTenantKey() throws Exception {
         List<String> dbs = List.of(tenantDatabase("cdb_t", 1), tenantDatabase("cdb_t", 2), tenantDatabase("cdb_t", 3));
         pg.createDatabase("cdbx"); // not matched: stays out

@@ -61,16 +61,18 @@ public final class Finish {
 
     /**
      * Tenant databases consolidated: the same, with each target sequence set past the furthest of
-     * every database's ({@code sequences}, read from each); a tenant database's large objects and
-     * UNLOGGED tables are refused before anything streams, so there are none to copy.
+     * every database's ({@code sequences}, read from each) and the UNLOGGED tables copied again by
+     * the caller ({@code unlogged}, how the last line says it); a tenant database's large objects
+     * are refused, so there are none to copy.
      */
-    public static Done beforeAnswer(Plan plan, List<Statement> script, List<SequenceReset.Reset> sequences, Connection target) throws SQLException {
+    public static Done beforeAnswer(Plan plan, List<Statement> script, List<SequenceReset.Reset> sequences, String unlogged, Connection target)
+            throws SQLException {
         SequenceReset.apply(target, sequences);
         CrashPoints.reach("cutover.after-sequences");
         int fks = new SchemaCreator(target, line -> { }).runKeepingExisting(script, EnumSet.of(Step.FOREIGN_KEYS));
         CrashPoints.reach("cutover.after-foreign-keys");
         int triggers = new SchemaCreator(target, line -> { }).runKeepingExisting(script, EnumSet.of(Step.TRIGGERS));
-        return new Done(script, sequences.size(), fks, triggers, new LargeObjects.Sync(0, 0, 0), "");
+        return new Done(script, sequences.size(), fks, triggers, new LargeObjects.Sync(0, 0, 0), unlogged);
     }
 
     /**

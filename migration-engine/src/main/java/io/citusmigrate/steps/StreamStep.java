@@ -175,8 +175,16 @@ final class StreamStep implements Step {
                         }
                     }
                 }
+                // UNLOGGED tables never reach the WAL: each database's copied again, its tenant's rows alone replaced
+                long unloggedRows = 0;
+                for (Migration one : dbs) {
+                    try (Connection source = one.source()) {
+                        unloggedRows += io.citusmigrate.stream.UnloggedTables.copyAgain(whole.get().forDatabase(one.settings.source().database()), source, target);
+                    }
+                }
                 in.add(new Streamed(whole.get(), m.catalog));
-                Finish.Done done = Finish.beforeAnswer(whole.get(), m.script(whole.get()), io.citusmigrate.copy.SequenceReset.furthest(each), target);
+                Finish.Done done = Finish.beforeAnswer(whole.get(), m.script(whole.get()), io.citusmigrate.copy.SequenceReset.furthest(each),
+                        io.citusmigrate.stream.UnloggedTables.phrase(whole.get(), unloggedRows), target);
                 long applied = streams.stream().mapToLong(LiveStream::applied).sum();
                 if (!CutoverTable.done(target, s.slot(), request, applied)) {
                     throw new UserError("the cutover gave up waiting just as the streams caught up: run `citus-migrate migrate " + s.file()

@@ -65,13 +65,11 @@ public record Consolidation(String intoSchema, String tenantKey, QualifiedName t
     public String notStreamed(boolean debeziumSnapshot) {
         if (debeziumSnapshot) return "tenant " + tenantKind() + "s consolidated into one set of tables take the bulk load's snapshot, not Debezium's:"
                 + " leave out `snapshot method = 'debezium'`";
-        // a partition's TRUNCATE empties a target partition: every tenant's rows; a tenant schema's UNLOGGED table is copied again at the
-        // cutover, its tenant's rows alone (a tenant database's cutover does not copy them yet)
-        List<String> whole = shares.stream().filter(s -> s.source().isPartitioned() || databases && s.source().unlogged())
-                .map(s -> named(s) + (s.source().unlogged() ? " (UNLOGGED)" : " (partitioned)")).toList();
+        // a partition's TRUNCATE empties a target partition: every tenant's rows (an UNLOGGED table is copied again at the cutover, its tenant's rows alone)
+        List<String> whole = shares.stream().filter(s -> s.source().isPartitioned()).map(s -> named(s) + " (partitioned)").toList();
         if (!whole.isEmpty()) {
-            return "a live migration does not stream partitioned tables of consolidated tenant " + tenantKind() + "s" + (databases ? ", nor UNLOGGED ones," : "")
-                    + " yet: " + String.join(", ", whole) + "; move the data with `with snapshot only`";
+            return "a live migration does not stream partitioned tables of consolidated tenant " + tenantKind() + "s yet: " + String.join(", ", whole)
+                    + "; move the data with `with snapshot only`";
         }
         // a table without a primary key streams as any keyless table does (REPLICA IDENTITY FULL, each row matched by its columns), under its tenant key
         return null;
