@@ -835,7 +835,7 @@ public final class SchemaChanges {
                                                io.citusmigrate.load.LoadCommand cmd, String tenant) throws SQLException {
         TablePlan share = share(plan, ch, tenant);
         if (share == null) throw notCarried(ch, "a table the consolidated tenant schemas do not share", cmd.file());
-        if ("table".equals(ch.type()) && !named(share, ch.identity())) throw notCarried(ch, "a tenant schema's table renamed", cmd.file());
+        if ("table".equals(ch.type()) && !named(share, ch.identity())) return tenantTableRenamed(ch, plan, catalog, target, cmd, share);
         Map<String, Column> tgt = columns(target, share.target().sql());
         List<String> actions = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -1370,6 +1370,49 @@ public final class SchemaChanges {
             catalog = new io.citusmigrate.catalog.CatalogReader(source).read(cmd);
         }
         return io.citusmigrate.plan.Planner.planWhileStreaming(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
+    }
+
+    /**
+     * A tenant's table renamed (a schema change rolled out to the tenants one after the other):
+     * its rows keep going into the consolidated table, under its new name on the source; the last
+     * tenant's rename renames the consolidated table (with the foreign keys that point at it, the
+     * sequences it owns keep their names as PostgreSQL's do).
+     */
+    private static Replanned tenantTableRenamed(Change ch, Plan plan, io.citusmigrate.catalog.Catalog catalog, Connection target,
+                                                io.citusmigrate.load.LoadCommand cmd, TablePlan share) throws SQLException {
+        String to = unqualified(ch.identity());
+        QualifiedName ct = share.target();
+        QualifiedName source = QualifiedName.of(share.source().name().schema(), to);
+        Plan next = plan.withShareReplaced(share.withNames(source, ct));
+        // the cutover sets each target sequence from the sequences its shares' tables own, by their names as the stream has them
+        catalog = catalog == null ? null : catalog.withSequencesOwnedBy(share.source().name(), source);
+        long others = next.consolidation().sharesOf(ct).stream().filter(o -> !o.source().name().name().equals(to)).count();
+        String said = "schema change of tenant " + share.tenantName() + " carried to " + ct + ": table " + share.source().name().name() + " renamed to " + to;
+        if (others > 0) {
+            return new Replanned(next, catalog, said + " for this tenant (" + ct + " keeps its name for the " + others
+                    + (others == 1 ? " tenant that has" : " tenants that have") + " it still)");
+        }
+        QualifiedName renamed = QualifiedName.of(ct.schema(), to);
+        if (renamed.equals(ct)) return new Replanned(next, catalog, said);
+        if (exists(target, renamed.schema(), renamed.name())) throw notCarried(ch, "the target has a table " + renamed + " already", cmd.file());
+        try (Statement s = target.createStatement()) {
+            s.execute("ALTER TABLE " + ct.sql() + " RENAME TO " + Sql.ident(to));
+        }
+        return new Replanned(next.withConsolidatedTableRenamed(ct, renamed), catalog, said + " (the last tenant to rename it: " + ct + " renamed to "
+                + renamed + ")");
+    }
+
+    /** The name of a table's identity ({@code schema.table}, each part quoted where PostgreSQL quotes it), unquoted. */
+    private static String unqualified(String identity) {
+        boolean quoted = false;
+        int dot = -1;
+        for (int i = 0; i < identity.length() && dot < 0; i++) {
+            char c = identity.charAt(i);
+            if (c == '"') quoted = !quoted;
+            else if (c == '.' && !quoted) dot = i;
+        }
+        String name = identity.substring(dot + 1);
+        return name.startsWith("\"") ? name.substring(1, name.length() - 1).replace("\"\"", "\"") : name;
     }
 
     private static TablePlan share(Plan now, Change ch) {

@@ -21,6 +21,12 @@ public record Catalog(String serverVersion, List<Table> tables, List<UserType> t
         this(serverVersion, tables, types, sequences, views, extensions, routines, access, statistics, operatorsAndCasts, java.util.Map.of());
     }
 
+    /** The same schema with a table's sequences owned by it under another name (the table renamed while streaming). */
+    public Catalog withSequencesOwnedBy(QualifiedName was, QualifiedName now) {
+        return new Catalog(serverVersion, tables, types, sequences.stream().map(s -> was.equals(s.ownedByTable()) ? s.ownedBy(now) : s).toList(), views,
+                extensions, routines, access, statistics, operatorsAndCasts, tenantMap);
+    }
+
     /** The same schema, with the tenant keys a mapping of the source gives. */
     public Catalog withTenantMap(java.util.Map<String, Long> map) {
         return new Catalog(serverVersion, tables, types, sequences, views, extensions, routines, access, statistics, operatorsAndCasts, map);

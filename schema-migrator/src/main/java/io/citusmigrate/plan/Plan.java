@@ -62,6 +62,22 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
         return new Plan(schemas, extensions, types, sequences, tables, views, issues, routines, access, statistics, operatorsAndCasts, c);
     }
 
+    /**
+     * This plan with a consolidated table's target renamed (the last tenant renamed its table while
+     * streaming): its plan, its shares, the foreign keys that point at it and the sequences it owns.
+     */
+    public Plan withConsolidatedTableRenamed(QualifiedName was, QualifiedName now) {
+        java.util.function.UnaryOperator<TablePlan> renamed = t -> {
+            TablePlan r = t.target().equals(was) ? t.withNames(t.source().name(), now) : t;
+            if (r.foreignKeys().stream().noneMatch(k -> k.refTable().equals(was))) return r;
+            return r.withForeignKeys(r.foreignKeys().stream().map(k -> k.refTable().equals(was)
+                    ? k.with(k.columns(), now, k.refColumns(), k.onUpdate(), k.onDelete(), k.onDeleteSetColumns()) : k).toList());
+        };
+        Consolidation c = consolidation.with(consolidation.tenants(), consolidation.shares().stream().map(renamed).toList());
+        return new Plan(schemas, extensions, types, sequences, tables.stream().map(renamed).toList(), views, issues, routines, access, statistics,
+                operatorsAndCasts, c).withSequencesOwnedBy(was, now);
+    }
+
     /** This plan without a share of a consolidated table (by its source oid, of its tenant): its tenant's table dropped while streaming. */
     public Plan withShareRemoved(TablePlan share) {
         List<TablePlan> shares = consolidation.shares().stream().filter(x -> !(x.source().oid() == share.source().oid()
