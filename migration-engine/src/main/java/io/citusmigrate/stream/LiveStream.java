@@ -310,7 +310,7 @@ public final class LiveStream implements AutoCloseable {
                     carry(content);
                     break;
                 } catch (SchemaChanges.NotCarried e) {
-                    // 1, 2, 4 ... 30 s, about two minutes in all: what the source may yet do (a tenant's mapping row) comes in seconds
+                    // 1, 2, 4 ... 30 s, about 90 s in all: what the source may yet do (a tenant's mapping row) comes in seconds
                     if (e.waitingFor() == null || waits >= 7) throw e;
                     long wait = Math.min(30_000, 1000L << waits);
                     say.accept("waiting for " + e.waitingFor() + ": looking again in " + (wait / 1000) + " s");
