@@ -361,6 +361,17 @@ class ConsolidationIT {
         return db;
     }
 
+    /** A command file consolidating the databases {@code <prefix>_t...} of the source's server into schema {@code <prefix>}. */
+    private Path databasesFile(String prefix, String with) throws Exception {
+        Path file = dir.resolve(prefix + ".load");
+        Files.writeString(file, """
+                load database from %s into %s
+                  with %s
+                  distribute databases matching ~/^%s_t/ into '%s' using tenant_id;
+                """.formatted(pg.url("postgres"), citus.url(), with, prefix, prefix));
+        return file;
+    }
+
     /** Whether each tenant database's tables equal its tenant's rows in the consolidated tables (md5 of rows, the tenant key aside). */
     private static boolean everyDatabaseEqual(List<String> dbs, String into) throws Exception {
         for (String db : dbs) {
@@ -375,12 +386,7 @@ class ConsolidationIT {
     @Test
     void threeTenantDatabasesConsolidatedLiveWhileTheApplicationWritesToEachTwoMoreSignUpAndOneCutoverEndsAll() throws Exception {
         List<String> dbs = new java.util.ArrayList<>(List.of(tenantDatabase("cdl_t", 1), tenantDatabase("cdl_t", 2), tenantDatabase("cdl_t", 3)));
-        Path file = dir.resolve("cdl.load");
-        Files.writeString(file, """
-                load database from %s into %s
-                  with include drop, slot name = 'cm_dbs'
-                  distribute databases matching ~/^cdl_t/ into 'cdl' using tenant_id;
-                """.formatted(pg.url("postgres"), citus.url()));
+        Path file = databasesFile("cdl", "include drop, slot name = 'cm_dbs'");
         Background m = Background.migrate(file.toString());
         Background first = m;
         first.await(() -> first.out().toString().contains("streaming changes from 3 tenant databases"));
@@ -495,12 +501,7 @@ class ConsolidationIT {
             pg.exec(dbs.get(i - 1), "create unlogged table app.cache (id int primary key, v text); insert into app.cache select g, 'v' || g from generate_series(1, "
                     + (i * 2) + ") g; create table app.log (at int, msg text); insert into app.log values (1, 'a'), (1, 'a'), (2, 'b')");
         }
-        Path file = dir.resolve("cdu.load");
-        Files.writeString(file, """
-                load database from %s into %s
-                  with include drop, slot name = 'cm_dbs_unlogged'
-                  distribute databases matching ~/^cdu_t/ into 'cdu' using tenant_id;
-                """.formatted(pg.url("postgres"), citus.url()));
+        Path file = databasesFile("cdu", "include drop, slot name = 'cm_dbs_unlogged'");
         Background m = Background.migrate(file.toString());
         m.await(() -> m.out().toString().contains("streaming changes from 2 tenant databases"));
         // never in the WAL: only the cutover's copy brings these to the target
@@ -527,12 +528,7 @@ class ConsolidationIT {
     void threeTenantDatabasesBecomeOneSetOfDistributedTablesEachRowUnderItsDatabasesTenantKey() throws Exception {
         List<String> dbs = List.of(tenantDatabase("cdb_t", 1), tenantDatabase("cdb_t", 2), tenantDatabase("cdb_t", 3));
         pg.createDatabase("cdbx"); // not matched: stays out
-        Path file = dir.resolve("cdb.load");
-        Files.writeString(file, """
-                load database from %s into %s
-                  with include drop, snapshot only
-                  distribute databases matching ~/^cdb_t/ into 'cdb' using tenant_id;
-                """.formatted(pg.url("postgres"), citus.url()));
+        Path file = databasesFile("cdb", "include drop, snapshot only");
         Run plan = Run.of(new StringWriter(), "plan", file.toString());
         assertEquals(0, plan.code(), plan.out() + plan.err());
         assertTrue(plan.out().contains("Tenants (each source database's rows into one set of tables, under its tenant key; the tenants table in the"
