@@ -1,6 +1,5 @@
 package io.citusmigrate.stream;
 
-import io.citusmigrate.catalog.Catalog;
 import io.citusmigrate.catalog.CatalogReader;
 import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.db.Databases;
@@ -35,11 +34,7 @@ public final class AccessChanges {
 
     /** The source read and planned again as it is now, checked against the target (its roles, the privileges it has). */
     static Plan planNow(Connection target, LoadCommand cmd) throws SQLException {
-        Catalog catalog;
-        try (Connection source = Databases.connect("source", cmd.source())) {
-            catalog = new CatalogReader(source).read(cmd);
-        }
-        return Planner.plan(cmd, catalog, new CatalogReader(target).targetFacts(cmd));
+        return Planner.plan(cmd, SchemaChanges.sourceNow(cmd), new CatalogReader(target).targetFacts(cmd));
     }
 
     /** The same with the plan made from the source as it is now ({@code now}). */

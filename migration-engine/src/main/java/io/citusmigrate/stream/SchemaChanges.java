@@ -1365,11 +1365,14 @@ public final class SchemaChanges {
 
     /** The source read and planned now, as while streaming (a table rolled out to some tenant schemas is one of theirs). */
     private static Plan planWhileStreaming(Connection target, io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        io.citusmigrate.catalog.Catalog catalog;
+        return io.citusmigrate.plan.Planner.planWhileStreaming(cmd, sourceNow(cmd), new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
+    }
+
+    /** The source's catalog as it is now (with the tenant keys the command file's mapping gives). */
+    static io.citusmigrate.catalog.Catalog sourceNow(io.citusmigrate.load.LoadCommand cmd) throws SQLException {
         try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
-            catalog = new io.citusmigrate.catalog.CatalogReader(source).read(cmd);
+            return new io.citusmigrate.catalog.CatalogReader(source).read(cmd);
         }
-        return io.citusmigrate.plan.Planner.planWhileStreaming(cmd, catalog, new io.citusmigrate.catalog.CatalogReader(target).targetFacts(cmd));
     }
 
     /**
