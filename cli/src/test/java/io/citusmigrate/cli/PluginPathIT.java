@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * own, whose class path holds Kafka Connect only, with `plugin.path` holding the unzipped
  * citus-sink plugin and Debezium's PostgreSQL connector with the fidelity jar beside it, and
  * passwords through the worker's env config provider. Deploy with an orphan row present and two
- * sink tasks, writes (a tenant move among them), the cutover, equal tables, nothing left.
+ * sink tasks, writes (a tenant move among them), a column added and an index, the cutover, equal tables, nothing left.
  */
 @org.junit.jupiter.api.Timeout(value = 300)
 class PluginPathIT {
@@ -98,6 +98,9 @@ class PluginPathIT {
                     + " update item set tenant_id = tenant_id % 5 + 1 where id between 100 and 110;"
                     + " insert into reading (item_id, v) select g, 7 from generate_series(100, 110) g;"
                     + " insert into item (tenant_id, note, spot) values (2, 'new', point(1.5, 2.5))");
+            // a schema change, carried by the sink through the engine in its plugin directory
+            pg.exec(db, "alter table item add column extra text default 'x'; update item set extra = 'y' where id <= 3;"
+                    + " create index item_extra on item (extra)");
             // without --connect: the cutover finds the deployment `deploy` recorded on the target
             Run cutover = Run.of("cutover", file.toString(), "--stop-writes", "--timeout", "180");
             assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
@@ -105,6 +108,8 @@ class PluginPathIT {
             assertTrue(cutover.out().contains("is drained by the task holding it (of 2 tasks)"), cutover.out());
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
+            String extra = "select string_agg(id || ':' || extra, ',' order by id) from %sitem";
+            assertEquals(pg.rows(db, extra.formatted("")), citus.rows(extra.formatted(schema + ".")), "the column added while streaming");
             assertEquals(List.of("111"), citus.rows("select count(*) from " + schema + ".reading"),
                     "100 readings and 11 new ones for the moved items; the orphan went to the dead-letter topic");
             assertEquals(List.of(), pg.rows(db, "select slot_name from pg_replication_slots where database = current_database()"));
@@ -123,7 +128,7 @@ class PluginPathIT {
     /** plugin.path as a worker has it: one directory per plugin, each with its jars. */
     private Path plugins() throws IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        Path zip = Path.of("..", "connector-sink", "target", "citus-sink.zip").toAbsolutePath().normalize();
+        Path zip = Path.of("..", "migration-engine", "target", "citus-sink.zip").toAbsolutePath().normalize();
         assertTrue(Files.exists(zip), "the sink's plugin zip (mvn package builds it): " + zip);
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {

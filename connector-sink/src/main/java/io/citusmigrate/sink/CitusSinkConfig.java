@@ -28,6 +28,9 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String FLUSH_INTERVAL = "flush.interval.ms";
     public static final String REJECT_DIRECTORY = "citus.reject.directory";
     public static final String REJECT_SNAPSHOT_ONLY = "citus.reject.snapshot.only";
+    public static final String SCHEMA_CHANGES_CARRIER = "citus.schema.changes.carrier";
+    public static final String SCHEMA_CHANGES_COMMAND = "citus.schema.changes.command";
+    public static final String SCHEMA_CHANGES_FILE = "citus.schema.changes.file";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -66,6 +69,14 @@ public final class CitusSinkConfig extends AbstractConfig {
                     "With citus.reject.directory: only the rows of Debezium's snapshot (op r) go to the reject files; a change"
                             + " streamed after it that cannot be placed stops the task (a live migration's)", "Writes", 8, Width.SHORT,
                     "Reject snapshot rows only")
+            .define(SCHEMA_CHANGES_CARRIER, Type.CLASS, null, Importance.MEDIUM,
+                    "What carries the source's schema changes (citus-migrate's event trigger messages) to the target; unset, such a"
+                            + " change stops the task, naming it", "Plan", 3, Width.LONG, "Schema change carrier")
+            .define(SCHEMA_CHANGES_COMMAND, Type.STRING, null, Importance.MEDIUM,
+                    "The command file's text without passwords (citus-migrate deploy writes it): the rules a schema change is planned by",
+                    "Plan", 4, Width.LONG, "Command file")
+            .define(SCHEMA_CHANGES_FILE, Type.STRING, "the command file", Importance.LOW,
+                    "The command file's name, as messages about a schema change name it", "Plan", 5, Width.LONG, "Command file name")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
                     "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 

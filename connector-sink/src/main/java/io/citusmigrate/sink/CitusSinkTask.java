@@ -46,6 +46,8 @@ public final class CitusSinkTask extends SinkTask {
     private long nextAttempt;
     /** The embedded run's reject files (`on orphan rows skip`), opened on the first such row. */
     private RejectFiles rejects;
+    /** Carries the schema changes met in the stream (on Connect; the embedded run carries them itself); null when unset. */
+    private SchemaChangeCarrier carrier;
     private long lastLog = System.currentTimeMillis();
     private long lastFlush = System.currentTimeMillis();
 
@@ -66,8 +68,16 @@ public final class CitusSinkTask extends SinkTask {
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
                     Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex);
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
+            Class<?> carries = config.getClass(CitusSinkConfig.SCHEMA_CHANGES_CARRIER);
+            if (carries != null) {
+                carrier = (SchemaChangeCarrier) carries.getDeclaredConstructor().newInstance();
+                carrier.configure(config.originalsStrings());
+            }
         } catch (SQLException e) {
             throw new ConnectException("cannot start the Citus sink: " + e.getMessage(), e);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new ConnectException("cannot start the Citus sink: " + CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " names no schema change carrier: "
+                    + e, e);
         }
     }
 
@@ -187,6 +197,16 @@ public final class CitusSinkTask extends SinkTask {
                 truncatePartition(r, t);
                 continue;
             }
+            SchemaChangeMessage ddl = SchemaChangeMessage.of(r.value());
+            if (ddl != null) {
+                schemaChange(r, ddl);
+                continue;
+            }
+            if (SchemaChangeMessage.isMessage(r.value())) {
+                // the message topic's others (the cutover's marker, heartbeats): read past, nothing to write
+                writer.passed(new TopicPartition(topicOf(r), partitionOf(r)), offsetOf(r));
+                continue;
+            }
             ChangeEvent e = ChangeEvent.of(r, rules);
             if (e == null) continue;
             Long a = applied.get(new TopicPartition(e.topic(), e.partition()));
@@ -282,24 +302,71 @@ public final class CitusSinkTask extends SinkTask {
         TableRule root = t.root() == null ? null : rules.get(t.root());
         if (root == null) throw new ConnectException("the source truncated its partition " + t.partition() + " of " + t.root()
                 + ", a table this sink has no rule for (citus.tables): nothing after it was written");
-        String topic = r.originalTopic() != null ? r.originalTopic() : r.topic();
-        int partition = r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
-        long offset = r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+        String topic = topicOf(r);
+        int partition = partitionOf(r);
+        long offset = offsetOf(r);
         TopicPartition tp = new TopicPartition(topic, partition);
-        Long a = applied.get(tp);
-        if (a != null && offset <= a) {
-            metrics.skippedReplays.incrementAndGet();
-            return;
-        }
-        flush();
-        if (writer.size() != 0) {
-            throw new RetriableException("the TRUNCATE of partition " + t.partition() + " waits until the changes before it are written");
-        }
+        if (!writtenBefore(tp, offset, "the TRUNCATE of partition " + t.partition())) return;
         try {
             if (connectionLost) reconnect();
             writer.truncatePartition(t, new ChangeEvent(root, 'm', null, null, List.of(), -1, null, topic, partition, offset, r));
         } catch (SQLException e) {
             throw failed(e, "writing to Citus failed");
+        }
+        applied.merge(tp, offset, Math::max);
+    }
+
+    private static String topicOf(SinkRecord r) {
+        return r.originalTopic() != null ? r.originalTopic() : r.topic();
+    }
+
+    private static int partitionOf(SinkRecord r) {
+        return r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
+    }
+
+    private static long offsetOf(SinkRecord r) {
+        return r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+    }
+
+    /**
+     * Before a record that acts on its own (a TRUNCATE, a schema change): false for a replay of one
+     * the target has; else what came before it is written first (the batch is retried until it is).
+     */
+    private boolean writtenBefore(TopicPartition tp, long offset, String what) {
+        Long a = applied.get(tp);
+        if (a != null && offset <= a) {
+            metrics.skippedReplays.incrementAndGet();
+            return false;
+        }
+        flush();
+        if (writer.size() != 0) throw new RetriableException(what + " waits until the changes before it are written");
+        return true;
+    }
+
+    /**
+     * A schema change met in its table's topic or the message topic (on Connect): what came before
+     * it is written first, then the carrier carries it to the target, and the sink goes on with the
+     * target's tables as they are then (and the rules they are written by now), with this record's
+     * position kept on the target (a replay after a restart passes it over). A change that cannot be
+     * carried stops the task, naming it: nothing after it is written.
+     */
+    private void schemaChange(SinkRecord r, SchemaChangeMessage ddl) {
+        TopicPartition tp = new TopicPartition(topicOf(r), partitionOf(r));
+        long offset = offsetOf(r);
+        if (!writtenBefore(tp, offset, "a schema change")) return;
+        if (carrier == null) {
+            throw new ConnectException("the source's schema changed (" + ddl.content() + "), and this sink carries no schema changes ("
+                    + CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " is unset): nothing after it was written");
+        }
+        try {
+            if (connectionLost) reconnect();
+            SchemaChangeCarrier.Carried done = carrier.carry(ddl.content());
+            if (!done.said().isEmpty()) LOG.info("citus sink {}: {}", sinkName(), done.said());
+            if (done.rules() != null) rules = TableRule.parse(done.rules());
+            writer = writer.reopen(target, source, rules);
+            writer.passedSchemaChange(new ChangeEvent(null, 'm', null, null, List.of(), -1, null, tp.topic(), tp.partition(), offset, r));
+        } catch (SQLException e) {
+            throw failed(e, "carrying a schema change to the target failed");
         }
         applied.merge(tp, offset, Math::max);
     }

@@ -74,6 +74,11 @@ public final class CitusWriter {
      * stays, to be written again; what was cached of the target goes with the rolled-back batch.
      */
     public CitusWriter reopen(Connection target, Connection source) throws SQLException {
+        return reopen(target, source, rules);
+    }
+
+    /** The same, writing by other table rules from now on (a schema change carried that changed them). */
+    public CitusWriter reopen(Connection target, Connection source, Map<String, TableRule> rules) throws SQLException {
         CitusWriter w = new CitusWriter(target, source, sinkName, rules, cacheSize, metrics, coordination != null, taskIndex, buffer);
         w.written.putAll(written);
         return w;
@@ -244,6 +249,28 @@ public final class CitusWriter {
         placement.forgetAll(); // the tenant keys it knew of these rows are gone with them
         SinkMetrics.add(metrics.truncated, sourcePartition, 1);
         LOG.info("TRUNCATE of partition {} carried to the target", sourcePartition);
+    }
+
+    /**
+     * A schema change carried to the target (on Connect, as a record): its Kafka position kept on
+     * the target, so that a replay after a restart passes it over; call it with nothing buffered.
+     */
+    public void passedSchemaChange(ChangeEvent position) throws SQLException {
+        if (buffer.size() != 0) throw new IllegalStateException("rows are buffered before a schema change");
+        TopicPartition tp = new TopicPartition(position.topic(), position.partition());
+        try {
+            SinkPositions.saveKafka(target, sinkName, Map.of(tp, position), taskIndex);
+            target.commit();
+        } catch (SQLException | RuntimeException e) {
+            target.rollback();
+            throw e;
+        }
+        written.put(tp, position.offset() + 1);
+    }
+
+    /** A record with nothing to write (a message that is not ours): read past, so that its offset is committed. */
+    public void passed(TopicPartition tp, long offset) {
+        written.merge(tp, offset + 1, Math::max);
     }
 
     /** What the rolled-back transaction taught the caches is gone with it. */

@@ -2,10 +2,6 @@ package io.citusmigrate.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.connect.data.Struct;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A TRUNCATE of one partition. A publication that publishes through the partition root sends
@@ -38,19 +34,8 @@ public record PartitionTruncate(String schema, String table, String rootSchema, 
 
     /** The partition TRUNCATE a Debezium message record holds, or null when it holds none. */
     public static PartitionTruncate of(Object value) {
-        // asked of every record the sink gets: a row change's envelope has no message field, one lookup says so
-        if (!(value instanceof Struct v) || v.schema().field("message") == null) return null;
-        Struct m = v.getStruct("message");
-        if (m == null || !PREFIX.equals(m.getString("prefix"))) return null;
-        Object c = m.get("content");
-        byte[] bytes = c instanceof ByteBuffer b ? toArray(b) : c instanceof byte[] a ? a : String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        return parse(new String(bytes, StandardCharsets.UTF_8));
-    }
-
-    private static byte[] toArray(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
+        String content = SchemaChangeMessage.content(value, PREFIX);
+        return content == null ? null : parse(content);
     }
 
     /** The partition as Debezium names tables: schema.table. */

@@ -2,32 +2,18 @@ package io.citusmigrate.sink;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.ConnectRecord;
-import org.apache.kafka.connect.transforms.Transformation;
 
 import java.util.Map;
 
 /**
- * A single message transform for Debezium's PostgreSQL source connector on Connect: a
- * {@link PartitionTruncate} message goes from the connector's message topic (PREFIX.message) into
- * the topic of the partition's root table (PREFIX.schema.table). There, with one partition per
- * topic, the Citus sink meets it in its place among the root's row changes, as the embedded run
- * does. Every other record passes unchanged.
+ * A {@link PartitionTruncate} message goes into the topic of the partition's root table: there
+ * the Citus sink meets it in its place among the root's row changes, as the embedded run does.
  */
-public final class PartitionTruncateRouter<R extends ConnectRecord<R>> implements Transformation<R>, org.apache.kafka.connect.components.Versioned {
-    private static final String MESSAGE_TOPIC = ".message";
-
+public final class PartitionTruncateRouter<R extends ConnectRecord<R>> extends MessageRouter<R> {
     @Override
-    public String version() {
-        return Version.get();
-    }
-
-    @Override
-    public R apply(R r) {
-        if (r.topic() == null || !r.topic().endsWith(MESSAGE_TOPIC)) return r;
-        PartitionTruncate t = PartitionTruncate.of(r.value());
-        if (t == null || t.root() == null) return r;
-        String prefix = r.topic().substring(0, r.topic().length() - MESSAGE_TOPIC.length());
-        return r.newRecord(prefix + "." + t.root(), null, r.keySchema(), r.key(), r.valueSchema(), r.value(), r.timestamp(), r.headers());
+    String table(Object value) {
+        PartitionTruncate t = PartitionTruncate.of(value);
+        return t == null ? null : t.root();
     }
 
     @Override
@@ -38,10 +24,5 @@ public final class PartitionTruncateRouter<R extends ConnectRecord<R>> implement
     @Override
     public void configure(Map<String, ?> configs) {
         // nothing to set
-    }
-
-    @Override
-    public void close() {
-        // nothing held
     }
 }

@@ -45,6 +45,11 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         // Debezium takes the snapshot on a Connect cluster
         if (StreamedTypes.refuse(plan, catalog, true, err, "nothing was deployed")) return false;
         LiveSource.refuseKeyless(plan);
+        // the schema changes are captured by an event trigger, which only a superuser makes: refused now, never silently off
+        Databases.onSource(settings.command(), source -> {
+            io.citusmigrate.stream.SchemaCapture.refuseWithoutSuperuser(source);
+            return null;
+        });
         ConnectorPair pair = ConnectorPair.of(settings, catalog, plan, r);
         // every invalid setting, by name, before anything is registered
         List<String> invalid = pair.invalid(cluster);
@@ -62,9 +67,14 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         changed.forEach(c -> out.println("overwritten (--force): " + c));
         boolean first = cluster.config(pair.source()) == null && cluster.config(pair.sink()) == null;
         if (first && !r.noSchema()) createSchema(catalog, plan, pair.sink());
-        // a TRUNCATE of one partition is published through no table: triggers on the partitions say it (made again by a redeploy)
+        // a TRUNCATE of one partition is published through no table: triggers on the partitions say it; the schema changes an
+        // event trigger says (both made again by a redeploy, before Debezium's slot: nothing after it goes uncaptured)
         if (first) Databases.onSource(settings.command(), source -> {
             PartitionTruncates.replace(source, settings.publication(), plan);
+            Databases.inTransaction(source, () -> {
+                io.citusmigrate.stream.SchemaCapture.drop(source, settings.publication());
+                io.citusmigrate.stream.SchemaCapture.create(source, settings.publication(), plan, settings.command().distribute());
+            });
             return null;
         });
         Databases.onTarget(settings.command(), target -> {

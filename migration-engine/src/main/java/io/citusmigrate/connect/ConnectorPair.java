@@ -35,14 +35,25 @@ public record ConnectorPair(String source, String sink, Map<String, String> sour
         src.put("topic.creation.default.partitions", "1"); // one partition per table keeps its changes in order
         // the cutover's marker becomes a record (topic PREFIX.message, which the sink does not read); the slot's
         // confirmed position passing it is how the cutover knows that everything before it reached Kafka
-        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.stream.PartitionTruncates.PREFIX);
-        // a partition's TRUNCATE (a message, see PartitionTruncates) goes into its root's topic, in its place among the root's rows
-        src.put("transforms", "partitionTruncates");
+        src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.stream.PartitionTruncates.PREFIX + ","
+                + io.citusmigrate.sink.SchemaChangeMessage.PREFIX);
+        Map<String, String> snk = ConnectorConfigs.sink(cmd, plan, r.topicPrefix(), sink, r.passwords());
+        // a partition's TRUNCATE (a message, see PartitionTruncates) goes into its root's topic, in its place among the root's
+        // rows; a schema change (see SchemaCapture) into its table's topic, in its place among the table's rows
+        src.put("transforms", "partitionTruncates,schemaChanges");
         src.put("transforms.partitionTruncates.type", io.citusmigrate.sink.PartitionTruncateRouter.class.getName());
+        src.put("transforms.schemaChanges.type", io.citusmigrate.sink.SchemaChangeRouter.class.getName());
+        src.put("transforms.schemaChanges." + io.citusmigrate.sink.SchemaChangeRouter.TOPICS, snk.get("topics"));
         // Debezium confirms the commit of the last transaction whose end an offset it produced carries: a
         // heartbeat every second carries the marker's, and keeps the slot from holding WAL while tables are idle
         src.put("heartbeat.interval.ms", "1000");
-        Map<String, String> snk = ConnectorConfigs.sink(cmd, plan, r.topicPrefix(), sink, r.passwords());
+        // the schema changes that name no table the sink reads (a DROP INDEX, a GRANT, a table created) come in the message
+        // topic; the sink carries them by the command file, which it gets without passwords (it has its own)
+        snk.put("topics", snk.get("topics") + "," + r.topicPrefix() + ".message");
+        snk.put(io.citusmigrate.sink.CitusSinkConfig.SCHEMA_CHANGES_CARRIER, io.citusmigrate.stream.ConnectSchemaChanges.class.getName());
+        snk.put(io.citusmigrate.sink.CitusSinkConfig.SCHEMA_CHANGES_COMMAND,
+                io.citusmigrate.load.LoadFileParser.textWithoutPasswords(settings.file(), System::getenv));
+        snk.put(io.citusmigrate.sink.CitusSinkConfig.SCHEMA_CHANGES_FILE, settings.file().toString());
         snk.putAll(ConnectorConfigs.jsonWithSchemas());
         snk.put("consumer.override.auto.offset.reset", "earliest");
         snk.put("tasks.max", String.valueOf(r.sinkTasks()));

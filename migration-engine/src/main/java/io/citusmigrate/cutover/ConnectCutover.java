@@ -124,12 +124,13 @@ public final class ConnectCutover {
             check(deadline, "the sink's tasks did not catch up");
             Thread.sleep(200);
         }
-        // a Connect deployment carries no schema change: the target must have the source's tables, columns and indexes
+        // the sink carries column changes, indexes and constraints, not tables created or renamed: the target must have the
+        // source's tables, columns and indexes now
         List<String> drift = SchemaDrift.of(plan, s.command().options().flag(io.citusmigrate.load.Option.CREATE_INDEXES), target);
         if (!drift.isEmpty()) {
-            throw new UserError("the source's schema changed since the deployment, and a Connect deployment does not carry schema changes: "
+            throw new UserError("the source's schema changed since the deployment in a way the Connect deployment did not carry: "
                     + String.join("; ", drift) + ". Make the target match (or run the migration with `citus-migrate migrate " + s.file()
-                    + "`, which carries them), then cut over again");
+                    + "`, which carries tables created, dropped and renamed too), then cut over again");
         }
         // privileges, policies and comments change no row: the target takes the source's as they are now
         say(io.citusmigrate.stream.AccessChanges.sync(plan, plan, target));

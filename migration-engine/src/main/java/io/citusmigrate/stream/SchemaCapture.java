@@ -18,9 +18,9 @@ import java.util.stream.Collectors;
  * table as the command left it. {@link SchemaChanges} carries them to the target. An event trigger
  * needs a superuser: without one the live migration is refused before the source is touched.
  */
-final class SchemaCapture {
+public final class SchemaCapture {
     /** The prefix of the trigger's messages. */
-    static final String PREFIX = "citus_migrate_ddl";
+    static final String PREFIX = io.citusmigrate.sink.SchemaChangeMessage.PREFIX;
 
     // What a message says of its table, read in the command's own transaction (for the row r of
     // pg_event_trigger_ddl_commands): the stream compares the target with the table as this command
@@ -49,7 +49,7 @@ final class SchemaCapture {
     }
 
     /** An event trigger needs a superuser: refused before anything is made, never silently off. */
-    static void refuseWithoutSuperuser(Connection c) throws SQLException {
+    public static void refuseWithoutSuperuser(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")) {
             if (rs.next() && rs.getBoolean(1)) return;
@@ -64,7 +64,7 @@ final class SchemaCapture {
      * schemas the plan takes tables from, and any schema a {@code distribute schemas matching}
      * rule takes (a tenant schema created while streaming).
      */
-    static void create(Connection c, String publication, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
+    public static void create(Connection c, String publication, Plan plan, List<io.citusmigrate.load.DistributeRule> rules) throws SQLException {
         // A new permanent table joins the publication in the transaction that creates it, so that its first rows are
         // published; the stream then plans and creates it on the target. A plain one without a primary key gets REPLICA
         // IDENTITY FULL first (published under the default one, the application's UPDATE and DELETE on it would fail),
@@ -79,7 +79,9 @@ final class SchemaCapture {
         String join = " IF r.command_tag = 'CREATE TABLE' AND r.object_type = 'table' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
                 + " WHERE t.oid = r.objid AND t.relkind IN ('r', 'p') AND t.relpersistence = 'p' AND NOT t.relispartition) THEN"
                 + full
-                + "   IF NOT " + noKey + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relreplident = 'f') THEN"
+                // on Connect, Debezium makes the publication when its task starts: until then there is none to join
+                + "   IF (NOT " + noKey + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_class t WHERE t.oid = r.objid AND t.relreplident = 'f'))"
+                + "     AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p WHERE p.pubname = " + pub + ") THEN"
                 + "     EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %s', " + pub + ", r.object_identity);"
                 + "   END IF;"
                 // a published table's primary key dropped: the same, so that the application's UPDATE and DELETE go on
@@ -133,7 +135,7 @@ final class SchemaCapture {
     }
 
     /** Drops this publication's event triggers and their function. */
-    static void drop(Connection c, String publication) throws SQLException {
+    public static void drop(Connection c, String publication) throws SQLException {
         LiveSource.dropOwnFunction(c, objectName(publication)); // its event triggers with it
     }
 }

@@ -577,6 +577,13 @@ public final class SchemaChanges {
             actions.add(add + " GENERATED ALWAYS AS (" + c.generation() + ") STORED");
             return null;
         }
+        if (!c.hasMissing() && c.defaultExpr() != null && !c.identity() && t.source().isPartitioned()) {
+            // a partitioned table keeps no rows, so no value its rows took: its partitions' is the one (a default PostgreSQL
+            // evaluated once), or there is none (evaluated for each row)
+            try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                c = partitionsMissing(source, t.source().oid(), c);
+            }
+        }
         if (c.hasMissing()) {
             actions.add(add + " DEFAULT " + (c.missing() == null ? "NULL" : Sql.literal(c.missing()) + "::" + c.type()) + notNull);
             actions.add("ALTER COLUMN " + Sql.ident(c.name()) + " SET DEFAULT " + c.defaultExpr());
@@ -609,6 +616,21 @@ public final class SchemaChanges {
         actions.add(add);
         fills.add(new ColumnBackfill.Fill(c.num(), c.name(), c.type(), c.defaultExpr(), c.notNull() || c.identity(), seq, create));
         return null;
+    }
+
+    /** A partitioned table's column as its first partition that has a value its existing rows took has it; else as it is. */
+    private static Column partitionsMissing(Connection source, long parent, Column c) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT (a.attmissingval::text::text[])[1] FROM pg_catalog.pg_partition_tree(?::oid::regclass) p"
+                + " JOIN pg_catalog.pg_attribute a ON a.attrelid = p.relid AND a.attname = ? AND NOT a.attisdropped WHERE p.isleaf AND a.atthasmissing"
+                + " ORDER BY p.level, p.relid LIMIT 1")) {
+            ps.setLong(1, parent);
+            ps.setString(2, c.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return c;
+                return new Column(c.num(), c.name(), c.type(), c.defaultExpr(), c.notNull(), c.identity(), c.generated(), c.generation(), true,
+                        rs.getString(1));
+            }
+        }
     }
 
     private static boolean hasRows(Connection target, QualifiedName table) throws SQLException {
@@ -1452,7 +1474,7 @@ public final class SchemaChanges {
                 + plan.consolidation().tenantsTable() + "; each tenant's table of that name joins it as it is created; its rows stream from its creation on");
     }
 
-    private static NotCarried notCarried(Change ch, String why, String file) {
+    static NotCarried notCarried(Change ch, String why, String file) {
         return new NotCarried(prefix(ch, why) + " Undo it on the source (the stream then takes the table as the source has it), or start"
                 + " over to take it in with the schema (`citus-migrate cleanup " + file + "`, then `citus-migrate migrate " + file + "`)", true);
     }
@@ -1468,7 +1490,7 @@ public final class SchemaChanges {
     }
 
     /** The migrated table a change is about: by its oid (names change), else by name; a column's commands name schema.table.column. */
-    private static TablePlan table(Plan plan, Change ch) {
+    static TablePlan table(Plan plan, Change ch) {
         boolean column = "table column".equals(ch.type());
         if (!column && !"table".equals(ch.type())) return null;
         if (ch.oid() > 0) {

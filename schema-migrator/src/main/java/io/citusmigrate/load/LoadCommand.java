@@ -33,6 +33,12 @@ public record LoadCommand(
                 schemaRenames, alterTables, distribute, warnings);
     }
 
+    /** The same command writing into another target (the same database, reached with other credentials). */
+    public LoadCommand withTarget(ConnectionUrl other) {
+        return new LoadCommand(file, source, other, options, settings, beforeLoad, afterCreateSchema, afterLoad, casts, including, excluding,
+                schemaRenames, alterTables, distribute, warnings);
+    }
+
     public record Setting(String name, String value, Position at) {}
 
     /** One SQL text of a BEFORE LOAD / AFTER CREATE SCHEMA / AFTER LOAD clause. */

@@ -55,6 +55,26 @@ public final class LoadFileParser {
         return new LoadFileParser(Source.of(file.toString(), text, env), dir, env).command(file.toString());
     }
 
+    private static final java.util.regex.Pattern URL_PASSWORD = java.util.regex.Pattern.compile(
+            "(?i)((?:pgsql|postgres|postgresql)://[^\\s:@/'\"]*):[^\\s'\"/]*@");
+    private static final java.util.regex.Pattern PARAM_PASSWORD = java.util.regex.Pattern.compile("(?i)([?&]password=)[^&\\s'\"]*");
+
+    /**
+     * A command file's text with its {{NAME}} templates filled in and every password taken out of
+     * its URLs: what may be handed to another process (a Connect worker's sink) that has the
+     * passwords of its own. {@link #parse(String, String, Function)} reads it back.
+     */
+    public static String textWithoutPasswords(Path file, Function<String, String> env) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new io.citusmigrate.BadInput("cannot read command file " + file + ": " + e.getMessage());
+        }
+        String filled = Source.of(file.toString(), text, env).text;
+        return PARAM_PASSWORD.matcher(URL_PASSWORD.matcher(filled).replaceAll("$1@")).replaceAll("$1");
+    }
+
     public static LoadCommand parse(String name, String text, Function<String, String> env) {
         return new LoadFileParser(Source.of(name, text, env), Path.of("."), env).command(name);
     }

@@ -51,6 +51,27 @@ class LoadFileParserTest {
     }
 
     @Test
+    void theTextHandedToAConnectWorkerHasNoPasswordAndReadsBackAsTheSameCommand(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("live.load");
+        Files.writeString(file, """
+                load database
+                  from postgresql://app:{{PGPASS}}@db.example:5433/{{SRC_DB}}
+                  into pgsql://citus:p%40ss@coord:9700/dim?password=other&sslmode=require
+                  with include drop
+                  distribute companies using id;
+                """);
+        String text = LoadFileParser.textWithoutPasswords(file, ENV::get);
+        assertFalse(text.contains("s3cret") || text.contains("p%40ss") || text.contains("other"), text);
+        LoadCommand c = parse(text);
+        assertEquals("app@db.example:5433/hackathon", c.source().user() + "@" + c.source().host() + ":" + c.source().port() + "/"
+                + c.source().database());
+        assertNull(c.source().password());
+        assertEquals("require", c.target().params().get("sslmode"));
+        assertEquals("citus", c.target().user());
+        assertEquals(1, c.distribute().size());
+    }
+
+    @Test
     void everyClause() {
         LoadCommand c = parse("""
                 LOAD DATABASE

@@ -1,0 +1,25 @@
+package io.citusmigrate.sink;
+
+import java.util.Map;
+
+/**
+ * What carries a schema change the sink meets in its stream to the target (citus-migrate's
+ * engine, named by {@code citus.schema.changes.carrier}): the sink writes every change before it,
+ * hands it over, and goes on with the target's tables as they are then.
+ */
+public interface SchemaChangeCarrier {
+    /** The sink's settings (passwords resolved by the worker). */
+    void configure(Map<String, String> sinkSettings);
+
+    /**
+     * Carries one change to the target; a change it cannot carry throws, naming it and what to do,
+     * with nothing of it applied.
+     */
+    Carried carry(String content) throws java.sql.SQLException;
+
+    /**
+     * @param said  what was done, one line (empty when nothing was left to do: a change read again)
+     * @param rules the table rules ({@code citus.tables}) the sink writes by from now on, null when they stay
+     */
+    record Carried(String said, String rules) {}
+}

@@ -1,0 +1,105 @@
+package io.citusmigrate.stream;
+
+import io.citusmigrate.db.Databases;
+import io.citusmigrate.load.ConnectionUrl;
+import io.citusmigrate.load.LoadCommand;
+import io.citusmigrate.load.LoadFileParser;
+import io.citusmigrate.plan.Plan;
+import io.citusmigrate.plan.TablePlan;
+import io.citusmigrate.sink.CitusSinkConfig;
+import io.citusmigrate.sink.SchemaChangeCarrier;
+import io.citusmigrate.sink.TableRule;
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The source's schema changes carried by the Citus sink on a Connect worker, where no
+ * citus-migrate process runs: each change as the embedded stream carries it ({@link SchemaChanges}),
+ * planned by the command file that {@code deploy} hands to the sink (without its passwords; the
+ * sink's own are used) and the source as it is now. Carried: column changes, indexes, CHECK
+ * constraints, row-level security and access. A change that would make the plan take tables
+ * otherwise (a table created, dropped or renamed, a key added or dropped) stops the task before
+ * any of it is applied, naming it: Debezium's table list on the worker names the tables by the
+ * names they had at the deploy.
+ */
+public final class ConnectSchemaChanges implements SchemaChangeCarrier {
+    private LoadCommand cmd;
+    private String file;
+    /** The source tables the sink has rules for (schema.table, as at the deploy). */
+    private Set<String> ruled;
+
+    @Override
+    public void configure(Map<String, String> s) {
+        String text = s.get(CitusSinkConfig.SCHEMA_CHANGES_COMMAND);
+        file = s.getOrDefault(CitusSinkConfig.SCHEMA_CHANGES_FILE, "the command file");
+        if (text == null) throw new ConnectException(CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " needs " + CitusSinkConfig.SCHEMA_CHANGES_COMMAND);
+        LoadCommand parsed = LoadFileParser.parse(file, text, System::getenv);
+        cmd = parsed.withSource(withPassword(parsed.source(), s.get(CitusSinkConfig.SOURCE_PASSWORD)))
+                .withTarget(withPassword(parsed.target(), s.get(CitusSinkConfig.CONNECTION_PASSWORD)));
+        ruled = TableRule.parse(s.get(CitusSinkConfig.TABLES)).keySet();
+    }
+
+    private static ConnectionUrl withPassword(ConnectionUrl u, String password) {
+        return new ConnectionUrl(u.host(), u.port(), u.database(), u.user(), password, u.params());
+    }
+
+    @Override
+    public Carried carry(String content) throws SQLException {
+        try (Connection target = Databases.target(cmd)) {
+            Plan plan = AccessChanges.planNow(target, cmd);
+            SchemaChanges.Change ch = SchemaChanges.Change.of(content);
+            if (plan.consolidation() != null) throw refused(ch, "a Connect deployment does not carry the schema changes of consolidated tenants");
+            boolean table = "table".equals(ch.type());
+            TablePlan t = SchemaChanges.table(plan, ch);
+            if (ch.tag().equals("CREATE TABLE") && table) {
+                if (t != null) {
+                    throw refused(ch, "a table created while streaming is carried by `citus-migrate migrate`; through Connect its rows are not"
+                            + " captured (Debezium's table list on the worker names the tables of the deploy)");
+                }
+                return passedOver(ch);
+            }
+            if (ch.tag().equals("DROP TABLE") && table) {
+                if (ruled.contains(io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()))) {
+                    throw refused(ch, "a table dropped while streaming is carried by `citus-migrate migrate`, not through Connect");
+                }
+                return passedOver(ch);
+            }
+            if (t != null && !ruled.contains(t.source().name().schema() + "." + t.source().name().name())) {
+                throw refused(ch, "the table has another name than at the deploy (renamed since), and Debezium's table list on the worker"
+                        + " names it by the old one");
+            }
+            if (SchemaChanges.replans(content, plan)) {
+                throw refused(ch, "with it the plan takes the table otherwise (a key, or a sequence of a column added), which a Connect"
+                        + " deployment does not carry");
+            }
+            return new Carried(SchemaChanges.carry(content, plan, target, cmd), null);
+        } catch (SchemaChanges.NotCarried e) {
+            throw new ConnectException(onConnect(e.getMessage()));
+        } catch (io.citusmigrate.UserError e) {
+            throw new ConnectException(e.getMessage());
+        }
+    }
+
+    private ConnectException refused(SchemaChanges.Change ch, String why) {
+        return new ConnectException(onConnect(SchemaChanges.notCarried(ch, why, file).getMessage()));
+    }
+
+    /** A table the command file's rules leave out, created or dropped: nothing to carry, as in the embedded stream. */
+    private static Carried passedOver(SchemaChanges.Change ch) {
+        return new Carried("schema change passed over: " + ch.identity() + " is not migrated (the command file's rules leave it out)", null);
+    }
+
+    /**
+     * The embedded stream's words for a change it does not carry, as they hold on Connect: there each table's changes go
+     * in order in its own topic, so the other tables' may have gone on until the task stopped.
+     */
+    private String onConnect(String message) {
+        return message.replace(" Nothing after it was applied to the target.", " The sink's task stopped on it; nothing of the table after it"
+                + " was written.") + " On Connect: once it is undone on the source, restart the sink's failed task; or carry it with"
+                + " `citus-migrate migrate " + file + "` instead of a Connect deployment.";
+    }
+}
