@@ -63,6 +63,7 @@ public final class CitusSinkTask extends SinkTask {
         rules = TableRule.parse(config.getString(CitusSinkConfig.TABLES));
         try {
             openConnections();
+            rules = onTarget(rules);
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
@@ -79,6 +80,27 @@ public final class CitusSinkTask extends SinkTask {
             throw new ConnectException("cannot start the Citus sink: " + CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " names no schema change carrier: "
                     + e, e);
         }
+    }
+
+    /**
+     * The rules whose target table exists: one dropped while streaming (on Connect, its rule is
+     * still in the deploy's config) gets no more rows; a row for it would stop the task, naming it.
+     */
+    private Map<String, TableRule> onTarget(Map<String, TableRule> all) throws SQLException {
+        Map<String, TableRule> out = new java.util.LinkedHashMap<>();
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
+            for (TableRule r : all.values()) {
+                ps.setString(1, r.target());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) out.put(r.source(), r);
+                    else LOG.warn("citus sink {}: the target has no table {} (dropped while streaming?): a row of {} stops the task", sinkName(),
+                            r.target(), r.source());
+                }
+            }
+        }
+        if (!target.getAutoCommit()) target.commit();
+        return out;
     }
 
     private void openConnections() throws SQLException {
@@ -102,7 +124,8 @@ public final class CitusSinkTask extends SinkTask {
         source = null;
         openConnections();
         applied.putAll(SinkPositions.kafka(target, sinkName()));
-        writer = writer.reopen(target, source);
+        rules = onTarget(rules); // another task may have carried a table's drop
+        writer = writer.reopen(target, source, rules);
         writer.dropWritten(applied);
         connectionLost = false;
     }
@@ -362,7 +385,8 @@ public final class CitusSinkTask extends SinkTask {
             if (connectionLost) reconnect();
             SchemaChangeCarrier.Carried done = carrier.carry(ddl.content());
             if (!done.said().isEmpty()) LOG.info("citus sink {}: {}", sinkName(), done.said());
-            if (done.rules() != null) rules = TableRule.parse(done.rules());
+            // another task may have carried a table's drop
+            rules = onTarget(done.rules() != null ? TableRule.parse(done.rules()) : rules);
             writer = writer.reopen(target, source, rules);
             writer.passedSchemaChange(new ChangeEvent(null, 'm', null, null, List.of(), -1, null, tp.topic(), tp.partition(), offset, r));
         } catch (SQLException e) {

@@ -14,23 +14,24 @@ import org.apache.kafka.connect.errors.ConnectException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Set;
+import java.sql.Statement;
+import java.util.List;
 
 /**
  * The source's schema changes carried by the Citus sink on a Connect worker, where no
  * citus-migrate process runs: each change as the embedded stream carries it ({@link SchemaChanges}),
  * planned by the command file that {@code deploy} hands to the sink (without its passwords; the
  * sink's own are used) and the source as it is now. Carried: column changes, indexes, CHECK
- * constraints, row-level security and access. A change that would make the plan take tables
- * otherwise (a table created, dropped or renamed, a key added or dropped) stops the task before
- * any of it is applied, naming it: Debezium's table list on the worker names the tables by the
- * names they had at the deploy.
+ * constraints, row-level security and access, and a table dropped. A table created or renamed,
+ * or a key added or dropped, stops the task before any of it is applied, naming it: Debezium's
+ * table list on the worker names the tables by the names they had at the deploy, and the sink's
+ * rules are the deploy's.
  */
 public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     private LoadCommand cmd;
     private String file;
-    /** The source tables the sink has rules for (schema.table, as at the deploy). */
-    private Set<String> ruled;
+    /** The sink's rules by source table (schema.table, as at the deploy). */
+    private final Map<String, TableRule> rules = new java.util.LinkedHashMap<>();
 
     @Override
     public void configure(Map<String, String> s) {
@@ -40,7 +41,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         LoadCommand parsed = LoadFileParser.parse(file, text, System::getenv);
         cmd = parsed.withSource(withPassword(parsed.source(), s.get(CitusSinkConfig.SOURCE_PASSWORD)))
                 .withTarget(withPassword(parsed.target(), s.get(CitusSinkConfig.CONNECTION_PASSWORD)));
-        ruled = TableRule.parse(s.get(CitusSinkConfig.TABLES)).keySet();
+        rules.putAll(TableRule.parse(s.get(CitusSinkConfig.TABLES)));
     }
 
     private static ConnectionUrl withPassword(ConnectionUrl u, String password) {
@@ -62,13 +63,8 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                 }
                 return passedOver(ch);
             }
-            if (ch.tag().equals("DROP TABLE") && table) {
-                if (ruled.contains(io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()))) {
-                    throw refused(ch, "a table dropped while streaming is carried by `citus-migrate migrate`, not through Connect");
-                }
-                return passedOver(ch);
-            }
-            if (t != null && !ruled.contains(t.source().name().schema() + "." + t.source().name().name())) {
+            if (ch.tag().equals("DROP TABLE") && table) return dropped(ch, target);
+            if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) {
                 throw refused(ch, "the table has another name than at the deploy (renamed since), and Debezium's table list on the worker"
                         + " names it by the old one");
             }
@@ -82,6 +78,27 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         } catch (io.citusmigrate.UserError e) {
             throw new ConnectException(e.getMessage());
         }
+    }
+
+    /**
+     * A table dropped on the source: dropped on the target, in its place after its last rows (its
+     * topic). Refused when other tables take their tenant key through it: the plan would take them
+     * otherwise.
+     */
+    private Carried dropped(SchemaChanges.Change ch, Connection target) throws SQLException {
+        TableRule rule = rules.get(io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()));
+        if (rule == null) return passedOver(ch);
+        if (rule.hasChildren()) {
+            List<String> children = rules.values().stream().filter(r -> r.parent() != null && rule.targetSchema().equals(r.parent().parentSchema())
+                    && rule.targetTable().equals(r.parent().parentTable())).map(TableRule::source).toList();
+            throw refused(ch, "other tables take their tenant key through it" + (children.isEmpty() ? "" : " (" + String.join(", ", children) + ")"));
+        }
+        try (Statement s = target.createStatement()) {
+            // what depends on it on the target (a view, a foreign key) went with it on the source too
+            s.execute("DROP TABLE IF EXISTS " + rule.target() + " CASCADE");
+        }
+        rules.remove(rule.source());
+        return new Carried("table dropped on the target as on the source: " + rule.target(), TableRule.toJson(List.copyOf(rules.values())));
     }
 
     private ConnectException refused(SchemaChanges.Change ch, String why) {
