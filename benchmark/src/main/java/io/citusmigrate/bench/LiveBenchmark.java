@@ -35,37 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>java -cp benchmark/target/benchmark.jar io.citusmigrate.bench.LiveBenchmark [--scale 0.2] [--rate 200] [--stream-seconds 20] [--moves] [--toast 2] [--catch-up-wait 120] [--cut-over-at 10] [--cutover-timeout 300] [--kill bulk|stream] [--big-transaction ROWS] [--big-update ROWS] [--record benchmark/RESULTS.md]</pre>
  */
 public final class LiveBenchmark {
-    /**
-     * Until {@code deadline}: each second a company's name set on the source to a new probe value,
-     * then the target polled every 10 ms until it has it; each probe's seconds from its commit.
-     */
-    static void probe(EmbeddedPg sourcePg, String db, CitusTarget citus, String schema, long deadline, java.util.List<Double> out) {
-        try (Connection src = sourcePg.connect(db); Connection tgt = citus.connect();
-             PreparedStatement set = src.prepareStatement("UPDATE companies SET name = ? WHERE id = (SELECT min(id) FROM companies)");
-             PreparedStatement get = tgt.prepareStatement("SELECT name FROM \"" + schema + "\".companies WHERE id = (SELECT min(id) FROM \""
-                     + schema + "\".companies)")) {
-            src.setAutoCommit(true);
-            for (int n = 0; System.nanoTime() < deadline; n++) {
-                String value = "lag probe " + n;
-                set.setString(1, value);
-                set.executeUpdate();
-                long committed = System.nanoTime();
-                while (true) {
-                    if (System.nanoTime() > deadline) return; // the last probe, still on its way: not counted
-                    try (java.sql.ResultSet rs = get.executeQuery()) {
-                        if (rs.next() && value.equals(rs.getString(1))) break;
-                    }
-                    Thread.sleep(10);
-                }
-                out.add((System.nanoTime() - committed) / 1e9);
-                long next = committed + 1_000_000_000L;
-                while (System.nanoTime() < next) Thread.sleep(5);
-            }
-        } catch (Exception e) {
-            System.out.println("lag probe stopped: " + e.getMessage());
-        }
-    }
-
     /** The lag's p50/p99/max once the bulk load's backlog is drained: from the first sample under a second after one over it. */
     static String afterCatchUp(java.util.List<Double> lags) {
         // the stream's first samples may read 0 before it has fallen behind: from the first under a second after it was behind
@@ -274,7 +243,7 @@ public final class LiveBenchmark {
             long deadline = System.nanoTime() + streamSeconds * 1_000_000_000L;
             // finer than the heartbeat: a probe written to the source each second, timed until the target has it
             java.util.List<Double> probes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-            Thread prober = new Thread(() -> probe(sourcePg, db, citus, schema, deadline, probes), "lag-probe");
+            Thread prober = new Thread(() -> io.citusmigrate.testing.LagProbe.run(sourcePg, db, citus, schema, deadline, probes), "lag-probe");
             prober.setDaemon(true);
             prober.start();
             java.util.List<Double> lags = new java.util.ArrayList<>();

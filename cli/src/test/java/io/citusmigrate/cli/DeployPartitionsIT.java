@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A partitioned table through a Connect deployment: its rows stream through its root, and a TRUNCATE of one partition arrives in its
- * place; schema changes (columns, an index, a table dropped) are carried in their place among the rows, a table created stops the sink's task until it is undone; the
+ * place; schema changes (columns, an identity column and a unique key, an index, a table dropped) are carried in their place among the rows, a table created stops the sink's task until it is undone; the
  * cutover takes the source's privileges and comments.
  */
 @org.junit.jupiter.api.Timeout(value = 240) // a stream that never ends fails the test, not the build
@@ -73,8 +73,10 @@ class DeployPartitionsIT {
                     update event set extra = 6 where id = 1 and at >= '2026-01-01';
                     insert into scratch values (1, 100);
                     drop table scratch;
+                    alter table tenant add column code bigint generated always as identity, add constraint tenant_code unique (code);
+                    insert into tenant (id, name) values (6, 'six');
                     """);
-            String tenants = "select string_agg(id || ':' || name, ',' order by id) from %stenant";
+            String tenants = "select string_agg(id || ':' || name || ':' || code, ',' order by id) from %stenant";
             String events = "select string_agg(tenant_id || ':' || id || ':' || at || ':' || note || ':' || extra, ',' order by tenant_id, id, at) from %sevent";
             waitUntilEqual(pg, citus, db, tenants.formatted(""), tenants.formatted(schema + "."));
             waitUntilEqual(pg, citus, db, events.formatted(""), events.formatted(schema + "."));

@@ -7,24 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,30 +33,10 @@ class PluginPathIT {
     void aWorkerLoadsThePluginsFromPluginPathAndTheMigrationRunsThroughItToTheCutover() throws Exception {
         EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new Properties());
         kafka.start();
-        Process worker = null;
-        try (EmbeddedPg pg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(pg)) {
-            Path plugins = plugins();
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            Path props = dir.resolve("worker.properties");
-            Files.writeString(props, String.join("\n",
-                    "bootstrap.servers=" + kafka.bootstrapServers(), "group.id=plugin-path-test", "listeners=http://localhost:" + port,
-                    "config.storage.topic=pp-configs", "offset.storage.topic=pp-offsets", "status.storage.topic=pp-status",
-                    "config.storage.replication.factor=1", "offset.storage.replication.factor=1", "status.storage.replication.factor=1",
-                    "key.converter=org.apache.kafka.connect.json.JsonConverter", "value.converter=org.apache.kafka.connect.json.JsonConverter",
-                    "offset.flush.interval.ms=1000", "plugin.path=" + plugins,
-                    "config.providers=env", "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider", ""));
-            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
-                    "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", connectOnlyClassPath(),
-                    "org.apache.kafka.connect.cli.ConnectDistributed", props.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
-            pb.environment().put("CITUS_MIGRATE_SOURCE_PASSWORD", "");
-            pb.environment().put("CITUS_MIGRATE_TARGET_PASSWORD", citus.password() == null ? "" : citus.password());
-            worker = pb.start();
-            String url = "http://localhost:" + port + "/";
-            String pluginList = awaitPlugins(url, worker);
+        try (EmbeddedPg pg = EmbeddedPg.start(); CitusTarget citus = CitusTarget.open(pg);
+             ConnectWorker worker = ConnectWorker.start(dir, kafka.bootstrapServers(), citus, "plugin-path-test")) {
+            String url = worker.url();
+            String pluginList = worker.plugins();
             assertTrue(pluginList.contains("io.citusmigrate.sink.CitusSinkConnector"), pluginList);
             assertTrue(pluginList.contains("io.debezium.connector.postgresql.PostgresConnector"), pluginList);
 
@@ -89,9 +56,9 @@ class PluginPathIT {
 
             // the defaults: a one-broker cluster takes the dead-letter topic at the brokers' default replication
             Run deployed = Run.of("deploy", file.toString(), "--connect", url, "--sink-tasks", "2", "--timeout", "180");
-            assertEquals(0, deployed.code(), deployed.out() + deployed.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
+            assertEquals(0, deployed.code(), deployed.out() + deployed.err() + "\nworker:\n" + worker.tail());
             assertTrue(deployed.out().contains("the snapshot is under way"), deployed.out());
-            String config = get(url + "connectors/citus-migrate-sink/config");
+            String config = ConnectWorker.get(url + "connectors/citus-migrate-sink/config");
             assertTrue(config.contains("${env:CITUS_MIGRATE_TARGET_PASSWORD}"), "passwords reach the cluster as references: " + config);
 
             pg.exec(db, "update item set note = 'changed' where id <= 20; delete from item where id between 150 and 155;"
@@ -103,7 +70,7 @@ class PluginPathIT {
                     + " create index item_extra on item (extra)");
             // without --connect: the cutover finds the deployment `deploy` recorded on the target
             Run cutover = Run.of("cutover", file.toString(), "--stop-writes", "--timeout", "180");
-            assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nworker:\n" + tail(dir.resolve("worker.log")));
+            assertEquals(0, cutover.code(), cutover.out() + cutover.err() + "\nworker:\n" + worker.tail());
             assertTrue(cutover.out().contains("the migration was deployed to the Connect cluster " + url), cutover.out());
             assertTrue(cutover.out().contains("is drained by the task holding it (of 2 tasks)"), cutover.out());
             Run verify = Run.of("verify", file.toString());
@@ -116,94 +83,7 @@ class PluginPathIT {
             Run left = Run.of("cleanup", file.toString(), "--connect", url, "--dry-run");
             assertFalse(left.out().contains("connector ") || left.out().contains("replication slot"), left.out());
         } finally {
-            if (worker != null) {
-                worker.destroy();
-                worker.waitFor(30, TimeUnit.SECONDS);
-                worker.destroyForcibly();
-            }
             kafka.stop();
-        }
-    }
-
-    /** plugin.path as a worker has it: one directory per plugin, each with its jars. */
-    private Path plugins() throws IOException {
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        Path zip = Path.of("..", "migration-engine", "target", "citus-sink.zip").toAbsolutePath().normalize();
-        assertTrue(Files.exists(zip), "the sink's plugin zip (mvn package builds it): " + zip);
-        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-                Path to = plugins.resolve(e.getName()).normalize();
-                if (e.isDirectory()) Files.createDirectories(to);
-                else {
-                    Files.createDirectories(to.getParent());
-                    Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        Path debezium = Files.createDirectories(plugins.resolve("debezium-connector-postgres"));
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            boolean fidelity = entry.contains("debezium-fidelity");
-            boolean theirs = (entry.contains("/io/debezium/") && !entry.contains("debezium-embedded")) || entry.contains("/org/postgresql/")
-                    || entry.contains("/com/google/protobuf/");
-            if (!fidelity && !theirs) continue;
-            if (Files.isDirectory(p)) jar(p, debezium.resolve("debezium-fidelity.jar")); // a reactor build's classes
-            else Files.copy(p, debezium.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        }
-        return plugins;
-    }
-
-    /** The test's class path without this project, Debezium and pgjdbc: what Kafka Connect itself needs. */
-    private static String connectOnlyClassPath() {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        List<String> keep = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (Path.of(entry).toAbsolutePath().normalize().startsWith(root) || entry.contains("/io/citusmigrate/") || entry.contains("/io/debezium/")
-                    || entry.contains("/org/postgresql/") || entry.contains("/io/zonky/") || entry.contains("/org/testcontainers/")) continue;
-            keep.add(entry);
-        }
-        return String.join(File.pathSeparator, keep);
-    }
-
-    private static void jar(Path classes, Path to) throws IOException {
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to)); Stream<Path> files = Files.walk(classes)) {
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                out.putNextEntry(new ZipEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
-                try (InputStream in = Files.newInputStream(f)) {
-                    in.transferTo(out);
-                }
-                out.closeEntry();
-            }
-        }
-    }
-
-    private String awaitPlugins(String url, Process worker) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (!worker.isAlive()) throw new AssertionError("the worker ended:\n" + tail(dir.resolve("worker.log")));
-            try {
-                String body = get(url + "connector-plugins");
-                if (body.contains("CitusSinkConnector")) return body;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the worker's REST API did not list the plugins:\n" + tail(dir.resolve("worker.log")));
-    }
-
-    private static String get(String url) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new IOException("HTTP " + r.statusCode());
-        return r.body();
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
         }
     }
 }

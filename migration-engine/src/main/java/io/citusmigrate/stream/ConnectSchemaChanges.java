@@ -22,10 +22,11 @@ import java.util.List;
  * citus-migrate process runs: each change as the embedded stream carries it ({@link SchemaChanges}),
  * planned by the command file that {@code deploy} hands to the sink (without its passwords; the
  * sink's own are used) and the source as it is now. Carried: column changes, indexes, CHECK
- * constraints, row-level security and access, and a table dropped. A table created or renamed,
- * or a key added or dropped, stops the task before any of it is applied, naming it: Debezium's
- * table list on the worker names the tables by the names they had at the deploy, and the sink's
- * rules are the deploy's.
+ * constraints, keys and sequences (as long as every table's rows are written as before: the
+ * sink's rules are the deploy's), row-level security and access, and a table dropped. A table
+ * created or renamed, or a change that would write rows otherwise (a primary key changed), stops
+ * the task before any of it is applied, naming it: Debezium's table list on the worker names the
+ * tables by the names they had at the deploy.
  */
 public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     private LoadCommand cmd;
@@ -69,8 +70,12 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                         + " names it by the old one");
             }
             if (SchemaChanges.replans(content, plan)) {
-                throw refused(ch, "with it the plan takes the table otherwise (a key, or a sequence of a column added), which a Connect"
-                        + " deployment does not carry");
+                // a key or a sequence the plan takes: carried as long as every table's rows are written as before
+                List<String> otherwise = writtenOtherwise(plan);
+                if (!otherwise.isEmpty()) {
+                    throw refused(ch, "with it the sink would write tables otherwise, which a Connect deployment does not carry: "
+                            + String.join("; ", otherwise));
+                }
             }
             return new Carried(SchemaChanges.carry(content, plan, target, cmd), null);
         } catch (SchemaChanges.NotCarried e) {
@@ -99,6 +104,32 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         }
         rules.remove(rule.source());
         return new Carried("table dropped on the target as on the source: " + rule.target(), TableRule.toJson(List.copyOf(rules.values())));
+    }
+
+    /**
+     * The sink's tables whose rows the plan made now writes otherwise (another target, tenant key,
+     * primary key or path to the tenant), one line each; tables it no longer has (dropped or
+     * renamed since, further on in the stream) are not compared.
+     */
+    private List<String> writtenOtherwise(Plan plan) {
+        Map<String, TableRule> now = TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan));
+        List<String> out = new java.util.ArrayList<>();
+        rules.forEach((table, was) -> {
+            TableRule n = now.get(table);
+            if (n != null && !asWritten(n).equals(asWritten(was))) out.add(table + ": " + described(n) + " instead of " + described(was));
+        });
+        return out;
+    }
+
+    /** What decides how a table's rows are written (whether others lead through it does not). */
+    private static TableRule asWritten(TableRule r) {
+        return new TableRule(r.source(), r.targetSchema(), r.targetTable(), r.distributionColumn(), r.tenantAdded(), r.key(), r.parent(),
+                r.sourcePath(), false, r.tenantValue());
+    }
+
+    private static String described(TableRule r) {
+        return r.target() + (r.distributionColumn() == null ? "" : " by " + r.distributionColumn()) + ", key (" + String.join(", ", r.key()) + ")"
+                + (r.parent() == null ? "" : ", tenant key through " + r.parent().parentSchema() + "." + r.parent().parentTable());
     }
 
     private ConnectException refused(SchemaChanges.Change ch, String why) {

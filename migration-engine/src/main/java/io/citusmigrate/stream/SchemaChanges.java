@@ -541,15 +541,23 @@ public final class SchemaChanges {
         key.forEach(k -> keyTypes.put(k, tgt.containsKey(k) ? tgt.get(k).type() : null));
         long[] filled = {0};
         // all of it or none: a rename is a statement of its own
+        // Citus takes ADD CONSTRAINT only as the one subcommand of its ALTER TABLE; after the fills, so that a key on a
+        // column just added holds its values
+        List<String> together = actions.stream().filter(a -> !a.startsWith("ADD CONSTRAINT ")).toList();
+        List<String> alone = actions.stream().filter(a -> a.startsWith("ADD CONSTRAINT ")).toList();
         io.citusmigrate.db.Databases.inTransaction(target, () -> {
             try (Statement s = target.createStatement()) {
                 for (String f : first) s.execute("ALTER TABLE " + at.sql() + " " + f);
                 for (String r : renames) s.execute("ALTER TABLE " + t.target().sql() + " " + r);
-                if (!actions.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", actions));
+                if (!together.isEmpty()) s.execute("ALTER TABLE " + t.target().sql() + " " + String.join(", ", together));
             }
-            if (fills.isEmpty()) return;
-            try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
-                for (ColumnBackfill.Fill f : fills) filled[0] += ColumnBackfill.run(f, t.target(), key, keyTypes, planned.source().oid(), source, target);
+            if (!fills.isEmpty()) {
+                try (Connection source = io.citusmigrate.db.Databases.connect("source", cmd.source())) {
+                    for (ColumnBackfill.Fill f : fills) filled[0] += ColumnBackfill.run(f, t.target(), key, keyTypes, planned.source().oid(), source, target);
+                }
+            }
+            try (Statement s = target.createStatement()) {
+                for (String a : alone) s.execute("ALTER TABLE " + t.target().sql() + " " + a);
             }
         });
         String said = fills.isEmpty() ? "" : "; " + fills.stream().map(ColumnBackfill.Fill::column).collect(Collectors.joining(", "))
