@@ -108,7 +108,12 @@ class ConnectBenchmark {
             String cutoverLog = Files.readString(dir.resolve("cutover.log"));
             app.stop();
             writer.join(10_000);
-            pg.exec(db, "ALTER DATABASE " + db + " RESET default_transaction_read_only");
+            try (Connection c = pg.connect(db); java.sql.Statement s = c.createStatement()) {
+                // the cutover leaves the source read-only (the application moves to the target)
+                c.setAutoCommit(true);
+                s.execute("SET default_transaction_read_only = off");
+                s.execute("ALTER DATABASE " + db + " RESET default_transaction_read_only");
+            }
             Run verify = Run.of("verify", file.toString());
             String slots = pg.rows(db, "select count(*) from pg_replication_slots").get(0);
             java.util.regex.Matcher done = java.util.regex.Pattern.compile("cutover done in ([0-9.]+) s").matcher(cutoverLog);
@@ -120,13 +125,13 @@ class ConnectBenchmark {
                     - machine: %s
                     - target: %s
                     - Kafka: one broker (in the benchmark's JVM), one `ConnectDistributed` worker in a JVM of its own (-Xmx512m), plugins from plugin.path (citus-sink.zip, Debezium 3.6.3 with the fidelity jar)
-                    - command: `mvn -B -DskipTests install && CITUS_URL=... mvn -B -pl cli verify -Dtest=none -Dit.test=ConnectBenchmark -Dbench.scale=%s -Dbench.rate=%d -Dbench.tasks=%d -Dbench.stream=%d`
+                    - command: `mvn -B -DskipTests install && %smvn -B -pl cli verify -Dtest=none -Dit.test=ConnectBenchmark -Dbench.scale=%s -Dbench.rate=%d -Dbench.tasks=%d -Dbench.stream=%d`
                     - deploy to the snapshot on the target: %.1f s, the application writing
                     - streaming for %.0f s: the application committed %.0f transactions/s; the sink wrote %.0f row changes/s
                     - lag (a row updated on the source each second, polled on the target every 10 ms): %s
                     - `cutover --stop-writes` (its own process): exit %d, %s s from its start to done (writes stopped from its start), %.1f s the whole command with its JVM start; verify exit %d; %s replication slots left; worker peak RSS %d MB
                     """, LocalDate.now(), scale, counts.total(), rate, tasks, tasks == 1 ? "" : "s", machine(), citus.description(),
-                    scale, rate, tasks, streamSeconds, snapshotSeconds, streamed, (txAfter - txBefore) / streamed,
+                    System.getenv("CITUS_URL") == null ? "" : "CITUS_URL=... ", scale, rate, tasks, streamSeconds, snapshotSeconds, streamed, (txAfter - txBefore) / streamed,
                     (appliedAfter - appliedBefore) / streamed, lags(probes), cutoverCode, done.find() ? done.group(1) : "?", whole, verify.code(), slots,
                     peakKb / 1024);
             System.out.println(report);
