@@ -119,6 +119,7 @@ class ConnectBenchmark {
             java.util.regex.Matcher done = java.util.regex.Pattern.compile("cutover done in ([0-9.]+) s").matcher(cutoverLog);
             System.out.println(cutoverLog);
             System.out.println(verify.out() + verify.err());
+            if (verify.code() != 0) explain(pg, db, citus, schema, verify.out() + verify.err());
 
             String report = String.format(Locale.ROOT, """
                     ### %s, Connect path, scale %s (%d rows), %d transactions/s offered (demo application: tenant moves and sign-ups), %d sink task%s
@@ -138,6 +139,32 @@ class ConnectBenchmark {
             if (record != null) Files.writeString(Path.of(record), report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } finally {
             kafka.stop();
+        }
+    }
+
+    /** A row verify found different: it and its parents on both sides, to see which tenant key went wrong. */
+    private static void explain(EmbeddedPg pg, String db, CitusTarget citus, String schema, String verify) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.(ads|clicks|impressions) .*e\\.g\\. key (\\d+)").matcher(verify);
+        while (m.find()) {
+            String table = m.group(1);
+            String key = m.group(2);
+            String ad = table.equals("ads") ? "x.id" : "x.ad_id";
+            String src = "select '" + table + " " + key + "' || ': ad ' || a.id || ', campaign ' || a.campaign_id || ', company ' || c.company_id"
+                    + " from " + table + " x join ads a on a.id = " + ad + " join campaigns c on c.id = a.campaign_id where x.id = " + key;
+            String q = "\"" + schema + "\".";
+            String row = "select 'target " + table + " ' || x.id || ': company ' || x.company_id || ', ad ' || " + ad + " from " + q + table
+                    + " x where x.id = " + key;
+            String ads = "select 'target ad ' || a.id || ': company ' || a.company_id || ', campaign ' || a.campaign_id from " + q + "ads a where a.id = ("
+                    + (table.equals("ads") ? key : "select ad_id from " + q + table + " where id = " + key + " limit 1") + ")";
+            String campaigns = "select 'target campaign ' || c.id || ': company ' || c.company_id from " + q + "campaigns c where c.id in"
+                    + " (select campaign_id from " + q + "ads where id = (" + (table.equals("ads") ? key : "select ad_id from " + q + table + " where id = "
+                    + key + " limit 1") + "))";
+            try {
+                System.out.println("explain: source " + pg.rows(db, src) + "\nexplain: " + citus.rows(row) + " " + citus.rows(ads) + " "
+                        + citus.rows(campaigns));
+            } catch (Exception e) {
+                System.out.println("explain: " + e.getMessage());
+            }
         }
     }
 

@@ -210,6 +210,12 @@ public final class CitusSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         // partitions given to another task: their buffered rows are that task's to write now, from the target's positions
         if (writer != null) writer.drop(partitions);
+        // and they are not drained until their next holder says so: a cutover waiting for them must not count an earlier mark
+        try {
+            if (target != null && context != null) SinkPositions.notIdle(target, sinkName(), partitions);
+        } catch (SQLException e) {
+            LOG.warn("citus sink {}: the partitions given up could not be marked as not drained: {}", sinkName(), e.getMessage());
+        }
     }
 
     @Override

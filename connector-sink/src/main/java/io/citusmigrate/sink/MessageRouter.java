@@ -12,12 +12,20 @@ import org.apache.kafka.connect.transforms.Transformation;
 abstract class MessageRouter<R extends ConnectRecord<R>> implements Transformation<R>, org.apache.kafka.connect.components.Versioned {
     private static final String MESSAGE_TOPIC = ".message";
 
-    /** The table a record's message is about as Debezium names tables (schema.table), or null to leave it where it is. */
+    /**
+     * The table a record's message is about as Debezium names tables (schema.table); empty for a
+     * message of ours that names none; null to leave the record where it is.
+     */
     abstract String table(Object value);
 
-    /** Whether the message may go into this topic. */
+    /** Whether the message may go into this table's topic. */
     boolean routes(String topic) {
         return true;
+    }
+
+    /** The topic a message of ours goes into when its table's may not take it; null: where it is. */
+    String elsewhere() {
+        return null;
     }
 
     @Override
@@ -30,8 +38,9 @@ abstract class MessageRouter<R extends ConnectRecord<R>> implements Transformati
         if (r.topic() == null || !r.topic().endsWith(MESSAGE_TOPIC)) return r;
         String table = table(r.value());
         if (table == null) return r;
-        String topic = r.topic().substring(0, r.topic().length() - MESSAGE_TOPIC.length()) + "." + table;
-        if (!routes(topic)) return r;
+        String topic = table.isEmpty() ? null : r.topic().substring(0, r.topic().length() - MESSAGE_TOPIC.length()) + "." + table;
+        if (topic == null || !routes(topic)) topic = elsewhere();
+        if (topic == null) return r;
         return r.newRecord(topic, null, r.keySchema(), r.key(), r.valueSchema(), r.value(), r.timestamp(), r.headers());
     }
 

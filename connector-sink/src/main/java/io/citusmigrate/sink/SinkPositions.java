@@ -162,6 +162,21 @@ public final class SinkPositions {
         if (!target.getAutoCommit()) target.commit();
     }
 
+    /** Partitions a task gave up (a rebalance): not drained until their next holder drains them. */
+    static void notIdle(Connection target, String sink, java.util.Collection<TopicPartition> partitions) throws SQLException {
+        if (partitions.isEmpty()) return;
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + IDLE + " WHERE sink = ? AND topic = ? AND kafka_partition = ?")) {
+            for (TopicPartition tp : partitions) {
+                ps.setString(1, sink);
+                ps.setString(2, tp.topic());
+                ps.setInt(3, tp.partition());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        if (!target.getAutoCommit()) target.commit();
+    }
+
     /**
      * The partitions of the sink's topics not drained (by the task holding them, which then wrote
      * all it had) since {@code since}, the target's clock: once none is left, every change Kafka

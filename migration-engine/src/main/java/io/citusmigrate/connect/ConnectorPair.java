@@ -47,9 +47,7 @@ public record ConnectorPair(String source, String sink, Map<String, String> sour
         // Debezium confirms the commit of the last transaction whose end an offset it produced carries: a
         // heartbeat every second carries the marker's, and keeps the slot from holding WAL while tables are idle
         src.put("heartbeat.interval.ms", "1000");
-        // the schema changes that name no table the sink reads (a DROP INDEX, a GRANT, a table created) come in the message
-        // topic; the sink carries them by the command file, which it gets without passwords (it has its own)
-        snk.put("topics", snk.get("topics") + "," + r.topicPrefix() + ".message");
+        // the sink carries the schema changes by the command file, which it gets without passwords (it has its own)
         snk.put(io.citusmigrate.sink.CitusSinkConfig.SCHEMA_CHANGES_CARRIER, io.citusmigrate.stream.ConnectSchemaChanges.class.getName());
         snk.put(io.citusmigrate.sink.CitusSinkConfig.SCHEMA_CHANGES_COMMAND,
                 io.citusmigrate.load.LoadFileParser.textWithoutPasswords(settings.file(), System::getenv));
