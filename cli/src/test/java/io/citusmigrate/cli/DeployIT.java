@@ -151,8 +151,10 @@ class DeployIT {
             }
             pg.exec(db, "insert into item (tenant_id, note, at) values (3, 'after the redeploy', '01:00+01'); update tenant set name = 'renamed' where id = 4");
 
-            assertEquals(List.of("2"), citus.rows("select count(distinct task) from citus_migrate.sink_offsets where sink = 'citus-migrate-sink'"),
-                    "both tasks wrote their tables' changes");
+            String tasks = "select count(distinct task) from citus_migrate.sink_offsets where sink = 'citus-migrate-sink'";
+            long writtenBy = System.currentTimeMillis() + 120_000;
+            while (!citus.rows(tasks).equals(List.of("2")) && System.currentTimeMillis() < writtenBy) Thread.sleep(250);
+            assertEquals(List.of("2"), citus.rows(tasks), "both tasks wrote their tables' changes");
             // the cutover of a Connect deployment: writes stopped, everything before the marker applied, foreign keys, connectors and slot gone
             // a cutover that cannot finish in time gives the writes back
             Run tooShort = Run.of("cutover", file.toString(), "--connect", url, "--stop-writes", "--timeout", "1");

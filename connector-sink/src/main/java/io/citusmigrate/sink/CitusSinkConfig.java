@@ -31,6 +31,7 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String SCHEMA_CHANGES_CARRIER = "citus.schema.changes.carrier";
     public static final String SCHEMA_CHANGES_COMMAND = "citus.schema.changes.command";
     public static final String SCHEMA_CHANGES_FILE = "citus.schema.changes.file";
+    public static final String PARENTS_FROM_SOURCE = "citus.parents.from.source";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -77,6 +78,11 @@ public final class CitusSinkConfig extends AbstractConfig {
                     "Plan", 4, Width.LONG, "Command file")
             .define(SCHEMA_CHANGES_FILE, Type.STRING, "the command file", Importance.LOW,
                     "The command file's name, as messages about a schema change name it", "Plan", 5, Width.LONG, "Command file name")
+            .define(PARENTS_FROM_SOURCE, Type.BOOLEAN, true, Importance.LOW,
+                    "A row whose parent is not on the target yet takes its tenant key from the source along the plan's path; off, it waits"
+                            + " for its parent (enrichment.max.retries). Off where tables' topics are read in no common order (Connect): the"
+                            + " source is ahead, and a tenant key read there may be one the target's copy of the parent never has, so the"
+                            + " parent's later moves would not carry the row", "Writes", 9, Width.SHORT, "Parents from the source")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
                     "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
 

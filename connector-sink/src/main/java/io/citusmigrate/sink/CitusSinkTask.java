@@ -67,7 +67,7 @@ public final class CitusSinkTask extends SinkTask {
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
-                    Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex);
+                    Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex, config.getBoolean(CitusSinkConfig.PARENTS_FROM_SOURCE));
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
             Class<?> carries = config.getClass(CitusSinkConfig.SCHEMA_CHANGES_CARRIER);
             if (carries != null) {
@@ -261,6 +261,15 @@ public final class CitusSinkTask extends SinkTask {
             if (context != null && attempts > 0 && System.currentTimeMillis() < nextAttempt) return;
             if (connectionLost) reconnect();
             List<CitusWriter.Unresolved> unresolved = writer.flush();
+            if (!writer.parentsFromSource()) {
+                // rows wait for parents that have not arrived; a NULL on the way to a tenant no wait places: set aside now
+                List<CitusWriter.Unresolved> noPath = unresolved.stream().filter(CitusWriter.Unresolved::noPath).toList();
+                if (!noPath.isEmpty()) {
+                    report(noPath);
+                    writer.discard(noPath);
+                    unresolved = writer.flush();
+                }
+            }
             if (!unresolved.isEmpty()) {
                 if (++attempts <= config.getInt(CitusSinkConfig.RETRIES)) {
                     long backoff = config.getLong(CitusSinkConfig.RETRY_BACKOFF);

@@ -20,7 +20,15 @@ import java.util.Map;
 public final class CitusWriter {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CitusWriter.class);
     /** A row whose tenant key cannot be found (yet). */
-    public record Unresolved(ChangeEvent event, String reason) {}
+    /**
+     * A row that cannot be placed yet: its change and why; {@code noPath} when no wait can place it
+     * (a NULL on its path to a tenant), as opposed to a parent that has not arrived.
+     */
+    public record Unresolved(ChangeEvent event, String reason, boolean noPath) {
+        public Unresolved(ChangeEvent event, String reason) {
+            this(event, reason, false);
+        }
+    }
 
     private final Connection target;
     private final String sinkName;
@@ -44,13 +52,21 @@ public final class CitusWriter {
     private final java.util.Set<org.apache.kafka.connect.data.Schema> checkedSchemas =
             java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
+    /** Whether a row whose parent is not on the target yet takes its tenant key from the source (else it waits for its parent). */
+    private final boolean parentsFromSource;
+
+    public boolean parentsFromSource() {
+        return parentsFromSource;
+    }
+
     public CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
-                       boolean sharedWithOtherTasks, int taskIndex) throws SQLException {
-        this(target, source, sinkName, rules, cacheSize, metrics, sharedWithOtherTasks, taskIndex, new RowBuffer(rules.values()));
+                       boolean sharedWithOtherTasks, int taskIndex, boolean parentsFromSource) throws SQLException {
+        this(target, source, sinkName, rules, cacheSize, metrics, sharedWithOtherTasks, taskIndex, new RowBuffer(rules.values()), parentsFromSource);
     }
 
     private CitusWriter(Connection target, Connection source, String sinkName, Map<String, TableRule> rules, int cacheSize, SinkMetrics metrics,
-                        boolean sharedWithOtherTasks, int taskIndex, RowBuffer buffer) throws SQLException {
+                        boolean sharedWithOtherTasks, int taskIndex, RowBuffer buffer, boolean parentsFromSource) throws SQLException {
+        this.parentsFromSource = parentsFromSource;
         this.cacheSize = cacheSize;
         this.taskIndex = taskIndex;
         this.target = target;
@@ -61,7 +77,7 @@ public final class CitusWriter {
         for (TableRule r : rules.values()) tables.put(r.source(), TargetTable.read(target, r));
         target.commit();
         this.buffer = buffer;
-        this.placement = new TenantPlacement(target, source, rules, tables, cacheSize, metrics);
+        this.placement = new TenantPlacement(target, parentsFromSource ? source : null, rules, tables, cacheSize, metrics);
         this.repair = new TypeRepair(target, source, metrics);
         this.writes = new RowWrites(target);
         this.moves = new TenantMoves(target, rules, tables, writes, placement, metrics, counts);
@@ -79,7 +95,7 @@ public final class CitusWriter {
 
     /** The same, writing by other table rules from now on (a schema change carried that changed them). */
     public CitusWriter reopen(Connection target, Connection source, Map<String, TableRule> rules) throws SQLException {
-        CitusWriter w = new CitusWriter(target, source, sinkName, rules, cacheSize, metrics, coordination != null, taskIndex, buffer);
+        CitusWriter w = new CitusWriter(target, source, sinkName, rules, cacheSize, metrics, coordination != null, taskIndex, buffer, parentsFromSource);
         w.written.putAll(written);
         return w;
     }

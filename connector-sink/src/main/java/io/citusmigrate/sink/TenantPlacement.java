@@ -68,7 +68,7 @@ final class TenantPlacement {
                         pk.add(v);
                     }
                     if (nul) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + String.join(", ", r.parent().columns())
-                            + " is NULL: no path to a tenant"));
+                            + " is NULL: no path to a tenant", true));
                     else parentKeys.put(e.getKey(), pk);
                 }
                 TargetTable parentTable = tableByTarget(r.parent().parentSchema(), r.parent().parentTable());
@@ -91,7 +91,7 @@ final class TenantPlacement {
                     ChangeEvent ev = e.getValue().last;
                     if (ev.after() == null) continue;
                     String v = PgText.format(ev.after().get(tenantKey), ev.after().schema().field(tenantKey).schema(), t.type(tenantKey));
-                    if (v == null) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + tenantKey + " is NULL"));
+                    if (v == null) unresolved.add(new CitusWriter.Unresolved(ev, r.source() + ": " + tenantKey + " is NULL", true));
                     else tenant.put(e.getKey(), v);
                 }
             }

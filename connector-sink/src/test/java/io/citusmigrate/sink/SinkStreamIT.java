@@ -256,6 +256,33 @@ class SinkStreamIT {
     }
 
     @Test
+    void withParentsFromTheSourceOffAChildWaitsForItsParentInsteadOfTakingTheSourcesTenantKey() throws Exception {
+        // a Connect deployment: the source is ahead, and a tenant key read there may be one the target's parent never has
+        Setup s = setup("waiting");
+        Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
+        props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
+        props.put("source.connection.password", "postgres");
+        props.put("batch.size", "100000");
+        props.put("enrichment.max.retries", "3");
+        props.put(CitusSinkConfig.PARENTS_FROM_SOURCE, "false");
+        CitusSinkTask task = new CitusSinkTask();
+        task.start(props);
+        try (DebeziumCapture dbz = capture(s)) {
+            Map<Boolean, List<SinkRecord>> snapshot = byTable(dbz.take((int) rows(s)), "clicks");
+            List<SinkRecord> clicks = snapshot.get(true);
+            List<SinkRecord> rest = snapshot.get(false);
+            // the clicks' ads are not on the target yet: the batch waits (the embedded run retries it itself), nothing read on the source
+            assertThrows(org.apache.kafka.connect.errors.RetriableException.class, () -> deliver(task, clicks, clicks.size()));
+            assertEquals(0, task.metrics().sourceLookups());
+            // their parents come: the buffered clicks are written with them, each under its ad's tenant key on the target
+            deliver(task, rest, rest.size());
+            assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
     void insertsAppliedAgainWithoutPositionsChangeNothing() throws Exception {
         // what a live migration resumed from its slot sees: changes already on the target come
         // again, and the sink has no position of them (on Citus, COPY reports the duplicate keys
