@@ -15,6 +15,19 @@ import java.util.List;
 public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, List<Object> key, long lsn, Long txId,
                           String topic, int partition, long offset, SinkRecord record) {
 
+    /** A record's place in Kafka as it was read, before any transform of the sink renamed its topic. */
+    static String topicOf(SinkRecord r) {
+        return r.originalTopic() != null ? r.originalTopic() : r.topic();
+    }
+
+    static int partitionOf(SinkRecord r) {
+        return r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
+    }
+
+    static long offsetOf(SinkRecord r) {
+        return r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+    }
+
     /** Parses a record; null for a tombstone (the delete event before it carried the change). */
     public static ChangeEvent of(SinkRecord r, java.util.Map<String, TableRule> rules) {
         if (r.value() == null) return null;
@@ -31,9 +44,9 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         }
         Object lsn = source.schema().field("lsn") == null ? null : source.get("lsn");
         Object tx = source.schema().field("txId") == null ? null : source.get("txId");
-        String topic = r.originalTopic() != null ? r.originalTopic() : r.topic();
-        int partition = r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
-        long offset = r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
+        String topic = topicOf(r);
+        int partition = partitionOf(r);
+        long offset = offsetOf(r);
         Struct before = v.getStruct("before");
         Struct after = v.getStruct("after");
         return new ChangeEvent(rule, v.getString("op").charAt(0), before, after, key(rule, after != null ? after : before),

@@ -221,19 +221,14 @@ public final class CitusSinkTask extends SinkTask {
     @Override
     public void put(Collection<SinkRecord> records) {
         for (SinkRecord r : records) {
-            PartitionTruncate t = PartitionTruncate.of(r.value());
-            if (t != null) {
-                truncatePartition(r, t);
-                continue;
-            }
-            SchemaChangeMessage ddl = SchemaChangeMessage.of(r.value());
-            if (ddl != null) {
-                schemaChange(r, ddl);
-                continue;
-            }
+            // one field lookup per row change: only a message record is asked what it holds
             if (SchemaChangeMessage.isMessage(r.value())) {
-                // the message topic's others (the cutover's marker, heartbeats): read past, nothing to write
-                writer.passed(new TopicPartition(topicOf(r), partitionOf(r)), offsetOf(r));
+                PartitionTruncate t = PartitionTruncate.of(r.value());
+                SchemaChangeMessage ddl = t == null ? SchemaChangeMessage.of(r.value()) : null;
+                if (t != null) truncatePartition(r, t);
+                else if (ddl != null) schemaChange(r, ddl);
+                // a message not of ours (routed here by a transform of the user's): read past, nothing to write
+                else writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
                 continue;
             }
             ChangeEvent e = ChangeEvent.of(r, rules);
@@ -340,9 +335,9 @@ public final class CitusSinkTask extends SinkTask {
         TableRule root = t.root() == null ? null : rules.get(t.root());
         if (root == null) throw new ConnectException("the source truncated its partition " + t.partition() + " of " + t.root()
                 + ", a table this sink has no rule for (citus.tables): nothing after it was written");
-        String topic = topicOf(r);
-        int partition = partitionOf(r);
-        long offset = offsetOf(r);
+        String topic = ChangeEvent.topicOf(r);
+        int partition = ChangeEvent.partitionOf(r);
+        long offset = ChangeEvent.offsetOf(r);
         TopicPartition tp = new TopicPartition(topic, partition);
         if (!writtenBefore(tp, offset, "the TRUNCATE of partition " + t.partition())) return;
         try {
@@ -352,18 +347,6 @@ public final class CitusSinkTask extends SinkTask {
             throw failed(e, "writing to Citus failed");
         }
         applied.merge(tp, offset, Math::max);
-    }
-
-    private static String topicOf(SinkRecord r) {
-        return r.originalTopic() != null ? r.originalTopic() : r.topic();
-    }
-
-    private static int partitionOf(SinkRecord r) {
-        return r.originalKafkaPartition() != null ? r.originalKafkaPartition() : r.kafkaPartition();
-    }
-
-    private static long offsetOf(SinkRecord r) {
-        return r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
     }
 
     /**
@@ -389,8 +372,8 @@ public final class CitusSinkTask extends SinkTask {
      * carried stops the task, naming it: nothing after it is written.
      */
     private void schemaChange(SinkRecord r, SchemaChangeMessage ddl) {
-        TopicPartition tp = new TopicPartition(topicOf(r), partitionOf(r));
-        long offset = offsetOf(r);
+        TopicPartition tp = new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r));
+        long offset = ChangeEvent.offsetOf(r);
         if (!writtenBefore(tp, offset, "a schema change")) return;
         if (carrier == null) {
             throw new ConnectException("the source's schema changed (" + ddl.content() + "), and this sink carries no schema changes ("
