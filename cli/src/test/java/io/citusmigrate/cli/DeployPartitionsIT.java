@@ -88,16 +88,25 @@ class DeployPartitionsIT {
                     && System.currentTimeMillis() < until) Thread.sleep(250);
             assertEquals(List.of("0"), citus.rows("select count(*) from pg_tables where schemaname = '" + schema + "' and tablename = 'scratch'"),
                     "the table dropped on the source is dropped on the target");
-            // a table created while streaming is not carried through Connect: the sink's task stops naming it; undone on the source
-            // and the task restarted, the stream goes on
-            pg.exec(db, "create table note (tenant_id int references tenant, id int primary key, body text); insert into note values (1, 1, 'x');"
-                    + " update tenant set name = 'after the note' where id = 1");
+            // a table created while streaming: planned by the command file's rules (a foreign key to tenant makes it distributed by
+            // the tenant key), made on the target, its rows streamed through a topic of its own that the sink finds
+            pg.exec(db, "create table note (tenant_id int references tenant, id int primary key, body text); insert into note values (1, 1, 'x'),"
+                    + " (2, 2, 'y'); update tenant set name = 'after the note' where id = 1");
+            String notes = "select string_agg(tenant_id || ':' || id || ':' || body, ',' order by id) from %snote";
+            waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
+            assertEquals(List.of("tenant_id"), citus.rows("select column_to_column_name(logicalrelid, partkey) from pg_dist_partition"
+                    + " where logicalrelid = '" + schema + ".note'::regclass"), "distributed by the tenant key, as the plan says");
+            pg.exec(db, "insert into note values (3, 3, 'z'); update note set body = 'x2' where id = 1; delete from note where id = 2");
+            waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
+            // a table renamed is not carried through Connect: the sink's task stops naming it; undone on the source and the task
+            // restarted, the stream goes on
+            pg.exec(db, "alter table note rename to memo");
             String failed = awaitFailedTask(connect, "citus-migrate-sink");
-            assertTrue(failed.contains("a table created while streaming is carried by `citus-migrate migrate`"), failed);
+            assertTrue(failed.contains("a table renamed while streaming is carried by `citus-migrate migrate`"), failed);
             assertTrue(failed.contains("restart the sink's failed task"), failed);
-            assertEquals(List.of("0"), citus.rows("select count(*) from pg_tables where tablename = 'note'"));
-            pg.exec(db, "drop table note");
+            pg.exec(db, "alter table memo rename to note; insert into note values (4, 4, 'after the rename')");
             connect.restartTask("citus-migrate-sink", 0);
+            waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
             waitUntilEqual(pg, citus, db, tenants.formatted(""), tenants.formatted(schema + "."));
             // privileges granted meanwhile reach the target at the cutover
             pg.exec(db, "grant select on event to public; comment on table tenant is 'who'");
@@ -107,6 +116,7 @@ class DeployPartitionsIT {
             assertEquals(List.of("true|who"), citus.rows("select has_table_privilege('public', '" + schema + ".event', 'SELECT') || '|'"
                     + " || obj_description('" + schema + ".tenant'::regclass, 'pg_class')"));
             assertEquals(pg.rows(db, events.formatted("")), citus.rows(events.formatted(schema + ".")));
+            assertEquals(pg.rows(db, notes.formatted("")), citus.rows(notes.formatted(schema + ".")));
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of(), pg.rows(db, "select tgname from pg_trigger where tgname like 'citus_migrate%'"), "the triggers went with the slot");

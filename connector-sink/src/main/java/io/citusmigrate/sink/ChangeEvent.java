@@ -28,6 +28,16 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         return r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
     }
 
+    /** A row change of a table the sink has no rule for (on Connect, maybe one created since: {@link #table} names it). */
+    static final class UnknownTable extends org.apache.kafka.connect.errors.DataException {
+        final String table;
+
+        UnknownTable(String table, String topic) {
+            super("no rule for table " + table + " in citus.tables (topic " + topic + "): the sink will not guess where its rows go");
+            this.table = table;
+        }
+    }
+
     /** Parses a record; null for a tombstone (the delete event before it carried the change). */
     public static ChangeEvent of(SinkRecord r, java.util.Map<String, TableRule> rules) {
         if (r.value() == null) return null;
@@ -38,10 +48,7 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         Struct source = v.getStruct("source");
         String table = source.getString("schema") + "." + source.getString("table");
         TableRule rule = rules.get(table);
-        if (rule == null) {
-            throw new org.apache.kafka.connect.errors.DataException("no rule for table " + table + " in citus.tables (topic "
-                    + r.topic() + "): the sink will not guess where its rows go");
-        }
+        if (rule == null) throw new UnknownTable(table, r.topic());
         Object lsn = source.schema().field("lsn") == null ? null : source.get("lsn");
         Object tx = source.schema().field("txId") == null ? null : source.get("txId");
         String topic = topicOf(r);

@@ -36,6 +36,10 @@ public final class CitusSinkTask extends SinkTask {
     private Connection source;
     private CitusWriter writer;
     private Map<String, TableRule> rules;
+    /** The rules of the config: those the plan gave at the deploy (schema changes carried since may add or take some). */
+    private Map<String, TableRule> configured;
+    /** Source tables whose rows are not written: dropped, or created and left out by the command file's rules (on Connect). */
+    private final java.util.Set<String> notWritten = new java.util.HashSet<>();
     private final Map<TopicPartition, Long> applied = new HashMap<>();
     private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
     private final SinkMetrics metrics = new SinkMetrics();
@@ -60,10 +64,11 @@ public final class CitusSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         config = new CitusSinkConfig(props);
         taskIndex = Integer.parseInt(props.getOrDefault(TASK_INDEX, "0"));
-        rules = TableRule.parse(config.getString(CitusSinkConfig.TABLES));
+        configured = TableRule.parse(config.getString(CitusSinkConfig.TABLES));
+        rules = configured;
         try {
             openConnections();
-            rules = onTarget(rules);
+            rules = withCarried();
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
@@ -80,6 +85,25 @@ public final class CitusSinkTask extends SinkTask {
             throw new ConnectException("cannot start the Citus sink: " + CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " names no schema change carrier: "
                     + e, e);
         }
+    }
+
+    /**
+     * The config's rules with what schema changes carried on Connect made of them since (a table
+     * created, dropped, left out), kept on the target where every task finds them; only those whose
+     * target table exists.
+     */
+    private Map<String, TableRule> withCarried() throws SQLException {
+        Map<String, TableRule> out = new java.util.LinkedHashMap<>(configured);
+        SinkPositions.tableRules(target, sinkName()).forEach((table, json) -> {
+            if (json == null) {
+                out.remove(table);
+                notWritten.add(table);
+            } else {
+                out.put(table, TableRule.parseOne(json));
+                notWritten.remove(table);
+            }
+        });
+        return onTarget(out);
     }
 
     /**
@@ -231,7 +255,17 @@ public final class CitusSinkTask extends SinkTask {
                 else writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
                 continue;
             }
-            ChangeEvent e = ChangeEvent.of(r, rules);
+            ChangeEvent e;
+            try {
+                e = ChangeEvent.of(r, rules);
+            } catch (ChangeEvent.UnknownTable u) {
+                if (!knownSince(u.table)) {
+                    // a table created and left out by the command file's rules, or dropped since: passed over
+                    writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
+                    continue;
+                }
+                e = ChangeEvent.of(r, rules);
+            }
             if (e == null) continue;
             Long a = applied.get(new TopicPartition(e.topic(), e.partition()));
             if (a != null && e.offset() <= a) {
@@ -350,6 +384,25 @@ public final class CitusSinkTask extends SinkTask {
     }
 
     /**
+     * A row of a table this task has no rule for: the rules schema changes carried since (by any
+     * task) read again. True when it has one now; false when its rows are not written (a table
+     * created and left out, or dropped); a table never heard of stops the task as before.
+     */
+    private boolean knownSince(String table) {
+        if (notWritten.contains(table)) return false;
+        try {
+            rules = withCarried();
+            if (rules.containsKey(table)) {
+                writer = writer.reopen(target, source, rules);
+                return true;
+            }
+        } catch (SQLException e) {
+            throw failed(e, "reading the sink's table rules on the target failed");
+        }
+        return !notWritten.contains(table);
+    }
+
+    /**
      * Before a record that acts on its own (a TRUNCATE, a schema change): false for a replay of one
      * the target has; else what came before it is written first (the batch is retried until it is).
      */
@@ -384,7 +437,7 @@ public final class CitusSinkTask extends SinkTask {
             SchemaChangeCarrier.Carried done = carrier.carry(ddl.content());
             if (!done.said().isEmpty()) LOG.info("citus sink {}: {}", sinkName(), done.said());
             // another task may have carried a table's drop
-            rules = onTarget(done.rules() != null ? TableRule.parse(done.rules()) : rules);
+            rules = done.rulesChanged() ? withCarried() : onTarget(rules);
             writer = writer.reopen(target, source, rules);
             writer.passedSchemaChange(new ChangeEvent(null, 'm', null, null, List.of(), -1, null, tp.topic(), tp.partition(), offset, r));
         } catch (SQLException e) {

@@ -32,7 +32,8 @@ final class RowBuffer {
     }
 
     void add(ChangeEvent e) {
-        Map<List<Object>, PendingRow> b = byTable.get(e.rule().source());
+        // a table created while streaming (on Connect) joins after the others
+        Map<List<Object>, PendingRow> b = byTable.computeIfAbsent(e.rule().source(), t -> new LinkedHashMap<>());
         if (e.truncate()) {
             size -= b.size();
             b.clear();

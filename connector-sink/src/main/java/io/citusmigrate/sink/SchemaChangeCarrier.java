@@ -18,8 +18,9 @@ public interface SchemaChangeCarrier {
     Carried carry(String content) throws java.sql.SQLException;
 
     /**
-     * @param said  what was done, one line (empty when nothing was left to do: a change read again)
-     * @param rules the table rules ({@code citus.tables}) the sink writes by from now on, null when they stay
+     * @param said         what was done, one line (empty when nothing was left to do: a change read again)
+     * @param rulesChanged the sink's table rules changed (a table created or dropped): kept on the target
+     *                     ({@link SinkPositions#tableRules}), where every task reads them again
      */
-    record Carried(String said, String rules) {}
+    record Carried(String said, boolean rulesChanged) {}
 }

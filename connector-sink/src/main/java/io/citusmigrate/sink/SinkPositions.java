@@ -28,6 +28,8 @@ public final class SinkPositions {
     /** Per partition: when the task holding it last drained it and wrote all it held. */
     static final String IDLE = SCHEMA + ".sink_partition_idle";
     static final String REJECTS = SCHEMA + ".sink_rejects";
+    /** Per source table: how the sink writes it since a schema change carried on Connect (a table created: its rule; dropped or left out: none). */
+    static final String TABLES = SCHEMA + ".sink_tables";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Debezium's source partition and offset of a change, as its connector hands them to Connect. */
@@ -45,7 +47,9 @@ public final class SinkPositions {
                         + " source_offset text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
                 "CREATE TABLE IF NOT EXISTS " + IDLE + " (sink text, topic text, kafka_partition int, task int, idle_at timestamptz NOT NULL,"
                         + " PRIMARY KEY (sink, topic, kafka_partition))",
-                "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)");
+                "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS " + TABLES + " (sink text, source_table text, rule text, updated_at timestamptz NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (sink, source_table))");
     }
 
     /**
@@ -76,7 +80,7 @@ public final class SinkPositions {
         boolean auto = target.getAutoCommit();
         target.setAutoCommit(false);
         try {
-            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS}) {
+            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS, TABLES}) {
                 try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + table + " WHERE sink = ?")) {
                     ps.setString(1, sink);
                     ps.executeUpdate();
@@ -86,6 +90,37 @@ public final class SinkPositions {
         } finally {
             target.setAutoCommit(auto);
         }
+    }
+
+    /**
+     * The table rules schema changes carried on Connect made (as JSON), by source table; a table
+     * whose rows are not written (dropped, or created and left out by the command file's rules)
+     * maps to null.
+     */
+    public static Map<String, String> tableRules(Connection target, String sink) throws SQLException {
+        create(target);
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT source_table, rule FROM " + TABLES + " WHERE sink = ? ORDER BY updated_at")) {
+            ps.setString(1, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        if (!target.getAutoCommit()) target.commit();
+        return out;
+    }
+
+    /** How the sink writes a table from now on: its rule as JSON, or null for none. */
+    public static void saveTableRule(Connection target, String sink, String sourceTable, String rule) throws SQLException {
+        create(target);
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLES + " (sink, source_table, rule) VALUES (?, ?, ?)"
+                + " ON CONFLICT (sink, source_table) DO UPDATE SET rule = EXCLUDED.rule, updated_at = now()")) {
+            ps.setString(1, sink);
+            ps.setString(2, sourceTable);
+            ps.setString(3, rule);
+            ps.executeUpdate();
+        }
+        if (!target.getAutoCommit()) target.commit();
     }
 
     /** The last Kafka offset written per topic partition. */

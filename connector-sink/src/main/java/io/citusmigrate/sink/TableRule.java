@@ -46,6 +46,23 @@ public record TableRule(String source, String targetSchema, String targetTable, 
         }
     }
 
+    /** One rule as JSON, as {@link #parseOne} reads it. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static TableRule parseOne(String json) {
+        try {
+            return JSON.readValue(json, TableRule.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a table rule: " + e.getMessage());
+        }
+    }
+
     public static String toJson(List<TableRule> rules) {
         try {
             return JSON.writeValueAsString(rules);

@@ -67,9 +67,15 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         changed.forEach(c -> out.println("overwritten (--force): " + c));
         boolean first = cluster.config(pair.source()) == null && cluster.config(pair.sink()) == null;
         if (first && !r.noSchema()) createSchema(catalog, plan, pair.sink());
-        // a TRUNCATE of one partition is published through no table: triggers on the partitions say it; the schema changes an
-        // event trigger says (both made again by a redeploy, before Debezium's slot: nothing after it goes uncaptured)
+        // The publication, before Debezium's slot: an event trigger adds a table created while streaming to it, in the same
+        // transaction. A TRUNCATE of one partition is published through no table: triggers on the partitions say it; the schema
+        // changes an event trigger says (both made again by a redeploy that finds the publication, before the slot exists:
+        // nothing after it goes uncaptured).
         if (first) Databases.onSource(settings.command(), source -> {
+            if (!LiveSource.publicationExists(source, settings.publication())) {
+                LiveSource.createPublication(source, settings.publication(), plan, settings.command().distribute());
+                return null;
+            }
             PartitionTruncates.replace(source, settings.publication(), plan);
             Databases.inTransaction(source, () -> {
                 io.citusmigrate.stream.SchemaCapture.drop(source, settings.publication());

@@ -37,13 +37,25 @@ public record ConnectorPair(String source, String sink, Map<String, String> sour
         // confirmed position passing it is how the cutover knows that everything before it reached Kafka
         src.put("message.prefix.include.list", LiveStream.MARKER_PREFIX + "," + io.citusmigrate.stream.PartitionTruncates.PREFIX + ","
                 + io.citusmigrate.sink.SchemaChangeMessage.PREFIX);
+        // deploy makes the publication before Debezium's slot (ConnectDeploy), and the capture's event trigger adds a table created
+        // while streaming to it in the transaction that creates it; Debezium's filter takes the plan's schemas so that the new
+        // table's rows get through it, and its snapshot the plan's tables
+        src.put("publication.autocreate.mode", "disabled");
+        src.put("snapshot.include.collection.list", src.get("table.include.list"));
+        src.put("table.include.list", ConnectorConfigs.schemasIncludeList(plan));
         Map<String, String> snk = ConnectorConfigs.sink(cmd, plan, r.topicPrefix(), sink, r.passwords());
+        // the sink reads the plan's schemas' topics, a new table's among them once it appears (the consumers look for new
+        // topics every few seconds, not every five minutes)
+        String fallback = snk.remove("topics").split(",")[0];
+        snk.put("topics.regex", ConnectorConfigs.topicsRegex(plan, r.topicPrefix()));
+        snk.put("consumer.override.metadata.max.age.ms", "3000");
         // a partition's TRUNCATE (a message, see PartitionTruncates) goes into its root's topic, in its place among the root's
         // rows; a schema change (see SchemaCapture) into its table's topic, in its place among the table's rows
         src.put("transforms", "partitionTruncates,schemaChanges");
         src.put("transforms.partitionTruncates.type", io.citusmigrate.sink.PartitionTruncateRouter.class.getName());
         src.put("transforms.schemaChanges.type", io.citusmigrate.sink.SchemaChangeRouter.class.getName());
-        src.put("transforms.schemaChanges." + io.citusmigrate.sink.SchemaChangeRouter.TOPICS, snk.get("topics"));
+        src.put("transforms.schemaChanges." + io.citusmigrate.sink.SchemaChangeRouter.TOPICS_REGEX, snk.get("topics.regex"));
+        src.put("transforms.schemaChanges." + io.citusmigrate.sink.SchemaChangeRouter.FALLBACK, fallback);
         // Debezium confirms the commit of the last transaction whose end an offset it produced carries: a
         // heartbeat every second carries the marker's, and keeps the slot from holding WAL while tables are idle
         src.put("heartbeat.interval.ms", "1000");

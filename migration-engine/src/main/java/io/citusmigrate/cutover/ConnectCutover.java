@@ -113,8 +113,11 @@ public final class ConnectCutover {
         Timestamp handed = new Timestamp(now(target).getTime() + 2000);
         // the sink's topics that hold records: those Debezium has written to (a table with no change has none yet)
         java.util.Set<String> written = cluster.activeTopics(connectors.get(0));
-        List<String> topics = java.util.Arrays.stream(sinkConfig.getOrDefault("topics", "").split("\\s*,\\s*"))
-                .filter(written::contains).toList();
+        // (by its topics.regex: a table created while streaming has a topic of its own)
+        java.util.function.Predicate<String> read = sinkConfig.containsKey("topics.regex")
+                ? java.util.regex.Pattern.compile(sinkConfig.get("topics.regex")).asMatchPredicate()
+                : java.util.Set.of(sinkConfig.getOrDefault("topics", "").split("\\s*,\\s*"))::contains;
+        List<String> topics = written.stream().filter(read).toList();
         int tasks = Math.max(cluster.taskCount(sinkConnector), Integer.parseInt(sinkConfig.getOrDefault("tasks.max", "1")));
         say("waiting until each partition of the sink's " + topics.size() + " topics is drained by the task holding it (of "
                 + tasks + " task" + (tasks == 1 ? "" : "s") + "), which then writes what it holds");
@@ -124,13 +127,13 @@ public final class ConnectCutover {
             check(deadline, "the sink's tasks did not catch up");
             Thread.sleep(200);
         }
-        // the sink carries column changes, indexes and constraints, not tables created or renamed: the target must have the
+        // the sink carries column changes, indexes, constraints and tables created or dropped: the target must have the
         // source's tables, columns and indexes now
         List<String> drift = SchemaDrift.of(plan, s.command().options().flag(io.citusmigrate.load.Option.CREATE_INDEXES), target);
         if (!drift.isEmpty()) {
             throw new UserError("the source's schema changed since the deployment in a way the Connect deployment did not carry: "
                     + String.join("; ", drift) + ". Make the target match (or run the migration with `citus-migrate migrate " + s.file()
-                    + "`, which carries tables created, dropped and renamed too), then cut over again");
+                    + "`, which carries tables renamed too), then cut over again");
         }
         // privileges, policies and comments change no row: the target takes the source's as they are now
         say(io.citusmigrate.stream.AccessChanges.sync(plan, plan, target));

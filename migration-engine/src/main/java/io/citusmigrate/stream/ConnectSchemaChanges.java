@@ -22,17 +22,20 @@ import java.util.List;
  * citus-migrate process runs: each change as the embedded stream carries it ({@link SchemaChanges}),
  * planned by the command file that {@code deploy} hands to the sink (without its passwords; the
  * sink's own are used) and the source as it is now. Carried: column changes, indexes, CHECK
- * constraints, keys and sequences (as long as every table's rows are written as before: the
- * sink's rules are the deploy's), row-level security and access, and a table dropped. A table
- * created or renamed, or a change that would write rows otherwise (a primary key changed), stops
- * the task before any of it is applied, naming it: Debezium's table list on the worker names the
- * tables by the names they had at the deploy.
+ * constraints, keys and sequences (as long as every table's rows are written as before), row-level
+ * security and access, a table created or dropped (the sink's rules for it kept on the target,
+ * {@link io.citusmigrate.sink.SinkPositions#tableRules}). A table renamed, or a change that would
+ * write rows otherwise (a primary key changed), stops the task before any of it is applied,
+ * naming it.
  */
 public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     private LoadCommand cmd;
     private String file;
-    /** The sink's rules by source table (schema.table, as at the deploy). */
+    /** The sink's rules by source table (schema.table), as the deploy gave them. */
+    private final Map<String, TableRule> configured = new java.util.LinkedHashMap<>();
+    /** The same with what the changes carried since made of them (read from the target at each change: any task may have carried one). */
     private final Map<String, TableRule> rules = new java.util.LinkedHashMap<>();
+    private String sink;
 
     @Override
     public void configure(Map<String, String> s) {
@@ -42,7 +45,18 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         LoadCommand parsed = LoadFileParser.parse(file, text, System::getenv);
         cmd = parsed.withSource(withPassword(parsed.source(), s.get(CitusSinkConfig.SOURCE_PASSWORD)))
                 .withTarget(withPassword(parsed.target(), s.get(CitusSinkConfig.CONNECTION_PASSWORD)));
-        rules.putAll(TableRule.parse(s.get(CitusSinkConfig.TABLES)));
+        configured.putAll(TableRule.parse(s.get(CitusSinkConfig.TABLES)));
+        sink = s.getOrDefault(CitusSinkConfig.SINK_NAME, "citus-sink");
+    }
+
+    /** The sink's rules now: the deploy's, with the tables created, dropped or left out since. */
+    private void readRules(Connection target) throws SQLException {
+        rules.clear();
+        rules.putAll(configured);
+        io.citusmigrate.sink.SinkPositions.tableRules(target, sink).forEach((table, json) -> {
+            if (json == null) rules.remove(table);
+            else rules.put(table, TableRule.parseOne(json));
+        });
     }
 
     private static ConnectionUrl withPassword(ConnectionUrl u, String password) {
@@ -52,22 +66,17 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     @Override
     public Carried carry(String content) throws SQLException {
         try (Connection target = Databases.target(cmd)) {
+            readRules(target);
             Plan plan = AccessChanges.planNow(target, cmd);
             SchemaChanges.Change ch = SchemaChanges.Change.of(content);
             if (plan.consolidation() != null) throw refused(ch, "a Connect deployment does not carry the schema changes of consolidated tenants");
             boolean table = "table".equals(ch.type());
             TablePlan t = SchemaChanges.table(plan, ch);
-            if (ch.tag().equals("CREATE TABLE") && table) {
-                if (t != null) {
-                    throw refused(ch, "a table created while streaming is carried by `citus-migrate migrate`; through Connect its rows are not"
-                            + " captured (Debezium's table list on the worker names the tables of the deploy)");
-                }
-                return passedOver(ch);
-            }
+            if (ch.tag().equals("CREATE TABLE") && table) return created(ch, t, plan, content, target);
             if (ch.tag().equals("DROP TABLE") && table) return dropped(ch, target);
             if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) {
-                throw refused(ch, "the table has another name than at the deploy (renamed since), and Debezium's table list on the worker"
-                        + " names it by the old one");
+                throw refused(ch, "a table renamed while streaming is carried by `citus-migrate migrate`, not through Connect (the sink"
+                        + " writes its rows by the name it had)");
             }
             if (SchemaChanges.replans(content, plan)) {
                 // a key or a sequence the plan takes: carried as long as every table's rows are written as before
@@ -77,7 +86,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                             + String.join("; ", otherwise));
                 }
             }
-            return new Carried(SchemaChanges.carry(content, plan, target, cmd), null);
+            return new Carried(SchemaChanges.carry(content, plan, target, cmd), false);
         } catch (SchemaChanges.NotCarried e) {
             throw new ConnectException(onConnect(e.getMessage()));
         } catch (io.citusmigrate.UserError e) {
@@ -92,7 +101,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
      */
     private Carried dropped(SchemaChanges.Change ch, Connection target) throws SQLException {
         TableRule rule = rules.get(io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()));
-        if (rule == null) return passedOver(ch);
+        if (rule == null) return new Carried("", false);
         if (rule.hasChildren()) {
             List<String> children = rules.values().stream().filter(r -> r.parent() != null && rule.targetSchema().equals(r.parent().parentSchema())
                     && rule.targetTable().equals(r.parent().parentTable())).map(TableRule::source).toList();
@@ -102,8 +111,8 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
             // what depends on it on the target (a view, a foreign key) went with it on the source too
             s.execute("DROP TABLE IF EXISTS " + rule.target() + " CASCADE");
         }
-        rules.remove(rule.source());
-        return new Carried("table dropped on the target as on the source: " + rule.target(), TableRule.toJson(List.copyOf(rules.values())));
+        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, rule.source(), null);
+        return new Carried("table dropped on the target as on the source: " + rule.target(), true);
     }
 
     /**
@@ -136,9 +145,33 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         return new ConnectException(onConnect(SchemaChanges.notCarried(ch, why, file).getMessage()));
     }
 
-    /** A table the command file's rules leave out, created or dropped: nothing to carry, as in the embedded stream. */
-    private static Carried passedOver(SchemaChanges.Change ch) {
-        return new Carried("schema change passed over: " + ch.identity() + " is not migrated (the command file's rules leave it out)", null);
+    /**
+     * A table created on the source while streaming: planned by the same rules as at the start
+     * (the source's catalog now), created, distributed and keyed on the target, and the sink's rule
+     * for it kept on the target, where the task that meets its rows finds it; its rows come after
+     * this change in its topic (the event trigger publishes it in the transaction that creates it,
+     * Debezium's table list takes its schema). One the command file's rules leave out is kept as
+     * not written. Refused, before anything is made: one through which rows of a table with no
+     * child tables yet would take their tenant key (the other tasks would not carry that table's
+     * tenant moves to it).
+     */
+    private Carried created(SchemaChanges.Change ch, TablePlan t, Plan plan, String content, Connection target) throws SQLException {
+        if (t == null) {
+            io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()), null);
+            return new Carried("schema change passed over: " + ch.identity() + " is not migrated (the command file's rules leave it out)", true);
+        }
+        String name = t.source().name().schema() + "." + t.source().name().name();
+        Map<String, TableRule> now = TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan));
+        List<String> parents = rules.values().stream().filter(r -> !r.hasChildren() && now.containsKey(r.source()) && now.get(r.source()).hasChildren())
+                .map(TableRule::source).toList();
+        if (!parents.isEmpty()) {
+            throw refused(ch, "its rows take their tenant key through " + String.join(", ", parents) + ", which had no child tables: the sink's"
+                    + " other tasks would not carry its tenant moves to them");
+        }
+        SchemaChanges.Replanned r = SchemaChanges.replan(content, plan.withoutTable(t.source().oid()), null, target, cmd);
+        TableRule rule = TableRule.parse(io.citusmigrate.plan.StreamRules.json(r.plan())).get(name);
+        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, name, rule == null ? null : rule.toJson());
+        return new Carried(r.said(), true);
     }
 
     /**

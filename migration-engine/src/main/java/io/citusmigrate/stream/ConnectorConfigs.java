@@ -81,6 +81,25 @@ public final class ConnectorConfigs {
         return c;
     }
 
+    /**
+     * The sink's topics on Connect as a pattern ({@code topics.regex}): every table of the schemas
+     * the plan takes tables from, so that the topic of a table created while streaming is read too.
+     */
+    public static String topicsRegex(Plan plan, String topicPrefix) {
+        return escaped(topicPrefix + ".") + streamed(plan).stream().map(t -> escaped(t.source().name().schema().replaceAll("[^A-Za-z0-9._-]", "_") + "."))
+                .distinct().sorted().collect(Collectors.joining("|", "(", ")")) + ".+";
+    }
+
+    /** Debezium's table filter by schema: a table created while streaming gets through it (the publication says which stream). */
+    public static String schemasIncludeList(Plan plan) {
+        return streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
+                .map(s -> Pattern.quote(s) + "\\..*").collect(Collectors.joining(","));
+    }
+
+    private static String escaped(String topicPart) {
+        return topicPart.replaceAll("[^A-Za-z0-9_-]", "\\\\$0");
+    }
+
     /** Where `on orphan rows skip` writes the reject files. */
     public static java.nio.file.Path rejectDirectory(LoadCommand cmd) {
         String d = cmd.options().string(io.citusmigrate.load.Option.REJECT_DIRECTORY);

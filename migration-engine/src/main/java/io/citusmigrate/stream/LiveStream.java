@@ -139,8 +139,7 @@ public final class LiveStream implements AutoCloseable {
         if ("no_data".equals(snapshotMode) && CapturedSchemas.any(cmd.distribute())) {
             p.remove("table.include.list");
         } else if ("no_data".equals(snapshotMode)) {
-            p.setProperty("table.include.list", ConnectorConfigs.streamed(plan).stream().map(t -> t.source().name().schema()).distinct()
-                    .map(s -> java.util.regex.Pattern.quote(s) + "\\..*").collect(java.util.stream.Collectors.joining(",")));
+            p.setProperty("table.include.list", ConnectorConfigs.schemasIncludeList(plan));
         }
         p.setProperty("message.prefix.include.list", MARKER_PREFIX + "," + PartitionTruncates.PREFIX + "," + SchemaCapture.PREFIX);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class)).using(p)
