@@ -92,21 +92,37 @@ class DeployPartitionsIT {
             // the tenant key), made on the target, its rows streamed through a topic of its own that the sink finds
             pg.exec(db, "create table note (tenant_id int references tenant, id int primary key, body text); insert into note values (1, 1, 'x'),"
                     + " (2, 2, 'y'); update tenant set name = 'after the note' where id = 1");
-            String notes = "select string_agg(tenant_id || ':' || id || ':' || body, ',' order by id) from %snote";
+            String notes = "select string_agg(tenant_id || ':' || id || ':' || body, ',' order by id, body) from %snote";
             waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
             assertEquals(List.of("tenant_id"), citus.rows("select column_to_column_name(logicalrelid, partkey) from pg_dist_partition"
                     + " where logicalrelid = '" + schema + ".note'::regclass"), "distributed by the tenant key, as the plan says");
             pg.exec(db, "insert into note values (3, 3, 'z'); update note set body = 'x2' where id = 1; delete from note where id = 2");
             waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
-            // a table renamed is not carried through Connect: the sink's task stops naming it; undone on the source and the task
-            // restarted, the stream goes on
-            pg.exec(db, "alter table note rename to memo");
-            String failed = awaitFailedTask(connect, "citus-migrate-sink");
-            assertTrue(failed.contains("a table renamed while streaming is carried by `citus-migrate migrate`"), failed);
-            assertTrue(failed.contains("restart the sink's failed task"), failed);
-            pg.exec(db, "alter table memo rename to note; insert into note values (4, 4, 'after the rename')");
-            connect.restartTask("citus-migrate-sink", 0);
+            // its primary key changed: the sink writes its rows by the new one from there on (two rows with the same id)
+            pg.exec(db, "alter table note drop constraint note_pkey, add primary key (id, body);"
+                    + " insert into note values (1, 5, 'five'), (2, 5, 'another five'); delete from note where id = 3;"
+                    + " update note set tenant_id = 2 where id = 5 and body = 'five'");
             waitUntilEqual(pg, citus, db, notes.formatted(""), notes.formatted(schema + "."));
+            assertEquals(List.of("tenant_id,id,body"), citus.rows("select string_agg(a.attname, ',' order by k.n) from pg_constraint c,"
+                    + " unnest(c.conkey) with ordinality k(attnum, n) join pg_attribute a on a.attnum = k.attnum where c.conrelid = '" + schema
+                    + ".note'::regclass and a.attrelid = c.conrelid and c.contype = 'p'"), "the target's key: the source's with the tenant key");
+            // a table renamed: its change comes in the old name's topic after its last rows there; the target's table is renamed
+            // and the rows under the new name (its own topic, maybe read first) wait for it
+            pg.exec(db, "insert into note values (3, 6, 'before the rename'); alter table note rename to memo;"
+                    + " insert into memo values (4, 7, 'after the rename'); update memo set body = 'renamed' where id = 1");
+            String memos = notes.replace("note", "memo");
+            waitUntilEqual(pg, citus, db, memos.formatted(""), memos.formatted(schema + "."));
+            assertEquals(List.of("0"), citus.rows("select count(*) from pg_tables where schemaname = '" + schema + "' and tablename = 'note'"));
+            // a table the command file names, renamed: the command file no longer plans; the sink's task stops naming the statement
+            // and why; undone on the source and the task restarted, the stream goes on
+            pg.exec(db, "alter table tenant rename to customer");
+            String failed = awaitFailedTask(connect, "citus-migrate-sink");
+            assertTrue(failed.contains("ALTER TABLE public.customer (alter table tenant rename to customer)"), failed);
+            assertTrue(failed.contains("table tenant does not exist in the source database"), failed);
+            assertTrue(failed.contains("restart the sink's failed task"), failed);
+            pg.exec(db, "alter table customer rename to tenant; insert into memo values (4, 8, 'after the undo')");
+            connect.restartTask("citus-migrate-sink", 0);
+            waitUntilEqual(pg, citus, db, memos.formatted(""), memos.formatted(schema + "."));
             waitUntilEqual(pg, citus, db, tenants.formatted(""), tenants.formatted(schema + "."));
             // privileges granted meanwhile reach the target at the cutover
             pg.exec(db, "grant select on event to public; comment on table tenant is 'who'");
@@ -116,7 +132,7 @@ class DeployPartitionsIT {
             assertEquals(List.of("true|who"), citus.rows("select has_table_privilege('public', '" + schema + ".event', 'SELECT') || '|'"
                     + " || obj_description('" + schema + ".tenant'::regclass, 'pg_class')"));
             assertEquals(pg.rows(db, events.formatted("")), citus.rows(events.formatted(schema + ".")));
-            assertEquals(pg.rows(db, notes.formatted("")), citus.rows(notes.formatted(schema + ".")));
+            assertEquals(pg.rows(db, memos.formatted("")), citus.rows(memos.formatted(schema + ".")));
             Run verify = Run.of("verify", file.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             assertEquals(List.of(), pg.rows(db, "select tgname from pg_trigger where tgname like 'citus_migrate%'"), "the triggers went with the slot");

@@ -40,6 +40,14 @@ public final class CitusSinkTask extends SinkTask {
     private Map<String, TableRule> configured;
     /** Source tables whose rows are not written: dropped, or created and left out by the command file's rules (on Connect). */
     private final java.util.Set<String> notWritten = new java.util.HashSet<>();
+    /**
+     * Partitions whose next row is of a table no task has carried the schema change of yet (a
+     * table renamed: its change comes in the old name's topic, maybe to another task), since when:
+     * paused and read again each second, up to {@link #UNKNOWN_TABLE_WAIT_MS}.
+     */
+    private final Map<TopicPartition, Long> waiting = new HashMap<>();
+    private long lastResume;
+    static final long UNKNOWN_TABLE_WAIT_MS = 600_000;
     private final Map<TopicPartition, Long> applied = new HashMap<>();
     private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
     private final SinkMetrics metrics = new SinkMetrics();
@@ -234,6 +242,7 @@ public final class CitusSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         // partitions given to another task: their buffered rows are that task's to write now, from the target's positions
         if (writer != null) writer.drop(partitions);
+        partitions.forEach(waiting::remove);
         // and they are not drained until their next holder says so: a cutover waiting for them must not count an earlier mark
         try {
             if (target != null && context != null) SinkPositions.notIdle(target, sinkName(), partitions);
@@ -244,7 +253,13 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        java.util.Set<TopicPartition> pausedNow = waiting.isEmpty() ? java.util.Set.of() : new java.util.HashSet<>();
+        if (!waiting.isEmpty() && System.currentTimeMillis() - lastResume >= 1000) {
+            context.resume(waiting.keySet().toArray(new TopicPartition[0]));
+            lastResume = System.currentTimeMillis();
+        }
         for (SinkRecord r : records) {
+            if (!pausedNow.isEmpty() && pausedNow.contains(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)))) continue;
             // one field lookup per row change: only a message record is asked what it holds
             if (SchemaChangeMessage.isMessage(r.value())) {
                 PartitionTruncate t = PartitionTruncate.of(r.value());
@@ -259,14 +274,23 @@ public final class CitusSinkTask extends SinkTask {
             try {
                 e = ChangeEvent.of(r, rules);
             } catch (ChangeEvent.UnknownTable u) {
-                if (!knownSince(u.table)) {
+                Known k = knownSince(u.table);
+                TopicPartition tp = new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r));
+                if (k == Known.NOT_WRITTEN) {
                     // a table created and left out by the command file's rules, or dropped since: passed over
-                    writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
+                    writer.passed(tp, ChangeEvent.offsetOf(r));
+                    continue;
+                }
+                if (k == Known.NOT_YET) {
+                    awaitSchemaChange(tp, r, u);
+                    if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
+                    pausedNow.add(tp);
                     continue;
                 }
                 e = ChangeEvent.of(r, rules);
             }
             if (e == null) continue;
+            if (!waiting.isEmpty()) waiting.remove(new TopicPartition(e.topic(), e.partition()));
             Long a = applied.get(new TopicPartition(e.topic(), e.partition()));
             if (a != null && e.offset() <= a) {
                 metrics.skippedReplays.incrementAndGet();
@@ -383,23 +407,47 @@ public final class CitusSinkTask extends SinkTask {
         applied.merge(tp, offset, Math::max);
     }
 
+    /** What a task knows of a table it has no rule for, once it has read the rules kept on the target again. */
+    private enum Known { WRITTEN, NOT_WRITTEN, NOT_YET }
+
     /**
      * A row of a table this task has no rule for: the rules schema changes carried since (by any
-     * task) read again. True when it has one now; false when its rows are not written (a table
-     * created and left out, or dropped); a table never heard of stops the task as before.
+     * task) read again. WRITTEN when it has one now; NOT_WRITTEN when its rows are not written (a
+     * table created and left out, or dropped); NOT_YET for a table not heard of (on Connect, a table
+     * renamed whose change another partition holds).
      */
-    private boolean knownSince(String table) {
-        if (notWritten.contains(table)) return false;
+    private Known knownSince(String table) {
+        if (notWritten.contains(table)) return Known.NOT_WRITTEN;
         try {
             rules = withCarried();
             if (rules.containsKey(table)) {
                 writer = writer.reopen(target, source, rules);
-                return true;
+                return Known.WRITTEN;
             }
         } catch (SQLException e) {
             throw failed(e, "reading the sink's table rules on the target failed");
         }
-        return !notWritten.contains(table);
+        return notWritten.contains(table) ? Known.NOT_WRITTEN : Known.NOT_YET;
+    }
+
+    /**
+     * A row of a table not heard of: on Connect its partition is read again from this row each
+     * second (paused meanwhile, so that the rows of other partitions go on), until a task has carried
+     * the change that names it; after {@link #UNKNOWN_TABLE_WAIT_MS} the task stops naming it.
+     */
+    private void awaitSchemaChange(TopicPartition tp, SinkRecord r, ChangeEvent.UnknownTable u) {
+        if (context == null) throw u;
+        Long since = waiting.get(tp);
+        if (since == null) {
+            waiting.put(tp, System.currentTimeMillis());
+            LOG.info("citus sink {}: rows of {} ({}) wait until the schema change that names it (a table renamed) is carried; read again each second",
+                    sinkName(), u.table, tp);
+        } else if (System.currentTimeMillis() - since > UNKNOWN_TABLE_WAIT_MS) {
+            throw new org.apache.kafka.connect.errors.DataException(u.getMessage() + "; no schema change naming it came in "
+                    + UNKNOWN_TABLE_WAIT_MS / 1000 + " s");
+        }
+        context.offset(tp, ChangeEvent.offsetOf(r));
+        context.pause(tp);
     }
 
     /**
@@ -461,7 +509,10 @@ public final class CitusSinkTask extends SinkTask {
 
     private void idle() {
         try {
-            SinkPositions.idle(target, sinkName(), taskIndex, context.assignment());
+            // a partition waiting for a table's schema change holds rows not written
+            java.util.Set<TopicPartition> drained = new java.util.HashSet<>(context.assignment());
+            drained.removeAll(waiting.keySet());
+            SinkPositions.idle(target, sinkName(), taskIndex, drained);
         } catch (SQLException e) {
             throw new ConnectException("writing to Citus failed: " + e.getMessage(), e);
         }

@@ -50,7 +50,8 @@ public record SchemaChangeMessage(String content, String table) {
     }
 
     /**
-     * The table a change is of: an ALTER TABLE's, a column's, an index's (its table as the command
+     * The table a change is of: an ALTER TABLE's (by its name before the command: a table renamed
+     * has its rows up to the change under that one), a column's, an index's (its table as the command
      * left it). A DROP INDEX (its table's name is gone with its catalog rows), GRANT or REVOKE names none.
      */
     static String tableOf(String content) {
@@ -58,7 +59,8 @@ public record SchemaChangeMessage(String content, String table) {
             JsonNode n = JSON.readTree(content);
             String type = n.path("type").asText();
             String identity = switch (type) {
-                case "table" -> n.path("identity").asText(null);
+                // a table renamed: its rows up to here are under its old name
+                case "table" -> n.hasNonNull("was") ? n.get("was").asText() : n.path("identity").asText(null);
                 case "table column" -> withoutLast(n.path("identity").asText(""));
                 case "index" -> n.path("table").isNull() ? null : n.path("table").asText(null);
                 default -> null;

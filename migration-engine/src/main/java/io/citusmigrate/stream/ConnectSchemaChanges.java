@@ -65,32 +65,41 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
 
     @Override
     public Carried carry(String content) throws SQLException {
+        SchemaChanges.Change ch = SchemaChanges.Change.of(content);
         try (Connection target = Databases.target(cmd)) {
             readRules(target);
             Plan plan = AccessChanges.planNow(target, cmd);
-            SchemaChanges.Change ch = SchemaChanges.Change.of(content);
             if (plan.consolidation() != null) throw refused(ch, "a Connect deployment does not carry the schema changes of consolidated tenants");
             boolean table = "table".equals(ch.type());
             TablePlan t = SchemaChanges.table(plan, ch);
             if (ch.tag().equals("CREATE TABLE") && table) return created(ch, t, plan, content, target);
             if (ch.tag().equals("DROP TABLE") && table) return dropped(ch, target);
-            if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) {
-                throw refused(ch, "a table renamed while streaming is carried by `citus-migrate migrate`, not through Connect (the sink"
-                        + " writes its rows by the name it had)");
-            }
-            if (SchemaChanges.replans(content, plan)) {
-                // a key or a sequence the plan takes: carried as long as every table's rows are written as before
-                List<String> otherwise = writtenOtherwise(plan);
+            if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) return renamed(ch, t, plan, content, target);
+            // The sink's rules against the plan made now: a key or a sequence the plan takes is carried as long as the other
+            // tables' rows are written as before. The table's own primary key may change (only the task that meets this change
+            // reads its topic, in order: its rows after the change are written by the new key).
+            Map<String, TableRule> now = TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan));
+            String own = t == null ? null : t.source().name().schema() + "." + t.source().name().name();
+            TableRule rekeyed = own != null && rules.containsKey(own) && now.containsKey(own) && !now.get(own).key().equals(rules.get(own).key())
+                    && asWritten(withKey(rules.get(own), now.get(own).key())).equals(asWritten(now.get(own))) ? now.get(own) : null;
+            boolean ownOtherwise = own != null && rules.containsKey(own) && now.containsKey(own) && !asWritten(now.get(own)).equals(asWritten(rules.get(own)));
+            if (ownOtherwise || SchemaChanges.replans(content, plan)) {
+                String ownKeyChange = rekeyed == null ? null : own;
+                List<String> otherwise = writtenOtherwise(now).stream().filter(w -> !w.startsWith(ownKeyChange + ": ")).toList();
                 if (!otherwise.isEmpty()) {
                     throw refused(ch, "with it the sink would write tables otherwise, which a Connect deployment does not carry: "
                             + String.join("; ", otherwise));
                 }
             }
-            return new Carried(SchemaChanges.carry(content, plan, target, cmd), false);
+            String said = SchemaChanges.carry(content, plan, target, cmd);
+            if (rekeyed == null) return new Carried(said, false);
+            io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, rekeyed.source(), rekeyed.toJson());
+            return new Carried(said, true);
         } catch (SchemaChanges.NotCarried e) {
             throw new ConnectException(onConnect(e.getMessage()));
         } catch (io.citusmigrate.UserError e) {
-            throw new ConnectException(e.getMessage());
+            // the command file no longer plans on the source as it is now (a table it names renamed, say)
+            throw refused(ch, e.getMessage());
         }
     }
 
@@ -120,14 +129,18 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
      * primary key or path to the tenant), one line each; tables it no longer has (dropped or
      * renamed since, further on in the stream) are not compared.
      */
-    private List<String> writtenOtherwise(Plan plan) {
-        Map<String, TableRule> now = TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan));
+    private List<String> writtenOtherwise(Map<String, TableRule> now) {
         List<String> out = new java.util.ArrayList<>();
         rules.forEach((table, was) -> {
             TableRule n = now.get(table);
             if (n != null && !asWritten(n).equals(asWritten(was))) out.add(table + ": " + described(n) + " instead of " + described(was));
         });
         return out;
+    }
+
+    private static TableRule withKey(TableRule r, List<String> key) {
+        return new TableRule(r.source(), r.targetSchema(), r.targetTable(), r.distributionColumn(), r.tenantAdded(), key, r.parent(),
+                r.sourcePath(), r.hasChildren(), r.tenantValue());
     }
 
     /** What decides how a table's rows are written (whether others lead through it does not). */
@@ -172,6 +185,47 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         TableRule rule = TableRule.parse(io.citusmigrate.plan.StreamRules.json(r.plan())).get(name);
         io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, name, rule == null ? null : rule.toJson());
         return new Carried(r.said(), true);
+    }
+
+    /**
+     * A table renamed on the source: the change comes in the old name's topic, after the table's
+     * last rows under that name (see {@link io.citusmigrate.sink.SchemaChangeMessage#tableOf}); the
+     * target's table is renamed as `migrate` renames it, and the sink's rule goes to the new name,
+     * whose topic's rows wait for it ({@code CitusSinkTask}). Refused: a table other tables take
+     * their tenant key through (the other tasks look their rows' tenant up by the old name), or
+     * one whose old name the change does not say.
+     */
+    private Carried renamed(SchemaChanges.Change ch, TablePlan t, Plan plan, String content, Connection target) throws SQLException {
+        String was = renamedFrom(content);
+        TableRule old = was == null ? null : rules.get(was);
+        if (old == null) {
+            throw refused(ch, "the sink had no rule for the table under its earlier name" + (was == null ? "" : " (" + was + ")")
+                    + ": a table the command file's rules take only under its new name is carried by `citus-migrate migrate`");
+        }
+        if (old.hasChildren() || rules.values().stream().anyMatch(r -> r.parent() != null && old.targetSchema().equals(r.parent().parentSchema())
+                && old.targetTable().equals(r.parent().parentTable()))) {
+            throw refused(ch, "other tables take their tenant key through it, and the sink's other tasks look it up by its old name");
+        }
+        String[] name = was.split("\\.", 2);
+        TablePlan asStreamed = t.withNames(new io.citusmigrate.catalog.QualifiedName(name[0], name[1]),
+                new io.citusmigrate.catalog.QualifiedName(old.targetSchema(), old.targetTable()));
+        SchemaChanges.Replanned r = SchemaChanges.replan(content, plan.withTable(t.source().oid(), asStreamed), null, target, cmd);
+        String now = t.source().name().schema() + "." + t.source().name().name();
+        TableRule rule = TableRule.parse(io.citusmigrate.plan.StreamRules.json(r.plan())).get(now);
+        if (rule == null) throw refused(ch, "the plan made now does not take it under its new name");
+        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, was, null);
+        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, now, rule.toJson());
+        return new Carried(r.said(), true);
+    }
+
+    /** A renamed table's name before the change, as Debezium names tables (the trigger's {@code was}), or null. */
+    private static String renamedFrom(String content) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
+            return n.hasNonNull("was") ? io.citusmigrate.sink.SchemaChangeMessage.unquoted(n.get("was").asText()) : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     /**

@@ -41,6 +41,10 @@ public final class SchemaCapture {
     static final String SECURITY = "(SELECT pg_catalog.json_build_object('enabled', c.relrowsecurity, 'forced', c.relforcerowsecurity)"
             + " FROM pg_catalog.pg_class c WHERE c.oid = r.objid AND r.object_type IN ('table', 'table column'))";
 
+    /** Its name before the command (a table renamed), from the names the command's start kept; null when not known. */
+    static final String WAS = "(CASE WHEN r.object_type = 'table' THEN NULLIF(pg_catalog.current_setting('citus_migrate.names', true), '')::pg_catalog.json"
+            + " ->> r.objid::text END)";
+
     private SchemaCapture() {}
 
     static String objectName(String publication) {
@@ -106,7 +110,13 @@ public final class SchemaCapture {
         String emit = "PERFORM pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', pg_catalog.json_build_object('tag', r.command_tag,"
                 + " 'type', r.object_type, 'identity', r.object_identity, 'oid', r.objid, 'schema', r.schema_name, 'query', pg_catalog.current_query(),"
                 + " 'columns', " + COLUMNS + ", 'table', " + indexTable + ", 'index', " + index
-                + ", 'constraints', " + CONSTRAINTS + ", 'security', " + SECURITY + ")::text);";
+                + ", 'constraints', " + CONSTRAINTS + ", 'security', " + SECURITY + ", 'was', " + WAS + ")::text);";
+        // A table's name before this ALTER TABLE (read at its start): on Connect a table renamed has its rows up to here in its
+        // old name's topic, where the change goes. Read only for a command that may rename one.
+        String names = "PERFORM pg_catalog.set_config('citus_migrate.names', COALESCE((SELECT pg_catalog.json_object_agg(c.oid::text,"
+                + " pg_catalog.format('%I.%I', n.nspname, c.relname)) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (" + schemas.stream().map(Sql::literal).collect(Collectors.joining(", ", "ARRAY[", "]::text[]"))
+                + "))::text, ''), true);";
         try (Statement s = c.createStatement()) {
             // expressions rendered in full, whatever the application's search_path
             // SECURITY DEFINER: the application's own role, which owns neither the publication nor this function, creates
@@ -117,6 +127,10 @@ public final class SchemaCapture {
                     + " SET datestyle = 'ISO, YMD' SET intervalstyle = 'postgres' SET extra_float_digits = 3"
                     + " AS $$DECLARE r record; BEGIN"
                     + " IF pg_catalog.current_setting('citus_migrate.capturing', true) = 'on' THEN RETURN; END IF;"
+                    + " IF TG_EVENT = 'ddl_command_start' THEN"
+                    + "   IF pg_catalog.current_query() ~* '(rename|set[[:space:]]+schema)' THEN " + names + " END IF;"
+                    + "   RETURN;"
+                    + " END IF;"
                     + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'on', true);"
                     + " IF TG_EVENT = 'sql_drop' THEN"
                     + "   FOR r IN SELECT 'DROP ' || upper(object_type) AS command_tag, object_type, object_identity, schema_name, objid"
@@ -131,6 +145,8 @@ public final class SchemaCapture {
                     + " PERFORM pg_catalog.set_config('citus_migrate.capturing', 'off', true); END$$");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name) + " ON ddl_command_end EXECUTE FUNCTION " + function + "()");
             s.execute("CREATE EVENT TRIGGER " + Sql.ident(name + "_drop") + " ON sql_drop EXECUTE FUNCTION " + function + "()");
+            s.execute("CREATE EVENT TRIGGER " + Sql.ident(name + "_start") + " ON ddl_command_start WHEN TAG IN ('ALTER TABLE')"
+                    + " EXECUTE FUNCTION " + function + "()");
         }
     }
 

@@ -681,18 +681,32 @@ public final class SchemaChanges {
             else keys.put(k.path("name").asText(), type);
         }
         Map<String, Character> onTarget = new LinkedHashMap<>();
-        try (PreparedStatement ps = target.prepareStatement("SELECT conname, contype FROM pg_catalog.pg_constraint WHERE conrelid = ?::regclass"
-                + " AND contype IN ('c', 'p', 'u', 'f', 'x')")) {
+        Map<String, List<String>> targetColumns = new LinkedHashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT k.conname, k.contype, ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY"
+                + " u(attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.n)::text[]"
+                + " FROM pg_catalog.pg_constraint k WHERE k.conrelid = ?::regclass AND k.contype IN ('c', 'p', 'u', 'f', 'x')")) {
             ps.setString(1, at.sql());
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) onTarget.put(rs.getString(1), rs.getString(2).charAt(0));
+                while (rs.next()) {
+                    onTarget.put(rs.getString(1), rs.getString(2).charAt(0));
+                    targetColumns.put(rs.getString(1), List.of((String[]) rs.getArray(3).getArray()));
+                }
             }
         }
         checks.forEach((name, def) -> {
             if (!onTarget.containsKey(name)) actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + def);
         });
         keys.forEach((name, type) -> {
-            if (onTarget.containsKey(name) || type == 'f') return; // a foreign key: at the cutover
+            if (type == 'f') return; // a foreign key: at the cutover
+            if (onTarget.containsKey(name)) {
+                // the same name over other columns (a primary key dropped and added again in one statement): made again
+                t.constraints().stream().filter(k -> k.name().equals(name) && (type == 'p' || type == 'u') && !k.columns().equals(targetColumns.get(name)))
+                        .findFirst().ifPresent(k -> {
+                            actions.add("DROP CONSTRAINT " + Sql.ident(name));
+                            actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + k.definition());
+                        });
+                return;
+            }
             t.constraints().stream().filter(k -> k.name().equals(name)).findFirst().ifPresentOrElse(
                     k -> actions.add("ADD CONSTRAINT " + Sql.ident(name) + " " + k.definition()),
                     () -> problems.add("constraint " + name + " is not in the plan made now"));
