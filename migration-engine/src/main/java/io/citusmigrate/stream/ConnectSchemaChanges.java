@@ -22,11 +22,12 @@ import java.util.List;
  * citus-migrate process runs: each change as the embedded stream carries it ({@link SchemaChanges}),
  * planned by the command file that {@code deploy} hands to the sink (without its passwords; the
  * sink's own are used) and the source as it is now. Carried: column changes, indexes, CHECK
- * constraints, keys and sequences (as long as every table's rows are written as before), row-level
- * security and access, a table created or dropped (the sink's rules for it kept on the target,
- * {@link io.citusmigrate.sink.SinkPositions#tableRules}). A table renamed, or a change that would
- * write rows otherwise (a primary key changed), stops the task before any of it is applied,
- * naming it.
+ * constraints, keys and sequences (as long as the other tables' rows are written as before; the
+ * table's own primary key may change), row-level security and access, a table created, renamed or
+ * dropped. What the sink writes otherwise since is kept on the target
+ * ({@link io.citusmigrate.sink.SinkPositions#tableRules}), where every task finds it. A change
+ * that would make the sink write another table's rows otherwise stops the task before any of it
+ * is applied, naming it.
  */
 public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     private LoadCommand cmd;
