@@ -40,6 +40,10 @@ public final class CitusSinkTask extends SinkTask {
     private Map<String, TableRule> configured;
     /** Source tables whose rows are not written: dropped, or created and left out by the command file's rules (on Connect). */
     private final java.util.Set<String> notWritten = new java.util.HashSet<>();
+    /** Source tables renamed while streaming (on Connect): rows under the name again wait for the change that gives it back. */
+    private final java.util.Set<String> renamedAway = new java.util.HashSet<>();
+    /** When the rules kept on the target were last read. */
+    private long rulesRead;
     /**
      * Partitions whose next row is of a table no task has carried the schema change of yet (a
      * table renamed: its change comes in the old name's topic, maybe to another task), since when:
@@ -102,15 +106,20 @@ public final class CitusSinkTask extends SinkTask {
      */
     private Map<String, TableRule> withCarried() throws SQLException {
         Map<String, TableRule> out = new java.util.LinkedHashMap<>(configured);
+        notWritten.clear();
+        renamedAway.clear();
         SinkPositions.tableRules(target, sinkName()).forEach((table, json) -> {
             if (json == null) {
                 out.remove(table);
                 notWritten.add(table);
+            } else if (json.equals(SinkPositions.RENAMED_AWAY)) {
+                out.remove(table);
+                renamedAway.add(table);
             } else {
                 out.put(table, TableRule.parseOne(json));
-                notWritten.remove(table);
             }
         });
+        rulesRead = System.currentTimeMillis();
         return onTarget(out);
     }
 
@@ -119,19 +128,20 @@ public final class CitusSinkTask extends SinkTask {
      * still in the deploy's config) gets no more rows; a row for it would stop the task, naming it.
      */
     private Map<String, TableRule> onTarget(Map<String, TableRule> all) throws SQLException {
-        Map<String, TableRule> out = new java.util.LinkedHashMap<>();
-        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
-            for (TableRule r : all.values()) {
-                ps.setString(1, r.target());
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) out.put(r.source(), r);
-                    else LOG.warn("citus sink {}: the target has no table {} (dropped while streaming?): a row of {} stops the task", sinkName(),
-                            r.target(), r.source());
-                }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT t FROM unnest(?::text[]) t WHERE pg_catalog.to_regclass(t) IS NOT NULL")) {
+            ps.setArray(1, target.createArrayOf("text", all.values().stream().map(TableRule::target).toArray()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) present.add(rs.getString(1));
             }
         }
         if (!target.getAutoCommit()) target.commit();
+        Map<String, TableRule> out = new java.util.LinkedHashMap<>();
+        for (TableRule r : all.values()) {
+            if (present.contains(r.target())) out.put(r.source(), r);
+            else LOG.warn("citus sink {}: the target has no table {} (dropped while streaming?): a row of {} stops the task", sinkName(),
+                    r.target(), r.source());
+        }
         return out;
     }
 
@@ -281,6 +291,7 @@ public final class CitusSinkTask extends SinkTask {
                     writer.passed(tp, ChangeEvent.offsetOf(r));
                     continue;
                 }
+                if (k == Known.MISSING) throw u;
                 if (k == Known.NOT_YET) {
                     awaitSchemaChange(tp, r, u);
                     if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
@@ -408,26 +419,30 @@ public final class CitusSinkTask extends SinkTask {
     }
 
     /** What a task knows of a table it has no rule for, once it has read the rules kept on the target again. */
-    private enum Known { WRITTEN, NOT_WRITTEN, NOT_YET }
+    private enum Known { WRITTEN, NOT_WRITTEN, NOT_YET, MISSING }
 
     /**
      * A row of a table this task has no rule for: the rules schema changes carried since (by any
-     * task) read again. WRITTEN when it has one now; NOT_WRITTEN when its rows are not written (a
-     * table created and left out, or dropped); NOT_YET for a table not heard of (on Connect, a table
-     * renamed whose change another partition holds).
+     * task) read again (at most once a second). WRITTEN when it has one now; NOT_WRITTEN when its
+     * rows are not written (a table created and left out, or dropped); NOT_YET for a table not heard
+     * of or renamed away (on Connect, a table renamed whose change another partition holds); MISSING
+     * for one of the deploy's whose target table does not exist (made by no one: the task stops).
      */
     private Known knownSince(String table) {
-        if (notWritten.contains(table)) return Known.NOT_WRITTEN;
         try {
-            rules = withCarried();
-            if (rules.containsKey(table)) {
-                writer = writer.reopen(target, source, rules);
-                return Known.WRITTEN;
+            if (System.currentTimeMillis() - rulesRead >= 1000) {
+                rules = withCarried();
+                if (rules.containsKey(table)) {
+                    writer = writer.reopen(target, source, rules);
+                    return Known.WRITTEN;
+                }
             }
         } catch (SQLException e) {
             throw failed(e, "reading the sink's table rules on the target failed");
         }
-        return notWritten.contains(table) ? Known.NOT_WRITTEN : Known.NOT_YET;
+        if (notWritten.contains(table)) return Known.NOT_WRITTEN;
+        if (configured.containsKey(table) && !renamedAway.contains(table)) return Known.MISSING;
+        return Known.NOT_YET;
     }
 
     /**

@@ -24,8 +24,8 @@ final class RowBuffer {
     private int size;
     /** The next place in the batch, the key of a change to a table without a primary key. */
     private long place;
-    /** Rows set aside (to the dead-letter queue) since the last commit. */
-    private int rejected;
+    /** Rows set aside (to the dead-letter queue) since the last commit, by partition: those of a partition given up are read and set aside again by its next holder. */
+    private final Map<TopicPartition, Integer> rejected = new HashMap<>();
 
     RowBuffer(Collection<TableRule> rules) {
         for (TableRule r : rules) byTable.put(r.source(), new LinkedHashMap<>());
@@ -62,6 +62,7 @@ final class RowBuffer {
         }
         truncated.values().removeIf(e -> partitions.contains(new TopicPartition(e.topic(), e.partition())));
         positions.keySet().removeAll(partitions);
+        rejected.keySet().removeAll(partitions);
         size = byTable.values().stream().mapToInt(Map::size).sum();
     }
 
@@ -86,11 +87,11 @@ final class RowBuffer {
         // a keyless table's change is known by the event, its buffer key being its place
         boolean removed = e.rule().key().isEmpty() ? rows.values().removeIf(p -> p.last == e) : rows.remove(e.key()) != null;
         if (removed) size--;
-        rejected++;
+        rejected.merge(new TopicPartition(e.topic(), e.partition()), 1, Integer::sum);
     }
 
     int rejected() {
-        return rejected;
+        return rejected.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** The last change per topic partition, and Debezium's offset of the last one, to be kept with the rows. */
@@ -109,6 +110,6 @@ final class RowBuffer {
         truncated.clear();
         sourceOffset = null;
         size = 0;
-        rejected = 0;
+        rejected.clear();
     }
 }

@@ -30,6 +30,11 @@ public final class SinkPositions {
     static final String REJECTS = SCHEMA + ".sink_rejects";
     /** Per source table: how the sink writes it since a schema change carried on Connect (a table created: its rule; dropped or left out: none). */
     static final String TABLES = SCHEMA + ".sink_tables";
+    /**
+     * The rule of a table renamed while streaming, kept under its old name: rows under that name
+     * again (a table given it back by another rename, whose change may come later) wait for it.
+     */
+    public static final String RENAMED_AWAY = "renamed away";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Debezium's source partition and offset of a change, as its connector hands them to Connect. */
@@ -95,7 +100,7 @@ public final class SinkPositions {
     /**
      * The table rules schema changes carried on Connect made (as JSON), by source table; a table
      * whose rows are not written (dropped, or created and left out by the command file's rules)
-     * maps to null.
+     * maps to null, a name a table was renamed away from to {@link #RENAMED_AWAY}.
      */
     public static Map<String, String> tableRules(Connection target, String sink) throws SQLException {
         create(target);

@@ -55,7 +55,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         rules.clear();
         rules.putAll(configured);
         io.citusmigrate.sink.SinkPositions.tableRules(target, sink).forEach((table, json) -> {
-            if (json == null) rules.remove(table);
+            if (json == null || json.equals(io.citusmigrate.sink.SinkPositions.RENAMED_AWAY)) rules.remove(table);
             else rules.put(table, TableRule.parseOne(json));
         });
     }
@@ -214,7 +214,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         String now = t.source().name().schema() + "." + t.source().name().name();
         TableRule rule = TableRule.parse(io.citusmigrate.plan.StreamRules.json(r.plan())).get(now);
         if (rule == null) throw refused(ch, "the plan made now does not take it under its new name");
-        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, was, null);
+        io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, was, io.citusmigrate.sink.SinkPositions.RENAMED_AWAY);
         io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, now, rule.toJson());
         return new Carried(r.said(), true);
     }
