@@ -51,6 +51,8 @@ public final class CitusSinkTask extends SinkTask {
      */
     private final Map<TopicPartition, Long> waiting = new HashMap<>();
     private long lastResume;
+    /** Partitions paused so, then taken from this task: resumed if they come back to it. */
+    private final java.util.Set<TopicPartition> pausedOnce = new java.util.HashSet<>();
     static final long UNKNOWN_TABLE_WAIT_MS = 600_000;
     private final Map<TopicPartition, Long> applied = new HashMap<>();
     private final Map<TopicPartition, Long> appliedAtStart = new HashMap<>();
@@ -235,6 +237,9 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
+        // a partition this task paused before it was taken from it: Connect pauses again what a task asked it to pause
+        List<TopicPartition> pausedBefore = partitions.stream().filter(pausedOnce::remove).toList();
+        if (!pausedBefore.isEmpty() && context != null) context.resume(pausedBefore.toArray(new TopicPartition[0]));
         // resume right after what the target holds now: another task may have written these partitions since this one started
         try {
             Map<TopicPartition, Long> now = SinkPositions.kafka(target, sinkName());
@@ -252,7 +257,7 @@ public final class CitusSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         // partitions given to another task: their buffered rows are that task's to write now, from the target's positions
         if (writer != null) writer.drop(partitions);
-        partitions.forEach(waiting::remove);
+        for (TopicPartition tp : partitions) if (waiting.remove(tp) != null) pausedOnce.add(tp);
         // and they are not drained until their next holder says so: a cutover waiting for them must not count an earlier mark
         try {
             if (target != null && context != null) SinkPositions.notIdle(target, sinkName(), partitions);
