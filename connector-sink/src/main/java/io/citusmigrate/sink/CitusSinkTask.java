@@ -42,8 +42,9 @@ public final class CitusSinkTask extends SinkTask {
     private final java.util.Set<String> notWritten = new java.util.HashSet<>();
     /** Source tables renamed while streaming (on Connect): rows under the name again wait for the change that gives it back. */
     private final java.util.Set<String> renamedAway = new java.util.HashSet<>();
-    /** When the rules kept on the target were last read. */
+    /** When the rules kept on the target were last read, and their version then. */
     private long rulesRead;
+    private String rulesVersion;
     /**
      * Partitions whose next row is of a table no task has carried the schema change of yet (a
      * table renamed: its change comes in the old name's topic, maybe to another task), since when:
@@ -51,6 +52,8 @@ public final class CitusSinkTask extends SinkTask {
      */
     private final Map<TopicPartition, Long> waiting = new HashMap<>();
     private long lastResume;
+    /** When partitions were last given to this task. */
+    private long openedAt;
     /** Partitions paused so, then taken from this task: resumed if they come back to it. */
     private final java.util.Set<TopicPartition> pausedOnce = new java.util.HashSet<>();
     static final long UNKNOWN_TABLE_WAIT_MS = 600_000;
@@ -87,6 +90,7 @@ public final class CitusSinkTask extends SinkTask {
             appliedAtStart.putAll(applied);
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
                     Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex, config.getBoolean(CitusSinkConfig.PARENTS_FROM_SOURCE));
+            writer.rulesVersion(rulesVersion);
             if (context != null && context.pluginMetrics() != null) metrics.register(context.pluginMetrics(), rules.keySet());
             Class<?> carries = config.getClass(CitusSinkConfig.SCHEMA_CHANGES_CARRIER);
             if (carries != null) {
@@ -107,6 +111,10 @@ public final class CitusSinkTask extends SinkTask {
      * target table exists.
      */
     private Map<String, TableRule> withCarried() throws SQLException {
+        // the version first: a rule saved while they are read makes the next check read them again
+        SinkPositions.create(target);
+        rulesVersion = SinkPositions.tableRulesVersion(target, sinkName());
+        if (writer != null) writer.rulesVersion(rulesVersion);
         Map<String, TableRule> out = new java.util.LinkedHashMap<>(configured);
         notWritten.clear();
         renamedAway.clear();
@@ -237,6 +245,7 @@ public final class CitusSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
+        openedAt = System.currentTimeMillis();
         // a partition this task paused before it was taken from it: Connect pauses again what a task asked it to pause
         List<TopicPartition> pausedBefore = partitions.stream().filter(pausedOnce::remove).toList();
         if (!pausedBefore.isEmpty() && context != null) context.resume(pausedBefore.toArray(new TopicPartition[0]));
@@ -320,8 +329,23 @@ public final class CitusSinkTask extends SinkTask {
         if (records.isEmpty() || System.currentTimeMillis() - lastFlush >= config.getLong(CitusSinkConfig.FLUSH_INTERVAL)) flush();
         // On a Connect worker an empty put means the task's partitions were drained, and the flush
         // above wrote all it had: the cutover of a Connect deployment waits for that moment.
-        if (records.isEmpty() && context != null && writer.size() == 0) idle();
+        // (from two seconds after its partitions were given to it: the first fetches may still be under way before that)
+        if (records.isEmpty() && context != null && writer.size() == 0 && System.currentTimeMillis() - openedAt >= 2000) idle();
         logMetrics();
+    }
+
+    /** The batch written; written again by the rules as they are now when another task changed them meanwhile. */
+    private List<CitusWriter.Unresolved> flushByRulesNow() throws SQLException {
+        while (true) {
+            try {
+                return writer.flush();
+            } catch (CitusWriter.RulesChanged e) {
+                LOG.info("citus sink {}: the table rules changed on the target (a schema change another task carried); the batch is written"
+                        + " again by them", sinkName());
+                rules = withCarried();
+                writer = writer.reopen(target, source, rules);
+            }
+        }
     }
 
     private void flush() {
@@ -329,14 +353,14 @@ public final class CitusSinkTask extends SinkTask {
             // on a worker, rows waiting for their tenant stay buffered until the backoff has passed
             if (context != null && attempts > 0 && System.currentTimeMillis() < nextAttempt) return;
             if (connectionLost) reconnect();
-            List<CitusWriter.Unresolved> unresolved = writer.flush();
+            List<CitusWriter.Unresolved> unresolved = flushByRulesNow();
             if (!writer.parentsFromSource()) {
                 // rows wait for parents that have not arrived; a NULL on the way to a tenant no wait places: set aside now
                 List<CitusWriter.Unresolved> noPath = unresolved.stream().filter(CitusWriter.Unresolved::noPath).toList();
                 if (!noPath.isEmpty()) {
                     report(noPath);
                     writer.discard(noPath);
-                    unresolved = writer.flush();
+                    unresolved = flushByRulesNow();
                 }
             }
             if (!unresolved.isEmpty()) {
@@ -355,7 +379,7 @@ public final class CitusSinkTask extends SinkTask {
                 }
                 report(unresolved);
                 writer.discard(unresolved);
-                unresolved = writer.flush();
+                unresolved = flushByRulesNow();
                 if (!unresolved.isEmpty()) throw new ConnectException("rows still cannot be placed: " + unresolved.get(0).reason());
             }
             attempts = 0;

@@ -46,6 +46,11 @@ public final class CitusWriter {
     /** With more than one task: the lock and move epoch they share (null with one). */
     private final TaskCoordination coordination;
     private final int taskIndex;
+    /**
+     * The version of the table rules kept on the target that this writer's rules are (see
+     * {@link SinkPositions#tableRulesVersion}); null: not checked.
+     */
+    private String rulesVersion;
 
     private final int cacheSize;
     /** Row schemas whose columns the target has (see TargetTable.refuseUnknownColumns). */
@@ -97,11 +102,28 @@ public final class CitusWriter {
     public CitusWriter reopen(Connection target, Connection source, Map<String, TableRule> rules) throws SQLException {
         CitusWriter w = new CitusWriter(target, source, sinkName, rules, cacheSize, metrics, coordination != null, taskIndex, buffer, parentsFromSource);
         w.written.putAll(written);
+        w.rulesVersion = rulesVersion;
         return w;
     }
 
     public int size() {
         return buffer.size();
+    }
+
+    /** The version of the rules kept on the target that this writer writes by. */
+    void rulesVersion(String version) {
+        rulesVersion = version;
+    }
+
+    /**
+     * The table rules another task carried a schema change into (a table created that takes its
+     * tenant key through a table this batch moves) are not this writer's: the batch is rolled back,
+     * to be written again by the rules as they are now.
+     */
+    static final class RulesChanged extends RuntimeException {
+        RulesChanged() {
+            super("the sink's table rules changed on the target", null, false, false);
+        }
     }
 
     public void add(ChangeEvent e) {
@@ -415,7 +437,11 @@ public final class CitusWriter {
         long t6 = System.nanoTime();
         metrics.writeNanos.addAndGet(t6 - t5);
         if (!moving.isEmpty()) {
-            if (coordination != null) coordination.beforeMoves();
+            if (coordination != null) {
+                coordination.beforeMoves();
+                // past the other tasks' batches that placed rows: a child table one of them was given since must move too
+                if (rulesVersion != null && !rulesVersion.equals(SinkPositions.tableRulesVersion(target, sinkName))) throw new RulesChanged();
+            }
             moves.moveWithDescendants(t, rows, moving, tenant, current);
         }
         metrics.moveNanos.addAndGet(System.nanoTime() - t6);

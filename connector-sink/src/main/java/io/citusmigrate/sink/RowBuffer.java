@@ -73,7 +73,8 @@ final class RowBuffer {
 
     /** The rows of one source table, by row key. */
     Map<List<Object>, PendingRow> rows(String sourceTable) {
-        return byTable.get(sourceTable);
+        // a table whose rule came with a schema change carried since (on Connect) has none until its first row
+        return byTable.computeIfAbsent(sourceTable, t -> new LinkedHashMap<>());
     }
 
     /** Rows and TRUNCATEs waiting: a TRUNCATE alone is worth a flush. */

@@ -87,8 +87,8 @@ public record SchemaChangeMessage(String content, String table) {
         return parts.stream().map(p -> "\"" + p.replace("\"", "\"\"") + "\"").toList();
     }
 
-    /** The parts of a dotted name, each unquoted. */
-    private static java.util.List<String> parts(String identity) {
+    /** The parts of a dotted name as PostgreSQL prints it, each unquoted. */
+    public static java.util.List<String> parts(String identity) {
         java.util.List<String> out = new java.util.ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;

@@ -115,6 +115,18 @@ public final class SinkPositions {
         return out;
     }
 
+    /** Which state the rules kept on the target are in: it changes with each rule saved or forgotten. */
+    static String tableRulesVersion(Connection target, String sink) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM " + TABLES
+                + " WHERE sink = ?")) {
+            ps.setString(1, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
     /** How the sink writes a table from now on: its rule as JSON, or null for none. */
     public static void saveTableRule(Connection target, String sink, String sourceTable, String rule) throws SQLException {
         create(target);

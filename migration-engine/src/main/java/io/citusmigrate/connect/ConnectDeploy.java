@@ -135,7 +135,8 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
                     said = true;
                 }
                 // the sink task wrote its first batch, or found nothing to write (an empty source)
-                if (Databases.onTarget(settings.command(), c -> SinkPositions.started(c, pair.sink()))) {
+                // (and still runs a moment later: a task that fails on its first rows may have marked its partitions drained)
+                if (Databases.onTarget(settings.command(), c -> SinkPositions.started(c, pair.sink())) && stillRunning(pair)) {
                     out.println("the snapshot is under way: the sink writes into " + settings.command().target() + ". `citus-migrate status " + settings.file()
                             + " --connect " + r.connect() + "` follows it; `citus-migrate cutover " + settings.file() + " --connect " + r.connect()
                             + (r.name().equals("citus-migrate") ? "" : " --name " + r.name()) + "` ends it");
@@ -156,6 +157,11 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
             }
             Thread.sleep(500);
         }
+    }
+
+    private boolean stillRunning(ConnectorPair pair) throws InterruptedException {
+        Thread.sleep(2000);
+        return cluster.state(pair.source()).equals("RUNNING") && cluster.state(pair.sink()).equals("RUNNING");
     }
 
     /**

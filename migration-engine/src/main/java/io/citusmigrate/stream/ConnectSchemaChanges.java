@@ -75,7 +75,25 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
             TablePlan t = SchemaChanges.table(plan, ch);
             if (ch.tag().equals("CREATE TABLE") && table) return created(ch, t, plan, content, target);
             if (ch.tag().equals("DROP TABLE") && table) return dropped(ch, target);
-            if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) return renamed(ch, t, plan, content, target);
+            List<String> at = t == null ? null : tableAtChange(ch);
+            String atChange = at == null ? null : at.get(0) + "." + at.get(1);
+            String was = renamedFrom(content);
+            // (a rename undone since, further on in the stream, leaves the table under the name it had: nothing to carry here)
+            String current = t == null ? null : t.source().name().schema() + "." + t.source().name().name();
+            if (t != null && table && was != null && !was.equals(atChange) && !was.equals(current) && !rules.containsKey(atChange)) {
+                return renamed(ch, t, plan, content, target);
+            }
+            if (atChange != null && rules.containsKey(atChange) && !atChange.equals(current)) {
+                // renamed since (its rename comes later in the stream): carried under its name at this change, where the target has it
+                TableRule r = rules.get(atChange);
+                t = t.withNames(new io.citusmigrate.catalog.QualifiedName(at.get(0), at.get(1)),
+                        new io.citusmigrate.catalog.QualifiedName(r.targetSchema(), r.targetTable()));
+                plan = plan.withTable(t.source().oid(), t);
+            }
+            if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) {
+                throw refused(ch, "the sink has no rule for " + (atChange == null ? "the table" : atChange) + ": a table the command file's rules"
+                        + " take only under a name it was given since is carried by `citus-migrate migrate`");
+            }
             // The sink's rules against the plan made now: a key or a sequence the plan takes is carried as long as the other
             // tables' rows are written as before. The table's own primary key may change (only the task that meets this change
             // reads its topic, in order: its rows after the change are written by the new key).
@@ -174,7 +192,6 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
             io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, io.citusmigrate.sink.SchemaChangeMessage.unquoted(ch.identity()), null);
             return new Carried("schema change passed over: " + ch.identity() + " is not migrated (the command file's rules leave it out)", true);
         }
-        String name = t.source().name().schema() + "." + t.source().name().name();
         Map<String, TableRule> now = TableRule.parse(io.citusmigrate.plan.StreamRules.json(plan));
         List<String> parents = rules.values().stream().filter(r -> !r.hasChildren() && now.containsKey(r.source()) && now.get(r.source()).hasChildren())
                 .map(TableRule::source).toList();
@@ -183,6 +200,9 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                     + " other tasks would not carry its tenant moves to them");
         }
         SchemaChanges.Replanned r = SchemaChanges.replan(content, plan.withoutTable(t.source().oid()), null, target, cmd);
+        // under its name at this change (renamed since, its rename comes later in its topic)
+        TablePlan made = r.plan().tables().stream().filter(x -> x.source().oid() == t.source().oid()).findFirst().orElse(t);
+        String name = made.source().name().schema() + "." + made.source().name().name();
         TableRule rule = TableRule.parse(io.citusmigrate.plan.StreamRules.json(r.plan())).get(name);
         io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, name, rule == null ? null : rule.toJson());
         return new Carried(r.said(), true);
@@ -217,6 +237,13 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
         io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, was, io.citusmigrate.sink.SinkPositions.RENAMED_AWAY);
         io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, now, rule.toJson());
         return new Carried(r.said(), true);
+    }
+
+    /** The schema and name of the table a change is about, as the change names it (a column's: its table's); null when it names none. */
+    private static List<String> tableAtChange(SchemaChanges.Change ch) {
+        List<String> parts = io.citusmigrate.sink.SchemaChangeMessage.parts(ch.identity());
+        if ("table column".equals(ch.type()) && parts.size() == 3) parts = parts.subList(0, 2);
+        return ("table".equals(ch.type()) || "table column".equals(ch.type())) && parts.size() == 2 ? parts : null;
     }
 
     /** A renamed table's name before the change, as Debezium names tables (the trigger's {@code was}), or null. */

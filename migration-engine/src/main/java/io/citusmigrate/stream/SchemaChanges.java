@@ -306,13 +306,17 @@ public final class SchemaChanges {
      * granted on the target. The plan made now is the stream's from here on. Refused, naming why:
      * a table the plan cannot take, a partitioned table or partition, one without a primary key.
      */
-    private static Replanned createTable(Change ch, Plan plan, Plan now, io.citusmigrate.catalog.Catalog catalog, Connection target,
+    private static Replanned createTable(Change ch, Plan plan, Plan planned, io.citusmigrate.catalog.Catalog catalog, Connection target,
                                          io.citusmigrate.load.LoadCommand cmd) throws SQLException {
-        TablePlan t = table(now, ch);
-        if (t == null) {
+        TablePlan found = table(planned, ch);
+        if (found == null) {
             // left out by the command file's rules, or dropped again since (its DROP comes later in the stream)
             return new Replanned(plan, catalog, "new table " + ch.identity() + " on the source: not in the plan, not migrated");
         }
+        // renamed since (its rename comes later in the stream): made under the name its first rows have, renamed with its rename
+        boolean renamedSince = !named(found, ch.identity());
+        TablePlan t = renamedSince ? asCreated(ch, found, cmd.file()) : found;
+        Plan now = renamedSince ? planned.withTable(found.source().oid(), t).withSequencesOwnedBy(found.target(), t.target()) : planned;
         List<String> errors = errorsOf(now, t);
         if (!errors.isEmpty()) throw notCarried(ch, String.join("; ", errors), cmd.file());
         if (t.isPartition()) return createPartition(ch, plan, now, catalog, t, target, cmd);
@@ -329,6 +333,20 @@ public final class SchemaChanges {
         return new Replanned(next, catalog, "new table carried to the target: " + t.target() + ", " + t.kind().label()
                 + (t.distributionColumn() != null ? " by " + t.distributionColumn() + (t.tenantColumnAdded() ? " (added, back-filled)" : "") : "")
                 + "; its rows stream from its creation on");
+    }
+
+    /**
+     * A table created and renamed since, under the name it had when it was created (its rows up to
+     * its rename have that name), as long as the plan gives it the same name on the target as on
+     * the source and keeps it in its schema.
+     */
+    private static TablePlan asCreated(Change ch, TablePlan t, String file) {
+        List<String> parts = io.citusmigrate.sink.SchemaChangeMessage.parts(ch.identity());
+        if (parts.size() != 2 || !parts.get(0).equals(t.source().name().schema()) || !t.target().name().equals(t.source().name().name())) {
+            throw notCarried(ch, "it was renamed since (to " + t.source().name().sql() + "), and the plan names it otherwise on the target or"
+                    + " moved it to another schema; carry one change at a time", file);
+        }
+        return t.withNames(new QualifiedName(parts.get(0), parts.get(1)), new QualifiedName(t.target().schema(), parts.get(1)));
     }
 
     /** A table of the plan made now created on the target as that plan has it (with its owned sequences, keys, indexes and access), unless there already. */
