@@ -61,25 +61,34 @@ class SinkStreamIT {
         props.put("batch.size", String.valueOf(batchSize));
         props.put("enrichment.max.retries", "0");
         CitusSinkTask t = new CitusSinkTask();
-        if (dlq != null) t.initialize(new org.apache.kafka.connect.sink.SinkTaskContext() {
+        if (dlq != null) t.initialize(workerContext(props, null, dlq));
+        t.start(props);
+        return t;
+    }
+
+    /**
+     * A worker's context for a task: the partitions it rewinds, pauses and resumes are noted in
+     * {@code calls} (when given), the rows it sets aside go to {@code dlq} (null: no dead-letter queue).
+     */
+    static org.apache.kafka.connect.sink.SinkTaskContext workerContext(Map<String, String> props, List<String> calls, List<SinkRecord> dlq) {
+        List<String> noted = calls != null ? calls : new java.util.ArrayList<>();
+        return new org.apache.kafka.connect.sink.SinkTaskContext() {
             public Map<String, String> configs() { return props; }
             public void offset(Map<TopicPartition, Long> offsets) { }
-            public void offset(TopicPartition tp, long offset) { }
+            public void offset(TopicPartition tp, long offset) { noted.add("offset " + tp + " " + offset); }
             public void timeout(long timeoutMs) { }
             public java.util.Set<TopicPartition> assignment() { return java.util.Set.of(); }
-            public void pause(TopicPartition... partitions) { }
-            public void resume(TopicPartition... partitions) { }
+            public void pause(TopicPartition... partitions) { noted.add("pause " + Arrays.toString(partitions)); }
+            public void resume(TopicPartition... partitions) { noted.add("resume " + Arrays.toString(partitions)); }
             public void requestCommit() { }
             public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() { return null; }
             public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
-                return (record, error) -> {
+                return dlq == null ? null : (record, error) -> {
                     dlq.add(record);
                     return java.util.concurrent.CompletableFuture.completedFuture(null);
                 };
             }
-        });
-        t.start(props);
-        return t;
+        };
     }
 
     static DebeziumCapture capture(Setup s) throws Exception {
@@ -268,18 +277,7 @@ class SinkStreamIT {
         props.put("batch.size", "100000");
         List<String> calls = new java.util.ArrayList<>();
         CitusSinkTask task = new CitusSinkTask();
-        task.initialize(new org.apache.kafka.connect.sink.SinkTaskContext() {
-            public Map<String, String> configs() { return props; }
-            public void offset(Map<TopicPartition, Long> offsets) { }
-            public void offset(TopicPartition tp, long offset) { calls.add("offset " + tp + " " + offset); }
-            public void timeout(long timeoutMs) { }
-            public java.util.Set<TopicPartition> assignment() { return java.util.Set.of(); }
-            public void pause(TopicPartition... partitions) { calls.add("pause " + Arrays.toString(partitions)); }
-            public void resume(TopicPartition... partitions) { calls.add("resume " + Arrays.toString(partitions)); }
-            public void requestCommit() { }
-            public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() { return null; }
-            public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() { return null; }
-        });
+        task.initialize(workerContext(props, calls, null));
         task.start(props);
         try (DebeziumCapture dbz = capture(s); Connection target = citus.connect()) {
             Map<Boolean, List<SinkRecord>> snapshot = byTable(dbz.take((int) rows(s)), "clicks");
