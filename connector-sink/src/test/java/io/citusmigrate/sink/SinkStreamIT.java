@@ -52,13 +52,19 @@ class SinkStreamIT {
         return task(s, batchSize, dlq, null);
     }
 
-    /** {@code sinkName}: the positions it keeps on the target (null: the default). */
-    static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq, String sinkName) {
+    /** A sink's settings for the setup's target and source, writing batches of {@code batchSize}. */
+    static Map<String, String> props(Setup s, int batchSize) {
         Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
-        if (sinkName != null) props.put("sink.name", sinkName);
         props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
         props.put("source.connection.password", "postgres");
         props.put("batch.size", String.valueOf(batchSize));
+        return props;
+    }
+
+    /** {@code sinkName}: the positions it keeps on the target (null: the default). */
+    static CitusSinkTask task(Setup s, int batchSize, List<SinkRecord> dlq, String sinkName) {
+        Map<String, String> props = props(s, batchSize);
+        if (sinkName != null) props.put("sink.name", sinkName);
         props.put("enrichment.max.retries", "0");
         CitusSinkTask t = new CitusSinkTask();
         if (dlq != null) t.initialize(workerContext(props, null, dlq));
@@ -268,13 +274,10 @@ class SinkStreamIT {
     void rowsOfATableNoRuleNamesYetWaitPausedUntilASchemaChangeGivesItsRule() throws Exception {
         // on Connect, the rows of a table renamed can come before the change (in another partition) that gives their rule
         Setup s = setup("unknown");
-        Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
+        Map<String, String> props = props(s, 100000);
         Map<String, TableRule> all = TableRule.parse(props.get("citus.tables"));
         TableRule clicks = all.remove("public.clicks");
         props.put("citus.tables", TableRule.toJson(List.copyOf(all.values())));
-        props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
-        props.put("source.connection.password", "postgres");
-        props.put("batch.size", "100000");
         List<String> calls = new java.util.ArrayList<>();
         CitusSinkTask task = new CitusSinkTask();
         task.initialize(workerContext(props, calls, null));
@@ -307,10 +310,7 @@ class SinkStreamIT {
     void withParentsFromTheSourceOffAChildWaitsForItsParentInsteadOfTakingTheSourcesTenantKey() throws Exception {
         // a Connect deployment: the source is ahead, and a tenant key read there may be one the target's parent never has
         Setup s = setup("waiting");
-        Map<String, String> props = TargetSchema.sinkProps(citus, s.plan(), s.schema());
-        props.put("source.connection.url", "jdbc:postgresql://localhost:" + pg.port() + "/" + s.db());
-        props.put("source.connection.password", "postgres");
-        props.put("batch.size", "100000");
+        Map<String, String> props = props(s, 100000);
         props.put("enrichment.max.retries", "3");
         props.put(CitusSinkConfig.PARENTS_FROM_SOURCE, "false");
         CitusSinkTask task = new CitusSinkTask();
