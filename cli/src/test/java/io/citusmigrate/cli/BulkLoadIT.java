@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The snapshot-only bulk load, end to end through the command line. */
@@ -168,6 +169,39 @@ class BulkLoadIT {
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("error: creating index shops_norm on " + s + ".shops failed on the target: ERROR: built only on the source"),
                 r.err());
+    }
+
+    /**
+     * A bulk load leaves its tables' statistics to the target's autovacuum where it will make
+     * them, and makes them itself where it would not: here the run's own sessions do not count
+     * what they write (`track_counts` off, set by the command file), so autovacuum would never
+     * learn of the rows.
+     */
+    @Test
+    void statisticsAreLeftToAutovacuumOnlyWhereItWillMakeThem() throws IOException, SQLException {
+        String s = citus.newSchema("stats");
+        String with = ", on orphan rows skip, reject directory = '" + dir.resolve("r") + "'";
+        Run auto = Run.of("migrate", file(s, with));
+        assertEquals(0, auto.code(), auto.out() + auto.err());
+        assertTrue(auto.out().contains("statistics of 5 tables left to autovacuum, on on every node"), auto.out());
+        assertTrue(auto.out().contains("tables analyzed: 0 statements"), auto.out());
+
+        Path f = dir.resolve("uncounted.load");
+        Files.writeString(f, """
+                load database from %s into %s
+                  with include drop, snapshot only%s
+                  set track_counts to 'off'
+                  alter schema 'public' rename to '%s'
+                  distribute companies using id;
+                """.formatted(pg.url(sourceDb), citus.url(), with, s));
+        Run now = Run.of("migrate", f.toString());
+        assertEquals(0, now.code(), now.out() + now.err());
+        assertFalse(now.out().contains("left to autovacuum"), now.out());
+        assertTrue(now.out().contains("tables analyzed: 5 statements"), now.out());
+        // the statistics are there: on Citus, in each worker's shards of the table
+        String stats = "select count(*) > 0 from pg_stats where schemaname = '" + s + "' and tablename like 'clicks%'";
+        assertEquals(List.of("t"), citus.rows(citus.isStandIn() ? stats
+                : "select bool_and(result = 't') from run_command_on_workers($$" + stats + "$$)"));
     }
 
     @Test
