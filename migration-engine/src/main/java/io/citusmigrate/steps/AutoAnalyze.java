@@ -22,12 +22,8 @@ final class AutoAnalyze {
     }
 
     static boolean onEveryNode(Connection target) throws SQLException {
+        boolean citus = citus(target);
         try (Statement st = target.createStatement()) {
-            boolean citus;
-            try (ResultSet rs = st.executeQuery("SELECT to_regproc('pg_catalog.run_command_on_workers') IS NOT NULL")) {
-                rs.next();
-                citus = rs.getBoolean(1);
-            }
             try (ResultSet rs = st.executeQuery(NODE)) {
                 rs.next();
                 if (!rs.getBoolean(1)) return false;
@@ -42,16 +38,36 @@ final class AutoAnalyze {
         }
     }
 
-    /** Of these tables (SQL names), those whose own setting turns autovacuum off. */
-    static Set<String> turnedOff(Connection target, List<String> tables) throws SQLException {
+    /**
+     * Of these tables (SQL names), those analyzed now all the same: their own setting turns
+     * autovacuum off, or they are small (under {@link #SMALL} bytes in all), which costs little now,
+     * and whose shards may hold fewer rows than autovacuum's threshold (50 by default: it would
+     * never analyze them).
+     */
+    static Set<String> analyzedNow(Connection target, List<String> tables) throws SQLException {
+        String size = citus(target)
+                ? "CASE WHEN EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = c.oid) THEN citus_relation_size(c.oid) ELSE pg_relation_size(c.oid) END"
+                : "pg_relation_size(c.oid)";
         Set<String> out = new HashSet<>();
         try (PreparedStatement ps = target.prepareStatement("SELECT t FROM unnest(?::text[]) t JOIN pg_class c ON c.oid = t::regclass"
-                + " WHERE EXISTS (SELECT FROM unnest(c.reloptions) o WHERE o ~* '^autovacuum_enabled=(f|fa|fal|fals|false|n|no|of|off|0)$')")) {
+                + " WHERE EXISTS (SELECT FROM unnest(c.reloptions) o WHERE o ~* '^autovacuum_enabled=(f|fa|fal|fals|false|n|no|of|off|0)$')"
+                + " OR " + size + " < ?")) {
             ps.setArray(1, target.createArrayOf("text", tables.toArray()));
+            ps.setLong(2, SMALL);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
             }
         }
         return out;
+    }
+
+    /** Tables under this size are analyzed by the run (a few dozen milliseconds each on Citus). */
+    static final long SMALL = 8L << 20;
+
+    private static boolean citus(Connection target) throws SQLException {
+        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regproc('pg_catalog.run_command_on_workers') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 }

@@ -50,16 +50,20 @@ final class KeysStep implements io.citusmigrate.steps.Step {
     }
 
     /**
-     * A bulk load leaves its tables' statistics to the target's autovacuum where it will make
+     * A bulk load leaves its big tables' statistics to the target's autovacuum where it will make
      * them (within its naptime of the exit, as after any load): analyzing every shard now costs
-     * about as much as building the keys (Citus samples up to 30,000 rows in each shard).
+     * about as much as building the keys (Citus samples up to 30,000 rows in each shard). Small
+     * tables are analyzed now (see {@link AutoAnalyze#analyzedNow}).
      */
     private static List<Statement> toAnalyze(Migration m, Connection target) throws SQLException {
         List<Statement> all = m.script().stream().filter(st -> st.step() == Step.ANALYZE).toList();
         if (m.settings.streams() || all.isEmpty() || !AutoAnalyze.onEveryNode(target)) return all;
-        java.util.Set<String> off = AutoAnalyze.turnedOff(target, all.stream().map(KeysStep::table).toList());
-        List<Statement> out = all.stream().filter(st -> off.contains(table(st))).toList();
-        m.say("statistics of " + (all.size() - out.size()) + " tables left to autovacuum, on on every node: it analyzes them within its naptime");
+        java.util.Set<String> now = AutoAnalyze.analyzedNow(target, all.stream().map(KeysStep::table).toList());
+        List<Statement> out = all.stream().filter(st -> now.contains(table(st))).toList();
+        if (out.size() < all.size()) {
+            m.say("statistics of " + (all.size() - out.size()) + " tables left to autovacuum, on on every node: it analyzes the loaded shards"
+                    + " within its naptime, as after any load");
+        }
         return out;
     }
 
