@@ -338,7 +338,8 @@ public final class CitusSinkTask extends SinkTask {
     private List<CitusWriter.Unresolved> flushByRulesNow() throws SQLException {
         while (true) {
             try {
-                return writer.flush();
+                // an attempt that will be retried if rows cannot be placed stops at the first such table
+                return writer.flush(attempts < config.getInt(CitusSinkConfig.RETRIES));
             } catch (CitusWriter.RulesChanged e) {
                 LOG.info("citus sink {}: the table rules changed on the target (a schema change another task carried); the batch is written"
                         + " again by them", sinkName());

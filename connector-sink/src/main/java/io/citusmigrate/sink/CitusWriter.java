@@ -135,6 +135,16 @@ public final class CitusWriter {
      * placed are returned (and not written); the caller retries or reports them.
      */
     public List<Unresolved> flush() throws SQLException {
+        return flush(false);
+    }
+
+    /**
+     * The same; with {@code firstUnplaced}, the writes stop at the first table with rows that
+     * cannot be placed (the batch is rolled back and tried again later anyway): the tables after it
+     * are not written in vain, and the lock the tasks share is held that much shorter. The rows
+     * returned are then only that table's.
+     */
+    public List<Unresolved> flush(boolean firstUnplaced) throws SQLException {
         if (buffer.size() == 0) return List.of();
         List<Unresolved> unresolved = new ArrayList<>();
         try {
@@ -143,6 +153,7 @@ public final class CitusWriter {
             for (TableRule r : rules.values()) {
                 Map<List<Object>, PendingRow> rows = buffer.rows(r.source());
                 if (!rows.isEmpty()) write(tables.get(r.source()), rows, unresolved);
+                if (firstUnplaced && !unresolved.isEmpty()) break;
             }
             if (!unresolved.isEmpty()) {
                 target.rollback();

@@ -81,7 +81,8 @@ final class TenantPlacement {
                     if (ten == null) {
                         unresolved.add(new CitusWriter.Unresolved(rows.get(e.getKey()).last, r.source() + ": no row in " + r.parent().parentTable()
                                 + " with " + String.join(", ", r.parent().parentColumns()) + " = " + String.join(", ", e.getValue())
-                                + ", on the target or the source"));
+                                + (source != null && r.sourcePath() != null && !r.sourcePath().isEmpty() ? ", on the target or the source"
+                                : " on the target yet")));
                     } else {
                         tenant.put(e.getKey(), ten);
                     }
