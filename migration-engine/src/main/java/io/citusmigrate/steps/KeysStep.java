@@ -61,8 +61,9 @@ final class KeysStep implements io.citusmigrate.steps.Step {
         java.util.Set<String> now = AutoAnalyze.analyzedNow(target, all.stream().map(KeysStep::table).toList());
         List<Statement> out = all.stream().filter(st -> now.contains(table(st))).toList();
         if (out.size() < all.size()) {
-            m.say("statistics of " + (all.size() - out.size()) + " tables left to autovacuum, on on every node: it analyzes the loaded shards"
-                    + " within its naptime, as after any load");
+            int left = all.size() - out.size();
+            m.say("statistics of " + left + (left == 1 ? " table" : " tables") + " left to autovacuum, on on every node: it analyzes the loaded"
+                    + " shards within its naptime, as after any load");
         }
         return out;
     }
