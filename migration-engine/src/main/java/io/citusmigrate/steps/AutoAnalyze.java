@@ -21,8 +21,7 @@ final class AutoAnalyze {
     private AutoAnalyze() {
     }
 
-    static boolean onEveryNode(Connection target) throws SQLException {
-        boolean citus = citus(target);
+    static boolean onEveryNode(Connection target, boolean citus) throws SQLException {
         try (Statement st = target.createStatement()) {
             try (ResultSet rs = st.executeQuery(NODE)) {
                 rs.next();
@@ -44,8 +43,8 @@ final class AutoAnalyze {
      * and whose shards may hold fewer rows than autovacuum's threshold (50 by default: it would
      * never analyze them).
      */
-    static Set<String> analyzedNow(Connection target, List<String> tables) throws SQLException {
-        String size = citus(target)
+    static Set<String> analyzedNow(Connection target, boolean citus, List<String> tables) throws SQLException {
+        String size = citus
                 ? "CASE WHEN EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = c.oid) THEN citus_relation_size(c.oid) ELSE pg_relation_size(c.oid) END"
                 : "pg_relation_size(c.oid)";
         Set<String> out = new HashSet<>();
@@ -64,7 +63,8 @@ final class AutoAnalyze {
     /** Tables under this size are analyzed by the run (a few dozen milliseconds each on Citus). */
     static final long SMALL = 8L << 20;
 
-    private static boolean citus(Connection target) throws SQLException {
+    /** Whether the target is a Citus coordinator (it has workers to ask). */
+    static boolean citus(Connection target) throws SQLException {
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regproc('pg_catalog.run_command_on_workers') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);

@@ -57,8 +57,10 @@ final class KeysStep implements io.citusmigrate.steps.Step {
      */
     private static List<Statement> toAnalyze(Migration m, Connection target) throws SQLException {
         List<Statement> all = m.script().stream().filter(st -> st.step() == Step.ANALYZE).toList();
-        if (m.settings.streams() || all.isEmpty() || !AutoAnalyze.onEveryNode(target)) return all;
-        java.util.Set<String> now = AutoAnalyze.analyzedNow(target, all.stream().map(KeysStep::table).toList());
+        if (m.settings.streams() || all.isEmpty()) return all;
+        boolean citus = AutoAnalyze.citus(target);
+        if (!AutoAnalyze.onEveryNode(target, citus)) return all;
+        java.util.Set<String> now = AutoAnalyze.analyzedNow(target, citus, all.stream().map(KeysStep::table).toList());
         List<Statement> out = all.stream().filter(st -> now.contains(table(st))).toList();
         if (out.size() < all.size()) {
             int left = all.size() - out.size();
