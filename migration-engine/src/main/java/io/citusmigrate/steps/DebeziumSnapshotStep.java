@@ -66,7 +66,8 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             m.say("  " + done.phrase());
             Finish.afterAnswer(m.plan, m.script(), s.slot(), s.publication(), s.indexBuilds(), source, target, m::target, "",
                     line -> m.say("  " + line));
-            m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
+            m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target,
+                    st -> m.plan.estimatedRows(st.table())));
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

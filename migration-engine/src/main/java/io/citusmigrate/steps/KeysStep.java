@@ -27,12 +27,14 @@ final class KeysStep implements io.citusmigrate.steps.Step {
 
     private static void keys(Migration m, Connection target) throws SQLException {
         MigrationSettings s = m.settings;
-        int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target);
-        int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target);
+        // the biggest tables' first: begun last, a big table's key would be built alone at the end
+        java.util.function.ToLongFunction<Statement> size = st -> m.plan.estimatedRows(st.table());
+        int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target, size);
+        int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target, size);
         int fks = 0;
         if (!s.streams()) {
             fks = new SchemaCreator(target, m::say).run(m.script(), EnumSet.of(Step.FOREIGN_KEYS), false);
-            fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target);
+            fks += SchemaCreator.runParallel(m.script(), EnumSet.of(Step.VALIDATE), s.indexBuilds(), m::target, size);
         }
         m.said("keys, indexes and foreign keys", keys + indexes + fks);
         if (s.streams() && !s.lookupIndexesAtStreamStart()) {
@@ -46,7 +48,7 @@ final class KeysStep implements io.citusmigrate.steps.Step {
         // after the data; a stream's at the cutover, as they would fire again on replicated rows
         if (!s.streams()) m.said("triggers", new SchemaCreator(target, m::say).runKeepingExisting(m.script(), EnumSet.of(Step.TRIGGERS)));
         // a live migration's now: the cutover then answers with statistics in place
-        m.said("tables analyzed", SchemaCreator.runParallel(toAnalyze(m, target), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target));
+        m.said("tables analyzed", SchemaCreator.runParallel(toAnalyze(m, target), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target, size));
     }
 
     /**

@@ -72,13 +72,13 @@ public final class SchemaScript {
             for (Constraint c : t.constraints()) {
                 if (c.kind() == Constraint.Kind.CHECK) continue; // created with the table
                 out.add(new Statement(Step.KEYS, describe(c) + " " + Sql.ident(c.name()) + " on " + t.target(),
-                        "ALTER TABLE " + t.target().sql() + " ADD CONSTRAINT " + Sql.ident(c.name()) + " " + c.definition()));
+                        "ALTER TABLE " + t.target().sql() + " ADD CONSTRAINT " + Sql.ident(c.name()) + " " + c.definition(), t.target()));
             }
         }
         if (options.flag(Option.CREATE_INDEXES)) {
             for (TablePlan t : plan.tables()) {
                 for (Index ix : t.indexes()) {
-                    out.add(new Statement(Step.INDEXES, "index " + Sql.ident(ix.name()) + " on " + t.target(), index(t, ix)));
+                    out.add(new Statement(Step.INDEXES, "index " + Sql.ident(ix.name()) + " on " + t.target(), index(t, ix), t.target()));
                 }
             }
         }
@@ -92,9 +92,9 @@ public final class SchemaScript {
                     String def = foreignKey(fk);
                     boolean later = fk.validated() && !t.source().isPartitioned();
                     out.add(new Statement(Step.FOREIGN_KEYS, what, "ALTER TABLE " + t.target().sql() + " ADD CONSTRAINT "
-                            + Sql.ident(fk.name()) + " " + (later ? def + " NOT VALID" : def)));
+                            + Sql.ident(fk.name()) + " " + (later ? def + " NOT VALID" : def), t.target()));
                     if (later) {
-                        out.add(new Statement(Step.VALIDATE, what, "ALTER TABLE " + t.target().sql() + " VALIDATE CONSTRAINT " + Sql.ident(fk.name())));
+                        out.add(new Statement(Step.VALIDATE, what, "ALTER TABLE " + t.target().sql() + " VALIDATE CONSTRAINT " + Sql.ident(fk.name()), t.target()));
                     }
                 }
             }
@@ -124,7 +124,7 @@ public final class SchemaScript {
                 out.add(new Statement(Step.POST_DATA, "statistics " + st.name(), st.definition()));
             }
             for (TablePlan t : plan.tables()) {
-                if (!t.isPartition()) out.add(new Statement(Step.ANALYZE, "analyze " + t.target(), "ANALYZE " + t.target().sql()));
+                if (!t.isPartition()) out.add(new Statement(Step.ANALYZE, "analyze " + t.target(), "ANALYZE " + t.target().sql(), t.target()));
             }
             for (View v : plan.views()) {
                 if (v.materialized()) out.add(new Statement(Step.REFRESH, "refresh " + v.name(), "REFRESH MATERIALIZED VIEW " + v.name().sql()));

@@ -167,4 +167,15 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
     public Optional<TablePlan> tableByTarget(QualifiedName targetName) {
         return tables.stream().filter(t -> t.target().equals(targetName)).findFirst();
     }
+
+    /**
+     * The source's estimate of the rows a target table gets: its partitions' and, consolidated,
+     * every share's included; 0 for a table the plan does not hold. What parallel work on tables
+     * is ordered by (biggest first).
+     */
+    public long estimatedRows(QualifiedName targetName) {
+        if (targetName == null) return 0;
+        long own = sourceTables().stream().filter(t -> t.target().equals(targetName)).mapToLong(t -> Math.max(0, t.source().estimatedRows())).sum();
+        return own + tables.stream().filter(t -> targetName.equals(t.partitionOf())).mapToLong(t -> estimatedRows(t.target())).sum();
+    }
 }

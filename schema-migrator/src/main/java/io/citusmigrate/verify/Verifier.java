@@ -50,7 +50,8 @@ public final class Verifier {
                                                 java.util.function.Supplier<Connection> target, int threads) {
         List<TablePlan> tables = plan.sourceTables().stream().filter(t -> !t.isPartition()).toList();
         try (Parallel.Connections conns = new Parallel.Connections(target)) {
-            return Parallel.map(tables, threads, t -> {
+            // the biggest first, as their checksums take longest
+            return Parallel.map(tables, threads, t -> t.source().isPartitioned() ? plan.estimatedRows(t.target()) : t.source().estimatedRows(), t -> {
                 Connection c = conns.get();
                 Checksum src = source.get(t.label());
                 Checksum tgt;

@@ -64,6 +64,10 @@ class CatalogReaderIT {
                 create function touch() returns trigger language plpgsql as $$ begin return new; end $$;
                 create trigger line_touch before update on "Sales".line for each row execute function touch();
                 create view "Sales".big_orders as select "Id", name from "Sales"."Order" where total > 100;
+                create table never_analyzed (id int, pad text) with (autovacuum_enabled = false);
+                insert into never_analyzed select g, repeat('x', 100) from generate_series(1, 5000) g;
+                create table analyzed_empty (id int);
+                analyze analyzed_empty;
                 """).catalog();
     }
 
@@ -103,6 +107,14 @@ class CatalogReaderIT {
         assertEquals("now()", column(o, "created").defaultExpr());
         assertEquals("orders, mixed case", o.comment());
         assertEquals("a reserved word", column(o, "select").comment());
+    }
+
+    /** Work on tables is ordered by it (biggest first, small ones over one connection per worker): never 0 for a table with rows. */
+    @Test
+    void rowEstimatesOfTablesNeverAnalyzedComeFromTheirSize() {
+        long guessed = table("public", "never_analyzed").estimatedRows();
+        assertTrue(guessed > 1000 && guessed < 20_000, "5,000 rows of about 130 bytes estimated as " + guessed);
+        assertEquals(0, table("public", "analyzed_empty").estimatedRows());
     }
 
     @Test

@@ -117,4 +117,33 @@ class SchemaOnCitusIT {
                         + " where table_name::text like '" + target + ".%' order by 1"));
         assertEquals(List.of("recent"), citus.rows("select viewname from pg_views where schemaname = '" + target + "'"));
     }
+
+    /**
+     * Key builds and the like begin with the biggest table, and a small table's run over one
+     * connection per worker (Citus's sequential mode), a big table's over one per shard.
+     */
+    @Test
+    void statementsBeginWithTheBiggestTableAndSmallTablesRunSequentially() throws SQLException {
+        String schema = citus.newSchema("order");
+        try (Connection c = citus.connect(); Statement s = c.createStatement()) {
+            s.execute("create schema \"" + schema + "\"");
+            s.execute("create table \"" + schema + "\".ran (n serial, label text, mode text)");
+        }
+        Map<String, Long> rows = Map.of("small", 20_000L, "big", 3_000_000L, "medium", 500_000L);
+        List<io.citusmigrate.ddl.Statement> todo = new ArrayList<>();
+        for (String label : List.of("small", "big", "medium")) {
+            todo.add(new io.citusmigrate.ddl.Statement(io.citusmigrate.ddl.Statement.Step.KEYS, label, "insert into \"" + schema
+                    + "\".ran (label, mode) values ('" + label + "', current_setting('citus.multi_shard_modify_mode', true))",
+                    io.citusmigrate.catalog.QualifiedName.of(schema, label)));
+        }
+        SchemaCreator.runParallel(todo, EnumSet.of(io.citusmigrate.ddl.Statement.Step.KEYS), 1, () -> {
+            try {
+                return citus.connect();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, st -> rows.get(st.what()));
+        List<String> ran = citus.rows("select label || ' ' || coalesce(nullif(mode, ''), 'parallel') from \"" + schema + "\".ran order by n");
+        assertEquals(List.of("big parallel", "medium parallel", "small sequential"), ran);
+    }
 }
