@@ -34,7 +34,8 @@ import java.util.Properties;
  *   -Dbench.scale=0.05 -Dbench.rate=200 -Dbench.tasks=1 -Dbench.stream=60 -Dbench.record=$PWD/benchmark/RESULTS.md</pre>
  */
 class ConnectBenchmark {
-    @TempDir
+    /** Kept under target/ (it says where): the worker's log is what explains a lag. */
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.NEVER)
     Path dir;
 
     @Test
@@ -136,6 +137,7 @@ class ConnectBenchmark {
                     (appliedAfter - appliedBefore) / streamed, lags(probes), cutoverCode, done.find() ? done.group(1) : "?", whole, verify.code(), slots,
                     peakKb / 1024);
             System.out.println(report);
+            System.out.println("the worker's log: " + dir.resolve("worker.log"));
             if (record != null) Files.writeString(Path.of(record), report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } finally {
             kafka.stop();

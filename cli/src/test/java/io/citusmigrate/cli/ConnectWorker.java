@@ -54,8 +54,10 @@ final class ConnectWorker implements AutoCloseable {
                 "offset.flush.interval.ms=1000", "plugin.path=" + plugins,
                 "config.providers=env", "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider", ""));
         Path log = dir.resolve("worker.log");
+        // its log says when: which task waited on which is read from it (slf4j-simple's own settings)
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", connectOnlyClassPath(),
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", connectOnlyClassPath(),
                 "org.apache.kafka.connect.cli.ConnectDistributed", props.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("CITUS_MIGRATE_SOURCE_PASSWORD", "");
