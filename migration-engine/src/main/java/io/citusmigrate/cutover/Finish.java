@@ -98,7 +98,7 @@ public final class Finish {
         LookupIndexes.drop(target, plan);
         say.accept(removal.remove());
         long t = System.nanoTime();
-        int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), builds, targets, st -> plan.estimatedRows(st.table()));
+        int validated = SchemaCreator.runParallel(script, EnumSet.of(Step.VALIDATE), builds, targets, SchemaCreator.byRows(plan));
         say.accept(String.format(java.util.Locale.ROOT, "foreign keys validated (%d, while the application writes) in %.1f s", validated,
                 (System.nanoTime() - t) / 1e9));
         int refreshed = new SchemaCreator(target, x -> { }).run(script, EnumSet.of(Step.REFRESH), false);

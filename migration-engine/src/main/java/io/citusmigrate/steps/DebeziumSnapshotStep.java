@@ -67,7 +67,7 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
             Finish.afterAnswer(m.plan, m.script(), s.slot(), s.publication(), s.indexBuilds(), source, target, m::target, "",
                     line -> m.say("  " + line));
             m.said("tables analyzed", SchemaCreator.runParallel(m.script(), EnumSet.of(Step.ANALYZE), s.indexBuilds(), m::target,
-                    st -> m.plan.estimatedRows(st.table())));
+                    SchemaCreator.byRows(m.plan)));
         } catch (SQLException e) {
             throw m.targetFailed(e);
         }

@@ -28,7 +28,7 @@ final class KeysStep implements io.citusmigrate.steps.Step {
     private static void keys(Migration m, Connection target) throws SQLException {
         MigrationSettings s = m.settings;
         // the biggest tables' first: begun last, a big table's key would be built alone at the end
-        java.util.function.ToLongFunction<Statement> size = st -> m.plan.estimatedRows(st.table());
+        java.util.function.ToLongFunction<Statement> size = SchemaCreator.byRows(m.plan);
         int keys = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.KEYS), s.indexBuilds(), m::target, size);
         int indexes = SchemaCreator.runParallel(m.script(), EnumSet.of(Step.INDEXES), s.indexBuilds(), m::target, size);
         int fks = 0;

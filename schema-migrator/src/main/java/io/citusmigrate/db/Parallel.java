@@ -35,8 +35,9 @@ public final class Parallel {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, items.size())));
         try {
             List<Future<R>> futures = new ArrayList<>(Collections.nCopies(items.size(), null));
+            long[] sizes = items.stream().mapToLong(size).toArray();
             java.util.stream.IntStream.range(0, items.size()).boxed()
-                    .sorted(java.util.Comparator.comparingLong((Integer i) -> size.applyAsLong(items.get(i))).reversed())
+                    .sorted(java.util.Comparator.comparingLong((Integer i) -> sizes[i]).reversed())
                     .forEach(i -> futures.set(i, pool.submit(() -> task.run(items.get(i)))));
             List<R> out = new ArrayList<>();
             for (Future<R> f : futures) {

@@ -72,6 +72,12 @@ public final class SchemaCreator {
         return runParallel(statements, steps, threads, connect, st -> Long.MAX_VALUE);
     }
 
+    /** The size {@link #runParallel} orders statements by: the source's estimate of their table's rows (0 for none). */
+    public static java.util.function.ToLongFunction<Statement> byRows(io.citusmigrate.plan.Plan plan) {
+        java.util.Map<io.citusmigrate.catalog.QualifiedName, Long> rows = plan.estimatedRows();
+        return st -> st.table() == null ? 0 : rows.getOrDefault(st.table(), 0L);
+    }
+
     /** Below this many rows a table's statements run over one connection per worker (see {@link #runParallel}). */
     static final long SMALL_TABLE_ROWS = 100_000;
 
@@ -86,9 +92,11 @@ public final class SchemaCreator {
         List<Statement> todo = statements.stream().filter(s -> steps.contains(s.step())).toList();
         if (todo.isEmpty()) return 0;
         try (Parallel.Connections conns = new Parallel.Connections(connect)) {
-            Parallel.map(todo, threads, size, st -> {
+            java.util.Map<Statement, Long> sizes = new java.util.IdentityHashMap<>();
+            todo.forEach(st -> sizes.put(st, size.applyAsLong(st)));
+            Parallel.map(todo, threads, sizes::get, st -> {
                 // a placeholder setting on PostgreSQL without Citus, which it ignores
-                new SchemaCreator(conns.get(), x -> { }).execute("Citus's multi-shard mode", size.applyAsLong(st) < SMALL_TABLE_ROWS
+                new SchemaCreator(conns.get(), x -> { }).execute("Citus's multi-shard mode", sizes.get(st) < SMALL_TABLE_ROWS
                         ? "SET citus.multi_shard_modify_mode TO 'sequential'" : "RESET citus.multi_shard_modify_mode");
                 new SchemaCreator(conns.get(), x -> { }).execute(st.what(), st.sql());
                 return null;

@@ -169,13 +169,21 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
     }
 
     /**
-     * The source's estimate of the rows a target table gets: its partitions' and, consolidated,
-     * every share's included; 0 for a table the plan does not hold. What parallel work on tables
-     * is ordered by (biggest first).
+     * The source's estimate of the rows each target table gets: its partitions' and, consolidated,
+     * every share's included. What parallel work on tables is ordered by (biggest first); made in
+     * one pass, as a plan may hold many thousands of tables.
      */
-    public long estimatedRows(QualifiedName targetName) {
-        if (targetName == null) return 0;
-        long own = sourceTables().stream().filter(t -> t.target().equals(targetName)).mapToLong(t -> Math.max(0, t.source().estimatedRows())).sum();
-        return own + tables.stream().filter(t -> targetName.equals(t.partitionOf())).mapToLong(t -> estimatedRows(t.target())).sum();
+    public java.util.Map<QualifiedName, Long> estimatedRows() {
+        java.util.Map<QualifiedName, Long> own = new java.util.HashMap<>();
+        for (TablePlan t : sourceTables()) own.merge(t.target(), Math.max(0, t.source().estimatedRows()), Long::sum);
+        java.util.Map<QualifiedName, QualifiedName> parentOf = new java.util.HashMap<>();
+        for (TablePlan t : tables) if (t.partitionOf() != null) parentOf.put(t.target(), t.partitionOf());
+        java.util.Map<QualifiedName, Long> out = new java.util.HashMap<>(own);
+        // each partition's rows count for every table above it too
+        own.forEach((table, rows) -> {
+            java.util.Set<QualifiedName> seen = new java.util.HashSet<>();
+            for (QualifiedName p = parentOf.get(table); p != null && seen.add(p); p = parentOf.get(p)) out.merge(p, rows, Long::sum);
+        });
+        return out;
     }
 }

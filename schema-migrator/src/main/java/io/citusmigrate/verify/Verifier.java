@@ -51,7 +51,8 @@ public final class Verifier {
         List<TablePlan> tables = plan.sourceTables().stream().filter(t -> !t.isPartition()).toList();
         try (Parallel.Connections conns = new Parallel.Connections(target)) {
             // the biggest first, as their checksums take longest
-            return Parallel.map(tables, threads, t -> t.source().isPartitioned() ? plan.estimatedRows(t.target()) : t.source().estimatedRows(), t -> {
+            java.util.Map<io.citusmigrate.catalog.QualifiedName, Long> rows = plan.estimatedRows();
+            return Parallel.map(tables, threads, t -> t.source().isPartitioned() ? rows.getOrDefault(t.target(), 0L) : t.source().estimatedRows(), t -> {
                 Connection c = conns.get();
                 Checksum src = source.get(t.label());
                 Checksum tgt;
