@@ -175,7 +175,8 @@ public record Plan(List<String> schemas, List<Extension> extensions, List<UserTy
      */
     public java.util.Map<QualifiedName, Long> estimatedRows() {
         java.util.Map<QualifiedName, Long> own = new java.util.HashMap<>();
-        for (TablePlan t : sourceTables()) own.merge(t.target(), Math.max(0, t.source().estimatedRows()), Long::sum);
+        // a partitioned table's own estimate (once analyzed) is already its partitions': counted from them alone
+        for (TablePlan t : sourceTables()) own.merge(t.target(), t.source().isPartitioned() ? 0 : Math.max(0, t.source().estimatedRows()), Long::sum);
         java.util.Map<QualifiedName, QualifiedName> parentOf = new java.util.HashMap<>();
         for (TablePlan t : tables) if (t.partitionOf() != null) parentOf.put(t.target(), t.partitionOf());
         java.util.Map<QualifiedName, Long> out = new java.util.HashMap<>(own);

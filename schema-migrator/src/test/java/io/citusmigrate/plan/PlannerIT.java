@@ -122,6 +122,28 @@ class PlannerIT {
                 p.errors().toString());
     }
 
+    /** What keys and checksums are ordered by: a partitioned table counts its partitions' rows, at every level. */
+    @Test
+    void aPartitionedTablesRowEstimateIsItsPartitions() {
+        SourceDb s = new SourceDb(pg, "estimates").run("""
+                create table tenants (id int primary key);
+                create table events (tenant_id int not null references tenants, id int, at date not null,
+                                     primary key (tenant_id, id, at)) partition by range (at);
+                create table events_2024 partition of events for values from ('2024-01-01') to ('2025-01-01')
+                    partition by range (at);
+                create table events_2024_h1 partition of events_2024 for values from ('2024-01-01') to ('2024-07-01');
+                create table events_2025 partition of events for values from ('2025-01-01') to ('2026-01-01');
+                insert into tenants select g from generate_series(1, 10) g;
+                insert into events select g % 10 + 1, g, '2024-02-01' from generate_series(1, 3000) g;
+                insert into events select g % 10 + 1, g, '2025-02-01' from generate_series(1, 1000) g;
+                analyze;
+                """);
+        java.util.Map<QualifiedName, Long> rows = s.plan("distribute tenants using id").estimatedRows();
+        assertEquals(10L, rows.get(pub("tenants")));
+        assertEquals(3000L, rows.get(pub("events_2024")));
+        assertEquals(4000L, rows.get(pub("events")));
+    }
+
     @Test
     void aRuleNamingAMissingTableOrColumnPointsAtTheFile() {
         LoadFileException e = assertThrows(LoadFileException.class, () -> example.plan("distribute companys using id"));
