@@ -205,11 +205,17 @@ public final class BulkLoader {
             TableState st = new TableState(p, ranges.get(p).size(), prep.rejected(p),
                     cmd.options().integer(Option.CONCURRENCY));
             states.put(p, st);
-            for (String r : ranges.get(p)) units.add(new Unit(p, r, st));
+            List<String> rs = ranges.get(p);
+            for (int i = 0; i < rs.size(); i++) units.add(new Unit(p, rs.get(i), st, i));
         }
-        // the biggest tables first, so that the last minutes are not one table alone
-        units.sort((a, b) -> Long.compare(b.p.table().source().estimatedRows() / Math.max(1, b.st.units),
-                a.p.table().source().estimatedRows() / Math.max(1, a.st.units)));
+        // Each table's first range, then each one's second, and so on, the biggest tables first in
+        // each round: the last minutes are small ranges of the big tables, not one table alone, and
+        // a table's ranges run one after another while other tables' can run meanwhile. Ranges of
+        // one table written at once interleave in its shards: on real Citus its keys then took a
+        // third longer to build (rows less in order), and the readers outnumbered the cores
+        // (benchmark/RESULTS.md, 2026-12-07, third session).
+        units.sort(java.util.Comparator.comparingInt(Unit::index).thenComparing((a, b) -> Long.compare(
+                b.p.table().source().estimatedRows() / Math.max(1, b.st.units), a.p.table().source().estimatedRows() / Math.max(1, a.st.units))));
         if (routes == null) {
             if (!cmd.options().flag(Option.COPY_TO_SHARDS)) routes = ShardRoutes.coordinatorOnly("`copy through coordinator` asks for it");
             else if (resumeNext()) routes = ShardRoutes.coordinatorOnly("`on error resume next` writes its batches through it");
@@ -551,7 +557,8 @@ public final class BulkLoader {
         return !(state.startsWith("XX") && (m.contains("connection") || m.contains("could not")));
     }
 
-    private record Unit(Projection p, String range, TableState st) {}
+    /** One range of a table, the {@code index}th of its ranges. */
+    private record Unit(Projection p, String range, TableState st, int index) {}
 
     private static final class TableState {
         final Projection p;
