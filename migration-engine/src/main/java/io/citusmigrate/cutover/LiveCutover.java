@@ -33,8 +33,9 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         for (CutoverSource s : sources) {
             String slot = s.slot();
             LiveProgress.Status st = LiveProgress.read(target, slot);
-            // a migrate that just began streaming reports within a second or two
-            for (long until = System.currentTimeMillis() + 5_000; stale(st) && System.currentTimeMillis() < until
+            // a migrate that just began streaming reports within a second or two; on a loaded machine
+            // (a CI run of the suite, 2026-12-07) 5 s was once too short and a cutover was refused
+            for (long until = System.currentTimeMillis() + 15_000; stale(st) && System.currentTimeMillis() < until
                     && LiveSource.slotReader(s.connection(), slot) != null; st = LiveProgress.read(target, slot)) {
                 Thread.sleep(250);
             }
