@@ -294,7 +294,6 @@ public final class BulkLoader {
                 bytes = rs.getLong(2);
             }
         }
-        if (rows <= 0) rows = pages * 80; // never analyzed: assume rows of about 100 bytes
         int n = (int) Math.min(MAX_RANGES, Math.max(Math.ceil((double) rows / perRange), Math.ceil((double) bytes / bytesPerRange)));
         List<String> out = new ArrayList<>();
         if (t.source().isPartitioned() || n <= 1 || pages < 2) {

@@ -84,7 +84,7 @@ public final class SchemaCreator {
     /**
      * The same, the statements on the biggest tables ({@code size}, in rows) begun first; those on
      * small tables in Citus's sequential mode: opening a connection to a worker for each shard
-     * cost more than a small table's key (250 ms against 55-110 ms for 1,000-20,000 rows in 32
+     * cost more than a small table's key (220-250 ms against 55-160 ms for 1,000-20,000 rows in 32
      * shards, on real Citus). A big table's still gets a connection per shard, to use every core.
      */
     public static int runParallel(List<Statement> statements, Set<Step> steps, int threads,
