@@ -1,6 +1,7 @@
 package io.citusmigrate.copy;
 
 import io.citusmigrate.UserError;
+import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.db.Databases;
 import io.citusmigrate.db.Parallel;
 import io.citusmigrate.load.LoadCommand;
@@ -73,14 +74,27 @@ public final class BulkLoader {
      */
     public static List<OrphanReport> orphans(Connection reader, List<Projection> projections, boolean recordHash,
                                              boolean firstKeys) throws SQLException {
-        List<OrphanReport> out = new ArrayList<>();
-        for (Projection p : projections) {
-            if (!p.canHaveOrphans()) continue;
+        Map<Projection, OrphanReport> found = new java.util.HashMap<>();
+        Map<QualifiedName, Projection> bySource = new java.util.HashMap<>();
+        projections.forEach(p -> bySource.put(p.source(), p));
+        // parents before their children: a child below a parent without orphans is checked without the joins
+        List<Projection> parentsFirst = projections.stream()
+                .sorted(java.util.Comparator.comparingInt(p -> p.table().backfillPath().size())).toList();
+        java.util.Set<Projection> clean = new java.util.HashSet<>();
+        for (Projection p : parentsFirst) {
+            if (!p.canHaveOrphans()) {
+                clean.add(p);
+                continue;
+            }
             Checksum n;
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.checksumOfOrphans(recordHash))) {
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(belowCleanParent(reader, p, bySource, clean)
+                    ? p.checksumOfOrphansBelowCleanParent(recordHash) : p.checksumOfOrphans(recordHash))) {
                 n = Checksum.read(rs);
             }
-            if (n.rows() == 0) continue;
+            if (n.rows() == 0) {
+                clean.add(p);
+                continue;
+            }
             List<String> keys = new ArrayList<>();
             if (firstKeys) {
                 try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
@@ -94,10 +108,34 @@ public final class BulkLoader {
             }
             String path = p.table().backfillPath().isEmpty() ? p.table().distributionColumn()
                     : p.table().backfillPath().stream().map(Hop::toString).collect(Collectors.joining(", "));
-            out.add(new OrphanReport(p.table().label(), n, keys, path));
+            found.put(p, new OrphanReport(p.table().label(), n, keys, path));
         }
-        return out;
+        return projections.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
     }
+
+    /**
+     * Whether {@code p}'s parent was found without orphans and {@code p}'s first hop is a foreign
+     * key the source validated, still there and valid in the reader's snapshot (the catalog was
+     * read before it). Then {@code p}'s orphans are its rows with a NULL in that key.
+     */
+    private static boolean belowCleanParent(Connection reader, Projection p, Map<QualifiedName, Projection> bySource,
+                                            java.util.Set<Projection> clean) throws SQLException {
+        if (p.table().backfillPath().isEmpty()) return false;
+        Projection parent = bySource.get(p.table().backfillPath().get(0).parent());
+        if (parent == null || !clean.contains(parent) || !p.reachesTenantThrough(parent)) return false;
+        java.util.Optional<String> fk = p.firstHopForeignKey();
+        if (fk.isEmpty()) return false;
+        try (java.sql.PreparedStatement s = reader.prepareStatement(VALIDATED_FOREIGN_KEY)) {
+            s.setString(1, p.source().sql());
+            s.setString(2, fk.get());
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static final String VALIDATED_FOREIGN_KEY =
+            "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = CAST(? AS regclass) AND conname = ? AND contype = 'f' AND convalidated";
 
     /**
      * What the copy needs to know before it starts; found in the snapshot. {@code orphans} are

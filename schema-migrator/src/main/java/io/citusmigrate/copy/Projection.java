@@ -1,6 +1,7 @@
 package io.citusmigrate.copy;
 
 import io.citusmigrate.catalog.Column;
+import io.citusmigrate.catalog.ForeignKey;
 import io.citusmigrate.catalog.QualifiedName;
 import io.citusmigrate.sql.Sql;
 import io.citusmigrate.plan.Hop;
@@ -8,6 +9,7 @@ import io.citusmigrate.plan.TablePlan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -215,6 +217,52 @@ public final class Projection {
     /** The orphans, counted and hashed as {@link #checksumOfSourceRows} hashes them. */
     public String checksumOfOrphans(boolean record) {
         return checksum(ownHash(record)) + from + where(null, true);
+    }
+
+    /**
+     * The source's foreign key that proves this table's first hop: validated, on exactly the
+     * hop's column pairs, so no row of this table points at a missing parent row. Empty when
+     * there is none (the path was derived otherwise, or the key is NOT VALID).
+     */
+    public Optional<String> firstHopForeignKey() {
+        if (tenant == null || table.constantTenant() || table.backfillPath().isEmpty()) return Optional.empty();
+        Hop h = table.backfillPath().get(0);
+        Set<List<String>> pairs = pairs(h.childColumns(), h.parentColumns());
+        return table.source().foreignKeys().stream()
+                .filter(fk -> fk.validated() && fk.refTable().equals(h.parent()) && pairs(fk.columns(), fk.refColumns()).equals(pairs))
+                .map(ForeignKey::name).findFirst();
+    }
+
+    private static Set<List<String>> pairs(List<String> child, List<String> parent) {
+        Set<List<String>> out = new java.util.HashSet<>();
+        for (int i = 0; i < child.size(); i++) out.add(List.of(child.get(i), parent.get(i)));
+        return out;
+    }
+
+    /**
+     * Whether {@code parent} is this table's first hop's parent reaching the same tenant key along
+     * the rest of this table's path: then a row of this table has a tenant key exactly when its
+     * parent row does, and if {@code parent} has no orphans (and {@link #firstHopForeignKey} holds),
+     * this table's orphans are its rows with a NULL in the first hop's columns.
+     */
+    public boolean reachesTenantThrough(Projection parent) {
+        List<Hop> path = table.backfillPath();
+        if (path.isEmpty() || parent.tenant == null || parent.table.constantTenant()) return false;
+        return parent.source().equals(path.get(0).parent())
+                && parent.table.backfillPath().equals(path.subList(1, path.size()))
+                && parent.table.distributionColumn().equals(table.distributionColumn());
+    }
+
+    /**
+     * The orphans as {@link #checksumOfOrphans} counts them when the parent has none and the first
+     * hop is a validated foreign key: the rows with a NULL in the first hop's columns, read
+     * without the joins (on a big table the joins were most of the orphan check's time).
+     */
+    public String checksumOfOrphansBelowCleanParent(boolean record) {
+        String nulls = table.backfillPath().get(0).childColumns().stream().map(c -> "t." + Sql.ident(c) + " IS NULL")
+                .collect(Collectors.joining(" OR "));
+        return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql()
+                + " t WHERE " + nulls;
     }
 
     /** The rows to load, back-filled tenant key included (what the target must hold). */

@@ -44,6 +44,22 @@ final class ShardCopy {
 
     private record Piece(int shard, byte[] bytes, int size) {}
 
+    /**
+     * Chunks a writer has sent, for the next ones: a chunk lives from its first row until its COPY,
+     * long enough for the collector to copy it and promote it, and a new one for each filled a
+     * small heap's old generation (a full collection every half second in a bulk load).
+     */
+    private static final java.util.concurrent.BlockingQueue<byte[]> FREE = new java.util.concurrent.ArrayBlockingQueue<>(64);
+
+    private static ShardRows.Chunk newChunk(int atLeast) {
+        byte[] b = atLeast <= CHUNK ? FREE.poll() : null;
+        return b != null ? new ShardRows.Chunk(b) : new ShardRows.Chunk(Math.max(CHUNK, atLeast));
+    }
+
+    private static void reuse(byte[] bytes) {
+        if (bytes.length == CHUNK) FREE.offer(bytes); // dropped when the pool is full
+    }
+
     private final ShardMap map;
     private final Projection p;
     private final boolean binary;
@@ -86,7 +102,7 @@ final class ShardCopy {
                     queues.get(map.nodeOf(shard)).put(new Piece(shard, c.bytes(), c.size()));
                     c = null;
                 }
-                if (c == null) c = chunks[shard] = new ShardRows.Chunk(Math.max(CHUNK, m.length));
+                if (c == null) c = chunks[shard] = newChunk(m.length);
                 if (binary) ShardRows.appendBinaryRest(m, start, c);
                 else {
                     int rest = ShardRows.textRest(m);
@@ -152,6 +168,7 @@ final class ShardCopy {
                 in.writeToCopy(piece.bytes(), 0, piece.size());
                 if (binary) in.writeToCopy(ShardRows.BINARY_TRAILER, 0, ShardRows.BINARY_TRAILER.length);
                 in.endCopy();
+                reuse(piece.bytes());
             } catch (SQLException e) {
                 if (in != null && in.isActive()) try { in.cancelCopy(); } catch (SQLException ignored) { /* this error is the one */ }
                 failed.set(true);

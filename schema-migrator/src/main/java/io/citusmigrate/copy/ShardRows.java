@@ -70,6 +70,11 @@ final class ShardRows {
             bytes = new byte[capacity];
         }
 
+        /** A chunk over a used buffer: its old contents are overwritten. */
+        Chunk(byte[] reused) {
+            bytes = reused;
+        }
+
         void add(byte[] b, int off, int len) {
             ensure(len);
             System.arraycopy(b, off, bytes, size, len);

@@ -188,6 +188,48 @@ class BulkLoaderIT {
         }
     }
 
+    @Test
+    void belowAParentWithoutOrphansTheOrphansAreTheRowsWithANullKeyFoundWithoutTheJoins() throws SQLException {
+        SourceDb src = new SourceDb(pg, "orphfk").run("""
+                create table tenant (id int primary key);
+                create table parent (id int primary key, tenant_id int references tenant);
+                create table child (id int primary key, parent_id int references parent);
+                create table grandchild (id int primary key, child_id int references child);
+                create table loose (id int primary key, parent_id int);
+                insert into tenant values (1);
+                insert into parent values (1, 1), (2, 1);
+                insert into child values (1, 1), (2, 2), (3, null), (4, 1);
+                insert into grandchild values (1, 1), (2, 3), (3, null), (4, 4);
+                insert into loose values (1, 1), (2, 99), (3, null);
+                alter table loose add constraint loose_parent_id_fkey foreign key (parent_id) references parent not valid;
+                """);
+        LoadCommand cmd = src.command(citus.url(), "distribute tenant using id;");
+        Plan plan = Planner.plan(cmd, src.catalog());
+        Map<String, Projection> byName = new java.util.HashMap<>();
+        BulkLoader.projections(plan).forEach(p -> byName.put(p.source().name(), p));
+        Projection parent = byName.get("parent"), child = byName.get("child"), grandchild = byName.get("grandchild"), loose = byName.get("loose");
+        // the shortcut applies only along a validated key, below the parent that key points at
+        assertEquals(java.util.Optional.of("child_parent_id_fkey"), child.firstHopForeignKey());
+        assertTrue(child.reachesTenantThrough(parent));
+        assertTrue(grandchild.reachesTenantThrough(child));
+        assertEquals(false, grandchild.reachesTenantThrough(parent));
+        assertEquals(java.util.Optional.empty(), loose.firstHopForeignKey(), "NOT VALID proves nothing");
+        assertEquals(false, child.checksumOfOrphansBelowCleanParent(true).contains("JOIN"));
+        try (Connection reader = pg.connect(src.db)) {
+            Map<String, Long> counts = new java.util.TreeMap<>();
+            for (OrphanReport o : BulkLoader.orphans(reader, BulkLoader.projections(plan), true, false)) counts.put(o.table(), o.count());
+            // child 3 (NULL key) is an orphan; grandchild 2 hangs below it, 3 has a NULL key; loose 2 dangles, 3 is NULL
+            assertEquals(Map.of("public.child", 1L, "public.grandchild", 2L, "public.loose", 2L), counts);
+            try (java.sql.Statement s = reader.createStatement()) {
+                s.execute("delete from grandchild where child_id = 3");
+                s.execute("delete from child where id = 3");
+            }
+            counts.clear();
+            for (OrphanReport o : BulkLoader.orphans(reader, BulkLoader.projections(plan), true, false)) counts.put(o.table(), o.count());
+            assertEquals(Map.of("public.grandchild", 1L, "public.loose", 2L), counts, "the child now clean, the grandchild's NULL key alone");
+        }
+    }
+
     private static Connection target() {
         try {
             return citus.connect();

@@ -87,21 +87,24 @@ public final class CitusTarget implements AutoCloseable {
         URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
         String user = null;
         String password = null;
+        List<String> params = new ArrayList<>(); // the URL's other parameters (sslmode, for one) reach the tool too
         if (u.getQuery() != null) {
             for (String kv : u.getQuery().split("&")) {
                 String[] p = kv.split("=", 2);
                 if (p[0].equals("user")) user = p[1];
-                if (p[0].equals("password")) password = p[1];
+                else if (p[0].equals("password")) password = p[1];
+                else params.add(kv);
             }
         }
+        String query = params.isEmpty() ? "" : "?" + String.join("&", params);
         if (u.getUserInfo() != null) {
             String[] p = u.getUserInfo().split(":", 2);
             user = p[0];
             if (p.length > 1) password = p[1];
         }
-        String plain = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath();
+        String plain = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath() + query;
         String fileUrl = "postgresql://" + (user != null ? user : "postgres") + (password != null ? ":" + password : "")
-                + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath();
+                + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath() + query;
         String version;
         try (Connection c = DriverManager.getConnection(plain, user, password); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT citus_version(), (SELECT count(*) FROM pg_dist_node)")) {
