@@ -142,7 +142,7 @@ final class DebeziumSnapshotStep implements io.citusmigrate.steps.Step {
                 Projection p = new Projection(t);
                 long orphans = 0;
                 if (p.canHaveOrphans()) {
-                    try (ResultSet rs = st.executeQuery(p.checksumOfOrphans(false))) {
+                    try (ResultSet rs = st.executeQuery(p.checksumOfOrphans(false, false))) {
                         rs.next();
                         orphans = rs.getLong(1);
                     }

@@ -87,8 +87,8 @@ public final class BulkLoader {
                 continue;
             }
             Checksum n;
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(belowCleanParent(reader, p, bySource, clean)
-                    ? p.checksumOfOrphansBelowCleanParent(recordHash) : p.checksumOfOrphans(recordHash))) {
+            boolean nullKeysOnly = belowCleanParent(reader, p, bySource, clean);
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.checksumOfOrphans(recordHash, nullKeysOnly))) {
                 n = Checksum.read(rs);
             }
             if (n.rows() == 0) {
@@ -97,7 +97,7 @@ public final class BulkLoader {
             }
             List<String> keys = new ArrayList<>();
             if (firstKeys) {
-                try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5))) {
+                try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery(p.sampleOrphans(5, nullKeysOnly))) {
                     int cols = rs.getMetaData().getColumnCount();
                     while (rs.next()) {
                         List<String> k = new ArrayList<>();
@@ -108,7 +108,7 @@ public final class BulkLoader {
             }
             String path = p.table().backfillPath().isEmpty() ? p.table().distributionColumn()
                     : p.table().backfillPath().stream().map(Hop::toString).collect(Collectors.joining(", "));
-            found.put(p, new OrphanReport(p.table().label(), n, keys, path));
+            found.put(p, new OrphanReport(p.table().label(), n, keys, path, nullKeysOnly));
         }
         return projections.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
     }
@@ -293,7 +293,7 @@ public final class BulkLoader {
             Projection p = projections.stream().filter(x -> x.table().label().equals(o.table())).findFirst().orElseThrow();
             Path file = dir.resolve(p.table().target().schema() + "." + p.table().target().name() + ".reject.csv");
             try (OutputStream out = Files.newOutputStream(file)) {
-                reader.unwrap(PGConnection.class).getCopyAPI().copyOut(p.copyOrphansOut(), out);
+                reader.unwrap(PGConnection.class).getCopyAPI().copyOut(p.copyOrphansOut(o.nullKeysOnly()), out);
             } catch (IOException e) {
                 throw new UserError("cannot write the reject file " + file + ": " + e.getMessage());
             }

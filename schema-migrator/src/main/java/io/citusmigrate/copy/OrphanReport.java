@@ -2,8 +2,12 @@ package io.citusmigrate.copy;
 
 import java.util.List;
 
-/** Rows of one table whose path to the tenant is NULL or dangling; {@code checksum} as the source's rows are hashed. */
-public record OrphanReport(String table, Checksum checksum, List<String> firstKeys, String path) {
+/**
+ * Rows of one table whose path to the tenant is NULL or dangling; {@code checksum} as the source's
+ * rows are hashed; {@code nullKeysOnly} when they are the rows with a NULL in the first hop's
+ * foreign key (see {@link Projection#checksumOfOrphans}).
+ */
+public record OrphanReport(String table, Checksum checksum, List<String> firstKeys, String path, boolean nullKeysOnly) {
     public long count() {
         return checksum.rows();
     }

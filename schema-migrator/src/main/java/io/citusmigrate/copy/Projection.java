@@ -214,9 +214,26 @@ public final class Projection {
         return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql() + " t";
     }
 
-    /** The orphans, counted and hashed as {@link #checksumOfSourceRows} hashes them. */
-    public String checksumOfOrphans(boolean record) {
-        return checksum(ownHash(record)) + from + where(null, true);
+    /**
+     * The orphans, counted and hashed as {@link #checksumOfSourceRows} hashes them. With
+     * {@code nullKeysOnly} (the parent has no orphans and {@link #firstHopForeignKey} holds) they
+     * are the rows with a NULL in the first hop's columns, read without the joins: on a big table
+     * the joins were most of the orphan check's time.
+     */
+    public String checksumOfOrphans(boolean record, boolean nullKeysOnly) {
+        return checksum(ownHash(record)) + (nullKeysOnly ? ownRows() + orphansWhere(true) : from + orphansWhere(false));
+    }
+
+    /** The table's own rows, no joins: FROM with the alias t. */
+    private String ownRows() {
+        return " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql() + " t";
+    }
+
+    /** The WHERE of the orphans: a NULL tenant key along the joins, or a NULL in the first hop's columns (see {@link #checksumOfOrphans}). */
+    private String orphansWhere(boolean nullKeysOnly) {
+        if (!nullKeysOnly) return where(null, true);
+        return " WHERE " + table.backfillPath().get(0).childColumns().stream().map(c -> "t." + Sql.ident(c) + " IS NULL")
+                .collect(Collectors.joining(" OR "));
     }
 
     /**
@@ -253,18 +270,6 @@ public final class Projection {
                 && parent.table.distributionColumn().equals(table.distributionColumn());
     }
 
-    /**
-     * The orphans as {@link #checksumOfOrphans} counts them when the parent has none and the first
-     * hop is a validated foreign key: the rows with a NULL in the first hop's columns, read
-     * without the joins (on a big table the joins were most of the orphan check's time).
-     */
-    public String checksumOfOrphansBelowCleanParent(boolean record) {
-        String nulls = table.backfillPath().get(0).childColumns().stream().map(c -> "t." + Sql.ident(c) + " IS NULL")
-                .collect(Collectors.joining(" OR "));
-        return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql()
-                + " t WHERE " + nulls;
-    }
-
     /** The rows to load, back-filled tenant key included (what the target must hold). */
     public String checksumOfProjection(boolean record) {
         return checksum(rowHash(columns, expressions, record)) + fromWhere(null);
@@ -282,13 +287,13 @@ public final class Projection {
         return table.constantTenant() ? " WHERE t." + Sql.ident(table.distributionColumn()) + " = " + tenant : "";
     }
 
-    /** The first orphans' keys, for the report. */
-    public String sampleOrphans(int n) {
-        return "SELECT " + keyList("t") + from + where(null, true) + " ORDER BY " + keyList("t") + " LIMIT " + n;
+    /** The first orphans' keys, for the report ({@code nullKeysOnly} as for {@link #checksumOfOrphans}). */
+    public String sampleOrphans(int n, boolean nullKeysOnly) {
+        return "SELECT " + keyList("t") + (nullKeysOnly ? ownRows() : from) + orphansWhere(nullKeysOnly) + " ORDER BY " + keyList("t") + " LIMIT " + n;
     }
 
-    /** All orphans with the reason, as CSV, for the reject file. */
-    public String copyOrphansOut() {
+    /** All orphans with the reason, as CSV, for the reject file ({@code nullKeysOnly} as for {@link #checksumOfOrphans}). */
+    public String copyOrphansOut(boolean nullKeysOnly) {
         StringBuilder reason = new StringBuilder("CASE");
         List<Hop> path = table.backfillPath();
         for (int i = 0; i < path.size(); i++) {
@@ -301,7 +306,7 @@ public final class Projection {
                     .append(Sql.literal(h.child().name() + "." + cols + " has no row in " + h.parent().name()));
         }
         reason.append(" ELSE ").append(Sql.literal(table.distributionColumn() + " is NULL")).append(" END");
-        return "COPY (SELECT t.*, " + reason + " AS citus_migrate_reason" + from + where(null, true)
+        return "COPY (SELECT t.*, " + reason + " AS citus_migrate_reason" + from + orphansWhere(nullKeysOnly)
                 + ") TO STDOUT (FORMAT csv, HEADER)";
     }
 
