@@ -65,6 +65,19 @@ class CliIT {
     }
 
 
+    /**
+     * The launcher's JVM options (the JIT kept off one method of TLS, docs/COMMAND-FILE.md) are
+     * taken, and the JVM says nothing of them: the tool's output is all there is.
+     */
+    @Test
+    void theLauncherAddsNothingToWhatTheToolPrints() throws Exception {
+        Path launcher = Path.of("..", "citus-migrate").toAbsolutePath().normalize();
+        Process p = new ProcessBuilder("bash", launcher.toString(), "--version").directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.matches("citus-migrate \\S+\\R"), out);
+    }
+
     @Test
     void helpTextsPrintAsWritten() {
         Run r = Run.of("help", "deploy");
