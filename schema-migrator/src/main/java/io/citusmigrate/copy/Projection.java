@@ -211,7 +211,7 @@ public final class Projection {
 
     /** Every row of the source table, hashed over the columns it holds itself: no join. */
     public String checksumOfSourceRows(boolean record) {
-        return checksum(ownHash(record)) + " FROM " + (table.source().isPartitioned() ? "" : "ONLY ") + table.source().name().sql() + " t";
+        return checksum(ownHash(record)) + ownRows();
     }
 
     /**
