@@ -15,6 +15,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -62,23 +64,64 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
                 out.flush();
             }
         }
-        // the tables the foreign keys join come from the plan: read only when there are foreign keys to add
-        int paused = AutovacuumPause.pause(target, r.slot(), cmd.options().flag(Option.FOREIGN_KEYS)
-                ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of(), line -> {
-                    err.println("warning: " + line);
-                    err.flush();
-                });
+        // autovacuum paused on a connection of its own while writes stop and the stream catches up to them: under load it
+        // waits about a second for a running autovacuum to be cancelled, and that second now overlaps the catch-up instead of
+        // coming before it (benchmark/RESULTS.md, 2026-12-07 fifth session); it is over before the marker is written, so
+        // `migrate` adds the foreign keys after it and turns autovacuum back on after that
+        // the tables the foreign keys join come from the plan, read from the source first: stopping writes ends the
+        // source's other sessions, the plan's reading among them (read only when there are foreign keys to add)
+        List<String> tables = cmd.options().flag(Option.FOREIGN_KEYS) ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of();
+        CompletableFuture<Integer> pause = CompletableFuture.supplyAsync(() -> pauseAutovacuum(tables), LiveCutover::daemon);
+        boolean answered = false;
+        try {
+            answered = cutOver(sources, target, t0, pause);
+            return answered;
+        } finally {
+            if (!answered) {
+                // `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated; here nobody will
+                boolean paused;
+                try {
+                    paused = pause.join() > 0;
+                } catch (RuntimeException failed) {
+                    paused = true; // some tables may have been paused before it failed: their notes say which
+                }
+                if (paused) AutovacuumPause.resumeAfterFailure(target, r.slot(), err);
+            }
+        }
+    }
+
+    /** Autovacuum off on these tables, on a target connection of its own; on how many. */
+    private int pauseAutovacuum(List<String> tables) {
+        if (tables.isEmpty()) return 0;
+        try (Connection c = Databases.target(cmd)) {
+            return AutovacuumPause.pause(c, r.slot(), tables, line -> {
+                err.println("warning: " + line);
+                err.flush();
+            });
+        } catch (SQLException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private static void daemon(Runnable task) {
+        Thread t = new Thread(task, "autovacuum-pause");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Waits for the pause and says what it did; its failure is the cutover's. */
+    private void awaitPause(CompletableFuture<Integer> pause) throws SQLException, InterruptedException {
+        int paused;
+        try {
+            paused = pause.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SQLException q) throw q;
+            if (e.getCause() instanceof RuntimeException x) throw x;
+            throw new IllegalStateException(e.getCause());
+        }
         if (paused > 0) {
             out.println(AutovacuumPause.pausedLine(paused));
             out.flush();
-        }
-        boolean answered = false;
-        try {
-            answered = cutOver(sources, target, t0);
-            return answered;
-        } finally {
-            // answered: `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated
-            if (!answered && paused > 0) AutovacuumPause.resumeAfterFailure(target, r.slot(), err);
         }
     }
 
@@ -102,17 +145,20 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
     }
 
     /**
-     * Stops writes (with --stop-writes), writes the marker and waits for `migrate`'s answer; false
+     * Stops writes (with --stop-writes), waits for autovacuum's pause, writes the marker and waits for `migrate`'s answer; false
      * when none came. Whatever ends the wait short of the answer (a timeout, no migrate reading,
      * an error, Ctrl-C or SIGTERM) withdraws the request and gives the writes back, unless
      * `migrate` has taken the cutover on already: then it finishes it.
      */
-    private boolean cutOver(List<CutoverSource> sources, Connection target, long t0) throws SQLException, InterruptedException {
+    private boolean cutOver(List<CutoverSource> sources, Connection target, long t0, CompletableFuture<Integer> pause)
+            throws SQLException, InterruptedException {
         String request = CutoverTable.request(target, r.slot());
         try (CutoverUndo undo = new CutoverUndo(how -> undo(sources, request, how))) {
             boolean answered;
             try {
-                answered = new CutoverWait(r, sources, target, request, out, err).await(t0, stopWrites(sources));
+                long stopped = stopWrites(sources);
+                awaitPause(pause);
+                answered = new CutoverWait(r, sources, target, request, out, err).await(t0, stopped);
             } catch (SQLException | RuntimeException e) {
                 undo.run("failed");
                 throw e;

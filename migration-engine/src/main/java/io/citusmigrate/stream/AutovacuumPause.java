@@ -23,8 +23,8 @@ import java.util.Set;
  * holds a conflicting lock and gives way only when the waiter's deadlock check cancels it, a
  * second later (deadlock_timeout). On real Citus at 1,000 transactions/s with tenant moves some
  * shard is nearly always being vacuumed: the foreign keys took 1.5 s of a 2.8 s write downtime.
- * Turning autovacuum off waits for (and cancels) a running one too, but before writes stop, and it
- * does not block the stream's writes. The tables changed are noted in citus_migrate.autovacuum_paused,
+ * Turning autovacuum off waits for (and cancels) a running one too, but while the stream
+ * catches up to the stop, before the marker, and it does not block the stream's writes. The tables changed are noted in citus_migrate.autovacuum_paused,
  * so that whoever finishes or gives up the cutover, in whichever process, turns it back on.
  */
 public final class AutovacuumPause {
