@@ -283,6 +283,54 @@ class LiveMigrationIT {
         }
     }
 
+    @Test
+    void aShardLockHeldOnAWorkerLeavesThatTableToTheForeignKeysAfterTheWaitInsteadOfHoldingTheCutover() throws Exception {
+        // the pause runs while writes are stopped: a lock on one shard, held on its worker, bounds it to LOCK_WAIT
+        // (a plain SET lock_timeout stays on the coordinator: the ALTER waited as long as the lock was held)
+        org.junit.jupiter.api.Assumptions.assumeFalse(citus.isStandIn(), "the stand-in has no workers");
+        String schema = citus.newSchema("held");
+        String t = schema + ".held";
+        try (Connection c = citus.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+            s.execute("CREATE TABLE " + t + " (tenant bigint, id bigint, PRIMARY KEY (tenant, id))");
+            s.execute("SELECT create_distributed_table('" + t + "', 'tenant')");
+        }
+        List<String> shard = citus.rows("SELECT n.nodename || '|' || n.nodeport || '|' || shard_name('" + t + "'::regclass, s.shardid)"
+                + " FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n USING (groupid)"
+                + " WHERE s.logicalrelid = '" + t + "'::regclass AND n.groupid > 0 ORDER BY s.shardid LIMIT 1");
+        String[] at = shard.get(0).split("\\|");
+        String worker = "jdbc:postgresql://" + at[0] + ":" + at[1] + "/" + citus.rows("SELECT current_database()").get(0);
+        try (Connection w = java.sql.DriverManager.getConnection(worker, citus.user(), citus.password()); Statement ws = w.createStatement();
+             Connection c = citus.connect()) {
+            ws.execute("SET citus.enable_manual_changes_to_shards = on");
+            w.setAutoCommit(false);
+            ws.execute("LOCK TABLE " + at[2] + " IN SHARE UPDATE EXCLUSIVE MODE"); // as an autovacuum of that shard holds it
+            List<String> said = new java.util.ArrayList<>();
+            long t0 = System.nanoTime();
+            CompletableFuture<Integer> pause = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return AutovacuumPause.pause(c, "cm_held", List.of(t), said::add);
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            int paused;
+            try {
+                paused = pause.get(30, TimeUnit.SECONDS);
+            } finally {
+                w.rollback(); // the lock given back whatever happened
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(0, paused, "the table whose shard is locked is left as it is");
+            assertTrue(seconds < 10, "the wait is bounded on the worker too: " + seconds + " s");
+            assertEquals(List.of("autovacuum left on on " + t + ": its lock is held by another session (not had in 2s)"), said);
+            assertEquals(List.of("0"), citus.rows("SELECT count(*) FROM citus_migrate.autovacuum_paused WHERE slot = 'cm_held'"), "nothing noted");
+            assertEquals(List.of("held|null"), reloptions(schema));
+            assertEquals(1, AutovacuumPause.pause(c, "cm_held", List.of(t)), "once the lock is given back it pauses");
+            assertEquals(1, AutovacuumPause.resume(c, "cm_held"));
+        }
+    }
+
     private static List<String> reloptions(String schema) throws SQLException {
         return citus.rows("SELECT relname, reloptions FROM pg_class WHERE relnamespace = '\"" + schema + "\"'::regnamespace"
                 + " AND relkind = 'r' ORDER BY relname COLLATE \"C\"");

@@ -73,33 +73,46 @@ public final class AutovacuumPause {
         if (tables.isEmpty()) return 0;
         ProgressCatalog.ensure(target);
         int n = 0;
-        for (String t : tables) {
-            if (hasOwnSetting(target, t)) continue;
-            // noted first: after a crash between the two, turning it back on is harmless
-            try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, now()) ON CONFLICT DO NOTHING")) {
-                ps.setString(1, slot);
-                ps.setString(2, t);
-                ps.execute();
-            }
-            try (Statement s = target.createStatement()) {
-                s.execute("SET lock_timeout = '" + LOCK_WAIT + "'");
-                try {
+        boolean autoCommit = target.getAutoCommit();
+        target.setAutoCommit(false);
+        try {
+            for (String t : tables) {
+                if (hasOwnSetting(target, t)) {
+                    target.rollback();
+                    continue;
+                }
+                try (Statement s = target.createStatement()) {
+                    // the wait bounded on the workers too: a plain SET stays on the coordinator, and a shard's lock held on a
+                    // worker made the ALTER wait as long as it was held (seen on Citus 13.2.2); SET LOCAL is passed on
+                    s.execute("SET LOCAL citus.propagate_set_commands = 'local'");
+                    s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT + "'");
+                    // noted with the change, in its transaction
+                    try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, now()) ON CONFLICT DO NOTHING")) {
+                        ps.setString(1, slot);
+                        ps.setString(2, t);
+                        ps.execute();
+                    }
                     s.execute("ALTER TABLE " + t + " SET (autovacuum_enabled = false)");
+                    target.commit();
                     n++;
                 } catch (SQLException e) {
+                    target.rollback();
                     if (!"55P03".equals(e.getSQLState())) throw e;
-                    forget(target, slot, t);
                     said.accept("autovacuum left on on " + t + ": its lock is held by another session (not had in " + LOCK_WAIT + ")");
-                } finally {
-                    s.execute("RESET lock_timeout");
                 }
             }
+        } finally {
+            if (!target.isClosed()) target.setAutoCommit(autoCommit);
         }
         return n;
     }
 
-    /** How long the pause waits for a table's lock. */
-    static final String LOCK_WAIT = "5s";
+    /**
+     * How long the pause waits for a table's lock, on the coordinator and on each worker. An
+     * autovacuum gives way to a waiter after deadlock_timeout (1 s by default); the pause runs
+     * while writes are stopped, so whatever holds a lock longer is left to the foreign keys.
+     */
+    static final String LOCK_WAIT = "2s";
 
     private static void forget(Connection target, String slot, String table) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + TABLE + " WHERE slot = ? AND table_name = ?")) {
