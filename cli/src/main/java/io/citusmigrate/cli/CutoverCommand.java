@@ -52,23 +52,27 @@ final class CutoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         double maxLagSeconds = CutoverRequest.maxLag(maxLag);
-        MigrationSettings settings = in.settings(in.out());
+        // the target connection the recorded deployment is read on is the cutover's own
+        LiveFile.Opened opened = in.settingsAndTarget(in.out());
+        MigrationSettings settings = opened.settings();
         LoadCommand cmd = settings.command();
         CutoverRequest request = new CutoverRequest(in.file, settings.slot(), stopWrites, timeoutSeconds, maxLagSeconds);
         long t0 = System.nanoTime();
-        if (settings.tenantDatabases() && in.cluster() == null) return databases(settings, request, t0);
-        Supplier<Plan> plan = in.cluster() == null ? planAhead(cmd) : null;
-        try (Connection source = Databases.connect("source", cmd.source()); Connection target = Databases.target(cmd)) {
-            if (!LiveSource.slotExists(source, request.slot())) {
-                throw new UserError("the source has no slot " + request.slot() + ": no live migration of this command file is streaming");
+        try (Connection target = opened.target()) {
+            if (settings.tenantDatabases() && in.cluster() == null) return databases(settings, request, t0, target);
+            Supplier<Plan> plan = in.cluster() == null ? planAhead(cmd) : null;
+            try (Connection source = Databases.connect("source", cmd.source())) {
+                if (!LiveSource.slotExists(source, request.slot())) {
+                    throw new UserError("the source has no slot " + request.slot() + ": no live migration of this command file is streaming");
+                }
+                if (in.cluster() != null) {
+                    Session s = Session.open(cmd);
+                    new ConnectCutover(settings, s.catalog(), s.plan(), in.cluster(), in.connectors(), in.out()).run(stopWrites, timeoutSeconds);
+                    return Main.OK;
+                }
+                boolean done = new LiveCutover(cmd, request, in.out(), in.err()).run(source, target, plan, t0);
+                return done ? Main.OK : Main.FAILED;
             }
-            if (in.cluster() != null) {
-                Session s = Session.open(cmd);
-                new ConnectCutover(settings, s.catalog(), s.plan(), in.cluster(), in.connectors(), in.out()).run(stopWrites, timeoutSeconds);
-                return Main.OK;
-            }
-            boolean done = new LiveCutover(cmd, request, in.out(), in.err()).run(source, target, plan, t0);
-            return done ? Main.OK : Main.FAILED;
         } catch (SQLException e) {
             throw new UserError("the cutover failed: " + Databases.oneLine(e, null));
         }
@@ -106,10 +110,10 @@ final class CutoverCommand implements Callable<Integer> {
      * marked, and the running `migrate` answers once for all. A database the rule matches that
      * has no slot (created after the migration began) is not streamed: the cutover is refused.
      */
-    private Integer databases(MigrationSettings settings, CutoverRequest request, long t0) throws InterruptedException {
+    private Integer databases(MigrationSettings settings, CutoverRequest request, long t0, Connection target) throws InterruptedException {
         LoadCommand cmd = settings.command();
         List<CutoverSource> sources = new ArrayList<>();
-        try (Connection target = Databases.target(cmd)) {
+        try {
             List<String> unstreamed = new ArrayList<>();
             for (String db : io.citusmigrate.catalog.TenantDatabases.names(cmd)) {
                 ConnectionUrl url = io.citusmigrate.catalog.TenantDatabases.url(cmd, db);

@@ -9,6 +9,7 @@ import io.citusmigrate.steps.MigrationSettings;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.sql.Connection;
 import java.util.List;
 
 /**
@@ -41,10 +42,36 @@ final class LiveFile extends CommandFile {
         return ConnectorPair.names(name);
     }
 
+    /** The settings, and the target connection the recorded deployment was read on, left open for the caller: one connection fewer. */
+    record Opened(MigrationSettings settings, Connection target) {}
+
+    Opened settingsAndTarget(PrintWriter said) {
+        LoadCommand cmd = load();
+        MigrationSettings settings = MigrationSettings.of(file, cmd, false, false, false);
+        Connection target = Databases.target(cmd);
+        try {
+            if (connect == null) {
+                try {
+                    said(DeploymentRecord.read(target, settings.slot()), said);
+                } catch (java.sql.SQLException e) {
+                    throw new io.citusmigrate.UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+                }
+            }
+        } catch (RuntimeException e) {
+            Databases.close(target);
+            throw e;
+        }
+        return new Opened(settings, target);
+    }
+
     /** Without --connect: the deployment of this slot that `deploy` recorded on the target, if any, taken as if given. */
     private void findRecorded(LoadCommand cmd, String slot, PrintWriter out) {
         if (connect != null) return;
-        Databases.onTarget(cmd, target -> DeploymentRecord.read(target, slot)).ifPresent(d -> {
+        said(Databases.onTarget(cmd, target -> DeploymentRecord.read(target, slot)), out);
+    }
+
+    private void said(java.util.Optional<DeploymentRecord.Deployment> recorded, PrintWriter out) {
+        recorded.ifPresent(d -> {
             connect = d.connectUrl();
             name = d.name();
             out.println("the migration was deployed to the Connect cluster " + connect + " (connectors " + String.join(", ", connectors())
