@@ -559,6 +559,12 @@ class LiveMigrationIT {
         term.exitCode(30);
         assertTrue(term.output().contains("cutover interrupted and undone: the migration will not act on its marker; writes given back"),
                 term.output());
+        // autovacuum, paused for the foreign keys, is back on too: the hook's JVM runs no finally after it
+        assertTrue(term.output().contains("autovacuum paused on 2 target tables"), term.output());
+        assertTrue(term.output().contains("autovacuum on again on 2 target tables"), term.output());
+        assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.autovacuum_paused where slot = 'cm_undo'"));
+        assertEquals(List.of(), citus.rows("select relname from pg_class where relnamespace = '" + schema + "'::regnamespace"
+                + " and array_to_string(reloptions, ',') like '%autovacuum%'"));
         pg.exec(db, insert);
         assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.cutover where slot = 'cm_undo' and done_at is null"),
                 "both requests withdrawn");

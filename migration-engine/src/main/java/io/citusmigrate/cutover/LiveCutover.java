@@ -153,7 +153,10 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
     private boolean cutOver(List<CutoverSource> sources, Connection target, long t0, CompletableFuture<Integer> pause)
             throws SQLException, InterruptedException {
         String request = CutoverTable.request(target, r.slot());
-        try (CutoverUndo undo = new CutoverUndo(how -> undo(sources, request, how))) {
+        try (CutoverUndo undo = new CutoverUndo(how -> {
+            undo(sources, request, how);
+            autovacuumBackAfterUndo(request, pause);
+        })) {
             boolean answered;
             try {
                 long stopped = stopWrites(sources);
@@ -167,6 +170,37 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
             else undo.run("given up");
             return answered;
         }
+    }
+
+    /**
+     * After an undo (a failure, giving up, Ctrl-C or SIGTERM: the shutdown hook's JVM runs no
+     * finally after it), autovacuum back on where this cutover paused it, once the pause is over,
+     * unless a `migrate` took the cutover on: it turns it back on when done. On a connection of its own.
+     */
+    private void autovacuumBackAfterUndo(String request, CompletableFuture<Integer> pause) {
+        try {
+            pause.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (java.util.concurrent.ExecutionException e) {
+            // it failed part way: the notes say which tables it paused
+        } catch (java.util.concurrent.TimeoutException e) {
+            err.println("warning: autovacuum may stay paused on target tables noted in " + AutovacuumPause.TABLE + ": the next cutover"
+                    + " that finishes, or `cleanup`, turns it back on");
+            err.flush();
+            return;
+        }
+        try (Connection t = Databases.target(cmd)) {
+            if (CutoverTable.pending(t, r.slot(), request) || CutoverTable.doneChanges(t, r.slot(), request) != null) return;
+            int resumed = AutovacuumPause.resume(t, r.slot());
+            if (resumed > 0) err.println(AutovacuumPause.resumedLine(resumed));
+        } catch (SQLException | RuntimeException e) {
+            err.println("warning: autovacuum could not be turned back on on the target tables noted in " + AutovacuumPause.TABLE + " ("
+                    + (e instanceof SQLException q ? Databases.oneLine(q, null) : e.getMessage()) + "); the next cutover that finishes, or"
+                    + " `cleanup`, does it");
+        }
+        err.flush();
     }
 
     /** With --stop-writes: the source read-only, its open sessions ended; when that began. */

@@ -28,7 +28,8 @@ import java.util.Set;
  * so that whoever finishes or gives up the cutover, in whichever process, turns it back on.
  */
 public final class AutovacuumPause {
-    static final String TABLE = "citus_migrate.autovacuum_paused";
+    /** Where the paused tables are noted (a message names it). */
+    public static final String TABLE = "citus_migrate.autovacuum_paused";
 
     private AutovacuumPause() {}
 
