@@ -109,6 +109,16 @@ class LiveMigrationIT {
         assertTrue(json.get("row_changes_applied").asLong() > 0, json.toString());
         assertTrue(json.get("rows_written_per_table").get("public.ads").asLong() > 0, json.toString());
         assertTrue(json.get("source_seconds_applied_per_second").isNumber(), json.toString()); // the pace the catch-up is estimated with
+        assertTrue(json.get("autovacuum_paused_on") == null, json.toString());
+        // autovacuum left paused (as by a cutover killed after its pause): status names it until a cutover turns it back on
+        try (Connection c = citus.connect()) {
+            assertEquals(1, AutovacuumPause.pause(c, "cm_live_test", List.of(schema + ".companies")));
+        }
+        String leftPaused = Run.of("status", file.toString()).out();
+        assertTrue(leftPaused.contains("autovacuum paused by a cutover on 1 target table (" + schema + ".companies): on again once a cutover"
+                + " finishes (for a migration given up, `citus-migrate cleanup "), leftPaused);
+        assertEquals("[\"" + schema + ".companies\"]", new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Run.of("status", file.toString(), "--json").out()).get("autovacuum_paused_on").toString());
 
         // an application session still open: --stop-writes ends it, and new sessions cannot write
         Connection app = pg.connect(db);
@@ -140,6 +150,7 @@ class LiveMigrationIT {
         assertEquals(List.of(), citus.rows("select relname from pg_class where relnamespace = '" + schema + "'::regnamespace"
                 + " and array_to_string(reloptions, ',') like '%autovacuum%'"), "autovacuum is back on after the cutover");
         assertEquals(List.of("0"), citus.rows("select count(*) from citus_migrate.autovacuum_paused where slot = 'cm_live_test'"));
+        assertFalse(Run.of("status", file.toString()).out().contains("autovacuum paused"), "on again: status no longer says it");
 
         // the target equals the source, back-filled tenant keys included
         assertVerifies(file);

@@ -29,10 +29,12 @@ import java.util.Map;
  * @param rejected     rows a Connect deployment's sink sent to the dead-letter topic; null without one
  * @param connectors   each connector's state; empty without a Connect deployment
  * @param consolidated the tenant schemas are consolidated into one set of tables (else each a distributed schema)
+ * @param autovacuumPaused target tables a cutover paused autovacuum on, not turned back on yet
  */
 public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes, LiveSource.SlotHealth health, LiveProgress.Status progress,
                               List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected, Map<String, String> connectors,
-                              boolean onConnect, List<io.citusmigrate.load.NamePattern> tenantSchemas, boolean consolidated) {
+                              boolean onConnect, List<io.citusmigrate.load.NamePattern> tenantSchemas, boolean consolidated,
+                              List<String> autovacuumPaused) {
 
     /** @param cluster a Connect deployment's cluster, or null; {@code connectors} its NAME-source and NAME-sink */
     public static MigrationStatus read(LoadCommand cmd, String slot, ConnectCluster cluster, List<String> connectors) {
@@ -46,13 +48,14 @@ public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes
                 var sinkConfig = cluster.config(connectors.get(1));
                 if (sinkConfig != null) rejected = SinkPositions.rejected(target, sinkConfig.getOrDefault("sink.name", ""));
             }
-            return new Target(LiveProgress.read(target, slot), StepRecord.read(target, slot), CopyRecord.copied(target, slot), rejected);
+            return new Target(LiveProgress.read(target, slot), StepRecord.read(target, slot), CopyRecord.copied(target, slot), rejected,
+                    io.citusmigrate.stream.AutovacuumPause.paused(target, slot));
         });
         Map<String, String> states = new LinkedHashMap<>();
         if (cluster != null) for (String c : connectors) states.put(c, cluster.state(c));
         return new MigrationStatus(slot, s.exists(), s.lag(), s.health(), t.progress(), t.steps(), t.copied(), t.rejected(), states,
                 cluster != null, cmd.distribute().stream().flatMap(r -> r.schemas().stream()).toList(),
-                cmd.distribute().stream().anyMatch(io.citusmigrate.load.DistributeRule::isConsolidation));
+                cmd.distribute().stream().anyMatch(io.citusmigrate.load.DistributeRule::isConsolidation), t.autovacuumPaused());
     }
 
     /**
@@ -78,7 +81,8 @@ public record MigrationStatus(String slot, boolean slotExists, Long slotLagBytes
 
     private record Source(boolean exists, Long lag, LiveSource.SlotHealth health) {}
 
-    private record Target(LiveProgress.Status progress, List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected) {}
+    private record Target(LiveProgress.Status progress, List<StepRecord.Entry> steps, Map<String, long[]> copied, Long rejected,
+                          List<String> autovacuumPaused) {}
 
     /** The one word or phrase `status` leads with. */
     public String state() {

@@ -28,6 +28,10 @@ public final class StatusReport {
             if (health.warning(file) != null) n.put("slot_warning", health.warning(file));
         }
         if (m.rejected() != null) n.put("rows_to_dead_letter_topic", m.rejected());
+        if (!m.autovacuumPaused().isEmpty()) {
+            ArrayNode paused = n.putArray("autovacuum_paused_on");
+            m.autovacuumPaused().forEach(paused::add);
+        }
         if (!m.copied().isEmpty()) {
             ObjectNode c = n.putObject("bulk_load_copied");
             m.copied().forEach((t, v) -> c.putObject(t).put("rows", v[0]).put("ranges", v[1]));
@@ -79,6 +83,12 @@ public final class StatusReport {
                     : "begun " + e.started().toInstant() + (m.slotExists() ? ", not finished" : "")));
         }
         if (m.rejected() != null) out.println("  rows the sink could not place, sent to the dead-letter topic: " + m.rejected());
+        if (!m.autovacuumPaused().isEmpty()) {
+            // a cutover under way, or one that ended without turning it back on (killed): it must not stay off unnoticed
+            out.println("  autovacuum paused by a cutover on " + m.autovacuumPaused().size() + " target table" + (m.autovacuumPaused().size() == 1 ? "" : "s")
+                    + " (" + String.join(", ", m.autovacuumPaused()) + "): on again once a cutover finishes (for a migration given up, `citus-migrate"
+                    + " cleanup " + file + "` does it)");
+        }
         if (m.slotLagBytes() != null) {
             out.println("  the slot has confirmed all but " + LiveProgress.bytes(m.slotLagBytes()) + " of the source's WAL");
         }

@@ -136,14 +136,7 @@ public final class AutovacuumPause {
 
     /** Turns autovacuum back on where this migration's cutover turned it off; returns on how many tables. */
     public static int resume(Connection target, String slot) throws SQLException {
-        if (!exists(target, TABLE)) return 0; // no cutover ever paused anything here
-        List<String> paused = new ArrayList<>();
-        try (PreparedStatement ps = target.prepareStatement("SELECT table_name FROM " + TABLE + " WHERE slot = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) paused.add(rs.getString(1));
-            }
-        }
+        List<String> paused = paused(target, slot);
         for (String t : paused) {
             if (exists(target, t)) {
                 try (Statement s = target.createStatement()) {
@@ -153,6 +146,19 @@ public final class AutovacuumPause {
             forget(target, slot, t);
         }
         return paused.size();
+    }
+
+    /** The tables a cutover of this migration paused autovacuum on and nobody turned back on yet (`status` names them). */
+    public static List<String> paused(Connection target, String slot) throws SQLException {
+        List<String> paused = new ArrayList<>();
+        if (!exists(target, TABLE)) return paused; // no cutover ever paused anything here
+        try (PreparedStatement ps = target.prepareStatement("SELECT table_name FROM " + TABLE + " WHERE slot = ? ORDER BY table_name")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) paused.add(rs.getString(1));
+            }
+        }
+        return paused;
     }
 
     /**
