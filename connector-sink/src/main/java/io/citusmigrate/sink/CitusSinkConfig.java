@@ -32,6 +32,7 @@ public final class CitusSinkConfig extends AbstractConfig {
     public static final String SCHEMA_CHANGES_COMMAND = "citus.schema.changes.command";
     public static final String SCHEMA_CHANGES_FILE = "citus.schema.changes.file";
     public static final String PARENTS_FROM_SOURCE = "citus.parents.from.source";
+    public static final String CACHED_WORKER_CONNECTIONS = "citus.cached.connections.per.worker";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -84,7 +85,12 @@ public final class CitusSinkConfig extends AbstractConfig {
                             + " source is ahead, and a tenant key read there may be one the target's copy of the parent never has, so the"
                             + " parent's later moves would not carry the row", "Writes", 9, Width.SHORT, "Parents from the source")
             .define(METRICS_INTERVAL, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
-                    "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval");
+                    "How often the counters are logged", "Writes", 5, Width.SHORT, "Metrics log interval")
+            .define(CACHED_WORKER_CONNECTIONS, Type.INT, 8, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Connections to each worker the sink's session keeps open between batches (Citus's citus.max_cached_conns_per_worker,"
+                            + " 1 by default): a multi-shard statement opens several, and without them every batch pays new worker"
+                            + " backends and their TLS handshakes again. 0 leaves the cluster's setting", "Target", 4, Width.SHORT,
+                    "Cached worker connections");
 
     public CitusSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);

@@ -334,6 +334,25 @@ class SinkStreamIT {
     }
 
     @Test
+    void theSinksSessionKeepsItsWorkerConnectionsBetweenBatches() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(citus.isStandIn(), "a Citus setting: the stand-in has no workers");
+        Setup s = setup("cached");
+        for (String[] c : new String[][] {{null, "8"}, {"3", "3"}}) {
+            Map<String, String> props = props(s, 100);
+            if (c[0] != null) props.put("citus.cached.connections.per.worker", c[0]);
+            CitusSinkTask t = new CitusSinkTask();
+            t.start(props);
+            try (java.sql.Statement st = t.targetSession().createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SHOW citus.max_cached_conns_per_worker")) {
+                rs.next();
+                assertEquals(c[1], rs.getString(1), "Citus keeps one by default; the sink asks for more");
+            } finally {
+                t.stop();
+            }
+        }
+    }
+
+    @Test
     void insertsAppliedAgainWithoutPositionsChangeNothing() throws Exception {
         // what a live migration resumed from its slot sees: changes already on the target come
         // again, and the sink has no position of them (on Citus, COPY reports the duplicate keys
