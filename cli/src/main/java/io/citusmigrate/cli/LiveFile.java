@@ -54,7 +54,7 @@ final class LiveFile extends CommandFile {
                 try {
                     said(DeploymentRecord.read(target, settings.slot()), said);
                 } catch (java.sql.SQLException e) {
-                    throw new io.citusmigrate.UserError("the target database " + cmd.target() + " failed: " + Databases.oneLine(e, cmd.target()));
+                    throw Databases.targetFailed(cmd, e);
                 }
             }
         } catch (RuntimeException e) {

@@ -71,23 +71,7 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         // the tables the foreign keys join come from the plan, read from the source first: stopping writes ends the
         // source's other sessions, the plan's reading among them (read only when there are foreign keys to add)
         List<String> tables = cmd.options().flag(Option.FOREIGN_KEYS) ? AutovacuumPause.tables(plan.get(), cmd.options()) : List.of();
-        CompletableFuture<Integer> pause = CompletableFuture.supplyAsync(() -> pauseAutovacuum(tables), LiveCutover::daemon);
-        boolean answered = false;
-        try {
-            answered = cutOver(sources, target, t0, pause);
-            return answered;
-        } finally {
-            if (!answered) {
-                // `migrate` turns autovacuum back on once the lookup indexes are gone and the foreign keys validated; here nobody will
-                boolean paused;
-                try {
-                    paused = pause.join() > 0;
-                } catch (RuntimeException failed) {
-                    paused = true; // some tables may have been paused before it failed: their notes say which
-                }
-                if (paused) AutovacuumPause.resumeAfterFailure(target, r.slot(), err);
-            }
-        }
+        return cutOver(sources, target, t0, tables);
     }
 
     /** Autovacuum off on these tables, on a target connection of its own; on how many. */
@@ -150,9 +134,12 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
      * an error, Ctrl-C or SIGTERM) withdraws the request and gives the writes back, unless
      * `migrate` has taken the cutover on already: then it finishes it.
      */
-    private boolean cutOver(List<CutoverSource> sources, Connection target, long t0, CompletableFuture<Integer> pause)
+    private boolean cutOver(List<CutoverSource> sources, Connection target, long t0, List<String> tables)
             throws SQLException, InterruptedException {
         String request = CutoverTable.request(target, r.slot());
+        // started once the request is there: from here every way out goes through the undo, which turns autovacuum back on
+        // unless a `migrate` took the cutover on (it does that itself once the foreign keys are in)
+        CompletableFuture<Integer> pause = CompletableFuture.supplyAsync(() -> pauseAutovacuum(tables), LiveCutover::daemon);
         try (CutoverUndo undo = new CutoverUndo(how -> {
             undo(sources, request, how);
             autovacuumBackAfterUndo(request, pause);
@@ -162,6 +149,9 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
                 long stopped = stopWrites(sources);
                 awaitPause(pause);
                 answered = new CutoverWait(r, sources, target, request, out, err).await(t0, stopped);
+            } catch (InterruptedException e) {
+                undo.run("interrupted");
+                throw e;
             } catch (SQLException | RuntimeException e) {
                 undo.run("failed");
                 throw e;

@@ -51,8 +51,13 @@ public final class Databases {
         try (Connection c = target(cmd)) {
             return work.on(c);
         } catch (SQLException e) {
-            throw new UserError("the target database " + cmd.target() + " failed: " + oneLine(e, cmd.target()));
+            throw targetFailed(cmd, e);
         }
+    }
+
+    /** A target statement's failure as the one line that ends the command. */
+    public static UserError targetFailed(LoadCommand cmd, SQLException e) {
+        return new UserError("the target database " + cmd.target() + " failed: " + oneLine(e, cmd.target()));
     }
 
     /** {@code work} on a new source connection; a failure is one line naming the source. */
