@@ -374,6 +374,49 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aCutoverWhileTheSourceIsStillWrittenIsRefusedAndAResumeThenLosesNothing() throws Exception {
+        String db = pg.createDatabase("stillwritten");
+        pg.exec(db, "create table tenant (id int primary key, n int not null default 0); insert into tenant select g from generate_series(1, 20) g");
+        String schema = citus.newSchema("stillwritten");
+        Path file = dir.resolve("stillwritten.load");
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_still'", "distribute tenant using id");
+        StringWriter out = new StringWriter();
+        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
+        waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
+        // the application goes on writing: the cutover is run without --stop-writes and nobody stopped them by hand
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CompletableFuture<Void> app = CompletableFuture.runAsync(() -> {
+            try (Connection c = pg.connect(db); java.sql.Statement st = c.createStatement()) {
+                for (int i = 0; writing.get(); i++) {
+                    st.execute("update tenant set n = n + 1 where id = " + (i % 20 + 1));
+                    Thread.sleep(5);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString());
+        assertEquals(1, cutover.code(), cutover.out() + cutover.err());
+        assertTrue(cutover.err().contains("cutover given up: the migration refused it"), cutover.err());
+        assertTrue(!cutover.out().contains("Point the application at the target"), cutover.out());
+        Run first = migrate.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, first.code(), first.out() + first.err());
+        assertTrue(first.err().contains("the source was still being written after the cutover's marker") && first.err().contains("none applied")
+                && first.err().contains("--resume"), first.err());
+        writing.set(false);
+        app.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        // resumed, then cut over with the writes stopped: every change is there, those after the refused marker too
+        StringWriter out2 = new StringWriter();
+        CompletableFuture<Run> resumed = CompletableFuture.supplyAsync(() -> Run.of(out2, "migrate", file.toString(), "--resume"));
+        waitFor(() -> out2.toString().contains("streaming changes from slot"), resumed);
+        Run second = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");
+        assertEquals(0, second.code(), second.out() + second.err());
+        Run done = resumed.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, done.code(), done.out() + done.err());
+        assertEquals(pg.rows(db, "select sum(n)::text from tenant"), citus.rows("select sum(n)::text from " + schema + ".tenant"));
+    }
+
+    @Test
     void aLiveMigrationThatStopsBeforeStreamingLeavesNoSlotBehind() throws Exception {
         String db = pg.createDatabase("orphans");
         pg.exec(db, """

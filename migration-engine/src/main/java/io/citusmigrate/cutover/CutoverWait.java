@@ -32,6 +32,14 @@ record CutoverWait(CutoverRequest r, java.util.List<CutoverSource> sources, Conn
                 out.flush();
                 return true;
             }
+            if (!CutoverTable.pending(target, slot, request) && CutoverTable.doneChanges(target, slot, request) == null) {
+                // `migrate` took it back (the source was still being written after the marker: it says so), or another cutover replaced it
+                err.println("cutover given up: the migration refused it (`citus-migrate migrate` says why; the source still written after"
+                        + " the marker?). Stop the writes to the source, run `citus-migrate migrate " + r.file() + " --resume`, then this"
+                        + " cutover again");
+                err.flush();
+                return false;
+            }
             String unreadSlot = unreadSlot();
             if (unreadSlot == null) unread = 0;
             else if (unread == 0) unread = System.currentTimeMillis();

@@ -282,12 +282,15 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
         if (CutoverTable.doneChanges(target, slot, request) != null) return; // done: nothing to undo
         boolean read = false;
         for (int i = 0; i < sources.size(); i++) read |= LiveSource.slotReader(opened.get(i), sources.get(i).slot()) != null;
+        // taken back by `migrate` itself before this undo (the source still written after the marker: it says so, and stops)
+        boolean refused = !CutoverTable.pending(target, slot, request);
         boolean finishing = !CutoverTable.withdraw(target, slot, request) && CutoverTable.claimed(target, slot, request) && read;
         if (!finishing) {
             CutoverTable.withdraw(target, slot, request, true); // taken on by a migrate no longer there to finish it
             if (r.stopWrites()) for (Connection c : opened) LiveSource.giveWritesBack(c);
             err.println("cutover " + how + " and undone: the migration will not act on its marker" + (r.stopWrites()
-                    ? "; writes given back, the source is writable again" : "") + ". The migration streams on; run the cutover again when ready");
+                    ? "; writes given back, the source is writable again" : "") + (refused ? ". Run `citus-migrate migrate " + r.file()
+                    + " --resume`, then the cutover again" : ". The migration streams on; run the cutover again when ready"));
         } else {
             err.println("cutover " + how + " after the running migrate took it on: it finishes it" + (r.stopWrites() ? " and the source stays read-only" : "")
                     + "; `citus-migrate status " + r.file() + "` says when it is done");

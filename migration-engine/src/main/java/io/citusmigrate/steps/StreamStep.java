@@ -56,6 +56,7 @@ final class StreamStep implements Step {
                 throw new UserError(e.getMessage() + ". Once that is fixed, go on with `citus-migrate migrate " + s.file() + " --resume`");
             }
             CrashPoints.reach("cutover.after-marker");
+            refuseWritesAfterMarker(m, stream);
             try (Connection source = m.source(); Connection target = m.target()) {
                 Streamed streamed = new Streamed(stream.plan(), stream.catalog());
                 in.add(streamed);
@@ -78,6 +79,30 @@ final class StreamStep implements Step {
             throw new UserError("interrupted while streaming: run `citus-migrate migrate " + s.file() + " --resume` to go on");
         }
         return true;
+    }
+
+    static final long WRITES_AFTER_MARKER_WATCH_MILLIS = 500;
+
+    /**
+     * Row changes after the marker: the source was still being written (a cutover without
+     * --stop-writes, the writes not stopped by hand). None of them was written, and the cutover
+     * is not finished: its answer would send the application to a target without them. The
+     * request is taken back, so the waiting `cutover` gives up at once and gives the writes back.
+     */
+    private static void refuseWritesAfterMarker(Migration m, LiveStream stream) throws SQLException, InterruptedException {
+        // writes stopped by hand, not by the cutover: a moment to see whether any still come (the stream hands over every 10 ms)
+        boolean stopped;
+        try (Connection source = m.source()) {
+            stopped = io.citusmigrate.stream.LiveSource.writesStopped(source);
+        }
+        if (!stopped) Thread.sleep(WRITES_AFTER_MARKER_WATCH_MILLIS);
+        long after = stream.changesAfterMarker();
+        if (after == 0) return;
+        m.onTarget(t -> CutoverTable.withdraw(t, m.settings.slot(), stream.cutoverRequest(), true));
+        throw new UserError("the source was still being written after the cutover's marker (" + after + " row change" + (after == 1 ? "" : "s")
+                + " came after it, none applied): the cutover is not done. Stop the application's writes to the source (or let"
+                + " `citus-migrate cutover " + m.settings.file() + " --stop-writes` stop them), then run `citus-migrate migrate "
+                + m.settings.file() + " --resume` and the cutover again");
     }
 
     /**

@@ -120,6 +120,17 @@ public final class LiveSource {
     }
 
     /** Undoes {@link #stopWrites}: new sessions may write again. */
+    /** Whether the source database is read-only for new sessions (as `cutover --stop-writes` leaves it). */
+    public static boolean writesStopped(Connection c) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s"
+                + " JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0"
+                + " AND 'default_transaction_read_only=on' = ANY (s.setconfig))");
+             java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
     public static void giveWritesBack(Connection c) throws SQLException {
         writable(c);
         try (Statement s = c.createStatement()) {

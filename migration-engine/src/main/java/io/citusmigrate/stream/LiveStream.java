@@ -82,6 +82,12 @@ public final class LiveStream implements AutoCloseable {
     /** Whether a marker's request is one a cutover waits on now (see CutoverTable). */
     private volatile java.util.function.Predicate<String> pendingRequest = id -> false;
     private volatile String cutoverRequest;
+    /**
+     * Row changes that came through after the marker a cutover is taken on: none are written (the
+     * cutover's work must not race the sink's batches, and what follows the marker is not the
+     * cutover's), and any at all say the source was still being written.
+     */
+    private final AtomicLong afterMarker = new AtomicLong();
     private final LiveProgress progress = new LiveProgress();
     private volatile java.util.function.Consumer<String> say = line -> { };
     private volatile long retryMillis = 600_000;
@@ -190,13 +196,24 @@ public final class LiveStream implements AutoCloseable {
 
     private void handle(List<RecordChangeEvent<SourceRecord>> records,
                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        if (cutover.getCount() == 0) {
+            // past the marker of the cutover being finished: counted, not written, not confirmed to the slot (a resume reads them again)
+            for (RecordChangeEvent<SourceRecord> e : records) if (rowChange(e.record())) afterMarker.incrementAndGet();
+            return;
+        }
         List<SinkRecord> batch = new ArrayList<>();
         String sawMarker = null;
         long heartbeat = -1;
         int written = 0;
+        int upToMarker = records.size();
         Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>();
-        for (RecordChangeEvent<SourceRecord> e : records) {
+        for (int i = 0; i < records.size(); i++) {
+            RecordChangeEvent<SourceRecord> e = records.get(i);
             SourceRecord r = e.record();
+            if (sawMarker != null) {
+                if (rowChange(r)) afterMarker.incrementAndGet();
+                continue;
+            }
             if (r.topic().equals(TOPIC_PREFIX + ".message")) {
                 Message msg = Message.of(r);
                 if (msg == null) continue;
@@ -209,8 +226,18 @@ public final class LiveStream implements AutoCloseable {
                         else truncatePartition(PartitionTruncates.partition(msg.content()), sourceOffset(r));
                     }
                     case MARKER_PREFIX -> {
-                        if (msg.content().startsWith(markerPrefix)) sawMarker = msg.content().substring(markerPrefix.length());
                         heartbeat = Math.max(heartbeat, LiveProgress.heartbeatMillis(msg.content()));
+                        if (msg.content().startsWith(markerPrefix) && cutover.getCount() > 0) {
+                            // what came before it on the target first; then, when a cutover waits on it (tenant databases: until
+                            // every stream has met its own), nothing after it is written; a marker whose cutover gave up is passed over
+                            written += write(batch, all);
+                            batch = new ArrayList<>();
+                            String request = msg.content().substring(markerPrefix.length());
+                            if (pendingRequest.test(request)) {
+                                sawMarker = request;
+                                upToMarker = i + 1;
+                            }
+                        }
                     }
                     default -> { }
                 }
@@ -231,13 +258,12 @@ public final class LiveStream implements AutoCloseable {
         }
         written += write(batch, all); // written and committed on the target: now Debezium may confirm them to the slot
         if (written > 0) io.citusmigrate.crash.CrashPoints.reach("stream.after-commit"); // on the target, not confirmed to the slot
-        for (RecordChangeEvent<SourceRecord> e : records) committer.markProcessed(e);
+        for (RecordChangeEvent<SourceRecord> e : records.subList(0, upToMarker)) committer.markProcessed(e);
         committer.markBatchFinished();
         applied.addAndGet(written);
         if (heartbeat >= 0) progress.applied(heartbeat); // everything before it is on the target now
         if (written > 0) lastEventMillis.set(System.currentTimeMillis());
-        // a marker whose cutover gave up says nothing about the writes since: it is passed over
-        if (sawMarker != null && cutover.getCount() > 0 && pendingRequest.test(sawMarker)) {
+        if (sawMarker != null) {
             cutoverRequest = sawMarker;
             cutover.countDown();
         }
@@ -512,6 +538,16 @@ public final class LiveStream implements AutoCloseable {
     }
 
     /** Row changes applied to the target so far. */
+    /** Row changes that came through after the cutover's marker (none written); more than none: the source was still written. */
+    public long changesAfterMarker() {
+        return afterMarker.get();
+    }
+
+    /** A row change of a table (not a message of ours). */
+    private static boolean rowChange(SourceRecord r) {
+        return r.topic().startsWith(TOPIC_PREFIX + ".") && !r.topic().equals(TOPIC_PREFIX + ".message") && r.value() != null;
+    }
+
     public long applied() {
         return applied.get();
     }
