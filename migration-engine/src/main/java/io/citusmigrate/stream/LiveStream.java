@@ -537,7 +537,6 @@ public final class LiveStream implements AutoCloseable {
         return false;
     }
 
-    /** Row changes applied to the target so far. */
     /** Row changes that came through after the cutover's marker (none written); more than none: the source was still written. */
     public long changesAfterMarker() {
         return afterMarker.get();
@@ -548,6 +547,7 @@ public final class LiveStream implements AutoCloseable {
         return r.topic().startsWith(TOPIC_PREFIX + ".") && !r.topic().equals(TOPIC_PREFIX + ".message") && r.value() != null;
     }
 
+    /** Row changes applied to the target so far. */
     public long applied() {
         return applied.get();
     }
