@@ -380,9 +380,7 @@ class LiveMigrationIT {
         String schema = citus.newSchema("stillwritten");
         Path file = dir.resolve("stillwritten.load");
         LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_still'", "distribute tenant using id");
-        StringWriter out = new StringWriter();
-        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, "migrate", file.toString()));
-        waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
+        CompletableFuture<Run> migrate = streaming("migrate", file.toString());
         // the application goes on writing: the cutover is run without --stop-writes and nobody stopped them by hand
         java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
         CompletableFuture<Void> app = CompletableFuture.runAsync(() -> {
@@ -406,9 +404,7 @@ class LiveMigrationIT {
         writing.set(false);
         app.get(30, java.util.concurrent.TimeUnit.SECONDS);
         // resumed, then cut over with the writes stopped: every change is there, those after the refused marker too
-        StringWriter out2 = new StringWriter();
-        CompletableFuture<Run> resumed = CompletableFuture.supplyAsync(() -> Run.of(out2, "migrate", file.toString(), "--resume"));
-        waitFor(() -> out2.toString().contains("streaming changes from slot"), resumed);
+        CompletableFuture<Run> resumed = streaming("migrate", file.toString(), "--resume");
         Run second = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes");
         assertEquals(0, second.code(), second.out() + second.err());
         Run done = resumed.get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -1619,6 +1615,14 @@ class LiveMigrationIT {
 
     private static void waitFor(Background.Check c, Thread t, java.util.function.Supplier<String> said) throws Exception {
         Background.waitFor(c, t, said);
+    }
+
+    /** `migrate` run in the background with these arguments, once it streams. */
+    private static CompletableFuture<Run> streaming(String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, args));
+        waitFor(() -> out.toString().contains("streaming changes from slot"), migrate);
+        return migrate;
     }
 
     private static void waitFor(Background.Check c, CompletableFuture<Run> migrate) throws Exception {
