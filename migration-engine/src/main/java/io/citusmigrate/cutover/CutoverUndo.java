@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 public final class CutoverUndo implements AutoCloseable {
     private final Consumer<String> undo;
     private final Thread hook;
-    private boolean over;
+    private volatile boolean over;
 
     /** {@code undo} takes how the cutover ended: "interrupted", "failed", "given up". */
     public CutoverUndo(Consumer<String> undo) {
@@ -24,6 +24,11 @@ public final class CutoverUndo implements AutoCloseable {
         if (over) return;
         over = true;
         undo.accept(how);
+    }
+
+    /** Whether it is done or undone (an undo under way counts: it is marked before it starts). */
+    public boolean over() {
+        return over;
     }
 
     /** Every change is on the target: from here the application moves, and nothing is undone. */

@@ -9,7 +9,8 @@ import java.sql.SQLException;
 import java.util.Locale;
 
 /** The cutover marker written into the source's WAL, and the wait for `migrate` to say it has applied everything before it. */
-record CutoverWait(CutoverRequest r, java.util.List<CutoverSource> sources, Connection target, String request, PrintWriter out, PrintWriter err) {
+record CutoverWait(CutoverRequest r, java.util.List<CutoverSource> sources, Connection target, String request, CutoverUndo undo,
+                   PrintWriter out, PrintWriter err) {
     /** How long the slot may go unread before the cutover concludes no migrate is running (Debezium reconnects in less). */
     static final long READERLESS_MILLIS = 10_000;
 
@@ -33,6 +34,7 @@ record CutoverWait(CutoverRequest r, java.util.List<CutoverSource> sources, Conn
                 return true;
             }
             if (!CutoverTable.pending(target, slot, request) && CutoverTable.doneChanges(target, slot, request) == null) {
+                if (undo.over()) return false; // this cutover's own undo took it back (Ctrl-C, SIGTERM): it says so
                 // `migrate` took it back (the source was still being written after the marker: it says so), or another cutover replaced it
                 err.println("cutover given up: the migration refused it (`citus-migrate migrate` says why; the source still written after"
                         + " the marker?). Stop the writes to the source, run `citus-migrate migrate " + r.file() + " --resume`, then this"

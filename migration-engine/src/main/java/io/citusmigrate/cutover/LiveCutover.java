@@ -148,7 +148,7 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
             try {
                 long stopped = stopWrites(sources);
                 awaitPause(pause);
-                answered = new CutoverWait(r, sources, target, request, out, err).await(t0, stopped);
+                answered = new CutoverWait(r, sources, target, request, undo, out, err).await(t0, stopped);
             } catch (InterruptedException e) {
                 undo.run("interrupted");
                 throw e;
