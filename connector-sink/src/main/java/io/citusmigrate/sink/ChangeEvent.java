@@ -28,6 +28,14 @@ public record ChangeEvent(TableRule rule, char op, Struct before, Struct after, 
         return r.originalKafkaOffset() >= 0 ? r.originalKafkaOffset() : r.kafkaOffset();
     }
 
+    /** The source's WAL position of a Debezium record (a row change, a TRUNCATE, a message); -1 when it has none. */
+    static long lsnOf(SinkRecord r) {
+        if (!(r.value() instanceof Struct v) || v.schema().field("source") == null) return -1;
+        Struct source = v.getStruct("source");
+        Object lsn = source == null || source.schema().field("lsn") == null ? null : source.get("lsn");
+        return lsn == null ? -1 : ((Number) lsn).longValue();
+    }
+
     /** A row change of a table the sink has no rule for (on Connect, maybe one created since: {@link #table} names it). */
     static final class UnknownTable extends org.apache.kafka.connect.errors.DataException {
         final String table;

@@ -52,6 +52,9 @@ public final class CitusSinkTask extends SinkTask {
      */
     private final Map<TopicPartition, Long> waiting = new HashMap<>();
     private long lastResume;
+    /** The source's WAL position this migration began at: a change below it is an earlier deployment's (0: none kept). */
+    private long began;
+    private long earlierPassed;
     /** When partitions were last given to this task. */
     private long openedAt;
     /** Partitions paused so, then taken from this task: resumed if they come back to it. */
@@ -88,6 +91,7 @@ public final class CitusSinkTask extends SinkTask {
             rules = withCarried();
             applied.putAll(SinkPositions.kafka(target, sinkName()));
             appliedAtStart.putAll(applied);
+            began = SinkPositions.began(target, sinkName());
             writer = new CitusWriter(target, source, sinkName(), rules, config.getInt(CitusSinkConfig.CACHE_SIZE), metrics,
                     Integer.parseInt(props.getOrDefault(TASK_COUNT, "1")) > 1, taskIndex, config.getBoolean(CitusSinkConfig.PARENTS_FROM_SOURCE));
             writer.rulesVersion(rulesVersion);
@@ -306,6 +310,7 @@ public final class CitusSinkTask extends SinkTask {
         }
         for (SinkRecord r : records) {
             if (!pausedNow.isEmpty() && pausedNow.contains(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)))) continue;
+            if (began > 0 && earlier(r)) continue;
             // one field lookup per row change: only a message record is asked what it holds
             if (SchemaChangeMessage.isMessage(r.value())) {
                 PartitionTruncate t = PartitionTruncate.of(r.value());
@@ -354,6 +359,21 @@ public final class CitusSinkTask extends SinkTask {
         // (from two seconds after its partitions were given to it: the first fetches may still be under way before that)
         if (records.isEmpty() && context != null && writer.size() == 0 && System.currentTimeMillis() - openedAt >= 2000) idle();
         logMetrics();
+    }
+
+    /**
+     * A change an earlier deployment left in the topics (its WAL position is below the one this
+     * migration began at): read past, never written. Its snapshot would bring back rows deleted since.
+     */
+    private boolean earlier(SinkRecord r) {
+        long lsn = ChangeEvent.lsnOf(r);
+        if (lsn < 0 || lsn >= began) return false;
+        writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
+        if (earlierPassed++ == 0) {
+            LOG.info("citus sink {}: passing over the changes an earlier deployment left in the topics (below the source's WAL position {},"
+                    + " where this migration began)", sinkName(), began);
+        }
+        return true;
     }
 
     /** The batch written; written again by the rules as they are now when another task changed them meanwhile. */

@@ -31,6 +31,12 @@ public final class SinkPositions {
     /** Per source table: how the sink writes it since a schema change carried on Connect (a table created: its rule; dropped or left out: none). */
     static final String TABLES = SCHEMA + ".sink_tables";
     /**
+     * Per sink: the source's WAL position when its migration began, before its slot was made. A
+     * change below it is an earlier deployment's, left in the topics (a deploy that failed and was
+     * undone, a migration cleaned up): written now, it would bring back rows deleted since.
+     */
+    static final String BEGAN = SCHEMA + ".sink_began";
+    /**
      * The rule of a table renamed while streaming, kept under its old name: rows under that name
      * again (a table given it back by another rename, whose change may come later) wait for it.
      */
@@ -54,7 +60,8 @@ public final class SinkPositions {
                         + " PRIMARY KEY (sink, topic, kafka_partition))",
                 "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS " + TABLES + " (sink text, source_table text, rule text, updated_at timestamptz NOT NULL DEFAULT now(),"
-                        + " PRIMARY KEY (sink, source_table))");
+                        + " PRIMARY KEY (sink, source_table))",
+                "CREATE TABLE IF NOT EXISTS " + BEGAN + " (sink text PRIMARY KEY, source_lsn bigint NOT NULL)");
     }
 
     /**
@@ -85,7 +92,7 @@ public final class SinkPositions {
         boolean auto = target.getAutoCommit();
         target.setAutoCommit(false);
         try {
-            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS, TABLES}) {
+            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS, TABLES, BEGAN}) {
                 try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + table + " WHERE sink = ?")) {
                     ps.setString(1, sink);
                     ps.executeUpdate();
@@ -94,6 +101,33 @@ public final class SinkPositions {
             target.commit();
         } finally {
             target.setAutoCommit(auto);
+        }
+    }
+
+    /**
+     * A new migration under this sink name, beginning at this WAL position of the source: what an
+     * earlier one kept is forgotten, and the changes it left in the topics are passed over.
+     */
+    public static void begin(Connection target, String sink, long sourceLsn) throws SQLException {
+        forget(target, sink);
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + BEGAN + " (sink, source_lsn) VALUES (?, ?)")) {
+            ps.setString(1, sink);
+            ps.setLong(2, sourceLsn);
+            ps.executeUpdate();
+        }
+        if (!target.getAutoCommit()) target.commit();
+    }
+
+    /** The WAL position the sink's migration began at; 0 when none was kept (every change is this migration's). */
+    static long began(Connection target, String sink) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT coalesce(max(source_lsn), 0) FROM " + BEGAN + " WHERE sink = ?")) {
+            ps.setString(1, sink);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            } finally {
+                if (!target.getAutoCommit()) target.commit();
+            }
         }
     }
 

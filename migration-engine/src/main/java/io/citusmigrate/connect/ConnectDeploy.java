@@ -66,7 +66,7 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         }
         changed.forEach(c -> out.println("overwritten (--force): " + c));
         boolean first = cluster.config(pair.source()) == null && cluster.config(pair.sink()) == null;
-        if (first && !r.noSchema()) createSchema(catalog, plan, pair.sink());
+        if (first && !r.noSchema()) createSchema(catalog, plan);
         // The publication, before Debezium's slot: an event trigger adds a table created while streaming to it, in the same
         // transaction. A TRUNCATE of one partition is published through no table: triggers on the partitions say it; the schema
         // changes an event trigger says (both made again by a redeploy that finds the publication, before the slot exists:
@@ -83,7 +83,13 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
             });
             return null;
         });
+        // A new migration (no slot yet: Debezium makes it and takes a new snapshot) begins at the source's WAL position now. What
+        // an earlier one kept is forgotten; the changes it left in the topics (a deploy undone, a migration cleaned up) are passed
+        // over, or its snapshot would bring back rows deleted since.
+        Long began = first ? Databases.onSource(settings.command(), source -> LiveSource.slotExists(source, settings.slot())
+                ? null : LiveSource.currentLsn(source)) : null;
         Databases.onTarget(settings.command(), target -> {
+            if (began != null) SinkPositions.begin(target, pair.sink(), began);
             DeploymentRecord.save(target, settings.slot(), r.connect(), r.name());
             return null;
         });
@@ -105,7 +111,7 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
         return false;
     }
 
-    private void createSchema(Catalog catalog, Plan plan, String sink) {
+    private void createSchema(Catalog catalog, Plan plan) {
         out.println("creating the schema on " + settings.command().target() + " (foreign keys come at the cutover)");
         out.flush();
         if (Databases.onSource(settings.command(), source -> LiveSource.slotExists(source, settings.slot()))) {
@@ -114,11 +120,6 @@ public record ConnectDeploy(MigrationSettings settings, DeployRequest r, Connect
                     + settings.file() + "`");
         }
         Steps.schemaForStreaming(new Migration(settings, catalog, plan, out, err));
-        // a new migration under this sink name: positions an earlier one kept must not skip a change of this one
-        Databases.onTarget(settings.command(), target -> {
-            SinkPositions.forget(target, sink);
-            return null;
-        });
     }
 
     /** Until both connectors run and the sink has written (true), or one failed or the timeout passed (false). */

@@ -19,6 +19,14 @@ public final class LiveSource {
         return exists(c, "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?", slot);
     }
 
+    /** The source's WAL position now, as the number Debezium gives a change's {@code lsn}. */
+    public static long currentLsn(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT (pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     public static boolean publicationExists(Connection c, String name) throws SQLException {
         return exists(c, "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?", name);
     }
