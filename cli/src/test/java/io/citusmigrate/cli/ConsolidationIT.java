@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -522,6 +523,45 @@ class ConsolidationIT {
         try (java.sql.Connection c = citus.connect(); java.sql.Statement st = c.createStatement()) {
             st.execute("drop table app.cache, app.log");
         }
+    }
+
+    @Test
+    void aCutoverWhileATenantDatabaseIsStillWrittenIsRefusedAndAResumeThenLosesNothing() throws Exception {
+        List<String> dbs = List.of(tenantDatabase("cdw_t", 1), tenantDatabase("cdw_t", 2));
+        Path file = databasesFile("cdw", "include drop, slot name = 'cm_dbs_written'");
+        Background m = Background.migrate(file.toString());
+        m.await(() -> m.out().toString().contains("streaming changes from 2 tenant databases"));
+        // the application goes on writing to one database: the cutover is run without --stop-writes, nobody stopped them by hand
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CompletableFuture<Void> app = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (java.sql.Connection c = pg.connect(dbs.get(1)); java.sql.Statement st = c.createStatement()) {
+                for (int i = 0; writing.get(); i++) {
+                    st.execute("update app.ads set clicks_count = clicks_count + 1 where id = " + (i % 5 + 1));
+                    Thread.sleep(5);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Run cutover = Run.of(new StringWriter(), "cutover", file.toString(), "--timeout", "120", "--max-lag", "120");
+        assertEquals(1, cutover.code(), cutover.out() + cutover.err());
+        assertTrue(cutover.err().contains("cutover given up: the migration refused it"), cutover.err());
+        assertFalse(cutover.out().contains("Point the application at the target"), cutover.out());
+        m.thread().join(120_000);
+        Run first = m.result()[0];
+        assertEquals(1, first.code(), first.out() + first.err());
+        assertTrue(first.err().contains("the tenant databases were still being written after the cutover's marker")
+                && first.err().contains("none applied") && first.err().contains("--resume"), first.err());
+        writing.set(false);
+        app.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        // resumed, then cut over with the writes stopped: every change is there, those after the refused marker too
+        Background resumed = Background.migrate(file.toString(), "--resume");
+        resumed.await(() -> resumed.out().toString().contains("streaming changes from 2 tenant databases"));
+        Run second = Run.of(new StringWriter(), "cutover", file.toString(), "--stop-writes", "--timeout", "120", "--max-lag", "120");
+        assertEquals(0, second.code(), second.out() + second.err());
+        resumed.thread().join(60_000);
+        assertEquals(0, resumed.result()[0].code(), resumed.result()[0].out() + resumed.result()[0].err());
+        assertTrue(everyDatabaseEqual(dbs, "cdw"), "every tenant equal after the cutover");
     }
 
     @Test

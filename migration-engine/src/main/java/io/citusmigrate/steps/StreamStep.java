@@ -90,16 +90,25 @@ final class StreamStep implements Step {
      * request is taken back, so the waiting `cutover` gives up at once and gives the writes back.
      */
     private static void refuseWritesAfterMarker(Migration m, LiveStream stream) throws SQLException, InterruptedException {
+        refuseWritesAfterMarker(m, List.of(m), List.of(stream), "the source was");
+    }
+
+    /** As above, for every source database a stream reads ({@code sources} and {@code streams} in the same order). */
+    private static void refuseWritesAfterMarker(Migration m, List<Migration> sources, List<LiveStream> streams, String what)
+            throws SQLException, InterruptedException {
         // writes stopped by hand, not by the cutover: a moment to see whether any still come (the stream hands over every 10 ms)
-        boolean stopped;
-        try (Connection source = m.source()) {
-            stopped = io.citusmigrate.stream.LiveSource.writesStopped(source);
+        boolean stopped = true;
+        for (Migration one : sources) {
+            try (Connection source = one.source()) {
+                stopped &= io.citusmigrate.stream.LiveSource.writesStopped(source);
+            }
         }
         if (!stopped) Thread.sleep(WRITES_AFTER_MARKER_WATCH_MILLIS);
-        long after = stream.changesAfterMarker();
+        long after = streams.stream().mapToLong(LiveStream::changesAfterMarker).sum();
         if (after == 0) return;
-        m.onTarget(t -> CutoverTable.withdraw(t, m.settings.slot(), stream.cutoverRequest(), true));
-        throw new UserError("the source was still being written after the cutover's marker (" + after + " row change" + (after == 1 ? "" : "s")
+        String request = streams.get(0).cutoverRequest();
+        m.onTarget(t -> CutoverTable.withdraw(t, m.settings.slot(), request, true));
+        throw new UserError(what + " still being written after the cutover's marker (" + after + " row change" + (after == 1 ? "" : "s")
                 + " came after it, none applied): the cutover is not done. Stop the application's writes to the source (or let"
                 + " `citus-migrate cutover " + m.settings.file() + " --stop-writes` stop them), then run `citus-migrate migrate "
                 + m.settings.file() + " --resume` and the cutover again");
@@ -180,6 +189,7 @@ final class StreamStep implements Step {
             if (streams.stream().anyMatch(x -> !request.equals(x.cutoverRequest()))) {
                 throw new UserError("the tenant databases' streams stopped at the markers of different cutovers; " + startOver);
             }
+            refuseWritesAfterMarker(m, dbs, streams, "the tenant databases were");
             List<List<io.citusmigrate.copy.SequenceReset.Reset>> each = new java.util.ArrayList<>();
             try (Connection target = m.target()) {
                 // large objects cannot join the target from several databases (their oids would collide): named, never dropped silently
