@@ -413,6 +413,39 @@ class LiveMigrationIT {
     }
 
     @Test
+    void aSchemaChangeWhoseConnectionIsLostWhileItIsCarriedIsCarriedAgain() throws Exception {
+        String db = pg.createDatabase("carryagain");
+        pg.exec(db, "create table tenant (id int primary key, n int not null default 0); insert into tenant select g from generate_series(1, 5) g");
+        String schema = citus.newSchema("carryagain");
+        Path file = dir.resolve("carryagain.load");
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_carry_again'", "distribute tenant using id");
+        Background m = Background.streaming(file);
+        try (Connection c = citus.connect(); Statement st = c.createStatement()) {
+            // the carry waits for this lock (reading the table's columns); its backend is then ended, as a restarted node would end it
+            c.setAutoCommit(false);
+            st.execute("lock table " + schema + ".tenant in access exclusive mode");
+            pg.exec(db, "alter table tenant add column note text default 'added'");
+            String holder;
+            try (java.sql.ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                holder = rs.getString(1);
+            }
+            String blocked = "select pid, query from pg_stat_activity where " + holder + " = any (pg_blocking_pids(pid))";
+            m.await(() -> !citus.rows(blocked).isEmpty());
+            assertEquals(List.of("t"), citus.rows("select pg_terminate_backend(pid) from (" + blocked + ") b"));
+            c.rollback();
+        }
+        m.await(() -> m.out().toString().contains("carrying a schema change to the target was rolled back (")
+                && m.out().toString().contains("): trying again in 1 s"));
+        pg.exec(db, "update tenant set note = 'after' where id = 1");
+        String notes = "select string_agg(id || ':' || note, ',' order by id) from " + schema + ".tenant";
+        m.await(() -> citus.rows("select count(*) from information_schema.columns where table_schema = '" + schema + "' and column_name = 'note'")
+                .equals(List.of("1")) && citus.rows(notes).equals(List.of("1:after,2:added,3:added,4:added,5:added")));
+        m.cutOverAndFinish(file);
+        assertFalse(m.out().toString().contains("carrying a schema change to the target failed"), m.out().toString());
+    }
+
+    @Test
     void aLiveMigrationThatStopsBeforeStreamingLeavesNoSlotBehind() throws Exception {
         String db = pg.createDatabase("orphans");
         pg.exec(db, """

@@ -215,7 +215,7 @@ public final class CitusSinkTask extends SinkTask {
      * shut down, the network), a server starting or out of connections, or Citus unable to reach
      * a worker from the coordinator. Anything else is the data's or the schema's, and stops.
      */
-    static boolean transientFailure(SQLException e) {
+    public static boolean transientFailure(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.io.IOException) return true;
             if (!(t instanceof SQLException q)) continue;

@@ -378,12 +378,8 @@ public final class LiveStream implements AutoCloseable {
             carryTableChange(content);
             return;
         }
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            String done = SchemaChanges.carry(content, plan, target, cmd);
-            if (!done.isEmpty()) say.accept(done);
-        } catch (java.sql.SQLException e) {
-            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
-        }
+        String done = carriedOnTarget(target -> SchemaChanges.carry(content, plan, target, cmd));
+        if (!done.isEmpty()) say.accept(done);
         untilWritten("the schema change", task::schemaChanged);
     }
 
@@ -399,21 +395,14 @@ public final class LiveStream implements AutoCloseable {
 
     /** A table created, dropped, renamed or keyed otherwise: carried to the target, then the sink starts again with the new plan's rules (nothing is buffered now). */
     private void carryTableChange(String content) throws InterruptedException {
-        SchemaChanges.Replanned t;
-        try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
-            if (whole != null) {
-                synchronized (whole) {
-                    SchemaChanges.Replanned all = SchemaChanges.replan(content, whole.get(), catalog, target, cmd, database);
-                    whole.set(all.plan());
-                    t = new SchemaChanges.Replanned(all.plan().forDatabase(database), all.catalog(), all.said());
-                }
-            } else {
-                t = SchemaChanges.replan(content, plan, catalog, target, cmd);
+        SchemaChanges.Replanned t = carriedOnTarget(target -> {
+            if (whole == null) return SchemaChanges.replan(content, plan, catalog, target, cmd);
+            synchronized (whole) {
+                SchemaChanges.Replanned all = SchemaChanges.replan(content, whole.get(), catalog, target, cmd, database);
+                whole.set(all.plan());
+                return new SchemaChanges.Replanned(all.plan().forDatabase(database), all.catalog(), all.said());
             }
-        } catch (java.sql.SQLException e) {
-            fail("carrying a schema change to the target failed: " + io.citusmigrate.db.Databases.oneLine(e, null));
-            return;
-        }
+        });
         if (!t.said().isEmpty()) say.accept(t.said());
         if (t.plan() == plan) return;
         if (io.citusmigrate.plan.StreamRules.json(t.plan()).equals(io.citusmigrate.plan.StreamRules.json(plan))) {
@@ -434,6 +423,34 @@ public final class LiveStream implements AutoCloseable {
         catalog = t.catalog();
         plannedTopics = topics(plan);
         was.stop();
+    }
+
+    /** What a schema change does on the target, on a connection of its own. */
+    private interface TargetWork<T> {
+        T run(java.sql.Connection target) throws java.sql.SQLException;
+    }
+
+    /**
+     * A schema change carried to the target. What PostgreSQL or Citus cancelled to end a
+     * deadlock (another session's statement on the same shards) or a serialization failure, and a
+     * lost connection, are tried again with backoff, one line per wait, for up to
+     * {@code retryMillis}: the carry compares with the target as it is and each change is all of
+     * it or none, so a second try does what the first rolled back. Anything else stops the stream.
+     */
+    private <T> T carriedOnTarget(TargetWork<T> work) throws InterruptedException {
+        long since = System.currentTimeMillis();
+        for (int waits = 0; ; waits++) {
+            try (java.sql.Connection target = io.citusmigrate.db.Databases.target(cmd)) {
+                return work.run(target);
+            } catch (java.sql.SQLException e) {
+                String why = io.citusmigrate.db.Databases.oneLine(e, null);
+                boolean again = CitusSinkTask.transientFailure(e) || "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+                if (!again || System.currentTimeMillis() - since >= retryMillis) fail("carrying a schema change to the target failed: " + why);
+                long wait = Math.min(30_000, 1000L << Math.min(5, waits));
+                say.accept("carrying a schema change to the target was rolled back (" + why + "): trying again in " + (wait / 1000) + " s");
+                Thread.sleep(wait);
+            }
+        }
     }
 
     /** Whether a {@code --resume} can get past what stopped the stream. */
