@@ -325,21 +325,23 @@ class MustShowIT {
     }
 
     /**
-     * A `cutover --stop-writes` in a process of its own whose wait cannot end: once it has weighed
-     * the stream's lag (a stalled stream is refused before anything stops), a lock on the target
-     * holds the sink up on the table the application writes most.
+     * A `cutover --stop-writes` in a process of its own whose wait cannot end: a lock on the target
+     * holds the sink up on clicks, and a change to clicks made after it waits before the marker
+     * (whatever the application happened to write). The lag the cutover weighs first is still
+     * reported: `migrate` measures it on a connection of its own.
      */
     private Child cutoverHeldUp(Live l, Connection c, String timeout) throws Exception {
         l.settled();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("lock table " + l.schema() + ".clicks in access exclusive mode");
+        }
+        l.source("update clicks set user_ip = user_ip where id = (select max(id) from clicks)");
         Child cutover = Child.start(dir, null, "cutover", l.file().toString(), "--stop-writes", "--timeout", timeout, "--max-lag", "600");
         long until = System.currentTimeMillis() + 60_000;
         while (!cutover.output().contains("behind the source") && !cutover.output().contains("has not reported") && cutover.alive()) {
             assertTrue(System.currentTimeMillis() < until, cutover.output());
             Thread.sleep(20);
-        }
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            st.execute("lock table " + l.schema() + ".clicks in access exclusive mode");
         }
         return cutover;
     }
