@@ -375,11 +375,10 @@ class LiveMigrationIT {
 
     @Test
     void aCutoverWhileTheSourceIsStillWrittenIsRefusedAndAResumeThenLosesNothing() throws Exception {
-        String db = pg.createDatabase("stillwritten");
-        pg.exec(db, "create table tenant (id int primary key, n int not null default 0); insert into tenant select g from generate_series(1, 20) g");
-        String schema = citus.newSchema("stillwritten");
-        Path file = dir.resolve("stillwritten.load");
-        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_still'", "distribute tenant using id");
+        OneTable t = oneTable("stillwritten", 20, "cm_still");
+        String db = t.db();
+        String schema = t.schema();
+        Path file = t.file();
         CompletableFuture<Run> migrate = streaming("migrate", file.toString());
         // the application goes on writing: the cutover is run without --stop-writes and nobody stopped them by hand
         java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -414,11 +413,10 @@ class LiveMigrationIT {
 
     @Test
     void aSchemaChangeWhoseConnectionIsLostWhileItIsCarriedIsCarriedAgain() throws Exception {
-        String db = pg.createDatabase("carryagain");
-        pg.exec(db, "create table tenant (id int primary key, n int not null default 0); insert into tenant select g from generate_series(1, 5) g");
-        String schema = citus.newSchema("carryagain");
-        Path file = dir.resolve("carryagain.load");
-        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = 'cm_carry_again'", "distribute tenant using id");
+        OneTable t = oneTable("carryagain", 5, "cm_carry_again");
+        String db = t.db();
+        String schema = t.schema();
+        Path file = t.file();
         Background m = Background.streaming(file);
         try (Connection c = citus.connect(); Statement st = c.createStatement()) {
             // the carry waits for this lock (reading the table's columns); its backend is then ended, as a restarted node would end it
@@ -1652,6 +1650,19 @@ class LiveMigrationIT {
     }
 
     /** `migrate` run in the background with these arguments, once it streams. */
+    /** A source database with one table of tenants (id, n), its target schema and its command file. */
+    private record OneTable(String db, String schema, Path file) {}
+
+    private OneTable oneTable(String name, int tenants, String slot) throws Exception {
+        String db = pg.createDatabase(name);
+        pg.exec(db, "create table tenant (id int primary key, n int not null default 0); insert into tenant select g from generate_series(1, "
+                + tenants + ") g");
+        String schema = citus.newSchema(name);
+        Path file = dir.resolve(name + ".load");
+        LoadFile.write(file, pg, db, citus, schema, "include drop, slot name = '" + slot + "'", "distribute tenant using id");
+        return new OneTable(db, schema, file);
+    }
+
     private static CompletableFuture<Run> streaming(String... args) throws Exception {
         StringWriter out = new StringWriter();
         CompletableFuture<Run> migrate = CompletableFuture.supplyAsync(() -> Run.of(out, args));
