@@ -127,7 +127,6 @@ public final class LiveSource {
         }
     }
 
-    /** Undoes {@link #stopWrites}: new sessions may write again. */
     /** Whether the source database is read-only for new sessions (as `cutover --stop-writes` leaves it). */
     public static boolean writesStopped(Connection c) throws SQLException {
         try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s"
@@ -139,6 +138,7 @@ public final class LiveSource {
         }
     }
 
+    /** Undoes {@link #stopWrites}: new sessions may write again. */
     public static void giveWritesBack(Connection c) throws SQLException {
         writable(c);
         try (Statement s = c.createStatement()) {

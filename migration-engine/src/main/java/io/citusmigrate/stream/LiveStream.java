@@ -337,7 +337,7 @@ public final class LiveStream implements AutoCloseable {
                 } catch (SchemaChanges.NotCarried e) {
                     // 1, 2, 4 ... 30 s, about 90 s in all: what the source may yet do (a tenant's mapping row) comes in seconds
                     if (e.waitingFor() == null || waits >= 7) throw e;
-                    long wait = Math.min(30_000, 1000L << waits);
+                    long wait = backoffMillis(waits);
                     say.accept("waiting for " + e.waitingFor() + ": looking again in " + (wait / 1000) + " s");
                     Thread.sleep(wait);
                 }
@@ -446,11 +446,16 @@ public final class LiveStream implements AutoCloseable {
                 String why = io.citusmigrate.db.Databases.oneLine(e, null);
                 boolean again = CitusSinkTask.transientFailure(e) || "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
                 if (!again || System.currentTimeMillis() - since >= retryMillis) fail("carrying a schema change to the target failed: " + why);
-                long wait = Math.min(30_000, 1000L << Math.min(5, waits));
+                long wait = backoffMillis(waits);
                 say.accept("carrying a schema change to the target was rolled back (" + why + "): trying again in " + (wait / 1000) + " s");
                 Thread.sleep(wait);
             }
         }
+    }
+
+    /** The wait before try {@code waits} + 2: 1, 2, 4 ... 30 s. */
+    private static long backoffMillis(int waits) {
+        return Math.min(30_000, 1000L << Math.min(5, waits));
     }
 
     /** Whether a {@code --resume} can get past what stopped the stream. */
@@ -477,7 +482,7 @@ public final class LiveStream implements AutoCloseable {
                 if (lostSince == 0) lostSince = now;
                 if (now - lostSince >= retryMillis) fail("a connection stayed lost for " + (retryMillis / 1000) + " s (" + e.getMessage() + ")");
                 // 1, 2, 4 ... 30 s: a restarted node is back in seconds, a longer outage is not asked every second
-                long wait = Math.min(30_000, 1000L << Math.min(5, waits++));
+                long wait = backoffMillis(waits++);
                 say.accept("a connection was lost (" + e.getMessage() + "): " + what + " was rolled back; trying again in " + (wait / 1000)
                         + " s, for up to " + Math.max(0, (retryMillis - (now - lostSince)) / 1000) + " s more");
                 Thread.sleep(wait);
