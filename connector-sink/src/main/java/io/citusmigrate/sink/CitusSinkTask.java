@@ -229,6 +229,15 @@ public final class CitusSinkTask extends SinkTask {
         return false;
     }
 
+    /**
+     * A transaction PostgreSQL or Citus rolled back for another session's sake: a deadlock (Citus
+     * cancels the youngest transaction of a distributed one, SQLSTATE 40P01 as well) or a
+     * serialization failure. Done again, it goes through.
+     */
+    public static boolean rolledBackByConflict(SQLException e) {
+        return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+    }
+
     private static Connection connect(String url, String user, org.apache.kafka.common.config.types.Password pw, String role) throws SQLException {
         try {
             java.util.Properties p = new java.util.Properties();
@@ -434,7 +443,7 @@ public final class CitusSinkTask extends SinkTask {
                         sinkName(), e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse(""));
                 if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
             }
-            if ("40P01".equals(e.getSQLState())) {
+            if (rolledBackByConflict(e)) {
                 // two tasks moving tenants at once: PostgreSQL ended this batch's transaction; it is written again
                 LOG.info("citus sink {}: a batch met another task's tenant move (deadlock, rolled back); writing it again", sinkName());
                 if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
@@ -576,6 +585,13 @@ public final class CitusSinkTask extends SinkTask {
             writer = writer.reopen(target, source, rules);
             writer.passedSchemaChange(new ChangeEvent(null, 'm', null, null, List.of(), -1, null, tp.topic(), tp.partition(), offset, r));
         } catch (SQLException e) {
+            if (rolledBackByConflict(e)) {
+                // the carry is all of it or none and compares with the target as it is: carried again from the start
+                LOG.info("citus sink {}: carrying a schema change met another session's statements on the same tables (deadlock, rolled back);"
+                        + " carrying it again in {} ms", sinkName(), config.getLong(CitusSinkConfig.RETRY_BACKOFF));
+                if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
+                throw new RetriableException("carrying a schema change met a deadlock: " + e.getMessage(), e);
+            }
             throw failed(e, "carrying a schema change to the target failed");
         }
         applied.merge(tp, offset, Math::max);

@@ -444,7 +444,7 @@ public final class LiveStream implements AutoCloseable {
                 return work.run(target);
             } catch (java.sql.SQLException e) {
                 String why = io.citusmigrate.db.Databases.oneLine(e, null);
-                boolean again = CitusSinkTask.transientFailure(e) || "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+                boolean again = CitusSinkTask.transientFailure(e) || CitusSinkTask.rolledBackByConflict(e);
                 if (!again || System.currentTimeMillis() - since >= retryMillis) fail("carrying a schema change to the target failed: " + why);
                 long wait = backoffMillis(waits);
                 say.accept("carrying a schema change to the target was rolled back (" + why + "): trying again in " + (wait / 1000) + " s");

@@ -169,6 +169,21 @@ public final class CitusTarget implements AutoCloseable {
     }
 
     /**
+     * A session on one node of this target (a worker, as {@code pg_dist_node} names it), in the
+     * coordinator's database, as the target's user: for a test that holds locks on a worker's
+     * shards. Empty when the node does not answer from here (a container's network).
+     */
+    public java.util.Optional<Connection> connectNode(String host, int port) {
+        URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
+        try {
+            return java.util.Optional.of(DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + u.getPath()
+                    + (u.getQuery() == null ? "" : "?" + u.getQuery()), user, password));
+        } catch (SQLException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
      * A plain PostgreSQL source database beside this target (on the coordinator of the cluster
      * the tests started, with logical decoding): for sources needing the machine's extensions
      * (PostGIS), which zonky's embedded PostgreSQL lacks. Its JDBC URL; empty with any other
