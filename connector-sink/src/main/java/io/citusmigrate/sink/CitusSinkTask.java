@@ -578,7 +578,7 @@ public final class CitusSinkTask extends SinkTask {
         }
         try {
             if (connectionLost) reconnect();
-            SchemaChangeCarrier.Carried done = carrier.carry(ddl.content());
+            SchemaChangeCarrier.Carried done = carrier.carry(ddl.content(), ChangeEvent.lsnOf(r));
             if (!done.said().isEmpty()) LOG.info("citus sink {}: {}", sinkName(), done.said());
             // another task may have carried a table's drop
             rules = done.rulesChanged() ? withCarried() : onTarget(rules);

@@ -14,8 +14,10 @@ public interface SchemaChangeCarrier {
     /**
      * Carries one change to the target; a change it cannot carry throws, naming it and what to do,
      * with nothing of it applied.
+     *
+     * @param sourceLsn the change's WAL position on the source (-1 when the record has none)
      */
-    Carried carry(String content) throws java.sql.SQLException;
+    Carried carry(String content, long sourceLsn) throws java.sql.SQLException;
 
     /**
      * @param said         what was done, one line (empty when nothing was left to do: a change read again)

@@ -37,6 +37,12 @@ public final class SinkPositions {
      */
     static final String BEGAN = SCHEMA + ".sink_began";
     /**
+     * Per source table (its oid): the WAL position of the last ALTER TABLE carried on Connect. Each
+     * table's changes come in the topic of its name at the change, so one renamed since (back, say)
+     * can be read after a later change from another topic: older, it is passed over.
+     */
+    static final String ALTERED = SCHEMA + ".sink_altered";
+    /**
      * The rule of a table renamed while streaming, kept under its old name: rows under that name
      * again (a table given it back by another rename, whose change may come later) wait for it.
      */
@@ -61,7 +67,9 @@ public final class SinkPositions {
                 "CREATE TABLE IF NOT EXISTS " + REJECTS + " (sink text PRIMARY KEY, rows bigint NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS " + TABLES + " (sink text, source_table text, rule text, updated_at timestamptz NOT NULL DEFAULT now(),"
                         + " PRIMARY KEY (sink, source_table))",
-                "CREATE TABLE IF NOT EXISTS " + BEGAN + " (sink text PRIMARY KEY, source_lsn bigint NOT NULL)");
+                "CREATE TABLE IF NOT EXISTS " + BEGAN + " (sink text PRIMARY KEY, source_lsn bigint NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS " + ALTERED + " (sink text, source_table bigint, source_lsn bigint NOT NULL,"
+                        + " PRIMARY KEY (sink, source_table))");
     }
 
     /**
@@ -92,7 +100,7 @@ public final class SinkPositions {
         boolean auto = target.getAutoCommit();
         target.setAutoCommit(false);
         try {
-            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS, TABLES, BEGAN}) {
+            for (String table : new String[] {KAFKA, SOURCE, IDLE, REJECTS, TABLES, BEGAN, ALTERED}) {
                 try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + table + " WHERE sink = ?")) {
                     ps.setString(1, sink);
                     ps.executeUpdate();
@@ -169,6 +177,34 @@ public final class SinkPositions {
             ps.setString(1, sink);
             ps.setString(2, sourceTable);
             ps.setString(3, rule);
+            ps.executeUpdate();
+        }
+        if (!target.getAutoCommit()) target.commit();
+    }
+
+    /** The WAL position of the last ALTER TABLE carried for a source table (by oid); 0 for none. */
+    public static long alteredAt(Connection target, String sink, long table) throws SQLException {
+        create(target);
+        try (PreparedStatement ps = target.prepareStatement("SELECT coalesce(max(source_lsn), 0) FROM " + ALTERED
+                + " WHERE sink = ? AND source_table = ?")) {
+            ps.setString(1, sink);
+            ps.setLong(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            } finally {
+                if (!target.getAutoCommit()) target.commit();
+            }
+        }
+    }
+
+    /** An ALTER TABLE of a source table (by oid) at this WAL position was carried. */
+    public static void altered(Connection target, String sink, long table, long lsn) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + ALTERED + " (sink, source_table, source_lsn) VALUES (?, ?, ?)"
+                + " ON CONFLICT (sink, source_table) DO UPDATE SET source_lsn = greatest(" + ALTERED + ".source_lsn, EXCLUDED.source_lsn)")) {
+            ps.setString(1, sink);
+            ps.setLong(2, table);
+            ps.setLong(3, lsn);
             ps.executeUpdate();
         }
         if (!target.getAutoCommit()) target.commit();

@@ -65,7 +65,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
     }
 
     @Override
-    public Carried carry(String content) throws SQLException {
+    public Carried carry(String content, long sourceLsn) throws SQLException {
         SchemaChanges.Change ch = SchemaChanges.Change.of(content);
         try (Connection target = Databases.target(cmd)) {
             readRules(target);
@@ -81,7 +81,16 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
             // (a rename undone since, further on in the stream, leaves the table under the name it had: nothing to carry here)
             String current = t == null ? null : t.source().name().schema() + "." + t.source().name().name();
             if (t != null && table && was != null && !was.equals(atChange) && !was.equals(current) && !rules.containsKey(atChange)) {
-                return renamed(ch, t, plan, content, target);
+                Carried done = renamed(ch, t, plan, content, target);
+                if (sourceLsn >= 0) io.citusmigrate.sink.SinkPositions.altered(target, sink, t.source().oid(), sourceLsn);
+                return done;
+            }
+            // Each change is carried as a comparison of the table as it left it with the target's: one read after a later one
+            // (from the topic of a name the table had, a rename undone say) would take the later one back.
+            boolean alters = t != null && ch.tag().equals("ALTER TABLE") && sourceLsn >= 0;
+            if (alters && io.citusmigrate.sink.SinkPositions.alteredAt(target, sink, t.source().oid()) > sourceLsn) {
+                return new Carried("schema change passed over: " + ch.said() + " came before a change of the table carried"
+                        + " already (read later, from the topic of the name the table had then)", false);
             }
             if (atChange != null && rules.containsKey(atChange) && !atChange.equals(current)) {
                 // renamed since (its rename comes later in the stream): carried under its name at this change, where the target has it
@@ -111,6 +120,7 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                 }
             }
             String said = SchemaChanges.carry(content, plan, target, cmd);
+            if (alters) io.citusmigrate.sink.SinkPositions.altered(target, sink, t.source().oid(), sourceLsn);
             if (rekeyed == null) return new Carried(said, false);
             io.citusmigrate.sink.SinkPositions.saveTableRule(target, sink, rekeyed.source(), rekeyed.toJson());
             return new Carried(said, true);
