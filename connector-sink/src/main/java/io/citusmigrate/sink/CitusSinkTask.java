@@ -325,7 +325,10 @@ public final class CitusSinkTask extends SinkTask {
                 PartitionTruncate t = PartitionTruncate.of(r.value());
                 SchemaChangeMessage ddl = t == null ? SchemaChangeMessage.of(r.value()) : null;
                 if (t != null) truncatePartition(r, t);
-                else if (ddl != null) schemaChange(r, ddl);
+                else if (ddl != null && !schemaChange(r, ddl)) {
+                    if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
+                    pausedNow.add(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)));
+                }
                 // a message not of ours (routed here by a transform of the user's): read past, nothing to write
                 else writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
                 continue;
@@ -343,7 +346,7 @@ public final class CitusSinkTask extends SinkTask {
                 }
                 if (k == Known.MISSING) throw u;
                 if (k == Known.NOT_YET) {
-                    awaitSchemaChange(tp, r, u);
+                    awaitSchemaChange(tp, r, u.table, u);
                     if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
                     pausedNow.add(tp);
                     continue;
@@ -527,19 +530,20 @@ public final class CitusSinkTask extends SinkTask {
     }
 
     /**
-     * A row of a table not heard of: on Connect its partition is read again from this row each
-     * second (paused meanwhile, so that the rows of other partitions go on), until a task has carried
-     * the change that names it; after {@link #UNKNOWN_TABLE_WAIT_MS} the task stops naming it.
+     * A row, or a schema change, of a table not heard of under its name: on Connect its partition
+     * is read again from this record each second (paused meanwhile, so that the other partitions go
+     * on), until a task has carried the change that names it (a rename, in another partition);
+     * after {@link #UNKNOWN_TABLE_WAIT_MS} the task stops with {@code failure}.
      */
-    private void awaitSchemaChange(TopicPartition tp, SinkRecord r, ChangeEvent.UnknownTable u) {
-        if (context == null) throw u;
+    private void awaitSchemaChange(TopicPartition tp, SinkRecord r, String table, RuntimeException failure) {
+        if (context == null) throw failure;
         Long since = waiting.get(tp);
         if (since == null) {
             waiting.put(tp, System.currentTimeMillis());
-            LOG.info("citus sink {}: rows of {} ({}) wait until the schema change that names it (a table renamed) is carried; read again each second",
-                    sinkName(), u.table, tp);
+            LOG.info("citus sink {}: changes of {} ({}) wait until the schema change that names it (a table renamed) is carried; read again each second",
+                    sinkName(), table, tp);
         } else if (System.currentTimeMillis() - since > UNKNOWN_TABLE_WAIT_MS) {
-            throw new org.apache.kafka.connect.errors.DataException(u.getMessage() + "; no schema change naming it came in "
+            throw new org.apache.kafka.connect.errors.DataException(failure.getMessage() + "; no schema change naming it came in "
                     + UNKNOWN_TABLE_WAIT_MS / 1000 + " s");
         }
         context.offset(tp, ChangeEvent.offsetOf(r));
@@ -566,12 +570,13 @@ public final class CitusSinkTask extends SinkTask {
      * it is written first, then the carrier carries it to the target, and the sink goes on with the
      * target's tables as they are then (and the rules they are written by now), with this record's
      * position kept on the target (a replay after a restart passes it over). A change that cannot be
-     * carried stops the task, naming it: nothing after it is written.
+     * carried stops the task, naming it: nothing after it is written. False when its partition
+     * waits for the rule of the table it names, as that table's rows would.
      */
-    private void schemaChange(SinkRecord r, SchemaChangeMessage ddl) {
+    private boolean schemaChange(SinkRecord r, SchemaChangeMessage ddl) {
         TopicPartition tp = new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r));
         long offset = ChangeEvent.offsetOf(r);
-        if (!writtenBefore(tp, offset, "a schema change")) return;
+        if (!writtenBefore(tp, offset, "a schema change")) return true;
         if (carrier == null) {
             throw new ConnectException("the source's schema changed (" + ddl.content() + "), and this sink carries no schema changes ("
                     + CitusSinkConfig.SCHEMA_CHANGES_CARRIER + " is unset): nothing after it was written");
@@ -584,6 +589,10 @@ public final class CitusSinkTask extends SinkTask {
             rules = done.rulesChanged() ? withCarried() : onTarget(rules);
             writer = writer.reopen(target, source, rules);
             writer.passedSchemaChange(new ChangeEvent(null, 'm', null, null, List.of(), -1, null, tp.topic(), tp.partition(), offset, r));
+            waiting.remove(tp);
+        } catch (SchemaChangeCarrier.NotYet w) {
+            awaitSchemaChange(tp, r, ddl.table(), w);
+            return false;
         } catch (SQLException e) {
             if (rolledBackByConflict(e)) {
                 // the carry is all of it or none and compares with the target as it is: carried again from the start
@@ -595,6 +604,7 @@ public final class CitusSinkTask extends SinkTask {
             throw failed(e, "carrying a schema change to the target failed");
         }
         applied.merge(tp, offset, Math::max);
+        return true;
     }
 
     /**

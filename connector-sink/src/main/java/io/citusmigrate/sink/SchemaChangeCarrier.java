@@ -25,4 +25,15 @@ public interface SchemaChangeCarrier {
      *                     ({@link SinkPositions#tableRules}), where every task reads them again
      */
     record Carried(String said, boolean rulesChanged) {}
+
+    /**
+     * A change of a table the sink has no rule for under the name the change gives it, most likely
+     * renamed by a change in another topic that no task has carried yet: its partition waits, as
+     * the table's rows do, and the task stops with this message if none comes.
+     */
+    final class NotYet extends org.apache.kafka.connect.errors.ConnectException {
+        public NotYet(String message) {
+            super(message);
+        }
+    }
 }

@@ -306,6 +306,62 @@ class SinkStreamIT {
         }
     }
 
+    /** A carrier that knows no rule for the table until {@link #ready}: as when the table's rename, in another topic, is not carried yet. */
+    public static final class WaitingCarrier implements SchemaChangeCarrier {
+        static final java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        static final java.util.concurrent.atomic.AtomicInteger carried = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void configure(Map<String, String> sinkSettings) {}
+
+        @Override
+        public Carried carry(String content, long sourceLsn) {
+            if (!ready.get()) throw new NotYet("the sink has no rule for public.ads2");
+            carried.incrementAndGet();
+            return new Carried("carried", false);
+        }
+    }
+
+    @Test
+    void aSchemaChangeOfATableNoRuleNamesYetWaitsPausedUntilItsRuleIsThere() throws Exception {
+        // on Connect, a renamed table's change under its new name can come before the rename (in another partition)
+        Setup s = setup("ddlwait");
+        Map<String, String> props = props(s, 100000);
+        props.put(CitusSinkConfig.SCHEMA_CHANGES_CARRIER, WaitingCarrier.class.getName());
+        List<String> calls = new java.util.ArrayList<>();
+        CitusSinkTask task = new CitusSinkTask();
+        task.initialize(workerContext(props, calls, null));
+        task.start(props);
+        org.apache.kafka.connect.data.Schema message = org.apache.kafka.connect.data.SchemaBuilder.struct()
+                .field("prefix", org.apache.kafka.connect.data.Schema.STRING_SCHEMA).field("content", org.apache.kafka.connect.data.Schema.BYTES_SCHEMA).build();
+        org.apache.kafka.connect.data.Schema envelope = org.apache.kafka.connect.data.SchemaBuilder.struct()
+                .field("op", org.apache.kafka.connect.data.Schema.STRING_SCHEMA).field("message", message).build();
+        String content = "{\"tag\": \"ALTER TABLE\", \"type\": \"table\", \"identity\": \"public.ads2\", \"query\": \"alter table ads2 add column x int\"}";
+        SinkRecord ddl = new SinkRecord("cm.public.ads2", 0, null, null, envelope, new org.apache.kafka.connect.data.Struct(envelope).put("op", "m")
+                .put("message", new org.apache.kafka.connect.data.Struct(message).put("prefix", SchemaChangeMessage.PREFIX)
+                        .put("content", content.getBytes(java.nio.charset.StandardCharsets.UTF_8))), 7);
+        TopicPartition tp = new TopicPartition("cm.public.ads2", 0);
+        try (DebeziumCapture dbz = capture(s)) {
+            List<SinkRecord> mixed = new java.util.ArrayList<>(List.of(ddl));
+            mixed.addAll(dbz.take((int) rows(s)));
+            // its partition is rewound to it and paused, not the task stopped; the other partitions' rows are written
+            deliver(task, mixed, mixed.size());
+            assertEquals(List.of("offset " + tp + " 7", "pause [" + tp + "]"), calls);
+            assertEquals(0, WaitingCarrier.carried.get());
+            assertTrue(Integer.parseInt(citus.rows("select count(*) from " + s.schema() + ".ads").get(0)) > 0);
+            // the rename carried meanwhile: a second later the partition is read again, and the change carried
+            WaitingCarrier.ready.set(true);
+            Thread.sleep(1100);
+            calls.clear();
+            deliver(task, List.of(ddl), 1);
+            assertEquals(List.of("resume [" + tp + "]"), calls);
+            assertEquals(1, WaitingCarrier.carried.get());
+            assertSame(s);
+        } finally {
+            task.stop();
+        }
+    }
+
     @Test
     void withParentsFromTheSourceOffAChildWaitsForItsParentInsteadOfTakingTheSourcesTenantKey() throws Exception {
         // a Connect deployment: the source is ahead, and a tenant key read there may be one the target's parent never has

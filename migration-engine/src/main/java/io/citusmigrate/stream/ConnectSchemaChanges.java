@@ -100,8 +100,9 @@ public final class ConnectSchemaChanges implements SchemaChangeCarrier {
                 plan = plan.withTable(t.source().oid(), t);
             }
             if (t != null && !rules.containsKey(t.source().name().schema() + "." + t.source().name().name())) {
-                throw refused(ch, "the sink has no rule for " + (atChange == null ? "the table" : atChange) + ": a table the command file's rules"
-                        + " take only under a name it was given since is carried by `citus-migrate migrate`");
+                // renamed by a change another task has not carried yet (the task waits for it), or taken by the rules only since
+                throw new NotYet(refused(ch, "the sink has no rule for " + (atChange == null ? "the table" : atChange) + ": a table the command"
+                        + " file's rules take only under a name it was given since is carried by `citus-migrate migrate`").getMessage());
             }
             // The sink's rules against the plan made now: a key or a sequence the plan takes is carried as long as the other
             // tables' rows are written as before. The table's own primary key may change (only the task that meets this change
