@@ -537,17 +537,25 @@ public final class CitusSinkTask extends SinkTask {
      */
     private void awaitSchemaChange(TopicPartition tp, SinkRecord r, String table, RuntimeException failure) {
         if (context == null) throw failure;
-        Long since = waiting.get(tp);
-        if (since == null) {
-            waiting.put(tp, System.currentTimeMillis());
+        boolean began = readAgainLater(tp, r, new org.apache.kafka.connect.errors.DataException(failure.getMessage()
+                + "; no schema change naming it came in " + UNKNOWN_TABLE_WAIT_MS / 1000 + " s"));
+        if (began) {
             LOG.info("citus sink {}: changes of {} ({}) wait until the schema change that names it (a table renamed) is carried; read again each second",
                     sinkName(), table, tp);
-        } else if (System.currentTimeMillis() - since > UNKNOWN_TABLE_WAIT_MS) {
-            throw new org.apache.kafka.connect.errors.DataException(failure.getMessage() + "; no schema change naming it came in "
-                    + UNKNOWN_TABLE_WAIT_MS / 1000 + " s");
         }
+    }
+
+    /**
+     * A partition rewound to this record and paused: read again from it a second later (see
+     * {@link #put}), while the other partitions go on; after {@link #UNKNOWN_TABLE_WAIT_MS} of it
+     * the task stops with {@code failure}. True when it begins waiting now.
+     */
+    private boolean readAgainLater(TopicPartition tp, SinkRecord r, RuntimeException failure) {
+        Long since = waiting.putIfAbsent(tp, System.currentTimeMillis());
+        if (since != null && System.currentTimeMillis() - since > UNKNOWN_TABLE_WAIT_MS) throw failure;
         context.offset(tp, ChangeEvent.offsetOf(r));
         context.pause(tp);
+        return since == null;
     }
 
     /**
@@ -594,12 +602,14 @@ public final class CitusSinkTask extends SinkTask {
             awaitSchemaChange(tp, r, ddl.table(), w);
             return false;
         } catch (SQLException e) {
-            if (rolledBackByConflict(e)) {
-                // the carry is all of it or none and compares with the target as it is: carried again from the start
-                LOG.info("citus sink {}: carrying a schema change met another session's statements on the same tables (deadlock, rolled back);"
-                        + " carrying it again in {} ms", sinkName(), config.getLong(CitusSinkConfig.RETRY_BACKOFF));
-                if (context != null) context.timeout(config.getLong(CitusSinkConfig.RETRY_BACKOFF));
-                throw new RetriableException("carrying a schema change met a deadlock: " + e.getMessage(), e);
+            if (rolledBackByConflict(e) && context != null) {
+                // the carry is all of it or none and compares with the target as it is: carried again from the start, a
+                // second later, while the other partitions go on
+                LOG.info("citus sink {}: carrying a schema change met another session's statements on the same tables ({}, rolled back);"
+                        + " {} is read again and the change carried again in a second", sinkName(), String.valueOf(e.getMessage()).lines().findFirst().orElse(""), tp);
+                readAgainLater(tp, r, new ConnectException("carrying a schema change to the target failed again and again for "
+                        + UNKNOWN_TABLE_WAIT_MS / 1000 + " s: " + e.getMessage(), e));
+                return false;
             }
             throw failed(e, "carrying a schema change to the target failed");
         }
