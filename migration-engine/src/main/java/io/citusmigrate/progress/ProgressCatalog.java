@@ -40,7 +40,8 @@ public final class ProgressCatalog {
             new CatalogTable("cutover", "slot"), new CatalogTable("steps", "slot"), new CatalogTable("copied_ranges", "slot"),
             // the sink's, under its name
             new CatalogTable("sink_offsets", "sink"), new CatalogTable("source_offsets", "sink"), new CatalogTable("sink_partition_idle", "sink"),
-            new CatalogTable("sink_rejects", "sink"), new CatalogTable("sink_moves", "sink"),
+            new CatalogTable("sink_rejects", "sink"), new CatalogTable("sink_moves", "sink"), new CatalogTable("sink_tables", "sink"),
+            new CatalogTable("sink_began", "sink"), new CatalogTable("sink_altered", "sink"),
             // tables a cutover that never finished left with autovacuum off
             new CatalogTable("autovacuum_paused", "slot"),
             // the Connect cluster `deploy` put the migration on

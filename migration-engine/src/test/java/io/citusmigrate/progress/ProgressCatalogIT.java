@@ -14,6 +14,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The progress catalog on the target: made once, an older one brought up to date, a newer one refused. */
 class ProgressCatalogIT {
     @Test
+    void theSchemaGoesWithTheLastMigrationsRowsTheSinksTablesIncluded() throws Exception {
+        try (EmbeddedPg pg = EmbeddedPg.start()) {
+            String db = pg.createDatabase("forget");
+            try (Connection c = pg.connect(db)) {
+                ProgressCatalog.ensure(c);
+                // every table the sink makes for itself, as a Connect deployment's sink makes them
+                io.citusmigrate.sink.SinkPositions.begin(c, "citus-migrate-sink", 1);
+                io.citusmigrate.sink.SinkPositions.forget(c, "citus-migrate-sink");
+                // as `cleanup` calls it once the sink's rows are gone: no other table of the migration held rows
+                assertTrue(ProgressCatalog.forget(c, List.of(), "some_slot"), "the schema held nothing else");
+            }
+            assertEquals(List.of("0"), pg.rows(db, "select count(*) from pg_namespace where nspname = 'citus_migrate'"));
+        }
+    }
+
+    @Test
     void anOlderCatalogIsUpgradedAndANewerOneRefused() throws Exception {
         try (EmbeddedPg pg = EmbeddedPg.start()) {
             String db = pg.createDatabase("catalog");
