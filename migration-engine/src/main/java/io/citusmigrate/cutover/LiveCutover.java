@@ -36,12 +36,16 @@ public record LiveCutover(LoadCommand cmd, CutoverRequest r, PrintWriter out, Pr
             String slot = s.slot();
             LiveProgress.Status st = LiveProgress.read(target, slot);
             // a migrate that just began streaming reports within a second or two; on a loaded machine
-            // (a CI run of the suite, 2026-12-07) 5 s was once too short and a cutover was refused
-            for (long until = System.currentTimeMillis() + 15_000; stale(st) && System.currentTimeMillis() < until
-                    && LiveSource.slotReader(s.connection(), slot) != null; st = LiveProgress.read(target, slot)) {
+            // (a CI run of the suite, 2026-12-07) 5 s was once too short and a cutover was refused.
+            // One reading of the slot's reader decides: read twice, a migrate connecting between the two
+            // looked like another reader (a CI run, 2026-12-07: refused 1 s after migrate began streaming)
+            Integer reader = LiveSource.slotReader(s.connection(), slot);
+            for (long until = System.currentTimeMillis() + 15_000; stale(st) && reader != null && System.currentTimeMillis() < until; ) {
                 Thread.sleep(250);
+                st = LiveProgress.read(target, slot);
+                reader = LiveSource.slotReader(s.connection(), slot);
             }
-            if (stale(st) && LiveSource.slotReader(s.connection(), slot) != null) {
+            if (stale(st) && reader != null) {
                 // something streams the slot but is not a `migrate` reporting here: a Connect deployment deploy did not record
                 err.println("cutover refused: the slot " + slot + " is read by a process that is not a running `citus-migrate migrate`"
                         + " of this command file (a Connect deployment?); nothing was stopped. For a Connect deployment: `citus-migrate"
