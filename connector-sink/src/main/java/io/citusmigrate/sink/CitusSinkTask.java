@@ -326,8 +326,7 @@ public final class CitusSinkTask extends SinkTask {
                 SchemaChangeMessage ddl = t == null ? SchemaChangeMessage.of(r.value()) : null;
                 if (t != null) truncatePartition(r, t);
                 else if (ddl != null && !schemaChange(r, ddl)) {
-                    if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
-                    pausedNow.add(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)));
+                    pausedNow = withPaused(pausedNow, new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)));
                 }
                 // a message not of ours (routed here by a transform of the user's): read past, nothing to write
                 else writer.passed(new TopicPartition(ChangeEvent.topicOf(r), ChangeEvent.partitionOf(r)), ChangeEvent.offsetOf(r));
@@ -347,8 +346,7 @@ public final class CitusSinkTask extends SinkTask {
                 if (k == Known.MISSING) throw u;
                 if (k == Known.NOT_YET) {
                     awaitSchemaChange(tp, r, u.table, u);
-                    if (pausedNow.isEmpty()) pausedNow = new java.util.HashSet<>();
-                    pausedNow.add(tp);
+                    pausedNow = withPaused(pausedNow, tp);
                     continue;
                 }
                 e = ChangeEvent.of(r, rules);
@@ -371,6 +369,13 @@ public final class CitusSinkTask extends SinkTask {
         // (from two seconds after its partitions were given to it: the first fetches may still be under way before that)
         if (records.isEmpty() && context != null && writer.size() == 0 && System.currentTimeMillis() - openedAt >= 2000) idle();
         logMetrics();
+    }
+
+    /** The partitions this put paused, with {@code tp} (a set of their own from the first: most puts pause none). */
+    private static java.util.Set<TopicPartition> withPaused(java.util.Set<TopicPartition> paused, TopicPartition tp) {
+        java.util.Set<TopicPartition> out = paused.isEmpty() ? new java.util.HashSet<>() : paused;
+        out.add(tp);
+        return out;
     }
 
     /**
